@@ -1,0 +1,91 @@
+"""Settings: defaults, overridden by ``ceasefire.toml`` beside the project and by ``CM_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from geo.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+SCENARIO_DIR = DATA_DIR / "scenario"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator may configure; read once with :func:`load_settings`.
+
+    Paths are relative to the project root unless absolute.
+    """
+
+    store_path: Path = PROJECT_ROOT / "var" / "store.gpkg"
+    # Tile URL template for the map's base layer; empty means no tiles (vector context only).
+    tile_url: str = ""
+    tile_attribution: str = ""
+    max_upload_mb: float = 200.0
+    # lon_min, lat_min, lon_max, lat_max: where reports are expected (swapped-coordinate check).
+    theatre_bbox: tuple[float, float, float, float] = (22.0, 44.0, 41.0, 53.0)
+    scenario_dir: Path = SCENARIO_DIR
+    agreement_path: Path = DATA_DIR / "agreement.toml"
+    classification: str = "OFFICIAL"
+    uploader: str = ""
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest upload accepted, in bytes."""
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def _coerce(name: str, raw: object, current: object) -> object:
+    try:
+        if isinstance(current, Path):
+            path = Path(str(raw)).expanduser()
+            return path if path.is_absolute() else PROJECT_ROOT / path
+        if isinstance(current, tuple):
+            parts = raw.split(",") if isinstance(raw, str) else list(raw)  # type: ignore[arg-type]
+            values = tuple(float(p) for p in parts)
+            if len(values) != len(current):
+                raise ValueError
+            return values
+        if isinstance(current, float):
+            return float(raw)  # type: ignore[arg-type]
+        return str(raw)
+    except (TypeError, ValueError):
+        msg = f"Setting {name!r} has the value {raw!r}, which is not a {type(current).__name__}."
+        raise InputError(msg, hint="Fix it in ceasefire.toml or the CM_ environment variable.") from None
+
+
+def load_settings(config: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Return the settings in force.
+
+    Parameters
+    ----------
+    config
+        A TOML file; default ``ceasefire.toml`` in the project root (optional).
+    environ
+        Environment to read ``CM_<NAME>`` overrides from; default ``os.environ``.
+    """
+    environ = os.environ if environ is None else environ
+    settings = Settings()
+    config = config or Path(environ.get("CM_CONFIG", PROJECT_ROOT / "ceasefire.toml"))
+    overrides: dict[str, object] = {}
+    if config.is_file():
+        try:
+            overrides.update(tomllib.loads(config.read_text(encoding="utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            msg = f"The settings file {config} is not valid TOML: {exc}."
+            raise InputError(msg, hint="Fix the syntax or remove the file.") from None
+    for f in fields(Settings):
+        key = f"CM_{f.name.upper()}"
+        if key in environ:
+            overrides[f.name] = environ[key]
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        msg = f"Unknown setting(s) {', '.join(unknown)} in {config}."
+        raise InputError(msg, hint=f"Known settings: {', '.join(sorted(known))}.")
+    values = {k: _coerce(k, v, getattr(settings, k)) for k, v in overrides.items()}
+    return replace(settings, **values)
