@@ -222,7 +222,8 @@ def to_json_schema() -> dict[str, Any]:
                 spec["minimum"] = f.minimum
             if f.maximum is not None:
                 spec["maximum"] = f.maximum
-        if f.kind not in ("datetime",) and not f.required:
+        # A time is either given or absent; null would be a third state with no meaning.
+        if f.kind != "datetime" and not f.required:
             spec = {"anyOf": [spec, {"type": "null"}]}
         spec["description"] = f.description
         if f.default is not None:

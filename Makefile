@@ -1,0 +1,47 @@
+# Set-up and everyday commands. `make run` and `make test` are the README's quick start.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STORE  ?= var/store.gpkg
+
+.PHONY: run test install install-dev browser demo-store demo lint bench clean-store
+
+run: install demo-store
+	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
+
+test: install-dev browser
+	$(PY) -m pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Debian's chromium for the browser tests (idempotent; needs root or sudo on a fresh machine).
+browser:
+	bash scripts/install-browser.sh
+
+# The demo store: the committed demo batches ingested into $(STORE), once.
+demo-store: $(STORE)
+$(STORE):
+	CM_STORE_PATH=$(STORE) $(PY) -m geo demo --load
+
+# Rebuild the committed demo scenario and reports from the seeded generator.
+demo: install
+	$(PY) -m geo demo --regenerate
+
+lint: install-dev
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+bench: install-dev
+	for b in bench/*.py; do case $$b in */common.py) ;; *) $(PY) $$b || exit 1;; esac; done
+
+clean-store:
+	rm -rf var/

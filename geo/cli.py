@@ -1,0 +1,248 @@
+"""The command line: ``python -m geo <command>``; every failure is one clear line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from geo.errors import GeoError, InputError
+from geo.settings import Settings, load_settings
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _read_input(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "stdin"
+    p = Path(path)
+    if not p.is_file():
+        msg = f"No file at {path!r}."
+        raise InputError(msg, hint="Check the path; use - to read standard input.")
+    return p.read_bytes(), p.name
+
+
+def _store(args: argparse.Namespace, settings: Settings):
+    from geo.store import open_store
+
+    return open_store(Path(args.store) if getattr(args, "store", None) else settings.store_path)
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the JSON Schema of an incident Feature, or docs/SCHEMA.md with --markdown."""
+    from geo import schema
+
+    sys.stdout.write(schema.to_markdown() if args.markdown else schema.json_schema_text())
+    return EXIT_OK
+
+
+def _print_report(result, *, as_json: bool, limit: int) -> None:
+    if as_json:
+        doc = {
+            "filename": result.filename,
+            "sha256": result.sha256,
+            "format": result.format,
+            "features": result.n_features,
+            "accepted": len(result.accepted),
+            "rejected": len(result.rejected),
+            "notes": result.notes,
+            "issues": [
+                {
+                    "index": i.index,
+                    "id": i.feature_id,
+                    "field": i.field,
+                    "problem": i.problem,
+                    "fix": i.fix,
+                    "severity": i.severity,
+                }
+                for i in result.issues
+            ],
+        }
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    print(
+        f"{result.filename}: {result.n_features} features ({result.format}), "
+        f"{len(result.accepted)} valid, {len(result.rejected)} rejected, {len(result.warnings)} warnings"
+    )
+    for note in result.notes:
+        print(f"note: {note}")
+    for issue in result.issues[:limit]:
+        print(issue.as_text())
+    if len(result.issues) > limit:
+        print(f"... and {len(result.issues) - limit} more issues (use --json or --limit to see all)")
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate a batch without storing it: exit 0 all valid, 1 some invalid, 2 unreadable."""
+    from geo.ingest import read_batch
+
+    data, name = _read_input(args.file)
+    result = read_batch(data, filename=name, settings=settings)
+    _print_report(result, as_json=args.json, limit=args.limit)
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate and store a batch; print a receipt."""
+    from geo.ingest import read_batch
+
+    data, name = _read_input(args.file)
+    result = read_batch(data, filename=name, settings=settings)
+    store = _store(args, settings)
+    receipt = store.add_batch(
+        result, original=data, uploader=args.uploader or settings.uploader, strict=args.strict
+    )
+    if args.json:
+        json.dump(
+            {
+                "batch_id": receipt.batch_id,
+                "sha256": receipt.sha256,
+                "filename": receipt.filename,
+                "accepted": receipt.accepted,
+                "rejected": receipt.rejected,
+                "duplicates": receipt.duplicates,
+                "already_ingested": receipt.already_ingested,
+                "message": receipt.message,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        print(f"batch {receipt.batch_id}  sha256 {receipt.sha256}")
+        print(f"accepted {receipt.accepted}  rejected {receipt.rejected}  duplicates {receipt.duplicates}")
+        print(receipt.message)
+        for issue in result.errors[: args.limit]:
+            print(issue.as_text(), file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def _timestamp(value: str | None, *, option: str):
+    if value is None:
+        return None
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except ValueError:
+        msg = f"{option} {value!r} is not a date or time."
+        raise InputError(msg, hint="Use ISO 8601, for example 2026-10-01 or 2026-10-01T06:00Z.") from None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the stored reports of a period to GeoJSON, CSV, GeoPackage or KML."""
+    from geo.export import export_incidents
+
+    frame = _store(args, settings).incidents(
+        start=_timestamp(args.start, option="--from"), end=_timestamp(args.end, option="--to")
+    )
+    export_incidents(frame, Path(args.output), format=args.format)
+    print(f"wrote {len(frame)} reports to {args.output}")
+    return EXIT_OK
+
+
+def cmd_batches(args: argparse.Namespace, settings: Settings) -> int:
+    """List the stored batches."""
+    table = _store(args, settings).batches()
+    print("no batches stored" if table.empty else table.to_string(index=False))
+    return EXIT_OK
+
+
+def cmd_retract(args: argparse.Namespace, settings: Settings) -> int:
+    """Retract a batch: its reports leave every view; the batch record and its file stay."""
+    removed = _store(args, settings).retract_batch(args.batch_id)
+    print(f"retracted batch {args.batch_id}: {removed} reports removed from view")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Regenerate the demo files, or load them into the store (``--store``)."""
+    from geo import demo
+
+    if args.regenerate:
+        demo.build_scenario()
+        demo.write_demo()
+        print("regenerated data/scenario and data/demo")
+    if args.load:
+        store = _store(args, settings)
+        from geo.ingest import read_batch
+
+        for path in sorted(demo.DEMO_DIR.glob("*.geojson")):
+            data = path.read_bytes()
+            receipt = store.add_batch(read_batch(data, filename=path.name, settings=settings), original=data)
+            print(f"{path.name}: {receipt.message}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m geo``."""
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Ceasefire Monitor's engine.")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    def with_store(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--store", help="store file (default: the store_path setting)")
+        return p
+
+    p = add("schema", cmd_schema, "print the incident JSON Schema (or docs/SCHEMA.md)")
+    p.add_argument("--markdown", action="store_true", help="print docs/SCHEMA.md instead")
+
+    p = add("validate", cmd_validate, "validate a batch file; exit 0 valid, 1 some invalid, 2 unreadable")
+    p.add_argument("file", help="GeoJSON, GeoJSONSeq, zipped shapefile, GeoPackage, KML; - for stdin")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--limit", type=int, default=50, help="issues to print (default 50)")
+
+    p = with_store(add("ingest", cmd_ingest, "validate and store a batch file; print a receipt"))
+    p.add_argument("file")
+    p.add_argument("--strict", action="store_true", help="refuse the whole batch if any feature is invalid")
+    p.add_argument("--uploader", default="", help="who uploads (default: the uploader setting)")
+    p.add_argument("--json", action="store_true", help="print the receipt as JSON")
+    p.add_argument("--limit", type=int, default=20, help="rejected-feature issues to print (default 20)")
+
+    p = with_store(add("export", cmd_export, "export stored reports"))
+    p.add_argument("--format", choices=["geojson", "csv", "gpkg", "kml"], default="geojson")
+    p.add_argument("--from", dest="start", help="first time, ISO 8601 (UTC if no offset)")
+    p.add_argument("--to", dest="end", help="last time, ISO 8601 (UTC if no offset)")
+    p.add_argument("-o", "--output", required=True, help="output file")
+
+    with_store(add("batches", cmd_batches, "list stored batches"))
+    p = with_store(add("retract", cmd_retract, "retract a stored batch"))
+    p.add_argument("batch_id")
+
+    p = with_store(add("demo", cmd_demo, "load the demo reports into the store, or regenerate them"))
+    p.add_argument("--load", action="store_true", help="ingest data/demo/*.geojson into the store")
+    p.add_argument("--regenerate", action="store_true", help="rebuild data/scenario and data/demo")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args, load_settings())
+    except GeoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"error: unexpected failure ({type(exc).__name__}: {exc}). Re-run with --debug and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
