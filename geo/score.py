@@ -1,0 +1,186 @@
+"""Score events: how likely each is a violation, by which side, and every reason with its weight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError
+
+SIDES: tuple[str, ...] = ("UA", "RU")
+
+# Types whose reported location is where the weapon was: the side that controls it is responsible.
+FIRING_POSITION_TYPES = frozenset({"outgoing_fire", "muzzle_flash", "weapon_sighting"})
+# Types whose reported location is where the fire landed: weak evidence against the other side.
+LANDING_TYPES = frozenset({"impact", "undetermined_explosion", "air_or_drone_strike"})
+
+
+@dataclass(frozen=True)
+class ScoreParams:
+    """The scoring settings; docs/METHOD.md ("Score") gives each default and why."""
+
+    likely: float = 0.6
+    possible: float = 0.3
+    attribution_threshold: float = 0.9
+    # Evidence strength for a side from where a weapon or firing position was seen.
+    position_p: float = 0.95
+    # Impact evidence: p(other side) rises from 0.5 at the line to this at impact_full_m inside.
+    impact_max_p: float = 0.8
+    impact_full_m: float = 10_000.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.possible < self.likely <= 1:
+            msg = f"Score thresholds possible={self.possible} and likely={self.likely} are out of order."
+            raise InputError(msg, hint="Use 0 < possible < likely <= 1.")
+
+
+def level_of(score: np.ndarray | pd.Series, params: ScoreParams) -> np.ndarray:
+    """Return 'likely', 'possible' or 'unlikely' for each score."""
+    s = np.asarray(score, dtype=float)
+    return np.where(s >= params.likely, "likely", np.where(s >= params.possible, "possible", "unlikely"))
+
+
+def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
+    """Return each report's probability that side UA acted, and the reason in words.
+
+    Columns ``p_UA`` (NaN where the report says nothing about a side), ``basis`` and ``sentence``.
+    Origin estimates from bearings come first; then where a weapon or firing position was seen;
+    then, weakly, which side an impact landed on.
+    """
+    n = len(reports)
+    p_ua = np.full(n, np.nan)
+    basis = np.full(n, None, dtype=object)
+    side = reports.get("side", pd.Series([None] * n, index=reports.index)).to_numpy()
+    rtype = reports["type"].to_numpy()
+
+    if "origin_p_UA" in reports:
+        origin = reports["origin_p_UA"].astype(float).to_numpy()
+        has = np.isfinite(origin)
+        p_ua[has] = origin[has]
+        basis[has] = "origin"
+    free = np.isnan(p_ua)
+    at_position = free & np.isin(rtype, list(FIRING_POSITION_TYPES)) & np.isin(side, SIDES)
+    p_ua[at_position] = np.where(side[at_position] == "UA", params.position_p, 1 - params.position_p)
+    basis[at_position] = "position"
+    free = np.isnan(p_ua)
+    landed = free & np.isin(rtype, list(LANDING_TYPES)) & np.isin(side, SIDES)
+    depth = reports.get("dist_to_line_m", pd.Series(np.nan, index=reports.index)).astype(float).to_numpy()
+    lean = (params.impact_max_p - 0.5) * np.clip(np.nan_to_num(depth) / params.impact_full_m, 0, 1)
+    p_ua[landed] = np.where(side[landed] == "RU", 0.5 + lean[landed], 0.5 - lean[landed])
+    basis[landed] = "landing"
+
+    sentences = np.full(n, None, dtype=object)
+    for kind, text in (
+        ("origin", "the estimated origin of the fire lies {p:.0%} in {s}-controlled area"),
+        ("position", "the weapon or firing position was seen in {s}-controlled area"),
+        ("landing", "the fire landed {d:.1f} km inside {o}-controlled area, so it more likely came from {s}"),
+    ):
+        idx = np.flatnonzero(basis == kind)
+        for i in idx:  # formatting sentences only; the figures above are vectorised
+            s = "UA" if p_ua[i] >= 0.5 else "RU"
+            sentences[i] = text.format(
+                p=max(p_ua[i], 1 - p_ua[i]), s=s, o="RU" if s == "UA" else "UA", d=depth[i] / 1000
+            )
+    return pd.DataFrame({"p_UA": p_ua, "basis": basis, "sentence": sentences}, index=reports.index)
+
+
+def _pool(p: pd.Series) -> float:
+    """Pool independent probabilities for UA by summing log-odds (each source's evidence counts once)."""
+    q = p.clip(0.01, 0.99)
+    return float(1 / (1 + np.exp(-np.log(q / (1 - q)).sum())))
+
+
+def score_events(
+    events: pd.DataFrame,
+    reports: pd.DataFrame,
+    reasons: pd.DataFrame,
+    *,
+    params: ScoreParams | None = None,
+) -> pd.DataFrame:
+    """Score each event.
+
+    Parameters
+    ----------
+    events
+        From :func:`geo.corroborate.group_reports`: ``event_id``, ``confidence``.
+    reports
+        The enriched reports with ``uid``, ``event_id``, ``source``, ``type``, ``side``,
+        ``dist_to_line_m`` and the origin columns.
+    reasons
+        From :func:`geo.rules.evaluate`: ``uid``, ``code``, ``severity``, ``weight``, ``sentence``.
+    params
+        Thresholds and evidence strengths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``events``: ``event_id``, ``violation_score``, ``flag_level``,
+        ``attributed_side``, ``attributed_side_p``, ``p_UA``, and ``reasons``: a list of dicts
+        (``kind``, ``code``, ``weight``, ``sentence``) that explains the score.
+    """
+    params = params or ScoreParams()
+    missing = {"uid", "event_id", "source", "type"} - set(reports.columns)
+    if missing:
+        msg = f"Reports to score lack the column(s) {', '.join(sorted(missing))}."
+        raise InputError(msg, hint="Corroborate them first (geo.corroborate.group_reports).")
+    to_event = reports.set_index("uid")["event_id"]
+
+    # Rule evidence: each reason code counts once per event at its highest weight; codes combine
+    # as independent chances that the event breaches the agreement (noisy-OR).
+    r = reasons.assign(event_id=reasons["uid"].map(to_event)).dropna(subset=["event_id"])
+    best = r.sort_values("weight", ascending=False).drop_duplicates(["event_id", "code"])
+    breach = 1 - np.exp(np.log1p(-best["weight"].clip(upper=0.999)).groupby(best["event_id"]).sum())
+
+    evidence = side_evidence(reports, params).join(reports[["event_id", "source"]])
+    per_source = evidence.dropna(subset=["p_UA"])
+    per_source = per_source.loc[
+        per_source["p_UA"].sub(0.5).abs().groupby([per_source["event_id"], per_source["source"]]).idxmax()
+    ]
+    p_ua = per_source.groupby("event_id")["p_UA"].agg(_pool)
+
+    out = events[["event_id", "confidence"]].copy()
+    out["breach"] = out["event_id"].map(breach).fillna(0.0)
+    out["violation_score"] = (out["confidence"] * out["breach"]).round(4)
+    out["flag_level"] = level_of(out["violation_score"], params)
+    out["p_UA"] = out["event_id"].map(p_ua)
+    side_p = np.fmax(out["p_UA"], 1 - out["p_UA"])
+    decided = side_p >= params.attribution_threshold
+    out["attributed_side"] = np.where(decided, np.where(out["p_UA"] >= 0.5, "UA", "RU"), "undetermined")
+    out["attributed_side_p"] = side_p.round(4)
+    out["reasons"] = _explain(out, best, per_source)
+    return out.drop(columns=["breach"])
+
+
+def _explain(out: pd.DataFrame, rule_reasons: pd.DataFrame, side_reasons: pd.DataFrame) -> list[list[dict]]:
+    """Build each event's list of reasons: corroboration, the rules that fired, the side evidence."""
+    rules = {
+        eid: [
+            {"kind": "rule", "code": c, "weight": round(float(w), 3), "sentence": s}
+            for c, w, s in zip(g["code"], g["weight"], g["sentence"], strict=True)
+        ]
+        for eid, g in rule_reasons.groupby("event_id")
+    }
+    sides = {
+        eid: [
+            {
+                "kind": "side",
+                "code": f"SIDE_{b.upper()}",
+                "weight": round(abs(p - 0.5) * 2, 3),
+                "sentence": f"{src}: {s}",
+            }
+            for b, p, src, s in zip(g["basis"], g["p_UA"], g["source"], g["sentence"], strict=True)
+        ]
+        for eid, g in side_reasons.groupby("event_id")
+    }
+    result = []
+    for eid, conf in zip(out["event_id"], out["confidence"], strict=True):
+        head = {
+            "kind": "corroboration",
+            "code": "CONFIDENCE",
+            "weight": round(float(conf), 3),
+            "sentence": f"The event happened with confidence {conf:.0%} (sources and their Admiralty grades).",
+        }
+        result.append([head, *rules.get(eid, []), *sides.get(eid, [])])
+    return result

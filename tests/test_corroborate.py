@@ -1,0 +1,116 @@
+"""Corroboration merges reports of one happening, never chains along a busy sector, counts a source once."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.corroborate import group_reports, report_probability
+
+T0 = pd.Timestamp("2026-10-05T04:00Z")
+
+
+def _reports(rows: list[dict]) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows)
+    df["uid"] = df["source"] + "/" + df["id"]
+    for col, default in (
+        ("time_precision", "minute"),
+        ("reliability", "B"),
+        ("credibility", 2),
+        ("weapon", "unknown"),
+    ):
+        if col not in df:
+            df[col] = default
+    df["location_precision_m"] = df.get("location_precision_m", np.nan)
+    df["occurred_at"] = T0 + pd.to_timedelta(df.pop("minute"), unit="min")
+    geometry = gpd.points_from_xy(df.pop("lon"), df.pop("lat"))
+    return gpd.GeoDataFrame(df, geometry=geometry, crs=4326)
+
+
+def _row(source, rid, minute, lon, lat, type_="impact", **kw):
+    return {"source": source, "id": rid, "minute": minute, "lon": lon, "lat": lat, "type": type_} | kw
+
+
+def test_reports_of_one_happening_become_one_event():
+    reports = _reports(
+        [
+            _row("OP-1", "1", 0, 37.600, 48.100, reliability="A", credibility=2, weapon="mortar"),
+            _row("OP-2", "9", 4, 37.606, 48.103, "undetermined_explosion"),
+            _row("media", "x", 2, 37.603, 48.099, reliability="C", credibility=3),
+        ]
+    )
+    event_id, events = group_reports(reports)
+    assert event_id.nunique() == 1
+    (ev,) = events.itertuples()
+    assert ev.n_reports == 3 and ev.n_sources == 3
+    assert ev.type == "impact"  # specific type wins over 'undetermined'
+    assert ev.weapon == "mortar"
+    assert sorted(ev.report_uids) == sorted(reports["uid"])
+    # The best location lies among the reports, metres from each.
+    assert ev.geometry.distance(reports.union_all().centroid) < 0.01
+
+
+def test_far_apart_in_space_or_time_or_family_stay_apart():
+    reports = _reports(
+        [
+            _row("OP-1", "1", 0, 37.60, 48.10),
+            _row("OP-2", "2", 0, 37.70, 48.10),  # 7 km away
+            _row("OP-3", "3", 180, 37.60, 48.10),  # 3 hours later
+            _row("OP-4", "4", 0, 37.60, 48.10, "weapon_sighting"),  # another family
+        ]
+    )
+    event_id, events = group_reports(reports)
+    assert event_id.nunique() == 4
+    assert (events["n_reports"] == 1).all()
+
+
+def test_a_busy_sector_does_not_chain_into_one_event():
+    # Forty reports 10 minutes and 800 m apart along a road. Reports two steps apart still match
+    # (1.6 km, 20 min); three steps apart do not (2.4 km > 1.5 km + 2 x 250 m), so with every pair
+    # inside an event required to match, no event can hold more than three reports.
+    rows = [_row(f"OP-{i % 4}", str(i), 10 * i, 37.5 + 0.0108 * i, 48.0) for i in range(40)]
+    event_id, events = group_reports(_reports(rows))
+    assert events["n_reports"].max() <= 3
+    assert events["n_reports"].sum() == 40
+    assert event_id.nunique() >= 14
+
+
+def test_repeats_by_one_source_count_once():
+    one = _reports([_row("OP-1", "1", 0, 37.6, 48.1), _row("OP-1", "2", 3, 37.601, 48.1)])
+    two = _reports([_row("OP-1", "1", 0, 37.6, 48.1), _row("OP-2", "2", 3, 37.601, 48.1)])
+    _, ev_one = group_reports(one)
+    _, ev_two = group_reports(two)
+    assert ev_one["n_reports"].item() == 2 and ev_one["n_sources"].item() == 1
+    single = report_probability(one["reliability"], one["credibility"])[0]
+    # The repeat adds nothing: the confidence is one report's, times the agreement between the two.
+    assert ev_one["confidence"].item() == pytest.approx(single * ev_one["agreement"].item())
+    assert ev_two["confidence"].item() > ev_one["confidence"].item()
+
+
+def test_uncertain_times_and_places_widen_the_match():
+    rows = [
+        _row("OP-1", "1", 0, 37.60, 48.10),
+        _row("media", "m", 300, 37.64, 48.10, time_precision="day", location_precision_m=5000.0),
+    ]
+    event_id, _ = group_reports(_reports(rows))
+    assert event_id.nunique() == 1
+    rows[1]["time_precision"] = "minute"
+    event_id, _ = group_reports(_reports(rows))
+    assert event_id.nunique() == 2
+
+
+def test_admiralty_probabilities_order_sources():
+    p = report_probability(pd.Series(["A", "B", "F", "E"]), pd.Series([1, 2, 6, 5]))
+    assert list(p) == sorted(p, reverse=True)
+    assert p[2] == pytest.approx(0.5)
+
+
+def test_event_ids_are_stable_and_empty_input_works():
+    reports = _reports([_row("OP-1", "1", 0, 37.6, 48.1), _row("OP-2", "2", 1, 37.6, 48.1)])
+    a, _ = group_reports(reports)
+    b, _ = group_reports(reports.iloc[::-1])
+    assert a.sort_index().tolist() == b.sort_index().tolist()
+    empty_ids, empty_events = group_reports(reports.iloc[:0])
+    assert empty_ids.empty and empty_events.empty

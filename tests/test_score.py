@@ -1,0 +1,129 @@
+"""Scores combine the event's confidence with the rules that fired; the side comes with its evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import InputError
+from geo.score import ScoreParams, level_of, score_events, side_evidence
+
+
+def _reports(rows):
+    df = pd.DataFrame(rows)
+    for col in ("origin_p_UA", "dist_to_line_m"):
+        if col not in df:
+            df[col] = np.nan
+    return df
+
+
+def _reasons(rows):
+    return pd.DataFrame(rows, columns=["uid", "code", "severity", "weight", "sentence"])
+
+
+EVENTS = pd.DataFrame({"event_id": ["e1", "e2", "e3"], "confidence": [0.9, 0.9, 0.3]})
+
+
+def test_rules_and_confidence_make_the_score():
+    reports = _reports(
+        [
+            {"uid": "a", "event_id": "e1", "source": "OP-1", "type": "outgoing_fire", "side": "RU"},
+            {
+                "uid": "b",
+                "event_id": "e2",
+                "source": "OP-2",
+                "type": "impact",
+                "side": "UA",
+                "dist_to_line_m": 20_000,
+            },
+            {"uid": "c", "event_id": "e3", "source": "party", "type": "impact", "side": "UA"},
+        ]
+    )
+    reasons = _reasons(
+        [
+            ("a", "FIRE_AFTER_EFFECTIVE", "high", 0.6, "fire after the ceasefire"),
+            ("a", "HEAVY_WEAPON_IN_ZONE", "critical", 0.8, "artillery in zone"),
+            ("a", "FIRE_AFTER_EFFECTIVE", "high", 0.6, "duplicate code counts once"),
+            ("c", "FIRE_AFTER_EFFECTIVE", "high", 0.6, "fire after the ceasefire"),
+        ]
+    )
+    out = score_events(EVENTS, reports, reasons).set_index("event_id")
+    # Two codes combine as independent chances: 1 - 0.4 * 0.2 = 0.92, times the confidence 0.9.
+    assert out.loc["e1", "violation_score"] == pytest.approx(0.9 * 0.92, abs=1e-4)
+    assert out.loc["e1", "flag_level"] == "likely"
+    assert out.loc["e2", "violation_score"] == 0 and out.loc["e2", "flag_level"] == "unlikely"
+    assert out.loc["e3", "flag_level"] == "unlikely"  # 0.3 * 0.6 = 0.18
+    codes = [r["code"] for r in out.loc["e1", "reasons"]]
+    assert codes.count("FIRE_AFTER_EFFECTIVE") == 1 and "HEAVY_WEAPON_IN_ZONE" in codes
+    assert codes[0] == "CONFIDENCE"
+    assert all(r["sentence"] for r in out.loc["e1", "reasons"])
+
+
+def test_side_from_position_origin_and_landing():
+    reports = _reports(
+        [
+            {"uid": "a", "event_id": "e1", "source": "OP-1", "type": "weapon_sighting", "side": "RU"},
+            {
+                "uid": "b",
+                "event_id": "e2",
+                "source": "OP-2",
+                "type": "impact",
+                "side": "UA",
+                "dist_to_line_m": 20_000,
+            },
+            {
+                "uid": "c",
+                "event_id": "e3",
+                "source": "OP-3",
+                "type": "outgoing_fire",
+                "side": "UA",
+                "origin_p_UA": 0.02,
+            },
+        ]
+    )
+    ev = side_evidence(reports, ScoreParams())
+    assert list(ev["basis"]) == ["position", "landing", "origin"]
+    assert ev.loc[0, "p_UA"] == pytest.approx(0.05)
+    assert ev.loc[1, "p_UA"] == pytest.approx(0.2)  # deep impact on the UA side leans to RU
+    assert "20.0 km inside UA" in ev.loc[1, "sentence"]
+    out = score_events(EVENTS, reports, _reasons([])).set_index("event_id")
+    assert out.loc["e1", "attributed_side"] == "RU"
+    assert out.loc["e2", "attributed_side"] == "undetermined"  # 0.8 is below the 0.9 threshold
+    assert out.loc["e3", "attributed_side"] == "RU"  # origin evidence beats the observed position
+
+
+def test_independent_sources_pool_a_side_but_repeats_do_not():
+    def event(sources):
+        rows = [
+            {
+                "uid": str(i),
+                "event_id": "e1",
+                "source": s,
+                "type": "impact",
+                "side": "UA",
+                "dist_to_line_m": 20_000,
+            }
+            for i, s in enumerate(sources)
+        ]
+        return score_events(EVENTS.iloc[:1], _reports(rows), _reasons([])).iloc[0]
+
+    same = event(["OP-1", "OP-1", "OP-1"])
+    independent = event(["OP-1", "OP-2", "OP-3"])
+    assert same["attributed_side_p"] == pytest.approx(0.8)
+    assert independent["attributed_side_p"] > 0.98 and independent["attributed_side"] == "RU"
+
+
+def test_levels_and_bad_params():
+    p = ScoreParams()
+    assert list(level_of([0.0, 0.3, 0.59, 0.6, 1.0], p)) == [
+        "unlikely",
+        "possible",
+        "possible",
+        "likely",
+        "likely",
+    ]
+    with pytest.raises(InputError, match="out of order"):
+        ScoreParams(likely=0.2, possible=0.5)
+    with pytest.raises(InputError, match="event_id"):
+        score_events(EVENTS, pd.DataFrame({"uid": [], "source": [], "type": []}), _reasons([]))
