@@ -1,0 +1,31 @@
+"""Fixtures shared by every test tier: the real public data beside the project, and a demo store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real public data (../shared/data); tests that need it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real test data not found at {SHARED_DATA} (clone the project beside ../shared)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """A store holding the committed demo batches, built once per test session (read-only for tests)."""
+    from geo.demo import DEMO_DIR
+    from geo.ingest import read_batch
+    from geo.store import open_store
+
+    store = open_store(tmp_path_factory.mktemp("demo-store") / "store.gpkg")
+    for path in sorted(DEMO_DIR.glob("*.geojson")):
+        data = path.read_bytes()
+        store.add_batch(read_batch(data, filename=path.name), original=data)
+    return store
