@@ -1,0 +1,386 @@
+"""Apply an agreement's rules to enriched reports: one row per rule that fires, with its plain-language reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import require_wgs84
+from geo.errors import InputError
+from geo.rules.agreement import Agreement, Rule
+from geo.rules.spec import IN_FORCE, WEAPON_LABELS
+from geo.rules.zones import Theatre, prepare_theatre, zones_projected
+
+REASON_COLUMNS = ["uid", "code", "severity", "weight", "sentence"]
+REQUIRED_COLUMNS = ("uid", "type", "occurred_at", "weapon")
+
+
+@dataclass
+class Hit:
+    """The reports one rule fired on (positions in the frame) and the rule's own placeholder texts."""
+
+    rule: Rule
+    pos: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Everything the checks share: the reports as arrays and the scenario in the theatre CRS."""
+
+    frame: pd.DataFrame
+    agreement: Agreement
+    theatre: Theatre
+    zones: pd.DataFrame
+    posts: pd.DataFrame
+    types: np.ndarray
+    weapons: np.ndarray
+    times: pd.DatetimeIndex
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def active(self) -> np.ndarray:
+        """Reports at or after the moment the ceasefire took effect."""
+        return np.asarray(self.times >= self.agreement.effective_at)
+
+    def column(self, name: str, default: object = np.nan) -> np.ndarray:
+        """A column as an array, or ``default`` everywhere when the frame lacks it."""
+        if name in self.frame:
+            return self.frame[name].to_numpy()
+        return np.full(len(self.frame), default, dtype=object if default is None else float)
+
+    def dist_to_line_m(self, rule: Rule) -> np.ndarray:
+        """The enrichment's distance to the line in force; required by rules measured from the line."""
+        if "dist_to_line_m" not in self.frame:
+            msg = f"Rule {rule.code} measures from the contact line, but the reports lack dist_to_line_m."
+            raise InputError(msg, hint="Enrich them first (geo.proximity.measure).")
+        return self.frame["dist_to_line_m"].astype(float).to_numpy()
+
+
+def _km(metres: np.ndarray) -> np.ndarray:
+    return np.array([f"{m / 1000:.1f}" for m in metres], dtype=object)
+
+
+def _g(value: float) -> str:
+    return f"{value:g}"
+
+
+def _of(ctx: Context, rule: Rule, name: str) -> np.ndarray:
+    """Reports whose type (``types``) or weapon (``weapons``) is one the rule names."""
+    values = rule.params.get(name)
+    source = ctx.types if name.endswith("types") else ctx.weapons
+    return np.isin(source, list(values or ()))
+
+
+def _simple(ctx: Context, rule: Rule) -> Hit:
+    mask = ctx.active & _of(ctx, rule, "types")
+    if rule.params.get("weapons") is not None:
+        mask &= _of(ctx, rule, "weapons")
+    return Hit(rule, np.flatnonzero(mask))
+
+
+def _near(
+    ctx: Context, rule: Rule, mask: np.ndarray, targets: pd.DataFrame, within_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions among ``mask`` within ``within_m`` of a target, the nearest target's row and the distance."""
+    cand = np.flatnonzero(mask)
+    if not len(cand) or targets.empty:
+        return np.empty(0, dtype=int), np.empty(0, dtype=int), np.empty(0)
+    tree = shapely.STRtree(targets["geometry"].to_numpy())
+    # max_distance must be positive; a millimetre stands for "touching" when the distance is 0.
+    (i, j), dist = tree.query_nearest(
+        shapely.points(ctx.x[cand], ctx.y[cand]),
+        max_distance=max(within_m, 1e-3),
+        return_distance=True,
+        all_matches=False,
+    )
+    return cand[i], j, dist
+
+
+def _zones_of(ctx: Context, kinds: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    return ctx.zones[ctx.zones["kind"].isin(list(kinds))].reset_index(drop=True)
+
+
+def _near_zone(ctx: Context, rule: Rule, kind: str, key: str) -> Hit:
+    within_m = rule.params[key] * 1000.0
+    zones = _zones_of(ctx, [kind])
+    pos, j, dist = _near(ctx, rule, ctx.active & _of(ctx, rule, "types"), zones, within_m)
+    return Hit(
+        rule,
+        pos,
+        {
+            "zone_name": zones["name"].to_numpy()[j],
+            "zone_dist_km": _km(dist),
+            key: np.full(len(pos), _g(rule.params[key]), dtype=object),
+        },
+    )
+
+
+def _disengagement(ctx: Context, rule: Rule) -> Hit:
+    return _near_zone(ctx, rule, "disengagement_area", "buffer_km")
+
+
+def _protected(ctx: Context, rule: Rule) -> Hit:
+    return _near_zone(ctx, rule, "protected_site", "within_km")
+
+
+def _monitors(ctx: Context, rule: Rule) -> Hit:
+    within_m = rule.params["within_km"] * 1000.0
+    pos, j, dist = _near(ctx, rule, ctx.active & _of(ctx, rule, "types"), ctx.posts, within_m)
+    return Hit(
+        rule,
+        pos,
+        {
+            "post_name": ctx.posts["name"].to_numpy()[j],
+            "post_dist_km": _km(dist),
+            "within_km": np.full(len(pos), _g(rule.params["within_km"]), dtype=object),
+        },
+    )
+
+
+def _flight(ctx: Context, rule: Rule) -> Hit:
+    mask = ctx.active & (_of(ctx, rule, "types") | _of(ctx, rule, "weapons"))
+    over = np.full(len(ctx.frame), None, dtype=object)
+    names = np.full(len(ctx.frame), "", dtype=object)
+    zones = _zones_of(ctx, rule.params["zone_kinds"])
+    pos, j, _ = _near(ctx, rule, mask, zones, 0.0)
+    names[pos] = zones["name"].to_numpy()[j]
+    kinds = zones["kind"].str.replace("_", " ").to_numpy()[j]
+    over[pos] = "over the " + kinds.astype(object) + " " + names[pos].astype(object)
+    band_km = rule.params.get("band_km")
+    if band_km is not None:
+        in_band = mask & (ctx.dist_to_line_m(rule) <= band_km * 1000.0) & (over == None)  # noqa: E711
+        over[in_band] = f"within {_g(band_km)} km of the contact line"
+    hit = np.flatnonzero(over != None)  # noqa: E711
+    band_text = "" if band_km is None else _g(band_km)
+    return Hit(
+        rule,
+        hit,
+        {"over": over[hit], "zone_name": names[hit], "band_km": np.full(len(hit), band_text, dtype=object)},
+    )
+
+
+def _heavy_weapons(ctx: Context, rule: Rule) -> Hit:
+    """Sightings (at the reported place) or fire (at its estimated origin) inside the class's zone."""
+    ox, oy = ctx.column("origin_lon").astype(float), ctx.column("origin_lat").astype(float)
+    has_origin = np.isfinite(ox) & np.isfinite(oy)
+    seen = _of(ctx, rule, "types")
+    fired = _of(ctx, rule, "origin_types") & ~seen & has_origin
+    px, py = ctx.x.copy(), ctx.y.copy()
+    if fired.any():
+        origins = gpd.GeoSeries(gpd.points_from_xy(ox[fired], oy[fired]), crs=4326).to_crs(ctx.theatre.crs)
+        px[fired], py[fired] = origins.x.to_numpy(), origins.y.to_numpy()
+    # The zones follow the line and the control areas: evaluate each report against those in force
+    # at its time. Versions change a handful of times, so the loop is over versions, not reports.
+    breaks = pd.DatetimeIndex(
+        sorted({*ctx.theatre.line_starts.tolist(), *ctx.theatre.areas["valid_from"].tolist()})
+    )
+    period = np.searchsorted(breaks.as_unit("ns").asi8, ctx.times.as_unit("ns").asi8, side="right") - 1
+    pos_all, extra_rows = [], []
+    for w in ctx.agreement.withdrawal:
+        cand = (seen | fired) & np.isin(ctx.weapons, list(w.weapons)) & np.asarray(ctx.times >= w.complete_by)
+        cand &= period >= 0
+        for p in np.unique(period[cand]):
+            rows = np.flatnonzero(cand & (period == p))
+            zones = zones_projected(ctx.agreement, ctx.theatre, breaks[p])
+            for z in zones[zones["withdrawal"] == w.key].itertuples():
+                inside = rows[shapely.contains_xy(z.geometry, px[rows], py[rows])]
+                if not len(inside):
+                    continue
+                ref = shapely.distance(
+                    shapely.points(px[inside], py[inside]), ctx.theatre.lines[z.line_version]
+                )
+                ref_name = (
+                    f"the contact line in force ({z.line_version})"
+                    if z.reference == IN_FORCE
+                    else f"the line of {z.line_name} ({z.line_version})"
+                )
+                pos_all.append(inside)
+                extra_rows.append(
+                    {
+                        "how": np.where(seen[inside], "sighted", "fired from an estimated position"),
+                        "width_km": np.full(len(inside), _g(z.width_km), dtype=object),
+                        "total_width_km": np.full(len(inside), _g(z.total_width_km), dtype=object),
+                        "reference": np.full(len(inside), ref_name, dtype=object),
+                        "ref_dist_km": _km(ref),
+                        "zone_side": np.full(len(inside), z.side, dtype=object),
+                        "zone_side_label": np.full(len(inside), z.side_label, dtype=object),
+                        "weapon_label": np.full(len(inside), w.label, dtype=object),
+                        "clause": np.full(len(inside), z.clause, dtype=object),
+                    }
+                )
+    if not pos_all:
+        return Hit(rule, np.empty(0, dtype=int))
+    return Hit(
+        rule,
+        np.concatenate(pos_all),
+        {k: np.concatenate([e[k] for e in extra_rows]).astype(object) for k in extra_rows[0]},
+    )
+
+
+CHECKS: dict[str, Callable[[Context, Rule], Hit]] = {
+    "FIRE_AFTER_EFFECTIVE": _simple,
+    "HEAVY_WEAPON_IN_ZONE": _heavy_weapons,
+    "FLIGHT_OVER_SECURITY_ZONE": _flight,
+    "ATTACK_ON_MONITORS": _monitors,
+    "MONITOR_RESTRICTION": _simple,
+    "DISENGAGEMENT_ACTIVITY": _disengagement,
+    "PROTECTED_SITE": _protected,
+    "LINE_CROSSING": _simple,
+}
+
+
+def _when(t: pd.Timestamp) -> str:
+    return t.strftime("on %Y-%m-%d at %H:%M UTC")
+
+
+def _place(side: object, dist_m: float, sides: dict[str, str]) -> str:
+    far = f"{dist_m / 1000:.1f} km from the contact line" if np.isfinite(dist_m) else ""
+    if side in sides:
+        return f"on the {side}-controlled side" + (f", {far}" if far else "")
+    if side == "ambiguous":
+        return "too close to the contact line to tell the side" + (f" ({far})" if far else "")
+    if side == "none":
+        return "outside both control areas"
+    return far or "at the reported place"
+
+
+def _sentences(ctx: Context, hit: Hit) -> list[str]:
+    """Fill the rule's template for each report it fired on; a loop over hits, formatting text only."""
+    a = ctx.agreement
+    f = ctx.frame
+    sides = ctx.column("side", None)
+    dist = ctx.column("dist_to_line_m").astype(float)
+    versions = ctx.column("line_version", None)
+    counts = ctx.column("count", None)
+    ids = ctx.column("id", None)
+    sources = ctx.column("source", None)
+    uids = f["uid"].to_numpy()
+    out = []
+    for k, i in enumerate(hit.pos):
+        label = str(ctx.types[i]).replace("_", " ")
+        n = counts[i]
+        values = {
+            "uid": str(uids[i]),
+            "id": str(ids[i]),
+            "source": str(sources[i]),
+            "type": label,
+            "what": label.capitalize() + (f" (count {n})" if pd.notna(n) and int(n) > 1 else ""),
+            "count": "1" if pd.isna(n) else str(int(n)),
+            "weapon": str(ctx.weapons[i]),
+            "weapon_label": WEAPON_LABELS.get(str(ctx.weapons[i]), str(ctx.weapons[i])),
+            "when": _when(ctx.times[i]),
+            "side": str(sides[i]) if sides[i] is not None else "unknown",
+            "side_label": a.sides.get(sides[i], "no party"),
+            "place": _place(sides[i], dist[i], a.sides),
+            "dist_km": f"{dist[i] / 1000:.1f}" if np.isfinite(dist[i]) else "unknown",
+            "line_version": str(versions[i]) if versions[i] is not None else "unknown",
+            "agreement": a.name,
+            "short_name": a.short_name,
+            "effective_at": a.effective_at.strftime("%Y-%m-%d at %H:%M UTC"),
+            "clause": hit.rule.clause,
+        }
+        values.update({key: str(col[k]) for key, col in hit.extra.items()})
+        out.append(hit.rule.sentence.format(**values))
+    return out
+
+
+def _scenario_frame(
+    frame: gpd.GeoDataFrame, theatre: Theatre, *, what: str, cols: tuple[str, ...]
+) -> pd.DataFrame:
+    require_wgs84(frame, what=what)
+    missing = [c for c in cols if c not in frame]
+    if missing:
+        msg = f"{what} lacks the column(s) {', '.join(missing)}."
+        raise InputError(msg, hint="Load the scenario with geo.scenario.load_scenario.")
+    out = pd.DataFrame({c: frame[c].astype(str).to_numpy() for c in cols})
+    out["geometry"] = frame.geometry.to_crs(theatre.crs).to_numpy()
+    return out
+
+
+def _no_reasons() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float if c == "weight" else object) for c in REASON_COLUMNS})
+
+
+def evaluate(
+    enriched: gpd.GeoDataFrame,
+    agreement: Agreement,
+    *,
+    lines: gpd.GeoDataFrame,
+    control_areas: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    posts: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Return a reason for every rule of the agreement that fires on a report.
+
+    Parameters
+    ----------
+    enriched
+        The normalised incidents (EPSG:4326) with the enrichment columns of docs/ARCHITECTURE.md;
+        ``side``, ``dist_to_line_m``, ``line_version`` and the ``origin_*`` columns are used when present.
+    agreement
+        From :func:`geo.rules.load_agreement`.
+    lines, control_areas, zones, posts
+        The scenario frames (EPSG:4326), as from :func:`geo.scenario.load_scenario`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format, one row per (report, rule): ``uid``, ``code``, ``severity``, ``weight``,
+        ``sentence``; ordered by the reports' order, then the rules' order in the file.
+    """
+    require_wgs84(enriched, what="The reports to evaluate")
+    missing = [c for c in REQUIRED_COLUMNS if c not in enriched]
+    if missing:
+        msg = f"The reports to evaluate lack the column(s) {', '.join(missing)}."
+        raise InputError(
+            msg, hint="Pass the normalised incident frame (geo.ingest) with its enrichment columns."
+        )
+    if enriched.empty:
+        return _no_reasons()
+    times = pd.DatetimeIndex(enriched["occurred_at"])
+    if times.tz is None:
+        msg = "The reports' occurred_at has no time zone."
+        raise InputError(msg, hint="Times in the engine are UTC; normalise the reports with geo.ingest.")
+    theatre = prepare_theatre(lines, control_areas)
+    projected = enriched.geometry.to_crs(theatre.crs)
+    ctx = Context(
+        frame=pd.DataFrame(enriched.drop(columns=enriched.geometry.name)),
+        agreement=agreement,
+        theatre=theatre,
+        zones=_scenario_frame(zones, theatre, what="The zones frame", cols=("zone_id", "kind", "name")),
+        posts=_scenario_frame(posts, theatre, what="The posts frame", cols=("post_id", "name")),
+        types=enriched["type"].to_numpy(dtype=object),
+        weapons=enriched["weapon"].fillna("unknown").to_numpy(dtype=object),
+        times=times.tz_convert("UTC"),
+        x=projected.x.to_numpy(),
+        y=projected.y.to_numpy(),
+    )
+    parts = []
+    for order, rule in enumerate(agreement.rules):
+        hit = CHECKS[rule.code](ctx, rule)
+        if not len(hit.pos):
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_pos": hit.pos,
+                    "_order": order,
+                    "uid": enriched["uid"].to_numpy()[hit.pos],
+                    "code": rule.code,
+                    "severity": rule.severity,
+                    "weight": rule.weight,
+                    "sentence": _sentences(ctx, hit),
+                }
+            )
+        )
+    if not parts:
+        return _no_reasons()
+    out = pd.concat(parts, ignore_index=True).sort_values(["_pos", "_order"], kind="stable")
+    return out[REASON_COLUMNS].reset_index(drop=True)

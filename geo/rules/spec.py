@@ -1,0 +1,172 @@
+"""The vocabulary of an agreement file: the rules the engine knows, their parameters, placeholders and texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from geo.schema import FIRE_TYPES, INCIDENT_TYPES
+
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+WIDTH_APPLIES: tuple[str, ...] = ("total", "per_side")
+# A reference line that is not a fixed version: the line in force when the report occurred.
+IN_FORCE = "in_force"
+ZONE_KINDS: tuple[str, ...] = ("security_zone", "disengagement_area", "op_coverage", "protected_site")
+# Types whose location is where fire landed.
+IMPACT_TYPES: tuple[str, ...] = ("impact", "undetermined_explosion", "air_or_drone_strike")
+SORTED_FIRE_TYPES: tuple[str, ...] = tuple(t for t in INCIDENT_TYPES if t in FIRE_TYPES)
+
+# Short names of the weapon classes for sentences ("{weapon_label}").
+WEAPON_LABELS: dict[str, str] = {
+    "small_arms": "small arms",
+    "mortar": "mortar",
+    "artillery_lt100mm": "artillery under 100 mm",
+    "artillery_ge100mm": "artillery of 100 mm or more",
+    "mlrs": "multiple-launch rocket system",
+    "heavy_mlrs_tactical_missile": "heavy rocket system or tactical missile",
+    "tank": "tank",
+    "aircraft": "aircraft",
+    "uav": "drone",
+    "unknown": "weapon not identified",
+}
+
+# Placeholders every sentence may use, filled from the report and the agreement; all are text.
+COMMON_PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "uid",
+        "id",
+        "source",
+        "what",
+        "type",
+        "weapon",
+        "weapon_label",
+        "count",
+        "when",
+        "side",
+        "side_label",
+        "place",
+        "dist_km",
+        "line_version",
+        "agreement",
+        "short_name",
+        "effective_at",
+        "clause",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule the engine can evaluate.
+
+    Parameters
+    ----------
+    code
+        The reason code, also the key of the rule's table in the agreement file.
+    summary
+        What fires it, one sentence for the docs.
+    params
+        Parameter names and their defaults (None: not set unless the file sets it).
+    placeholders
+        Placeholders the sentence may use besides :data:`COMMON_PLACEHOLDERS`.
+    sentence
+        The default sentence template.
+    """
+
+    code: str
+    summary: str
+    params: dict[str, Any]
+    placeholders: frozenset[str]
+    sentence: str
+
+
+RULE_SPECS: dict[str, RuleSpec] = {
+    s.code: s
+    for s in (
+        RuleSpec(
+            "FIRE_AFTER_EFFECTIVE",
+            "A report of one of `types` (and, if given, one of `weapons`) at or after `effective_at`.",
+            {"types": SORTED_FIRE_TYPES, "weapons": None},
+            frozenset(),
+            "{what} reported {when} {place}, after the ceasefire took effect on {effective_at} "
+            "({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "HEAVY_WEAPON_IN_ZONE",
+            "A weapon of a withdrawn class seen (`types`) inside its withdrawal zone, or fire (`origin_types`) "
+            "whose estimated origin lies inside it, at or after the class's `complete_by`.",
+            {"types": ("weapon_sighting",), "origin_types": SORTED_FIRE_TYPES},
+            frozenset(
+                {
+                    "how",
+                    "width_km",
+                    "total_width_km",
+                    "reference",
+                    "ref_dist_km",
+                    "zone_side",
+                    "zone_side_label",
+                }
+            ),
+            "{weapon_label} {how} {ref_dist_km} km from {reference} on the {zone_side}-controlled side, "
+            "inside the {width_km} km withdrawal zone that side must keep clear ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "FLIGHT_OVER_SECURITY_ZONE",
+            "A report of one of `types` or with one of `weapons` inside a zone of `zone_kinds` or, when "
+            "`band_km` is set, within `band_km` of the contact line in force.",
+            {
+                "types": ("air_or_drone_strike",),
+                "weapons": ("aircraft", "uav"),
+                "zone_kinds": ("security_zone",),
+                "band_km": None,
+            },
+            frozenset({"over", "zone_name", "band_km"}),
+            "{what} ({weapon_label}) reported {when} {over}, where flights are prohibited ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "ATTACK_ON_MONITORS",
+            "A report of one of `types` within `within_km` of an observation post.",
+            {"types": SORTED_FIRE_TYPES, "within_km": 1.0},
+            frozenset({"post_name", "post_dist_km", "within_km"}),
+            "{what} reported {when} {post_dist_km} km from the observation post {post_name}, within the "
+            "{within_km} km protected around monitors ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "MONITOR_RESTRICTION",
+            "A report of one of `types` (by default `restriction_of_monitors`).",
+            {"types": ("restriction_of_monitors",)},
+            frozenset(),
+            "Monitors' access or freedom of movement was restricted {when} {place} ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "DISENGAGEMENT_ACTIVITY",
+            "A report of one of `types` (by default any) within `buffer_km` of a disengagement area.",
+            {"types": INCIDENT_TYPES, "buffer_km": 5.0},
+            frozenset({"zone_name", "zone_dist_km", "buffer_km"}),
+            "{what} reported {when} {zone_dist_km} km from the disengagement area {zone_name}, within its "
+            "{buffer_km} km buffer ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "PROTECTED_SITE",
+            "A report of one of `types` (by default landing fire) inside or within `within_km` of a "
+            "protected site.",
+            {"types": IMPACT_TYPES, "within_km": 0.5},
+            frozenset({"zone_name", "zone_dist_km", "within_km"}),
+            "{what} reported {when} {zone_dist_km} km from the protected site {zone_name} (within "
+            "{within_km} km) ({short_name}, {clause}).",
+        ),
+        RuleSpec(
+            "LINE_CROSSING",
+            "A report of one of `types` (by default `line_crossing`).",
+            {"types": ("line_crossing",)},
+            frozenset(),
+            "A crossing of the contact line was reported {when} {place} ({short_name}, {clause}).",
+        ),
+    )
+}
+
+# Parameter names by the vocabulary their values come from.
+TYPE_PARAMS = frozenset({"types", "origin_types"})
+WEAPON_PARAMS = frozenset({"weapons"})
+ZONE_KIND_PARAMS = frozenset({"zone_kinds"})
+KM_PARAMS = frozenset({"within_km", "buffer_km", "band_km"})
