@@ -14,7 +14,7 @@ from geo.crs import require_wgs84
 from geo.errors import InputError
 from geo.rules.agreement import Agreement, Rule
 from geo.rules.spec import IN_FORCE, WEAPON_LABELS
-from geo.rules.zones import Theatre, prepare_theatre, zones_projected
+from geo.rules.zones import Theatre, densify, prepare_theatre, zones_projected
 
 REASON_COLUMNS = ["uid", "code", "severity", "weight", "sentence"]
 REQUIRED_COLUMNS = ("uid", "type", "occurred_at", "weapon")
@@ -152,7 +152,7 @@ def _flight(ctx: Context, rule: Rule) -> Hit:
     pos, j, _ = _near(ctx, rule, mask, zones, 0.0)
     names[pos] = zones["name"].to_numpy()[j]
     kinds = zones["kind"].str.replace("_", " ").to_numpy()[j]
-    over[pos] = "over the " + kinds.astype(object) + " " + names[pos].astype(object)
+    over[pos] = "over the " + kinds.astype(object) + ' "' + names[pos].astype(object) + '"'
     band_km = rule.params.get("band_km")
     if band_km is not None:
         in_band = mask & (ctx.dist_to_line_m(rule) <= band_km * 1000.0) & (over == None)  # noqa: E711
@@ -204,7 +204,11 @@ def _heavy_weapons(ctx: Context, rule: Rule) -> Hit:
                 pos_all.append(inside)
                 extra_rows.append(
                     {
-                        "how": np.where(seen[inside], "sighted", "fired from an estimated position"),
+                        "how": np.where(
+                            ~seen[inside],
+                            "fired from an estimated position",
+                            np.where(ctx.types[inside] == "weapon_sighting", "sighted", "seen firing"),
+                        ),
                         "width_km": np.full(len(inside), _g(z.width_km), dtype=object),
                         "total_width_km": np.full(len(inside), _g(z.total_width_km), dtype=object),
                         "reference": np.full(len(inside), ref_name, dtype=object),
@@ -300,7 +304,7 @@ def _scenario_frame(
         msg = f"{what} lacks the column(s) {', '.join(missing)}."
         raise InputError(msg, hint="Load the scenario with geo.scenario.load_scenario.")
     out = pd.DataFrame({c: frame[c].astype(str).to_numpy() for c in cols})
-    out["geometry"] = frame.geometry.to_crs(theatre.crs).to_numpy()
+    out["geometry"] = densify(frame).geometry.to_crs(theatre.crs).to_numpy()
     return out
 
 

@@ -14,6 +14,8 @@ IN_FORCE = "in_force"
 ZONE_KINDS: tuple[str, ...] = ("security_zone", "disengagement_area", "op_coverage", "protected_site")
 # Types whose location is where fire landed.
 IMPACT_TYPES: tuple[str, ...] = ("impact", "undetermined_explosion", "air_or_drone_strike")
+# Types whose location is where the weapon was (as in geo.score).
+POSITION_TYPES: tuple[str, ...] = ("outgoing_fire", "muzzle_flash", "weapon_sighting")
 SORTED_FIRE_TYPES: tuple[str, ...] = tuple(t for t in INCIDENT_TYPES if t in FIRE_TYPES)
 
 # Short names of the weapon classes for sentences ("{weapon_label}").
@@ -93,9 +95,13 @@ RULE_SPECS: dict[str, RuleSpec] = {
         ),
         RuleSpec(
             "HEAVY_WEAPON_IN_ZONE",
-            "A weapon of a withdrawn class seen (`types`) inside its withdrawal zone, or fire (`origin_types`) "
-            "whose estimated origin lies inside it, at or after the class's `complete_by`.",
-            {"types": ("weapon_sighting",), "origin_types": SORTED_FIRE_TYPES},
+            "A weapon of a withdrawn class reported (`types`, at the report's location) inside its withdrawal "
+            "zone, or fire (`origin_types`) whose estimated origin lies inside it, at or after the class's "
+            "`complete_by`.",
+            {
+                "types": POSITION_TYPES,
+                "origin_types": tuple(t for t in SORTED_FIRE_TYPES if t not in POSITION_TYPES),
+            },
             frozenset(
                 {
                     "how",

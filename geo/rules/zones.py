@@ -32,6 +32,9 @@ ZONE_COLUMNS = [
     "clause",
 ]
 
+# About a kilometre of latitude.
+DENSIFY_DEG = 0.01
+
 
 def _utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True)
@@ -66,6 +69,15 @@ class Theatre:
         return str(version), dict(zip(rows["side"], rows["geometry"], strict=True))
 
 
+def densify(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add vertices every :data:`DENSIFY_DEG` so that edges keep their shape through a projection.
+
+    GeoJSON edges are straight in longitude and latitude (RFC 7946); a long edge projected by its two
+    ends alone would cut the corner in the theatre CRS. This adds points, it measures nothing.
+    """
+    return frame.set_geometry(shapely.segmentize(frame.geometry.to_numpy(), DENSIFY_DEG), crs=frame.crs)
+
+
 def prepare_theatre(lines: gpd.GeoDataFrame, control_areas: gpd.GeoDataFrame) -> Theatre:
     """Project the contact line versions and control areas into a theatre CRS centred on the lines.
 
@@ -87,13 +99,13 @@ def prepare_theatre(lines: gpd.GeoDataFrame, control_areas: gpd.GeoDataFrame) ->
             msg = f"{what} lacks the column(s) {', '.join(missing)}."
             raise InputError(msg, hint="Load the scenario with geo.scenario.load_scenario.")
     crs = theatre_crs(*centre_of(lines))
-    projected = lines.to_crs(crs)
+    projected = densify(lines).to_crs(crs)
     versions = projected["version"].astype(str)
     merged = {v: shapely.union_all(projected.geometry[versions == v].to_numpy()) for v in versions.unique()}
     names = lines.get("name", versions)
     line_names = {v: str(n) for v, n in zip(versions, names, strict=True)}
     starts = pd.Series(_utc(lines["valid_from"]).to_numpy(), index=versions).groupby(level=0).min()
-    areas = control_areas.to_crs(crs)
+    areas = densify(control_areas).to_crs(crs)
     areas = pd.DataFrame(
         {
             "side": areas["side"].astype(str).to_numpy(),
