@@ -425,7 +425,7 @@ def test_heavy_weapon_in_zone_measures_ru_from_the_older_line(scenario):
     for figure in (
         "Artillery (100 mm or more) sighted",
         "18.2 km",
-        "19 September 2014 (v1)",
+        'the line v1 ("19 September 2014")',
         "RU-controlled",
         "25 km",
     ):
@@ -593,7 +593,7 @@ def test_line_crossing_only_where_the_agreement_prohibits_it(scenario):
     ]
     minsk = _run(rows, MINSK, scenario)
     assert list(minsk["code"]) == ["LINE_CROSSING"] and list(minsk["uid"]) == ["OP-1/r0"]
-    assert "too close to the contact line to tell the side (0.1 km" in minsk["sentence"].iloc[0]
+    assert ", too close to the contact line to tell the side (0.1 km" in minsk["sentence"].iloc[0]
     assert _run(rows, PARIS, scenario).empty
 
 
@@ -654,3 +654,62 @@ def test_empty_and_malformed_inputs(scenario):
         )
     with pytest.raises(InputError, match="EPSG:4326"):
         evaluate(reports.to_crs(3857), agreement, **scenario)
+
+
+# --- the demo scenario and the enrichment of the other modules ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_scenario():
+    from geo.scenario import load_scenario
+    from geo.settings import SCENARIO_DIR
+
+    if not (SCENARIO_DIR / "contact_line.geojson").is_file():
+        pytest.skip(f"the demo scenario is not generated yet ({SCENARIO_DIR})")
+    s = load_scenario(SCENARIO_DIR)
+    return {"lines": s.lines, "control_areas": s.control_areas, "zones": s.zones, "posts": s.posts}
+
+
+@pytest.mark.parametrize("path", [MINSK, PARIS], ids=["minsk", "paris"])
+def test_zones_on_the_demo_scenario(demo_scenario, path):
+    agreement = load_agreement(path)
+    frames = {k: demo_scenario[k] for k in ("lines", "control_areas")}
+    zones = withdrawal_zones(agreement, **frames)
+    # Every withdrawal rule has a zone on each side, valid and inside that side's control area.
+    assert len(zones) == len(agreement.withdrawal) * len(agreement.sides)
+    assert zones.geometry.is_valid.all() and not zones.geometry.is_empty.any()
+    areas = demo_scenario["control_areas"]
+    latest = areas[areas["valid_from"] == areas["valid_from"].max()].set_index("side")
+    for row in zones.itertuples():
+        outside = shapely.area(shapely.difference(row.geometry, latest.loc[row.side, "geometry"]))
+        assert outside < 1e-6 * shapely.area(row.geometry)
+
+
+def test_evaluate_through_proximity_on_the_demo_scenario(demo_scenario):
+    proximity = pytest.importorskip("geo.proximity", reason="geo.proximity is not written yet")
+    agreement = load_agreement(MINSK)
+    zones = withdrawal_zones(agreement, **{k: demo_scenario[k] for k in ("lines", "control_areas")})
+    art = zones[(zones["withdrawal"] == "artillery_ge100mm")].set_index("side")
+    # A sighting at a point well inside each side's artillery zone, and one far behind the line.
+    inside = [art.loc[side, "geometry"].representative_point() for side in ("UA", "RU")]
+    rows = [
+        {
+            "lon": p.x,
+            "lat": p.y,
+            "type": "weapon_sighting",
+            "weapon": "artillery_ge100mm",
+            "occurred_at": AFTER_V2,
+        }
+        for p in inside
+    ]
+    reports = _reports(rows).drop(columns=["side", "dist_to_line_m", "line_version"])
+    near = proximity.measure(
+        reports,
+        lines=demo_scenario["lines"],
+        control_areas=demo_scenario["control_areas"],
+        zones=demo_scenario["zones"],
+    )
+    reasons = evaluate(reports.join(near), agreement, **demo_scenario)
+    heavy = reasons[reasons["code"] == "HEAVY_WEAPON_IN_ZONE"]
+    assert list(heavy["uid"]) == ["OP-1/r0", "OP-1/r1"]
+    assert "UA-controlled" in heavy["sentence"].iloc[0] and "RU-controlled" in heavy["sentence"].iloc[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -64,7 +65,7 @@ class Context:
 
 
 def _km(metres: np.ndarray) -> np.ndarray:
-    return np.array([f"{m / 1000:.1f}" for m in metres], dtype=object)
+    return np.char.mod("%.1f", np.asarray(metres, dtype=float) / 1000.0).astype(object)
 
 
 def _g(value: float) -> str:
@@ -90,17 +91,24 @@ def _near(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions among ``mask`` within ``within_m`` of a target, the nearest target's row and the distance."""
     cand = np.flatnonzero(mask)
-    if not len(cand) or targets.empty:
-        return np.empty(0, dtype=int), np.empty(0, dtype=int), np.empty(0)
-    tree = shapely.STRtree(targets["geometry"].to_numpy())
-    # max_distance must be positive; a millimetre stands for "touching" when the distance is 0.
-    (i, j), dist = tree.query_nearest(
-        shapely.points(ctx.x[cand], ctx.y[cand]),
-        max_distance=max(within_m, 1e-3),
-        return_distance=True,
-        all_matches=False,
-    )
-    return cand[i], j, dist
+    best_d = np.full(len(cand), np.inf)
+    best_j = np.full(len(cand), -1)
+    if len(cand) and not targets.empty:
+        points = shapely.points(ctx.x[cand], ctx.y[cand])
+        # Targets are few (zones of one kind, posts) and reports many: loop over the targets, each
+        # prepared once and tested against every report at once.
+        for j, geom in enumerate(targets["geometry"].to_numpy()):
+            shapely.prepare(geom)
+            close = np.flatnonzero(
+                shapely.dwithin(geom, points, within_m) if within_m > 0 else shapely.intersects(geom, points)
+            )
+            if not len(close):
+                continue
+            d = shapely.distance(geom, points[close])
+            better = d < best_d[close]
+            best_d[close[better]], best_j[close[better]] = d[better], j
+    found = best_j >= 0
+    return cand[found], best_j[found], best_d[found]
 
 
 def _zones_of(ctx: Context, kinds: tuple[str, ...] | list[str]) -> pd.DataFrame:
@@ -183,24 +191,29 @@ def _heavy_weapons(ctx: Context, rule: Rule) -> Hit:
     )
     period = np.searchsorted(breaks.as_unit("ns").asi8, ctx.times.as_unit("ns").asi8, side="right") - 1
     pos_all, extra_rows = [], []
+    in_force: dict[int, pd.DataFrame] = {}
     for w in ctx.agreement.withdrawal:
         cand = (seen | fired) & np.isin(ctx.weapons, list(w.weapons)) & np.asarray(ctx.times >= w.complete_by)
         cand &= period >= 0
         for p in np.unique(period[cand]):
             rows = np.flatnonzero(cand & (period == p))
-            zones = zones_projected(ctx.agreement, ctx.theatre, breaks[p])
+            if p not in in_force:
+                in_force[p] = zones_projected(ctx.agreement, ctx.theatre, breaks[p])
+            zones = in_force[p]
             for z in zones[zones["withdrawal"] == w.key].itertuples():
+                shapely.prepare(z.geometry)
                 inside = rows[shapely.contains_xy(z.geometry, px[rows], py[rows])]
                 if not len(inside):
                     continue
                 ref = shapely.distance(
                     shapely.points(px[inside], py[inside]), ctx.theatre.lines[z.line_version]
                 )
-                ref_name = (
-                    f"the contact line in force ({z.line_version})"
-                    if z.reference == IN_FORCE
-                    else f"the line of {z.line_name} ({z.line_version})"
-                )
+                if z.reference == IN_FORCE:
+                    ref_name = f"the contact line in force ({z.line_version})"
+                elif z.line_name != z.line_version:
+                    ref_name = f'the line {z.line_version} ("{z.line_name}")'
+                else:
+                    ref_name = f"the line {z.line_version}"
                 pos_all.append(inside)
                 extra_rows.append(
                     {
@@ -240,59 +253,99 @@ CHECKS: dict[str, Callable[[Context, Rule], Hit]] = {
 }
 
 
-def _when(t: pd.Timestamp) -> str:
-    return t.strftime("on %Y-%m-%d at %H:%M UTC")
+def _text(values: np.ndarray, missing: str) -> np.ndarray:
+    """Values as text, ``missing`` where absent."""
+    values = np.asarray(values, dtype=object)
+    return np.where(pd.isna(values), missing, values.astype(str)).astype(object)
 
 
-def _place(side: object, dist_m: float, sides: dict[str, str]) -> str:
-    far = f"{dist_m / 1000:.1f} km from the contact line" if np.isfinite(dist_m) else ""
-    if side in sides:
-        return f"on the {side}-controlled side" + (f", {far}" if far else "")
-    if side == "ambiguous":
-        return "too close to the contact line to tell the side" + (f" ({far})" if far else "")
-    if side == "none":
-        return "outside both control areas"
-    return far or "at the reported place"
+def _place(side: np.ndarray, dist_m: np.ndarray, sides: dict[str, str]) -> np.ndarray:
+    """Where a report is, in words: its side and its distance to the line when known."""
+    finite = np.isfinite(dist_m)
+    far = _km(np.where(finite, dist_m, 0.0)) + " km from the contact line"
+    out = np.where(finite, far, "at the reported place")
+    out = np.where(side == "none", "outside both control areas", out)
+    ambiguous = "too close to the contact line to tell the side" + np.where(finite, " (" + far + ")", "")
+    out = np.where(side == "ambiguous", ambiguous, out)
+    sided = "on the " + side + "-controlled side" + np.where(finite, ", " + far, "")
+    return np.where(np.isin(side, list(sides)), sided, out).astype(object)
+
+
+def _common(ctx: Context, hit: Hit, name: str) -> np.ndarray | str:
+    """One common placeholder's text for the reports a rule fired on (a constant for agreement fields)."""
+    a, pos = ctx.agreement, hit.pos
+    constants = {
+        "agreement": a.name,
+        "short_name": a.short_name,
+        "effective_at": a.effective_at.strftime("%Y-%m-%d at %H:%M UTC"),
+        "clause": hit.rule.clause,
+    }
+    if name in constants:
+        return constants[name]
+
+    def side() -> np.ndarray:
+        return _text(ctx.column("side", None)[pos], "unknown")
+
+    def dist() -> np.ndarray:
+        return ctx.column("dist_to_line_m").astype(float)[pos]
+
+    def counts() -> np.ndarray:
+        return pd.array(ctx.column("count", None)[pos], dtype="Int64").fillna(1).to_numpy(dtype=int)
+
+    def label() -> np.ndarray:
+        return (
+            pd.Series(ctx.types[pos], dtype=object).str.replace("_", " ", regex=False).to_numpy(dtype=object)
+        )
+
+    def what() -> np.ndarray:
+        n = counts()
+        capital = pd.Series(label(), dtype=object).str.capitalize().to_numpy(dtype=object)
+        return capital + np.where(n > 1, np.char.mod(" (count %d)", n).astype(object), "")
+
+    def dist_km() -> np.ndarray:
+        d = dist()
+        return np.where(np.isfinite(d), _km(np.nan_to_num(d)), "unknown")
+
+    builders = {
+        "uid": lambda: _text(ctx.frame["uid"].to_numpy()[pos], ""),
+        "id": lambda: _text(ctx.column("id", None)[pos], "unknown"),
+        "source": lambda: _text(ctx.column("source", None)[pos], "unknown"),
+        "type": label,
+        "what": what,
+        "count": lambda: np.char.mod("%d", counts()).astype(object),
+        "weapon": lambda: ctx.weapons[pos].astype(str).astype(object),
+        "weapon_label": lambda: np.array([WEAPON_LABELS.get(w, w) for w in ctx.weapons[pos]], dtype=object),
+        "when": lambda: ctx.times[pos].strftime("on %Y-%m-%d at %H:%M UTC").to_numpy(dtype=object),
+        "side": side,
+        "side_label": lambda: np.array([a.sides.get(x, "no party") for x in side()], dtype=object),
+        "place": lambda: _place(side(), dist(), a.sides),
+        "dist_km": dist_km,
+        "line_version": lambda: _text(ctx.column("line_version", None)[pos], "unknown"),
+    }
+    return builders[name]()
 
 
 def _sentences(ctx: Context, hit: Hit) -> list[str]:
-    """Fill the rule's template for each report it fired on; a loop over hits, formatting text only."""
-    a = ctx.agreement
-    f = ctx.frame
-    sides = ctx.column("side", None)
-    dist = ctx.column("dist_to_line_m").astype(float)
-    versions = ctx.column("line_version", None)
-    counts = ctx.column("count", None)
-    ids = ctx.column("id", None)
-    sources = ctx.column("source", None)
-    uids = f["uid"].to_numpy()
-    out = []
-    for k, i in enumerate(hit.pos):
-        label = str(ctx.types[i]).replace("_", " ")
-        n = counts[i]
-        values = {
-            "uid": str(uids[i]),
-            "id": str(ids[i]),
-            "source": str(sources[i]),
-            "type": label,
-            "what": label.capitalize() + (f" (count {n})" if pd.notna(n) and int(n) > 1 else ""),
-            "count": "1" if pd.isna(n) else str(int(n)),
-            "weapon": str(ctx.weapons[i]),
-            "weapon_label": WEAPON_LABELS.get(str(ctx.weapons[i]), str(ctx.weapons[i])),
-            "when": _when(ctx.times[i]),
-            "side": str(sides[i]) if sides[i] is not None else "unknown",
-            "side_label": a.sides.get(sides[i], "no party"),
-            "place": _place(sides[i], dist[i], a.sides),
-            "dist_km": f"{dist[i] / 1000:.1f}" if np.isfinite(dist[i]) else "unknown",
-            "line_version": str(versions[i]) if versions[i] is not None else "unknown",
-            "agreement": a.name,
-            "short_name": a.short_name,
-            "effective_at": a.effective_at.strftime("%Y-%m-%d at %H:%M UTC"),
-            "clause": hit.rule.clause,
-        }
-        values.update({key: str(col[k]) for key, col in hit.extra.items()})
-        out.append(hit.rule.sentence.format(**values))
-    return out
+    """Fill the rule's template for each report it fired on.
+
+    The placeholders the template uses are built as arrays; the one loop formats the text.
+    """
+    template = hit.rule.sentence
+    needed = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    n = len(hit.pos)
+    columns = {
+        name: hit.extra[name] if name in hit.extra else _common(ctx, hit, name) for name in sorted(needed)
+    }
+    columns = {k: np.full(n, v, dtype=object) if isinstance(v, str) else v for k, v in columns.items()}
+    keys = list(columns)
+    return (
+        [
+            template.format_map(dict(zip(keys, row, strict=True)))
+            for row in zip(*columns.values(), strict=True)
+        ]
+        if keys
+        else [template] * n
+    )
 
 
 def _scenario_frame(

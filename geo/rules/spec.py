@@ -90,7 +90,7 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "A report of one of `types` (and, if given, one of `weapons`) at or after `effective_at`.",
             {"types": SORTED_FIRE_TYPES, "weapons": None},
             frozenset(),
-            "{what} reported {when} {place}, after the ceasefire took effect on {effective_at} "
+            "{what} reported {when}, {place}, after the ceasefire took effect on {effective_at} "
             "({short_name}, {clause}).",
         ),
         RuleSpec(
@@ -142,7 +142,7 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "A report of one of `types` (by default `restriction_of_monitors`).",
             {"types": ("restriction_of_monitors",)},
             frozenset(),
-            "Monitors' access or freedom of movement was restricted {when} {place} ({short_name}, {clause}).",
+            "Monitors' access or freedom of movement was restricted {when}, {place} ({short_name}, {clause}).",
         ),
         RuleSpec(
             "DISENGAGEMENT_ACTIVITY",
@@ -166,7 +166,7 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "A report of one of `types` (by default `line_crossing`).",
             {"types": ("line_crossing",)},
             frozenset(),
-            "A crossing of the contact line was reported {when} {place} ({short_name}, {clause}).",
+            "A crossing of the contact line was reported {when}, {place} ({short_name}, {clause}).",
         ),
     )
 }
