@@ -713,3 +713,16 @@ def test_evaluate_through_proximity_on_the_demo_scenario(demo_scenario):
     heavy = reasons[reasons["code"] == "HEAVY_WEAPON_IN_ZONE"]
     assert list(heavy["uid"]) == ["OP-1/r0", "OP-1/r1"]
     assert "UA-controlled" in heavy["sentence"].iloc[0] and "RU-controlled" in heavy["sentence"].iloc[1]
+
+
+def test_the_format_doc_lists_every_rule_parameter_and_placeholder():
+    from geo.rules.spec import COMMON_PLACEHOLDERS, RULE_SPECS
+
+    doc = (ROOT / "docs" / "AGREEMENT.md").read_text(encoding="utf-8")
+    for spec in RULE_SPECS.values():
+        assert f"`{spec.code}`" in doc
+        assert f"`{spec.sentence}`" in doc, f"docs/AGREEMENT.md lacks the default sentence of {spec.code}"
+        for name in spec.params:
+            assert f"`{name}`" in doc
+        for name in spec.placeholders | COMMON_PLACEHOLDERS:
+            assert f"{{{name}}}" in doc
