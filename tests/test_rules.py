@@ -105,6 +105,7 @@ def _reports(rows: list[dict]) -> gpd.GeoDataFrame:
         "origin_lat": np.nan,
         "origin_side": None,
         "origin_side_p": np.nan,
+        "location_precision_m": np.nan,
     }
     rows = [{**base, "id": f"r{i}", **r} for i, r in enumerate(rows)]
     df = pd.DataFrame(rows)
