@@ -129,7 +129,7 @@ def _valid_from(frame: gpd.GeoDataFrame, *, file: str) -> gpd.GeoDataFrame:
     frame["valid_from"] = pd.to_datetime(
         pd.Series([_utc(v, what=f"valid_from in {file}") for v in frame["valid_from"]], dtype=object),
         utc=True,
-    ).to_numpy()
+    ).dt.as_unit("ns")
     frame["version"] = frame["version"].astype(str)
     return frame
 
