@@ -280,6 +280,7 @@ def _posts(frame: _Frame, line: Any, areas: dict[str, Any]) -> gpd.GeoDataFrame:
 def _zones(frame: _Frame, line: Any, land: Any, posts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     line_xy = frame.to_xy(line)
     band = frame.to_lonlat(shapely.segmentize(line_xy.buffer(SECURITY_ZONE_HALF_WIDTH_M), 3_000.0))
+    # A handful of named zones, each built once: plain loops read better than vectorised tricks here.
     rows = [("SZ-1", "security_zone", "Security zone (15 km each side of the line of 1 January)")]
     geoms = [_round(band.intersection(land))]
     for zone_id, town in DISENGAGEMENT_AREAS:
