@@ -161,6 +161,68 @@ def cmd_retract(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame, scenario, agreement)
+    """Read the reports (a file or the store) and the scenario and agreement, with any overrides."""
+    from geo.rules import load_agreement
+    from geo.scenario import load_scenario
+
+    if args.input == "store":
+        frame = _store(args, settings).incidents()
+    else:
+        from geo.ingest import read_batch
+
+        data, name = _read_input(args.input)
+        result = read_batch(data, filename=name, settings=settings)
+        if result.rejected:
+            print(
+                f"warning: {len(result.rejected)} of {result.n_features} features were rejected and are left out "
+                f"(see: python -m geo validate {args.input})",
+                file=sys.stderr,
+            )
+        frame = result.accepted
+    overrides = {
+        name: Path(path)
+        for name, path in (
+            ("contact_line.geojson", args.line),
+            ("control_areas.geojson", args.control),
+            ("zones.geojson", args.zones),
+            ("posts.geojson", args.posts),
+        )
+        if path
+    }
+    scenario = load_scenario(settings.scenario_dir, overrides=overrides)
+    agreement = load_agreement(Path(args.agreement) if args.agreement else settings.agreement_path)
+    return frame, scenario, agreement
+
+
+def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the reports with distance to the line, side, zones and estimated fire origin."""
+    from geo.export import export_incidents
+    from geo.pipeline import enrich
+
+    frame, scenario, _ = _analysis_inputs(args, settings)
+    enriched = enrich(frame, scenario, threshold=args.threshold)
+    export_incidents(enriched, Path(args.output), format=args.format)
+    print(f"wrote {len(enriched)} enriched reports to {args.output}")
+    return EXIT_OK
+
+
+def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the reports enriched, merged into events, scored and flagged, with the reasons."""
+    from geo.export import export_incidents
+    from geo.pipeline import enrich, flag
+
+    frame, scenario, agreement = _analysis_inputs(args, settings)
+    result = flag(enrich(frame, scenario, threshold=args.threshold), scenario, agreement)
+    export_incidents(result.reports, Path(args.output), format=args.format)
+    levels = result.events["flag_level"].value_counts()
+    print(
+        f"wrote {len(result.reports)} reports in {len(result.events)} events to {args.output}: "
+        + ", ".join(f"{levels.get(k, 0)} {k}" for k in ("likely", "possible", "unlikely"))
+    )
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Regenerate the demo files, or load them into the store (``--store``)."""
     from geo import demo
@@ -215,6 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", help="first time, ISO 8601 (UTC if no offset)")
     p.add_argument("--to", dest="end", help="last time, ISO 8601 (UTC if no offset)")
     p.add_argument("-o", "--output", required=True, help="output file")
+
+    for name, func, text in (
+        ("enrich", cmd_enrich, "add distance to the line, side, zones and fire origin to each report"),
+        ("flag", cmd_flag, "enrich, merge into events, score and flag likely violations with reasons"),
+    ):
+        p = with_store(add(name, func, text))
+        p.add_argument("input", help="a file ingest accepts, or 'store' for the stored reports")
+        p.add_argument("-o", "--output", required=True, help="output file")
+        p.add_argument("--format", choices=["geojson", "csv", "gpkg"], default="geojson")
+        p.add_argument("--line", help="contact line versions (default: the scenario's)")
+        p.add_argument("--control", help="control areas (default: the scenario's)")
+        p.add_argument("--zones", help="zones (default: the scenario's)")
+        p.add_argument("--posts", help="observation posts (default: the scenario's)")
+        p.add_argument("--agreement", help="agreement file (default: the agreement_path setting)")
+        p.add_argument(
+            "--threshold", type=float, default=0.9, help="side attribution threshold (default 0.9)"
+        )
 
     with_store(add("batches", cmd_batches, "list stored batches"))
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))

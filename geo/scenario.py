@@ -82,8 +82,9 @@ def _utc(value: Any, *, what: str) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _read(path: Path) -> gpd.GeoDataFrame:
-    geom_types, required = FILES[path.name]
+def _read(path: Path, kind: str) -> gpd.GeoDataFrame:
+    """Read one scenario file of ``kind`` (a key of :data:`FILES`) from ``path``."""
+    geom_types, required = FILES[kind]
     if not path.is_file():
         msg = f"The scenario file {path} is missing."
         raise InputError(msg, hint="Regenerate the demo scenario with `python -m geo.demo scenario`.")
@@ -134,7 +135,7 @@ def _valid_from(frame: gpd.GeoDataFrame, *, file: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def load_scenario(directory: Path = SCENARIO_DIR) -> Scenario:
+def load_scenario(directory: Path = SCENARIO_DIR, *, overrides: dict[str, Path] | None = None) -> Scenario:
     """Read and check the four scenario files in ``directory``.
 
     Parameters
@@ -142,6 +143,9 @@ def load_scenario(directory: Path = SCENARIO_DIR) -> Scenario:
     directory
         Folder holding ``contact_line.geojson``, ``control_areas.geojson``, ``zones.geojson`` and
         ``posts.geojson`` (see docs/ARCHITECTURE.md, "Scenario files").
+    overrides
+        Files to read instead of those in ``directory``, by their standard name (for example
+        ``{"zones.geojson": Path("my_zones.geojson")}``); the checks are the same.
 
     Returns
     -------
@@ -154,11 +158,21 @@ def load_scenario(directory: Path = SCENARIO_DIR) -> Scenario:
         When a file is missing or unreadable, a feature lacks a property, has the wrong geometry
         type or an invalid geometry, or the control areas name a version the line does not have.
     """
-    directory = Path(directory)
-    lines = _valid_from(_read(directory / "contact_line.geojson"), file="contact_line.geojson")
-    areas = _valid_from(_read(directory / "control_areas.geojson"), file="control_areas.geojson")
-    zones = _read(directory / "zones.geojson")
-    posts = _read(directory / "posts.geojson")
+    unknown_files = sorted(set(overrides or {}) - set(FILES))
+    if unknown_files:
+        msg = f"Unknown scenario file name(s) {', '.join(unknown_files)}."
+        raise InputError(msg, hint=f"Override one of {', '.join(FILES)}.")
+    paths = {name: Path(directory) / name for name in FILES} | {
+        k: Path(v) for k, v in (overrides or {}).items()
+    }
+    lines = _valid_from(
+        _read(paths["contact_line.geojson"], "contact_line.geojson"), file="contact_line.geojson"
+    )
+    areas = _valid_from(
+        _read(paths["control_areas.geojson"], "control_areas.geojson"), file="control_areas.geojson"
+    )
+    zones = _read(paths["zones.geojson"], "zones.geojson")
+    posts = _read(paths["posts.geojson"], "posts.geojson")
     if lines["version"].duplicated().any():
         version = lines.loc[lines["version"].duplicated(), "version"].iloc[0]
         msg = f"contact_line.geojson has version {version!r} twice."
