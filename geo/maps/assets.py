@@ -1,0 +1,123 @@
+"""Serve every map script and stylesheet from the app (static/) instead of a CDN: missions run offline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from branca.element import CssLink, Element, JavascriptLink
+
+from geo.settings import PROJECT_ROOT
+
+STATIC_DIR = PROJECT_ROOT / "static"
+# Streamlit serves ./static at /app/static/ when [server] enableStaticServing = true.
+STATIC_URL = "/app/static"
+
+_FOLIUM = "https://cdn.jsdelivr.net/gh/python-visualization/folium"
+
+# folium 0.20's CDN URLs -> files under static/ (see static/MANIFEST.json). None drops the asset:
+# the Bootstrap 3 glyphicon sheet is not published on npm on its own (use Icon(prefix="fa")), and the
+# awesome-marker rotation sheet only serves Icon(angle=...), which the app does not use.
+LOCAL_ASSETS: dict[str, str | None] = {
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/leaflet.js",
+    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/leaflet.css",
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/jquery.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "fontawesome/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "awesome-markers/leaflet.awesome-markers.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "awesome-markers/leaflet.awesome-markers.css",
+    f"{_FOLIUM}/folium/templates/leaflet.awesome.rotate.min.css": None,
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": "markercluster/leaflet.markercluster.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": "markercluster/MarkerCluster.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "fullscreen/Control.FullScreen.js",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
+    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js": "measure/leaflet-measure.min.js",
+    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": "measure/leaflet-measure.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js": "minimap/Control.MiniMap.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css": "minimap/Control.MiniMap.min.css",
+    "https://cdn.jsdelivr.net/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.js": "mouse-position/L.Control.MousePosition.js",
+    "https://cdn.jsdelivr.net/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.css": "mouse-position/L.Control.MousePosition.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "draw/leaflet.draw.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "draw/leaflet.draw.css",
+    f"{_FOLIUM}@main/folium/templates/leaflet_heat.min.js": "heat/leaflet-heat.js",
+}
+
+_URL = re.compile(r"""https?://[^\s"'<>)\\]+""")
+
+
+class UnvendoredAssetError(RuntimeError):
+    """A map element asks for a script or stylesheet that static/ does not hold (a developer's error)."""
+
+
+def local_url(url: str, *, base_url: str = STATIC_URL) -> str | None:
+    """Return the local URL serving the asset a CDN ``url`` names; None when the asset is dropped.
+
+    Raises
+    ------
+    UnvendoredAssetError
+        When ``url`` is a remote address that static/ does not vendor.
+    """
+    if not url.startswith(("http://", "https://", "//")):
+        return url
+    if url not in LOCAL_ASSETS:
+        msg = (
+            f"The map asks for {url}, which static/ does not vendor. Add the npm package to "
+            "scripts/vendor-assets.sh, run it, and map the URL in geo/maps/assets.py LOCAL_ASSETS."
+        )
+        raise UnvendoredAssetError(msg)
+    path = LOCAL_ASSETS[url]
+    return None if path is None else f"{base_url.rstrip('/')}/{path}"
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _walk(child)
+
+
+def localise_assets(m: Element, *, base_url: str = STATIC_URL) -> Element:
+    """Point every ``default_js``/``default_css`` of ``m`` and its descendants at static/; return ``m``.
+
+    streamlit-folium reads the same attributes to load the scripts inside its iframe, so both the
+    standalone HTML and the Streamlit component load from the app's origin.
+
+    Parameters
+    ----------
+    m
+        A folium map (or any branca element); changed in place.
+    base_url
+        Where static/ is served: ``/app/static`` under Streamlit; a ``file://`` URL or a relative
+        path for a standalone HTML file.
+    """
+    for element in _walk(m):
+        for attr in ("default_js", "default_css"):
+            assets = getattr(element, attr, None)
+            if not assets:
+                continue
+            local = [(name, local_url(url, base_url=base_url)) for name, url in assets]
+            # An instance attribute shadows the class list for this element only.
+            setattr(element, attr, [(name, url) for name, url in local if url is not None])
+    # A map rendered before this call already holds links in its page header: rewrite those too.
+    header = m.get_root().header if hasattr(m.get_root(), "header") else None
+    for key, child in list(getattr(header, "_children", {}).items()):
+        if isinstance(child, JavascriptLink | CssLink):
+            url = local_url(child.url, base_url=base_url)
+            if url is None:
+                del header._children[key]
+            else:
+                child.url = url
+    return m
+
+
+def remote_urls(html: str, *, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Return the http(s) URLs in ``html`` that do not start with one of ``allowed`` (e.g. the tile host)."""
+    return [url for url in _URL.findall(html) if not url.startswith(allowed)]
+
+
+def missing_files(static_dir: Path = STATIC_DIR) -> list[str]:
+    """Return the LOCAL_ASSETS paths absent from ``static_dir`` (empty when static/ is complete)."""
+    return sorted(p for p in LOCAL_ASSETS.values() if p is not None and not (static_dir / p).is_file())

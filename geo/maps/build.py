@@ -1,0 +1,197 @@
+"""Build the incident map: folium objects from :class:`geo.maps.layers.MapLayers`, assets served locally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+from folium.plugins import Fullscreen, MarkerCluster, MeasureControl, MousePosition
+
+from geo.maps import style
+from geo.maps.assets import STATIC_URL, localise_assets
+from geo.maps.context import load_countries
+from geo.maps.latlon import latlon, lonlat
+from geo.maps.layers import MapLayers, map_layers
+from geo.maps.legend import Legend
+from geo.maps.vector import VectorLayer, VectorMiniMap
+from geo.settings import Settings
+
+_POST_ICON = (
+    '<div style="width:14px;height:14px;box-sizing:border-box;background:#fff;'
+    'border:3px solid {colour};transform:rotate(45deg)"></div>'
+)
+
+
+def base_map(*, settings: Settings, countries: dict[str, Any] | None = None, **options: Any) -> folium.Map:
+    """Return an empty map with the configured tiles, or the countries context when there are none.
+
+    Parameters
+    ----------
+    settings
+        ``tile_url`` (empty: no tile layer at all) and ``tile_attribution``.
+    countries
+        Context FeatureCollection; default the shipped one when ``tile_url`` is empty.
+    **options
+        Passed to :class:`folium.Map` (``location``, ``zoom_start``...).
+    """
+    m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, **options)
+    if settings.tile_url:
+        folium.TileLayer(
+            tiles=settings.tile_url, attr=settings.tile_attribution or "Tiles", name="Base map", control=False
+        ).add_to(m)
+    else:
+        countries = countries if countries is not None else load_countries()
+        VectorLayer(
+            countries, name="Countries", style=style.COUNTRIES, interactive=False, control=False
+        ).add_to(m)
+        # The sea and the world outside the clipped countries.
+        m.get_root().header.add_child(
+            folium.Element(f"<style>.leaflet-container {{ background: {style.BACKGROUND}; }}</style>")
+        )
+    return m
+
+
+def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
+    VectorLayer(layers.control_areas, name="Control areas", style={"weight": 0.5}).add_to(m)
+    for kind in style.ZONE_STYLES:
+        if kind in layers.zones:
+            VectorLayer(
+                layers.zones[kind], name=style.ZONE_LABELS[kind], style=style.ZONE_STYLES[kind]
+            ).add_to(m)
+    if layers.earlier_lines["features"]:
+        VectorLayer(
+            layers.earlier_lines, name="Other line versions", style=style.EARLIER_LINE, show=False
+        ).add_to(m)
+    if layers.line["features"]:
+        VectorLayer(layers.line, name=f"Contact line {layers.line_version}", style=style.CONTACT_LINE).add_to(
+            m
+        )
+    posts = folium.FeatureGroup(name="Observation posts")
+    # A few dozen posts at most: one folium object each is cheap, and a DOM icon reads as a symbol.
+    for feature in layers.posts["features"]:
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        p = feature["properties"]
+        folium.Circle(latlon(lon, lat), radius=p["range_m"], interactive=False, **style.POST_COVERAGE).add_to(
+            posts
+        )
+        folium.Marker(
+            latlon(lon, lat),
+            icon=folium.DivIcon(
+                html=_POST_ICON.format(colour=p["colour"]), icon_size=(14, 14), icon_anchor=(7, 7)
+            ),
+            tooltip=folium.Tooltip(p["tip"]),
+        ).add_to(posts)
+    posts.add_to(m)
+
+
+def render_map(
+    layers: MapLayers, *, settings: Settings, static_url: str = STATIC_URL, title: str = ""
+) -> folium.Map:
+    """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``."""
+    options: dict[str, Any] = {"location": layers.center, "zoom_start": 11} if layers.center else {}
+    m = base_map(settings=settings, countries=layers.countries, **options)
+    _add_scenario(m, layers)
+    incidents = VectorLayer(
+        layers.incidents.data,
+        name="Incidents",
+        styles=layers.incidents.styles,
+        popup_labels=layers.incidents.popup_labels,
+        control=not layers.clustered,
+    )
+    if layers.clustered:
+        cluster = MarkerCluster(name="Incidents", options={"chunkedLoading": True, "maxClusterRadius": 40})
+        incidents.add_to(cluster)
+        cluster.add_to(m)
+    else:
+        incidents.add_to(m)
+    Legend(layers.legend, title=title).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    Fullscreen(position="topleft").add_to(m)
+    MeasureControl(
+        position="topleft",
+        primary_length_unit="kilometers",
+        secondary_length_unit="meters",
+        primary_area_unit="hectares",
+    ).add_to(m)
+    MousePosition(
+        position="bottomright", separator=", ", num_digits=4, prefix="lat, lon", empty_string=""
+    ).add_to(m)
+    if layers.countries is not None or settings.tile_url:
+        VectorMiniMap(
+            layers.countries or {"type": "FeatureCollection", "features": []},
+            style=style.COUNTRIES,
+            tile_url=settings.tile_url,
+            tile_attribution=settings.tile_attribution,
+            position="bottomright",
+            zoom_level_offset=-5,
+            toggle_display=True,
+        ).add_to(m)
+    if not layers.center:
+        m.fit_bounds(layers.bounds, padding=(20, 20))
+    return localise_assets(m, base_url=static_url)
+
+
+def incident_map(
+    incidents: gpd.GeoDataFrame,
+    scenario: Any,
+    *,
+    settings: Settings,
+    colour_by: str = "type",
+    selected_uid: str | None = None,
+    at: Any = None,
+    cluster_above: int = 2000,
+    title: str = "",
+    static_url: str = STATIC_URL,
+) -> folium.Map:
+    """Return the Map page's folium map: incidents over the scenario, with legend and controls.
+
+    The data handed to folium is kept on the map as ``m.cm_layers`` (a :class:`MapLayers`), so the
+    page can resolve clicks (:func:`geo.maps.clicked_uid`) and tests can read data, not HTML.
+
+    Parameters
+    ----------
+    incidents
+        Normalised incident frame (EPSG:4326), optionally with enrichment columns.
+    scenario
+        A :class:`geo.scenario.Scenario`.
+    settings
+        Tile URL and attribution; empty ``tile_url`` draws the shipped countries instead of tiles.
+    colour_by
+        ``type``, ``weapon``, ``source_type``, ``side`` or ``flag_level``.
+    selected_uid
+        A report to highlight, centre on and open.
+    at
+        Time whose contact line and control areas are drawn; default the latest report.
+    cluster_above
+        More incidents than this go into a marker cluster instead of single circle markers.
+    title
+        Heading of the legend (the period shown, for instance).
+    static_url
+        Where static/ is served (``/app/static`` under Streamlit).
+    """
+    countries = None if settings.tile_url else load_countries()
+    layers = map_layers(
+        incidents,
+        scenario,
+        colour_by=colour_by,
+        selected_uid=selected_uid,
+        at=at,
+        countries=countries,
+        cluster_above=cluster_above,
+    )
+    m = render_map(layers, settings=settings, static_url=static_url, title=title)
+    m.cm_layers = layers
+    return m
+
+
+def clicked_uid(layers: MapLayers, clicked: dict[str, float] | None) -> str | None:
+    """Return the uid of the incident at a clicked position (st_folium's ``last_object_clicked``)."""
+    features = layers.incidents.data["features"]
+    if not clicked or "lat" not in clicked or "lng" not in clicked or not features:
+        return None
+    lon, lat = lonlat(clicked["lat"], clicked["lng"])
+    xy = np.array([f["geometry"]["coordinates"][:2] for f in features], dtype=float)
+    hit = np.flatnonzero((np.abs(xy[:, 0] - lon) < 1e-9) & (np.abs(xy[:, 1] - lat) < 1e-9))
+    return str(features[hit[-1]]["properties"]["uid"]) if hit.size else None

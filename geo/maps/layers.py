@@ -1,0 +1,435 @@
+"""The data the incident map hands to folium, built from frames: GeoJSON dicts tests can read."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import InputError
+from geo.maps import style
+from geo.maps.latlon import bounds_latlon, latlon
+from geo.maps.legend import LegendEntry, LegendSection
+
+# (column, popup heading); rows appear only for columns the frame has.
+POPUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("uid", "Report"),
+    ("occurred_at", "Time (UTC)"),
+    ("type", "Type"),
+    ("count", "Count"),
+    ("weapon", "Weapon"),
+    ("means", "Means"),
+    ("source", "Source"),
+    ("source_type", "Source type"),
+    ("admiralty", "Admiralty grade"),
+    ("location_precision_m", "Location within"),
+    ("description", "Description"),
+    ("line_version", "Line version"),
+    ("dist_to_line_m", "Distance to line"),
+    ("side", "Side"),
+    ("zones", "Zones"),
+    ("origin_side", "Fire origin side"),
+    ("flag_level", "Flag"),
+    ("violation_score", "Violation score"),
+    ("batch_id", "Batch"),
+)
+_METRES = ("location_precision_m", "dist_to_line_m")
+_WORDS = ("type", "weapon", "means", "source_type", "flag_level")
+
+
+@dataclass(frozen=True)
+class IncidentLayer:
+    """Incidents as handed to folium.
+
+    Attributes
+    ----------
+    data
+        GeoJSON FeatureCollection (lon/lat); properties ``uid``, ``value`` (the coloured category),
+        ``s`` (index into ``styles``), ``tip`` and ``rows`` (escaped HTML) and ``sel``.
+    styles
+        Leaflet circle-marker options, shared by index.
+    popup_labels
+        Headings of ``rows``.
+    legend
+        The legend section of the colour scheme, with counts.
+    """
+
+    data: dict[str, Any]
+    styles: tuple[dict[str, Any], ...]
+    popup_labels: tuple[str, ...]
+    legend: LegendSection
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Everything the incident map draws, as data.
+
+    Attributes
+    ----------
+    incidents
+        See :class:`IncidentLayer`.
+    clustered
+        Whether the incidents go into a marker cluster (more than the threshold).
+    line, earlier_lines
+        FeatureCollections of the contact line in force at ``at`` and of the other versions.
+    line_version
+        The version in force at ``at`` (None when no version is).
+    control_areas
+        FeatureCollection of the control areas in force, styled by side.
+    zones
+        kind -> FeatureCollection.
+    posts
+        FeatureCollection of observation posts (properties ``post_id``, ``name``, ``range_m``,
+        ``side``, ``colour``, ``tip``).
+    countries
+        The context layer, or None when tiles are configured.
+    legend
+        All legend sections, incidents first.
+    bounds
+        ``[[south, west], [north, east]]`` to fit.
+    center
+        ``[lat, lon]`` of the selected report, or None.
+    """
+
+    incidents: IncidentLayer
+    clustered: bool
+    line: dict[str, Any]
+    earlier_lines: dict[str, Any]
+    line_version: str | None
+    control_areas: dict[str, Any]
+    zones: dict[str, dict[str, Any]]
+    posts: dict[str, Any]
+    countries: dict[str, Any] | None
+    legend: tuple[LegendSection, ...]
+    bounds: list[list[float]]
+    center: list[float] | None = None
+    at: pd.Timestamp | None = field(default=None)
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def frame_features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict[str, Any]:
+    """Return a FeatureCollection of ``frame``'s geometries with the JSON-ready ``properties`` columns."""
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        msg = f"A map layer has CRS {frame.crs}; the map takes EPSG:4326 (lon/lat)."
+        raise InputError(msg, hint="Reproject the frame with .to_crs(4326) before mapping it.")
+    geometries = shapely.to_geojson(frame.geometry.to_numpy())
+    records = properties.to_dict(orient="records")
+    # Building JSON objects is per feature by nature; geometry serialisation above is vectorised.
+    return _collection(
+        [
+            {"type": "Feature", "geometry": json.loads(g), "properties": p}
+            for g, p in zip(geometries, records, strict=True)
+            if g is not None
+        ]
+    )
+
+
+def _text(series: pd.Series, column: str) -> pd.Series:
+    """Format one column for people; missing values become an empty string."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        out = series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M")
+    elif column in _METRES:
+        # str.format has no vectorised form; the map holds a few thousand rows at most.
+        out = pd.to_numeric(series, errors="coerce").map(lambda v: f"{v:,.0f} m", na_action="ignore")
+    elif column == "violation_score":
+        out = pd.to_numeric(series, errors="coerce").map(lambda v: f"{v:.2f}", na_action="ignore")
+    elif column == "zones":
+        out = series.map(
+            lambda v: ", ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v,
+            na_action="ignore",
+        )
+    else:
+        out = series.astype("string")
+    out = out.astype("string").fillna("")
+    if column in _WORDS or column == "side":
+        out = out.str.replace("_", " ", regex=False)
+    return out
+
+
+def _native(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _escape(series: pd.Series) -> pd.Series:
+    # html.escape per value: every string a user supplied reaches the map's HTML only through here.
+    return series.astype(str).map(html.escape)
+
+
+def incident_layer(
+    incidents: gpd.GeoDataFrame, *, colour_by: str = "type", selected_uid: str | None = None
+) -> IncidentLayer:
+    """Return the incidents as a styled FeatureCollection with escaped tooltips and popup rows.
+
+    Parameters
+    ----------
+    incidents
+        Normalised incident frame (EPSG:4326), optionally with enrichment columns.
+    colour_by
+        A key of :data:`geo.maps.style.COLOUR_SCHEMES`.
+    selected_uid
+        A report drawn larger, outlined, last (on top) and with its popup open.
+
+    Raises
+    ------
+    InputError
+        When ``colour_by`` is unknown or the frame lacks its column.
+    """
+    if colour_by not in style.COLOUR_SCHEMES:
+        msg = f"colour_by {colour_by!r} is not a colour scheme of the map."
+        raise InputError(msg, hint=f"Use one of {', '.join(style.COLOUR_SCHEMES)}.")
+    column, colours, title = style.COLOUR_SCHEMES[colour_by]
+    if column not in incidents.columns:
+        msg = f"The incidents have no column {column!r} to colour by."
+        raise InputError(msg, hint="Run the step that adds it (enrich, flag) or colour by type.")
+    frame = incidents.loc[~(incidents.geometry.isna() | incidents.geometry.is_empty)]
+    uid = frame["uid"].astype(str) if "uid" in frame.columns else frame.index.astype(str).to_series()
+    uid = pd.Series(uid.to_numpy(), index=frame.index)
+    selected = (uid == selected_uid).to_numpy() if selected_uid is not None else np.zeros(len(frame), bool)
+    order = np.argsort(selected, kind="stable")  # the selected report last, drawn on top
+    frame, uid, selected = frame.iloc[order], uid.iloc[order], selected[order]
+
+    value = frame[column].astype("string").fillna("none")
+    colour = value.map(colours).fillna(style.MISSING_COLOUR).astype(str)
+    hollow = value.isin([v for v in colours if style.is_hollow(column, v)]).to_numpy()
+    radius = np.where(selected, style.SELECTED_RADIUS, style.MARKER_RADIUS)
+    style_frame = pd.DataFrame(
+        {
+            "radius": radius,
+            "color": np.where(selected, style.BLACK, colour.to_numpy()),
+            "weight": np.where(selected, 3.5, np.where(hollow, 3.0, style.MARKER_WEIGHT)),
+            "fillColor": np.where(hollow, "#FFFFFF", colour.to_numpy()),
+            "fillOpacity": np.where(hollow, 0.9, 0.85),
+        }
+    )
+    # A few distinct styles shared by index keep the payload to the browser small.
+    codes, uniques = pd.MultiIndex.from_frame(style_frame).factorize()
+    styles = tuple(dict(zip(style_frame.columns, (_native(v) for v in u), strict=True)) for u in uniques)
+
+    texts = frame.assign(uid=uid.to_numpy())
+    if {"reliability", "credibility"} <= set(texts.columns):
+        texts = texts.assign(
+            admiralty=texts["reliability"].astype("string").fillna("")
+            + texts["credibility"].astype("string").fillna("")
+        )
+    fields = [(c, h) for c, h in POPUP_FIELDS if c in texts.columns]
+    rows = pd.DataFrame({c: _escape(_text(texts[c], c)) for c, _ in fields}, index=frame.index)
+    tip_parts = [_text(texts[c], c) for c in ("type", "occurred_at", "source") if c in texts.columns]
+    tip = tip_parts[0].str.capitalize() if tip_parts else uid
+    for part in tip_parts[1:]:
+        tip = tip + " · " + part
+    properties = pd.DataFrame(
+        {
+            "uid": uid.to_numpy(),
+            "value": value.to_numpy(),
+            "s": codes,
+            "tip": _escape(tip).to_numpy(),
+            "rows": rows.to_numpy().tolist(),
+            "sel": selected,
+        },
+        index=frame.index,
+    )
+    counts = value.value_counts()
+    present = [v for v in colours if v in counts.index]
+    extra = sorted(set(counts.index) - set(colours))
+    entries = tuple(
+        LegendEntry(
+            f"{style.SIDE_LABELS.get(v, style.label(v)) if column == 'side' else style.label(v)} ({counts[v]:,})",
+            colours.get(v, style.MISSING_COLOUR),
+            "ring" if style.is_hollow(column, v) else "dot",
+        )
+        for v in [*present, *extra]
+    )
+    return IncidentLayer(
+        data=frame_features(frame, properties),
+        styles=styles,
+        popup_labels=tuple(h for _, h in fields),
+        legend=LegendSection(f"{title} ({len(frame):,} reports)", entries),
+    )
+
+
+def _at(incidents: gpd.GeoDataFrame, scenario: Any, at: Any) -> pd.Timestamp:
+    if at is not None:
+        ts = pd.Timestamp(at)
+        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if "occurred_at" in incidents.columns and incidents["occurred_at"].notna().any():
+        return pd.Timestamp(incidents["occurred_at"].max()).tz_convert("UTC")
+    return pd.Timestamp(scenario.lines["valid_from"].max())
+
+
+def _tip(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return _escape(frame[column].astype("string").fillna("")).to_numpy()
+
+
+def scenario_layers(scenario: Any, *, at: pd.Timestamp) -> dict[str, Any]:
+    """Return the contact lines, control areas, zones and posts in force at ``at`` as FeatureCollections.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`geo.scenario.Scenario`.
+    at
+        The time whose line version and control areas are drawn (the end of the period shown).
+    """
+    lines = scenario.lines
+    in_force = lines["valid_from"] <= at
+    version = str(lines.loc[in_force, "version"].iloc[-1]) if in_force.any() else None
+    current = (lines["version"] == version).to_numpy()
+    line_tip = _escape(
+        "Contact line "
+        + lines["version"].astype(str)
+        + " ("
+        + lines["name"].astype(str)
+        + "), from "
+        + lines["valid_from"].dt.strftime("%Y-%m-%d")
+    ).to_numpy()
+    line_props = pd.DataFrame({"version": lines["version"].to_numpy(), "tip": line_tip})
+    areas = scenario.control_areas
+    areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
+    side_colour = areas["side"].map(style.SIDE_COLOURS).fillna(style.MISSING_COLOUR).to_numpy()
+    area_props = pd.DataFrame(
+        {
+            "side": areas["side"].to_numpy(),
+            "style": [
+                {"color": c, "fillColor": c, "weight": 0.5, "fillOpacity": style.CONTROL_FILL_OPACITY}
+                for c in side_colour
+            ],
+            "tip": _escape(
+                areas["side"].map(style.SIDE_LABELS).fillna(areas["side"]) + " (control area)"
+            ).to_numpy(),
+        }
+    )
+    zones = scenario.zones
+    zone_layers = {
+        kind: frame_features(
+            group,
+            pd.DataFrame(
+                {
+                    "zone_id": group["zone_id"].astype(str).to_numpy(),
+                    "kind": kind,
+                    "tip": _escape(
+                        group["name"].astype(str) + " (" + style.ZONE_LABELS[kind] + ")"
+                    ).to_numpy(),
+                }
+            ),
+        )
+        for kind, group in zones.groupby("kind", sort=False)
+        if kind in style.ZONE_STYLES
+    }
+    posts = scenario.posts
+    side = (
+        posts["side"].astype("string").fillna("none")
+        if "side" in posts.columns
+        else pd.Series("none", index=posts.index)
+    )
+    post_props = pd.DataFrame(
+        {
+            "post_id": posts["post_id"].astype(str).to_numpy(),
+            "name": _tip(posts, "name"),
+            "range_m": posts["range_m"].astype(float).to_numpy(),
+            "side": side.to_numpy(),
+            "colour": side.map(style.SIDE_COLOURS).fillna(style.POST_COLOUR).to_numpy(),
+            "tip": _escape(
+                posts["name"].astype(str)
+                + " ("
+                + posts["post_id"].astype(str)
+                + "), range "
+                + (posts["range_m"].astype(float) / 1000).map("{:g}".format)
+                + " km"
+            ).to_numpy(),
+        }
+    )
+    return {
+        "line": frame_features(lines.loc[current], line_props.loc[current]),
+        "earlier_lines": frame_features(lines.loc[~current], line_props.loc[~current]),
+        "line_version": version,
+        "control_areas": frame_features(areas, area_props),
+        "zones": zone_layers,
+        "posts": frame_features(posts, post_props),
+    }
+
+
+def context_legend(layers: dict[str, Any]) -> LegendSection:
+    """Return the legend section of the line, control areas, zones and posts actually drawn."""
+    entries = []
+    if layers["line_version"] is not None:
+        entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
+    if layers["earlier_lines"]["features"]:
+        entries.append(LegendEntry("Other line versions (layer off)", style.EARLIER_LINE["color"], "dashed"))
+    sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
+    entries += [
+        LegendEntry(f"{style.SIDE_LABELS[s]} area", style.SIDE_COLOURS[s], "area")
+        for s in ("UA", "RU")
+        if s in sides
+    ]
+    entries += [
+        LegendEntry(
+            style.ZONE_LABELS[kind] + (" (layer off)" if kind == "op_coverage" else ""),
+            str(style.ZONE_STYLES[kind]["color"]),
+            "area",
+        )
+        for kind in style.ZONE_STYLES
+        if kind in layers["zones"]
+    ]
+    if layers["posts"]["features"]:
+        entries.append(LegendEntry("Observation post and range", style.POST_COLOUR, "post"))
+    return LegendSection("Scenario", tuple(entries))
+
+
+def map_layers(
+    incidents: gpd.GeoDataFrame,
+    scenario: Any,
+    *,
+    colour_by: str = "type",
+    selected_uid: str | None = None,
+    at: Any = None,
+    countries: dict[str, Any] | None = None,
+    cluster_above: int = 2000,
+) -> MapLayers:
+    """Return everything the incident map draws, as data (see :func:`geo.maps.incident_map`).
+
+    Parameters
+    ----------
+    incidents
+        Normalised incident frame (EPSG:4326).
+    scenario
+        A :class:`geo.scenario.Scenario`.
+    colour_by
+        Colour scheme of the incidents.
+    selected_uid
+        The report to highlight and centre on.
+    at
+        Time of the line version and control areas drawn; default the latest report's time.
+    countries
+        Context layer, or None (tiles configured).
+    cluster_above
+        Cluster the incidents when there are more than this many.
+    """
+    at_ts = _at(incidents, scenario, at)
+    points = incident_layer(incidents, colour_by=colour_by, selected_uid=selected_uid)
+    context = scenario_layers(scenario, at=at_ts)
+    n = len(points.data["features"])
+    bounds = bounds_latlon(incidents.total_bounds) if n else bounds_latlon(scenario.lines.total_bounds)
+    selected = [f for f in points.data["features"] if f["properties"]["sel"]]
+    center = None
+    if selected:
+        lon, lat = selected[0]["geometry"]["coordinates"][:2]
+        center = latlon(lon, lat)
+    return MapLayers(
+        incidents=points,
+        clustered=n > cluster_above,
+        countries=countries,
+        legend=(points.legend, context_legend(context)),
+        bounds=bounds,
+        center=center,
+        at=at_ts,
+        **context,
+    )

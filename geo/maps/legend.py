@@ -1,0 +1,127 @@
+"""The map legend: an HTML/CSS Leaflet control built from the palette, every label escaped."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.maps import style
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend row.
+
+    Attributes
+    ----------
+    label
+        Text shown (plain text; escaped when rendered).
+    colour
+        CSS colour of the symbol.
+    symbol
+        ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area`` or ``post``.
+    """
+
+    label: str
+    colour: str
+    symbol: str = "dot"
+
+
+@dataclass(frozen=True)
+class LegendSection:
+    """A titled group of legend rows."""
+
+    title: str
+    entries: tuple[LegendEntry, ...]
+
+
+_SYMBOLS = {
+    "dot": "border-radius:50%;background:{c};border:2px solid {c}",
+    "ring": "border-radius:50%;background:#fff;border:3px solid {c}",
+    "line": "height:0;border-top:4px solid {c};margin-top:7px",
+    "dashed": "height:0;border-top:3px dashed {c};margin-top:7px",
+    "area": "background:{c};opacity:.55;border:1px solid {c}",
+    "post": "background:#fff;border:3px solid {c}",
+}
+
+
+def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, title: str = "") -> str:
+    """Return the legend's HTML: a ``div.cm-legend`` with one block per section."""
+    parts = ['<div class="cm-legend">']
+    if title:
+        parts.append(f'<div class="cm-legend-title">{html.escape(title)}</div>')
+    for section in sections:
+        parts.append(f'<div class="cm-legend-section">{html.escape(section.title)}</div>')
+        for entry in section.entries:
+            css = _SYMBOLS[entry.symbol].format(c=html.escape(entry.colour, quote=True))
+            parts.append(
+                f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
+                f"{html.escape(entry.label)}</div>"
+            )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+_CSS = f"""
+.cm-legend {{ background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.4); font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
+  color: #111; max-height: 60vh; overflow-y: auto; }}
+.cm-legend-title {{ font-weight: bold; margin-bottom: 2px; }}
+.cm-legend-section {{ font-weight: bold; margin-top: 6px; }}
+.cm-legend-row {{ display: flex; align-items: center; white-space: nowrap; }}
+.cm-legend-symbol {{ display: inline-block; width: 14px; height: 14px; margin-right: 7px; flex: none;
+  box-sizing: border-box; }}
+.cm-popup th {{ text-align: left; padding-right: 8px; vertical-align: top; white-space: nowrap; }}
+.cm-popup td {{ max-width: 320px; word-wrap: break-word; }}
+.cm-popup {{ font: 13px/1.3 "DejaVu Sans", Arial, sans-serif; }}
+"""
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding :func:`legend_html`, plus the map's small stylesheet.
+
+    Parameters
+    ----------
+    sections
+        Legend groups, top to bottom.
+    title
+        Heading above them.
+    position
+        Leaflet control corner.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "cm-legend-control");
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        sections: list[LegendSection] | tuple[LegendSection, ...],
+        *,
+        title: str = "",
+        position: str = "bottomleft",
+    ) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.sections = tuple(sections)
+        self.html = legend_html(self.sections, title=title)
+        self.css = _CSS
+        self.position = position

@@ -1,0 +1,151 @@
+"""The data handed to folium: positions, colours, escaped text, the line in force, the legend."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo.errors import InputError
+from geo.maps import style
+from geo.maps.layers import incident_layer, map_layers
+
+
+def _by_uid(layer):
+    return {f["properties"]["uid"]: f for f in layer.data["features"]}
+
+
+def test_positions_stay_lon_lat_in_geojson(incidents):
+    features = _by_uid(incident_layer(incidents))
+    assert features["CVM-OP-06:a-1"]["geometry"]["coordinates"] == [37.8, 48.6]
+
+
+def test_user_text_is_escaped_in_popups_and_tooltips(incidents):
+    layer = incident_layer(incidents)
+    feature = _by_uid(layer)["party & co <b>:a-2"]
+    rows = dict(zip(layer.popup_labels, feature["properties"]["rows"], strict=True))
+    assert rows["Description"] == "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Tom &amp; Jerry"
+    assert rows["Source"] == "party &amp; co &lt;b&gt;"
+    assert "<b>" not in feature["properties"]["tip"] and "&amp;" in feature["properties"]["tip"]
+    shown = json.dumps([[f["properties"]["tip"], f["properties"]["rows"]] for f in layer.data["features"]])
+    assert "<script>" not in shown and "<b>" not in shown
+
+
+def test_popup_rows_hold_the_report_fields(incidents):
+    layer = incident_layer(incidents)
+    rows = dict(zip(layer.popup_labels, _by_uid(layer)["CVM-OP-06:a-1"]["properties"]["rows"], strict=True))
+    assert rows["Time (UTC)"] == "2026-10-02 10:00"
+    assert rows["Admiralty grade"] == "A2"
+    assert rows["Location within"] == "2,500 m"
+    assert rows["Weapon"] == "mortar"
+    assert rows["Description"] == "3 rounds heard"
+    assert (
+        _by_uid(layer)["CVM-OP-05:b-1"]["properties"]["rows"][layer.popup_labels.index("Description")] == ""
+    )
+
+
+def test_colours_come_from_the_palette_and_non_fire_types_are_hollow(incidents):
+    layer = incident_layer(incidents, colour_by="type")
+    for feature in layer.data["features"]:
+        p = feature["properties"]
+        colour = style.TYPE_COLOURS[p["value"]]
+        assert layer.styles[p["s"]]["color"] == colour
+        expected_fill = "#FFFFFF" if p["value"] == "weapon_sighting" else colour
+        assert layer.styles[p["s"]]["fillColor"] == expected_fill
+
+
+def test_colour_by_weapon_and_the_legend_counts(incidents):
+    layer = incident_layer(incidents, colour_by="weapon")
+    assert {f["properties"]["value"] for f in layer.data["features"]} == {"mortar", "tank", "unknown"}
+    labels = [e.label for e in layer.legend.entries]
+    assert labels == ["Mortar (1)", "Tank (1)", "Unknown (1)"]
+    assert [e.colour for e in layer.legend.entries] == [
+        style.WEAPON_COLOURS[w] for w in ("mortar", "tank", "unknown")
+    ]
+
+
+def test_colour_by_a_missing_column_names_the_fix(incidents):
+    with pytest.raises(InputError, match="flag_level"):
+        incident_layer(incidents, colour_by="flag_level")
+    with pytest.raises(InputError, match="colour scheme"):
+        incident_layer(incidents, colour_by="mood")
+
+
+def test_selected_report_is_last_larger_and_open(incidents):
+    layer = incident_layer(incidents, selected_uid="CVM-OP-06:a-1")
+    last = layer.data["features"][-1]["properties"]
+    assert last["uid"] == "CVM-OP-06:a-1" and last["sel"] is True
+    assert layer.styles[last["s"]]["radius"] == style.SELECTED_RADIUS
+    assert sum(f["properties"]["sel"] for f in layer.data["features"]) == 1
+
+
+def test_empty_and_missing_geometries_are_left_out(incidents):
+    incidents.loc[1, "geometry"] = None
+    assert len(incident_layer(incidents).data["features"]) == 2
+    assert len(incident_layer(incidents.iloc[:0]).data["features"]) == 0
+
+
+def test_a_frame_in_another_crs_is_refused(incidents):
+    with pytest.raises(InputError, match="EPSG:4326"):
+        incident_layer(incidents.to_crs(3857))
+
+
+@pytest.mark.parametrize(("at", "version"), [("2026-10-14T23:59:00Z", "v1"), ("2026-10-15T00:00:00Z", "v2")])
+def test_the_line_and_control_areas_in_force_at_the_end_of_the_period(incidents, scenario, at, version):
+    layers = map_layers(incidents, scenario, at=at)
+    assert layers.line_version == version
+    assert [f["properties"]["version"] for f in layers.line["features"]] == [version]
+    assert version not in {f["properties"]["version"] for f in layers.earlier_lines["features"]}
+    sides = sorted(f["properties"]["side"] for f in layers.control_areas["features"])
+    assert sides == ["RU", "UA"]
+    ua = next(f for f in layers.control_areas["features"] if f["properties"]["side"] == "UA")
+    assert ua["properties"]["style"]["fillColor"] == style.SIDE_COLOURS["UA"]
+
+
+def test_default_time_is_the_latest_report(incidents, scenario):
+    layers = map_layers(incidents, scenario)
+    assert layers.at == pd.Timestamp("2026-10-21T05:15:00Z")
+    assert layers.line_version == "v2"
+
+
+def test_zones_posts_and_legend_follow_the_scenario(incidents, scenario):
+    layers = map_layers(incidents, scenario)
+    assert set(layers.zones) == set(scenario.zones["kind"])
+    n_zones = sum(len(fc["features"]) for fc in layers.zones.values())
+    assert n_zones == len(scenario.zones)
+    assert len(layers.posts["features"]) == len(scenario.posts)
+    assert {f["properties"]["colour"] for f in layers.posts["features"]} <= set(style.SIDE_COLOURS.values())
+    titles = [section.title for section in layers.legend]
+    assert titles == ["Incident type (3 reports)", "Scenario"]
+    scenario_labels = [e.label for e in layers.legend[1].entries]
+    assert "Contact line v2" in scenario_labels and "Russian-held area" in scenario_labels
+
+
+def test_bounds_cover_the_incidents_and_selection_centres(incidents, scenario):
+    layers = map_layers(incidents, scenario, selected_uid="CVM-OP-05:b-1")
+    assert layers.bounds == [[47.6, 36.2], [48.9, 38.1]]
+    assert layers.center == [47.6, 36.2]
+    assert map_layers(incidents, scenario).center is None
+
+
+def test_cluster_threshold(incidents, scenario):
+    assert not map_layers(incidents, scenario).clustered
+    assert map_layers(incidents, scenario, cluster_above=2).clustered
+
+
+def test_real_demo_batch(scenario):
+    """A committed demo batch, read as GeoJSON, maps every feature with a palette colour."""
+    from geo.demo import DEMO_DIR
+
+    path = sorted(DEMO_DIR.glob("incidents_monitors_*.geojson"))[0]
+    frame = gpd.read_file(path, columns=["id", "source", "occurred_at", "type", "weapon", "description"])
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601")
+    frame["uid"] = frame["source"] + ":" + frame["id"]
+    layers = map_layers(frame, scenario)
+    assert len(layers.incidents.data["features"]) == len(frame)
+    total = sum(
+        int(e.label.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for e in layers.incidents.legend.entries
+    )
+    assert total == len(frame)
