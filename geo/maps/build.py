@@ -18,6 +18,7 @@ from geo.maps.legend import Legend
 from geo.maps.vector import VectorLayer, VectorMiniMap
 from geo.settings import Settings
 
+LEGEND_WIDTH_PX = 290
 _POST_ICON = (
     '<div style="width:14px;height:14px;box-sizing:border-box;background:#fff;'
     'border:3px solid {colour};transform:rotate(45deg)"></div>'
@@ -58,7 +59,10 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
     for kind in style.ZONE_STYLES:
         if kind in layers.zones:
             VectorLayer(
-                layers.zones[kind], name=style.ZONE_LABELS[kind], style=style.ZONE_STYLES[kind]
+                layers.zones[kind],
+                name=style.ZONE_LABELS[kind],
+                style=style.ZONE_STYLES[kind],
+                show=kind not in style.HIDDEN_ZONE_KINDS,
             ).add_to(m)
     if layers.earlier_lines["features"]:
         VectorLayer(
@@ -125,11 +129,12 @@ def render_map(
             tile_url=settings.tile_url,
             tile_attribution=settings.tile_attribution,
             position="bottomright",
-            zoom_level_offset=-5,
+            zoom_level_offset=-4,
             toggle_display=True,
         ).add_to(m)
     if not layers.center:
-        m.fit_bounds(layers.bounds, padding=(20, 20))
+        # The legend covers the lower left: keep the data clear of it.
+        m.fit_bounds(layers.bounds, padding_top_left=(LEGEND_WIDTH_PX, 20), padding_bottom_right=(20, 20))
     return localise_assets(m, base_url=static_url)
 
 

@@ -358,12 +358,10 @@ def scenario_layers(scenario: Any, *, at: pd.Timestamp) -> dict[str, Any]:
 
 
 def context_legend(layers: dict[str, Any]) -> LegendSection:
-    """Return the legend section of the line, control areas, zones and posts actually drawn."""
+    """Return the legend section of the line, control areas, zones and posts drawn when the map opens."""
     entries = []
     if layers["line_version"] is not None:
         entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
-    if layers["earlier_lines"]["features"]:
-        entries.append(LegendEntry("Other line versions (layer off)", style.EARLIER_LINE["color"], "dashed"))
     sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
     entries += [
         LegendEntry(f"{style.SIDE_LABELS[s]} area", style.SIDE_COLOURS[s], "area")
@@ -371,13 +369,10 @@ def context_legend(layers: dict[str, Any]) -> LegendSection:
         if s in sides
     ]
     entries += [
-        LegendEntry(
-            style.ZONE_LABELS[kind] + (" (layer off)" if kind == "op_coverage" else ""),
-            str(style.ZONE_STYLES[kind]["color"]),
-            "area",
-        )
+        LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "area")
         for kind in style.ZONE_STYLES
-        if kind in layers["zones"]
+        # Layers that start switched off (earlier lines, post coverage zones) stay out of the legend.
+        if kind in layers["zones"] and kind not in style.HIDDEN_ZONE_KINDS
     ]
     if layers["posts"]["features"]:
         entries.append(LegendEntry("Observation post and range", style.POST_COLOUR, "post"))

@@ -102,6 +102,9 @@ ZONE_LABELS: dict[str, str] = {
     "protected_site": "Protected site",
 }
 
+# Zone kinds whose layer starts switched off: post coverage zones repeat the posts' range circles.
+HIDDEN_ZONE_KINDS: frozenset[str] = frozenset({"op_coverage"})
+
 POST_COLOUR = "#222222"
 POST_COVERAGE = {"color": "#333333", "weight": 1.2, "dashArray": "3 4", "fillOpacity": 0.04}
 

@@ -1,0 +1,56 @@
+"""The Map page in headless Chromium: Leaflet inside the st_folium iframe, incidents drawn, legend, offline."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MAP_PATH = os.environ.get("CM_MAP_PATH", "/map")
+TIMEOUT_MS = 60_000
+
+
+def _map_frame(page):
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_selector(".leaflet-container .cm-legend", timeout=TIMEOUT_MS)
+    return frame
+
+
+def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
+    page = offline_page.page
+    page.goto(MAP_PATH)
+    frame = _map_frame(page)
+    # st_folium keeps the Leaflet map in the iframe's global `map_div`; count what the canvas draws.
+    frame.wait_for_function(
+        "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"
+        " return n > 0; }",
+        timeout=TIMEOUT_MS,
+    )
+    drawn = frame.evaluate(
+        "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"
+        " return n; }"
+    )
+    assert drawn > 0
+    assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+    legend = frame.locator(".cm-legend")
+    assert legend.is_visible()
+    assert "Incident" in legend.inner_text()
+    assert frame.locator(".leaflet-control-scale").count() == 1
+    assert frame.locator(".leaflet-control-layers").count() == 1
+
+    leaflet = [(url, status) for url, status in offline_page.responses if url.endswith("/leaflet/leaflet.js")]
+    assert leaflet and all(
+        url.startswith(f"{app_url}/app/static/") and status == 200 for url, status in leaflet
+    )
+    failed = [
+        (url, status) for url, status in offline_page.responses if "/app/static/" in url and status >= 400
+    ]
+    assert failed == []
+    assert offline_page.errors == []
+    assert offline_page.blocked == []
+
+    page.wait_for_timeout(300)  # let the canvas finish its last frame before the picture
+    page.screenshot(path=artifacts / "map.png", full_page=True)
