@@ -19,6 +19,7 @@ from geo.maps.vector import VectorLayer, VectorMiniMap
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
+MAX_ZOOM = 18
 _POST_ICON = (
     '<div style="width:14px;height:14px;box-sizing:border-box;background:#fff;'
     'border:3px solid {colour};transform:rotate(45deg)"></div>'
@@ -38,6 +39,9 @@ def base_map(*, settings: Settings, countries: dict[str, Any] | None = None, **o
         Passed to :class:`folium.Map` (``location``, ``zoom_start``...).
     """
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, **options)
+    # folium hands max_zoom to the tile layer only; without tiles Leaflet has no maxZoom, and the
+    # marker cluster refuses to start without one.
+    m.options["max_zoom"] = MAX_ZOOM
     if settings.tile_url:
         folium.TileLayer(
             tiles=settings.tile_url, attr=settings.tile_attribution or "Tiles", name="Base map", control=False
@@ -49,7 +53,7 @@ def base_map(*, settings: Settings, countries: dict[str, Any] | None = None, **o
         ).add_to(m)
         # The sea and the world outside the clipped countries.
         m.get_root().header.add_child(
-            folium.Element(f"<style>.leaflet-container {{ background: {style.BACKGROUND}; }}</style>")
+            folium.Element(f"<style>div.leaflet-container {{ background: {style.BACKGROUND}; }}</style>")
         )
     return m
 

@@ -76,7 +76,9 @@ def test_many_incidents_are_clustered(incidents, scenario, settings):
     clusters = _children(m, MarkerCluster)
     assert len(clusters) == 1
     assert _children(clusters[0], VectorLayer)[0].layer_name == "Incidents"
-    assert "/app/static/markercluster/leaflet.markercluster.js" in m.get_root().render()
+    html = m.get_root().render()
+    assert "/app/static/markercluster/leaflet.markercluster.js" in html
+    assert '"maxZoom": 18' in html  # Leaflet.markercluster refuses a map without maxZoom
 
 
 def test_clicked_position_resolves_to_the_report(incidents, scenario, settings):
