@@ -115,6 +115,17 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
         )
     now = pd.Timestamp.now(tz="UTC")
     df, findings = check_fields(structure.props, structure.feature_ids, now=now)
+    if parsed.may_hold_nan:
+        # pandas cannot tell a NaN written in the file from a missing value, so look before it reads.
+        for i, props in enumerate(structure.props):
+            for key, value in props.items():
+                if isinstance(value, float) and not np.isfinite(value):
+                    findings.add(
+                        [i],
+                        key,
+                        f"The value is {value} (NaN or Infinity), which JSON does not allow.",
+                        "Use null for an unknown value.",
+                    )
     for i, found in enumerate(structure.issues):
         if found:
             findings.by_row.setdefault(i, [])[:0] = found

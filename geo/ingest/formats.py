@@ -308,8 +308,27 @@ def _read_with_ogr(data: bytes, name: str, suffix: str, label: str) -> Parsed:
     for col in frame.columns:
         if str(frame[col].dtype).startswith("datetime64"):
             frame[col] = frame[col].map(lambda t: None if t is None or t != t else t.isoformat())
+    if suffix == ".zip":
+        frame, renamed = _untruncate(frame)
+        if renamed:
+            notes.append(f"Shapefile column names cut to 10 characters were read as {', '.join(renamed)}.")
     doc = orjson.loads(frame.to_json(na="drop", drop_id=True))
     return Parsed(doc["features"], label, notes=notes, issues=issues)
+
+
+def _untruncate(frame: Any) -> tuple[Any, list[str]]:
+    """Map shapefile column names cut to 10 characters back to the schema's field names."""
+    from geo.schema import FIELDS
+
+    names = [f.name for f in FIELDS]
+    mapping = {}
+    for col in frame.columns:
+        if col in names or len(col) != 10:
+            continue
+        matches = [n for n in names if n.startswith(col)]
+        if len(matches) == 1:
+            mapping[col] = matches[0]
+    return frame.rename(columns=mapping), [f"{k} -> {v}" for k, v in mapping.items()]
 
 
 def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:

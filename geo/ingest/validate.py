@@ -64,7 +64,9 @@ def _check_enum(df: pd.DataFrame, f: Field, out: Findings) -> None:
     if f.name == "credibility":
         num = pd.to_numeric(s, errors="coerce")
         ok = present & num.isin(f.choices).to_numpy()
-        df[f.name] = num.where(ok).astype("Int64")
+        col = num.where(ok).astype("Int64")
+        col[~present] = f.default
+        df[f.name] = col
         bad = np.flatnonzero(present & ~ok)
         out.add(
             bad,
