@@ -168,6 +168,8 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
     for f in FIELDS:
         if f.kind == "datetime":
             accepted[f.name] = pd.to_datetime(accepted[f.name], utc=True).dt.as_unit("ns")
+        elif f.kind == "string" or (f.kind == "enum" and f.name != "credibility"):
+            accepted[f.name] = accepted[f.name].astype("str")
     geometry = gpd.GeoSeries(shapely.points(lon[keep], lat[keep]), crs=4326)
     frame = gpd.GeoDataFrame(accepted[OUTPUT_COLUMNS], geometry=geometry.to_numpy(), crs=4326)
     return IngestResult(

@@ -1,0 +1,96 @@
+"""The Store interface every backend implements (GeoPackage now, PostGIS later), and its receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.ingest.result import IngestResult
+
+BATCH_COLUMNS = (
+    "batch_id",
+    "filename",
+    "sha256",
+    "format",
+    "uploaded_at",
+    "uploader",
+    "n_features",
+    "accepted",
+    "rejected",
+    "duplicates",
+    "retracted_at",
+)
+
+
+@dataclass(frozen=True)
+class BatchReceipt:
+    """What storing a batch did, in numbers and one sentence."""
+
+    batch_id: str
+    sha256: str
+    filename: str
+    accepted: int
+    rejected: int
+    duplicates: int
+    already_ingested: bool
+    message: str
+    duplicate_uids: tuple[str, ...] = field(default=())
+
+
+class Store(Protocol):
+    """Reports, batches and quarantine behind one interface; see docs/ARCHITECTURE.md, "Store"."""
+
+    path: Path
+
+    def add_batch(
+        self, result: IngestResult, *, original: bytes, uploader: str = "", strict: bool = False
+    ) -> BatchReceipt:
+        """Store a validated batch in one transaction: all of it or nothing."""
+        ...
+
+    def incidents(
+        self,
+        *,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        where: dict[str, list] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Return the stored reports (the normalised incident frame with ``batch_id``)."""
+        ...
+
+    def batches(self) -> pd.DataFrame:
+        """Return one row per batch, newest last (columns :data:`BATCH_COLUMNS`)."""
+        ...
+
+    def retract_batch(self, batch_id: str) -> int:
+        """Remove a batch's reports from every view; keep its record and file. Return the count."""
+        ...
+
+    def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
+        """Return the rejected features with their issues."""
+        ...
+
+    def original_file(self, batch_id: str) -> Path:
+        """Return the path of the file a batch came from."""
+        ...
+
+    def revision(self) -> int:
+        """Return a number that changes on every write (the key for caches above the store)."""
+        ...
+
+    def count(self) -> int:
+        """Return the number of stored (not retracted) reports."""
+        ...
+
+    def save_derived(self, name: str, key: str, frame: pd.DataFrame) -> None:
+        """Keep a derived table (an analysis result) under ``name`` for ``key``."""
+        ...
+
+    def load_derived(self, name: str, key: str) -> pd.DataFrame | None:
+        """Return the derived table kept for ``name`` and ``key``, or None."""
+        ...
