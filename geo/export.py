@@ -103,7 +103,7 @@ def _flat(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def export_incidents(frame: gpd.GeoDataFrame, path: Path | str, *, format: str) -> Path:  # noqa: A002 - the CLI's word
+def export_incidents(frame: gpd.GeoDataFrame, path: Path | str, *, format: str) -> Path:
     """Write exactly the rows of ``frame`` to ``path``.
 
     Parameters
