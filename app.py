@@ -1,0 +1,20 @@
+"""Ceasefire Monitor: the Streamlit entry point (navigation, page chrome, the shared store handle)."""
+
+import streamlit as st
+
+from ui import data
+
+st.set_page_config(page_title="Ceasefire Monitor", page_icon=":material/satellite_alt:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+    ]
+)
+
+settings = data.settings()
+st.sidebar.markdown(f"**{settings.classification}**")
+st.sidebar.caption(f"Store revision {data.store().revision()} · {data.store().count():,} reports")
+navigation.run()

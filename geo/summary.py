@@ -1,0 +1,82 @@
+"""Summaries for the Overview page: headline counts, violations by side and sector, the latest flagged events."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+
+def _since(frame: pd.DataFrame, end: pd.Timestamp, days: float) -> pd.DataFrame:
+    return frame.loc[frame["occurred_at"] > end - pd.Timedelta(days=days)]
+
+
+def headline(reports: pd.DataFrame, events: pd.DataFrame) -> list[tuple[str, int, str | None]]:
+    """Return (label, value, note) for the headline metrics, counted back from the latest report.
+
+    Monitoring data arrive late: counting back from the newest report, not from the wall clock,
+    keeps the figures meaningful when a batch covers an earlier period.
+    """
+    if reports.empty:
+        return [("Reports", 0, None)]
+    end = reports["occurred_at"].max()
+    likely = events.loc[events["flag_level"] == "likely"]
+    out: list[tuple[str, int, str | None]] = [
+        ("Reports, 24 h", len(_since(reports, end, 1)), None),
+        ("Reports, 7 days", len(_since(reports, end, 7)), None),
+        ("Events, 30 days", len(_since(events, end, 30)), None),
+        ("Likely violations, 30 days", len(_since(likely, end, 30)), None),
+    ]
+    recent = _since(likely, end, 30)
+    for side in ("RU", "UA"):
+        out.append((f"Likely, attributed {side}", int((recent["attributed_side"] == side).sum()), None))
+    return out
+
+
+def _event_sector(reports: pd.DataFrame) -> pd.Series:
+    """Each event's sector: the most common sector of its reports."""
+    if "sector" not in reports:
+        return pd.Series(dtype=object)
+    return reports.dropna(subset=["sector"]).groupby("event_id")["sector"].agg(lambda s: s.mode().iloc[0])
+
+
+def violations_by_side_and_sector(reports: pd.DataFrame, *, days: float = 30) -> pd.DataFrame:
+    """Count likely-violation events per sector (rows) and attributed side (columns) over the last days."""
+    if reports.empty:
+        return pd.DataFrame()
+    end = reports["occurred_at"].max()
+    events = _since(reports, end, days).drop_duplicates("event_id")
+    events = events.loc[events["flag_level"] == "likely"]
+    if events.empty:
+        return pd.DataFrame()
+    sector = events["event_id"].map(_event_sector(reports)).fillna("(no sector)")
+    table = pd.crosstab(
+        sector.rename("sector"),
+        events["attributed_side"].rename("attributed side"),
+        margins=True,
+        margins_name="total",
+    )
+    return table
+
+
+def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 15) -> pd.DataFrame:
+    """The newest likely violations with their side, score and the rule reasons in words."""
+    likely = events.loc[events["flag_level"] == "likely"].sort_values("occurred_at", ascending=False).head(n)
+    sectors = _event_sector(reports)
+    rules = likely["reasons"].map(lambda rs: " · ".join(r["sentence"] for r in rs if r["kind"] == "rule"))
+    return pd.DataFrame(
+        {
+            "occurred_at": likely["occurred_at"].to_numpy(),
+            "sector": likely["event_id"].map(sectors).to_numpy(),
+            "type": likely["type"].to_numpy(),
+            "weapon": likely["weapon"].to_numpy(),
+            "side": (
+                likely["attributed_side"]
+                + " ("
+                + (likely["attributed_side_p"] * 100).round().astype(int).astype(str)
+                + " %)"
+            ).to_numpy(),
+            "score": likely["violation_score"].round(2).to_numpy(),
+            "sources": likely["n_sources"].to_numpy(),
+            "reasons": rules.to_numpy(),
+        }
+    )

@@ -1,0 +1,47 @@
+"""Map: incidents over the contact line, control areas and zones, filtered in the sidebar and shared by URL."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.filters import apply_filters
+from geo.maps import clicked_uid, incident_map
+from geo.maps.style import COLOUR_SCHEMES
+from ui import data, keys
+from ui.errors import user_errors
+from ui.filters import sidebar_filters
+
+st.title("Map")
+
+with user_errors("drawing the map"):
+    empty = data.store().count() == 0
+    if empty:
+        st.info("No reports yet: the map shows the scenario only. Upload a batch on the Upload page.")
+        reports = data.store().incidents()
+    else:
+        reports, _ = data.analysis()
+    filters = sidebar_filters(reports)
+    shown = apply_filters(reports, filters)
+    schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
+    default = schemes.index("flag_level") if "flag_level" in schemes else 0
+    colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
+    if not empty and shown.empty:
+        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+    st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
+    m = incident_map(
+        shown,
+        data.scenario(),
+        settings=data.settings(),
+        colour_by=colour_by,
+        selected_uid=st.session_state.get("selected_uid"),
+        at=filters.end,
+        title=filters.describe(),
+    )
+    st.session_state["map_incident_count"] = len(m.cm_layers.incidents.data["features"])
+    out = st_folium(
+        m, key=keys.MAP, returned_objects=["last_object_clicked"], use_container_width=True, height=650
+    )
+    uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
+    if uid:
+        row = shown.loc[shown["uid"] == uid].iloc[0]
+        st.subheader(f"{row['source']} · {row['id']}")
+        st.write(row.drop(labels="geometry").to_dict())
