@@ -1,0 +1,102 @@
+"""Measure the analytic path against a ground truth: flag precision and recall, side accuracy, event merging."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from geo.errors import InputError
+
+TRUTH_REQUIRED = ("uid", "happening_id", "is_violation", "firing_side", "is_false_report")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How well the flags, the sides and the events match the truth (shares in [0, 1])."""
+
+    reports: int
+    true_violations: int
+    likely_precision: float
+    likely_recall: float
+    flagged_precision: float
+    flagged_recall: float
+    attributed_share: float
+    attribution_accuracy: float
+    pair_precision: float
+    pair_recall: float
+
+    def as_table(self) -> str:
+        """The figures as a Markdown table, for docs/METHOD.md."""
+        rows = [
+            f"| {k.replace('_', ' ')} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v:,} |"
+            for k, v in asdict(self).items()
+        ]
+        return "\n".join(["| measure | value |", "| --- | ---: |", *rows])
+
+
+def read_truth(path: Path) -> pd.DataFrame:
+    """Read a ground-truth CSV (as the demo generator writes it)."""
+    truth = pd.read_csv(path, dtype={"happening_id": str, "firing_side": str})
+    missing = [c for c in TRUTH_REQUIRED if c not in truth]
+    if missing:
+        msg = f"The ground truth {path} lacks the column(s) {', '.join(missing)}."
+        raise InputError(msg, hint="Regenerate it with python -m geo demo --regenerate.")
+    return truth
+
+
+def _pairs(counts: pd.Series) -> int:
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def _share(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else float("nan")
+
+
+def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
+    """Compare flagged reports with the truth.
+
+    Parameters
+    ----------
+    reports
+        The per-report output of :func:`geo.pipeline.flag`: ``uid``, ``event_id``, ``flag_level``,
+        ``attributed_side``.
+    truth
+        One row per report: ``uid``, ``happening_id`` (empty for a false report), ``is_violation``,
+        ``firing_side``.
+
+    Returns
+    -------
+    Scores
+        Precision and recall of ``likely`` (and of ``likely`` or ``possible``) against true
+        violations; the share of true violations attributed to a side and how many of those are
+        right; and the pairwise precision and recall of merging reports into events (two reports
+        of one true happening should share an event, two of different happenings should not).
+    """
+    df = reports[["uid", "event_id", "flag_level", "attributed_side"]].merge(
+        truth, on="uid", how="inner", validate="1:1"
+    )
+    if len(df) != len(reports):
+        msg = f"{len(reports) - len(df)} of {len(reports)} reports have no row in the ground truth."
+        raise InputError(msg, hint="Score the reports the truth was generated with.")
+    truly = df["is_violation"].astype(bool)
+    likely = df["flag_level"].eq("likely")
+    flagged = df["flag_level"].isin(["likely", "possible"])
+    attributed = truly & df["attributed_side"].isin(["UA", "RU"])
+    right = attributed & df["attributed_side"].eq(df["firing_side"])
+
+    real = df[df["happening_id"].notna() & (df["happening_id"] != "")]
+    together = _pairs(real.groupby(["event_id", "happening_id"]).size())
+    return Scores(
+        reports=len(df),
+        true_violations=int(truly.sum()),
+        likely_precision=_share(int((likely & truly).sum()), int(likely.sum())),
+        likely_recall=_share(int((likely & truly).sum()), int(truly.sum())),
+        flagged_precision=_share(int((flagged & truly).sum()), int(flagged.sum())),
+        flagged_recall=_share(int((flagged & truly).sum()), int(truly.sum())),
+        attributed_share=_share(int(attributed.sum()), int(truly.sum())),
+        attribution_accuracy=_share(int(right.sum()), int(attributed.sum())),
+        pair_precision=_share(together, _pairs(df.groupby("event_id").size())),
+        pair_recall=_share(together, _pairs(real.groupby("happening_id").size())),
+    )
