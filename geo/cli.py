@@ -198,10 +198,12 @@ def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     """Write the reports with distance to the line, side, zones and estimated fire origin."""
     from geo.export import export_incidents
-    from geo.pipeline import enrich
+    from geo.pipeline import enrich, scenario_sectors
 
     frame, scenario, _ = _analysis_inputs(args, settings)
-    enriched = enrich(frame, scenario, threshold=args.threshold)
+    enriched = enrich(
+        frame, scenario, sectors=scenario_sectors(settings.scenario_dir), threshold=args.threshold
+    )
     export_incidents(enriched, Path(args.output), format=args.format)
     print(f"wrote {len(enriched)} enriched reports to {args.output}")
     return EXIT_OK
@@ -210,10 +212,11 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     """Write the reports enriched, merged into events, scored and flagged, with the reasons."""
     from geo.export import export_incidents
-    from geo.pipeline import enrich, flag
+    from geo.pipeline import enrich, flag, scenario_sectors
 
     frame, scenario, agreement = _analysis_inputs(args, settings)
-    result = flag(enrich(frame, scenario, threshold=args.threshold), scenario, agreement)
+    sectors = scenario_sectors(settings.scenario_dir)
+    result = flag(enrich(frame, scenario, sectors=sectors, threshold=args.threshold), scenario, agreement)
     export_incidents(result.reports, Path(args.output), format=args.format)
     levels = result.events["flag_level"].value_counts()
     print(

@@ -100,3 +100,23 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
         pair_precision=_share(together, _pairs(df.groupby("event_id").size())),
         pair_recall=_share(together, _pairs(real.groupby("happening_id").size())),
     )
+
+
+def evaluate_demo() -> Scores:
+    """Run the whole analytic path on the committed demo month and score it against its ground truth."""
+    from geo.demo import DEMO_DIR
+    from geo.ingest import read_batch
+    from geo.pipeline import analyse
+    from geo.settings import load_settings
+
+    settings = load_settings()
+    frames = [
+        read_batch(p.read_bytes(), filename=p.name).accepted for p in sorted(DEMO_DIR.glob("*.geojson"))
+    ]
+    reports = pd.concat(frames, ignore_index=True)
+    result = analyse(reports, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
+    return score_against_truth(result.reports, read_truth(DEMO_DIR / "ground_truth.csv"))
+
+
+if __name__ == "__main__":
+    print(evaluate_demo().as_table())
