@@ -1,0 +1,125 @@
+"""Triangulation: sectors of one fire seen by different observers, narrowed to their intersection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+
+from geo.attribution.sectors import GEOD
+
+# Intersections smaller than this (square metres) are sectors that only touch.
+MIN_AREA_M2 = 100.0
+
+
+@dataclass(frozen=True)
+class Sightings:
+    """The reports with a sector, positional: everything triangulation compares.
+
+    Attributes
+    ----------
+    sectors
+        Polygons in the theatre CRS (metres).
+    times
+        ``occurred_at`` as UTC nanoseconds.
+    source, lon, lat
+        Who observed, and from where (degrees).
+    uid
+        Report keys, for stable group ids.
+    """
+
+    sectors: np.ndarray
+    times: np.ndarray
+    source: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    uid: np.ndarray
+
+    def different_observers(self, i: np.ndarray, j: np.ndarray, *, apart_m: float) -> np.ndarray:
+        """True where reports ``i`` and ``j`` have another source or observer points ``apart_m`` apart."""
+        _, _, dist = GEOD.inv(self.lon[i], self.lat[i], self.lon[j], self.lat[j])
+        return (self.source[i] != self.source[j]) | (np.asarray(dist) > apart_m)
+
+
+def triangulate(
+    s: Sightings, *, window_ns: int, apart_m: float
+) -> tuple[np.ndarray, dict[str, shapely.Geometry]]:
+    """Group the sightings of one fire and intersect their sectors.
+
+    Candidate pairs are sectors that intersect (an STRtree query), within ``window_ns`` of each
+    other and from different observers, and whose intersection has an area; groups are the
+    connected components of those pairs.
+
+    Returns
+    -------
+    tuple
+        Each sighting's group id (``'T-'`` and the smallest member uid) or None, and each
+        group's intersection in the theatre CRS.
+    """
+    m = len(s.sectors)
+    group = np.full(m, None, dtype=object)
+    if m < 2:
+        return group, {}
+    i, j = shapely.STRtree(s.sectors).query(s.sectors, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    keep = (np.abs(s.times[i] - s.times[j]) <= window_ns) & s.different_observers(i, j, apart_m=apart_m)
+    i, j = i[keep], j[keep]
+    keep = shapely.area(shapely.intersection(s.sectors[i], s.sectors[j])) > MIN_AREA_M2
+    i, j = i[keep], j[keep]
+    graph = coo_array((np.ones(len(i)), (i, j)), shape=(m, m)).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    out: dict[str, shapely.Geometry] = {}
+    # One iteration per group of a few reports: intersecting a group is one call, but which
+    # subset is consistent depends on the members, so the groups are taken one at a time.
+    for members in np.split(order, bounds):
+        if len(members) < 2:
+            continue
+        i, j = np.triu_indices(len(members), 1)
+        consistent = np.ptp(s.times[members]) <= window_ns and bool(
+            s.different_observers(members[i], members[j], apart_m=apart_m).all()
+        )
+        if consistent:
+            whole = shapely.intersection_all(s.sectors[members])
+            if shapely.area(whole) > MIN_AREA_M2:
+                _assign(s, members, whole, group, out)
+                continue
+        _split(s, members, group, out, window_ns=window_ns, apart_m=apart_m)
+    return group, out
+
+
+def _assign(s: Sightings, members: np.ndarray, area: shapely.Geometry, group: np.ndarray, out: dict) -> None:
+    gid = "T-" + str(min(s.uid[members]))
+    group[members] = gid
+    out[gid] = area
+
+
+def _split(
+    s: Sightings, members: np.ndarray, group: np.ndarray, out: dict, *, window_ns: int, apart_m: float
+) -> None:
+    """Split a group whose sectors share no point into consistent subsets, narrowest sectors first.
+
+    A subset takes a member when it is within the time window of the subset's first, comes from
+    another observer than every member so far, and keeps the intersection non-empty. The rest is
+    tried again; a member that fits in no subset of two keeps its own sector.
+    """
+    left = members[np.lexsort((s.times[members], shapely.area(s.sectors[members])))]
+    while len(left) >= 2:
+        chosen, acc = [left[0]], s.sectors[left[0]]
+        for cand in left[1:]:
+            if abs(s.times[cand] - s.times[chosen[0]]) > window_ns:
+                continue
+            if not s.different_observers(np.full(len(chosen), cand), np.array(chosen), apart_m=apart_m).all():
+                continue
+            trial = shapely.intersection(acc, s.sectors[cand])
+            if shapely.area(trial) > MIN_AREA_M2:
+                chosen.append(cand)
+                acc = trial
+        if len(chosen) >= 2:
+            _assign(s, np.array(chosen), acc, group, out)
+        left = np.array([x for x in left[1:] if group[x] is None])
