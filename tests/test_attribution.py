@@ -371,3 +371,20 @@ def test_demo_origin_points_near_the_truth(demo_origins):
     tri = d["origin_method"] == "triangulated"
     assert tri.sum() >= 10
     assert miss[tri].median() < miss[~tri].median()
+
+
+def test_time_sweep_finds_exactly_the_pairs_within_the_window():
+    from geo.attribution.triangulate import _pairs_in_window
+
+    rng = np.random.default_rng(7)
+    nat = np.iinfo(np.int64).min
+    times = rng.integers(0, 3_600, 300) * 1_000_000_000
+    times[:5] = nat
+    window = 600 * 1_000_000_000
+    i, j = _pairs_in_window(times, window)
+    got = {tuple(sorted(p)) for p in zip(i.tolist(), j.tolist(), strict=True)}
+    a, b = np.triu_indices(len(times), 1)
+    known = (times[a] != nat) & (times[b] != nat)
+    near = known & (np.abs(times[a] - times[b]) <= window)
+    assert got == set(zip(a[near].tolist(), b[near].tolist(), strict=True))
+    assert len(got) == len(i)

@@ -49,9 +49,10 @@ def triangulate(
 ) -> tuple[np.ndarray, dict[str, shapely.Geometry]]:
     """Group the sightings of one fire and intersect their sectors.
 
-    Candidate pairs are sectors that intersect (an STRtree query), within ``window_ns`` of each
-    other and from different observers, and whose intersection has an area; groups are the
-    connected components of those pairs.
+    Candidate pairs are reports within ``window_ns`` of each other (a sweep over sorted times)
+    from different observers whose sectors intersect with an area; groups are the connected
+    components of those pairs. Time goes first because it is the selective test: a post's
+    sectors overlap one another all year, so a spatial index would return pairs by the million.
 
     Returns
     -------
@@ -63,23 +64,23 @@ def triangulate(
     group = np.full(m, None, dtype=object)
     if m < 2:
         return group, {}
-    i, j = shapely.STRtree(s.sectors).query(s.sectors, predicate="intersects")
-    keep = i < j
+    i, j = _pairs_in_window(s.times, window_ns)
+    keep = s.different_observers(i, j, apart_m=apart_m)
     i, j = i[keep], j[keep]
-    keep = (np.abs(s.times[i] - s.times[j]) <= window_ns) & s.different_observers(i, j, apart_m=apart_m)
+    shapely.prepare(s.sectors)
+    keep = shapely.intersects(s.sectors[i], s.sectors[j])
     i, j = i[keep], j[keep]
     keep = shapely.area(shapely.intersection(s.sectors[i], s.sectors[j])) > MIN_AREA_M2
     i, j = i[keep], j[keep]
     graph = coo_array((np.ones(len(i)), (i, j)), shape=(m, m)).tocsr()
     _, labels = connected_components(graph, directed=False)
-    order = np.argsort(labels, kind="stable")
+    in_group = np.flatnonzero(np.bincount(labels)[labels] >= 2)
+    order = in_group[np.argsort(labels[in_group], kind="stable")]
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     out: dict[str, shapely.Geometry] = {}
     # One iteration per group of a few reports: intersecting a group is one call, but which
     # subset is consistent depends on the members, so the groups are taken one at a time.
-    for members in np.split(order, bounds):
-        if len(members) < 2:
-            continue
+    for members in np.split(order, bounds) if len(order) else []:
         i, j = np.triu_indices(len(members), 1)
         consistent = np.ptp(s.times[members]) <= window_ns and bool(
             s.different_observers(members[i], members[j], apart_m=apart_m).all()
@@ -91,6 +92,18 @@ def triangulate(
                 continue
         _split(s, members, group, out, window_ns=window_ns, apart_m=apart_m)
     return group, out
+
+
+def _pairs_in_window(times: np.ndarray, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return every pair (i, j), i != j once, of times at most ``window_ns`` apart, by a sorted sweep."""
+    # NaT (the int64 minimum) pairs with nothing.
+    known = np.flatnonzero(times != np.iinfo(np.int64).min)
+    order = known[np.argsort(times[known], kind="stable")]
+    t = times[order]
+    count = np.searchsorted(t, t + window_ns, side="right") - np.arange(len(t)) - 1
+    first = np.repeat(np.arange(len(t)), count)
+    step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return order[first], order[first + 1 + step]
 
 
 def _assign(s: Sightings, members: np.ndarray, area: shapely.Geometry, group: np.ndarray, out: dict) -> None:
