@@ -245,6 +245,7 @@ def test_missing_distance_takes_the_default_of_the_means(control_areas):
         dict(**post, means="seen"),
         dict(**post, means="heard", distance_max_m=300),
         dict(**post, means="heard", distance_min_m=2000, distance_max_m=2000),
+        dict(**post, means="uav"),
     )
     reports["source"] = "OP-1"
     shapes = origin_sectors(reports, control_areas=control_areas)
@@ -255,6 +256,10 @@ def test_missing_distance_takes_the_default_of_the_means(control_areas):
     assert (spans[2].min(), spans[2].max()) == (pytest.approx(150), pytest.approx(300))
     # A single distance is widened by a tenth each way rather than drawn as a zero-depth arc.
     assert (spans[3].min(), spans[3].max()) == (pytest.approx(1800), pytest.approx(2200))
+    # From the sensor itself outwards: the wedge's inner arc shrinks to the observer point.
+    assert (spans[4].min(), spans[4].max()) == (pytest.approx(0, abs=1e-6), pytest.approx(3_000))
+    assert shapes.geometry.is_valid.all()
+    assert shapes["area_km2"].iloc[4] == pytest.approx(20 / 360 * np.pi * 3**2, rel=0.005)
     assert estimate_origins(reports, control_areas=control_areas)["origin_method"].eq("sector").all()
 
 
@@ -341,17 +346,32 @@ def test_control_areas_without_crs_are_refused(control_areas):
 
 
 @pytest.fixture(scope="module")
-def demo_origins() -> pd.DataFrame:
+def demo_reports() -> pd.DataFrame:
     from geo.ingest import read_batch
-    from geo.scenario import load_scenario
 
     paths = sorted((ROOT / "data" / "demo").glob("*.geojson"))
-    reports = pd.concat(
-        [read_batch(p.read_bytes(), filename=p.name).accepted for p in paths], ignore_index=True
-    )
-    out = estimate_origins(reports, control_areas=load_scenario().control_areas)
+    return pd.concat([read_batch(p.read_bytes(), filename=p.name).accepted for p in paths], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def demo_control_areas() -> gpd.GeoDataFrame:
+    from geo.scenario import load_scenario
+
+    return load_scenario().control_areas
+
+
+@pytest.fixture(scope="module")
+def demo_origins(demo_reports, demo_control_areas) -> pd.DataFrame:
+    out = estimate_origins(demo_reports, control_areas=demo_control_areas)
     truth = pd.read_csv(ROOT / "data" / "demo" / "ground_truth.csv")
-    return reports[["uid", "type"]].join(out).merge(truth, on="uid", how="left", validate="1:1")
+    return demo_reports[["uid", "type"]].join(out).merge(truth, on="uid", how="left", validate="1:1")
+
+
+def test_demo_sectors_are_valid_polygons(demo_reports, demo_control_areas):
+    # Every fire type, so that sectors from the observer outwards (distance_min_m 0) are included.
+    shapes = origin_sectors(demo_reports, control_areas=demo_control_areas, origin_types=FIRE_TYPES)
+    assert (shapes["kind"] == "sector").sum() > 800
+    assert shapes.geometry.is_valid.all() and not shapes.geometry.is_empty.any()
 
 
 def test_demo_sides_match_the_truth(demo_origins):

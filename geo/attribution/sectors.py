@@ -129,4 +129,9 @@ def sector_rings(
     olon = np.repeat(lon[:, None], 2 * k, 1)
     olat = np.repeat(lat[:, None], 2 * k, 1)
     vlon, vlat, _ = GEOD.fwd(olon.ravel(), olat.ravel(), (az % 360.0).ravel(), dist.ravel())
-    return np.stack([np.reshape(vlon, (m, 2 * k)), np.reshape(vlat, (m, 2 * k))], axis=-1)
+    vlon, vlat = np.reshape(vlon, (m, 2 * k)), np.reshape(vlat, (m, 2 * k))
+    # Geod.fwd at distance 0 returns the observer give or take rounding, and those zigzags would
+    # make the ring self-intersecting: pin them to the observer exactly.
+    at_observer = dist == 0
+    vlon[at_observer], vlat[at_observer] = olon[at_observer], olat[at_observer]
+    return np.stack([vlon, vlat], axis=-1)
