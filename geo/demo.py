@@ -343,7 +343,8 @@ def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path = COUNTRIES_
     Parameters
     ----------
     out_dir
-        Folder to write ``contact_line``, ``control_areas``, ``zones`` and ``posts`` GeoJSON into.
+        Folder to write ``contact_line``, ``control_areas``, ``zones``, ``posts`` and ``sectors``
+        GeoJSON into.
     countries
         Natural Earth 1:110m admin-0 countries (for Ukraine's and Russia's land).
 
@@ -384,12 +385,21 @@ def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path = COUNTRIES_
         "control_areas.geojson": gpd.GeoDataFrame(area_rows, crs=4326),
         "zones.geojson": zones,
         "posts.geojson": posts,
+        "sectors.geojson": _sector_starts(),
     }
     written = []
     for name, gdf in frames.items():
         write_feature_collection(out_dir / name, _frame_features(gdf))
         written.append(out_dir / name)
     return written
+
+
+def _sector_starts() -> gpd.GeoDataFrame:
+    """Where each demo sector begins along the line: the first town of each entry of SECTORS."""
+    towns = {name: (lon, lat) for name, lon, lat in FRONT}
+    rows = [{"sector": name, "starts_at": first} for name, first, _, _ in SECTORS]
+    points = [shapely.Point(towns[first]) for _, first, _, _ in SECTORS]
+    return gpd.GeoDataFrame(rows, geometry=points, crs=4326)
 
 
 # Minsk II pulled heavy weapons back to make zones 50 km (artillery of 100 mm and more), 70 km (MLRS)
