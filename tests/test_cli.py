@@ -1,0 +1,112 @@
+"""python -m geo: exit codes, receipts, one-line errors on stderr and never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+from geo.demo import DEMO_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_FILE = sorted(DEMO_DIR.glob("incidents_media_*.geojson"))[0]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_exit_codes(capsys, shared_data, tmp_path):
+    code, out, _ = run(capsys, "validate", str(DEMO_FILE))
+    assert code == 0 and "0 rejected" in out
+    code, out, _ = run(capsys, "validate", str(shared_data / "geojson_bad" / "nofeaturetype.geojson"))
+    assert code == 1 and "is not a Feature" in out
+    code, _, err = run(capsys, "validate", str(shared_data / "geojson_bad" / "bad-json.geojson"))
+    assert (
+        code == 2 and err.startswith("error: bad-json.geojson is not valid JSON") and "Traceback" not in err
+    )
+    code, _, err = run(capsys, "validate", str(tmp_path / "absent.geojson"))
+    assert code == 2 and "No file at" in err
+
+
+def test_validate_json_report(capsys, shared_data):
+    code, out, _ = run(
+        capsys, "validate", "--json", str(shared_data / "geojson_good" / "good-feature.geojson")
+    )
+    doc = json.loads(out)
+    assert code == 1 and doc["rejected"] == 1
+    assert {i["field"] for i in doc["issues"]} >= {"id", "source", "type"}
+
+
+def test_ingest_receipt_idempotence_export_and_retract(capsys, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    code, out, _ = run(capsys, "ingest", str(DEMO_FILE), "--store", store, "--json")
+    receipt = json.loads(out)
+    assert code == 0 and receipt["accepted"] > 0 and len(receipt["sha256"]) == 64
+    code, out, _ = run(capsys, "ingest", str(DEMO_FILE), "--store", store)
+    assert code == 0 and "already ingested" in out
+    out_file = tmp_path / "out.csv"
+    code, out, _ = run(capsys, "export", "--store", store, "--format", "csv", "-o", str(out_file))
+    assert code == 0 and f"wrote {receipt['accepted']} reports" in out
+    assert len(out_file.read_text(encoding="utf-8").splitlines()) == receipt["accepted"] + 1
+    code, out, _ = run(capsys, "retract", receipt["batch_id"], "--store", store)
+    assert code == 0 and f"{receipt['accepted']} reports removed" in out
+    code, _, err = run(capsys, "retract", "b999999", "--store", store)
+    assert code == 2 and "no batch 'b999999'" in err
+
+
+def test_strict_ingest_stores_nothing(capsys, tmp_path, shared_data):
+    store = str(tmp_path / "s.gpkg")
+    code, _, err = run(
+        capsys,
+        "ingest",
+        "--strict",
+        "--store",
+        store,
+        str(shared_data / "geojson_good" / "good-feature.geojson"),
+    )
+    assert code == 2 and "strict mode stores nothing" in err
+    code, out, _ = run(capsys, "batches", "--store", store)
+    assert "no batches stored" in out
+
+
+def test_export_bad_time_is_one_line(capsys, tmp_path):
+    code, _, err = run(
+        capsys,
+        "export",
+        "--store",
+        str(tmp_path / "s.gpkg"),
+        "--from",
+        "soon",
+        "-o",
+        str(tmp_path / "x.geojson"),
+    )
+    assert code == 2 and "not a date" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_enrich_and_flag_write_the_contract_columns(tmp_path):
+    for command, columns in (
+        (
+            "enrich",
+            {"dist_to_line_m", "side", "zones", "origin_lon", "origin_lat", "origin_side", "origin_side_p"},
+        ),
+        ("flag", {"event_id", "violation_score", "flag_level", "attributed_side", "reasons"}),
+    ):
+        out = tmp_path / f"{command}.geojson"
+        proc = subprocess.run(
+            [sys.executable, "-m", "geo", command, str(DEMO_FILE), "-o", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+        props = json.loads(out.read_text())["features"][0]["properties"]
+        assert columns <= set(props), columns - set(props)
+    assert isinstance(props["reasons"], list) and props["reasons"][0]["sentence"]
