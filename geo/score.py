@@ -21,7 +21,7 @@ LANDING_TYPES = frozenset({"impact", "undetermined_explosion", "air_or_drone_str
 class ScoreParams:
     """The scoring settings; docs/METHOD.md ("Score") gives each default and why."""
 
-    likely: float = 0.6
+    likely: float = 0.5
     possible: float = 0.3
     attribution_threshold: float = 0.9
     # Evidence strength for a side from where a weapon or firing position was seen.

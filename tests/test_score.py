@@ -116,7 +116,7 @@ def test_independent_sources_pool_a_side_but_repeats_do_not():
 
 def test_levels_and_bad_params():
     p = ScoreParams()
-    assert list(level_of([0.0, 0.3, 0.59, 0.6, 1.0], p)) == [
+    assert list(level_of([0.0, 0.3, 0.49, 0.5, 1.0], p)) == [
         "unlikely",
         "possible",
         "possible",

@@ -1,0 +1,91 @@
+"""The whole analytic path on the demo month, measured against its ground truth; the store cache."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geo.evaluation import evaluate_demo
+from geo.ingest import read_batch
+from geo.pipeline import analyse_store, context_key
+from geo.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def demo_scores():
+    return evaluate_demo()
+
+
+def test_flags_match_the_ground_truth(demo_scores):
+    # Figures are recorded in docs/METHOD.md; these bounds sit a little below them.
+    assert demo_scores.reports == 3585
+    assert demo_scores.likely_precision >= 0.97
+    assert demo_scores.likely_recall >= 0.4
+    assert demo_scores.flagged_precision >= 0.93
+    assert demo_scores.flagged_recall >= 0.75
+
+
+def test_sides_and_events_match_the_ground_truth(demo_scores):
+    assert demo_scores.attribution_accuracy >= 0.95
+    assert demo_scores.attributed_share >= 0.2
+    assert demo_scores.pair_precision >= 0.7
+    assert demo_scores.pair_recall >= 0.5
+
+
+@pytest.mark.slow
+def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
+    settings = load_settings()
+    first = analyse_store(
+        demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+    )
+    assert len(first.reports) == demo_store.count()
+    derived = list((demo_store.path.parent / "derived").glob("reports--*.parquet"))
+    assert len(derived) == 1 and f"r{demo_store.revision()}" in derived[0].name
+    again = analyse_store(
+        demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+    )
+    assert again.reports["violation_score"].tolist() == first.reports["violation_score"].tolist()
+    assert again.reports["reasons"].iloc[0] == first.reports["reasons"].iloc[0]
+
+    # Another agreement is another context: a new key and new reasons for the same reports.
+    other = settings.agreement_path.parent / "agreements" / "paris_framework.toml"
+    assert context_key(settings.scenario_dir, other) != context_key(
+        settings.scenario_dir, settings.agreement_path
+    )
+    paris = analyse_store(demo_store, scenario_dir=settings.scenario_dir, agreement_path=other)
+    codes = {r["code"] for rs in paris.reports["reasons"] for r in rs}
+    assert "DISENGAGEMENT_ACTIVITY" not in codes  # the second agreement has no such rule
+    assert paris.reports["violation_score"].tolist() != first.reports["violation_score"].tolist()
+
+
+def test_a_new_batch_is_analysed_with_the_rest(tmp_path):
+    from geo.demo import DEMO_DIR
+    from geo.store import open_store
+
+    settings = load_settings()
+    store = open_store(tmp_path / "s.gpkg")
+    path = sorted(DEMO_DIR.glob("incidents_monitors_*.geojson"))[0]
+    data = path.read_bytes()
+    store.add_batch(read_batch(data, filename=path.name), original=data)
+    before = analyse_store(store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
+    extra = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [37.60, 48.10]},
+                "properties": {
+                    "id": "n1",
+                    "source": "desk",
+                    "occurred_at": "2026-10-20T06:00:00Z",
+                    "type": "impact",
+                },
+            }
+        ],
+    }
+    raw = json.dumps(extra).encode()
+    store.add_batch(read_batch(raw, filename="new.geojson"), original=raw)
+    after = analyse_store(store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
+    assert len(after.reports) == len(before.reports) + 1
+    assert "desk/n1" in set(after.reports["uid"])
