@@ -69,12 +69,10 @@ def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 
             "sector": likely["event_id"].map(sectors).to_numpy(),
             "type": likely["type"].to_numpy(),
             "weapon": likely["weapon"].to_numpy(),
-            "side": (
-                likely["attributed_side"]
-                + " ("
-                + (likely["attributed_side_p"] * 100).round().astype(int).astype(str)
-                + " %)"
-            ).to_numpy(),
+            "side": [
+                side if pd.isna(p) else f"{side} ({p:.0%})"
+                for side, p in zip(likely["attributed_side"], likely["attributed_side_p"], strict=True)
+            ],
             "score": likely["violation_score"].round(2).to_numpy(),
             "sources": likely["n_sources"].to_numpy(),
             "reasons": rules.to_numpy(),
