@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
 import numpy as np
-from pyproj import CRS
+from numpy.typing import ArrayLike
+from pyproj import CRS, Geod, Transformer
 
 from geo.errors import InputError
 
 WGS84 = CRS.from_epsg(4326)
 
+# The ellipsoid every geodesic distance in the engine is measured on (that of EPSG:4326).
+GEOD = Geod(ellps="WGS84")
+
 
 def theatre_crs(lon: float, lat: float) -> CRS:
     """Return an azimuthal equidistant CRS (WGS84 ellipsoid, metres) centred on ``(lon, lat)``.
+
+    Distances from the centre are exact; other distances stretch with the distance from the
+    centre (about 0.04 % across the front, about 0.9 % 1,500 km out), so measurements that must be
+    geodesic find their points here and take the final distance with :func:`geodesic_m`.
 
     Parameters
     ----------
@@ -46,3 +56,47 @@ def centre_of(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
         msg = "Cannot choose a theatre centre from an empty frame."
         raise InputError(msg, hint="Load the contact line before measuring.")
     return float((minx + maxx) / 2), float((miny + maxy) / 2)
+
+
+@lru_cache(maxsize=16)
+def _transformers(crs: CRS) -> tuple[Transformer, Transformer]:
+    # Building a transformer costs milliseconds; analyses call these per version and per step.
+    forward = Transformer.from_crs(WGS84, crs, always_xy=True)
+    inverse = Transformer.from_crs(crs, WGS84, always_xy=True)
+    return forward, inverse
+
+
+def to_theatre(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Project lon/lat degrees to ``crs`` metres (vectorised; NaN stays NaN).
+
+    Parameters
+    ----------
+    lon, lat
+        Coordinates in degrees, EPSG:4326 order.
+    crs
+        The metric CRS, usually from :func:`theatre_crs`.
+    """
+    x, y = _transformers(crs)[0].transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def from_theatre(x: ArrayLike, y: ArrayLike, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Map ``crs`` metres back to lon/lat degrees (the inverse of :func:`to_theatre`)."""
+    lon, lat = _transformers(crs)[1].transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> np.ndarray:
+    """Return the geodesic distance in metres on the WGS84 ellipsoid between pairs of points.
+
+    Vectorised over equal-length arrays (or scalars); a pair with a NaN coordinate gives NaN.
+    """
+    a = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2)))
+    shape = a[0].shape
+    flat = [np.ascontiguousarray(v.ravel()) for v in a]
+    ok = np.isfinite(flat[0]) & np.isfinite(flat[1]) & np.isfinite(flat[2]) & np.isfinite(flat[3])
+    out = np.full(ok.shape, np.nan)
+    if ok.any():
+        _, _, dist = GEOD.inv(flat[0][ok], flat[1][ok], flat[2][ok], flat[3][ok])
+        out[ok] = dist
+    return out.reshape(shape)

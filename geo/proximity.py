@@ -1,0 +1,286 @@
+"""Distance to the contact line in force, the nearest point on it, the side and the zones of each report."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy.spatial import cKDTree
+
+from geo.crs import centre_of, from_theatre, geodesic_m, require_wgs84, theatre_crs, to_theatre
+from geo.errors import InputError
+from geo.versions import version_at
+
+COLUMNS: tuple[str, ...] = ("line_version", "dist_to_line_m", "nearest_lon", "nearest_lat", "side", "zones")
+
+# Lines are cut into pieces of at most this many degrees before projecting, so that each straight
+# projected segment follows its straight lon/lat original within centimetres.
+DENSIFY_DEG = 0.01
+# Points per chunk of the nearest-segment search: bounds the (chunk x candidates) work arrays.
+CHUNK = 200_000
+
+
+class LineIndex:
+    """Nearest point on a polyline in a metric CRS: a KD-tree over samples, then exact segments.
+
+    Parameters
+    ----------
+    line
+        A LineString or MultiLineString in lon/lat degrees.
+    crs
+        The metric CRS to search in (the theatre projection).
+    spacing_m
+        Largest gap between consecutive samples along a segment. It does not limit accuracy (the
+        refinement is exact); it trades the size of the tree against how often a wider query is needed.
+    k
+        Samples fetched per point in the first query.
+    """
+
+    def __init__(self, line: shapely.Geometry, crs: CRS, *, spacing_m: float = 250.0, k: int = 6) -> None:
+        parts = shapely.get_parts(shapely.segmentize(line, DENSIFY_DEG))
+        coords, part = shapely.get_coordinates(parts, return_index=True)
+        if len(coords) < 2:
+            msg = "The contact line has fewer than two vertices."
+            raise InputError(msg, hint="Give each line version at least one segment.")
+        x, y = to_theatre(coords[:, 0], coords[:, 1], crs)
+        keep = part[:-1] == part[1:]
+        starts = np.flatnonzero(keep)
+        self.ax, self.ay = x[starts], y[starts]
+        self.dx, self.dy = x[starts + 1] - self.ax, y[starts + 1] - self.ay
+        length = np.hypot(self.dx, self.dy)
+        # A zero-length segment has t = 0 everywhere: divide by 1 instead of 0.
+        self.len2 = np.where(length > 0, length**2, 1.0)
+        seg_part = part[starts]
+        n_seg = len(starts)
+        first_of_part = np.r_[True, seg_part[1:] != seg_part[:-1]]
+        last_of_part = np.r_[seg_part[1:] != seg_part[:-1], True]
+
+        # Samples at t = 0, 1/m, ..., (m-1)/m of each segment (m pieces no longer than spacing_m),
+        # plus t = 1 on the last segment of each part, so every vertex is a sample.
+        pieces = np.maximum(np.ceil(length / spacing_m), 1).astype(np.int64)
+        sample_seg = np.repeat(np.arange(n_seg), pieces)
+        offset = np.arange(len(sample_seg)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        t = offset / pieces[sample_seg]
+        ends = np.flatnonzero(last_of_part)
+        sample_seg = np.r_[sample_seg, ends]
+        t = np.r_[t, np.ones(len(ends))]
+        self.spacing = float(np.max(length / pieces)) if n_seg else 0.0
+        # A sample at the start of a segment is also the end of the previous one in the same part:
+        # it nominates both segments, so that every sample of a segment nominates that segment.
+        prev = np.where(first_of_part, np.arange(n_seg), np.arange(n_seg) - 1)
+        self.cand_a = sample_seg
+        self.cand_b = np.where(t == 0, prev[sample_seg], sample_seg)
+        sx = self.ax[sample_seg] + t * self.dx[sample_seg]
+        sy = self.ay[sample_seg] + t * self.dy[sample_seg]
+        self.tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
+        self.k = k
+
+    def nearest(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the planar distance and the nearest point (x, y) on the line for finite points."""
+        dist = np.empty(len(x))
+        fx = np.empty(len(x))
+        fy = np.empty(len(x))
+        for lo in range(0, len(x), CHUNK):
+            sl = slice(lo, lo + CHUNK)
+            dist[sl], fx[sl], fy[sl] = self._nearest(x[sl], y[sl])
+        return dist, fx, fy
+
+    def _nearest(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n_samples = self.tree.n
+        todo = np.arange(len(px))
+        d2 = np.empty(len(px))
+        fx = np.empty(len(px))
+        fy = np.empty(len(px))
+        k = min(self.k, n_samples)
+        while len(todo):
+            rk, idx = self.tree.query(np.column_stack([px[todo], py[todo]]), k=k, workers=-1)
+            rk = rk.reshape(len(todo), -1)
+            idx = idx.reshape(len(todo), -1)
+            cand = np.concatenate([self.cand_a[idx], self.cand_b[idx]], axis=1)
+            cd2, cfx, cfy = self._segment(px[todo, None], py[todo, None], cand)
+            best = np.argmin(cd2, axis=1)
+            rows = np.arange(len(todo))
+            got = cd2[rows, best]
+            d2[todo], fx[todo], fy[todo] = got, cfx[rows, best], cfy[rows, best]
+            if k >= n_samples:
+                break
+            # Correctness bound. Every sample of a segment nominates it, and consecutive samples of a
+            # segment are at most s = self.spacing apart. A segment not nominated has all its samples
+            # at least r_k (the k-th sample distance) from the point; the point of a piece of length
+            # <= s nearest to it is then at least sqrt(r_k^2 - s^2/4) away (the foot lies within s/2
+            # of a piece end). So the candidates' minimum is the line's minimum when
+            # d^2 <= r_k^2 - s^2/4; the other points are asked again with four times as many samples,
+            # until k covers every sample (an exhaustive search).
+            sure = got <= rk[:, -1] ** 2 - self.spacing**2 / 4
+            todo = todo[~sure]
+            k = min(4 * k, n_samples)
+        return np.sqrt(d2), fx, fy
+
+    def _segment(
+        self, px: np.ndarray, py: np.ndarray, seg: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Squared distance and nearest point from each point to each of its candidate segments."""
+        ax, ay, dx, dy = self.ax[seg], self.ay[seg], self.dx[seg], self.dy[seg]
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / self.len2[seg], 0.0, 1.0)
+        fx = ax + t * dx
+        fy = ay + t * dy
+        return (px - fx) ** 2 + (py - fy) ** 2, fx, fy
+
+
+def _points(incidents: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    geoms = incidents.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    # -1 is a missing geometry and 0 a Point; anything else cannot be measured as a place.
+    bad = ~np.isin(kinds, (-1, 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = f"Report {incidents.index[i]!r} has a {geoms[i].geom_type} geometry, not a Point."
+        raise InputError(msg, hint="Give each report a Point (lon, lat).")
+    return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+def _precision(incidents: gpd.GeoDataFrame) -> np.ndarray:
+    if "location_precision_m" not in incidents:
+        return np.zeros(len(incidents))
+    values = pd.to_numeric(incidents["location_precision_m"], errors="coerce").to_numpy(dtype=float)
+    return np.nan_to_num(values, nan=0.0)
+
+
+def _sides(
+    lon: np.ndarray, lat: np.ndarray, version: np.ndarray, control_areas: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """The side whose area contains each point, and how many areas of its version contain it."""
+    side = np.full(len(lon), "none", dtype=object)
+    count = np.zeros(len(lon), dtype=np.int64)
+    geoms = control_areas.geometry.to_numpy()
+    shapely.prepare(geoms)
+    # One pass per control area: a handful of large polygons (sides x versions).
+    for area, label, v in zip(geoms, control_areas["side"], control_areas["version"], strict=True):
+        rows = np.flatnonzero(version == v)
+        if not len(rows):
+            continue
+        inside = rows[shapely.contains_xy(area, lon[rows], lat[rows])]
+        side[inside] = label
+        count[inside] += 1
+    return side, count
+
+
+_copy_list = np.frompyfunc(list, 1, 1)
+
+
+def _zones(lon: np.ndarray, lat: np.ndarray, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """The list of zone ids containing each point (zones in the order of the frame)."""
+    n = len(lon)
+    ids = zones["zone_id"].astype(str).to_numpy()
+    words = np.zeros((n, max(1, -(-len(ids) // 64))), dtype=np.uint64)
+    geoms = zones.geometry.to_numpy()
+    shapely.prepare(geoms)
+    bounds = shapely.bounds(geoms)
+    # One pass per zone (tens of polygons), each over the points inside its bounding box only.
+    for j, (zone, (x0, y0, x1, y1)) in enumerate(zip(geoms, bounds, strict=True)):
+        rows = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        if len(rows):
+            inside = rows[shapely.contains_xy(zone, lon[rows], lat[rows])]
+            words[inside, j // 64] |= np.uint64(1) << np.uint64(j % 64)
+    combos, inverse = np.unique(words, axis=0, return_inverse=True)
+    bits = np.unpackbits(combos.view(np.uint8), axis=1, bitorder="little")[:, : len(ids)].astype(bool)
+    lists = np.empty(len(combos), dtype=object)
+    for i, member in enumerate(bits):  # one per distinct combination of zones, a few dozen
+        lists[i] = ids[member].tolist()
+    # A fresh list per report (the column's contract is a list per row), so that editing one
+    # report's list never changes another's: one C-level list copy per row, no geometry work.
+    return _copy_list(lists[inverse.ravel()])
+
+
+def measure(
+    incidents: gpd.GeoDataFrame,
+    *,
+    lines: gpd.GeoDataFrame,
+    control_areas: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Measure each report against the contact line in force when it happened.
+
+    The search for the nearest point runs in the theatre projection (:func:`geo.crs.theatre_crs`,
+    centred on the lines); the distance is then the geodesic distance on the WGS84 ellipsoid from
+    the report to that point, which agrees with the true geodesic distance to the line within 0.1 %
+    (or 20 m) up to 1,500 km from the centre (tests/test_proximity.py checks it on real data).
+
+    Parameters
+    ----------
+    incidents
+        Reports in EPSG:4326 with Point geometry and ``occurred_at`` (UTC); ``location_precision_m``
+        is read when present (NaN or absent counts as 0).
+    lines
+        Contact line versions: ``version``, ``valid_from`` (UTC), (Multi)LineString geometry.
+    control_areas
+        ``side`` (``UA``, ``RU``), ``version`` (a line version), (Multi)Polygon geometry.
+    zones
+        ``zone_id`` and (Multi)Polygon geometry; zones are not versioned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned on ``incidents.index``: ``line_version``, ``dist_to_line_m`` (geodesic metres),
+        ``nearest_lon``, ``nearest_lat``, ``side`` and ``zones`` (list of ``zone_id``, ``[]`` when
+        none). ``side`` is the side of the control area of the same version containing the point;
+        ``ambiguous`` when the location uncertainty reaches the line (``location_precision_m >=
+        dist_to_line_m``) or when areas of both sides contain it; ``none`` outside every control
+        area. A report before the first line version (or without a time or a place) has
+        ``line_version`` None, NaN distance and nearest point, and side ``none``; its zones are
+        still given.
+
+    Raises
+    ------
+    InputError
+        When a frame has no CRS or another CRS than EPSG:4326, a column is missing, or a report's
+        geometry is not a Point.
+    """
+    require_wgs84(incidents, what="The incident reports")
+    require_wgs84(lines, what="The contact lines")
+    require_wgs84(control_areas, what="The control areas")
+    require_wgs84(zones, what="The zones")
+    for frame, what, needed in (
+        (incidents, "The incident reports", ("occurred_at",)),
+        (lines, "The contact lines", ("version", "valid_from")),
+        (control_areas, "The control areas", ("side", "version")),
+        (zones, "The zones", ("zone_id",)),
+    ):
+        missing = [c for c in needed if c not in frame]
+        if missing:
+            msg = f"{what} lack the column(s) {', '.join(missing)}."
+            raise InputError(msg, hint="Load them with geo.ingest / geo.scenario, which add them.")
+    n = len(incidents)
+    lon, lat = _points(incidents)
+    version = version_at(incidents["occurred_at"], lines["valid_from"], lines["version"].astype(str))
+    crs = theatre_crs(*centre_of(lines))
+    x, y = to_theatre(lon, lat, crs)
+    nlon = np.full(n, np.nan)
+    nlat = np.full(n, np.nan)
+    finite = np.isfinite(x) & np.isfinite(y)
+    # One pass per line version: a handful of versions, each searched with its own index.
+    for label, line in zip(lines["version"].astype(str), lines.geometry, strict=True):
+        rows = np.flatnonzero((version == label) & finite)
+        if len(rows):
+            _, fx, fy = LineIndex(line, crs).nearest(x[rows], y[rows])
+            nlon[rows], nlat[rows] = from_theatre(fx, fy, crs)
+    dist = geodesic_m(lon, lat, nlon, nlat)
+    side, count = _sides(
+        lon, lat, version, control_areas.assign(version=control_areas["version"].astype(str))
+    )
+    reach = _precision(incidents) >= dist
+    side[(count > 1) | ((count == 1) & reach)] = "ambiguous"
+    out = pd.DataFrame(
+        {
+            "line_version": pd.Series(version, index=incidents.index, dtype=object),
+            "dist_to_line_m": dist,
+            "nearest_lon": nlon,
+            "nearest_lat": nlat,
+            "side": side,
+            "zones": _zones(lon, lat, zones) if n else np.empty(0, dtype=object),
+        },
+        index=incidents.index,
+    )
+    return out[list(COLUMNS)]
