@@ -2,141 +2,214 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from geo.ingest.formats import is_finite_number
+from geo.ingest.geojson import GEOMETRY_TYPES, json_type
 from geo.ingest.result import Issue
+
+POINT_FIX = 'Give the location as {"type": "Point", "coordinates": [lon, lat]} in decimal degrees.'
+_NUMBER = (int, float)
+_EMPTY: dict[str, Any] = {}
 
 
 @dataclass
 class Structure:
-    """What the structural pass found, one entry per feature in file order."""
+    """What the structural pass found, one entry per feature in file order.
+
+    ``lon`` and ``lat`` are NaN where no usable Point was found; ``issues`` maps a row to its
+    issues (rows without any are absent).
+    """
 
     props: list[dict[str, Any]]
     feature_ids: list[str | None]
     lon: np.ndarray
     lat: np.ndarray
-    issues: list[list[Issue]]
+    issues: dict[int, list[Issue]]
     had_z: bool
 
 
-def _feature_id(feature: Any, props: dict[str, Any]) -> str | None:
-    """The report id for messages: ``properties.id``, else the Feature's own ``id`` if it is a string or number."""
-    value = props.get("id")
-    if value is None and isinstance(feature, dict):
-        value = feature.get("id")
-    usable = isinstance(value, str | int | float) and not isinstance(value, bool)
+def _label(value: Any) -> str | None:
+    usable = isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
     return str(value) if usable else None
 
 
-def _position(coords: Any) -> tuple[float, float, str | None, bool]:
-    """Return lon, lat, a problem (or None) and whether a Z value was present."""
+def _position(coords: Any) -> tuple[float, float, str | None]:
+    """Return lon, lat and a problem (or None) for a Point's coordinates (a third value is dropped)."""
     if not isinstance(coords, list):
-        return np.nan, np.nan, f"its coordinates are {type(coords).__name__}, not an array [lon, lat]", False
+        return math.nan, math.nan, f"its coordinates are a JSON {json_type(coords)}, not an array [lon, lat]"
     if len(coords) < 2:
-        return (
-            np.nan,
-            np.nan,
-            f"its coordinates have {len(coords)} value(s); a position needs [lon, lat]",
-            False,
-        )
+        return math.nan, math.nan, f"its coordinates have {len(coords)} value(s); a position needs [lon, lat]"
     if any(isinstance(c, list) for c in coords):
-        return (
-            np.nan,
-            np.nan,
-            "its coordinates are nested arrays; a Point's position is one [lon, lat]",
-            False,
+        return math.nan, math.nan, "its coordinates are nested arrays; a Point's position is one [lon, lat]"
+    for c in coords:
+        if not isinstance(c, _NUMBER) or isinstance(c, bool):
+            return math.nan, math.nan, f"its coordinates hold the JSON {json_type(c)} {c!r}, not a number"
+        if not math.isfinite(c):
+            return math.nan, math.nan, "its coordinates hold NaN or Infinity, not a finite number"
+    return float(coords[0]), float(coords[1]), None
+
+
+def _not_a_feature(i: int, feature: Any) -> Issue:
+    kind = feature.get("type") if isinstance(feature, dict) else None
+    if not isinstance(feature, dict):
+        problem = f"The item is a JSON {json_type(feature)}: it is not a Feature object."
+    elif kind in GEOMETRY_TYPES:
+        problem = f"The item is a bare {kind} geometry: it is not a Feature with properties."
+    else:
+        close = difflib.get_close_matches(str(kind), ["Feature"], n=1, cutoff=0.6)
+        hint = " (did you mean 'Feature'?)" if close else ""
+        problem = f"The item is not a Feature: its type is {kind!r}{hint}."
+    fix = (
+        'Give every item of "features" the form {"type": "Feature", "geometry": {...}, "properties": {...}}.'
+    )
+    return Issue(i, None, None, problem, fix)
+
+
+def _inspect(i: int, feature: Any) -> tuple[dict[str, Any], str | None, float, float, bool, list[Issue]]:
+    """Examine one feature that the fast path could not take, and say what is wrong with it."""
+    found: list[Issue] = []
+    obj = feature if isinstance(feature, dict) else _EMPTY
+    if obj.get("type") != "Feature":
+        found.append(_not_a_feature(i, feature))
+    raw = obj.get("properties")
+    props: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if (
+        isinstance(feature, dict)
+        and not isinstance(raw, dict)
+        and (raw is not None or "properties" not in obj)
+    ):
+        what = "missing" if "properties" not in obj else f"a JSON {json_type(raw)}"
+        found.append(
+            Issue(i, None, "properties", f"The 'properties' member is {what}, not an object.",
+                  'Give the report\'s fields as an object: "properties": {"id": ..., "source": ...}.')
+        )  # fmt: skip
+    own_id = obj.get("id")
+    if own_id is not None and _label(own_id) is None:
+        found.append(
+            Issue(i, None, "id", f"The Feature's own 'id' member is a JSON {json_type(own_id)}; it was ignored.",
+                  "RFC 7946 allows a string or a number there; give the report id in properties.id.", "warning")
+        )  # fmt: skip
+        own_id = None
+    fid = _label(props.get("id"))
+    if props.get("id") in (None, "") and _label(own_id) is not None:
+        fid = _label(own_id)
+        props = {**props, "id": own_id}
+        found.append(
+            Issue(i, fid, "id", "properties.id is missing; the Feature's own 'id' member was used.",
+                  "Give the report id inside properties.", "warning")
+        )  # fmt: skip
+    found = [Issue(x.index, fid, x.field, x.problem, x.fix, x.severity) for x in found]
+    lon = lat = math.nan
+    had_z = False
+    geometry = obj.get("geometry")
+    if geometry is None:
+        missing = "null" if "geometry" in obj else "missing"
+        found.append(
+            Issue(i, fid, "geometry", f"The geometry is {missing}; a report needs a location.", POINT_FIX)
         )
-    if not all(is_finite_number(c) for c in coords):
-        bad = next(c for c in coords if not is_finite_number(c))
-        what = "NaN or Infinity" if isinstance(bad, float) else repr(bad)
-        return np.nan, np.nan, f"its coordinates hold {what}, not a finite number", False
-    return float(coords[0]), float(coords[1]), None, len(coords) > 2
+    elif not isinstance(geometry, dict):
+        found.append(Issue(i, fid, "geometry", f"The geometry is a JSON {json_type(geometry)}, not an object.", POINT_FIX))  # fmt: skip
+    else:
+        gtype, coords = geometry.get("type"), geometry.get("coordinates")
+        if gtype == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
+            coords, gtype = coords[0], "Point"
+            found.append(
+                Issue(i, fid, "geometry", "A MultiPoint of one point was read as a Point.",
+                      "Use a Point geometry for a single location.", "warning")
+            )  # fmt: skip
+        if gtype != "Point":
+            more = f" of {len(coords)} points" if gtype == "MultiPoint" and isinstance(coords, list) else ""
+            found.append(
+                Issue(i, fid, "geometry", f"The geometry is a {gtype}{more}; an incident report is one Point.",
+                      "Give each incident its own Feature with one Point (the centre of an area or a route).")
+            )  # fmt: skip
+        elif "coordinates" not in geometry:
+            found.append(Issue(i, fid, "geometry", "The Point has no 'coordinates' member.", POINT_FIX))
+        else:
+            lon, lat, problem = _position(coords)
+            had_z = problem is None and len(coords) > 2
+            if problem:
+                found.append(Issue(i, fid, "geometry", f"The Point is unusable: {problem}.", POINT_FIX))
+    return props, fid, lon, lat, had_z, found
 
 
-def check_features(features: list[Any]) -> Structure:
+def check_features(
+    features: list[Any],
+    *,
+    duplicates: dict[int, list[str]] | None = None,
+    nonfinite: dict[int, list[str]] | None = None,
+) -> Structure:
     """Check the GeoJSON structure of every feature.
 
-    A loop over features, of necessity: each is a parsed JSON object whose shape is what is checked.
-    The per-field checks that follow are vectorised (:mod:`geo.ingest.validate`).
+    Most features are well formed, so a fast pass of list comprehensions takes every Feature whose
+    Point holds two or three plain numbers and whose properties carry an id; only the others are
+    examined one by one, to say what is wrong with them. The field checks that follow are
+    vectorised (:mod:`geo.ingest.validate`).
+
+    Parameters
+    ----------
+    features
+        Parsed features in file order.
+    duplicates, nonfinite
+        Per feature, member names given twice and paths of NaN or Infinity values (from the parser).
     """
     n = len(features)
+    objs = [f if isinstance(f, dict) else _EMPTY for f in features]
+    raw_props = [f.get("properties") for f in objs]
+    props = [p if isinstance(p, dict) else _EMPTY for p in raw_props]
+    geoms = [f.get("geometry") for f in objs]
+    coords = [g.get("coordinates") if isinstance(g, dict) else None for g in geoms]
+    fast = np.fromiter(
+        (
+            f.get("type") == "Feature"
+            and isinstance(p, dict)
+            and isinstance(g, dict)
+            and g.get("type") == "Point"
+            and isinstance(c, list)
+            and 2 <= len(c) <= 3
+            and all(type(v) in _NUMBER for v in c)
+            and _label(p.get("id")) is not None
+            and (f.get("id") is None or _label(f.get("id")) is not None)
+            for f, p, g, c in zip(objs, raw_props, geoms, coords, strict=True)
+        ),
+        dtype=bool,
+        count=n,
+    )
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
-    props_out: list[dict[str, Any]] = []
-    ids: list[str | None] = []
-    issues: list[list[Issue]] = []
-    had_z = False
-    for i, feature in enumerate(features):
-        found: list[Issue] = []
-        props: dict[str, Any] = {}
-        if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            kind = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
-            found.append(
-                Issue(
-                    i,
-                    None,
-                    None,
-                    f"is not a Feature (its type is {kind!r}).",
-                    'Give every feature "type": "Feature".',
-                )
-            )
-        raw_props = feature.get("properties") if isinstance(feature, dict) else None
-        if isinstance(raw_props, dict):
-            props = raw_props
-        elif isinstance(feature, dict):
-            what = "missing" if "properties" not in feature else f"a JSON {type(raw_props).__name__}"
-            if raw_props is not None or "properties" not in feature:
-                found.append(
-                    Issue(i, None, "properties", f"The 'properties' member is {what}, not an object.",
-                          'Give the report\'s fields as an object: "properties": {"id": ..., "source": ...}.')
-                )  # fmt: skip
-        fid = _feature_id(feature, props)
-        if props.get("id") in (None, "") and fid is not None:
-            props = {**props, "id": fid}
-            found.append(
-                Issue(i, fid, "id", "properties.id is missing; the Feature's own id was used.",
-                      "Give the report id inside properties.", "warning")
+    rows = np.flatnonzero(fast)
+    if len(rows):
+        xy = np.array([coords[r][:2] for r in rows.tolist()], dtype=float)
+        finite = np.isfinite(xy).all(axis=1)
+        lon[rows[finite]], lat[rows[finite]] = xy[finite, 0], xy[finite, 1]
+        fast[rows[~finite]] = False
+    had_z = any(len(coords[r]) > 2 for r in np.flatnonzero(fast).tolist())
+    ids = [_label(p.get("id")) for p in props]
+    issues: dict[int, list[Issue]] = {}
+    for i in np.flatnonzero(~fast).tolist():
+        props[i], ids[i], lon[i], lat[i], z, found = _inspect(i, features[i])
+        had_z |= z
+        if found:
+            issues[i] = found
+    for i, names in (duplicates or {}).items():
+        for name in names:
+            field = name.removeprefix("properties.") if name.startswith("properties.") else None
+            issues.setdefault(i, []).append(
+                Issue(i, ids[i], field, f"The member '{name}' is given twice, so its value is ambiguous.",
+                      "Give each member once per object; remove the copy that is wrong.")
             )  # fmt: skip
-        found = [Issue(x.index, fid, x.field, x.problem, x.fix, x.severity) for x in found]
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        if geometry is None:
-            found.append(
-                Issue(i, fid, "geometry", "The geometry is null or missing; a report needs a location.",
-                      'Give the location as {"type": "Point", "coordinates": [lon, lat]}.')
+    for i, paths in (nonfinite or {}).items():
+        for path in paths:
+            if path.startswith("geometry.coordinates"):
+                continue  # the Point's own check names it
+            field = path.split(".")[1] if path.startswith("properties.") else path
+            issues.setdefault(i, []).append(
+                Issue(i, ids[i], field, f"The value at '{path}' is NaN or Infinity, which JSON does not allow.",
+                      "Write null for an unknown value, or give the number.")
             )  # fmt: skip
-        elif not isinstance(geometry, dict):
-            found.append(
-                Issue(i, fid, "geometry", "The geometry is not an object.", "Give a GeoJSON Point geometry.")
-            )
-        else:
-            gtype = geometry.get("type")
-            coords = geometry.get("coordinates")
-            if gtype == "MultiPoint" and isinstance(coords, list) and len(coords) == 1:
-                coords = coords[0]
-                found.append(
-                    Issue(i, fid, "geometry", "A MultiPoint of one point was read as a Point.",
-                          "Use a Point geometry for a single location.", "warning")
-                )  # fmt: skip
-                gtype = "Point"
-            if gtype != "Point":
-                found.append(
-                    Issue(i, fid, "geometry", f"The geometry is a {gtype}; an incident report is a Point.",
-                          "Give the incident's location as one Point (its centre, if it was an area or a route).")
-                )  # fmt: skip
-            else:
-                x, y, problem, z = _position(coords)
-                had_z |= z
-                if problem:
-                    found.append(Issue(i, fid, "geometry", f"The Point is unusable: {problem}.",
-                                       "Write coordinates as [lon, lat] numbers in decimal degrees."))  # fmt: skip
-                else:
-                    # Ranges are checked after any reprojection from a legacy 'crs' member.
-                    lon[i], lat[i] = x, y
-        props_out.append(props)
-        ids.append(fid)
-        issues.append(found)
-    return Structure(props_out, ids, lon, lat, issues, had_z)
+    return Structure(props, ids, lon, lat, issues, bool(had_z))
