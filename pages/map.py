@@ -3,8 +3,10 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.attribution import origin_sectors
 from geo.filters import apply_filters
 from geo.maps import clicked_uid, incident_map
+from geo.maps.origin import origin_layer
 from geo.maps.style import COLOUR_SCHEMES
 from ui import data, keys
 from ui.errors import user_errors
@@ -27,21 +29,32 @@ with user_errors("drawing the map"):
     if not empty and shown.empty:
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
     st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
+    selected = st.session_state.get("selected_uid")
     m = incident_map(
         shown,
         data.scenario(),
         settings=data.settings(),
         colour_by=colour_by,
-        selected_uid=st.session_state.get("selected_uid"),
+        selected_uid=selected,
         at=filters.end,
         title=filters.describe(),
     )
+    chosen = shown.loc[shown["uid"] == selected] if selected else shown.iloc[:0]
+    if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
+        group = chosen["origin_group"].iloc[0]
+        members = chosen if group is None else shown.loc[shown["origin_group"] == group]
+        origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
     st.session_state["map_incident_count"] = len(m.cm_layers.incidents.data["features"])
     out = st_folium(
         m, key=keys.MAP, returned_objects=["last_object_clicked"], use_container_width=True, height=650
     )
     uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
-    if uid:
-        row = shown.loc[shown["uid"] == uid].iloc[0]
-        st.subheader(f"{row['source']} · {row['id']}")
-        st.write(row.drop(labels="geometry").to_dict())
+    if uid and uid != selected:
+        st.session_state["selected_uid"] = uid
+        st.rerun()
+    if len(chosen):
+        row = chosen.iloc[0]
+        st.subheader(f"{row['source']} · {row['id']} · {row.get('flag_level', '')}")
+        for reason in row.get("reasons", None) or []:
+            st.markdown(f"- **{reason['code']}** ({reason['weight']:.2f}): {reason['sentence']}")
+        st.dataframe(row.drop(labels=["geometry", "reasons"], errors="ignore").astype(str).rename("value"))

@@ -37,6 +37,8 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("origin_side", "Fire origin side"),
     ("flag_level", "Flag"),
     ("violation_score", "Violation score"),
+    ("attributed_side", "Attributed to"),
+    ("reasons", "Reasons"),
     ("batch_id", "Batch"),
 )
 _METRES = ("location_precision_m", "dist_to_line_m")
@@ -142,6 +144,16 @@ def _text(series: pd.Series, column: str) -> pd.Series:
         out = pd.to_numeric(series, errors="coerce").map(lambda v: f"{v:,.0f} m", na_action="ignore")
     elif column == "violation_score":
         out = pd.to_numeric(series, errors="coerce").map(lambda v: f"{v:.2f}", na_action="ignore")
+    elif column == "reasons":
+        # The score's reasons, rules and side evidence, one line each (escaped later like every text).
+        out = series.map(
+            lambda rs: (
+                " | ".join(f"{r['code']}: {r['sentence']}" for r in rs if r.get("kind") != "corroboration")
+                if isinstance(rs, list)
+                else rs
+            ),
+            na_action="ignore",
+        )
     elif column == "zones":
         out = series.map(
             lambda v: ", ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v,

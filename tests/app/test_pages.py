@@ -44,12 +44,13 @@ def test_map_on_the_demo(app_on, demo_store):
 
 def test_map_filters_that_match_nothing(app_on, demo_store):
     at = app_on(demo_store.path, "pages/map.py")
-    at.sidebar.multiselect(key="filter_types").set_value(["line_crossing"])
-    at.sidebar.multiselect(key="filter_weapons").set_value(["aircraft"]).run()
+    # Weapon sightings in the demo are heavy weapons, never UAVs: together the two filters match nothing.
+    at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"])
+    at.sidebar.multiselect(key="filter_weapons").set_value(["uav"]).run()
     assert not at.exception and not at.error
     assert "No report matches the filters" in _texts(at)
     assert at.session_state["map_incident_count"] == 0
-    assert at.query_params["type"] == ["line_crossing"]
+    assert at.query_params["type"] == "weapon_sighting" and at.query_params["weapon"] == "uav"
 
 
 def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
@@ -58,7 +59,7 @@ def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
     shown = at.session_state["map_incident_count"]
     expected = int((demo_store.incidents()["type"] == "weapon_sighting").sum())
     assert shown == expected > 0
-    assert at.query_params["type"] == ["weapon_sighting"]
+    assert at.query_params["type"] == "weapon_sighting"
 
 
 def test_map_on_an_empty_store(app_on, empty_store_path):
@@ -128,3 +129,19 @@ def test_upload_partly_invalid_batch_lists_each_issue(app_on, fresh_store_path):
     at.button(key="upload_commit").click().run()
     assert "1 rejected and kept in quarantine" in _texts(at)
     assert len(open_store(fresh_store_path).quarantine()) == 1
+
+
+def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
+    from geo.pipeline import analyse_store
+    from geo.settings import load_settings
+
+    s = load_settings()
+    reports = analyse_store(demo_store, scenario_dir=s.scenario_dir, agreement_path=s.agreement_path).reports
+    pick = reports.loc[(reports["origin_method"] == "triangulated") & (reports["flag_level"] == "likely")].iloc[0]
+    at = app_on(demo_store.path, "pages/map.py")
+    at.session_state["selected_uid"] = pick["uid"]
+    at.run()
+    assert not at.exception and not at.error
+    assert any(pick["id"] in h.value for h in at.subheader)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "FIRE_AFTER_EFFECTIVE" in shown and "SIDE_ORIGIN" in shown

@@ -1,0 +1,38 @@
+"""The origin sectors of a selected report (and its triangulation group) as a map layer."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from geo.maps.style import label
+
+SECTOR_STYLE = {
+    "color": "#000000",
+    "weight": 1.5,
+    "fillColor": "#999999",
+    "fillOpacity": 0.15,
+    "dashArray": "4 4",
+}
+INTERSECTION_STYLE = {"color": "#000000", "weight": 2.5, "fillColor": "#000000", "fillOpacity": 0.35}
+
+
+def origin_layer(sectors: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Return a layer with each candidate origin sector (dashed) and the triangulated intersection (dark).
+
+    Parameters
+    ----------
+    sectors
+        From :func:`geo.attribution.origin_sectors` (EPSG:4326), ``kind`` ``sector`` or ``intersection``.
+    """
+    group = folium.FeatureGroup(name="Fire origin of the selected report", show=True)
+    for kind, style in (("sector", SECTOR_STYLE), ("intersection", INTERSECTION_STYLE)):
+        part = sectors.loc[sectors["kind"] == kind]
+        if part.empty:
+            continue
+        folium.GeoJson(
+            part[["kind", "geometry"]].to_json(),
+            style_function=lambda _, style=style: style,
+            tooltip=label(f"origin {kind}"),
+        ).add_to(group)
+    return group
