@@ -345,6 +345,34 @@ def test_control_areas_without_crs_are_refused(control_areas):
         estimate_origins(reports, control_areas=control_areas.set_crs(None, allow_override=True))
 
 
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        ({"default_bearing_halfwidth_deg": 0.0}, "default_bearing_halfwidth_deg 0.0 "),
+        ({"default_bearing_halfwidth_deg": 180.0}, "default_bearing_halfwidth_deg 180.0 "),
+        ({"window_minutes": -1.0}, "window_minutes -1.0 "),
+        ({"window_minutes": float("nan")}, "window_minutes nan "),
+    ],
+)
+def test_out_of_range_options_are_refused(control_areas, option, match):
+    reports = _reports(dict(observer_lon=37.45, observer_lat=48.0, bearing_deg=270))
+    with pytest.raises(InputError, match=match):
+        estimate_origins(reports, control_areas=control_areas, **option)
+    with pytest.raises(InputError, match=match):
+        origin_sectors(reports, control_areas=control_areas, **option)
+
+
+def test_control_areas_without_versions_or_sides_are_refused(control_areas):
+    reports = _reports(dict(observer_lon=37.45, observer_lat=48.0, bearing_deg=270))
+    with pytest.raises(InputError, match=r"lack the column\(s\) version, valid_from") as err:
+        estimate_origins(reports, control_areas=control_areas.drop(columns=["version", "valid_from"]))
+    assert "load_scenario" in str(err.value)
+    with pytest.raises(InputError, match=r"lack the column\(s\) side"):
+        origin_sectors(reports, control_areas=control_areas.drop(columns=["side"]))
+    with pytest.raises(InputError, match=r"lack the column\(s\) occurred_at"):
+        estimate_origins(reports.drop(columns=["occurred_at"]), control_areas=control_areas)
+
+
 @pytest.fixture(scope="module")
 def demo_reports() -> pd.DataFrame:
     from geo.ingest import read_batch

@@ -72,6 +72,10 @@ def _compute(
     origin_types: Collection[str],
 ) -> _Origins:
     require_wgs84(control_areas, what="The control areas")
+    absent = [c for c in ("side", "version", "valid_from") if c not in control_areas]
+    if absent:
+        msg = f"The control areas lack the column(s) {', '.join(absent)}."
+        raise InputError(msg, hint="Load them with geo.scenario.load_scenario (docs/ARCHITECTURE.md).")
     if not 0 < default_bearing_halfwidth_deg < 180:
         msg = f"default_bearing_halfwidth_deg {default_bearing_halfwidth_deg!r} is not between 0 and 180."
         raise InputError(msg, hint="Give the half-width of a plain bearing in degrees, for example 10.")
@@ -173,7 +177,8 @@ def estimate_origins(
     ------
     InputError
         When the threshold is not in (0.5, 1], an option is out of range, the control areas are
-        not EPSG:4326 or the incidents lack ``type`` or ``occurred_at``.
+        not EPSG:4326 or lack ``side``, ``version`` or ``valid_from``, or the incidents lack
+        ``type`` or ``occurred_at``.
     """
     if not 0.5 < threshold <= 1:
         msg = f"The attribution threshold {threshold!r} is not above 0.5 and at most 1."
