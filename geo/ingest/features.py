@@ -42,10 +42,10 @@ def _position(coords: Any) -> tuple[float, float, str | None]:
     """Return lon, lat and a problem (or None) for a Point's coordinates (a third value is dropped)."""
     if not isinstance(coords, list):
         return math.nan, math.nan, f"its coordinates are a JSON {json_type(coords)}, not an array [lon, lat]"
-    if len(coords) < 2:
-        return math.nan, math.nan, f"its coordinates have {len(coords)} value(s); a position needs [lon, lat]"
     if any(isinstance(c, list) for c in coords):
         return math.nan, math.nan, "its coordinates are nested arrays; a Point's position is one [lon, lat]"
+    if len(coords) < 2:
+        return math.nan, math.nan, f"its coordinates have {len(coords)} value(s); a position needs [lon, lat]"
     for c in coords:
         if not isinstance(c, _NUMBER) or isinstance(c, bool):
             return math.nan, math.nan, f"its coordinates hold the JSON {json_type(c)} {c!r}, not a number"

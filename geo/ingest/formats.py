@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,27 +24,33 @@ CSV_HINT = (
 FORMATS_HINT = "Upload GeoJSON, newline-delimited GeoJSON, a zipped shapefile, GeoPackage, KML/KMZ, FlatGeobuf or GeoParquet."
 
 
-def _read_with_ogr(data: bytes, name: str, suffix: str, label: str) -> Parsed:
-    """Read a GIS file (zipped shapefile, GeoPackage, KML, FlatGeobuf) through pyogrio, in WGS84."""
+def _ogr_layers(target: str, name: str, label: str) -> tuple[Any, Any]:
     import pyogrio
 
+    try:
+        layers = pyogrio.list_layers(target)
+        if len(layers) == 0:
+            msg = f"{name} ({label}) has no layers."
+            raise InputError(msg, hint="Upload a file with one point layer.")
+        return layers, pyogrio.read_dataframe(target, layer=layers[0][0])
+    except InputError:
+        raise
+    except Exception as exc:  # GDAL raises many types; each means the file is unreadable
+        msg = f"{name} looks like {label} but could not be read ({exc})."
+        raise InputError(msg, hint=CONVERT_HINT.format(name=name)) from None
+
+
+def _read_with_ogr(data: bytes, name: str, suffix: str, label: str) -> Parsed:
+    """Read a GIS file (zipped shapefile, GeoPackage, KML, FlatGeobuf) through pyogrio, in WGS84."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
         target = f"/vsizip/{path}" if suffix in (".zip", ".kmz") else str(path)
-        try:
-            layers = pyogrio.list_layers(target)
-            if len(layers) == 0:
-                raise InputError(
-                    f"{name} ({label}) has no layers.", hint="Upload a file with one point layer."
-                )
-            frame = pyogrio.read_dataframe(target, layer=layers[0][0])
-        except InputError:
-            raise
-        except Exception as exc:  # GDAL raises many types; each means the file is unreadable
-            msg = f"{name} looks like {label} but could not be read ({exc})."
-            raise InputError(msg, hint=CONVERT_HINT.format(name=name)) from None
-    notes = []
+        # GDAL's warnings about a damaged upload are kept as notes, not raised: the file is judged here.
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            layers, frame = _ogr_layers(target, name, label)
+    notes = [f"GDAL said: {w.message}" for w in said]
     issues = []
     if len(layers) > 1:
         issues.append(
@@ -168,6 +175,10 @@ def _binary(data: bytes, name: str) -> InputError | None:
     return None
 
 
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB" if n >= 100 * 1024 else f"{n:,} bytes"
+
+
 def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
     """Recognise the file and return its features.
 
@@ -188,9 +199,7 @@ def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
     """
     size = len(data)
     if size > max_bytes:
-        msg = (
-            f"{name} is {size / 1024 / 1024:.1f} MB, over the upload limit of {max_bytes / 1024 / 1024:g} MB."
-        )
+        msg = f"{name} is {_size(size)}, over the upload limit of {_size(max_bytes)}."
         hint = "Split it into smaller batches, or raise the limit with the setting CM_MAX_UPLOAD_MB (max_upload_mb in ceasefire.toml)."
         raise InputError(msg, hint=hint)
     if not data.strip(b" \t\r\n\x00"):

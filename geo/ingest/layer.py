@@ -92,6 +92,7 @@ def read_layer(
     issues: list[Issue] = list(parsed.issues)
     issues += [Issue(None, None, None, note, "Nothing to do.", "warning") for note in parsed.notes]
     shapes = _geometries(features, issues)
+    had_z = bool(shapely.has_z(shapes).any())
     if parsed.source_crs and parsed.source_crs not in WGS84_NAMES:
         shapes = shapely.transform(
             shapes,
@@ -99,7 +100,7 @@ def read_layer(
         )
         note = f"Reprojected from {parsed.source_crs} (the legacy 'crs' member) to WGS84 lon/lat."
         issues.append(Issue(None, None, None, note, "Write RFC 7946 GeoJSON in lon/lat.", "warning"))
-    if shapely.has_z(shapes).any():
+    if had_z:
         shapes = shapely.force_2d(shapes)
         issues.append(
             Issue(None, None, None, "Heights (a third coordinate) were dropped.", "Nothing to do.", "warning")
