@@ -1,16 +1,22 @@
 """Ceasefire Monitor: the Streamlit entry point (navigation, page chrome, the shared store handle)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import data
 
-st.set_page_config(page_title="Ceasefire Monitor", page_icon=":material/satellite_alt:", layout="wide")
+st.set_page_config(
+    page_title="Ceasefire Monitor",
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
+    layout="wide",
+)
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
+        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+        st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
     ]
 )
 

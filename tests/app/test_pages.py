@@ -36,14 +36,14 @@ def test_overview_on_an_empty_store(app_on, empty_store_path):
 
 
 def test_map_on_the_demo(app_on, demo_store):
-    at = app_on(demo_store.path, "pages/map.py")
+    at = app_on(demo_store.path, "app_pages/map.py")
     assert not at.exception and not at.error
     assert at.session_state["map_incident_count"] == demo_store.count()
     assert at.sidebar.selectbox(key="map_colour").value == "flag_level"
 
 
 def test_map_filters_that_match_nothing(app_on, demo_store):
-    at = app_on(demo_store.path, "pages/map.py")
+    at = app_on(demo_store.path, "app_pages/map.py")
     # Weapon sightings in the demo are heavy weapons, never UAVs: together the two filters match nothing.
     at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"])
     at.sidebar.multiselect(key="filter_weapons").set_value(["uav"]).run()
@@ -54,7 +54,7 @@ def test_map_filters_that_match_nothing(app_on, demo_store):
 
 
 def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
-    at = app_on(demo_store.path, "pages/map.py")
+    at = app_on(demo_store.path, "app_pages/map.py")
     at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"]).run()
     shown = at.session_state["map_incident_count"]
     expected = int((demo_store.incidents()["type"] == "weapon_sighting").sum())
@@ -63,7 +63,7 @@ def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
 
 
 def test_map_on_an_empty_store(app_on, empty_store_path):
-    at = app_on(empty_store_path, "pages/map.py")
+    at = app_on(empty_store_path, "app_pages/map.py")
     assert not at.exception and not at.error
     assert "No reports yet" in _texts(at)
     assert at.session_state["map_incident_count"] == 0
@@ -88,7 +88,7 @@ def _batch(n=3, **props):
 
 
 def test_upload_commit_duplicate_and_retract(app_on, fresh_store_path):
-    at = app_on(fresh_store_path, "pages/upload.py")
+    at = app_on(fresh_store_path, "app_pages/upload.py")
     assert not at.exception and "No batches yet" in _texts(at)
     at.file_uploader(key="upload_file").set_value(("batch.geojson", _batch(), "application/geo+json")).run()
     assert not at.exception
@@ -107,7 +107,7 @@ def test_upload_commit_duplicate_and_retract(app_on, fresh_store_path):
 
 
 def test_upload_bad_file_shows_the_problem_and_stores_nothing(app_on, fresh_store_path, shared_data):
-    at = app_on(fresh_store_path, "pages/upload.py")
+    at = app_on(fresh_store_path, "app_pages/upload.py")
     bad = (shared_data / "geojson_bad" / "bad-json.geojson").read_bytes()
     at.file_uploader(key="upload_file").set_value(("bad-json.geojson", bad, "application/geo+json")).run()
     assert not at.exception
@@ -116,7 +116,7 @@ def test_upload_bad_file_shows_the_problem_and_stores_nothing(app_on, fresh_stor
 
 
 def test_upload_partly_invalid_batch_lists_each_issue(app_on, fresh_store_path):
-    at = app_on(fresh_store_path, "pages/upload.py")
+    at = app_on(fresh_store_path, "app_pages/upload.py")
     data = (
         _batch(2)[:-2]
         + b', {"type": "Feature", "geometry": null, "properties": {"id": "x", "source": "desk", "type": "shelling"}}]}'
@@ -138,7 +138,7 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
     s = load_settings()
     reports = analyse_store(demo_store, scenario_dir=s.scenario_dir, agreement_path=s.agreement_path).reports
     pick = reports.loc[(reports["origin_method"] == "triangulated") & (reports["flag_level"] == "likely")].iloc[0]
-    at = app_on(demo_store.path, "pages/map.py")
+    at = app_on(demo_store.path, "app_pages/map.py")
     at.session_state["selected_uid"] = pick["uid"]
     at.run()
     assert not at.exception and not at.error

@@ -37,7 +37,8 @@ def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
     assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
     legend = frame.locator(".cm-legend")
     assert legend.is_visible()
-    assert "Incident" in legend.inner_text()
+    # The map opens coloured by flag level, with every report counted in the legend.
+    assert "Violation flag (3,585 reports)" in legend.inner_text()
     assert frame.locator(".leaflet-control-scale").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1
 
