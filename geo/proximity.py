@@ -210,7 +210,7 @@ def _sides(
         rows = np.flatnonzero(version == v)
         if not len(rows):
             continue
-        inside = rows[shapely.contains_xy(area, lon[rows], lat[rows])]
+        inside = rows[shapely.intersects_xy(area, lon[rows], lat[rows])]
         side[inside] = label
         count[inside] += 1
     return side, count
@@ -275,10 +275,12 @@ def measure(
     pandas.DataFrame
         Aligned on ``incidents.index``: ``line_version``, ``dist_to_line_m`` (geodesic metres),
         ``nearest_lon``, ``nearest_lat``, ``side`` and ``zones`` (list of ``zone_id``, ``[]`` when
-        none; reports with the same zones share one list, so copy it before changing it). ``side`` is the side of the control area of the same version containing the point;
-        ``ambiguous`` when the location uncertainty reaches the line (``location_precision_m >=
-        dist_to_line_m``) or when areas of both sides contain it; ``none`` outside every control
-        area. A report before the first line version (or without a time or a place) has
+        none; reports with the same zones share one list, so copy it before changing it).
+        ``side`` is the side of the control area of the same version that holds the point (its
+        boundary included); ``ambiguous`` when the location uncertainty reaches the line
+        (``location_precision_m >= dist_to_line_m``) or when areas of both sides hold it (a point
+        on the line itself lies on both areas' boundary); ``none`` outside every control area.
+        A report before the first line version (or without a time or a place) has
         ``line_version`` None, NaN distance and nearest point, and side ``none``; its zones are
         still given.
 
