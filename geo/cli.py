@@ -10,6 +10,7 @@ from pathlib import Path
 
 from geo.errors import GeoError, InputError
 from geo.settings import Settings, load_settings
+from geo.utc import to_utc
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
 
@@ -122,25 +123,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def _timestamp(value: str | None, *, option: str):
-    if value is None:
-        return None
-    import pandas as pd
-
-    try:
-        ts = pd.Timestamp(value)
-    except ValueError:
-        msg = f"{option} {value!r} is not a date or time."
-        raise InputError(msg, hint="Use ISO 8601, for example 2026-10-01 or 2026-10-01T06:00Z.") from None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the stored reports of a period to GeoJSON, CSV, GeoPackage or KML."""
     from geo.export import export_incidents
 
     frame = _store(args, settings).incidents(
-        start=_timestamp(args.start, option="--from"), end=_timestamp(args.end, option="--to")
+        start=None if args.start is None else to_utc(args.start, what="--from"),
+        end=None if args.end is None else to_utc(args.end, what="--to"),
     )
     export_incidents(frame, Path(args.output), format=args.format)
     print(f"wrote {len(frame)} reports to {args.output}")

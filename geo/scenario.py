@@ -14,6 +14,7 @@ import shapely
 
 from geo.errors import InputError
 from geo.settings import SCENARIO_DIR
+from geo.utc import to_utc
 from geo.versions import version_at
 
 SIDES: tuple[str, ...] = ("UA", "RU")
@@ -51,7 +52,7 @@ class Scenario:
 
     def version_at(self, t: Any) -> str:
         """Return the label of the line version in force at ``t`` (ISO text or timestamp, UTC if naive)."""
-        ts = _utc(t, what="The time")
+        ts = to_utc(t, what="The time")
         label = version_at(pd.Series([ts]), self.lines["valid_from"], self.lines["version"])[0]
         if label is None:
             first = self.lines["valid_from"].min().isoformat()
@@ -69,17 +70,6 @@ class Scenario:
         version = self.version_at(t)
         areas = self.control_areas.loc[self.control_areas["version"] == version]
         return areas.set_index("side", drop=False).rename_axis(None)
-
-
-def _utc(value: Any, *, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        msg = f"{what} {value!r} is not an ISO 8601 date or time."
-        raise InputError(msg, hint="Write it like 2026-10-15T00:00:00Z.")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _read(path: Path, kind: str) -> gpd.GeoDataFrame:
@@ -128,7 +118,7 @@ def _check_values(frame: gpd.GeoDataFrame, column: str, allowed: tuple[str, ...]
 def _valid_from(frame: gpd.GeoDataFrame, *, file: str) -> gpd.GeoDataFrame:
     frame = frame.copy()
     frame["valid_from"] = pd.to_datetime(
-        pd.Series([_utc(v, what=f"valid_from in {file}") for v in frame["valid_from"]], dtype=object),
+        pd.Series([to_utc(v, what=f"valid_from in {file}") for v in frame["valid_from"]], dtype=object),
         utc=True,
     ).dt.as_unit("ns")
     frame["version"] = frame["version"].astype(str)

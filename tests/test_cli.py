@@ -87,7 +87,7 @@ def test_export_bad_time_is_one_line(capsys, tmp_path):
         "-o",
         str(tmp_path / "x.geojson"),
     )
-    assert code == 2 and "not a date" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "not an ISO 8601 date" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from geo.errors import StoreError
 from geo.ingest.result import IngestResult
 from geo.store import columns as cols
 from geo.store.base import BATCH_COLUMNS, BatchReceipt
+from geo.utc import to_utc
 
 # GeoPackage geometry blob header: magic 'GP', version 0, flags (little-endian, no envelope), srs_id.
 GP_HEADER = b"GP\x00\x01" + struct.pack("<i", 4326)
@@ -73,18 +74,6 @@ SRS_ROWS = [
 def _now() -> str:
     """The current time as GeoPackage writes DATETIME: ISO 8601 UTC with milliseconds."""
     return pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _utc(value: Any, *, what: str) -> pd.Timestamp:
-    """A query bound as a UTC timestamp; a naive one is taken as UTC."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        msg = f"The {what} {value!r} is not a date or time."
-        raise StoreError(msg, hint="Give ISO 8601, for example 2026-10-01 or 2026-10-01T06:00Z.")
-    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).as_unit("ns")
 
 
 class GeoPackageStore:
@@ -309,9 +298,9 @@ class GeoPackageStore:
             paths.append(path)
         filters: list[tuple[str, str, Any]] = []
         if start is not None:
-            filters.append(("occurred_at", ">=", _utc(start, what="start")))
+            filters.append(("occurred_at", ">=", to_utc(start, what="The start")))
         if end is not None:
-            filters.append(("occurred_at", "<=", _utc(end, what="end")))
+            filters.append(("occurred_at", "<=", to_utc(end, what="The end")))
         if bbox is not None:
             x0, y0, x1, y1 = bbox
             filters += [("lon", ">=", x0), ("lon", "<=", x1), ("lat", ">=", y0), ("lat", "<=", y1)]

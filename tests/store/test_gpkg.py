@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from geo.errors import StoreError
+from geo.errors import InputError, StoreError
 from geo.ingest import read_batch
 from geo.store import open_store
 from geo.store.gpkg import GeoPackageStore
@@ -139,7 +139,7 @@ def test_queries_by_time_box_and_values(store):
     assert len(fire) == 10 and set(fire["type"]) == {"outgoing_fire"}
     with pytest.raises(StoreError, match="unknown column"):
         store.incidents(where={"colour": ["red"]})
-    with pytest.raises(StoreError, match="not a date"):
+    with pytest.raises(InputError, match="The start 'soon' is not an ISO 8601 date"):
         store.incidents(start="soon")
 
 
