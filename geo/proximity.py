@@ -205,9 +205,12 @@ def _sides(
     count = np.zeros(len(lon), dtype=np.int64)
     geoms = control_areas.geometry.to_numpy()
     shapely.prepare(geoms)
-    # One pass per control area: a handful of large polygons (sides x versions).
-    for area, label, v in zip(geoms, control_areas["side"], control_areas["version"], strict=True):
-        rows = np.flatnonzero(version == v)
+    bounds = shapely.bounds(geoms)
+    # One pass per control area (a handful: sides x versions), over the points in its bounding box.
+    for area, label, v, (x0, y0, x1, y1) in zip(
+        geoms, control_areas["side"], control_areas["version"], bounds, strict=True
+    ):
+        rows = np.flatnonzero((version == v) & (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
         if not len(rows):
             continue
         inside = rows[shapely.intersects_xy(area, lon[rows], lat[rows])]
