@@ -24,7 +24,10 @@ DENSIFY_DEG = 0.01
 # Points per task of the distance search: bounds the (chunk x candidates) work arrays and lets the
 # tasks spread over the cores (pyproj, cKDTree and numpy release the GIL).
 CHUNK = 100_000
+# Points per block of the search, and (point, sample) pairs per KD-tree query: work arrays of a few
+# megabytes that stay in the CPU cache, whatever the number of samples a wide query needs.
 BLOCK = 8_192
+WORK = 65_536
 
 
 class LineIndex:
@@ -43,7 +46,7 @@ class LineIndex:
         Samples fetched per point in the first query.
     """
 
-    def __init__(self, line: shapely.Geometry, crs: CRS, *, spacing_m: float = 250.0, k: int = 6) -> None:
+    def __init__(self, line: shapely.Geometry, crs: CRS, *, spacing_m: float = 250.0, k: int = 3) -> None:
         parts = shapely.get_parts(shapely.segmentize(line, DENSIFY_DEG))
         coords, part = shapely.get_coordinates(parts, return_index=True)
         if len(coords) < 2:
@@ -86,7 +89,7 @@ class LineIndex:
         sx = ax[sample_seg] + t * dx[sample_seg]
         sy = ay[sample_seg] + t * dy[sample_seg]
         # Samples lie along a curve and most queries are far from it: there, a sliding-midpoint tree
-        # without shrunk node boxes answered 5 to 20 times faster than the default (bench/enrich.py).
+        # without shrunk node boxes answered 5 to 20 times faster than the default on the bench's 10,000-vertex line.
         self.tree = cKDTree(np.column_stack([sx, sy]), leafsize=64, balanced_tree=False, compact_nodes=False)
         self.k = k
 
@@ -111,7 +114,6 @@ class LineIndex:
         dist = np.empty(len(px))
         seg = np.empty(len(px), dtype=np.int64)
         t = np.empty(len(px))
-        # Blocks small enough for the (block x candidates) work arrays to stay in the CPU cache.
         for lo in range(0, len(px), BLOCK):
             sl = slice(lo, lo + BLOCK)
             dist[sl], seg[sl], t[sl] = self._nearest(px[sl], py[sl], workers)
@@ -136,35 +138,53 @@ class LineIndex:
         self, px: np.ndarray, py: np.ndarray, workers: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n_samples = self.tree.n
-        todo = np.arange(len(px))
         d2 = np.empty(len(px))
         best = np.empty(len(px), dtype=np.int64)
+        todo = np.arange(len(px))
         k = min(self.k, n_samples)
         while len(todo):
-            rk, idx = self.tree.query(np.column_stack([px[todo], py[todo]]), k=k, workers=workers)
-            rk = rk.reshape(len(todo), -1)
-            idx = idx.reshape(len(todo), -1)
-            cand = np.concatenate([self.cand_a[idx], self.cand_b[idx]], axis=1)
-            cd2 = self._segment_d2(px[todo, None], py[todo, None], cand)
-            pick = np.argmin(cd2, axis=1)
-            rows = np.arange(len(todo))
-            got = cd2[rows, pick]
-            d2[todo], best[todo] = got, cand[rows, pick]
+            # Wider queries go to fewer points at a time: at most WORK (point, sample) pairs each.
+            step = max(1, WORK // k)
+            unsure = [
+                self._round(px, py, todo[lo : lo + step], k, workers, d2, best)
+                for lo in range(0, len(todo), step)
+            ]
             if k >= n_samples:
                 break
-            # Correctness bound. Every sample of a segment nominates it, and consecutive samples of a
-            # segment are at most s = self.spacing apart. A segment not nominated has all its samples
-            # at least r_k (the k-th sample distance) from the point; the point of a piece of length
-            # <= s nearest to it is then at least sqrt(r_k^2 - s^2/4) away (the foot lies within s/2
-            # of a piece end). So the candidates' minimum is the line's minimum when
-            # d^2 <= r_k^2 - s^2/4; the other points are asked again with four times as many samples,
-            # until k covers every sample (an exhaustive search).
-            sure = got <= rk[:, -1] ** 2 - self.spacing**2 / 4
-            todo = todo[~sure]
+            todo = np.concatenate(unsure)
             k = min(4 * k, n_samples)
         ax, ay, dx, dy, inv_len2 = self.seg[best].T
         t = np.clip(((px - ax) * dx + (py - ay) * dy) * inv_len2, 0.0, 1.0)
         return np.sqrt(d2), best, t
+
+    def _round(
+        self,
+        px: np.ndarray,
+        py: np.ndarray,
+        rows: np.ndarray,
+        k: int,
+        workers: int,
+        d2: np.ndarray,
+        best: np.ndarray,
+    ) -> np.ndarray:
+        """Measure ``rows`` against the segments of their k nearest samples; return the unsure rows."""
+        rk, idx = self.tree.query(np.column_stack([px[rows], py[rows]]), k=k, workers=workers)
+        rk = rk.reshape(len(rows), -1)
+        idx = idx.reshape(len(rows), -1)
+        cand = np.concatenate([self.cand_a[idx], self.cand_b[idx]], axis=1)
+        cd2 = self._segment_d2(px[rows, None], py[rows, None], cand)
+        pick = np.argmin(cd2, axis=1)
+        at = np.arange(len(rows))
+        got = cd2[at, pick]
+        d2[rows], best[rows] = got, cand[at, pick]
+        # Correctness bound. Every sample of a segment nominates it, and consecutive samples of a
+        # segment are at most s = self.spacing apart. A segment not nominated has all its samples
+        # at least r_k (the k-th sample distance) from the point; the point of a piece of length
+        # <= s nearest to it is then at least sqrt(r_k^2 - s^2/4) away (the foot lies within s/2
+        # of a piece end). So the candidates' minimum is the line's minimum when
+        # d^2 <= r_k^2 - s^2/4; the other rows are asked again with four times as many samples,
+        # until k covers every sample (an exhaustive search, where every segment is a candidate).
+        return rows[got > rk[:, -1] ** 2 - self.spacing**2 / 4]
 
     def _segment_d2(self, px: np.ndarray, py: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """Squared distance from each point to each of its candidate segments."""
