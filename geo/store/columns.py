@@ -45,6 +45,17 @@ def arrow_schema() -> pa.Schema:
     return pa.schema([(c, kind(c)) for c in REPORT_COLUMNS] + [("lon", pa.float64()), ("lat", pa.float64())])
 
 
+def at_store_precision(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame with its times cut to milliseconds, as the GeoPackage keeps DATETIME values.
+
+    The columnar copy is written from this frame, so that it equals a copy rebuilt from the GeoPackage.
+    """
+    out = frame.copy()
+    for name in DATETIME:
+        out[name] = out[name].dt.floor("ms")
+    return out
+
+
 def sql_values(frame: pd.DataFrame) -> list[list[Any]]:
     """Return each report column as a list of Python values for sqlite3 (None for missing)."""
     out = []
@@ -95,6 +106,6 @@ def from_sql(frame: pd.DataFrame) -> gpd.GeoDataFrame:
         elif name in NUMBER:
             out[name] = s.astype(float)
         else:
-            out[name] = s.astype(object)
+            out[name] = s.astype("str")
     points = shapely.points(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
     return gpd.GeoDataFrame(out, geometry=points, crs=4326)

@@ -2,78 +2,60 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
-import struct
 import tempfile
+import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 import shapely
 
-from geo.errors import StoreError
+from geo.crs import require_wgs84
+from geo.errors import GeoError, StoreError
 from geo.ingest.result import IngestResult
 from geo.store import columns as cols
+from geo.store import sql
 from geo.store.base import BATCH_COLUMNS, BatchReceipt
+from geo.store.columnar import ColumnarCopy
 from geo.utc import to_utc
 
-# GeoPackage geometry blob header: magic 'GP', version 0, flags (little-endian, no envelope), srs_id.
-GP_HEADER = b"GP\x00\x01" + struct.pack("<i", 4326)
-APPLICATION_ID = 0x47504B47  # 'GPKG'
-USER_VERSION = 10400  # GeoPackage 1.4
-
-SCHEMA_SQL = f"""
-CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
-  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
-  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
-CREATE TABLE IF NOT EXISTS gpkg_contents (
-  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '',
-  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
-CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
-  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
-  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
-CREATE TABLE IF NOT EXISTS incidents (
-  fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, lon REAL NOT NULL, lat REAL NOT NULL,
-  {", ".join(f'"{c}" {cols.sql_type(c)}' for c in cols.REPORT_COLUMNS)},
-  UNIQUE (uid), UNIQUE (source, id));
-CREATE INDEX IF NOT EXISTS incidents_time ON incidents (occurred_at);
-CREATE INDEX IF NOT EXISTS incidents_batch ON incidents (batch_id);
-CREATE TABLE IF NOT EXISTS batches (
-  batch_id TEXT PRIMARY KEY, filename TEXT NOT NULL, sha256 TEXT NOT NULL, format TEXT,
-  uploaded_at DATETIME NOT NULL, uploader TEXT, n_features INTEGER, accepted INTEGER, rejected INTEGER,
-  duplicates INTEGER, retracted_at DATETIME, notes TEXT);
-CREATE TABLE IF NOT EXISTS quarantine (
-  qid INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL, feature_index INTEGER,
-  feature_id TEXT, feature TEXT, issues TEXT);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-"""
-
-SRS_ROWS = [
-    ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", None),
-    ("Undefined geographic SRS", 0, "NONE", 0, "undefined", None),
-    (
-        "WGS 84 geodetic",
-        4326,
-        "EPSG",
-        4326,
-        'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
-        'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]',
-        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
-    ),
-]
+LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
+WRITE_HINT = "Check the disk space and that no other program is writing to the store, then retry."
 
 
 def _now() -> str:
     """The current time as GeoPackage writes DATETIME: ISO 8601 UTC with milliseconds."""
     return pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _when(text: str) -> str:
+    """A stored DATETIME as a reader writes it: '2026-11-25 08:14 UTC'."""
+    return pd.Timestamp(text).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _safe(text: str) -> str:
+    """Text usable in a file name (and in a glob pattern: no brackets or stars)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+
+
+@contextmanager
+def _own_writes(con: sqlite3.Connection) -> Iterator[None]:
+    """Mark the transaction's row changes as ours, so the outside-edit triggers stay quiet.
+
+    The marker row never outlives the transaction: it is deleted before the commit and a rollback
+    removes it with everything else.
+    """
+    con.execute("INSERT INTO meta (key, value) VALUES ('writing', '1')")
+    yield
+    con.execute("DELETE FROM meta WHERE key = 'writing'")
 
 
 class GeoPackageStore:
@@ -85,76 +67,155 @@ class GeoPackageStore:
         The ``.gpkg`` file; created with its folder if absent. Original files are kept in
         ``<folder>/files/<sha256>``, the columnar copy in ``<folder>/columnar/``, derived tables
         in ``<folder>/derived/``.
+
+    Raises
+    ------
+    StoreError
+        When ``path`` is a file but not a store of this layout.
     """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._files = self.path.parent / "files"
-        self._columnar = self.path.parent / "columnar"
         self._derived = self.path.parent / "derived"
-        with self._transaction() as con:
-            # executescript would commit first; run the statements inside this transaction instead.
-            for statement in filter(str.strip, SCHEMA_SQL.split(";")):
-                con.execute(statement)
-            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            con.execute(f"PRAGMA user_version = {USER_VERSION}")
-            con.executemany("INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", SRS_ROWS)
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
-                "VALUES ('incidents', 'features', 'incidents', 'Incident reports', 4326), "
-                "('batches', 'attributes', 'batches', 'Uploaded batches', NULL), "
-                "('quarantine', 'attributes', 'quarantine', 'Rejected features', NULL)"
-            )
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('incidents', 'geom', 'POINT', 4326, 0, 0)"
-            )
-            con.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+        self._id = self._open()
+        self._columnar = ColumnarCopy(self.path.parent / "columnar", self._id)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One connection and one transaction: committed on success, rolled back on any failure."""
+    def _connect(self) -> sqlite3.Connection:
         try:
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            return sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             msg = f"Cannot open the store {self.path} ({exc})."
             raise StoreError(msg, hint="Check the store_path setting and the folder's permissions.") from None
-        with closing(con):
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
 
-    def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
-        with closing(sqlite3.connect(self.path, timeout=30)) as con:
-            return pd.read_sql_query(sql, con, params=params)
+    def _open(self) -> str:
+        """Create the GeoPackage if it is new; check its layout; return the store's id."""
+        try:
+            with closing(self._connect()) as con:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not tables:
+                    self._create(con)
+                    tables = {"meta"}
+                meta = dict(con.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+        except sqlite3.Error as exc:
+            msg = f"The store {self.path} is not a readable GeoPackage ({exc})."
+            raise StoreError(
+                msg, hint="Point store_path at a new file or at a store this program made."
+            ) from None
+        if "store_id" not in meta:
+            msg = f"{self.path} is a SQLite or GeoPackage file but not a Ceasefire Monitor store."
+            raise StoreError(msg, hint="Point store_path at a new file; the store is created there.")
+        if meta.get("schema") != sql.SCHEMA_VERSION:
+            msg = (
+                f"The store {self.path} has layout {meta.get('schema')!r}; this version of the program "
+                f"reads layout {sql.SCHEMA_VERSION!r}."
+            )
+            raise StoreError(
+                msg, hint=f"Start a new store and ingest again the original files kept in {self._files}."
+            )
+        return meta["store_id"]
+
+    def _create(self, con: sqlite3.Connection) -> None:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                con.execute("ROLLBACK")  # another process created it in the meantime
+                return
+            # executescript would commit at once; each statement runs inside this transaction instead.
+            for statement in sql.SCHEMA:
+                con.execute(statement)
+            con.execute(f"PRAGMA application_id = {sql.APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version = {sql.USER_VERSION}")
+            con.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", sql.SRS_ROWS)
+            con.executemany(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                sql.CONTENTS,
+            )
+            con.execute("INSERT INTO gpkg_geometry_columns VALUES ('incidents', 'geom', 'POINT', 4326, 0, 0)")
+            con.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("revision", "0"), ("schema", sql.SCHEMA_VERSION), ("store_id", uuid.uuid4().hex[:16])],
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back on any failure.
+
+        A failure that is not already a :class:`GeoError` becomes a StoreError naming ``what``.
+        """
+        try:
+            with closing(self._connect()) as con:
+                con.execute("BEGIN IMMEDIATE")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+        except GeoError:
+            raise
+        except Exception as exc:
+            msg = f"{what} failed ({type(exc).__name__}: {exc}); nothing was changed."
+            raise StoreError(msg, hint=WRITE_HINT) from exc
+
+    def _read(self, query: str, params: tuple = ()) -> pd.DataFrame:
+        with closing(self._connect()) as con:
+            return pd.read_sql_query(query, con, params=params)
+
+    def _scalar(self, query: str, params: tuple = ()) -> Any:
+        with closing(self._connect()) as con:
+            row = con.execute(query, params).fetchone()
+        return None if row is None else row[0]
 
     def revision(self) -> int:
-        """Return a number that changes on every write."""
-        return int(self._read("SELECT value FROM meta WHERE key = 'revision'")["value"].iloc[0])
+        """Return a number that changes on every write, ours or another program's."""
+        return int(self._scalar("SELECT value FROM meta WHERE key = 'revision'"))
 
     def count(self) -> int:
-        """Return the number of stored reports."""
-        return int(self._read("SELECT count(*) AS n FROM incidents")["n"].iloc[0])
+        """Return the number of stored reports (retracted batches' reports are deleted)."""
+        return int(self._scalar("SELECT count(*) FROM incidents"))
 
-    def _keep_file(self, sha256: str, original: bytes) -> None:
-        """Write the original file under its hash, atomically; content-addressed, so a rewrite is harmless."""
+    def _keep_file(self, sha256: str, original: bytes) -> bool:
+        """Write the original file under its hash, atomically; return whether it was new."""
         target = self._files / sha256
         if target.exists():
-            return
+            return False
         self._files.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self._files, prefix=".incoming-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(original)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(original)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return True
 
     def add_batch(
         self, result: IngestResult, *, original: bytes, uploader: str = "", strict: bool = False
     ) -> BatchReceipt:
         """Store a validated batch: the batch row, its new reports and its quarantine in one transaction.
+
+        The original file is written (atomically, under its SHA-256) inside the transaction and
+        before the commit, so a committed batch always has its file; a failed one leaves none.
+
+        Parameters
+        ----------
+        result
+            What :func:`geo.ingest.read_batch` returned for ``original``.
+        original
+            The uploaded file's bytes, kept as they came.
+        uploader
+            Who uploaded it, for the batch record.
+        strict
+            Refuse the whole batch when any feature was rejected.
 
         Raises
         ------
@@ -167,66 +228,89 @@ class GeoPackageStore:
             raise StoreError(
                 msg, hint="Fix the features the validation report names, or upload without --strict."
             )
-        previous = self._read(
-            "SELECT batch_id, uploaded_at FROM batches WHERE sha256 = ? AND retracted_at IS NULL",
-            (result.sha256,),
-        )
-        if len(previous):
-            row = previous.iloc[0]
-            return BatchReceipt(
-                batch_id=row["batch_id"], sha256=result.sha256, filename=result.filename, accepted=0, rejected=0,
-                duplicates=0, already_ingested=True,
-                message=f"This file was already ingested as batch {row['batch_id']} on {row['uploaded_at']}; nothing was added.",
-            )  # fmt: skip
-        self._keep_file(result.sha256, original)
-        frame = result.accepted
+        frame = self._checked(result)
+        created = False
         try:
-            with self._transaction() as con:
-                batch_id = self._next_batch_id(con)
-                dup = self._existing(con, frame["uid"].tolist())
-                new = frame.loc[~frame["uid"].isin(dup)].assign(batch_id=batch_id)
-                con.execute(
-                    "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                    (batch_id, result.filename, result.sha256, result.format, _now(), uploader, result.n_features,
-                     len(new), len(result.rejected), len(dup), json.dumps(result.notes, ensure_ascii=False)),
-                )  # fmt: skip
-                self._insert_reports(con, new)
-                con.executemany(
-                    "INSERT INTO quarantine (batch_id, feature_index, feature_id, feature, issues) VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (batch_id, r.index, r.feature_id, json.dumps(r.feature, ensure_ascii=False, default=str),
-                         json.dumps([i.__dict__ for i in r.issues], ensure_ascii=False))
-                        for r in result.rejected
-                    ],
-                )  # fmt: skip
-                self._touch(con, new)
-        except sqlite3.Error as exc:
-            msg = f"Storing {result.filename} failed ({exc}); nothing was changed."
-            raise StoreError(
-                msg, hint="Check the disk space and that no other program locks the store, then retry."
-            ) from None
-        self._write_columnar(batch_id, new)
-        parts = [f"Stored batch {batch_id}: {len(new)} new reports"]
-        if dup:
-            parts.append(f"{len(dup)} already stored (same source and id) and skipped")
-        if result.rejected:
-            parts.append(f"{len(result.rejected)} rejected and kept in quarantine")
+            with self._write(f"Storing {result.filename}") as con:
+                previous = con.execute(
+                    "SELECT batch_id, uploaded_at FROM batches WHERE sha256 = ? AND retracted_at IS NULL "
+                    "ORDER BY fid LIMIT 1",
+                    (result.sha256,),
+                ).fetchone()
+                if previous is not None:
+                    return self._already(result, *previous)
+                fid = con.execute("SELECT coalesce(max(fid), 0) + 1 FROM batches").fetchone()[0]
+                batch_id = f"b{fid:06d}"
+                # A report already stored, or repeated within this file, is a duplicate: the first stays.
+                dup = frame["uid"].duplicated().to_numpy() | frame["uid"].isin(self._existing(con, frame))
+                new = cols.at_store_precision(frame.loc[~dup]).assign(batch_id=batch_id)
+                dup_uids = tuple(sorted(set(frame.loc[dup, "uid"])))
+                created = self._keep_file(result.sha256, original)
+                with _own_writes(con):
+                    con.execute(
+                        "INSERT INTO batches (fid, batch_id, filename, sha256, format, uploaded_at, uploader, "
+                        "n_features, accepted, rejected, duplicates, notes) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (fid, batch_id, result.filename, result.sha256, result.format, _now(), uploader,
+                         result.n_features, len(new), len(result.rejected), int(dup.sum()),
+                         json.dumps(result.notes, ensure_ascii=False)),
+                    )  # fmt: skip
+                    self._insert_reports(con, new)
+                    self._insert_quarantine(con, batch_id, result)
+                    self._touch(con, new)
+        except StoreError:
+            if created:
+                (self._files / result.sha256).unlink(missing_ok=True)
+            raise
+        # The copy is derived: when it cannot be written now, the next read rebuilds it from the GeoPackage.
+        with suppress(OSError):
+            self._columnar.write(batch_id, 0, new)
+        return self._receipt(result, batch_id, len(new), dup_uids, int(dup.sum()))
+
+    @staticmethod
+    def _checked(result: IngestResult) -> gpd.GeoDataFrame:
+        """The accepted frame if it is a normalised incident frame; a StoreError naming what is off."""
+        frame = result.accepted
+        require_wgs84(frame, what=f"The accepted reports of {result.filename}")
+        missing = [c for c in cols.REPORT_COLUMNS if c != "batch_id" and c not in frame.columns]
+        if missing:
+            msg = f"The accepted reports of {result.filename} lack the column(s) {', '.join(missing)}."
+            raise StoreError(msg, hint="Store what geo.ingest.read_batch returns, not a hand-made frame.")
+        if not shapely.is_empty(frame.geometry.values).any() and (frame.geom_type == "Point").all():
+            return frame
+        msg = f"The accepted reports of {result.filename} include geometries that are not 2-D points."
+        raise StoreError(msg, hint="Store what geo.ingest.read_batch returns; it keeps points only.")
+
+    @staticmethod
+    def _already(result: IngestResult, batch_id: str, uploaded_at: str) -> BatchReceipt:
         return BatchReceipt(
-            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=len(new),
-            rejected=len(result.rejected), duplicates=len(dup), already_ingested=False,
-            message=", ".join(parts) + ".", duplicate_uids=tuple(sorted(dup)),
+            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=0, rejected=0,
+            duplicates=0, already_ingested=True,
+            message=f"This file was already ingested as batch {batch_id} on {_when(uploaded_at)}; nothing was added.",
         )  # fmt: skip
 
     @staticmethod
-    def _next_batch_id(con: sqlite3.Connection) -> str:
-        n = con.execute("SELECT count(*) FROM batches").fetchone()[0]
-        return f"b{n + 1:06d}"
+    def _receipt(
+        result: IngestResult, batch_id: str, accepted: int, dup_uids: tuple[str, ...], duplicates: int
+    ) -> BatchReceipt:
+        parts = [f"Stored batch {batch_id}: {accepted} new reports"]
+        if duplicates:
+            shown = ", ".join(dup_uids[:5]) + (", ..." if len(dup_uids) > 5 else "")
+            parts.append(f"{duplicates} already stored (same source and id) and skipped ({shown})")
+        if result.rejected:
+            parts.append(f"{len(result.rejected)} rejected and kept in quarantine")
+        return BatchReceipt(
+            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=accepted,
+            rejected=len(result.rejected), duplicates=duplicates, already_ingested=False,
+            message=", ".join(parts) + ".", duplicate_uids=dup_uids,
+        )  # fmt: skip
 
     @staticmethod
-    def _existing(con: sqlite3.Connection, uids: list[str]) -> set[str]:
+    def _existing(con: sqlite3.Connection, frame: pd.DataFrame) -> set[str]:
+        """The uids of ``frame`` already stored (one join instead of a query per report)."""
         con.execute("CREATE TEMP TABLE IF NOT EXISTS new_uids (uid TEXT PRIMARY KEY)")
         con.execute("DELETE FROM new_uids")
-        con.executemany("INSERT OR IGNORE INTO new_uids VALUES (?)", ((u,) for u in uids))
+        con.executemany("INSERT OR IGNORE INTO new_uids VALUES (?)", ((u,) for u in frame["uid"].tolist()))
         rows = con.execute("SELECT n.uid FROM new_uids n JOIN incidents i ON i.uid = n.uid").fetchall()
         return {r[0] for r in rows}
 
@@ -235,81 +319,118 @@ class GeoPackageStore:
         if frame.empty:
             return
         geoms = frame.geometry.values
-        # The WKB is built for all points at once; prefixing the constant header is a cheap bytes join.
-        blobs = [GP_HEADER + w for w in shapely.to_wkb(geoms, byte_order=1, output_dimension=2)]
         values = cols.sql_values(frame)
         names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
         marks = ", ".join("?" * (len(cols.REPORT_COLUMNS) + 3))
         con.executemany(
             f"INSERT INTO incidents (geom, lon, lat, {names}) VALUES ({marks})",
-            zip(blobs, shapely.get_x(geoms).tolist(), shapely.get_y(geoms).tolist(), *values, strict=True),
-        )
+            zip(sql.geometry_blobs(geoms), shapely.get_x(geoms).tolist(), shapely.get_y(geoms).tolist(),
+                *values, strict=True),
+        )  # fmt: skip
 
     @staticmethod
-    def _touch(con: sqlite3.Connection, frame: gpd.GeoDataFrame | None = None) -> None:
-        """Bump the revision and keep gpkg_contents' extent and change time current."""
+    def _insert_quarantine(con: sqlite3.Connection, batch_id: str, result: IngestResult) -> None:
+        con.executemany(
+            "INSERT INTO quarantine (batch_id, feature_index, feature_id, feature, issues) VALUES (?, ?, ?, ?, ?)",
+            [
+                (batch_id, r.index, r.feature_id, json.dumps(r.feature, ensure_ascii=False, default=str),
+                 json.dumps([dataclasses.asdict(i) for i in r.issues], ensure_ascii=False))
+                for r in result.rejected
+            ],
+        )  # fmt: skip
+
+    @staticmethod
+    def _touch(con: sqlite3.Connection, added: gpd.GeoDataFrame | None = None) -> None:
+        """Bump the revision; keep gpkg_contents' change time and extent current.
+
+        The extent grows with the points added; after a retraction it is measured again (the
+        (lon, lat) index answers min and max of lon at once, lat takes one scan).
+        """
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        if added is None:
+            extent = con.execute("SELECT min(lon), min(lat), max(lon), max(lat) FROM incidents").fetchone()
+            assign = "min_x = ?, min_y = ?, max_x = ?, max_y = ?"
+        elif added.empty:
+            extent, assign = (), "min_x = min_x"
+        else:
+            extent = tuple(float(v) for v in added.total_bounds)
+            assign = (
+                "min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2), "
+                "max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4)"
+            )
         con.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-            "min_x = (SELECT min(lon) FROM incidents), min_y = (SELECT min(lat) FROM incidents), "
-            "max_x = (SELECT max(lon) FROM incidents), max_y = (SELECT max(lat) FROM incidents) "
-            "WHERE table_name = 'incidents'"
+            f"UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), {assign} "
+            "WHERE table_name = 'incidents'",
+            extent,
         )
-
-    def _columnar_path(self, batch_id: str) -> Path:
-        return self._columnar / f"{batch_id}.parquet"
-
-    def _write_columnar(self, batch_id: str, frame: gpd.GeoDataFrame) -> None:
-        """Keep the columnar copy of a batch (derived; rebuilt from the GeoPackage when missing)."""
-        self._columnar.mkdir(parents=True, exist_ok=True)
-        tmp = self._columnar / f".{batch_id}.tmp"
-        pq.write_table(cols.to_arrow(frame), tmp)
-        os.replace(tmp, self._columnar_path(batch_id))
-
-    def _active_batches(self) -> list[str]:
-        return self._read("SELECT batch_id FROM batches WHERE retracted_at IS NULL ORDER BY batch_id")[
-            "batch_id"
-        ].tolist()
 
     def incidents(
         self,
         *,
-        start: pd.Timestamp | None = None,
-        end: pd.Timestamp | None = None,
+        start: Any = None,
+        end: Any = None,
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
     ) -> gpd.GeoDataFrame:
-        """Return the stored reports, optionally filtered by time (inclusive), lon/lat box and values.
+        """Return the stored reports as the normalised incident frame with ``batch_id``.
 
-        Reads the columnar copy (one Parquet file per batch), rebuilding any file that is missing
-        from the GeoPackage, which stays the source of truth.
+        Parameters
+        ----------
+        start, end
+            Inclusive bounds on ``occurred_at`` (ISO 8601 text or timestamps; naive means UTC).
+        bbox
+            ``(lon_min, lat_min, lon_max, lat_max)``, inclusive.
+        where
+            Column -> accepted values, e.g. ``{"type": ["impact"], "source": ["OP-7"]}``.
+
+        Raises
+        ------
+        StoreError
+            For an unknown column in ``where``, a value of the wrong type or a malformed box.
         """
+        filters = self._filters(start, end, bbox, where)
+        listing = "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
+        try:
+            active = list(self._read(listing).itertuples(index=False, name=None))
+            try:
+                return self._columnar.read(active, self._batch_from_sql, filters)
+            except FileNotFoundError:
+                # Another process retracted a batch between the listing and the read: list again.
+                active = list(self._read(listing).itertuples(index=False, name=None))
+                return self._columnar.read(active, self._batch_from_sql, filters)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            msg = f"Cannot filter the reports with {where!r} ({exc})."
+            raise StoreError(
+                msg, hint="Give each column values of its own type (text, whole numbers)."
+            ) from None
+
+    @staticmethod
+    def _filters(
+        start: Any, end: Any, bbox: Any, where: dict[str, list] | None
+    ) -> list[tuple[str, str, Any]]:
         unknown = sorted(set(where or {}) - set(cols.REPORT_COLUMNS))
         if unknown:
             msg = f"Cannot filter on unknown column(s) {', '.join(unknown)}."
-            raise StoreError(
-                msg, hint=f"Filter on report columns such as {', '.join(cols.REPORT_COLUMNS[:8])}."
-            )
-        paths = []
-        for batch_id in self._active_batches():
-            path = self._columnar_path(batch_id)
-            if not path.exists():
-                self._write_columnar(batch_id, self._batch_from_sql(batch_id))
-            paths.append(path)
+            raise StoreError(msg, hint=f"Filter on report columns: {', '.join(cols.REPORT_COLUMNS)}.")
         filters: list[tuple[str, str, Any]] = []
         if start is not None:
             filters.append(("occurred_at", ">=", to_utc(start, what="The start")))
         if end is not None:
             filters.append(("occurred_at", "<=", to_utc(end, what="The end")))
         if bbox is not None:
-            x0, y0, x1, y1 = bbox
+            try:
+                x0, y0, x1, y1 = (float(v) for v in bbox)
+            except (TypeError, ValueError):
+                x0 = y0 = x1 = y1 = float("nan")
+            if not (x0 <= x1 and y0 <= y1):
+                msg = f"The box {bbox!r} is not (lon_min, lat_min, lon_max, lat_max)."
+                raise StoreError(
+                    msg, hint="Give four numbers, west south east north, e.g. (37.0, 47.5, 38.5, 48.5)."
+                )
             filters += [("lon", ">=", x0), ("lon", "<=", x1), ("lat", ">=", y0), ("lat", "<=", y1)]
         for name, values in (where or {}).items():
             filters.append((name, "in", list(values)))
-        if not paths:
-            return cols.from_arrow(cols.arrow_schema().empty_table())
-        table = pq.read_table(paths, schema=cols.arrow_schema(), filters=filters or None)
-        return cols.from_arrow(table)
+        return filters
 
     def _batch_from_sql(self, batch_id: str) -> gpd.GeoDataFrame:
         names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
@@ -319,61 +440,88 @@ class GeoPackageStore:
         return cols.from_sql(rows)
 
     def batches(self) -> pd.DataFrame:
-        """Return one row per batch, oldest first."""
-        frame = self._read(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches ORDER BY batch_id")
+        """Return one row per batch, oldest first (columns :data:`BATCH_COLUMNS`)."""
+        frame = self._read(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches ORDER BY fid")
         for c in ("uploaded_at", "retracted_at"):
-            frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601")
+            frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601").dt.as_unit("ns")
         return frame
 
+    def _unknown_batch(self, batch_id: str) -> StoreError:
+        recent = self._read("SELECT batch_id FROM batches ORDER BY fid DESC LIMIT 5")["batch_id"].tolist()
+        known = f" The latest are {', '.join(reversed(recent))}." if recent else " It holds no batch yet."
+        msg = f"There is no batch {batch_id!r} in the store {self.path}.{known}"
+        return StoreError(msg, hint=LIST_HINT)
+
     def retract_batch(self, batch_id: str) -> int:
-        """Remove a batch's reports; the batch row (marked retracted), its quarantine and file stay."""
-        row = self._read("SELECT retracted_at FROM batches WHERE batch_id = ?", (batch_id,))
-        if row.empty:
-            msg = f"There is no batch {batch_id!r}."
-            raise StoreError(
-                msg, hint="List the batch ids with `python -m geo batches` or on the Upload page."
-            )
-        if row["retracted_at"].notna().iloc[0]:
-            msg = f"Batch {batch_id} was already retracted on {row['retracted_at'].iloc[0]}."
-            raise StoreError(msg, hint="Nothing to do; re-upload its file to restore it.")
-        with self._transaction() as con:
-            removed = con.execute("DELETE FROM incidents WHERE batch_id = ?", (batch_id,)).rowcount
-            con.execute("UPDATE batches SET retracted_at = ? WHERE batch_id = ?", (_now(), batch_id))
-            self._touch(con)
-        self._columnar_path(batch_id).unlink(missing_ok=True)
+        """Remove a batch's reports in one transaction; its row (marked retracted), quarantine and file stay.
+
+        Returns
+        -------
+        int
+            The number of reports removed.
+
+        Raises
+        ------
+        StoreError
+            For an unknown batch id or a batch already retracted.
+        """
+        with self._write(f"Retracting batch {batch_id}") as con:
+            row = con.execute("SELECT retracted_at FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            if row is None:
+                raise self._unknown_batch(batch_id)
+            if row[0] is not None:
+                msg = f"Batch {batch_id} was already retracted on {_when(row[0])}; nothing was changed."
+                raise StoreError(msg, hint="To restore its reports, upload its file again.")
+            with _own_writes(con):
+                removed = con.execute("DELETE FROM incidents WHERE batch_id = ?", (batch_id,)).rowcount
+                con.execute("UPDATE batches SET retracted_at = ? WHERE batch_id = ?", (_now(), batch_id))
+                self._touch(con)
+        self._columnar.remove(batch_id)
         return removed
 
     def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
-        """Return the rejected features: batch, index, id, the feature (JSON) and its issues (JSON)."""
-        sql = "SELECT batch_id, feature_index, feature_id, feature, issues FROM quarantine"
+        """Return the rejected features: batch_id, feature_index, feature_id, feature (JSON), issues (JSON)."""
+        query = "SELECT batch_id, feature_index, feature_id, feature, issues FROM quarantine"
         if batch_id is None:
-            return self._read(sql + " ORDER BY qid")
-        return self._read(sql + " WHERE batch_id = ? ORDER BY qid", (batch_id,))
+            return self._read(query + " ORDER BY fid")
+        if self._scalar("SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)) is None:
+            raise self._unknown_batch(batch_id)
+        return self._read(query + " WHERE batch_id = ? ORDER BY fid", (batch_id,))
 
     def original_file(self, batch_id: str) -> Path:
-        """Return the path of the file the batch came from."""
-        row = self._read("SELECT sha256 FROM batches WHERE batch_id = ?", (batch_id,))
-        if row.empty:
-            msg = f"There is no batch {batch_id!r}."
-            raise StoreError(msg, hint="List the batch ids with `python -m geo batches`.")
-        return self._files / row["sha256"].iloc[0]
+        """Return the path of the file the batch came from (``<store dir>/files/<sha256>``)."""
+        sha256 = self._scalar("SELECT sha256 FROM batches WHERE batch_id = ?", (batch_id,))
+        if sha256 is None:
+            raise self._unknown_batch(batch_id)
+        path = self._files / sha256
+        if not path.is_file():
+            msg = f"The original file of batch {batch_id} (sha256 {sha256}) is missing from {self._files}."
+            raise StoreError(msg, hint="Restore the folder from a backup; the reports themselves are intact.")
+        return path
 
     def _derived_path(self, name: str, key: str) -> Path:
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{name}--{key}")
-        return self._derived / f"{safe}.parquet"
+        # The store id keeps a new store in the same folder from reading an old store's results.
+        return self._derived / f"{_safe(name)}--{_safe(key)}--{self._id}.parquet"
 
     def save_derived(self, name: str, key: str, frame: pd.DataFrame) -> None:
-        """Keep a derived table for ``(name, key)``; older keys of the same name are removed."""
+        """Keep a derived table for ``(name, key)``; this store's older keys of the same name are removed."""
         self._derived.mkdir(parents=True, exist_ok=True)
         target = self._derived_path(name, key)
-        for old in self._derived.glob(f"{self._derived_path(name, '').stem}*.parquet"):
+        fd, tmp = tempfile.mkstemp(dir=self._derived, prefix=".incoming-", suffix=".parquet")
+        os.close(fd)
+        try:
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        for old in self._derived.glob(f"{_safe(name)}--*--{self._id}.parquet"):
             if old != target:
                 old.unlink(missing_ok=True)
-        tmp = target.with_suffix(".tmp")
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
 
     def load_derived(self, name: str, key: str) -> pd.DataFrame | None:
-        """Return the derived table kept for ``(name, key)``, or None."""
+        """Return the derived table kept for ``(name, key)``, or None (also when it cannot be read)."""
         path = self._derived_path(name, key)
-        return pd.read_parquet(path) if path.exists() else None
+        try:
+            return pd.read_parquet(path)
+        except (OSError, pa.ArrowException):
+            return None

@@ -1,0 +1,142 @@
+"""Batches: provenance, idempotent re-upload, duplicates, strict mode, quarantine and retraction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from geo.errors import StoreError
+
+
+def test_batch_lands_with_provenance(store, kit):
+    rows = [kit.report(i) for i in range(5)]
+    receipt = kit.put(store, rows, rejected=[kit.report(9, type="bogus")], uploader="desk-1")
+    result, data = kit.make_result(rows, rejected=[kit.report(9, type="bogus")])
+    assert (receipt.accepted, receipt.rejected, receipt.duplicates, receipt.already_ingested) == (
+        5,
+        1,
+        0,
+        False,
+    )
+    assert receipt.sha256 == hashlib.sha256(data).hexdigest() == result.sha256
+    assert receipt.batch_id in receipt.message and "1 rejected" in receipt.message
+    batch = store.batches().iloc[0]
+    assert (batch["batch_id"], batch["uploader"], batch["n_features"], batch["filename"]) == (
+        receipt.batch_id, "desk-1", 6, "hand.geojson",
+    )  # fmt: skip
+    assert str(batch["uploaded_at"].tz) == "UTC" and pd.isna(batch["retracted_at"])
+    kept = store.original_file(receipt.batch_id)
+    assert kept.name == receipt.sha256 and hashlib.sha256(kept.read_bytes()).hexdigest() == receipt.sha256
+    frame = store.incidents()
+    assert sorted(frame["id"]) == sorted(r["id"] for r in rows)
+    assert set(frame["batch_id"]) == {receipt.batch_id}
+    assert set(frame["description"]) == {"Обстріл «Авдіївки»"}
+
+
+def test_quarantine_keeps_the_feature_and_its_issues(store, kit):
+    bad = kit.report(9, type="bogus", note="Ще одна «позначка»")
+    receipt = kit.put(store, [kit.report(1)], rejected=[bad])
+    q = store.quarantine(receipt.batch_id)
+    assert len(q) == 1 and (q["batch_id"].iloc[0], q["feature_index"].iloc[0], q["feature_id"].iloc[0]) == (
+        receipt.batch_id, 1, "r9",
+    )  # fmt: skip
+    feature = json.loads(q["feature"].iloc[0])
+    assert feature["properties"]["type"] == "bogus" and feature["properties"]["note"] == "Ще одна «позначка»"
+    assert feature["geometry"]["coordinates"] == [bad["lon"], bad["lat"]]
+    issues = json.loads(q["issues"].iloc[0])
+    assert issues[0]["field"] == "type" and "bogus" in issues[0]["problem"] and issues[0]["fix"]
+    assert len(store.quarantine()) == 1
+    with pytest.raises(StoreError, match=r"no batch 'b404'.*latest are b000001"):
+        store.quarantine("b404")
+
+
+def test_same_file_twice_adds_nothing_and_says_when(store, kit):
+    rows = [kit.report(i) for i in range(3)]
+    first = kit.put(store, rows)
+    rev = store.revision()
+    again = kit.put(store, rows)
+    assert again.already_ingested and again.batch_id == first.batch_id
+    assert (again.accepted, again.rejected, again.duplicates) == (0, 0, 0)
+    uploaded = store.batches()["uploaded_at"].iloc[0].strftime("%Y-%m-%d %H:%M UTC")
+    assert f"already ingested as batch {first.batch_id} on {uploaded}" in again.message
+    assert store.revision() == rev and store.count() == 3 and len(store.batches()) == 1
+
+
+def test_same_reports_in_another_file_are_duplicates(store, kit):
+    kit.put(store, [kit.report(i) for i in range(3)])
+    receipt = kit.put(
+        store, [kit.report(i, description="re-sent") for i in range(2, 6)], filename="later.geojson"
+    )
+    assert (receipt.accepted, receipt.duplicates, receipt.already_ingested) == (3, 1, False)
+    assert receipt.duplicate_uids == ("CVM-OP-07/r2",)
+    assert "1 already stored (same source and id) and skipped (CVM-OP-07/r2)" in receipt.message
+    frame = store.incidents()
+    assert store.count() == 6 == len(frame)
+    # The first version of a duplicate stays; the later one is not written.
+    assert frame.loc[frame["id"] == "r2", "description"].tolist() == ["Обстріл «Авдіївки»"]
+    assert store.batches()["duplicates"].tolist() == [0, 1]
+
+
+def test_a_report_repeated_within_a_file_is_stored_once(store, kit):
+    receipt = kit.put(store, [kit.report(1), kit.report(2), kit.report(1, description="again")])
+    assert (receipt.accepted, receipt.duplicates, receipt.duplicate_uids) == (2, 1, ("CVM-OP-07/r1",))
+    assert store.incidents().sort_values("id")["description"].tolist() == ["Обстріл «Авдіївки»"] * 2
+
+
+def test_strict_refuses_a_batch_with_any_rejection(store, kit):
+    rev = store.revision()
+    with pytest.raises(StoreError, match="1 of 3 features are invalid; strict mode stores nothing"):
+        kit.put(store, [kit.report(1), kit.report(2)], rejected=[kit.report(3, type="bogus")], strict=True)
+    assert store.count() == 0 and store.batches().empty and store.quarantine().empty
+    assert store.revision() == rev and not (store.path.parent / "files").exists()
+    assert kit.put(store, [kit.report(1)], strict=True).accepted == 1
+
+
+def test_batch_ids_are_short_readable_and_sortable(store, kit):
+    ids = [kit.put(store, [kit.report(i)], filename=f"f{i}.geojson").batch_id for i in range(11)]
+    assert ids == sorted(ids) and len(set(ids)) == 11
+    assert ids[0] == "b000001" and ids[-1] == "b000011"
+
+
+def test_retract_removes_reports_and_keeps_the_record(store, kit):
+    rows = [kit.report(i) for i in range(4)]
+    keep = kit.put(store, [kit.report(10)], filename="other.geojson")
+    receipt = kit.put(store, rows, rejected=[kit.report(8, type="bogus")])
+    rev = store.revision()
+    assert store.retract_batch(receipt.batch_id) == 4
+    assert store.count() == 1 and store.incidents()["id"].tolist() == ["r10"]
+    assert store.revision() > rev
+    batches = store.batches().set_index("batch_id")
+    assert batches.loc[receipt.batch_id, "retracted_at"] >= batches.loc[receipt.batch_id, "uploaded_at"]
+    assert batches["retracted_at"].isna().tolist() == [True, False]
+    assert batches.loc[receipt.batch_id, "accepted"] == 4  # the record stays as it was received
+    _, data = kit.make_result(rows, rejected=[kit.report(8, type="bogus")])
+    assert store.original_file(receipt.batch_id).read_bytes() == data
+    assert len(store.quarantine(receipt.batch_id)) == 1
+    with pytest.raises(StoreError, match=f"Batch {receipt.batch_id} was already retracted on 20"):
+        store.retract_batch(receipt.batch_id)
+    with pytest.raises(
+        StoreError, match=f"no batch 'b999'.*latest are {keep.batch_id}, {receipt.batch_id}"
+    ) as err:
+        store.retract_batch("b999")
+    assert "python -m geo batches" in str(err.value)
+    again = kit.put(store, rows, rejected=[kit.report(8, type="bogus")])
+    assert (again.accepted, again.already_ingested, again.batch_id) == (4, False, "b000003")
+    assert store.count() == 5 and store.incidents(where={"batch_id": ["b000003"]})["id"].tolist() == [
+        r["id"] for r in rows
+    ]
+
+
+def test_unknown_batch_in_an_empty_store(store):
+    with pytest.raises(StoreError, match=r"no batch 'b000001'.*holds no batch yet"):
+        store.original_file("b000001")
+
+
+def test_a_lost_original_file_is_reported(store, kit):
+    receipt = kit.put(store, [kit.report(1)])
+    store.original_file(receipt.batch_id).unlink()
+    with pytest.raises(StoreError, match=f"original file of batch {receipt.batch_id} .*is missing"):
+        store.original_file(receipt.batch_id)
