@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import data
+from ui.errors import user_errors
 
 st.set_page_config(
     page_title="Ceasefire Monitor",
@@ -20,7 +21,7 @@ navigation = st.navigation(
     ]
 )
 
-settings = data.settings()
-st.sidebar.markdown(f"**{settings.classification}**")
-st.sidebar.caption(f"Store revision {data.store().revision()} · {data.store().count():,} reports")
+with user_errors("opening the store"), st.sidebar:
+    st.markdown(f"**{data.settings().classification}**")
+    st.caption(f"Store revision {data.store().revision()} · {data.store().count():,} reports")
 navigation.run()

@@ -14,7 +14,7 @@ st.caption(
 )
 
 upload = st.file_uploader("Incident batch", key=keys.UPLOAD_FILE)
-uploader = st.text_input("Uploaded by", value=data.settings().uploader, key=keys.UPLOAD_UPLOADER)
+uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 if upload is not None:
     with user_errors("reading the batch"):
@@ -42,7 +42,9 @@ if upload is not None:
                 size=200,
             )
         if st.button(f"Commit {len(result.accepted)} reports", key=keys.UPLOAD_COMMIT, type="primary"):
-            receipt = data.store().add_batch(result, original=raw, uploader=uploader)
+            receipt = data.store().add_batch(
+                result, original=raw, uploader=uploader or data.settings().uploader
+            )
             (st.warning if receipt.already_ingested else st.success)(receipt.message)
             st.caption(f"Batch {receipt.batch_id} · SHA-256 {receipt.sha256}")
 

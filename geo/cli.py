@@ -123,13 +123,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
+def _end_of(value: str):
+    """``--to`` as an instant; a bare date means the whole of that day (UTC), as in the app's filters."""
+    import pandas as pd
+
+    end = to_utc(value, what="--to")
+    is_date = len(value.strip()) == 10
+    return end + pd.Timedelta(days=1) - pd.Timedelta(nanoseconds=1) if is_date else end
+
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the stored reports of a period to GeoJSON, CSV, GeoPackage or KML."""
     from geo.export import export_incidents
 
     frame = _store(args, settings).incidents(
         start=None if args.start is None else to_utc(args.start, what="--from"),
-        end=None if args.end is None else to_utc(args.end, what="--to"),
+        end=None if args.end is None else _end_of(args.end),
     )
     export_incidents(frame, Path(args.output), format=args.format)
     print(f"wrote {len(frame)} reports to {args.output}")
@@ -305,6 +314,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args, load_settings())
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot read or write{where}: {exc.strerror or exc}.", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

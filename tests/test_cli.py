@@ -110,3 +110,16 @@ def test_enrich_and_flag_write_the_contract_columns(tmp_path):
         props = json.loads(out.read_text())["features"][0]["properties"]
         assert columns <= set(props), columns - set(props)
     assert isinstance(props["reasons"], list) and props["reasons"][0]["sentence"]
+
+
+def test_export_to_a_bare_date_takes_the_whole_day_and_bad_paths_are_one_line(capsys, tmp_path):
+    store = str(tmp_path / "s.gpkg")
+    run(capsys, "ingest", str(DEMO_FILE), "--store", store)
+    day = "2026-10-03"  # inside the week DEMO_FILE covers
+    out = tmp_path / "day.geojson"
+    code, _, _ = run(capsys, "export", "--store", store, "--from", day, "--to", day, "-o", str(out))
+    times = [f["properties"]["occurred_at"] for f in json.loads(out.read_text())["features"]]
+    assert code == 0 and times and all(t.startswith(day) for t in times)
+    assert any(t[11:19] != "00:00:00" for t in times)  # not only the first instant of the day
+    code, _, err = run(capsys, "export", "--store", store, "-o", str(tmp_path / "missing" / "x.csv"))
+    assert code == 2 and err.startswith("error: cannot read or write") and "Traceback" not in err
