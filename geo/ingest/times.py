@@ -77,6 +77,11 @@ def check_times(df: pd.DataFrame, out: Findings, *, now: pd.Timestamp) -> None:
             lambda r: f"occurred_from {start.iloc[r]:%Y-%m-%dT%H:%MZ} is after occurred_to {end.iloc[r]:%Y-%m-%dT%H:%MZ}.",
             "Swap them, or check the dates and offsets.")  # fmt: skip
     interval = start.notna() & end.notna() & ~order
+    outside = (interval & at.notna() & ((at < start) | (at > end))).to_numpy(dtype=bool)
+    out.add(np.flatnonzero(outside), "occurred_at",
+            lambda r: f"occurred_at {at.iloc[r]:%Y-%m-%dT%H:%MZ} lies outside its own interval "
+                      f"{start.iloc[r]:%Y-%m-%dT%H:%MZ} to {end.iloc[r]:%Y-%m-%dT%H:%MZ}.",
+            "Give a time inside the interval, or drop occurred_at and keep the interval.")  # fmt: skip
     mid = start + (end - start) / 2
     filled = at.where(at.notna(), mid.where(interval))
     no_time = ~given["occurred_at"] & ~(given["occurred_from"] & given["occurred_to"])

@@ -146,6 +146,12 @@ def test_bearing_forms(feature, batch, settings, bearing, lo, hi, centre):
             "occurred_from 2026-10-05T00:00Z is after occurred_to 2026-10-04T00:00Z",
             "Swap them",
         ),
+        (
+            {"occurred_from": "2026-10-06T00:00:00Z", "occurred_to": "2026-10-07T00:00:00Z"},
+            "occurred_at",
+            "lies outside its own interval 2026-10-06T00:00Z to 2026-10-07T00:00Z",
+            "inside the interval",
+        ),
         ({"source": ""}, "source", "required field 'source' is missing or empty", "(source, id) identifies"),
         (
             {"source": "   "},
