@@ -87,6 +87,8 @@ def to_csv(frame: gpd.GeoDataFrame) -> bytes:
             table[col] = table[col].map(
                 lambda v: _neutralise(json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
             )
+    # Unknown properties become columns, so a header can carry a formula too.
+    table.columns = [_neutralise(str(c)) for c in table.columns]
     buf = io.StringIO()
     table.to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8")

@@ -28,6 +28,7 @@ def _frame():
                 "bearing_deg": "120-150",
                 "description": ['=HYPERLINK("http://x")', "Обстріл Авдіївки", "-5", "+1 more", "@cmd"][i],
                 "patrol": "P-3",
+                "=cmd|' /C calc'!A0": "header attack",
             },
         }
         for i in range(5)
@@ -46,7 +47,7 @@ def test_geojson_round_trips_through_ingest(tmp_path):
     assert back.ok, [i.as_text() for i in back.issues]
     cols = [c for c in frame.columns if c != "extra"]
     pd.testing.assert_frame_equal(pd.DataFrame(back.accepted[cols]), pd.DataFrame(frame[cols]))
-    assert json.loads(back.accepted["extra"].iloc[0]) == {"patrol": "P-3"}
+    assert json.loads(back.accepted["extra"].iloc[0]) == {"patrol": "P-3", "=cmd|' /C calc'!A0": "header attack"}
 
 
 def test_csv_keeps_unicode_and_neutralises_formulas(tmp_path):
@@ -62,6 +63,7 @@ def test_csv_keeps_unicode_and_neutralises_formulas(tmp_path):
     ]
     assert table["lon"].astype(float).tolist() == pytest.approx([37.5, 37.51, 37.52, 37.53, 37.54])
     assert len(table) == 5
+    assert "'=cmd|' /C calc'!A0" in table.columns and "=cmd|' /C calc'!A0" not in table.columns
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "kml"])
