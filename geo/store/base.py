@@ -28,7 +28,11 @@ BATCH_COLUMNS = (
 
 @dataclass(frozen=True)
 class BatchReceipt:
-    """What storing a batch did, in numbers and one sentence."""
+    """What storing a batch did, in numbers and one sentence.
+
+    ``duplicates`` counts the reports not written because their ``(source, id)`` was stored before or
+    came earlier in the same file; ``duplicate_uids`` lists their uids.
+    """
 
     batch_id: str
     sha256: str
@@ -39,6 +43,38 @@ class BatchReceipt:
     already_ingested: bool
     message: str
     duplicate_uids: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def already(cls, result: IngestResult, batch_id: str, when: str) -> BatchReceipt:
+        """The receipt for a file stored before (same SHA-256) as ``batch_id`` at ``when``."""
+        return cls(
+            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=0, rejected=0,
+            duplicates=0, already_ingested=True,
+            message=f"This file was already ingested as batch {batch_id} on {when}; nothing was added.",
+        )  # fmt: skip
+
+    @classmethod
+    def stored(
+        cls,
+        result: IngestResult,
+        batch_id: str,
+        *,
+        accepted: int,
+        duplicates: int,
+        duplicate_uids: tuple[str, ...],
+    ) -> BatchReceipt:
+        """The receipt for a new batch; the message names up to five duplicates."""
+        parts = [f"Stored batch {batch_id}: {accepted} new reports"]
+        if duplicates:
+            shown = ", ".join(duplicate_uids[:5]) + (", ..." if len(duplicate_uids) > 5 else "")
+            parts.append(f"{duplicates} already stored (same source and id) and skipped ({shown})")
+        if result.rejected:
+            parts.append(f"{len(result.rejected)} rejected and kept in quarantine")
+        return cls(
+            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=accepted,
+            rejected=len(result.rejected), duplicates=duplicates, already_ingested=False,
+            message=", ".join(parts) + ".", duplicate_uids=duplicate_uids,
+        )  # fmt: skip
 
 
 class Store(Protocol):

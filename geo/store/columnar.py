@@ -11,7 +11,9 @@ from typing import Any
 import geopandas as gpd
 import pyarrow.parquet as pq
 
+from geo.errors import StoreError
 from geo.store import columns as cols
+from geo.utc import to_utc
 
 
 class ColumnarCopy:
@@ -84,3 +86,38 @@ class ColumnarCopy:
         else:
             table = pq.read_table(paths, schema=cols.arrow_schema(), filters=filters or None)
         return cols.from_arrow(table)
+
+
+def query_filters(
+    *, start: Any = None, end: Any = None, bbox: Any = None, where: dict[str, list] | None = None
+) -> list[tuple[str, str, Any]]:
+    """Return pyarrow filters for the options of ``Store.incidents``.
+
+    Raises
+    ------
+    StoreError
+        For an unknown column in ``where`` or a malformed box.
+    """
+    unknown = sorted(set(where or {}) - set(cols.REPORT_COLUMNS))
+    if unknown:
+        msg = f"Cannot filter on unknown column(s) {', '.join(unknown)}."
+        raise StoreError(msg, hint=f"Filter on report columns: {', '.join(cols.REPORT_COLUMNS)}.")
+    filters: list[tuple[str, str, Any]] = []
+    if start is not None:
+        filters.append(("occurred_at", ">=", to_utc(start, what="The start")))
+    if end is not None:
+        filters.append(("occurred_at", "<=", to_utc(end, what="The end")))
+    if bbox is not None:
+        try:
+            x0, y0, x1, y1 = (float(v) for v in bbox)
+        except (TypeError, ValueError):
+            x0 = y0 = x1 = y1 = float("nan")
+        if not (x0 <= x1 and y0 <= y1):
+            msg = f"The box {bbox!r} is not (lon_min, lat_min, lon_max, lat_max)."
+            raise StoreError(
+                msg, hint="Give four numbers, west south east north, e.g. (37.0, 47.5, 38.5, 48.5)."
+            )
+        filters += [("lon", ">=", x0), ("lon", "<=", x1), ("lat", ">=", y0), ("lat", "<=", y1)]
+    for name, values in (where or {}).items():
+        filters.append((name, "in", list(values)))
+    return filters

@@ -24,8 +24,8 @@ from geo.ingest.result import IngestResult
 from geo.store import columns as cols
 from geo.store import sql
 from geo.store.base import BATCH_COLUMNS, BatchReceipt
-from geo.store.columnar import ColumnarCopy
-from geo.utc import to_utc
+from geo.store.columnar import ColumnarCopy, query_filters
+from geo.store.derived import DerivedCache
 
 LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
 WRITE_HINT = "Check the disk space and that no other program is writing to the store, then retry."
@@ -39,11 +39,6 @@ def _now() -> str:
 def _when(text: str) -> str:
     """A stored DATETIME as a reader writes it: '2026-11-25 08:14 UTC'."""
     return pd.Timestamp(text).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _safe(text: str) -> str:
-    """Text usable in a file name (and in a glob pattern: no brackets or stars)."""
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
 @contextmanager
@@ -78,9 +73,9 @@ class GeoPackageStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._files = self.path.parent / "files"
-        self._derived = self.path.parent / "derived"
         self._id = self._open()
         self._columnar = ColumnarCopy(self.path.parent / "columnar", self._id)
+        self._cache = DerivedCache(self.path.parent / "derived", self._id)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -238,7 +233,7 @@ class GeoPackageStore:
                     (result.sha256,),
                 ).fetchone()
                 if previous is not None:
-                    return self._already(result, *previous)
+                    return BatchReceipt.already(result, previous[0], _when(previous[1]))
                 fid = con.execute("SELECT coalesce(max(fid), 0) + 1 FROM batches").fetchone()[0]
                 batch_id = f"b{fid:06d}"
                 # A report already stored, or repeated within this file, is a duplicate: the first stays.
@@ -265,7 +260,9 @@ class GeoPackageStore:
         # The copy is derived: when it cannot be written now, the next read rebuilds it from the GeoPackage.
         with suppress(OSError):
             self._columnar.write(batch_id, 0, new)
-        return self._receipt(result, batch_id, len(new), dup_uids, int(dup.sum()))
+        return BatchReceipt.stored(
+            result, batch_id, accepted=len(new), duplicates=int(dup.sum()), duplicate_uids=dup_uids
+        )
 
     @staticmethod
     def _checked(result: IngestResult) -> gpd.GeoDataFrame:
@@ -280,30 +277,6 @@ class GeoPackageStore:
             return frame
         msg = f"The accepted reports of {result.filename} include geometries that are not 2-D points."
         raise StoreError(msg, hint="Store what geo.ingest.read_batch returns; it keeps points only.")
-
-    @staticmethod
-    def _already(result: IngestResult, batch_id: str, uploaded_at: str) -> BatchReceipt:
-        return BatchReceipt(
-            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=0, rejected=0,
-            duplicates=0, already_ingested=True,
-            message=f"This file was already ingested as batch {batch_id} on {_when(uploaded_at)}; nothing was added.",
-        )  # fmt: skip
-
-    @staticmethod
-    def _receipt(
-        result: IngestResult, batch_id: str, accepted: int, dup_uids: tuple[str, ...], duplicates: int
-    ) -> BatchReceipt:
-        parts = [f"Stored batch {batch_id}: {accepted} new reports"]
-        if duplicates:
-            shown = ", ".join(dup_uids[:5]) + (", ..." if len(dup_uids) > 5 else "")
-            parts.append(f"{duplicates} already stored (same source and id) and skipped ({shown})")
-        if result.rejected:
-            parts.append(f"{len(result.rejected)} rejected and kept in quarantine")
-        return BatchReceipt(
-            batch_id=batch_id, sha256=result.sha256, filename=result.filename, accepted=accepted,
-            rejected=len(result.rejected), duplicates=duplicates, already_ingested=False,
-            message=", ".join(parts) + ".", duplicate_uids=dup_uids,
-        )  # fmt: skip
 
     @staticmethod
     def _existing(con: sqlite3.Connection, frame: pd.DataFrame) -> set[str]:
@@ -388,7 +361,7 @@ class GeoPackageStore:
         StoreError
             For an unknown column in ``where``, a value of the wrong type or a malformed box.
         """
-        filters = self._filters(start, end, bbox, where)
+        filters = query_filters(start=start, end=end, bbox=bbox, where=where)
         listing = "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
         try:
             active = list(self._read(listing).itertuples(index=False, name=None))
@@ -403,34 +376,6 @@ class GeoPackageStore:
             raise StoreError(
                 msg, hint="Give each column values of its own type (text, whole numbers)."
             ) from None
-
-    @staticmethod
-    def _filters(
-        start: Any, end: Any, bbox: Any, where: dict[str, list] | None
-    ) -> list[tuple[str, str, Any]]:
-        unknown = sorted(set(where or {}) - set(cols.REPORT_COLUMNS))
-        if unknown:
-            msg = f"Cannot filter on unknown column(s) {', '.join(unknown)}."
-            raise StoreError(msg, hint=f"Filter on report columns: {', '.join(cols.REPORT_COLUMNS)}.")
-        filters: list[tuple[str, str, Any]] = []
-        if start is not None:
-            filters.append(("occurred_at", ">=", to_utc(start, what="The start")))
-        if end is not None:
-            filters.append(("occurred_at", "<=", to_utc(end, what="The end")))
-        if bbox is not None:
-            try:
-                x0, y0, x1, y1 = (float(v) for v in bbox)
-            except (TypeError, ValueError):
-                x0 = y0 = x1 = y1 = float("nan")
-            if not (x0 <= x1 and y0 <= y1):
-                msg = f"The box {bbox!r} is not (lon_min, lat_min, lon_max, lat_max)."
-                raise StoreError(
-                    msg, hint="Give four numbers, west south east north, e.g. (37.0, 47.5, 38.5, 48.5)."
-                )
-            filters += [("lon", ">=", x0), ("lon", "<=", x1), ("lat", ">=", y0), ("lat", "<=", y1)]
-        for name, values in (where or {}).items():
-            filters.append((name, "in", list(values)))
-        return filters
 
     def _batch_from_sql(self, batch_id: str) -> gpd.GeoDataFrame:
         names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
@@ -499,29 +444,10 @@ class GeoPackageStore:
             raise StoreError(msg, hint="Restore the folder from a backup; the reports themselves are intact.")
         return path
 
-    def _derived_path(self, name: str, key: str) -> Path:
-        # The store id keeps a new store in the same folder from reading an old store's results.
-        return self._derived / f"{_safe(name)}--{_safe(key)}--{self._id}.parquet"
-
     def save_derived(self, name: str, key: str, frame: pd.DataFrame) -> None:
         """Keep a derived table for ``(name, key)``; this store's older keys of the same name are removed."""
-        self._derived.mkdir(parents=True, exist_ok=True)
-        target = self._derived_path(name, key)
-        fd, tmp = tempfile.mkstemp(dir=self._derived, prefix=".incoming-", suffix=".parquet")
-        os.close(fd)
-        try:
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        for old in self._derived.glob(f"{_safe(name)}--*--{self._id}.parquet"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        self._cache.save(name, key, frame)
 
     def load_derived(self, name: str, key: str) -> pd.DataFrame | None:
         """Return the derived table kept for ``(name, key)``, or None (also when it cannot be read)."""
-        path = self._derived_path(name, key)
-        try:
-            return pd.read_parquet(path)
-        except (OSError, pa.ArrowException):
-            return None
+        return self._cache.load(name, key)
