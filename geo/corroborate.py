@@ -108,6 +108,39 @@ def _pair_distance(
     return d
 
 
+def _candidate_pairs(
+    xy: np.ndarray, prec: np.ndarray, t: np.ndarray, tol: np.ndarray, params: CorroborationParams
+) -> np.ndarray:
+    """Return index pairs (i < j) that hold every possible match, and not many more.
+
+    Most reports are precise: among them, a Chebyshev search in space-time (time scaled so that the
+    largest time tolerance maps onto the largest spatial tolerance) bounds every match. A few vague
+    reports (a media item "this month, somewhere near the town") would inflate that box for all; they
+    are searched one by one in space, each with its own radius, and their pairs filtered exactly later.
+    """
+    window = params.window_min * 60e9
+    vague = (prec > np.quantile(prec, 0.99)) | (tol > np.quantile(tol, 0.99))
+    fine = np.flatnonzero(~vague)
+    found = [np.empty((0, 2), dtype=np.int64)]
+    if len(fine) > 1:
+        r_max = params.radius_m + 2 * prec[fine].max()
+        t_max = window + 2 * tol[fine].max()
+        scaled = np.column_stack([xy[fine], t[fine] * (r_max / t_max)])
+        local = cKDTree(scaled).query_pairs(r_max, p=np.inf, output_type="ndarray")
+        found.append(fine[local])
+    rough = np.flatnonzero(vague)
+    if len(rough):
+        reach = params.radius_m + prec[rough] + prec.max()
+        hits = cKDTree(xy).query_ball_point(xy[rough], r=reach)
+        sizes = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        i = np.repeat(rough, sizes)
+        j = np.concatenate(hits).astype(np.int64) if sizes.sum() else np.empty(0, dtype=np.int64)
+        close = np.abs(t[i] - t[j]) <= window + tol[i] + tol[j]
+        found.append(np.column_stack([np.minimum(i, j), np.maximum(i, j)])[close & (i != j)])
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return pairs
+
+
 def group_reports(
     reports: gpd.GeoDataFrame, *, params: CorroborationParams | None = None
 ) -> tuple[pd.Series, gpd.GeoDataFrame]:
@@ -145,12 +178,7 @@ def group_reports(
     t, tol = _time_bounds(reports)
     family = reports["type"].map(TYPE_FAMILY).fillna("other").to_numpy()
 
-    # Candidate pairs from a space-time box that holds every possible match: a Chebyshev search with
-    # time scaled so that the largest time tolerance maps onto the largest spatial tolerance.
-    r_max = params.radius_m + 2 * prec.max()
-    t_max = params.window_min * 60e9 + 2 * tol.max()
-    scaled = np.column_stack([xy, t * (r_max / t_max)])
-    pairs = cKDTree(scaled).query_pairs(r_max, p=np.inf, output_type="ndarray")
+    pairs = _candidate_pairs(xy, prec, t, tol, params)
     d = _pair_distance(pairs[:, 0], pairs[:, 1], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params)
     keep = d <= 1.0
     pairs, d = pairs[keep], d[keep]

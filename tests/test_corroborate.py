@@ -114,3 +114,23 @@ def test_event_ids_are_stable_and_empty_input_works():
     assert a.sort_index().tolist() == b.sort_index().tolist()
     empty_ids, empty_events = group_reports(reports.iloc[:0])
     assert empty_ids.empty and empty_events.empty
+
+
+def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
+    from geo.corroborate import CorroborationParams, _candidate_pairs, _pair_distance
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    xy = rng.uniform(0, 200_000, (n, 2))
+    prec = rng.choice([50.0, 250.0, 1000.0], n)
+    t = rng.uniform(0, 30 * 86400e9, n)
+    tol = rng.choice([0.0, 1800e9, 43200e9], n)
+    prec[:5], tol[:5] = 50_000.0, 15 * 86400e9  # five vague reports
+    params = CorroborationParams()
+    family = np.full(n, "fire")
+    ii, jj = np.triu_indices(n, k=1)
+    brute = _pair_distance(ii, jj, xy=xy, prec=prec, t=t, tol=tol, family=family, params=params) <= 1
+    found = {tuple(p) for p in _candidate_pairs(xy, prec, t, tol, params)}
+    truth = set(zip(ii[brute].tolist(), jj[brute].tolist(), strict=True))
+    assert truth <= found
+    assert len(found) < 20 * max(len(truth), 1)
