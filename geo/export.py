@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,119 +15,160 @@ import shapely
 
 from geo.crs import require_wgs84
 from geo.errors import InputError
+from geo.schema import FIELDS
 
 FORMATS = ("geojson", "csv", "gpkg", "kml")
+MEDIA_TYPES = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv; charset=utf-8",
+    "gpkg": "application/geopackage+sqlite3",
+    "kml": "application/vnd.google-earth.kml+xml",
+}
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, CWE-1236).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = r"^[=+\-@\t\r]"
+_LEADING = [f.name for f in FIELDS] + ["extra", "uid", "batch_id"]
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready value: timestamps as ISO 8601 UTC, missing numbers as null."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ") if value.tzinfo else value.isoformat()
-    if isinstance(value, float | np.floating):
-        return None if not math.isfinite(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    return value
+def _iso(times: pd.Series) -> list[str | None]:
+    """ISO 8601 UTC text with 'Z'; fractions of a second only when there are any."""
+    utc = times.dt.tz_localize("UTC") if times.dt.tz is None else times.dt.tz_convert("UTC")
+    fraction = utc.dt.strftime(".%f").str.rstrip("0").str.rstrip(".")
+    text = utc.dt.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+    return text.astype(object).where(utc.notna(), None).tolist()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each row's properties; the ``extra`` JSON is unpacked back into properties (as uploaded)."""
-    # uid is source/id again; leaving it out keeps a round trip through ingest exact.
-    data = pd.DataFrame(frame.drop(columns=[frame.geometry.name, "uid"], errors="ignore"))
-    extra = data.pop("extra") if "extra" in data else None
-    rows = [{k: _plain(v) for k, v in row.items()} for row in data.to_dict("records")]
-    if extra is not None:
-        for row, text in zip(rows, extra, strict=True):
-            if text and text != "{}":
-                row.update({k: v for k, v in json.loads(text).items() if k not in row})
-    return rows
+def _plain(series: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values: None for missing, ISO text for times, lists for arrays."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
+        return _iso(series)
+    values = series.astype(object)
+    if pd.api.types.is_object_dtype(series):
+        # Only nested values (lists of zones, arrays from Parquet) need a look at each cell.
+        values = values.map(lambda v: v.tolist() if isinstance(v, np.ndarray) else v)
+        missing = values.map(lambda v: not isinstance(v, list | dict) and bool(pd.isna(v)))
+    else:
+        missing = series.isna()
+    return values.where(~missing.to_numpy(), None).tolist()
+
+
+def _ordered(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The attribute columns: the schema's fields, extra, uid, batch_id, then any enrichment columns."""
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    first = [c for c in _LEADING if c in attrs.columns]
+    return attrs[first + [c for c in attrs.columns if c not in first]]
 
 
 def to_geojson(frame: gpd.GeoDataFrame) -> bytes:
-    """Return the frame as an RFC 7946 FeatureCollection (lon/lat, no 'crs' member)."""
-    coords = shapely.get_coordinates(frame.geometry.values) if len(frame) else np.empty((0, 2))
-    features = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]}, "properties": props}
-        for (x, y), props in zip(coords.tolist(), _records(frame), strict=True)
-    ]
-    return orjson.dumps(
-        {"type": "FeatureCollection", "features": features}, option=orjson.OPT_SERIALIZE_NUMPY
+    """Return the frame as an RFC 7946 FeatureCollection (lon/lat, no 'crs' member).
+
+    The ``extra`` JSON object is unpacked back into properties, as the report was uploaded.
+    """
+    attrs = _ordered(frame)
+    extra = attrs.pop("extra").tolist() if "extra" in attrs else [None] * len(attrs)
+    names = list(attrs.columns)
+    columns = [_plain(attrs[c]) for c in names]
+    coords = shapely.get_coordinates(frame.geometry.values).tolist() if len(frame) else []
+    features = []
+    # One dict per feature is what a FeatureCollection is; the values were prepared column by column.
+    for xy, values, more in zip(
+        coords, zip(*columns, strict=True) if names else [()] * len(frame), extra, strict=True
+    ):
+        props = dict(zip(names, values, strict=True))
+        if isinstance(more, str) and more not in ("", "{}"):
+            props.update({k: v for k, v in json.loads(more).items() if k not in props})
+        features.append(
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": xy}, "properties": props}
+        )
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
+
+
+def _neutralise(values: pd.Series) -> pd.Series:
+    """Prefix with an apostrophe the text a spreadsheet would run as a formula; numbers stay numbers."""
+    text = values.map(lambda v: v if isinstance(v, str) else None).astype("str")
+    risky = (
+        text.str.contains(FORMULA_START, regex=True, na=False) & pd.to_numeric(text, errors="coerce").isna()
     )
-
-
-def _neutralise(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula with an apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
+    return values.where(~risky.to_numpy(), "'" + text)
 
 
 def to_csv(frame: gpd.GeoDataFrame) -> bytes:
-    """Return the frame as UTF-8 CSV with lon and lat columns; lists and objects as JSON text."""
-    rows = _records(frame)
-    table = pd.DataFrame(rows, columns=list(dict.fromkeys(k for r in rows for k in r)) or None)
-    table.insert(0, "lat", shapely.get_y(frame.geometry.values) if len(frame) else [])
-    table.insert(0, "lon", shapely.get_x(frame.geometry.values) if len(frame) else [])
-    for col in table.columns:
-        if not pd.api.types.is_numeric_dtype(table[col]) and not pd.api.types.is_datetime64_any_dtype(
-            table[col]
-        ):
-            table[col] = table[col].map(
-                lambda v: _neutralise(json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
-            )
-    # Unknown properties become columns, so a header can carry a formula too.
-    table.columns = [_neutralise(str(c)) for c in table.columns]
-    buf = io.StringIO()
-    table.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8")
+    """Return the frame as UTF-8 CSV: lon, lat, then the columns; lists and objects as JSON text."""
+    attrs = _ordered(frame).reset_index(drop=True)
+    table = pd.DataFrame(index=attrs.index)
+    table["lon"] = shapely.get_x(frame.geometry.values)
+    table["lat"] = shapely.get_y(frame.geometry.values)
+    for name in attrs.columns:
+        s = attrs[name]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            table[name] = s
+            continue
+        values = pd.Series(_plain(s), dtype=object)
+        nested = values.map(lambda v: isinstance(v, list | dict))
+        values = values.where(~nested, values[nested].map(lambda v: json.dumps(v, ensure_ascii=False)))
+        table[name] = _neutralise(values)
+    table.columns = _neutralise(pd.Series(table.columns, dtype=object)).tolist()
+    # CRLF as RFC 4180 has it; it also makes the writer quote a cell holding a bare CR.
+    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
-def _flat(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy whose list and object columns are JSON text, for formats without nested values."""
-    out = frame.copy()
-    for col in out.columns.drop(out.geometry.name):
-        if out[col].map(lambda v: isinstance(v, list | dict | np.ndarray)).any():
-            out[col] = out[col].map(
-                lambda v: json.dumps(_plain(v), ensure_ascii=False) if v is not None else None
-            )
+def _flat(frame: gpd.GeoDataFrame, *, times_as_text: bool) -> gpd.GeoDataFrame:
+    """The frame for GDAL formats: nested values as JSON text, times as ISO text where the format wants it."""
+    attrs = _ordered(frame).reset_index(drop=True)
+    out = gpd.GeoDataFrame(attrs, geometry=frame.geometry.values, crs=frame.crs)
+    for name in attrs.columns:
+        s = attrs[name]
+        is_time = isinstance(s.dtype, pd.DatetimeTZDtype)
+        if pd.api.types.is_object_dtype(s) or (is_time and times_as_text):
+            values = pd.Series(_plain(s), dtype=object)
+            nested = values.map(lambda v: isinstance(v, list | dict))
+            out[name] = values.where(~nested, values[nested].map(lambda v: json.dumps(v, ensure_ascii=False)))
     return out
 
 
-def export_incidents(frame: gpd.GeoDataFrame, path: Path | str, *, format: str) -> Path:
-    """Write exactly the rows of ``frame`` to ``path``.
+def export_incidents(
+    frame: gpd.GeoDataFrame, path_or_buffer: Path | str | IO[bytes], *, format: str
+) -> Path | IO[bytes]:
+    """Write exactly the rows of ``frame``.
 
     Parameters
     ----------
     frame
         Reports in EPSG:4326 (the normalised incident frame, with any enrichment columns).
-    path
-        Output file.
+    path_or_buffer
+        Output file, or a binary buffer (``io.BytesIO``) for a download.
     format
         ``geojson``, ``csv``, ``gpkg`` or ``kml``.
+
+    Returns
+    -------
+    Path or buffer
+        What was written to.
+
+    Raises
+    ------
+    InputError
+        For an unknown format, or a frame without CRS or not in EPSG:4326.
     """
     if format not in FORMATS:
         msg = f"Unknown export format {format!r}."
         raise InputError(msg, hint=f"Use one of {', '.join(FORMATS)}.")
     require_wgs84(frame, what="The reports to export")
-    path = Path(path)
-    if format == "geojson":
-        path.write_bytes(to_geojson(frame))
-    elif format == "csv":
-        path.write_bytes(to_csv(frame))
-    else:
-        import pyogrio
+    target = path_or_buffer if hasattr(path_or_buffer, "write") else Path(path_or_buffer)
+    if format in ("geojson", "csv"):
+        data = to_geojson(frame) if format == "geojson" else to_csv(frame)
+        if isinstance(target, Path):
+            target.write_bytes(data)
+        else:
+            target.write(data)
+        return target
+    import pyogrio
 
-        driver = {"gpkg": "GPKG", "kml": "KML"}[format]
-        pyogrio.write_dataframe(_flat(frame), path, driver=driver, layer="incidents")
-    return path
+    flat = _flat(frame, times_as_text=format == "kml")
+    driver = {"gpkg": "GPKG", "kml": "KML"}[format]
+    if isinstance(target, Path):
+        pyogrio.write_dataframe(flat, target, driver=driver, layer="incidents")
+    else:
+        buffer = io.BytesIO()
+        pyogrio.write_dataframe(flat, buffer, driver=driver, layer="incidents")
+        target.write(buffer.getvalue())
+    return target
