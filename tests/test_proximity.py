@@ -319,3 +319,46 @@ def test_demo_reports_get_the_side_of_the_control_area_around_them():
     assert all(
         (set(z) == (w if isinstance(w, set) else set())) for z, w in zip(got["zones"], want, strict=True)
     )
+
+
+def test_demo_sides_agree_with_the_ground_truth_away_from_the_line():
+    """A true report given a side names the side where what it saw really happened."""
+    scenario = load_scenario()
+    demo = ROOT / "data" / "demo"
+    reports = pd.concat(
+        [read_batch(p.read_bytes(), filename=p.name).accepted for p in sorted(demo.glob("*.geojson"))],
+        ignore_index=True,
+    )
+    got = measure(reports, lines=scenario.lines, control_areas=scenario.control_areas, zones=scenario.zones)
+    truth = reports[["uid"]].join(got).merge(pd.read_csv(demo / "ground_truth.csv"), on="uid", how="inner")
+    origin = truth["observed"] == "origin"
+    lon = np.where(origin, truth["true_origin_lon"], truth["true_impact_lon"])
+    lat = np.where(origin, truth["true_origin_lat"], truth["true_impact_lat"])
+    seen = gpd.GeoDataFrame(
+        {"version": truth["line_version"]}, geometry=gpd.points_from_xy(lon, lat), crs=4326
+    )
+    joined = gpd.sjoin(seen, scenario.control_areas, predicate="within")
+    joined = joined[joined["version_left"] == joined["version_right"]]
+    true_side = joined.groupby(level=0)["side"].first().reindex(truth.index)
+    # The true place's distance to the line of the report's version, in the theatre projection.
+    crs = theatre_crs(*centre_of(scenario.lines))
+    metric_lines = scenario.lines.to_crs(crs).set_index("version").geometry
+    metric = seen.to_crs(crs)
+    true_dist = np.full(len(seen), np.nan)
+    for version, line in metric_lines.items():  # two versions
+        rows = (seen["version"] == version).to_numpy() & np.isfinite(lon) & np.isfinite(lat)
+        true_dist[rows] = shapely.distance(metric.geometry.to_numpy()[rows], line)
+    # A report closer to the true place than the true place is to the line lies in a disc that
+    # the line does not cross: it must be on the same side.
+    error = shapely.distance(
+        metric.geometry.to_numpy(), reports.set_index("uid").loc[truth["uid"]].to_crs(crs).geometry.to_numpy()
+    )
+    clear = (
+        truth["observed"].notna()
+        & ~truth["is_false_report"].astype(bool)
+        & truth["side"].isin(["UA", "RU"])
+        & (true_dist > 2_000)
+        & (error < true_dist)
+    )
+    assert clear.sum() > 1_000
+    assert (truth.loc[clear, "side"] == true_side[clear]).all()
