@@ -303,9 +303,9 @@ def measure(
         boundary included); ``ambiguous`` when the location uncertainty reaches the line
         (``location_precision_m >= dist_to_line_m``) or when areas of both sides hold it (a point
         on the line itself lies on both areas' boundary); ``none`` outside every control area.
-        A report before the first line version (or without a time or a place) has
-        ``line_version`` None, NaN distance and nearest point, and side ``none``; its zones are
-        still given.
+        A report before the first line version (or without a time) has ``line_version`` None,
+        NaN distance and nearest point, and side ``none``; its zones are still given. A report
+        without a place (a missing geometry) keeps its line version and gets NaN, ``none``, ``[]``.
 
     Raises
     ------

@@ -227,6 +227,15 @@ def test_a_report_before_the_first_version_is_not_measured(toy):
     assert got.loc[0, "zones"] == ["Z1"] == got.loc[1, "zones"]
 
 
+def test_a_report_without_a_place_is_not_measured(toy):
+    reports = _frame([{"lon": 34.8, "lat": 48.0, "occurred_at": "2026-05-01T00:00:00Z"}] * 2)
+    reports.loc[1, "geometry"] = None
+    got = measure(reports, **toy)
+    assert got.loc[1, "line_version"] == "a" and np.isnan(got.loc[1, "dist_to_line_m"])
+    assert got.loc[1, "side"] == "none" and got.loc[1, "zones"] == []
+    assert got.loc[0, "side"] == "UA" and got.loc[0, "dist_to_line_m"] > 10_000
+
+
 def test_zones_are_listed_in_frame_order(toy):
     reports = _frame(
         [
