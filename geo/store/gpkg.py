@@ -146,6 +146,8 @@ class GeoPackageStore:
         """
         try:
             with closing(self._connect()) as con:
+                # Index pages of 100k random (lon, lat) keys thrash SQLite's default 2 MB cache.
+                con.execute("PRAGMA cache_size = -131072")
                 con.execute("BEGIN IMMEDIATE")
                 try:
                     yield con
