@@ -108,6 +108,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 "rejected": receipt.rejected,
                 "duplicates": receipt.duplicates,
                 "already_ingested": receipt.already_ingested,
+                "duplicate_uids": list(receipt.duplicate_uids),
                 "message": receipt.message,
             },
             sys.stdout,
