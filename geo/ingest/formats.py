@@ -68,7 +68,10 @@ def _read_with_ogr(data: bytes, name: str, suffix: str, label: str) -> Parsed:
     for col in frame.columns:
         if str(frame[col].dtype).startswith("datetime64"):
             # ISO text, so that times are checked like GeoJSON's (a naive time has no zone).
-            text = frame[col].dt.strftime("%Y-%m-%dT%H:%M:%S%z" if frame[col].dt.tz else "%Y-%m-%dT%H:%M:%S")
+            # Fractions of a second are kept: a GeoPackage stores milliseconds.
+            text = frame[col].dt.strftime(
+                "%Y-%m-%dT%H:%M:%S.%f%z" if frame[col].dt.tz else "%Y-%m-%dT%H:%M:%S.%f"
+            )
             frame[col] = text.astype(object).where(frame[col].notna(), None)
     if suffix == ".zip":
         frame, renamed = _untruncate(frame)
