@@ -29,7 +29,7 @@ with user_errors("drawing the map"):
     if not empty and shown.empty:
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
     st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
-    selected = st.session_state.get("selected_uid")
+    selected = st.session_state.get(keys.SELECTED_UID)
     m = incident_map(
         shown,
         data.scenario(),
@@ -44,13 +44,20 @@ with user_errors("drawing the map"):
         group = chosen["origin_group"].iloc[0]
         members = chosen if group is None else shown.loc[shown["origin_group"] == group]
         origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
-    st.session_state["map_incident_count"] = len(m.cm_layers.incidents.data["features"])
+    layers = m.cm_layers
+    st.session_state[keys.MAP_INCIDENT_COUNT] = len(layers.incidents.data["features"])
+    st.session_state[keys.MAP_CONTEXT_COUNTS] = {
+        "line": len(layers.line["features"]),
+        "control_areas": len(layers.control_areas["features"]),
+        "zones": sum(len(z["features"]) for z in layers.zones.values()),
+        "posts": len(layers.posts["features"]),
+    }
     out = st_folium(
         m, key=keys.MAP, returned_objects=["last_object_clicked"], use_container_width=True, height=650
     )
     uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
     if uid and uid != selected:
-        st.session_state["selected_uid"] = uid
+        st.session_state[keys.SELECTED_UID] = uid
         st.rerun()
     if len(chosen):
         row = chosen.iloc[0]

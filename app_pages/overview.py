@@ -1,4 +1,4 @@
-"""Overview: headline counts, likely violations by side and sector, the latest flagged events."""
+"""Overview: headline counts, reports by type, likely violations by side and sector, the latest flagged events."""
 
 import pandas as pd
 import streamlit as st
@@ -10,32 +10,55 @@ from ui.errors import user_errors
 st.title("Overview")
 
 with user_errors("summarising the reports"):
-    if data.store().count() == 0:
+    store = data.store()
+    if store.count() == 0:
         st.info(
             "No reports yet: upload a batch on the Upload page, or run `make demo-store` to load the demo month."
         )
         st.stop()
+    batches = store.batches()
     reports, events = data.analysis()
-    counts = headline(reports, events)
-    cols = st.columns(len(counts))
-    for col, (label, value, delta) in zip(cols, counts, strict=True):
-        col.metric(label, f"{value:,}", delta=delta)
+    latest = pd.Timestamp(reports["occurred_at"].max())
+    stored = [
+        ("Reports stored", store.count(), None),
+        ("Batches", int(batches["retracted_at"].isna().sum()), None),
+    ]
+    counts = stored + headline(reports, events)
+    for row in (counts[:4], counts[4:]):
+        for col, (label, value, delta) in zip(st.columns(4), row, strict=False):
+            col.metric(label, f"{value:,}", delta=delta)
+    st.caption(f"Periods count back from the latest report, {latest:%Y-%m-%d %H:%M} UTC.")
+
+    st.subheader("Reports by type")
+    windows = {f"{d} d": reports["occurred_at"] > latest - pd.Timedelta(days=d) for d in (1, 7, 30)}
+    by_type = pd.DataFrame({name: reports.loc[mask, "type"].value_counts() for name, mask in windows.items()})
+    by_type["all"] = reports["type"].value_counts()
+    st.dataframe(by_type.fillna(0).astype(int).sort_values("all", ascending=False), width="stretch")
 
     st.subheader("Likely violations by side and sector (last 30 days)")
     table = violations_by_side_and_sector(reports, days=30)
     if table.empty:
         st.caption("No likely violations in the last 30 days.")
     else:
-        st.dataframe(table, use_container_width=True)
+        st.dataframe(table, width="stretch")
 
     st.subheader("Latest likely violations")
-    latest = latest_flagged(reports, events, n=15)
     st.dataframe(
-        latest,
-        use_container_width=True,
+        latest_flagged(reports, events, n=15),
+        width="stretch",
         hide_index=True,
         column_config={
             "occurred_at": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
         },
     )
-    st.caption(f"Latest report: {pd.Timestamp(reports['occurred_at'].max()):%Y-%m-%d %H:%M} UTC")
+
+    st.subheader("Latest reports")
+    columns = ["occurred_at", "type", "weapon", "source", "flag_level", "side", "description"]
+    st.dataframe(
+        reports.nlargest(15, "occurred_at")[[c for c in columns if c in reports.columns]],
+        width="stretch",
+        hide_index=True,
+        column_config={
+            "occurred_at": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
+        },
+    )

@@ -1,9 +1,13 @@
 """Upload: validate a batch, see every issue, commit it; the batch history with retraction."""
 
+import math
+
 import streamlit as st
+from streamlit_folium import st_folium
 
 from geo.ingest import read_batch
 from geo.ingest.report import issues_table
+from geo.maps import incident_map
 from ui import data, keys
 from ui.errors import user_errors
 
@@ -13,7 +17,12 @@ st.caption(
     "The schema: docs/SCHEMA.md; a JSON Schema to check files before upload: data/incident.schema.json."
 )
 
-upload = st.file_uploader("Incident batch", key=keys.UPLOAD_FILE)
+# No `type=` filter: a file of another kind reaches read_batch, which names the format and the conversion.
+upload = st.file_uploader(
+    "Incident batch",
+    key=keys.UPLOAD_FILE,
+    max_upload_size=max(1, math.ceil(data.settings().max_upload_mb)),
+)
 uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 if upload is not None:
@@ -30,31 +39,50 @@ if upload is not None:
             st.info(note)
         if result.errors:
             st.error(f"{len(result.rejected)} features will be kept in quarantine, not stored as reports.")
-            st.dataframe(issues_table(result.errors), use_container_width=True, hide_index=True)
+            st.dataframe(issues_table(result.errors), width="stretch", hide_index=True)
         if result.warnings:
             with st.expander(f"{len(result.warnings)} warnings (accepted, corrected or harmless)"):
-                st.dataframe(issues_table(result.warnings), use_container_width=True, hide_index=True)
+                st.dataframe(issues_table(result.warnings), width="stretch", hide_index=True)
         if len(result.accepted):
-            st.map(
-                result.accepted.assign(lat=result.accepted.geometry.y, lon=result.accepted.geometry.x)[
-                    ["lat", "lon"]
-                ],
-                size=200,
+            preview = incident_map(
+                result.accepted,
+                data.scenario(),
+                settings=data.settings(),
+                colour_by="type",
+                title=f"{result.filename}: {len(result.accepted):,} valid reports (not yet stored)",
+            )
+            st.session_state[keys.PREVIEW_COUNT] = len(preview.cm_layers.incidents.data["features"])
+            st_folium(
+                preview, key=keys.UPLOAD_PREVIEW, returned_objects=[], use_container_width=True, height=450
             )
         if st.button(f"Commit {len(result.accepted)} reports", key=keys.UPLOAD_COMMIT, type="primary"):
-            receipt = data.store().add_batch(
+            st.session_state[keys.UPLOAD_RECEIPT] = data.store().add_batch(
                 result, original=raw, uploader=uploader or data.settings().uploader
             )
+            # Rerun so that the sidebar's revision and count and the batch history show the new batch.
+            st.rerun()
+        receipt = st.session_state.get(keys.UPLOAD_RECEIPT)
+        if receipt is not None and receipt.sha256 == result.sha256:
             (st.warning if receipt.already_ingested else st.success)(receipt.message)
-            st.caption(f"Batch {receipt.batch_id} · SHA-256 {receipt.sha256}")
+            r1, r2, r3 = st.columns(3)
+            r1.metric("Stored", receipt.accepted)
+            r2.metric("Quarantined", receipt.rejected)
+            r3.metric("Duplicates skipped", receipt.duplicates)
+            st.caption(f"Batch {receipt.batch_id} · {receipt.filename} · SHA-256 {receipt.sha256}")
 
 st.subheader("Batch history")
+retracted = st.session_state.pop(keys.RETRACT_RESULT, None)
+if retracted is not None:
+    # Widget values may be reset only before the widgets are drawn: here, on the rerun after retracting.
+    st.session_state[keys.RETRACT_BATCH] = None
+    st.session_state[keys.RETRACT_CONFIRM] = False
+    st.success(f"Retracted batch {retracted[0]}: {retracted[1]} reports removed from view.")
 with user_errors("listing the batches"):
     batches = data.store().batches()
     if batches.empty:
         st.caption("No batches yet.")
     else:
-        st.dataframe(batches, use_container_width=True, hide_index=True)
+        st.dataframe(batches, width="stretch", hide_index=True)
         active = batches.loc[batches["retracted_at"].isna(), "batch_id"].tolist()
         if active:
             target = st.selectbox(
@@ -64,6 +92,7 @@ with user_errors("listing the batches"):
                 "I understand its reports leave every view (its record and file are kept)",
                 key=keys.RETRACT_CONFIRM,
             )
-            if st.button("Retract", key=keys.RETRACT_BUTTON, disabled=not (target and sure)):
-                removed = data.store().retract_batch(target)
-                st.success(f"Retracted batch {target}: {removed} reports removed from view.")
+            retract = st.button("Retract", key=keys.RETRACT_BUTTON, disabled=not (target and sure))
+            if retract and target and sure:
+                st.session_state[keys.RETRACT_RESULT] = (target, data.store().retract_batch(target))
+                st.rerun()

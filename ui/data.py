@@ -15,13 +15,14 @@ from geo.store import Store, open_store
 
 
 @st.cache_resource
-def _settings(config_env: str) -> Settings:
-    return load_settings()
+def _settings(environ: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings(environ=dict(environ))
 
 
 def settings() -> Settings:
-    """The settings in force (read once per process and environment)."""
-    return _settings(os.environ.get("CM_STORE_PATH", "") + os.environ.get("CM_CONFIG", ""))
+    """The settings in force, read once per set of ``CM_*`` environment variables."""
+    # The key is every CM_ variable, so a test or operator changing any of them gets fresh settings.
+    return _settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CM_"))))
 
 
 @st.cache_resource
@@ -47,14 +48,24 @@ def scenario() -> Scenario:
 
 
 @st.cache_data(show_spinner="Analysing reports ...", max_entries=4)
-def _analysis(store_path: str, revision: int, key: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    s = settings()
-    result: Analysis = analyse_store(store(), scenario_dir=s.scenario_dir, agreement_path=s.agreement_path)
+def _analysis(
+    store_path: str, revision: int, key: str, scenario_dir: str, agreement_path: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    # The revision and context key are in the arguments only to key the cache; the store answers
+    # for the revision it holds now, which is the one asked for.
+    result: Analysis = analyse_store(
+        _store(store_path), scenario_dir=Path(scenario_dir), agreement_path=Path(agreement_path)
+    )
     return result.reports, result.events
 
 
 def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change."""
     s = settings()
-    st_ = store()
-    return _analysis(str(s.store_path), st_.revision(), context_key(s.scenario_dir, s.agreement_path))
+    return _analysis(
+        str(s.store_path),
+        store().revision(),
+        context_key(s.scenario_dir, s.agreement_path),
+        str(s.scenario_dir),
+        str(s.agreement_path),
+    )

@@ -16,8 +16,8 @@ WIDGET_KEYS = {
     "type": keys.FILTER_TYPES,
     "weapon": keys.FILTER_WEAPONS,
     "source": keys.FILTER_SOURCES,
-    "flag_level": "filter_flag_level",
-    "side": "filter_side",
+    "flag_level": keys.FILTER_FLAG_LEVEL,
+    "side": keys.FILTER_SIDE,
 }
 
 

@@ -1,14 +1,26 @@
-"""Every widget key, declared once."""
+"""Every widget key and session-state entry, declared once."""
 
 FILTER_PERIOD = "filter_period"
 FILTER_TYPES = "filter_types"
 FILTER_WEAPONS = "filter_weapons"
 FILTER_SOURCES = "filter_sources"
+FILTER_FLAG_LEVEL = "filter_flag_level"
+FILTER_SIDE = "filter_side"
 MAP = "map"
 MAP_COLOUR = "map_colour"
 UPLOAD_FILE = "upload_file"
 UPLOAD_UPLOADER = "upload_uploader"
 UPLOAD_COMMIT = "upload_commit"
+UPLOAD_PREVIEW = "upload_preview"
 RETRACT_BATCH = "retract_batch"
 RETRACT_CONFIRM = "retract_confirm"
 RETRACT_BUTTON = "retract_button"
+
+# Session-state entries that are not widgets: what the pages hand to folium (tests read these) and
+# the outcome of an action that survives the rerun which refreshes the page chrome.
+MAP_INCIDENT_COUNT = "map_incident_count"
+MAP_CONTEXT_COUNTS = "map_context_counts"
+PREVIEW_COUNT = "upload_preview_count"
+SELECTED_UID = "selected_uid"
+UPLOAD_RECEIPT = "upload_receipt"
+RETRACT_RESULT = "retract_result"

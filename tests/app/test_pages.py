@@ -2,59 +2,78 @@
 
 from __future__ import annotations
 
-import json
+import pandas as pd
 
+from geo.ingest import read_batch
 from geo.store import open_store
 
-DEMO = "demo"
+MAP_PAGE = "app_pages/map.py"
+UPLOAD_PAGE = "app_pages/upload.py"
 
 
-def _texts(at) -> str:
-    return " ".join(
-        e.value for e in [*at.info, *at.error, *at.warning, *at.success, *at.caption, *at.markdown]
-    )
+def _metrics(at) -> dict[str, int]:
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
 
 
 def test_overview_on_the_demo(app_on, demo_store):
     at = app_on(demo_store.path)
-    assert not at.exception
-    labels = {m.label: m.value for m in at.metric}
-    assert int(labels["Reports, 7 days"].replace(",", "")) > 0
-    assert "Likely violations, 30 days" in labels
-    assert int(labels["Likely, attributed RU"]) + int(labels["Likely, attributed UA"]) <= int(
-        labels["Likely violations, 30 days"].replace(",", "")
+    assert not at.exception and not at.error
+    labels = _metrics(at)
+    assert labels["Reports stored"] == demo_store.count()
+    assert labels["Batches"] == len(demo_store.batches())
+    assert labels["Reports, 7 days"] > 0
+    assert (
+        labels["Likely, attributed RU"] + labels["Likely, attributed UA"]
+        <= labels["Likely violations, 30 days"]
     )
-    tables = at.dataframe
-    assert len(tables) >= 2 and len(tables[-1].value) > 0
-    assert not at.error
+    by_type = at.dataframe[0].value
+    assert by_type["all"].sum() == demo_store.count()
+    assert (by_type["1 d"] <= by_type["7 d"]).all() and (by_type["7 d"] <= by_type["30 d"]).all()
+    latest = at.dataframe[-1].value
+    stored = demo_store.incidents()["occurred_at"]
+    assert len(latest) == 15 and pd.Timestamp(latest["occurred_at"].max()) == stored.max()
 
 
-def test_overview_on_an_empty_store(app_on, empty_store_path):
+def test_overview_on_an_empty_store(app_on, empty_store_path, texts):
     at = app_on(empty_store_path)
     assert not at.exception and not at.error
-    assert "No reports yet" in _texts(at)
+    assert "No reports yet: upload a batch on the Upload page" in texts(at)
+    assert not at.metric and not at.dataframe
 
 
-def test_map_on_the_demo(app_on, demo_store):
-    at = app_on(demo_store.path, "app_pages/map.py")
+def test_overview_when_every_batch_was_retracted(app_on, fresh_store_path, small_batch, texts):
+    store = open_store(fresh_store_path)
+    data = small_batch(2)
+    receipt = store.add_batch(read_batch(data, filename="two.geojson"), original=data)
+    store.retract_batch(receipt.batch_id)
+    at = app_on(fresh_store_path)
+    assert not at.exception and not at.error
+    assert "No reports yet" in texts(at)
+
+
+def test_map_on_the_demo(app_on, demo_store, texts):
+    at = app_on(demo_store.path, MAP_PAGE)
     assert not at.exception and not at.error
     assert at.session_state["map_incident_count"] == demo_store.count()
+    assert f"{demo_store.count():,} of {demo_store.count():,} reports" in texts(at)
     assert at.sidebar.selectbox(key="map_colour").value == "flag_level"
 
 
-def test_map_filters_that_match_nothing(app_on, demo_store):
-    at = app_on(demo_store.path, "app_pages/map.py")
+def test_map_filters_that_match_nothing_keep_the_context(app_on, demo_store, texts):
+    at = app_on(demo_store.path, MAP_PAGE)
     # Weapon sightings in the demo are heavy weapons, never UAVs: together the two filters match nothing.
     at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"])
     at.sidebar.multiselect(key="filter_weapons").set_value(["uav"]).run()
     assert not at.exception and not at.error
-    assert "No report matches the filters" in _texts(at)
+    assert "No report matches the filters" in texts(at)
     assert at.session_state["map_incident_count"] == 0
+    context = at.session_state["map_context_counts"]
+    assert context["line"] >= 1 and context["control_areas"] >= 2 and context["posts"] > 0
     assert at.query_params["type"] == "weapon_sighting" and at.query_params["weapon"] == "uav"
 
 
 def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
-    at = app_on(demo_store.path, "app_pages/map.py")
+    at = app_on(demo_store.path, MAP_PAGE)
     at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"]).run()
     shown = at.session_state["map_incident_count"]
     expected = int((demo_store.incidents()["type"] == "weapon_sighting").sum())
@@ -62,73 +81,27 @@ def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
     assert at.query_params["type"] == "weapon_sighting"
 
 
-def test_map_on_an_empty_store(app_on, empty_store_path):
-    at = app_on(empty_store_path, "app_pages/map.py")
+def test_map_on_an_empty_store(app_on, empty_store_path, texts):
+    at = app_on(empty_store_path, MAP_PAGE)
     assert not at.exception and not at.error
-    assert "No reports yet" in _texts(at)
+    assert "No reports yet" in texts(at)
     assert at.session_state["map_incident_count"] == 0
+    assert at.session_state["map_context_counts"]["line"] >= 1
 
 
-def _batch(n=3, **props):
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [37.6 + i / 100, 48.1]},
-            "properties": {
-                "id": f"u{i}",
-                "source": "desk",
-                "occurred_at": "2026-10-20T06:00:00Z",
-                "type": "impact",
-            }
-            | props,
-        }
-        for i in range(n)
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+def test_upload_on_the_demo_lists_every_batch(app_on, demo_store):
+    at = app_on(demo_store.path, UPLOAD_PAGE)
+    assert not at.exception and not at.error
+    history = at.dataframe[-1].value
+    assert sorted(history["batch_id"]) == sorted(demo_store.batches()["batch_id"])
+    assert at.button(key="retract_button").disabled
 
 
-def test_upload_commit_duplicate_and_retract(app_on, fresh_store_path):
-    at = app_on(fresh_store_path, "app_pages/upload.py")
-    assert not at.exception and "No batches yet" in _texts(at)
-    at.file_uploader(key="upload_file").set_value(("batch.geojson", _batch(), "application/geo+json")).run()
-    assert not at.exception
-    assert {m.label: m.value for m in at.metric}["Valid"] == "3"
-    at.button(key="upload_commit").click().run()
-    assert "Stored batch b000001: 3 new reports" in _texts(at)
-    assert open_store(fresh_store_path).count() == 3
-    at.button(key="upload_commit").click().run()
-    assert "already ingested" in _texts(at)
-    assert open_store(fresh_store_path).count() == 3
-    at.selectbox(key="retract_batch").set_value("b000001")
-    at.checkbox(key="retract_confirm").check().run()
-    at.button(key="retract_button").click().run()
-    assert "3 reports removed" in _texts(at)
-    assert open_store(fresh_store_path).count() == 0
-
-
-def test_upload_bad_file_shows_the_problem_and_stores_nothing(app_on, fresh_store_path, shared_data):
-    at = app_on(fresh_store_path, "app_pages/upload.py")
-    bad = (shared_data / "geojson_bad" / "bad-json.geojson").read_bytes()
-    at.file_uploader(key="upload_file").set_value(("bad-json.geojson", bad, "application/geo+json")).run()
-    assert not at.exception
-    assert any("not valid JSON" in e.value and "line 3" in e.value for e in at.error)
-    assert open_store(fresh_store_path).count() == 0
-
-
-def test_upload_partly_invalid_batch_lists_each_issue(app_on, fresh_store_path):
-    at = app_on(fresh_store_path, "app_pages/upload.py")
-    data = (
-        _batch(2)[:-2]
-        + b', {"type": "Feature", "geometry": null, "properties": {"id": "x", "source": "desk", "type": "shelling"}}]}'
-    )
-    at.file_uploader(key="upload_file").set_value(("mixed.geojson", data, "application/geo+json")).run()
-    assert not at.exception
-    issues = at.dataframe[0].value
-    assert set(issues["field"]) >= {"geometry", "type", "occurred_at"}
-    assert "Did you mean" in " ".join(issues["fix"]) or "Allowed" in " ".join(issues["fix"])
-    at.button(key="upload_commit").click().run()
-    assert "1 rejected and kept in quarantine" in _texts(at)
-    assert len(open_store(fresh_store_path).quarantine()) == 1
+def test_upload_on_an_empty_store(app_on, empty_store_path, texts):
+    at = app_on(empty_store_path, UPLOAD_PAGE)
+    assert not at.exception and not at.error
+    assert "No batches yet" in texts(at)
+    assert not at.button
 
 
 def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
@@ -137,8 +110,10 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
 
     s = load_settings()
     reports = analyse_store(demo_store, scenario_dir=s.scenario_dir, agreement_path=s.agreement_path).reports
-    pick = reports.loc[(reports["origin_method"] == "triangulated") & (reports["flag_level"] == "likely")].iloc[0]
-    at = app_on(demo_store.path, "app_pages/map.py")
+    pick = reports.loc[
+        (reports["origin_method"] == "triangulated") & (reports["flag_level"] == "likely")
+    ].iloc[0]
+    at = app_on(demo_store.path, MAP_PAGE)
     at.session_state["selected_uid"] = pick["uid"]
     at.run()
     assert not at.exception and not at.error
