@@ -30,7 +30,10 @@ with user_errors("summarising the reports"):
     st.caption(f"Periods count back from the latest report, {latest:%Y-%m-%d %H:%M} UTC.")
 
     st.subheader("Reports by type")
-    windows = {f"{d} d": reports["occurred_at"] > latest - pd.Timedelta(days=d) for d in (1, 7, 30)}
+    windows = {
+        label: reports["occurred_at"] > latest - pd.Timedelta(days=d)
+        for label, d in (("24 h", 1), ("7 days", 7), ("30 days", 30))
+    }
     by_type = pd.DataFrame({name: reports.loc[mask, "type"].value_counts() for name, mask in windows.items()})
     by_type["all"] = reports["type"].value_counts()
     st.dataframe(by_type.fillna(0).astype(int).sort_values("all", ascending=False), width="stretch")

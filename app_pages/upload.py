@@ -5,7 +5,6 @@ import math
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.ingest import read_batch
 from geo.ingest.report import issues_table
 from geo.maps import incident_map
 from ui import data, keys
@@ -27,8 +26,7 @@ uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 if upload is not None:
     with user_errors("reading the batch"):
-        raw = upload.getvalue()
-        result = read_batch(raw, filename=upload.name, settings=data.settings())
+        result = data.validated(upload)
         st.subheader("Validation report")
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Features", result.n_features)
@@ -57,7 +55,7 @@ if upload is not None:
             )
         if st.button(f"Commit {len(result.accepted)} reports", key=keys.UPLOAD_COMMIT, type="primary"):
             st.session_state[keys.UPLOAD_RECEIPT] = data.store().add_batch(
-                result, original=raw, uploader=uploader or data.settings().uploader
+                result, original=upload.getvalue(), uploader=uploader or data.settings().uploader
             )
             # Rerun so that the sidebar's revision and count and the batch history show the new batch.
             st.rerun()

@@ -7,11 +7,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from geo.ingest import IngestResult, read_batch
 from geo.pipeline import Analysis, analyse_store, context_key
 from geo.scenario import Scenario, load_scenario
 from geo.settings import Settings, load_settings
 from geo.store import Store, open_store
+from ui import keys
 
 
 @st.cache_resource
@@ -69,3 +72,16 @@ def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         str(s.scenario_dir),
         str(s.agreement_path),
     )
+
+
+def validated(upload: UploadedFile) -> IngestResult:
+    """Return ``read_batch`` of an uploaded file, read once per upload and kept in this session.
+
+    Reruns (typing a name, choosing a batch to retract) reuse the result instead of validating a
+    large file again; a new upload, even of the same file, is read afresh.
+    """
+    memo = st.session_state.get(keys.UPLOAD_RESULT)
+    if memo is None or memo[0] != upload.file_id:
+        memo = (upload.file_id, read_batch(upload.getvalue(), filename=upload.name, settings=settings()))
+        st.session_state[keys.UPLOAD_RESULT] = memo
+    return memo[1]

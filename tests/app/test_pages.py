@@ -28,7 +28,7 @@ def test_overview_on_the_demo(app_on, demo_store):
     )
     by_type = at.dataframe[0].value
     assert by_type["all"].sum() == demo_store.count()
-    assert (by_type["1 d"] <= by_type["7 d"]).all() and (by_type["7 d"] <= by_type["30 d"]).all()
+    assert (by_type["24 h"] <= by_type["7 days"]).all() and (by_type["7 days"] <= by_type["30 days"]).all()
     latest = at.dataframe[-1].value
     stored = demo_store.incidents()["occurred_at"]
     assert len(latest) == 15 and pd.Timestamp(latest["occurred_at"].max()) == stored.max()

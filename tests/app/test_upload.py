@@ -108,3 +108,27 @@ def test_retract_asks_for_confirmation_then_removes_the_reports(
     assert history.loc[history["batch_id"] == batch_id, "retracted_at"].notna().all()
     # Nothing is left to retract, so the retraction widgets are gone.
     assert not [s for s in at.selectbox if s.key == "retract_batch"]
+
+
+def test_a_file_is_validated_once_per_upload(upload_page, fresh_store_path, small_batch, monkeypatch):
+    import ui.data
+
+    calls = []
+
+    def counting(data, **options):
+        calls.append(options["filename"])
+        return read_batch(data, **options)
+
+    monkeypatch.setattr(ui.data, "read_batch", counting)
+    at = _choose(upload_page, "one.geojson", small_batch(2))
+    at.text_input(key="upload_uploader").input("desk officer").run()
+    assert not at.exception and _metrics(at)["Valid"] == "2"
+    assert calls == ["one.geojson"]
+    _choose(at, "two.geojson", small_batch(5))
+    assert calls == ["one.geojson", "two.geojson"] and _metrics(at)["Valid"] == "5"
+    at.button(key="upload_commit").click().run()
+    assert calls == ["one.geojson", "two.geojson"], "committing reuses the validated batch"
+    batches = open_store(fresh_store_path).batches()
+    assert batches[["filename", "uploader", "accepted"]].values.tolist() == [
+        ["two.geojson", "desk officer", 5]
+    ]
