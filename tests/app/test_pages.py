@@ -120,3 +120,25 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
     assert any(pick["id"] in h.value for h in at.subheader)
     shown = " ".join(m.value for m in at.markdown)
     assert "FIRE_AFTER_EFFECTIVE" in shown and "SIDE_ORIGIN" in shown
+
+
+def test_pages_leave_the_shared_analysis_untouched(app_on, demo_store):
+    from pandas.testing import assert_frame_equal
+
+    import ui.data
+    from geo.pipeline import context_key
+    from geo.settings import load_settings
+
+    s = load_settings()
+    key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
+    shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
+    before = [frame.copy(deep=True) for frame in shared]
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.sidebar.multiselect(key="filter_types").set_value(["impact"]).run()
+    at.sidebar.selectbox(key="map_colour").set_value("type").run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    again = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
+    assert again[0] is shared[0], "the pages used the shared frames, not copies"
+    assert_frame_equal(shared[0], before[0])
+    assert_frame_equal(shared[1], before[1])
