@@ -51,7 +51,7 @@ def scenario() -> Scenario:
 
 
 # cache_resource, not cache_data: cache_data keeps a pickle and unpickles a fresh copy on every
-# rerun (about 2.7 s and 1.2 GB per million analysed reports, measured on the demo's columns). The
+# rerun (about 2.7 s and 1.2 GB per million analysed reports, extrapolated from the demo). The
 # frames are shared by every session and must never be mutated; a test checks the pages do not.
 @st.cache_resource(show_spinner="Analysing reports ...", max_entries=2)
 def _analysis(

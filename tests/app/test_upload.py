@@ -132,3 +132,15 @@ def test_a_file_is_validated_once_per_upload(upload_page, fresh_store_path, smal
     assert batches[["filename", "uploader", "accepted"]].values.tolist() == [
         ["two.geojson", "desk officer", 5]
     ]
+
+
+def test_reports_stored_before_are_counted_as_duplicates(upload_page, fresh_store_path, small_batch, texts):
+    at = _choose(upload_page, "first.geojson", small_batch(3))
+    at.button(key="upload_commit").click().run()
+    # A new file (another hash) repeating three reports by (source, id) and adding two.
+    at = _choose(at, "second.geojson", small_batch(5, description="resent with two more"))
+    at.button(key="upload_commit").click().run()
+    assert not at.exception and not at.error
+    assert _metrics(at)["Stored"] == "2" and _metrics(at)["Duplicates skipped"] == "3"
+    assert "3 already stored (same source and id) and skipped" in texts(at)
+    assert open_store(fresh_store_path).count() == 5
