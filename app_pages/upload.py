@@ -12,7 +12,8 @@ from ui.errors import user_errors
 
 st.title("Upload a batch")
 st.caption(
-    "GeoJSON (FeatureCollection, Feature or newline-delimited), zipped shapefile, GeoPackage, KML or FlatGeobuf. "
+    "GeoJSON (FeatureCollection, Feature or newline-delimited), zipped shapefile, GeoPackage, KML/KMZ, "
+    "FlatGeobuf or GeoParquet. "
     "The schema: docs/SCHEMA.md; a JSON Schema to check files before upload: data/incident.schema.json."
 )
 
