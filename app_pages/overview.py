@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from geo.summary import headline, latest_flagged, violations_by_side_and_sector
+from geo.summary import headline, latest_flagged, reports_by_type, violations_by_side_and_sector
 from ui import data
 from ui.errors import user_errors
 
@@ -30,13 +30,7 @@ with user_errors("summarising the reports"):
     st.caption(f"Periods count back from the latest report, {latest:%Y-%m-%d %H:%M} UTC.")
 
     st.subheader("Reports by type")
-    windows = {
-        label: reports["occurred_at"] > latest - pd.Timedelta(days=d)
-        for label, d in (("24 h", 1), ("7 days", 7), ("30 days", 30))
-    }
-    by_type = pd.DataFrame({name: reports.loc[mask, "type"].value_counts() for name, mask in windows.items()})
-    by_type["all"] = reports["type"].value_counts()
-    st.dataframe(by_type.fillna(0).astype(int).sort_values("all", ascending=False), width="stretch")
+    st.dataframe(reports_by_type(reports), width="stretch")
 
     st.subheader("Likely violations by side and sector (last 30 days)")
     table = violations_by_side_and_sector(reports, days=30)

@@ -71,10 +71,14 @@ def enrich(
     near = proximity.measure(
         incidents, lines=scenario.lines, control_areas=scenario.control_areas, zones=scenario.zones
     )
+    # Text columns as pandas' string dtype, as they come back from the store's cache.
+    near["line_version"] = near["line_version"].astype("str")
     if sectors is not None:
         nearest = gpd.GeoSeries.from_xy(near["nearest_lon"], near["nearest_lat"], crs=4326, index=near.index)
         near["sector"] = assign_sectors(nearest, near["line_version"], lines=scenario.lines, sectors=sectors)
-    origin = attribution.estimate_origins(incidents, control_areas=scenario.control_areas, threshold=threshold)
+    origin = attribution.estimate_origins(
+        incidents, control_areas=scenario.control_areas, threshold=threshold
+    )
     return incidents.join(near).join(origin)
 
 
@@ -118,7 +122,14 @@ def analyse(
     """Run the whole path on a frame with the scenario and agreement files given."""
     scenario = load_scenario(scenario_dir)
     enriched = enrich(incidents, scenario, sectors=scenario_sectors(scenario_dir), threshold=threshold)
-    return flag(enriched, scenario, rules.load_agreement(agreement_path))
+    result = flag(enriched, scenario, rules.load_agreement(agreement_path))
+    # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
+    return Analysis(_geometry_last(result.reports), _geometry_last(result.events), result.reasons)
+
+
+def _geometry_last(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    name = frame.geometry.name
+    return frame[[c for c in frame.columns if c != name] + [name]]
 
 
 def _to_storable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +162,9 @@ def analyse_store(store, *, scenario_dir: Path, agreement_path: Path, threshold:
     cached = [store.load_derived(name, key) for name in ("reports", "events", "reasons")]
     if all(c is not None for c in cached):
         return Analysis(_from_storable(cached[0]), _from_storable(cached[1]), cached[2])
-    result = analyse(store.incidents(), scenario_dir=scenario_dir, agreement_path=agreement_path, threshold=threshold)
+    result = analyse(
+        store.incidents(), scenario_dir=scenario_dir, agreement_path=agreement_path, threshold=threshold
+    )
     store.save_derived("reports", key, _to_storable(result.reports))
     store.save_derived("events", key, _to_storable(result.events))
     store.save_derived("reasons", key, result.reasons)

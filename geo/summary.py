@@ -32,6 +32,22 @@ def headline(reports: pd.DataFrame, events: pd.DataFrame) -> list[tuple[str, int
     return out
 
 
+def reports_by_type(
+    reports: pd.DataFrame,
+    *,
+    periods: tuple[tuple[str, float], ...] = (("24 h", 1), ("7 days", 7), ("30 days", 30)),
+) -> pd.DataFrame:
+    """Count reports per type over each period back from the latest report, and in all."""
+    if reports.empty:
+        return pd.DataFrame()
+    end = reports["occurred_at"].max()
+    table = pd.DataFrame(
+        {label: _since(reports, end, days)["type"].value_counts() for label, days in periods}
+    )
+    table["all"] = reports["type"].value_counts()
+    return table.fillna(0).astype(int).sort_values("all", ascending=False)
+
+
 def _event_sector(reports: pd.DataFrame) -> pd.Series:
     """Each event's sector: the most common sector of its reports."""
     if "sector" not in reports:

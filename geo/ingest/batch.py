@@ -90,7 +90,7 @@ def _foreign_schema(df: pd.DataFrame) -> list[Issue]:
             problem = (
                 f"The properties are {label}'s ({', '.join(seen)}, ...), not this tool's incident schema."
             )
-            fix = f"Map the columns with the Upload page's CSV mapping ({mapping}, plus type), or see docs/SCHEMA.md."
+            fix = f"Rename the columns to the schema's ({mapping}, plus source and type; see docs/SCHEMA.md) before uploading."
             return [Issue(None, None, None, problem, fix)]
     return []
 

@@ -18,7 +18,7 @@ from geo.ingest.geojson import CONVERT_HINT, Parsed, file_issue, looks_like_line
 ACLED_COLUMNS = frozenset({"event_id_cnty", "event_date", "sub_event_type", "actor1", "disorder_type"})
 UCDP_COLUMNS = frozenset({"date_start", "where_prec", "side_a", "side_b", "best", "where_coordinates"})
 CSV_HINT = (
-    "Export it as GeoJSON with lon/lat Point geometry, or use the Upload page's CSV mapping; with GDAL: "
+    "Export it as GeoJSON with lon/lat Point geometry and the schema's field names (docs/SCHEMA.md); with GDAL: "
     "`ogr2ogr -f GeoJSON out.geojson {name} -oo X_POSSIBLE_NAMES=longitude -oo Y_POSSIBLE_NAMES=latitude -a_srs EPSG:4326`."
 )
 FORMATS_HINT = "Upload GeoJSON, newline-delimited GeoJSON, a zipped shapefile, GeoPackage, KML/KMZ, FlatGeobuf or GeoParquet."
@@ -132,11 +132,14 @@ def _zip(data: bytes, name: str) -> Parsed:
         raise InputError(msg, hint="Upload the .gpkg file itself, unzipped.")
     if "[Content_Types].xml" in names:
         msg = f"{name} is an Office document (Excel .xlsx or Word), not geodata."
-        hint = "Save the sheet as CSV and use the Upload page's CSV mapping, or export GeoJSON from a GIS."
+        hint = "Export the sheet as GeoJSON from a GIS, with the schema's field names (docs/SCHEMA.md)."
         raise InputError(msg, hint=hint)
     if "mimetype" in names:
         msg = f"{name} is an OpenDocument file (LibreOffice), not geodata."
-        raise InputError(msg, hint="Save the sheet as CSV and use the Upload page's CSV mapping.")
+        raise InputError(
+            msg,
+            hint="Export the sheet as GeoJSON from a GIS, with the schema's field names (docs/SCHEMA.md).",
+        )
     listing = ", ".join(names[:5]) or "nothing"
     msg = f"{name} is a zip archive without a shapefile or KML inside (it holds {listing})."
     raise InputError(msg, hint="Zip the .shp with its .shx, .dbf and .prj, or upload GeoJSON.")
@@ -162,7 +165,7 @@ def _binary(data: bytes, name: str) -> InputError | None:
         b"%PDF": ("a PDF document", "Upload the data behind the report as GeoJSON."),
         b"\xd0\xcf\x11\xe0": (
             "an old Office document (Excel .xls or Word .doc)",
-            "Save the sheet as CSV and use the Upload page's CSV mapping.",
+            "Export the sheet as GeoJSON from a GIS, with the schema's field names (docs/SCHEMA.md).",
         ),
         b"\x1f\x8b": ("gzip-compressed", "Decompress it (gunzip) and upload the file inside."),
         b"\x00\x00\x27\x0a": (

@@ -52,7 +52,7 @@ from geo.settings import Settings
         (
             b"event_id_cnty,event_date,latitude,longitude\nUKR1,2022-01-01,48,37\n",
             "ACLED export",
-            "Upload page's CSV mapping",
+            "the schema's field names",
         ),
         (
             b"id;date_start;where_prec;side_a;side_b;latitude\n1;2022-01-01;1;a;b;48\n",
@@ -61,7 +61,7 @@ from geo.settings import Settings
         ),
         (b"lat,lon,what\n48,37,x\n", "looks like CSV (header: 'lat,lon,what')", "ogr2ogr"),
         (b"%PDF-1.7 ...", "is a PDF document", "data behind the report"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Office document", "CSV mapping"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old Office document", "schema's field names"),
         (gzip.compress(b"{}"), "gzip-compressed", "gunzip"),
         (b"\x00\x00\x27\x0a\x00\x00", ".shp part of a shapefile", "Zip the .shp"),
         (b"<html><body>hi</body></html>", "is XML or HTML", "ogr2ogr"),
