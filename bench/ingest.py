@@ -54,7 +54,11 @@ def make_batch(n: int, *, seed: int = 7) -> bytes:
                 "distance_max_m": 5000,
             }
         features.append(
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]}, "properties": props}
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
+                "properties": props,
+            }
         )
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 

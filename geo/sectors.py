@@ -24,7 +24,9 @@ def load_sectors(directory: Path = SCENARIO_DIR) -> gpd.GeoDataFrame:
     path = Path(directory) / SECTORS_FILE
     if not path.is_file():
         msg = f"The sectors file {path} is missing."
-        raise InputError(msg, hint="Add Points with a 'sector' property where each stretch of the line begins.")
+        raise InputError(
+            msg, hint="Add Points with a 'sector' property where each stretch of the line begins."
+        )
     frame = gpd.read_file(path)
     if "sector" not in frame.columns or frame["sector"].isna().any():
         msg = f"Every feature of {path.name} needs a 'sector' name."
