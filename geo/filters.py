@@ -1,23 +1,60 @@
-"""The filters the Map, Incidents and Overview pages share, applied to analysed reports."""
+"""The filters every page shares, applied to analysed reports, and their URL form for shared links.
+
+A :class:`Filters` is what a user chose in the sidebar. Its URL form (:meth:`Filters.to_params`,
+:meth:`Filters.from_params`) is the one contract between the pages' query parameters, the CLI's
+filter options and a briefing pack's manifest: the same text gives the same rows everywhere.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 
-# Columns a user filters by choosing values; the order is the sidebar's.
-CHOICE_COLUMNS: tuple[str, ...] = ("type", "weapon", "source", "flag_level", "side")
+from geo.errors import InputError
+from geo.utc import to_utc
+
+# Columns a user filters by choosing values; the order is the sidebar's. The URL parameter of
+# each is the column name, its values comma-separated.
+CHOICE_COLUMNS: tuple[str, ...] = (
+    "type",
+    "weapon",
+    "source",
+    "reliability",
+    "sector",
+    "side",
+    "flag_level",
+)
+# Reports with no value in a choice column (no sector, no side) are chosen by this label.
+MISSING = "(none)"
+# URL parameters other than the choice columns.
+PERIOD_PARAMS = ("from", "to")
+DISTANCE_PARAMS = ("dmin", "dmax")
+PARAMS: tuple[str, ...] = (*PERIOD_PARAMS, *CHOICE_COLUMNS, *DISTANCE_PARAMS)
 
 
 @dataclass(frozen=True)
 class Filters:
-    """A period (inclusive, UTC) and, per column, the values to keep (empty keeps all)."""
+    """A period (inclusive, UTC), the values to keep per column (empty keeps all) and a distance band.
+
+    Attributes
+    ----------
+    start, end
+        First and last instant kept (inclusive); None leaves that end open.
+    choices
+        Per column of :data:`CHOICE_COLUMNS`, the values to keep; :data:`MISSING` keeps rows with none.
+    min_km, max_km
+        Band of distance to the contact line in force, in km; None leaves that end open.
+    """
 
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    min_km: float | None = None
+    max_km: float | None = None
 
     def describe(self) -> str:
         """The filters in words, for captions and briefing stamps."""
@@ -27,17 +64,101 @@ class Filters:
             b = "…" if self.end is None else f"{self.end:%Y-%m-%d}"
             parts.append(f"{a} to {b} UTC")
         parts += [f"{col}: {', '.join(vals)}" for col, vals in self.choices.items() if vals]
+        if self.min_km is not None or self.max_km is not None:
+            lo = f"{self.min_km:g}" if self.min_km is not None else "0"
+            hi = f"{self.max_km:g} km" if self.max_km is not None else "km and beyond"
+            parts.append(f"distance to line {lo} to {hi}")
         return "; ".join(parts) or "no filters"
+
+    def to_params(self) -> dict[str, str]:
+        """Return the URL query form: only what narrows the view, in :data:`PARAMS` order.
+
+        A period end that is the last instant of a day is written as that day (``to=2026-10-15``),
+        as the sidebar and the CLI's ``--to`` read a bare date as the whole day.
+        """
+        out: dict[str, str] = {}
+        if self.start is not None:
+            midnight = self.start == self.start.normalize()
+            out["from"] = f"{self.start:%Y-%m-%d}" if midnight else _instant_text(self.start)
+        if self.end is not None:
+            day_end = self.end.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            out["to"] = f"{self.end:%Y-%m-%d}" if self.end >= day_end else _instant_text(self.end)
+        for column in CHOICE_COLUMNS:
+            if self.choices.get(column):
+                out[column] = ",".join(self.choices[column])
+        for name, value in zip(DISTANCE_PARAMS, (self.min_km, self.max_km), strict=True):
+            if value is not None:
+                out[name] = f"{value:g}"
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> Filters:
+        """Read the URL query form back; unknown parameters are ignored (a page has its own).
+
+        Raises
+        ------
+        InputError
+            A time or distance that cannot be read, named with the parameter.
+        """
+        start = to_utc(params["from"], what="from") if params.get("from") else None
+        end = None
+        if params.get("to"):
+            text = params["to"].strip()
+            end = to_utc(text, what="to")
+            if len(text) == 10:  # a bare date: the whole day
+                end = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+        choices = {c: tuple(v for v in params[c].split(",") if v) for c in CHOICE_COLUMNS if params.get(c)}
+        bounds = [_km(params, name) for name in DISTANCE_PARAMS]
+        return cls(start=start, end=end, choices=choices, min_km=bounds[0], max_km=bounds[1])
+
+
+def _instant_text(t: pd.Timestamp) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _km(params: Mapping[str, str], name: str) -> float | None:
+    text = params.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        msg = f"The distance filter {name}={text!r} is not a distance in km."
+        raise InputError(msg, hint=f"Give {name} as a number of km of 0 or more, e.g. {name}=5.")
+    return value
 
 
 def apply_filters(reports: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
-    """Return the reports the filters keep (a boolean mask; no copy of the kept rows' data)."""
+    """Return the reports the filters keep (a boolean mask; no copy of the kept rows' data).
+
+    A choice on a column the frame lacks (an unanalysed frame has no ``flag_level``) keeps nothing
+    rather than silently everything; so does a distance band without ``dist_to_line_m``.
+    """
     keep = pd.Series(True, index=reports.index)
     if filters.start is not None:
         keep &= reports["occurred_at"] >= filters.start
     if filters.end is not None:
         keep &= reports["occurred_at"] <= filters.end
     for column, values in filters.choices.items():
-        if values and column in reports.columns:
-            keep &= reports[column].isin(values)
+        if not values:
+            continue
+        if column not in reports.columns:
+            keep &= False
+            continue
+        col = reports[column]
+        chosen = col.isin([v for v in values if v != MISSING])
+        if MISSING in values:
+            chosen |= col.isna()
+        keep &= chosen
+    if filters.min_km is not None or filters.max_km is not None:
+        if "dist_to_line_m" not in reports.columns:
+            keep &= False
+        else:
+            km = reports["dist_to_line_m"] / 1000.0
+            if filters.min_km is not None:
+                keep &= km >= filters.min_km
+            if filters.max_km is not None:
+                keep &= km <= filters.max_km
     return reports.loc[keep]

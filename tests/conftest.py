@@ -29,3 +29,15 @@ def demo_store(tmp_path_factory):
         data = path.read_bytes()
         store.add_batch(read_batch(data, filename=path.name), original=data)
     return store
+
+
+@pytest.fixture(scope="session")
+def demo_analysis(demo_store):
+    """The analysis of the demo store (reports, events, reasons), computed once per session (read-only)."""
+    from geo.pipeline import analyse_store
+    from geo.settings import load_settings
+
+    settings = load_settings(environ={})
+    return analyse_store(
+        demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+    )

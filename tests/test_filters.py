@@ -1,0 +1,81 @@
+"""The shared filters: what they keep on the analysed demo month, and their URL form."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo.errors import InputError
+from geo.filters import MISSING, Filters, apply_filters
+
+
+@pytest.fixture(scope="module")
+def reports(demo_analysis):
+    return demo_analysis.reports
+
+
+def test_every_choice_column_narrows_to_exactly_the_chosen_values(reports):
+    for column in ("type", "weapon", "source", "reliability", "sector", "side", "flag_level"):
+        values = reports[column].dropna().value_counts()
+        chosen = tuple(values.index[:2])
+        kept = apply_filters(reports, Filters(choices={column: chosen}))
+        assert len(kept) == int(values.iloc[:2].sum()), column
+        assert set(kept[column]) == set(chosen)
+
+
+def test_missing_label_keeps_rows_without_a_value(reports):
+    # Every demo report lies along a sector; a report far from the line has none.
+    some = reports.head(40).assign(sector=[None] * 10 + list(reports["sector"].head(40))[10:])
+    kept = apply_filters(some, Filters(choices={"sector": (MISSING,)}))
+    assert kept.index.equals(some.index[:10])
+    both = apply_filters(some, Filters(choices={"sector": (MISSING, some["sector"].iloc[20])}))
+    assert len(both) == 10 + int((some["sector"] == some["sector"].iloc[20]).sum())
+
+
+def test_period_and_distance_band_are_inclusive(reports):
+    start = pd.Timestamp("2026-10-10", tz="UTC")
+    f = Filters.from_params({"from": "2026-10-10", "to": "2026-10-12", "dmin": "2", "dmax": "10"})
+    kept = apply_filters(reports, f)
+    km = reports["dist_to_line_m"] / 1000
+    day = reports["occurred_at"].dt.floor("D")
+    expected = (day >= start) & (day <= pd.Timestamp("2026-10-12", tz="UTC")) & (km >= 2) & (km <= 10)
+    assert 0 < len(kept) == int(expected.sum())
+    assert kept.index.equals(reports.index[expected])
+
+
+def test_a_choice_on_a_column_the_frame_lacks_keeps_nothing(reports):
+    raw = reports.drop(columns=["flag_level"])
+    assert apply_filters(raw, Filters(choices={"flag_level": ("likely",)})).empty
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"from": "2026-10-03", "to": "2026-10-20"},
+        {"from": "2026-10-03T06:30:00Z", "to": "2026-10-03T18:00:00Z"},
+        {"type": "impact,explosion", "side": "UA", "flag_level": "likely", "dmax": "5"},
+        {"sector": f"{MISSING},S1", "dmin": "0.5"},
+    ],
+)
+def test_url_form_round_trips(params):
+    f = Filters.from_params(params)
+    assert f.to_params() == params
+    assert Filters.from_params(f.to_params()) == f
+
+
+def test_bare_date_end_is_the_whole_day():
+    f = Filters.from_params({"to": "2026-10-15"})
+    assert f.end == pd.Timestamp("2026-10-16", tz="UTC") - pd.Timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize("params", [{"dmin": "five"}, {"dmax": "-1"}, {"from": "yesterday"}])
+def test_unreadable_parameters_are_named(params):
+    with pytest.raises(InputError) as info:
+        Filters.from_params(params)
+    assert next(iter(params)) in str(info.value)
+
+
+def test_describe_names_every_filter():
+    text = Filters.from_params({"from": "2026-10-03", "type": "impact", "dmax": "5"}).describe()
+    assert "2026-10-03" in text and "type: impact" in text and "5 km" in text
