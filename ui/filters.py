@@ -1,78 +1,150 @@
-"""The sidebar filters, shared by pages, mirrored in the URL so that a link reproduces the view."""
+"""The sidebar filters, shared by pages, mirrored in the URL so that a link reproduces the view.
+
+The URL form is :meth:`geo.filters.Filters.to_params`; a link's parameters set the widgets' first
+values, and every change is written back, so the address bar always holds the view on screen.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.filters import CHOICE_COLUMNS, Filters
+from geo.errors import InputError
+from geo.filters import CHOICE_COLUMNS, MISSING, PARAMS, Filters
 from ui import keys
 
-LABELS = {"type": "Type", "weapon": "Weapon", "source": "Source", "flag_level": "Flag level", "side": "Side"}
+LABELS = {
+    "type": "Type",
+    "weapon": "Weapon",
+    "source": "Source",
+    "reliability": "Source reliability",
+    "sector": "Sector",
+    "side": "Side of the line",
+    "flag_level": "Flag level",
+}
 WIDGET_KEYS = {
     "type": keys.FILTER_TYPES,
     "weapon": keys.FILTER_WEAPONS,
     "source": keys.FILTER_SOURCES,
-    "flag_level": keys.FILTER_FLAG_LEVEL,
+    "reliability": keys.FILTER_RELIABILITY,
+    "sector": keys.FILTER_SECTOR,
     "side": keys.FILTER_SIDE,
+    "flag_level": keys.FILTER_FLAG_LEVEL,
 }
+# Period presets: label -> days back from the latest report (None: the whole record).
+PRESETS: dict[str, int | None] = {"24 h": 1, "7 days": 7, "30 days": 30, "All": None}
 
 
-def _param_list(name: str, allowed: list[str]) -> list[str]:
-    raw = st.query_params.get(name, "")
-    return [v for v in raw.split(",") if v in allowed]
+def _link_filters() -> Filters:
+    """The filters in the URL; a parameter that cannot be read is dropped with a warning naming it."""
+    params = {name: st.query_params[name] for name in PARAMS if name in st.query_params}
+    readable = {}
+    for name, value in params.items():
+        try:
+            Filters.from_params({name: value})
+        except InputError as exc:
+            st.sidebar.warning(f"Ignored from the link: {exc.message}")
+            continue
+        readable[name] = value
+    return Filters.from_params(readable)
 
 
-def _param_date(name: str, default: dt.date, lo: dt.date, hi: dt.date) -> dt.date:
-    try:
-        value = dt.date.fromisoformat(st.query_params.get(name, ""))
-    except ValueError:
-        return default
-    return min(max(value, lo), hi)
+def _set_period(start: dt.date, end: dt.date) -> None:
+    st.session_state[keys.FILTER_PERIOD] = (start, end)
+
+
+def _period(reports: gpd.GeoDataFrame, link: Filters) -> tuple[dt.date, dt.date]:
+    times = reports["occurred_at"]
+    first = times.min().date() if len(times) else dt.datetime.now(dt.UTC).date()
+    last = times.max().date() if len(times) else first
+
+    def clamp(day: dt.date) -> dt.date:
+        return min(max(day, first), last)
+
+    start = clamp(link.start.date()) if link.start is not None else first
+    end = clamp(link.end.date()) if link.end is not None else last
+    cols = st.sidebar.columns(len(PRESETS))
+    for col, (label, days) in zip(cols, PRESETS.items(), strict=True):
+        begin = first if days is None else clamp(last - dt.timedelta(days=days - 1))
+        col.button(label, key=f"{keys.FILTER_PRESET}_{label}", on_click=_set_period, args=(begin, last))
+    if first == last:
+        st.sidebar.caption(f"Period (UTC): {first:%Y-%m-%d}, the only day with reports.")
+        return first, last
+    # The first value comes from the link; afterwards the widget (and the presets) own it.
+    # A period from before the store changed (a batch added or retracted) is moved inside the record.
+    held = st.session_state.get(keys.FILTER_PERIOD)
+    if held is None:
+        st.session_state[keys.FILTER_PERIOD] = (min(start, end), max(start, end))
+    elif clamp(held[0]) != held[0] or clamp(held[1]) != held[1]:
+        st.session_state[keys.FILTER_PERIOD] = (clamp(held[0]), clamp(held[1]))
+    period = st.sidebar.slider(
+        "Period (UTC)", min_value=first, max_value=last, format="YYYY-MM-DD", key=keys.FILTER_PERIOD
+    )
+    return clamp(period[0]), clamp(period[1])
+
+
+def _distance(reports: gpd.GeoDataFrame, link: Filters) -> tuple[float | None, float | None]:
+    if "dist_to_line_m" not in reports.columns or reports["dist_to_line_m"].isna().all():
+        return None, None
+    top = float(max(1, math.ceil(reports["dist_to_line_m"].max() / 1000)))
+    lo = min(link.min_km or 0.0, top)
+    hi = min(link.max_km if link.max_km is not None else top, top)
+    band = st.sidebar.slider(
+        "Distance to the contact line (km)",
+        min_value=0.0,
+        max_value=top,
+        value=(lo, max(lo, hi)),
+        step=0.5,
+        key=keys.FILTER_DISTANCE,
+    )
+    return (band[0] or None), (None if band[1] >= top else band[1])
 
 
 def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
-    """Draw the filters for these reports in the sidebar; return them and write them to the URL."""
-    times = reports["occurred_at"]
-    first = times.min().date() if len(times) else dt.date.today()
-    last = times.max().date() if len(times) else dt.date.today()
-    start_default = _param_date("from", first, first, last)
-    end_default = _param_date("to", last, first, last)
+    """Draw the filters for these reports in the sidebar; return them and write them to the URL.
+
+    Parameters
+    ----------
+    reports
+        The frame the filters will apply to: choices offered are the values it holds (a column it
+        lacks, as an unanalysed store lacks ``flag_level``, gets no widget).
+    """
+    link = _link_filters()
     st.sidebar.header("Filters")
-    period = st.sidebar.date_input(
-        "Period (UTC)",
-        value=(start_default, end_default),
-        min_value=first,
-        max_value=last,
-        key=keys.FILTER_PERIOD,
-    )
-    start, end = (period[0], period[-1]) if isinstance(period, tuple | list) and period else (first, last)
+    start, end = _period(reports, link)
     choices: dict[str, tuple[str, ...]] = {}
     for column in CHOICE_COLUMNS:
         if column not in reports.columns:
             continue
-        options = sorted(reports[column].dropna().astype(str).unique().tolist())
+        values = reports[column]
+        options = sorted(values.dropna().astype(str).unique().tolist())
+        if values.isna().any():
+            options.append(MISSING)
         picked = st.sidebar.multiselect(
             LABELS[column],
             options,
-            default=_param_list(column, options),
+            default=[v for v in link.choices.get(column, ()) if v in options],
             key=WIDGET_KEYS[column],
             placeholder="All",
         )
         choices[column] = tuple(picked)
-    params = {"from": start.isoformat(), "to": end.isoformat()} | {
-        c: ",".join(v) for c, v in choices.items() if v
-    }
-    for name in ("from", "to", *CHOICE_COLUMNS):
-        if name in params:
-            st.query_params[name] = params[name]
-        elif name in st.query_params:
-            del st.query_params[name]
-    return Filters(
+    min_km, max_km = _distance(reports, link)
+    filters = Filters(
         start=pd.Timestamp(start, tz="UTC"),
         end=pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
         choices=choices,
+        min_km=min_km,
+        max_km=max_km,
     )
+    params = filters.to_params()
+    for name in PARAMS:
+        if name in params:
+            if st.query_params.get(name) != params[name]:
+                st.query_params[name] = params[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+    return filters
