@@ -80,20 +80,20 @@ def _print_report(result, *, as_json: bool, limit: int) -> None:
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a batch without storing it: exit 0 all valid, 1 some invalid, 2 unreadable."""
-    from geo.ingest import read_batch
+    from geo.ingest.mapping import read_upload
 
     data, name = _read_input(args.file)
-    result = read_batch(data, filename=name, settings=settings)
+    result = read_upload(data, filename=name, mapping=args.mapping, settings=settings)
     _print_report(result, as_json=args.json, limit=args.limit)
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Validate and store a batch; print a receipt."""
-    from geo.ingest import read_batch
+    from geo.ingest.mapping import read_upload
 
     data, name = _read_input(args.file)
-    result = read_batch(data, filename=name, settings=settings)
+    result = read_upload(data, filename=name, mapping=args.mapping, settings=settings)
     store = _store(args, settings)
     receipt = store.add_batch(
         result, original=data, uploader=args.uploader or settings.uploader, strict=args.strict
@@ -266,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="GeoJSON, GeoJSONSeq, zipped shapefile, GeoPackage, KML; - for stdin")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--limit", type=int, default=50, help="issues to print (default 50)")
+    p.add_argument("--mapping", help="read a CSV through a column mapping: acled, ucdp or FILE.json")
 
     p = with_store(add("ingest", cmd_ingest, "validate and store a batch file; print a receipt"))
     p.add_argument("file")
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uploader", default="", help="who uploads (default: the uploader setting)")
     p.add_argument("--json", action="store_true", help="print the receipt as JSON")
     p.add_argument("--limit", type=int, default=20, help="rejected-feature issues to print (default 20)")
+    p.add_argument("--mapping", help="read a CSV through a column mapping: acled, ucdp or FILE.json")
 
     p = with_store(add("export", cmd_export, "export stored reports"))
     p.add_argument("--format", choices=["geojson", "csv", "gpkg", "kml"], default="geojson")
