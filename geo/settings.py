@@ -31,6 +31,8 @@ class Settings:
     scenario_dir: Path = SCENARIO_DIR
     agreement_path: Path = DATA_DIR / "agreement.toml"
     classification: str = "OFFICIAL"
+    # Most reports the Map page draws one by one; more in view are drawn as hexagons with counts.
+    map_point_limit: int = 4000
     uploader: str = ""
 
     @property
@@ -52,6 +54,8 @@ def _coerce(name: str, raw: object, current: object) -> object:
             return values
         if isinstance(current, float):
             return float(raw)  # type: ignore[arg-type]
+        if isinstance(current, int):
+            return int(raw)  # type: ignore[arg-type]
         return str(raw)
     except (TypeError, ValueError):
         msg = f"Setting {name!r} has the value {raw!r}, which is not a {type(current).__name__}."

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.ingest import IngestResult, read_batch
+from geo.maps.aggregate import HexIndex
 from geo.pipeline import Analysis, analyse_store, context_key
 from geo.scenario import Scenario, load_scenario
 from geo.settings import Settings, load_settings
@@ -88,3 +89,19 @@ def validated(upload: UploadedFile) -> IngestResult:
         memo = (upload.file_id, read_batch(upload.getvalue(), filename=upload.name, settings=settings()))
         st.session_state[keys.UPLOAD_RESULT] = memo
     return memo[1]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _hex_index(store_path: str, revision: int, key: str, resolution: int) -> HexIndex:
+    s = settings()
+    return HexIndex.build(
+        _analysis(store_path, revision, key, str(s.scenario_dir), str(s.agreement_path))[0], resolution
+    )
+
+
+def hex_index(resolution: int) -> HexIndex:
+    """Every analysed report's H3 cell at ``resolution``: built once per store revision and resolution."""
+    s = settings()
+    return _hex_index(
+        str(s.store_path), store().revision(), context_key(s.scenario_dir, s.agreement_path), resolution
+    )

@@ -7,9 +7,10 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
-from folium.plugins import Fullscreen, MarkerCluster, MeasureControl, MousePosition
+from folium.plugins import Fullscreen, HeatMap, MeasureControl, MousePosition
 
 from geo.maps import style
+from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_for_bounds
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
 from geo.maps.latlon import latlon, lonlat
@@ -95,25 +96,40 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
 
 
 def render_map(
-    layers: MapLayers, *, settings: Settings, static_url: str = STATIC_URL, title: str = ""
+    layers: MapLayers,
+    *,
+    settings: Settings,
+    static_url: str = STATIC_URL,
+    title: str = "",
+    view: tuple[float, float, int] | None = None,
+    detail_url: str = "",
 ) -> folium.Map:
-    """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``."""
-    options: dict[str, Any] = {"location": layers.center, "zoom_start": 11} if layers.center else {}
+    """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``.
+
+    ``view`` (lat, lon, zoom) opens the map there (a shared link's view); else the selected report,
+    else the data's bounds.
+    """
+    options: dict[str, Any] = {}
+    if view is not None:
+        options = {"location": [view[0], view[1]], "zoom_start": view[2]}
+    elif layers.center:
+        options = {"location": layers.center, "zoom_start": 11}
     m = base_map(settings=settings, countries=layers.countries, **options)
     _add_scenario(m, layers)
-    incidents = VectorLayer(
-        layers.incidents.data,
-        name="Incidents",
-        styles=layers.incidents.styles,
-        popup_labels=layers.incidents.popup_labels,
-        control=not layers.clustered,
-    )
-    if layers.clustered:
-        cluster = MarkerCluster(name="Incidents", options={"chunkedLoading": True, "maxClusterRadius": 40})
-        incidents.add_to(cluster)
-        cluster.add_to(m)
+    if layers.hexagons is not None:
+        VectorLayer(layers.hexagons, name="Incidents (per hexagon)").add_to(m)
     else:
-        incidents.add_to(m)
+        VectorLayer(
+            layers.incidents.data,
+            name="Incidents",
+            styles=layers.incidents.styles,
+            popup_labels=layers.incidents.popup_labels,
+            detail_url=detail_url,
+        ).add_to(m)
+    if layers.events is not None and layers.events["features"]:
+        VectorLayer(layers.events, name="Events (likely, possible)", show=False).add_to(m)
+    if layers.heat:
+        HeatMap(layers.heat, name="Heatmap", show=False, radius=18, blur=15, min_opacity=0.3).add_to(m)
     Legend(layers.legend, title=title).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     Fullscreen(position="topleft").add_to(m)
@@ -136,7 +152,7 @@ def render_map(
             zoom_level_offset=-4,
             toggle_display=True,
         ).add_to(m)
-    if not layers.center:
+    if not options:
         # The legend covers the lower left: keep the data clear of it.
         m.fit_bounds(layers.bounds, padding_top_left=(LEGEND_WIDTH_PX, 20), padding_bottom_right=(20, 20))
     return localise_assets(m, base_url=static_url)
@@ -150,8 +166,12 @@ def incident_map(
     colour_by: str = "type",
     selected_uid: str | None = None,
     at: Any = None,
-    cluster_above: int = 2000,
+    hexagons: gpd.GeoDataFrame | None = None,
+    events: gpd.GeoDataFrame | None = None,
+    point_limit: int = POINT_LIMIT,
+    view: tuple[float, float, int] | None = None,
     title: str = "",
+    detail_url: str = "",
     static_url: str = STATIC_URL,
 ) -> folium.Map:
     """Return the Map page's folium map: incidents over the scenario, with legend and controls.
@@ -173,14 +193,29 @@ def incident_map(
         A report to highlight, centre on and open.
     at
         Time whose contact line and control areas are drawn; default the latest report.
-    cluster_above
-        More incidents than this go into a marker cluster instead of single circle markers.
+    hexagons
+        Reports aggregated by the caller (:meth:`geo.maps.aggregate.HexIndex.counts`), drawn
+        instead of ``incidents`` one by one.
+    events
+        The analysis's events: those flagged likely or possible become a layer (off at first).
+    point_limit
+        Without ``hexagons``, more incidents than this are aggregated here, at the resolution that
+        suits ``view``'s zoom or the zoom that fits them.
+    view
+        (lat, lon, zoom) to open at; default the selected report or the data's bounds.
+    detail_url
+        Popups link to this URL + the report's uid (the Incidents page's detail).
     title
         Heading of the legend (the period shown, for instance).
     static_url
         Where static/ is served (``/app/static`` under Streamlit).
     """
     countries = None if settings.tile_url else load_countries()
+    if hexagons is None and len(incidents) > point_limit:
+        zoom = view[2] if view is not None else zoom_for_bounds(tuple(incidents.total_bounds))
+        levels = incidents["flag_level"] if "flag_level" in incidents.columns else None
+        index = HexIndex.build(incidents, resolution_for_zoom(zoom))
+        hexagons = index.counts(np.ones(len(incidents), bool), levels)
     layers = map_layers(
         incidents,
         scenario,
@@ -188,9 +223,12 @@ def incident_map(
         selected_uid=selected_uid,
         at=at,
         countries=countries,
-        cluster_above=cluster_above,
+        hexagons=hexagons,
+        events=events,
     )
-    m = render_map(layers, settings=settings, static_url=static_url, title=title)
+    m = render_map(
+        layers, settings=settings, static_url=static_url, title=title, view=view, detail_url=detail_url
+    )
     m.cm_layers = layers
     return m
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -76,8 +77,13 @@ class MapLayers:
     ----------
     incidents
         See :class:`IncidentLayer`.
-    clustered
-        Whether the incidents go into a marker cluster (more than the threshold).
+    hexagons
+        When too many reports are in view to draw one by one: a FeatureCollection of H3 hexagons
+        with counts (see :mod:`geo.maps.aggregate`), drawn instead of ``incidents``; else None.
+    heat
+        ``[lat, lon, weight]`` per report drawn, or per hexagon centre weighted by its count.
+    events
+        Events flagged likely or possible, as circles coloured by flag level, or None.
     line, earlier_lines
         FeatureCollections of the contact line in force at ``at`` and of the other versions.
     line_version
@@ -100,7 +106,7 @@ class MapLayers:
     """
 
     incidents: IncidentLayer
-    clustered: bool
+    hexagons: dict[str, Any] | None
     line: dict[str, Any]
     earlier_lines: dict[str, Any]
     line_version: str | None
@@ -112,6 +118,8 @@ class MapLayers:
     bounds: list[list[float]]
     center: list[float] | None = None
     at: pd.Timestamp | None = field(default=None)
+    heat: list[list[float]] = field(default_factory=list)
+    events: dict[str, Any] | None = None
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -391,6 +399,63 @@ def context_legend(layers: dict[str, Any]) -> LegendSection:
     return LegendSection("Scenario", tuple(entries))
 
 
+def hexagon_layer(hexagons: gpd.GeoDataFrame, *, colour_by: str) -> tuple[dict[str, Any], LegendSection]:
+    """Return aggregated reports as styled hexagons and their legend section.
+
+    Parameters
+    ----------
+    hexagons
+        Output of :meth:`geo.maps.aggregate.HexIndex.counts`: ``cell``, ``count`` and, when the
+        reports were analysed, a count per flag level and ``worst``.
+    colour_by
+        With ``flag_level`` each hexagon is outlined in the colour of the worst level inside.
+    """
+    counts = hexagons["count"].to_numpy()
+    top = max(int(counts.max()) if len(counts) else 1, 1)
+    # Classes on a log scale: a hexagon of 1 and one of 1,000 must both read.
+    n_classes = len(style.HEX_COUNT_COLOURS)
+    edges = np.unique(np.round(np.geomspace(1, top + 1, n_classes + 1)).astype(int))
+    klass = np.clip(np.searchsorted(edges, counts, side="right") - 1, 0, n_classes - 1)
+    fill = np.asarray(style.HEX_COUNT_COLOURS)[klass]
+    by_flag = colour_by == "flag_level" and "worst" in hexagons.columns
+    outline = (
+        hexagons["worst"].map(style.FLAG_COLOURS).fillna(style.HEX_OUTLINE).to_numpy()
+        if by_flag
+        else np.full(len(hexagons), style.HEX_OUTLINE)
+    )
+    tip = "<b>" + pd.Series(counts).map("{:,}".format) + " reports</b>"
+    for level in ("likely", "possible", "unlikely"):
+        if level in hexagons.columns:
+            tip = tip + f"<br>{level}: " + pd.Series(hexagons[level].to_numpy()).map("{:,}".format)
+    properties = pd.DataFrame(
+        {
+            "cell": hexagons["cell"].astype(str).to_numpy(),
+            "count": counts,
+            "style": [
+                {
+                    "color": o,
+                    "weight": 2.5 if by_flag else 1,
+                    "fillColor": f,
+                    "fillOpacity": style.HEX_FILL_OPACITY,
+                }
+                for o, f in zip(outline, fill, strict=True)
+            ],
+            "tip": tip.to_numpy(),
+        }
+    )
+    entries = [
+        LegendEntry(f"{lo:,}" + (f" to {hi - 1:,}" if hi - 1 > lo else "") + " reports", colour, "area")
+        for lo, hi, colour in zip(edges[:-1], edges[1:], style.HEX_COUNT_COLOURS, strict=False)
+    ]
+    if by_flag:
+        entries += [
+            LegendEntry(f"Outline: worst flag {style.label(level).lower()}", colour, "line")
+            for level, colour in style.FLAG_COLOURS.items()
+        ]
+    title = f"Reports per hexagon ({int(counts.sum()):,} reports; zoom in for each report)"
+    return frame_features(hexagons, properties), LegendSection(title, tuple(entries))
+
+
 def map_layers(
     incidents: gpd.GeoDataFrame,
     scenario: Any,
@@ -399,14 +464,16 @@ def map_layers(
     selected_uid: str | None = None,
     at: Any = None,
     countries: dict[str, Any] | None = None,
-    cluster_above: int = 2000,
+    hexagons: gpd.GeoDataFrame | None = None,
+    events: gpd.GeoDataFrame | None = None,
 ) -> MapLayers:
     """Return everything the incident map draws, as data (see :func:`geo.maps.incident_map`).
 
     Parameters
     ----------
     incidents
-        Normalised incident frame (EPSG:4326).
+        Normalised incident frame (EPSG:4326): the reports drawn one by one, or, with
+        ``hexagons``, the reports they aggregate (used for the period and the bounds only).
     scenario
         A :class:`geo.scenario.Scenario`.
     colour_by
@@ -417,13 +484,28 @@ def map_layers(
         Time of the line version and control areas drawn; default the latest report's time.
     countries
         Context layer, or None (tiles configured).
-    cluster_above
-        Cluster the incidents when there are more than this many.
+    hexagons
+        Aggregated reports (:meth:`geo.maps.aggregate.HexIndex.counts`) to draw instead of points.
+    events
+        The analysis's events (``flag_level``, ``violation_score``, ``attributed_side``); those
+        flagged likely or possible become a layer.
     """
     at_ts = _at(incidents, scenario, at)
-    points = incident_layer(incidents, colour_by=colour_by, selected_uid=selected_uid)
+    drawn = incidents if hexagons is None else incidents.iloc[:0]
+    points = incident_layer(drawn, colour_by=colour_by, selected_uid=selected_uid)
+    hex_data, legend = None, points.legend
+    if hexagons is not None:
+        hex_data, legend = hexagon_layer(hexagons, colour_by=colour_by)
+        top = max(int(hexagons["count"].max()), 1) if len(hexagons) else 1
+        heat = [
+            [round(lat, 5), round(lon, 5), round(n / top, 4)]
+            for (lat, lon), n in zip(map(h3.cell_to_latlng, hexagons["cell"]), hexagons["count"], strict=True)
+        ]
+    else:
+        xy = drawn.geometry.get_coordinates()
+        heat = np.column_stack([xy["y"], xy["x"], np.ones(len(xy))]).round(5).tolist()
     context = scenario_layers(scenario, at=at_ts)
-    n = len(points.data["features"])
+    n = len(incidents)
     bounds = bounds_latlon(incidents.total_bounds) if n else bounds_latlon(scenario.lines.total_bounds)
     selected = [f for f in points.data["features"] if f["properties"]["sel"]]
     center = None
@@ -432,11 +514,40 @@ def map_layers(
         center = latlon(lon, lat)
     return MapLayers(
         incidents=points,
-        clustered=n > cluster_above,
+        hexagons=hex_data,
         countries=countries,
-        legend=(points.legend, context_legend(context)),
+        legend=(legend, context_legend(context)),
         bounds=bounds,
         center=center,
         at=at_ts,
+        heat=heat,
+        events=None if events is None else event_layer(events),
         **context,
     )
+
+
+def event_layer(events: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return the events flagged likely or possible as circles coloured by level, with a tooltip."""
+    flagged = events.loc[events["flag_level"].isin(["likely", "possible"]) & events.geometry.notna()]
+    colour = flagged["flag_level"].map(style.FLAG_COLOURS).to_numpy()
+    side = flagged["attributed_side"].astype("string").fillna("undetermined")
+    tip = (
+        "Event "
+        + flagged["event_id"].astype(str)
+        + ": "
+        + flagged["flag_level"].astype(str)
+        + " violation (score "
+        + flagged["violation_score"].map("{:.2f}".format).astype("string")
+        + "), attributed to "
+        + side.map(lambda v: style.SIDE_LABELS.get(v, v))
+    )
+    properties = pd.DataFrame(
+        {
+            "event_id": flagged["event_id"].astype(str).to_numpy(),
+            "style": [
+                {"radius": 11, "color": c, "weight": 3, "fill": False, "dashArray": "4 3"} for c in colour
+            ],
+            "tip": _escape(tip).to_numpy(),
+        }
+    )
+    return frame_features(flagged, properties)

@@ -105,6 +105,12 @@ ZONE_LABELS: dict[str, str] = {
 # Zone kinds whose layer starts switched off: post coverage zones repeat the posts' range circles.
 HIDDEN_ZONE_KINDS: frozenset[str] = frozenset({"op_coverage"})
 
+# Hexagons of aggregated reports: fill by count on a sequential scale (ColorBrewer YlGnBu, apart
+# from the flag and side hues), outline by the worst flag level inside when colouring by flag.
+HEX_COUNT_COLOURS: tuple[str, ...] = ("#FFFFCC", "#C7E9B4", "#7FCDBB", "#41B6C4", "#2C7FB8", "#253494")
+HEX_OUTLINE = "#444444"
+HEX_FILL_OPACITY = 0.6
+
 POST_COLOUR = "#222222"
 POST_COVERAGE = {"color": "#333333", "weight": 1.2, "dashArray": "3 4", "fillOpacity": 0.04}
 

@@ -30,6 +30,9 @@ class VectorLayer(Layer):
         Path options shared by index (property ``s``).
     popup_labels
         Row headings of the popup table (plain text; escaped here).
+    detail_url
+        When set, popups end with a link to this URL followed by the feature's ``uid`` (URL-encoded),
+        opened in the whole window (the map lives in an iframe).
     interactive
         False for context layers that must not catch clicks.
     control, show
@@ -60,7 +63,14 @@ class VectorLayer(Layer):
                     for (var i = 0; i < labels.length; i++) {
                         h += '<tr><th>' + labels[i] + '</th><td>' + p.rows[i] + '</td></tr>';
                     }
-                    layer.bindPopup(h + '</table>', {maxWidth: 440});
+                    h += '</table>';
+                    {%- if this.detail_url %}
+                    if (p.uid != null) {
+                        h += '<a class="cm-detail" target="_top" href="' + {{ this.detail_url|tojson }}
+                            + encodeURIComponent(p.uid) + '">Open the report\'s detail</a>';
+                    }
+                    {%- endif %}
+                    layer.bindPopup(h, {maxWidth: 440});
                     if (p.sel) { layer.on('add', function () { layer.openPopup(); }); }
                 }
                 {%- endif %}
@@ -78,6 +88,7 @@ class VectorLayer(Layer):
         style: dict[str, Any] | None = None,
         styles: tuple[dict[str, Any], ...] = (),
         popup_labels: tuple[str, ...] = (),
+        detail_url: str = "",
         interactive: bool = True,
         control: bool = True,
         show: bool = True,
@@ -88,6 +99,7 @@ class VectorLayer(Layer):
         self.style = dict(style or {})
         self.styles = list(styles)
         self.popup_labels = [html.escape(label) for label in popup_labels]
+        self.detail_url = detail_url
         self.interactive = interactive
 
 

@@ -6,7 +6,6 @@ import re
 from dataclasses import replace
 
 import folium
-from folium.plugins import MarkerCluster
 
 from geo.maps import clicked_uid, incident_map, remote_urls
 from geo.maps.vector import VectorLayer
@@ -71,14 +70,19 @@ def test_legend_and_controls_are_on_the_map(incidents, scenario, settings):
         assert control in html, control
 
 
-def test_many_incidents_are_clustered(incidents, scenario, settings):
-    m = incident_map(incidents, scenario, settings=settings, cluster_above=2)
-    clusters = _children(m, MarkerCluster)
-    assert len(clusters) == 1
-    assert _children(clusters[0], VectorLayer)[0].layer_name == "Incidents"
-    html = m.get_root().render()
-    assert "/app/static/markercluster/leaflet.markercluster.js" in html
-    assert '"maxZoom": 18' in html  # Leaflet.markercluster refuses a map without maxZoom
+def test_more_incidents_than_the_limit_are_drawn_as_hexagons(incidents, scenario, settings):
+    m = incident_map(incidents, scenario, settings=settings, point_limit=2)
+    names = [layer.layer_name for layer in _children(m, VectorLayer)]
+    assert "Incidents (per hexagon)" in names and "Incidents" not in names
+    hexagons = m.cm_layers.hexagons["features"]
+    assert sum(f["properties"]["count"] for f in hexagons) == len(incidents)
+    assert m.cm_layers.incidents.data["features"] == []
+
+
+def test_a_view_opens_the_map_there(incidents, scenario, settings):
+    m = incident_map(incidents, scenario, settings=settings, view=(48.1, 37.5, 9))
+    assert m.location == [48.1, 37.5] and m.options["zoom"] == 9
+    assert "fitBounds" not in m.get_root().render()
 
 
 def test_clicked_position_resolves_to_the_report(incidents, scenario, settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,9 +131,15 @@ def test_bounds_cover_the_incidents_and_selection_centres(incidents, scenario):
     assert map_layers(incidents, scenario).center is None
 
 
-def test_cluster_threshold(incidents, scenario):
-    assert not map_layers(incidents, scenario).clustered
-    assert map_layers(incidents, scenario, cluster_above=2).clustered
+def test_hexagons_replace_points_and_their_legend(incidents, scenario):
+    from geo.maps.aggregate import HexIndex
+
+    assert map_layers(incidents, scenario).hexagons is None
+    hexagons = HexIndex.build(incidents, 5).counts(np.ones(len(incidents), bool))
+    layers = map_layers(incidents, scenario, hexagons=hexagons)
+    assert layers.incidents.data["features"] == []
+    assert sum(f["properties"]["count"] for f in layers.hexagons["features"]) == len(incidents)
+    assert layers.legend[0].title.startswith(f"Reports per hexagon ({len(incidents):,} reports")
 
 
 def test_real_demo_batch(scenario):

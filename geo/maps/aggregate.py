@@ -1,0 +1,136 @@
+"""Server-side aggregation for the map: H3 hexagons with counts when too many reports are in view.
+
+A browser draws a few thousand circle markers smoothly; a million would take minutes and hundreds
+of megabytes. Above :data:`POINT_LIMIT` reports in view the map draws hexagons instead, each with
+its count and its count per flag level, at a resolution chosen from the zoom.
+
+The cell of every report is computed once per frame and resolution (:class:`HexIndex`); a filter
+change or a pan then only counts codes (``numpy.bincount``), which is what keeps the map fast at a
+million reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.settings import Settings
+
+# Most reports drawn one by one (circle markers on one canvas; about 0.9 kB each with the popup
+# rows, so 4,000 stay under 5 MB with the context layers); more in view are aggregated. An
+# operator changes it with the map_point_limit setting.
+POINT_LIMIT = Settings.map_point_limit
+MIN_RESOLUTION, MAX_RESOLUTION = 3, 9
+# Flag levels from worst to least; a hexagon is labelled by the worst level among its reports.
+FLAG_ORDER = ("likely", "possible", "unlikely")
+
+
+def resolution_for_zoom(zoom: float) -> int:
+    """Return the H3 resolution whose hexagons are about 20-30 pixels across at this Leaflet zoom.
+
+    At 48° N a pixel is about 105 km / 2**zoom; H3 edges shrink by about 2.65 per resolution
+    (resolution 5: 8.5 km, 7: 1.2 km), hence about 0.6 resolution per zoom step.
+    """
+    return int(np.clip(round(0.6 * zoom + 1), MIN_RESOLUTION, MAX_RESOLUTION))
+
+
+def zoom_for_bounds(
+    bounds: tuple[float, float, float, float], *, width_px: int = 1000, height_px: int = 650
+) -> int:
+    """Return the Leaflet zoom that fits a lon/lat box in a map of this size (as fitBounds would)."""
+    minx, miny, maxx, maxy = bounds
+    lat = math.radians((miny + maxy) / 2)
+    span_x = max(maxx - minx, 1e-6) * math.cos(lat)
+    span_y = max(maxy - miny, 1e-6)
+    zoom_x = math.log2(width_px * 360 / 256 / span_x)
+    zoom_y = math.log2(height_px * 180 / 256 / span_y)
+    return int(np.clip(math.floor(min(zoom_x, zoom_y)), 1, 18))
+
+
+@dataclass
+class HexIndex:
+    """Each report's H3 cell at one resolution, as integer codes into ``cells``.
+
+    Build it once per (frame, resolution) with :meth:`build`; count a subset with :meth:`counts`.
+
+    Attributes
+    ----------
+    resolution
+        H3 resolution.
+    codes
+        Per row of the frame, the index of its cell in ``cells`` (-1 for a missing geometry).
+    cells
+        The distinct H3 cells (text form).
+    """
+
+    resolution: int
+    codes: np.ndarray
+    cells: np.ndarray
+    _polygons: dict[int, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, reports: gpd.GeoDataFrame, resolution: int) -> HexIndex:
+        """Index the reports' points at ``resolution`` (one H3 call per distinct rounded position)."""
+        geometry = reports.geometry
+        valid = ~(geometry.isna() | geometry.is_empty).to_numpy()
+        x = np.where(valid, shapely.get_x(geometry.to_numpy()), np.nan)
+        y = np.where(valid, shapely.get_y(geometry.to_numpy()), np.nan)
+        # Rounding to 1e-5 degrees (about a metre) merges repeated positions before the scalar calls.
+        keys = pd.MultiIndex.from_arrays([np.round(x[valid], 5), np.round(y[valid], 5)])
+        key_codes, unique = keys.factorize()
+        unique_cells = np.array(
+            [h3.latlng_to_cell(lat, lon, resolution) for lon, lat in unique], dtype=object
+        )
+        cell_codes, cells = pd.factorize(unique_cells)
+        codes = np.full(len(reports), -1, dtype=np.int64)
+        codes[valid] = cell_codes[key_codes]
+        return cls(resolution=resolution, codes=codes, cells=np.asarray(cells, dtype=object))
+
+    def polygon(self, code: int) -> shapely.Polygon:
+        """Return the hexagon of cell ``code`` (lon/lat), cached."""
+        if code not in self._polygons:
+            ring = [(lon, lat) for lat, lon in h3.cell_to_boundary(self.cells[code])]
+            self._polygons[code] = shapely.Polygon(ring)
+        return self._polygons[code]
+
+    def counts(self, mask: np.ndarray, levels: pd.Series | None = None) -> gpd.GeoDataFrame:
+        """Return one hexagon per cell holding a kept report, with its count (and per flag level).
+
+        Parameters
+        ----------
+        mask
+            Boolean per row of the indexed frame: the reports to count.
+        levels
+            The frame's ``flag_level`` column (same rows), to count per level and name the worst.
+        """
+        kept = self.codes[np.asarray(mask, bool) & (self.codes >= 0)]
+        total = np.bincount(kept, minlength=len(self.cells))
+        present = np.flatnonzero(total)
+        out = pd.DataFrame({"cell": self.cells[present], "count": total[present]})
+        if levels is not None:
+            level_of = levels.to_numpy()[np.asarray(mask, bool) & (self.codes >= 0)]
+            worst = pd.Series(pd.NA, index=present, dtype="string")
+            for level in reversed(FLAG_ORDER):
+                n = np.bincount(kept[level_of == level], minlength=len(self.cells))[present]
+                out[level] = n
+                worst = worst.mask(n > 0, level)
+            out["worst"] = worst.to_numpy()
+        geometry = [self.polygon(int(c)) for c in present]
+        return gpd.GeoDataFrame(out, geometry=geometry, crs=4326)
+
+
+def in_view(reports: gpd.GeoDataFrame, bounds: tuple[float, float, float, float] | None) -> np.ndarray:
+    """Boolean per report: inside the lon/lat box ``(minx, miny, maxx, maxy)`` (all when None)."""
+    if bounds is None:
+        return np.ones(len(reports), bool)
+    minx, miny, maxx, maxy = bounds
+    geometry = reports.geometry.to_numpy()
+    x, y = shapely.get_x(geometry), shapely.get_y(geometry)
+    return (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)

@@ -1,0 +1,84 @@
+"""The Map page's working features on the demo store: aggregation, shared view, search, playback, filters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+MAP_PAGE = "app_pages/map.py"
+
+
+@pytest.fixture(scope="module")
+def reports(demo_analysis):
+    return demo_analysis.reports
+
+
+def test_above_the_point_limit_the_map_draws_hexagons_counting_every_report(
+    app_on, demo_store, reports, monkeypatch, texts
+):
+    monkeypatch.setenv("CM_MAP_POINT_LIMIT", "500")
+    at = app_on(demo_store.path, MAP_PAGE)
+    assert not at.exception and not at.error
+    assert at.session_state["map_incident_count"] == 0
+    assert at.session_state["map_hexagon_count"] == demo_store.count()
+    assert "shown per hexagon" in texts(at)
+    # Few enough after a filter: each report again.
+    counts = reports["type"].value_counts()
+    rare = counts.loc[counts <= 500].index[0]
+    at.sidebar.multiselect(key="filter_types").set_value([rare]).run()
+    assert at.session_state["map_incident_count"] == counts[rare]
+    assert at.session_state["map_hexagon_count"] == 0
+
+
+def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, reports):
+    pick = reports.loc[reports["flag_level"] == "likely"].iloc[0]
+    link = {"lat": "48.0100", "lon": "37.8000", "z": "10", "uid": pick["uid"]}
+    at = app_on(demo_store.path, MAP_PAGE, query=link)
+    assert not at.exception and not at.error
+    assert at.session_state["map_anchor"][1] == (48.01, 37.8, 10)
+    assert any(pick["id"] in h.value for h in at.subheader)
+    assert {k: at.query_params[k] for k in link} == link
+
+
+def test_search_by_id_selects_the_report_and_opens_the_map_on_it(app_on, demo_store, reports):
+    pick = reports.iloc[100]
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.text_input(key="map_search").input(pick["uid"]).run()
+    assert not at.exception and not at.error
+    assert at.session_state["selected_uid"] == pick["uid"] and at.query_params["uid"] == pick["uid"]
+    lat, lon, zoom = at.session_state["map_anchor"][1]
+    assert (lat, lon) == (round(pick.geometry.y, 4), round(pick.geometry.x, 4)) and zoom == 12
+    at.text_input(key="map_search").input("no-such-report").run()
+    assert "No report has the id or uid 'no-such-report'" in " ".join(w.value for w in at.warning)
+
+
+def test_playback_shows_one_day_at_a_time(app_on, demo_store, reports):
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.sidebar.toggle(key="map_playback").set_value(True).run()
+    assert not at.exception and not at.error
+    days = reports["occurred_at"].dt.floor("D")
+    first = days.min()
+    assert at.session_state["map_incident_count"] == int((days == first).sum())
+    second = sorted(days.unique())[1]
+    at.select_slider(key="map_play_day").set_value(second).run()
+    assert at.session_state["map_incident_count"] == int((days == second).sum())
+
+
+def test_sector_and_distance_filters_narrow_the_map(app_on, demo_store, reports):
+    sector = reports["sector"].value_counts().index[0]
+    at = app_on(demo_store.path, MAP_PAGE, query={"sector": sector, "dmax": "3"})
+    assert not at.exception and not at.error
+    expected = (reports["sector"] == sector) & (reports["dist_to_line_m"] <= 3000)
+    assert at.session_state["map_incident_count"] == int(expected.sum()) > 0
+    at.sidebar.button(key="filter_preset_7 days").click().run()
+    last = reports["occurred_at"].max().normalize()
+    recent = reports["occurred_at"] >= last - pd.Timedelta(days=6)
+    assert at.session_state["map_incident_count"] == int((expected & recent).sum())
+    assert at.query_params["from"] == f"{last - pd.Timedelta(days=6):%Y-%m-%d}"
+
+
+def test_an_unreadable_link_parameter_is_named_not_fatal(app_on, demo_store):
+    at = app_on(demo_store.path, MAP_PAGE, query={"dmax": "far"})
+    assert not at.exception and not at.error
+    assert any("dmax='far'" in w.value for w in at.sidebar.warning)
+    assert at.session_state["map_incident_count"] == demo_store.count()

@@ -1,0 +1,51 @@
+"""Server-side aggregation: every kept report counted once, in the hexagon that holds it."""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pytest
+import shapely
+
+from geo.maps.aggregate import FLAG_ORDER, HexIndex, in_view, resolution_for_zoom, zoom_for_bounds
+
+
+@pytest.fixture(scope="module")
+def reports(demo_analysis):
+    return demo_analysis.reports
+
+
+def test_counts_match_a_direct_h3_count(reports):
+    index = HexIndex.build(reports, 6)
+    mask = (reports["type"] == "impact").to_numpy()
+    hexagons = index.counts(mask, reports["flag_level"])
+    direct = {}
+    for point in reports.geometry[mask]:
+        cell = h3.latlng_to_cell(point.y, point.x, 6)
+        direct[cell] = direct.get(cell, 0) + 1
+    assert dict(zip(hexagons["cell"], hexagons["count"], strict=True)) == direct
+    per_level = hexagons[list(FLAG_ORDER)].sum(axis=1)
+    assert (per_level == hexagons["count"]).all()
+
+
+def test_each_hexagon_contains_its_reports_and_names_the_worst_level(reports):
+    index = HexIndex.build(reports, 5)
+    hexagons = index.counts(np.ones(len(reports), bool), reports["flag_level"])
+    assert hexagons["count"].sum() == len(reports)
+    inside = shapely.contains(hexagons.geometry.to_numpy()[index.codes], reports.geometry.to_numpy())
+    assert inside.mean() > 0.999  # points on an edge may round either way
+    likely = hexagons["likely"] > 0
+    assert (hexagons.loc[likely, "worst"] == "likely").all()
+    only_unlikely = (hexagons["likely"] == 0) & (hexagons["possible"] == 0)
+    assert (hexagons.loc[only_unlikely, "worst"] == "unlikely").all()
+
+
+def test_view_box_and_zoom_helpers(reports):
+    bounds = tuple(reports.total_bounds)
+    assert in_view(reports, bounds).all() and in_view(reports, None).all()
+    minx, miny, maxx, maxy = bounds
+    west = in_view(reports, (minx, miny, (minx + maxx) / 2, maxy))
+    assert 0 < west.sum() < len(reports)
+    assert zoom_for_bounds((37.0, 47.5, 38.0, 48.0)) > zoom_for_bounds(bounds)
+    resolutions = [resolution_for_zoom(z) for z in range(3, 19)]
+    assert resolutions == sorted(resolutions) and resolutions[0] >= 3 and resolutions[-1] <= 9

@@ -1,0 +1,155 @@
+"""The Map page's state: view, selection, line version, search and playback, mirrored in the URL.
+
+The map is rebuilt (and the browser reloads it) only when what it draws changes; the view it opens
+at is the *anchor*, moved to where the user is looking only then, so that a pan never rebuilds the
+map by itself (see :mod:`geo.maps.view`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.filters import Filters
+from geo.maps.view import View
+from ui import keys
+
+PLAY_SECONDS = 1.5
+VIEW_PARAMS = ("lat", "lon", "z")
+NOW_LINE = "In force at the period's end"
+
+
+def view() -> View | None:
+    """Where the user is looking: the map's last report, else the link's ``lat``/``lon``/``z``."""
+    out = st.session_state.get(keys.MAP) or {}
+    bounds, zoom = out.get("bounds"), out.get("zoom")
+    current = None
+    if bounds and zoom and bounds.get("_southWest") and bounds["_southWest"].get("lat") is not None:
+        sw, ne = bounds["_southWest"], bounds["_northEast"]
+        current = View.from_params(
+            {"lat": str((sw["lat"] + ne["lat"]) / 2), "lon": str((sw["lng"] + ne["lng"]) / 2), "z": str(zoom)}
+        )
+    if current is None:
+        current = st.session_state.get(keys.MAP_LINK_VIEW)
+        if current is None and keys.MAP_LINK_VIEW not in st.session_state:
+            current = View.from_params({p: st.query_params.get(p, "") for p in VIEW_PARAMS})
+            st.session_state[keys.MAP_LINK_VIEW] = current
+    if current is not None:
+        for name, value in current.to_params().items():
+            if st.query_params.get(name) != value:
+                st.query_params[name] = value
+    return current
+
+
+def anchor(signature: tuple, current: View | None) -> tuple[float, float, int] | None:
+    """The view the map opens at: kept while ``signature`` (what is drawn) stays the same."""
+    held = st.session_state.get(keys.MAP_ANCHOR)
+    if held is not None and held[0] == signature:
+        return held[1]
+    opened = None if current is None else (round(current.lat, 4), round(current.lon, 4), current.zoom)
+    st.session_state[keys.MAP_ANCHOR] = (signature, opened)
+    return opened
+
+
+def selected_uid() -> str | None:
+    """The selected report: clicked on the map, found by search, or given by the link's ``uid``."""
+    if keys.SELECTED_UID not in st.session_state:
+        st.session_state[keys.SELECTED_UID] = st.query_params.get("uid") or None
+    return st.session_state[keys.SELECTED_UID]
+
+
+def select(uid: str | None) -> None:
+    """Select a report (None clears the selection); the URL follows."""
+    st.session_state[keys.SELECTED_UID] = uid
+    if uid:
+        st.query_params["uid"] = uid
+    elif "uid" in st.query_params:
+        del st.query_params["uid"]
+
+
+def record_drawn(layers: Any) -> None:
+    """Keep what was handed to folium, for tests and for the page's captions."""
+    st.session_state[keys.MAP_INCIDENT_COUNT] = len(layers.incidents.data["features"])
+    st.session_state[keys.MAP_HEXAGON_COUNT] = (
+        0 if layers.hexagons is None else sum(f["properties"]["count"] for f in layers.hexagons["features"])
+    )
+    st.session_state[keys.MAP_CONTEXT_COUNTS] = {
+        "line": len(layers.line["features"]),
+        "control_areas": len(layers.control_areas["features"]),
+        "zones": sum(len(z["features"]) for z in layers.zones.values()),
+        "posts": len(layers.posts["features"]),
+    }
+
+
+def line_version(scenario: Any, filters: Filters) -> tuple[pd.Timestamp | None, str]:
+    """Sidebar picker of the contact line drawn; return the time to draw it at and its label."""
+    lines = scenario.lines.sort_values("valid_from")
+    labels = [NOW_LINE] + [
+        f"{v} (from {t:%Y-%m-%d})" for v, t in zip(lines["version"], lines["valid_from"], strict=True)
+    ]
+    choice = st.sidebar.selectbox("Contact line drawn", labels, key=keys.MAP_LINE_VERSION)
+    if choice == NOW_LINE:
+        in_force = lines.loc[lines["valid_from"] <= filters.end] if filters.end is not None else lines
+        version = str(in_force["version"].iloc[-1]) if len(in_force) else "none in force"
+        return filters.end, f"{version} (in force at the period's end)"
+    row = lines.iloc[labels.index(choice) - 1]
+    return row["valid_from"], str(row["version"])
+
+
+def search(shown: gpd.GeoDataFrame, reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A box to find a report by its id or uid: selects it and opens the map on it."""
+    text = st.text_input(
+        "Find a report", key=keys.MAP_SEARCH, placeholder="Report id or uid, e.g. CVM-OP-06:a-1"
+    ).strip()
+    if not text or len(reports) == 0:
+        return shown
+    hit = reports.loc[(reports["uid"] == text) | (reports["id"] == text)]
+    if hit.empty:
+        st.warning(f"No report has the id or uid {text!r}. Ids are case-sensitive; a uid is source:id.")
+        return shown
+    uid = str(hit["uid"].iloc[0])
+    if len(hit) > 1:
+        st.caption(f"{len(hit)} sources use the id {text!r}; showing {uid}. Search by uid to choose.")
+    if uid not in set(shown["uid"]):
+        st.info(f"{uid} is outside the filters: it is shown with them.")
+        shown = pd.concat([shown, hit.iloc[:1]])
+    if st.session_state.get(keys.SELECTED_UID) != uid:
+        select(uid)
+        point = hit.geometry.iloc[0]
+        st.session_state[keys.MAP_LINK_VIEW] = View(point.y, point.x, 12)
+        st.session_state.pop(keys.MAP, None)
+    return shown
+
+
+def playback(shown: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
+    """Sidebar playback: show one day at a time, stepping by hand or playing every 1.5 s."""
+    if not st.sidebar.toggle("Play by day", key=keys.MAP_PLAYBACK) or shown.empty:
+        return shown
+    days = sorted(shown["occurred_at"].dt.floor("D").unique())
+    if st.session_state.get(keys.MAP_PLAY_DAY) not in days:
+        st.session_state[keys.MAP_PLAY_DAY] = days[0]
+    playing = st.sidebar.toggle("Playing", key=keys.MAP_PLAYING)
+    if playing:
+        _tick(days)
+    day = st.select_slider(
+        "Day shown (UTC)", options=days, key=keys.MAP_PLAY_DAY, format_func=lambda d: f"{d:%Y-%m-%d}"
+    )
+    return shown.loc[shown["occurred_at"].dt.floor("D") == day]
+
+
+@st.fragment(run_every=PLAY_SECONDS)
+def _tick(days: list[pd.Timestamp]) -> None:
+    # Runs with every page run and then every PLAY_SECONDS; only a timed run advances the day.
+    last = st.session_state.get(keys.MAP_PLAY_TICK, 0.0)
+    if time.monotonic() - last < PLAY_SECONDS * 0.9:
+        return
+    st.session_state[keys.MAP_PLAY_TICK] = time.monotonic()
+    if last == 0.0:
+        return
+    at = days.index(st.session_state[keys.MAP_PLAY_DAY])
+    st.session_state[keys.MAP_PLAY_DAY] = days[(at + 1) % len(days)]
+    st.rerun()
