@@ -1,0 +1,421 @@
+"""User-made contact line versions and zones, kept beside the store as an append-only history of edits.
+
+The committed scenario (``data/scenario/``) is never written. Each edit is one immutable GeoJSON file
+``<store dir>/scenario_edits/history/<seq>-<kind>-<label>.geojson`` with its provenance (who, when, the
+uploaded file's name and SHA-256, a note) in an ``edit`` member; an uploaded line file is also kept
+whole under ``files/<sha256>``. The scenario in force is the committed one with every edit applied in
+order, written once per state to ``current/<key>/`` (a derived copy, rebuilt when missing): pass
+:meth:`ScenarioEdits.scenario_dir` wherever a scenario folder is expected, and the analysis cache key
+(:func:`geo.pipeline.context_key`) changes with every edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+
+from geo.crs import centre_of, theatre_crs
+from geo.errors import InputError
+from geo.scenario import FILES, SIDES, ZONE_KINDS, Scenario, load_scenario
+from geo.settings import Settings, load_settings
+from geo.utc import to_utc
+
+EDITS_DIR = "scenario_edits"
+LINE, ZONE, ZONE_REMOVED = "line_version", "zone", "zone_removed"
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+LABEL_HINT = "Use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit."
+# The two control areas of a line version may overlap by this share of the smaller one (digitising slack).
+MAX_OVERLAP = 0.01
+# Each control area must reach this close to its line, in metres.
+MAX_GAP_M = 1000.0
+LINE_FILE_HINT = (
+    "Upload one GeoJSON FeatureCollection: the line (LineString or MultiLineString) with version, "
+    "valid_from (ISO 8601 with an offset) and name, and one (Multi)Polygon per side with side UA or RU "
+    "(docs/SCENARIO_EDITING.md)."
+)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One stored edit: ``seq`` orders them; ``label`` is the line version or zone id."""
+
+    seq: int
+    kind: str
+    label: str
+    author: str
+    at: pd.Timestamp
+    note: str
+    path: Path
+
+
+def edits_root(store_path: Path) -> Path:
+    """Where the edits of the store at ``store_path`` live: beside it, like its original files."""
+    return Path(store_path).parent / EDITS_DIR
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(geometry: Any, **props: Any) -> dict[str, Any]:
+    geom = geometry if isinstance(geometry, dict) else mapping(geometry)
+    return {"type": "Feature", "geometry": geom, "properties": props}
+
+
+def _read_features(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+class ScenarioEdits:
+    """The edit history of one store over the committed scenario in ``base_dir``.
+
+    Parameters
+    ----------
+    root
+        The edits folder (:func:`edits_root` of the store path); created on the first edit.
+    base_dir
+        The committed scenario folder (the ``scenario_dir`` setting); only read.
+    settings
+        The theatre box that edited geometry must fall in; default :func:`geo.settings.load_settings`.
+    """
+
+    def __init__(self, root: Path, base_dir: Path, *, settings: Settings | None = None) -> None:
+        self.root = Path(root)
+        self.base_dir = Path(base_dir)
+        self.settings = settings or load_settings()
+
+    def edits(self) -> list[Edit]:
+        """Every stored edit, oldest first."""
+        folder = self.root / "history"
+        out = []
+        for path in sorted(folder.glob("*.geojson")) if folder.is_dir() else []:
+            meta = json.loads(path.read_text(encoding="utf-8"))["edit"]
+            out.append(
+                Edit(
+                    seq=int(meta["seq"]),
+                    kind=meta["kind"],
+                    label=meta["label"],
+                    author=meta["author"],
+                    at=pd.Timestamp(meta["at"]),
+                    note=meta["note"],
+                    path=path,
+                )
+            )
+        return out
+
+    def history(self) -> pd.DataFrame:
+        """The edits as a table: seq, kind, label, author, at (UTC), note, file."""
+        rows = [(e.seq, e.kind, e.label, e.author, e.at, e.note, e.path.name) for e in self.edits()]
+        return pd.DataFrame(rows, columns=["seq", "kind", "label", "author", "at", "note", "file"])
+
+    def _merged(self, extra: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """The scenario files' collections with every edit (and ``extra``, a candidate) applied."""
+        out = {
+            name: json.loads((self.base_dir / name).read_text(encoding="utf-8"))
+            for name in FILES
+            if (self.base_dir / name).is_file()
+        }
+        docs = [json.loads(e.path.read_text(encoding="utf-8")) for e in self.edits()] + (extra or [])
+        for doc in docs:
+            kind = doc["edit"]["kind"]
+            if kind == LINE:
+                for f in doc["features"]:
+                    name = (
+                        "contact_line.geojson" if "side" not in f["properties"] else "control_areas.geojson"
+                    )
+                    out[name]["features"].append(f)
+            else:
+                zone_id = doc["edit"]["label"]
+                kept = [f for f in out["zones.geojson"]["features"] if f["properties"]["zone_id"] != zone_id]
+                out["zones.geojson"]["features"] = kept + (doc["features"] if kind == ZONE else [])
+        return out
+
+    def _write_dir(self, target: Path, merged: dict[str, dict[str, Any]]) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+        for path in self.base_dir.glob("*.geojson"):
+            if path.name not in merged:
+                shutil.copyfile(path, tmp / path.name)
+        for name, doc in merged.items():
+            (tmp / name).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        try:
+            tmp.rename(target)
+        except OSError:  # another session wrote the same state first: theirs is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _check(self, candidate: dict[str, Any]) -> Scenario:
+        """Load the scenario with ``candidate`` applied (every check of :func:`load_scenario`)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "s"
+            self._write_dir(target, self._merged([candidate]))
+            return load_scenario(target)
+
+    def scenario_dir(self) -> Path:
+        """The folder of the scenario in force: the committed one, or a derived copy with the edits applied."""
+        edits = self.edits()
+        if not edits:
+            return self.base_dir
+        h = hashlib.sha256()
+        for path in [*sorted(self.base_dir.glob("*.geojson")), *(e.path for e in edits)]:
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+        key = h.hexdigest()[:16]
+        current = self.root / "current"
+        target = current / key
+        if not target.is_dir():
+            self._write_dir(target, self._merged())
+            for old in current.iterdir():
+                if old != target and not old.name.startswith(".tmp-"):
+                    shutil.rmtree(old, ignore_errors=True)
+        return target
+
+    def scenario(self) -> Scenario:
+        """The scenario in force (see :meth:`scenario_dir`)."""
+        return load_scenario(self.scenario_dir())
+
+    def _store(
+        self, kind: str, label: str, features: list[dict[str, Any]], *, author: str, note: str, **meta: Any
+    ) -> Edit:
+        """Check the edit against the whole scenario, then write it as the next history file."""
+        at = pd.Timestamp.now(tz="UTC")
+        doc = _collection(features) | {
+            "edit": {
+                "seq": 0,
+                "kind": kind,
+                "label": label,
+                "author": author,
+                "at": at.isoformat(),
+                "note": note,
+            }
+            | meta
+        }
+        self._check(doc)
+        folder = self.root / "history"
+        folder.mkdir(parents=True, exist_ok=True)
+        seq = max((e.seq for e in self.edits()), default=0) + 1
+        while True:
+            doc["edit"]["seq"] = seq
+            path = folder / f"{seq:06d}-{kind}-{label}.geojson"
+            try:
+                # Exclusive creation: two sessions saving at once get different sequence numbers.
+                with path.open("x", encoding="utf-8") as f:
+                    json.dump(doc, f, ensure_ascii=False, indent=1)
+            except FileExistsError:
+                seq += 1
+                continue
+            return Edit(seq, kind, label, author, at, note, path)
+
+    def _in_theatre(self, geom: shapely.Geometry, *, what: str) -> None:
+        x0, y0, x1, y1 = self.settings.theatre_bbox
+        minx, miny, maxx, maxy = geom.bounds
+        if minx < x0 or maxx > x1 or miny < y0 or maxy > y1:
+            box = ", ".join(f"{v:g}" for v in self.settings.theatre_bbox)
+            swapped = x0 <= miny and maxy <= x1 and y0 <= minx and maxx <= y1
+            msg = f"{what} reaches outside the theatre ({box}): its bounds are {', '.join(f'{v:.3f}' for v in geom.bounds)}."
+            hint = (
+                "The coordinates look swapped: GeoJSON writes [longitude, latitude]."
+                if swapped
+                else "Give WGS84 longitude/latitude in the theatre, or widen theatre_bbox in ceasefire.toml."
+            )
+            raise InputError(msg, hint=hint)
+
+    def add_line_version(self, data: bytes, *, filename: str, author: str = "", note: str = "") -> Edit:
+        """Store a new contact line version with both sides' control areas, from an uploaded GeoJSON file.
+
+        Raises
+        ------
+        InputError
+            Naming what is wrong: not GeoJSON, not one line and one area per side, a version or
+            start time that exists, geometry outside the theatre, invalid or overlapping areas, an
+            area that does not reach the line. Nothing is stored then.
+        """
+        line, areas = _split_line_file(data, filename=filename)
+        props = line["properties"]
+        version = str(props.get("version") or "").strip()
+        if not _LABEL.match(version):
+            msg = f"{filename}: the line's version {version!r} is not a usable label."
+            raise InputError(msg, hint=LABEL_HINT)
+        valid_from = to_utc(props.get("valid_from"), what=f"valid_from of line {version} in {filename}")
+        current = self.scenario()
+        if version in set(current.lines["version"]):
+            msg = f"{filename}: line version {version!r} exists already."
+            raise InputError(
+                msg, hint="Give the new line a new version label; versions are never overwritten."
+            )
+        if (current.lines["valid_from"] == valid_from).any():
+            msg = f"{filename}: a line version already starts at {valid_from.isoformat()}."
+            raise InputError(msg, hint="Give the new version its own valid_from.")
+        line_geom = shape(line["geometry"])
+        self._in_theatre(line_geom, what=f"Line {version}")
+        # The areas may reach beyond the theatre box (to the rear); that they meet the line is checked.
+        polygons = {side: shape(f["geometry"]) for side, f in areas.items()}
+        _check_areas(polygons, line_geom, filename=filename)
+        when = valid_from.isoformat()
+        name = str(props.get("name") or f"Contact line {version}")
+        features = [_feature(line["geometry"], version=version, valid_from=when, name=name)] + [
+            _feature(areas[side]["geometry"], side=side, version=version, valid_from=when) for side in SIDES
+        ]
+        sha = hashlib.sha256(data).hexdigest()
+        edit = self._store(LINE, version, features, author=author, note=note, filename=filename, sha256=sha)
+        files = self.root / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        (files / sha).write_bytes(data)
+        return edit
+
+    def zone_ids(self) -> list[str]:
+        """The zone ids in force."""
+        return self.scenario().zones["zone_id"].astype(str).tolist()
+
+    def save_zone(
+        self,
+        geometry: dict[str, Any],
+        *,
+        zone_id: str,
+        kind: str,
+        name: str,
+        replace: bool = False,
+        author: str = "",
+        note: str = "",
+    ) -> Edit:
+        """Store a drawn zone: a new one, or (``replace``) a new revision of a zone in force.
+
+        Parameters
+        ----------
+        geometry
+            GeoJSON geometry (lon/lat), as the map's Draw tool returns it: Polygon or MultiPolygon.
+        zone_id, kind, name
+            As in ``zones.geojson``; ``kind`` one of :data:`geo.scenario.ZONE_KINDS`.
+        replace
+            Whether ``zone_id`` names a zone in force to change (True) or a new zone (False).
+
+        Raises
+        ------
+        InputError
+            For a shape that is not a valid polygon in the theatre, an unknown kind, an empty name,
+            or an id that exists (new zone) or does not (revision). Nothing is stored then.
+        """
+        zone_id = str(zone_id).strip()
+        if not _LABEL.match(zone_id):
+            msg = f"The zone id {zone_id!r} is not a usable label."
+            raise InputError(msg, hint=LABEL_HINT)
+        if kind not in ZONE_KINDS:
+            msg = f"The zone kind {kind!r} is not known."
+            raise InputError(msg, hint=f"Use one of {', '.join(ZONE_KINDS)}.")
+        if not str(name).strip():
+            msg = f"Zone {zone_id} has no name."
+            raise InputError(msg, hint="Give the zone a name a reader recognises (a place, a purpose).")
+        self._known(zone_id, expect=replace)
+        geom = _zone_shape(geometry, zone_id=zone_id)
+        self._in_theatre(geom, what=f"Zone {zone_id}")
+        feature = _feature(geom, zone_id=zone_id, kind=kind, name=str(name).strip())
+        return self._store(ZONE, zone_id, [feature], author=author, note=note)
+
+    def remove_zone(self, zone_id: str, *, author: str = "", note: str = "") -> Edit:
+        """Take a zone out of force (its earlier revisions stay in the history)."""
+        self._known(zone_id, expect=True)
+        return self._store(ZONE_REMOVED, zone_id, [], author=author, note=note)
+
+    def _known(self, zone_id: str, *, expect: bool) -> None:
+        known = zone_id in self.zone_ids()
+        if known and not expect:
+            msg = f"Zone {zone_id} exists already."
+            raise InputError(msg, hint="Choose another id, or pick the zone to edit it.")
+        if expect and not known:
+            msg = f"There is no zone {zone_id} in force."
+            raise InputError(msg, hint="Pick a zone from the list.")
+
+
+def _split_line_file(data: bytes, *, filename: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The line feature and the control-area feature of each side in an uploaded line file."""
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"{filename} is not valid JSON ({exc})."
+        raise InputError(msg, hint=LINE_FILE_HINT) from None
+    features = (
+        doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else None
+    )
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        msg = f"{filename} is not a GeoJSON FeatureCollection."
+        raise InputError(msg, hint=LINE_FILE_HINT)
+    kinds: dict[str, list[dict[str, Any]]] = {"line": [], "area": [], "other": []}
+    for f in features:
+        gtype = (f.get("geometry") or {}).get("type")
+        f["properties"] = f.get("properties") or {}
+        key = {"LineString": "line", "MultiLineString": "line", "Polygon": "area", "MultiPolygon": "area"}
+        kinds[key.get(gtype, "other")].append(f)
+    if kinds["other"] or len(kinds["line"]) != 1:
+        msg = f"{filename} holds {len(kinds['line'])} line feature(s) and {len(kinds['other'])} of another geometry."
+        raise InputError(msg, hint=LINE_FILE_HINT)
+    areas: dict[str, dict[str, Any]] = {}
+    for f in kinds["area"]:
+        side = f["properties"].get("side")
+        if side not in SIDES or side in areas:
+            msg = f"{filename}: a control area has side {side!r}" + (" twice." if side in areas else ".")
+            raise InputError(msg, hint=f"Give exactly one area per side, with side {' or '.join(SIDES)}.")
+        areas[side] = f
+    missing = [s for s in SIDES if s not in areas]
+    if missing:
+        msg = f"{filename} has no control area for {', '.join(missing)}."
+        raise InputError(
+            msg,
+            hint="Add each side's control area: which side a report is on is a polygon test, not a guess.",
+        )
+    for f in [*kinds["line"], *areas.values()]:
+        geom = shape(f["geometry"])
+        if not geom.is_valid or geom.is_empty:
+            what = "The line" if f in kinds["line"] else f"The {f['properties']['side']} control area"
+            msg = f"{filename}: {what.lower()} is not a valid geometry ({shapely.is_valid_reason(geom)})."
+            raise InputError(
+                msg, hint="Repair it in a GIS (for example QGIS's Fix geometries) and upload again."
+            )
+    return kinds["line"][0], areas
+
+
+def _check_areas(polygons: dict[str, shapely.Geometry], line: shapely.Geometry, *, filename: str) -> None:
+    """The two sides' areas barely overlap and each reaches the line (measured in metres)."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"side": list(polygons)}, geometry=list(polygons.values()), crs=4326)
+    crs = theatre_crs(*centre_of(frame))
+    metric = frame.to_crs(crs).geometry
+    line_m = gpd.GeoSeries([line], crs=4326).to_crs(crs).iloc[0]
+    a, b = metric.iloc[0], metric.iloc[1]
+    overlap = a.intersection(b).area / max(min(a.area, b.area), 1.0)
+    if overlap > MAX_OVERLAP:
+        msg = f"{filename}: the control areas overlap over {overlap:.0%} of the smaller one."
+        raise InputError(msg, hint="Each place is held by one side: the areas should meet along the line.")
+    for side, geom in zip(frame["side"], metric, strict=True):
+        gap = geom.distance(line_m)
+        if gap > MAX_GAP_M:
+            msg = f"{filename}: the {side} control area stays {gap / 1000:.1f} km from the line."
+            raise InputError(msg, hint="The areas should reach the line they are on each side of.")
+
+
+def _zone_shape(geometry: Any, *, zone_id: str) -> shapely.Geometry:
+    """A drawn zone's geometry, checked: a valid Polygon or MultiPolygon with an area."""
+    try:
+        geom = shape(geometry)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        geom = None
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        got = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        msg = f"Zone {zone_id} needs a polygon, not {got!r}."
+        raise InputError(
+            msg, hint="Draw it with the polygon or rectangle tool (a circle or marker has no area)."
+        )
+    if not geom.is_valid or geom.area == 0:
+        reason = shapely.is_valid_reason(geom) if not geom.is_valid else "no area"
+        msg = f"Zone {zone_id} is not a valid polygon ({reason})."
+        raise InputError(msg, hint="Redraw it without crossing edges.")
+    return geom
