@@ -1,0 +1,166 @@
+"""Daily counts per sector against a trailing baseline: surges by an upper-tail test and by ACLED's rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from geo.patterns.frame import Points
+from geo.patterns.params import PatternParams
+
+DAILY_COLUMNS = (
+    "sector",
+    "day",
+    "count",
+    "baseline",
+    "upper",
+    "p_value",
+    "q_value",
+    "model",
+    "surge",
+    "week_count",
+    "week_baseline",
+    "acled_surge",
+)
+SURGE_COLUMNS = ("sector", "start", "end", "count", "baseline", "p_value", "rule", "report_uids")
+
+
+def count_matrix(points: Points) -> tuple[np.ndarray, list[str], pd.DatetimeIndex]:
+    """Return reports per sector and day (sectors x days, every day from the first to the last)."""
+    if len(points) == 0:
+        return np.zeros((0, 0)), [], pd.DatetimeIndex([], tz="UTC")
+    days = pd.date_range(points.day.min(), points.day.max(), freq="D")
+    sectors, s_idx = np.unique(points.sector, return_inverse=True)
+    d_idx = ((points.day - days[0]) // pd.Timedelta(days=1)).to_numpy()
+    counts = np.zeros((len(sectors), len(days)))
+    np.add.at(counts, (s_idx, d_idx), 1)
+    return counts, [str(s) for s in sectors], days
+
+
+def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tuple[np.ndarray, ...]:
+    """Test one day's counts (one per sector) against each sector's trailing window (NaN = left out).
+
+    Returns the baseline mean, the upper band, the upper-tail p-value and the model used.
+    """
+    n = np.sum(np.isfinite(window), axis=1)
+    total = np.nansum(window, axis=1)
+    mean = np.divide(total, n, out=np.full(len(n), np.nan), where=n > 0)
+    sumsq = np.nansum(window**2, axis=1)
+    var = np.divide(sumsq - total * mean, n - 1, out=mean.copy(), where=n > 1)
+    # Poisson with an estimated mean: the gamma-Poisson predictive of a Jeffreys posterior, NB(S + 1/2, n/(n+1)).
+    poisson = stats.nbinom(total + 0.5, n / (n + 1.0))
+    dispersion = np.divide((n - 1) * var, mean, out=np.zeros(len(n)), where=mean > 0)
+    over = (
+        (n > 1)
+        & (mean > 0)
+        & (var > mean)
+        & (stats.chi2.sf(dispersion, np.maximum(n - 1, 1)) < params.overdispersion_p)
+    )
+    size = np.divide(mean**2, var - mean, out=np.ones(len(n)), where=var > mean)
+    negbin = stats.nbinom(size, size / (size + np.where(mean > 0, mean, 1.0)))
+    p = np.where(over, negbin.sf(counts - 1), poisson.sf(counts - 1))
+    p[n == 0] = np.nan
+    upper = np.where(over, negbin.ppf(1 - params.alpha), poisson.ppf(1 - params.alpha))
+    return mean, upper, p, np.where(over, "negbin", "poisson")
+
+
+def daily_tests(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarray]:
+    """Test every sector-day against its trailing baseline, day by day.
+
+    A day needs ``min_baseline_days`` earlier days. Days whose p-value is below
+    ``baseline_exclude_p`` are left out of the baselines that follow (a surge does not hide its
+    second day). The surge decision is Benjamini-Hochberg at ``alpha`` over all tested sector-days.
+    """
+    n_s, n_d = counts.shape
+    out = {k: np.full((n_s, n_d), np.nan) for k in ("baseline", "upper", "p_value")}
+    out["model"] = np.full((n_s, n_d), "", dtype=object)
+    usable = counts.astype(float).copy()
+    for d in range(params.min_baseline_days, n_d):
+        window = usable[:, max(0, d - params.baseline_days) : d]
+        mean, upper, p, model = _tail(counts[:, d], window, params)
+        out["baseline"][:, d], out["upper"][:, d], out["p_value"][:, d], out["model"][:, d] = (
+            mean,
+            upper,
+            p,
+            model,
+        )
+        usable[p < params.baseline_exclude_p, d] = np.nan
+    tested = np.isfinite(out["p_value"])
+    q = np.full((n_s, n_d), np.nan)
+    if tested.any():
+        q[tested] = stats.false_discovery_control(out["p_value"][tested], method="bh")
+    out["q_value"] = q
+    out["surge"] = tested & (q <= params.alpha) & (counts > out["baseline"])
+    return out
+
+
+def acled_weeks(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarray]:
+    """ACLED's surge rule on the 7 days ending on each day against the mean of the weeks before them."""
+    n_s, n_d = counts.shape
+    cum = np.concatenate([np.zeros((n_s, 1)), np.cumsum(counts, axis=1)], axis=1)
+    week = np.full((n_s, n_d), np.nan)
+    before = np.full((n_s, n_d), np.nan)
+    span = 7 * params.acled_weeks
+    if n_d >= 7:
+        week[:, 6:] = cum[:, 7:] - cum[:, :-7]
+    if n_d >= 7 + span:
+        end = np.arange(6 + span, n_d)  # days whose week and trailing weeks are all inside the data
+        before[:, end] = (cum[:, end - 6] - cum[:, end - 6 - span]) / params.acled_weeks
+    surge = (before > 0) & (week >= params.acled_ratio * before) & (week >= params.acled_min_count)
+    return {"week_count": week, "week_baseline": before, "acled_surge": surge}
+
+
+def daily_frame(
+    counts: np.ndarray, sectors: list[str], days: pd.DatetimeIndex, params: PatternParams
+) -> pd.DataFrame:
+    """One row per sector and day with the count, the baseline band, the p-value and both surge rules."""
+    parts = {"count": counts, **daily_tests(counts, params), **acled_weeks(counts, params)}
+    frame = pd.DataFrame(
+        {
+            "sector": np.repeat(np.array(sectors, dtype=object), len(days)),
+            "day": np.tile(days, len(sectors)),
+            **{k: v.ravel() for k, v in parts.items()},
+        }
+    )
+    frame["count"] = frame["count"].astype("int64")
+    return frame[list(DAILY_COLUMNS)]
+
+
+def surge_table(daily: pd.DataFrame, points: Points) -> pd.DataFrame:
+    """One row per significant sector-day and per run of days under ACLED's rule, with the reports in it."""
+    keys = pd.Series(np.arange(len(points))).groupby([points.sector, points.day]).indices
+    rows = []
+    for row in daily[daily["surge"]].itertuples():
+        uids = points.uid[keys.get((row.sector, row.day), [])].tolist()
+        rows.append((row.sector, row.day, row.day, row.count, row.baseline, row.p_value, row.model, uids))
+    for sector, group in daily[daily["acled_surge"]].groupby("sector"):
+        run = (group["day"].diff() != pd.Timedelta(days=1)).cumsum()
+        for _, days in group.groupby(run):
+            start, end = days["day"].iloc[0] - pd.Timedelta(days=6), days["day"].iloc[-1]
+            hit = (points.sector == sector) & (points.day >= start) & (points.day <= end)
+            baseline = days["week_baseline"].iloc[0] * len(pd.date_range(start, end)) / 7
+            rows.append(
+                (sector, start, end, int(hit.sum()), baseline, np.nan, "acled_week", points.uid[hit].tolist())
+            )
+    table = pd.DataFrame(rows, columns=list(SURGE_COLUMNS))
+    return table.sort_values(["start", "sector", "rule"], ignore_index=True)
+
+
+def hourly_counts(points: Points, params: PatternParams) -> pd.DataFrame:
+    """Reports per sector and hour over the last ``recent_days`` days of the data."""
+    if len(points) == 0:
+        return pd.DataFrame({"sector": [], "hour": pd.DatetimeIndex([], tz="UTC"), "count": []})
+    start = points.day.max() - pd.Timedelta(days=params.recent_days - 1)
+    recent = points.day >= start
+    hours = pd.date_range(start, points.day.max() + pd.Timedelta(hours=23), freq="h")
+    counts = (
+        pd.Series(1, index=[points.sector[recent], points.time[recent].floor("h")])
+        .groupby(level=[0, 1])
+        .sum()
+        .unstack(fill_value=0)
+        .reindex(columns=hours, fill_value=0)
+    )
+    long = counts.stack().rename("count").reset_index()
+    long.columns = ["sector", "hour", "count"]
+    return long
