@@ -10,7 +10,6 @@ from pathlib import Path
 
 from geo.errors import GeoError, InputError
 from geo.settings import Settings, load_settings
-from geo.utc import to_utc
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
 
@@ -124,26 +123,102 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
-def _end_of(value: str):
-    """``--to`` as an instant; a bare date means the whole of that day (UTC), as in the app's filters."""
-    import pandas as pd
+def _filter_params(args: argparse.Namespace) -> dict[str, str]:
+    """The filters of ``--from``, ``--to`` and each ``--filter KEY=VALUES``, in geo.filters' URL form."""
+    from geo.filters import PARAMS
 
-    end = to_utc(value, what="--to")
-    is_date = len(value.strip()) == 10
-    return end + pd.Timedelta(days=1) - pd.Timedelta(nanoseconds=1) if is_date else end
+    params = {k: v for k, v in (("from", args.start), ("to", args.end)) if v}
+    for item in args.filter or []:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in PARAMS:
+            msg = f"--filter {item!r} is not KEY=VALUES with a known key."
+            raise InputError(msg, hint=f"Use one of {', '.join(PARAMS)}, e.g. --filter type=impact,mine.")
+        params[key.strip()] = value.strip()
+    return params
+
+
+# Filter parameters that need the analysis (the stored columns do not have them).
+ANALYSED_PARAMS = frozenset({"side", "flag_level", "sector", "dmin", "dmax"})
+
+
+def _analysed(args: argparse.Namespace, settings: Settings):
+    from geo.pipeline import analyse_store
+
+    return analyse_store(
+        _store(args, settings), scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+    )
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """Write the stored reports of a period to GeoJSON, CSV, GeoPackage or KML."""
-    from geo.export import export_incidents
+    """Write the stored reports the filters select to GeoJSON, CSV, GeoPackage or KML."""
+    from geo.export import export_incidents, stored_columns
+    from geo.filters import Filters, apply_filters
 
-    frame = _store(args, settings).incidents(
-        start=None if args.start is None else to_utc(args.start, what="--from"),
-        end=None if args.end is None else _end_of(args.end),
+    params = _filter_params(args)
+    filters = Filters.from_params(params)
+    if args.with_analysis or ANALYSED_PARAMS & params.keys():
+        frame = _analysed(args, settings).reports
+    else:
+        frame = _store(args, settings).incidents(start=filters.start, end=filters.end)
+    frame = apply_filters(frame, filters)
+    export_incidents(
+        frame if args.with_analysis else stored_columns(frame), Path(args.output), format=args.format
     )
-    export_incidents(frame, Path(args.output), format=args.format)
-    print(f"wrote {len(frame)} reports to {args.output}")
+    print(f"wrote {len(frame)} reports to {args.output} ({filters.describe()})")
     return EXIT_OK
+
+
+def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the PDF briefing pack and its manifest, or rebuild one from a manifest and compare the figures."""
+    from geo.filters import Filters
+    from geo.report import Manifest, build_pack, map_image, rebuild, write_pack
+    from geo.scenario import load_scenario
+
+    params = _filter_params(args)
+    if args.manifest and params:
+        msg = "--manifest gives the filters; --from, --to and --filter cannot be added to it."
+        raise InputError(msg, hint="Drop the filter options to rebuild the pack as it was made.")
+    manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
+    reports = _analysed(args, settings).reports
+    scenario = load_scenario(settings.scenario_dir)
+    if manifest is not None:
+        pack, changes = rebuild(manifest, reports, scenario, settings=settings)
+    else:
+        filters = Filters.from_params(params)
+        pack = build_pack(reports, scenario, filters=filters, settings=settings, title=args.title)
+        changes = []
+    pdf, manifest_file = write_pack(pack, Path(args.output))
+    figures = pack.manifest.figures
+    print(
+        f"wrote {pdf} and {manifest_file}: {figures['reports']} reports, {figures['events']} events, "
+        f"{figures['likely_violations']} likely and {figures['possible_violations']} possible violations"
+    )
+    if args.image:
+        from geo.filters import apply_filters
+
+        filters = Filters.from_params(pack.manifest.filters)
+        image = Path(args.image)
+        image.write_bytes(
+            map_image(
+                apply_filters(reports, filters),
+                scenario,
+                filters=filters,
+                settings=settings,
+                size=args.size,
+                dpi=args.dpi,
+                fmt=image.suffix.lstrip(".").lower() or "png",
+                store_hash=pack.manifest.store_hash,
+            )
+        )
+        print(f"wrote {image}")
+    if manifest is None:
+        return EXIT_OK
+    if not changes:
+        print(f"rebuilt from {args.manifest}: the same data and the same figures")
+        return EXIT_OK
+    for line in changes:
+        print(f"differs: {line}")
+    return EXIT_INVALID
 
 
 def cmd_batches(args: argparse.Namespace, settings: Settings) -> int:
@@ -276,11 +351,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="rejected-feature issues to print (default 20)")
     p.add_argument("--mapping", help="read a CSV through a column mapping: acled, ucdp or FILE.json")
 
-    p = with_store(add("export", cmd_export, "export stored reports"))
+    def with_filters(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--from", dest="start", help="first time, ISO 8601 (UTC if no offset)")
+        p.add_argument(
+            "--to", dest="end", help="last time, ISO 8601 (UTC if no offset); a date is the whole day"
+        )
+        p.add_argument(
+            "--filter",
+            action="append",
+            metavar="KEY=VALUES",
+            help="keep rows whose KEY is one of VALUES (comma-separated), as in the app's URL: type, weapon, "
+            "source, reliability, sector, side, flag_level, dmin, dmax (km); repeatable",
+        )
+        return p
+
+    p = with_filters(with_store(add("export", cmd_export, "export the stored reports the filters select")))
     p.add_argument("--format", choices=["geojson", "csv", "gpkg", "kml"], default="geojson")
-    p.add_argument("--from", dest="start", help="first time, ISO 8601 (UTC if no offset)")
-    p.add_argument("--to", dest="end", help="last time, ISO 8601 (UTC if no offset)")
+    p.add_argument(
+        "--with-analysis", action="store_true", help="add the analysis columns (distance, flag...)"
+    )
     p.add_argument("-o", "--output", required=True, help="output file")
+
+    p = with_filters(with_store(add("brief", cmd_brief, "write the PDF briefing pack and its manifest")))
+    p.add_argument("-o", "--output", required=True, help="the PDF; its manifest is written beside it")
+    p.add_argument("--manifest", help="rebuild the pack of this manifest and compare its figures")
+    p.add_argument("--title", help="the cover's title")
+    p.add_argument("--image", help="also write the map image (.png or .svg)")
+    p.add_argument("--size", choices=["slide", "a4"], default="slide", help="map image size (default slide)")
+    p.add_argument("--dpi", type=int, default=150, help="map image resolution (default 150)")
 
     for name, func, text in (
         ("enrich", cmd_enrich, "add distance to the line, side, zones and fire origin to each report"),

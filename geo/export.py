@@ -24,6 +24,7 @@ MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
     "kml": "application/vnd.google-earth.kml+xml",
 }
+SUFFIXES = {"geojson": ".geojson", "csv": ".csv", "gpkg": ".gpkg", "kml": ".kml"}
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, CWE-1236).
 FORMULA_START = r"^[=+\-@\t\r]"
 _LEADING = [f.name for f in FIELDS] + ["extra", "uid", "batch_id"]
@@ -172,3 +173,19 @@ def export_incidents(
         pyogrio.write_dataframe(flat, buffer, driver=driver, layer="incidents")
         target.write(buffer.getvalue())
     return target
+
+
+def stored_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the frame with only the stored columns (the schema's fields, ``extra``, ``uid``, ``batch_id``).
+
+    An analysed frame exported this way has exactly the columns of docs/SCHEMA.md, as ingested.
+    """
+    keep = [c for c in _LEADING if c in frame.columns]
+    return frame[[*keep, frame.geometry.name]]
+
+
+def export_bytes(frame: gpd.GeoDataFrame, *, format: str) -> bytes:
+    """Return :func:`export_incidents` of the frame as bytes (for a download button)."""
+    buffer = io.BytesIO()
+    export_incidents(frame, buffer, format=format)
+    return buffer.getvalue()

@@ -1,0 +1,460 @@
+"""The briefing map: the Map page's layers drawn with matplotlib on the server, the same every time."""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from pyproj import Geod
+
+from geo.crs import theatre_crs
+from geo.errors import InputError
+from geo.filters import Filters
+from geo.gazetteer import load_gazetteer
+from geo.maps import style
+from geo.maps.context import load_countries
+from geo.report.stamp import Stamp, make_stamp
+from geo.settings import Settings
+
+# Figure sizes in inches: a 16:9 slide (PowerPoint's widescreen) and A4 landscape.
+SIZES: dict[str, tuple[float, float]] = {"slide": (40 / 3, 7.5), "a4": (11.693, 8.268)}
+FORMATS = ("png", "svg")
+# Figure fractions: the bands above and below the map, and the legend column on the right.
+TOP, BOTTOM, LEGEND = 0.17, 0.11, 0.22
+# Pixels (Leaflet) to points (matplotlib) at 96 px per inch.
+PX = 0.75
+ATTRIBUTION = "Borders: Natural Earth (public domain) · Settlements: GeoNames (CC BY 4.0)"
+# The classification marking's colour on briefing material.
+MARKING = "#B00020"
+# Above this many incidents, an SVG draws them as one embedded raster (a vector file stays small).
+SVG_RASTER_ABOVE = 5_000
+_GEOD = Geod(ellps="WGS84")
+
+
+def _check(size: str, fmt: str, dpi: int, colour_by: str, reports: gpd.GeoDataFrame) -> None:
+    if size not in SIZES:
+        msg = f"Unknown image size {size!r}."
+        raise InputError(msg, hint=f"Use one of {', '.join(SIZES)}.")
+    if fmt not in FORMATS:
+        msg = f"Unknown image format {fmt!r}."
+        raise InputError(msg, hint="Use png or svg.")
+    if not 50 <= dpi <= 600:
+        msg = f"The resolution {dpi} dpi is out of range."
+        raise InputError(msg, hint="Use 150 for screens and slides, 300 for print.")
+    if colour_by not in style.COLOUR_SCHEMES:
+        msg = f"colour_by {colour_by!r} is not a colour scheme of the map."
+        raise InputError(msg, hint=f"Use one of {', '.join(style.COLOUR_SCHEMES)}.")
+    if len(reports) and style.COLOUR_SCHEMES[colour_by][0] not in reports.columns:
+        msg = f"The reports have no column {style.COLOUR_SCHEMES[colour_by][0]!r} to colour by."
+        raise InputError(msg, hint="Pass the analysed reports, or colour by type.")
+    if reports.crs is None or reports.crs.to_epsg() != 4326:
+        msg = f"The reports have CRS {reports.crs}; the map takes EPSG:4326 (lon/lat)."
+        raise InputError(msg, hint="Reproject them with .to_crs(4326).")
+
+
+def period_of(reports: pd.DataFrame, filters: Filters) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """Return the period shown: the filters' ends, else the first and last report's time."""
+    times = reports["occurred_at"] if "occurred_at" in reports.columns else pd.Series([], dtype=object)
+    start = filters.start if filters.start is not None else (times.min() if len(times) else None)
+    end = filters.end if filters.end is not None else (times.max() if len(times) else None)
+    return start, end
+
+
+def period_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    """Return ``2026-10-01 00:00 to 2026-10-31 23:59 UTC`` (an open end as an ellipsis)."""
+    a = "…" if start is None or pd.isna(start) else f"{start:%Y-%m-%d %H:%M}"
+    b = "…" if end is None or pd.isna(end) else f"{end:%Y-%m-%d %H:%M}"
+    return f"{a} to {b} UTC"
+
+
+def view_bounds(
+    reports: gpd.GeoDataFrame, scenario: Any, at: pd.Timestamp, bounds: tuple[float, ...] | None
+) -> tuple[float, float, float, float]:
+    """Return the lon/lat box to show: ``bounds``, else the reports' (or the line's) box with a margin."""
+    if bounds is not None:
+        box = tuple(float(v) for v in bounds)
+        if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) or not all(map(math.isfinite, box)):
+            msg = f"The map bounds {bounds} are not (minx, miny, maxx, maxy) in lon/lat."
+            raise InputError(
+                msg, hint="Give the west, south, east and north edges, west < east, south < north."
+            )
+        return box  # type: ignore[return-value]
+    points = reports.geometry[~(reports.geometry.isna() | reports.geometry.is_empty)]
+    minx, miny, maxx, maxy = points.total_bounds if len(points) else scenario.line_at(at).bounds
+    pad_x, pad_y = max((maxx - minx) * 0.05, 0.05), max((maxy - miny) * 0.05, 0.05)
+    return (minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y)
+
+
+def _fit(box: tuple[float, float, float, float], width_in: float, height_in: float) -> tuple[float, ...]:
+    """Widen ``box`` in one direction so that, at its centre latitude's scale, it fills the axes."""
+    minx, miny, maxx, maxy = box
+    cos = math.cos(math.radians((miny + maxy) / 2))
+    dx, dy = (maxx - minx) * cos, maxy - miny
+    if dx / dy < width_in / height_in:
+        grow = (dy * width_in / height_in / cos - (maxx - minx)) / 2
+        return (minx - grow, miny, maxx + grow, maxy)
+    grow = (dx * height_in / width_in - dy) / 2
+    return (minx, miny - grow, maxx, maxy + grow)
+
+
+def _draw_scenario(ax: Axes, scenario: Any, at: pd.Timestamp) -> list[Any]:
+    """Draw control areas, zones, posts and the line in force; return their legend handles."""
+    handles: list[Any] = []
+    control = scenario.control_at(at)
+    for side in ("UA", "RU"):
+        area = control.loc[control["side"] == side]
+        if len(area):
+            colour = style.SIDE_COLOURS[side]
+            area.plot(ax=ax, facecolor=colour, alpha=style.CONTROL_FILL_OPACITY * 1.5, edgecolor="none")
+            area.boundary.plot(ax=ax, color=colour, linewidth=0.5 * PX)
+            handles.append(Patch(facecolor=colour, alpha=0.35, label=f"{style.SIDE_LABELS[side]} area"))
+    zones = scenario.zones
+    for kind, zstyle in style.ZONE_STYLES.items():
+        part = zones.loc[zones["kind"] == kind]
+        if kind in style.HIDDEN_ZONE_KINDS or part.empty:
+            continue
+        colour = str(zstyle["color"])
+        dashed = "--" if "dashArray" in zstyle else "-"
+        part.plot(ax=ax, facecolor=str(zstyle.get("fillColor", colour)), alpha=float(zstyle["fillOpacity"]))
+        part.boundary.plot(ax=ax, color=colour, linewidth=float(zstyle["weight"]) * PX, linestyle=dashed)
+        handles.append(Line2D([], [], color=colour, linestyle=dashed, label=style.ZONE_LABELS[kind]))
+    posts = scenario.posts
+    if len(posts):
+        metric = posts.to_crs(theatre_crs(*posts.union_all().centroid.coords[0]))
+        rings = metric.buffer(posts["range_m"].astype(float).to_numpy()).to_crs(4326)
+        rings.boundary.plot(ax=ax, color=style.POST_COVERAGE["color"], linewidth=0.8 * PX, linestyle=":")
+        side = posts["side"] if "side" in posts.columns else pd.Series("none", index=posts.index)
+        edge = side.map(style.SIDE_COLOURS).fillna(style.POST_COLOUR).tolist()
+        ax.scatter(
+            posts.geometry.x,
+            posts.geometry.y,
+            marker="D",
+            s=30,
+            facecolor="white",
+            edgecolor=edge,
+            linewidth=1.6,
+            zorder=6,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="D",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor=style.POST_COLOUR,
+                label="Observation post and range",
+            )
+        )
+    version = scenario.version_at(at)
+    line = gpd.GeoSeries([scenario.line_at(at)], crs=4326)
+    line.plot(
+        ax=ax, color=style.CONTACT_LINE["color"], linewidth=float(style.CONTACT_LINE["weight"]) * PX, zorder=5
+    )
+    handles.insert(0, Line2D([], [], color=style.BLACK, linewidth=2.6, label=f"Contact line {version}"))
+    return handles
+
+
+def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bool) -> tuple[str, list[Any]]:
+    """Scatter the incidents coloured as the Map page does; return the legend title and handles."""
+    column, colours, title = style.COLOUR_SCHEMES[colour_by]
+    points = reports.loc[~(reports.geometry.isna() | reports.geometry.is_empty)]
+    if points.empty:
+        return f"{title} (0 reports)", []
+    value = points[column].astype("string").fillna("none")
+    counts = value.value_counts()
+    order = [v for v in colours if v in counts.index] + sorted(set(counts.index) - set(colours))
+    # Fewer, larger dots for a few hundred reports; small ones when there are tens of thousands.
+    size = float(np.clip(160 / math.sqrt(len(points)), 0.6, 4.0)) ** 2 * 4
+    handles = []
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    for v in reversed(order):  # the scheme's first category (e.g. likely) is drawn last, on top
+        rows = (value == v).to_numpy()
+        colour = colours.get(v, style.MISSING_COLOUR)
+        hollow = style.is_hollow(column, v)
+        ax.scatter(
+            x[rows],
+            y[rows],
+            s=size,
+            facecolor="white" if hollow else colour,
+            edgecolor=colour if hollow else "#333333",
+            linewidth=1.2 if hollow else 0.3,
+            alpha=0.9,
+            zorder=7,
+            rasterized=svg and len(points) > SVG_RASTER_ABOVE,
+        )
+    for v in order:
+        name = style.SIDE_LABELS.get(v, style.label(v)) if column == "side" else style.label(v)
+        hollow = style.is_hollow(column, v)
+        colour = colours.get(v, style.MISSING_COLOUR)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=8,
+                markerfacecolor="white" if hollow else colour,
+                markeredgecolor=colour,
+                label=f"{name} ({counts[v]:,})",
+            )
+        )
+    return f"{title} ({len(points):,} reports)", handles
+
+
+def _draw_settlements(ax: Axes, box: tuple[float, ...], *, limit: int, min_gap: float) -> bool:
+    """Label the most populous settlements in view, skipping those that would crowd a larger one."""
+    candidates = load_gazetteer().within(box, limit=limit * 8)
+    cos = math.cos(math.radians((box[1] + box[3]) / 2))
+    kept: list[tuple[float, float]] = []
+    for lon, lat, name in zip(candidates["lon"], candidates["lat"], candidates["name"], strict=True):
+        if len(kept) >= limit:
+            break
+        if any(math.hypot((lon - a) * cos, lat - b) < min_gap for a, b in kept):
+            continue
+        kept.append((lon, lat))
+        ax.plot(lon, lat, marker="s", markersize=3, color="#333333", zorder=8)
+        ax.annotate(
+            name,
+            (lon, lat),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=8,
+            color="#222222",
+            zorder=9,
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+        )
+    return bool(kept)
+
+
+def _degrees(value: float, pos: int, *, east: bool) -> str:
+    hemisphere = ("E" if value >= 0 else "W") if east else ("N" if value >= 0 else "S")
+    return f"{abs(value):g}°{hemisphere}"
+
+
+def _nice_km(width_km: float) -> float:
+    """A round length near a fifth of the map's width: 1, 2 or 5 times a power of ten."""
+    target = width_km / 5
+    power = 10 ** math.floor(math.log10(target))
+    return max(m * power for m in (1, 2, 5) if m * power <= target)
+
+
+def _furniture(ax: Axes, box: tuple[float, ...]) -> None:
+    """Coordinates at the edges with a light graticule, a scale bar and a north arrow."""
+    ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: _degrees(v, p, east=True)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _degrees(v, p, east=False)))
+    ax.tick_params(labelsize=8, top=True, right=True, labeltop=True, labelright=True, direction="in")
+    ax.grid(color="#777777", linewidth=0.3, alpha=0.5, zorder=1)
+    lat0 = (box[1] + box[3]) / 2
+    _, _, m_per_degree = _GEOD.inv(box[0], lat0, box[0] + 1.0, lat0)
+    km = _nice_km((box[2] - box[0]) * m_per_degree / 1000)
+    bar = AnchoredSizeBar(
+        ax.transData,
+        km * 1000 / m_per_degree,
+        f"{km:g} km",
+        loc="lower left",
+        pad=0.6,
+        borderpad=0.8,
+        sep=4,
+        frameon=True,
+        size_vertical=0,
+        fontproperties={"size": 8},
+    )
+    bar.patch.set_alpha(0.85)
+    ax.add_artist(bar)
+    ax.annotate(
+        "N",
+        xy=(0.965, 0.93),
+        xytext=(0.965, 0.80),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 3, "headwidth": 10},
+        zorder=10,
+    )
+
+
+def draw_map(
+    reports: gpd.GeoDataFrame,
+    scenario: Any,
+    *,
+    filters: Filters,
+    stamp: Stamp,
+    settings: Settings,
+    bounds: tuple[float, float, float, float] | None = None,
+    size: str = "slide",
+    colour_by: str = "flag_level",
+    title: str | None = None,
+    svg: bool = False,
+) -> Figure:
+    """Return the briefing map as a matplotlib figure (see :func:`map_image` for the parameters)."""
+    width_in, height_in = SIZES[size]
+    start, end = period_of(reports, filters)
+    at = end if end is not None and not pd.isna(end) else pd.Timestamp(scenario.lines["valid_from"].max())
+    fig = Figure(figsize=(width_in, height_in), facecolor="white")
+    map_w, map_h = 1 - LEGEND - 0.075, 1 - TOP - BOTTOM
+    ax = fig.add_axes((0.045, BOTTOM, map_w, map_h))
+    box = _fit(view_bounds(reports, scenario, at, bounds), map_w * width_in, map_h * height_in)
+    ax.set_facecolor(style.BACKGROUND)
+    countries = gpd.GeoDataFrame.from_features(load_countries()["features"], crs=4326)
+    countries.plot(
+        ax=ax, facecolor=style.COUNTRIES["fillColor"], edgecolor=style.COUNTRIES["color"], linewidth=0.6
+    )
+    scenario_handles = _draw_scenario(ax, scenario, at)
+    legend_title, incident_handles = _draw_incidents(ax, reports, colour_by, svg)
+    if _draw_settlements(ax, box, limit=14 if size == "slide" else 12, min_gap=(box[3] - box[1]) / 14):
+        scenario_handles.append(
+            Line2D(
+                [], [], marker="s", linestyle="", markersize=4, color="#333333", label="Settlement (GeoNames)"
+            )
+        )
+    ax.set_xlim(box[0], box[2])
+    ax.set_ylim(box[1], box[3])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_aspect(1 / math.cos(math.radians((box[1] + box[3]) / 2)), adjustable="box")
+    _furniture(ax, box)
+    legend_ax = fig.add_axes((1 - LEGEND - 0.005, BOTTOM, LEGEND - 0.01, map_h))
+    legend_ax.axis("off")
+    first = legend_ax.legend(
+        handles=incident_handles or [Patch(color="white", label="no report matches")],
+        title=legend_title,
+        loc="upper left",
+        fontsize=9,
+        title_fontsize=10,
+        alignment="left",
+        frameon=False,
+    )
+    legend_ax.add_artist(first)
+    legend_ax.legend(
+        handles=scenario_handles,
+        title="Scenario",
+        loc="lower left",
+        fontsize=9,
+        title_fontsize=10,
+        alignment="left",
+        frameon=False,
+    )
+    marking = settings.classification.upper()
+    fig.text(0.5, 0.985, marking, ha="center", va="top", fontsize=12, fontweight="bold", color=MARKING)
+    fig.text(
+        0.045,
+        0.945,
+        title or f"Reported incidents by {style.COLOUR_SCHEMES[colour_by][2].lower()}",
+        ha="left",
+        va="top",
+        fontsize=17,
+        fontweight="bold",
+    )
+    fig.text(
+        0.045,
+        0.9,
+        f"Period {period_text(start, end)} · contact line {scenario.version_at(at)} in force at "
+        f"the period's end · {len(reports):,} reports",
+        ha="left",
+        va="top",
+        fontsize=10,
+    )
+    attribution = ATTRIBUTION + (
+        f" · Tiles: {settings.tile_attribution}" if settings.tile_attribution else ""
+    )
+    fig.text(0.045, 0.055, attribution, ha="left", va="bottom", fontsize=7, color="#444444")
+    footer = textwrap.fill(stamp.text(), width=int(width_in * 19))
+    fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color="#222222", linespacing=1.3)
+    fig.text(0.5, 0.004, marking, ha="center", va="bottom", fontsize=10, fontweight="bold", color=MARKING)
+    return fig
+
+
+def figure_bytes(fig: Figure, *, fmt: str, dpi: int) -> bytes:
+    """Return the figure as PNG or SVG, free of timestamps so that the same input gives the same bytes."""
+    buffer = io.BytesIO()
+    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    with matplotlib.rc_context({"svg.hashsalt": "ceasefire-monitor", "svg.fonttype": "path"}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
+    return buffer.getvalue()
+
+
+def map_image(
+    reports: gpd.GeoDataFrame,
+    scenario: Any,
+    *,
+    filters: Filters,
+    settings: Settings,
+    bounds: tuple[float, float, float, float] | None = None,
+    size: str = "slide",
+    dpi: int = 150,
+    fmt: str = "png",
+    colour_by: str = "flag_level",
+    title: str | None = None,
+    store_hash: str | None = None,
+    generated_at: pd.Timestamp | None = None,
+) -> bytes:
+    """Return the map of these reports as a PNG or SVG, drawn on the server with matplotlib.
+
+    Parameters
+    ----------
+    reports
+        The reports to draw, already filtered (the rows the Map page shows), EPSG:4326, with the
+        analysis columns when colouring by one of them.
+    scenario
+        A :class:`geo.scenario.Scenario`; the line and control areas in force at the period's end are drawn.
+    filters
+        The filters that chose ``reports``: the period in the subtitle and the stamp.
+    settings
+        ``classification`` (the marking, top and bottom) and ``tile_attribution``.
+    bounds
+        ``(minx, miny, maxx, maxy)`` in lon/lat (the Map page's view); default the reports' extent.
+        The box is widened in one direction to the image's shape.
+    size
+        ``slide`` (16:9, 13.33 x 7.5 in) or ``a4`` (landscape).
+    dpi
+        Dots per inch of a PNG: 150 gives 2000 x 1125 px for a slide, 300 gives 4000 x 2250.
+    fmt
+        ``png`` or ``svg``.
+    colour_by
+        A key of :data:`geo.maps.style.COLOUR_SCHEMES`, as on the Map page.
+    title
+        The heading; default "Reported incidents by <scheme>".
+    store_hash
+        :func:`geo.report.stamp.content_hash` of the whole store, added to the stamp when given.
+    generated_at
+        The time printed in the stamp; default now (a fixed time gives identical bytes).
+
+    Raises
+    ------
+    InputError
+        For an unknown size, format, colour scheme, a dpi outside 50..600, bad bounds, or reports
+        not in EPSG:4326.
+    """
+    _check(size, fmt, dpi, colour_by, reports)
+    stamp = make_stamp(reports, filters, generated_at=generated_at, store_hash=store_hash)
+    fig = draw_map(
+        reports,
+        scenario,
+        filters=filters,
+        stamp=stamp,
+        settings=settings,
+        bounds=bounds,
+        size=size,
+        colour_by=colour_by,
+        title=title,
+        svg=fmt == "svg",
+    )
+    return figure_bytes(fig, fmt=fmt, dpi=dpi)
