@@ -11,7 +11,7 @@ import geopandas as gpd
 import pandas as pd
 
 import geo
-from geo import attribution, corroborate, proximity, rules, score
+from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.scenario import Scenario, load_scenario
 from geo.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -93,8 +93,13 @@ def flag(
     agreement: rules.Agreement,
     *,
     params: score.ScoreParams | None = None,
+    pattern_params: patterns.PatternParams | None = None,
 ) -> Analysis:
-    """Apply the agreement's rules, merge reports into events and score each event."""
+    """Apply the agreement's rules, merge reports into events and score each event.
+
+    Membership in a significant space-time cluster or sector surge (:mod:`geo.patterns`, computed
+    over the reports given) is evidence for the score.
+    """
     reasons = rules.evaluate(
         enriched,
         agreement,
@@ -105,7 +110,9 @@ def flag(
     )
     event_id, events = corroborate.group_reports(enriched)
     reports = enriched.assign(event_id=event_id)
-    scores = score.score_events(events, reports, reasons, params=params)
+    found = patterns.find_patterns(enriched, params=pattern_params, parts=("surges", "clusters"))
+    evidence = patterns.pattern_evidence(found)
+    scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
     events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
     per_report = scores.set_index("event_id")[list(EVENT_COLUMNS[1:])]
     reports = reports.join(per_report, on="event_id")

@@ -29,11 +29,17 @@ class ScoreParams:
     # Impact evidence: p(other side) rises from 0.5 at the line to this at impact_full_m inside.
     impact_max_p: float = 0.8
     impact_full_m: float = 10_000.0
+    # Pattern evidence: membership in a significant space-time cluster or surge (geo.patterns) each
+    # adds this as an independent chance that the event happened (docs/METHOD.md, "Patterns").
+    pattern_weight: float = 0.3
 
     def __post_init__(self) -> None:
         if not 0 < self.possible < self.likely <= 1:
             msg = f"Score thresholds possible={self.possible} and likely={self.likely} are out of order."
             raise InputError(msg, hint="Use 0 < possible < likely <= 1.")
+        if not 0 <= self.pattern_weight < 1:
+            msg = f"The pattern weight {self.pattern_weight} is out of range."
+            raise InputError(msg, hint="Use a weight from 0 (patterns ignored) to below 1.")
 
 
 def level_of(score: np.ndarray | pd.Series, params: ScoreParams) -> np.ndarray:
@@ -98,6 +104,7 @@ def score_events(
     reasons: pd.DataFrame,
     *,
     params: ScoreParams | None = None,
+    patterns: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Score each event.
 
@@ -112,6 +119,10 @@ def score_events(
         From :func:`geo.rules.evaluate`: ``uid``, ``code``, ``severity``, ``weight``, ``sentence``.
     params
         Thresholds and evidence strengths.
+    patterns
+        From :func:`geo.patterns.pattern_evidence`: ``uid``, ``code``, ``p_value``, ``sentence``;
+        each code on any of an event's reports raises its confidence by ``params.pattern_weight``
+        as an independent chance (noisy-OR). None or empty: no pattern evidence.
 
     Returns
     -------
@@ -140,21 +151,39 @@ def score_events(
     ]
     p_ua = per_source.groupby("event_id")["p_UA"].agg(_pool)
 
+    pattern = _pattern_reasons(patterns, to_event)
+    lift = 1 - (1 - params.pattern_weight) ** pattern.groupby("event_id").size()
+
     out = events[["event_id", "confidence"]].copy()
     out["breach"] = out["event_id"].map(breach).fillna(0.0)
-    out["violation_score"] = (out["confidence"] * out["breach"]).round(4)
+    happened = 1 - (1 - out["confidence"]) * (1 - out["event_id"].map(lift).fillna(0.0))
+    out["violation_score"] = (happened * out["breach"]).round(4)
     out["flag_level"] = level_of(out["violation_score"], params)
     out["p_UA"] = out["event_id"].map(p_ua)
     side_p = np.fmax(out["p_UA"], 1 - out["p_UA"])
     decided = side_p >= params.attribution_threshold
     out["attributed_side"] = np.where(decided, np.where(out["p_UA"] >= 0.5, "UA", "RU"), "undetermined")
     out["attributed_side_p"] = side_p.round(4)
-    out["reasons"] = _explain(out, best, per_source)
+    out["reasons"] = _explain(out, best, per_source, pattern, params.pattern_weight)
     return out.drop(columns=["breach"])
 
 
-def _explain(out: pd.DataFrame, rule_reasons: pd.DataFrame, side_reasons: pd.DataFrame) -> list[list[dict]]:
-    """Build each event's list of reasons: corroboration, the rules that fired, the side evidence."""
+def _pattern_reasons(patterns: pd.DataFrame | None, to_event: pd.Series) -> pd.DataFrame:
+    """Each event's pattern codes, once per code with the smallest p-value among its reports."""
+    if patterns is None or patterns.empty:
+        return pd.DataFrame({"event_id": [], "code": [], "p_value": [], "sentence": []})
+    p = patterns.assign(event_id=patterns["uid"].map(to_event)).dropna(subset=["event_id"])
+    return p.sort_values("p_value", kind="stable").drop_duplicates(["event_id", "code"])
+
+
+def _explain(
+    out: pd.DataFrame,
+    rule_reasons: pd.DataFrame,
+    side_reasons: pd.DataFrame,
+    pattern_reasons: pd.DataFrame,
+    pattern_weight: float,
+) -> list[list[dict]]:
+    """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence."""
     rules = {
         eid: [
             {"kind": "rule", "code": c, "weight": round(float(w), 3), "sentence": s}
@@ -174,6 +203,13 @@ def _explain(out: pd.DataFrame, rule_reasons: pd.DataFrame, side_reasons: pd.Dat
         ]
         for eid, g in side_reasons.groupby("event_id")
     }
+    patterns = {
+        eid: [
+            {"kind": "pattern", "code": c, "weight": round(pattern_weight, 3), "sentence": s}
+            for c, s in zip(g["code"], g["sentence"], strict=True)
+        ]
+        for eid, g in pattern_reasons.groupby("event_id")
+    }
     result = []
     for eid, conf in zip(out["event_id"], out["confidence"], strict=True):
         head = {
@@ -182,5 +218,5 @@ def _explain(out: pd.DataFrame, rule_reasons: pd.DataFrame, side_reasons: pd.Dat
             "weight": round(float(conf), 3),
             "sentence": f"The event happened with confidence {conf:.0%} (sources and their Admiralty grades).",
         }
-        result.append([head, *rules.get(eid, []), *sides.get(eid, [])])
+        result.append([head, *patterns.get(eid, []), *rules.get(eid, []), *sides.get(eid, [])])
     return result
