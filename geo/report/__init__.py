@@ -2,7 +2,7 @@
 
 from geo.report.manifest import Manifest, differences
 from geo.report.mapimage import FORMATS, SIZES, map_image
-from geo.report.pack import Pack, build_pack, manifest_path, rebuild, write_pack
+from geo.report.pack import Pack, build_pack, manifest_path, pack_name, rebuild, write_pack
 from geo.report.stamp import content_hash
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "differences",
     "manifest_path",
     "map_image",
+    "pack_name",
     "rebuild",
     "write_pack",
 ]

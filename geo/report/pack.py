@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import textwrap
 from dataclasses import dataclass
 from html import escape
@@ -461,6 +462,14 @@ def build_pack(
     )
     doc.multiBuild(story, canvasmaker=_NumberedCanvas)
     return Pack(pdf=buffer.getvalue(), manifest=manifest, table=table)
+
+
+def pack_name(filters: Filters) -> str:
+    """Return a file name stem for a pack or image: ``briefing_2026-10-05_2026-10-11_Bakhmut``."""
+    parts = ["briefing"]
+    parts += [f"{t:%Y-%m-%d}" for t in (filters.start, filters.end) if t is not None]
+    parts += list(filters.choices.get("sector", ()))[:3]
+    return re.sub(r"[^\w.-]+", "-", "_".join(parts), flags=re.UNICODE)
 
 
 def manifest_path(pdf_path: Path) -> Path:
