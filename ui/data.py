@@ -10,9 +10,11 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.ingest import IngestResult, read_batch
+from geo.ingest.mapping import ColumnMapping, read_mapped_csv
 from geo.maps.aggregate import HexIndex
 from geo.pipeline import Analysis, analyse_store, context_key
 from geo.scenario import Scenario, load_scenario
+from geo.scenario_edits import ScenarioEdits, edits_root
 from geo.settings import Settings, load_settings
 from geo.store import Store, open_store
 from ui import keys
@@ -39,6 +41,17 @@ def store() -> Store:
     return _store(str(settings().store_path))
 
 
+def scenario_edits() -> ScenarioEdits:
+    """The line versions and zones users made, kept beside the store over the committed scenario."""
+    s = settings()
+    return ScenarioEdits(edits_root(s.store_path), s.scenario_dir, settings=s)
+
+
+def scenario_dir() -> Path:
+    """The folder of the scenario in force: the committed one, or a derived copy with the users' edits."""
+    return scenario_edits().scenario_dir()
+
+
 @st.cache_resource
 def _scenario(directory: str, key: str) -> Scenario:
     # Read-only and shared: never mutate the frames it holds.
@@ -47,8 +60,8 @@ def _scenario(directory: str, key: str) -> Scenario:
 
 def scenario() -> Scenario:
     """The contact line versions, control areas, zones and posts (reloaded when their files change)."""
-    s = settings()
-    return _scenario(str(s.scenario_dir), context_key(s.scenario_dir, s.agreement_path))
+    s, directory = settings(), scenario_dir()
+    return _scenario(str(directory), context_key(directory, s.agreement_path))
 
 
 # cache_resource, not cache_data: cache_data keeps a pickle and unpickles a fresh copy on every
@@ -68,12 +81,12 @@ def _analysis(
 
 def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change."""
-    s = settings()
+    s, directory = settings(), scenario_dir()
     return _analysis(
         str(s.store_path),
         store().revision(),
-        context_key(s.scenario_dir, s.agreement_path),
-        str(s.scenario_dir),
+        context_key(directory, s.agreement_path),
+        str(directory),
         str(s.agreement_path),
     )
 
@@ -91,11 +104,24 @@ def validated(upload: UploadedFile) -> IngestResult:
     return memo[1]
 
 
+def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
+    """Return a CSV upload read through ``mapping``, once per upload and mapping in this session."""
+    memo = st.session_state.get(keys.UPLOAD_CSV_RESULT)
+    key = (upload.file_id, mapping.to_json())
+    if memo is None or memo[0] != key:
+        result = read_mapped_csv(
+            upload.getvalue(), filename=upload.name, mapping=mapping, settings=settings()
+        )
+        memo = (key, result)
+        st.session_state[keys.UPLOAD_CSV_RESULT] = memo
+    return memo[1]
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _hex_index(store_path: str, revision: int, key: str, resolution: int) -> HexIndex:
     s = settings()
     return HexIndex.build(
-        _analysis(store_path, revision, key, str(s.scenario_dir), str(s.agreement_path))[0], resolution
+        _analysis(store_path, revision, key, str(scenario_dir()), str(s.agreement_path))[0], resolution
     )
 
 
@@ -103,5 +129,5 @@ def hex_index(resolution: int) -> HexIndex:
     """Every analysed report's H3 cell at ``resolution``: built once per store revision and resolution."""
     s = settings()
     return _hex_index(
-        str(s.store_path), store().revision(), context_key(s.scenario_dir, s.agreement_path), resolution
+        str(s.store_path), store().revision(), context_key(scenario_dir(), s.agreement_path), resolution
     )

@@ -1,0 +1,128 @@
+"""Incidents: the filtered reports as a sortable table, one report's detail, exports of exactly those rows."""
+
+from functools import partial
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.detail import EXPORT_FORMATS, export_bytes, incident_table, media_type, report_detail
+from geo.filters import apply_filters
+from geo.maps import incident_map
+from ui import data, keys, mapstate
+from ui.errors import user_errors
+from ui.filters import sidebar_filters
+
+# Rows sent to the browser; the exports always hold every filtered row.
+TABLE_LIMIT = 10_000
+TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
+
+st.title("Incidents")
+
+
+def show_detail(uid: str, reports, events, shown) -> None:
+    """One report: its fields, reasons, event and sources, batch and original file, and a small map."""
+    detail = report_detail(uid, reports, events, data.store().batches())
+    row = detail.report
+    st.subheader(f"{row['source']} · {row['id']}")
+    if uid not in set(shown["uid"]):
+        st.info(f"{uid} is outside the filters: its detail is shown all the same.")
+    if detail.event is not None:
+        e = detail.event
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Flag", str(e["flag_level"]))
+        c2.metric("Violation score", f"{e['violation_score']:.2f}")
+        c3.metric("Attributed to", str(e["attributed_side"]))
+        c4.metric("Sources", int(e["n_sources"]))
+        st.caption(
+            f"Event {e['event_id']} · confidence {e['confidence']:.0%} · {int(e['n_reports'])} reports"
+        )
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Reasons**")
+        if detail.reasons.empty:
+            st.caption("No reasons recorded for this report's event.")
+        for r in detail.reasons.itertuples():
+            st.markdown(f"- **{r.code}** ({r.weight:.2f}): {r.sentence}")
+        st.markdown("**Sources (the reports of its event)**")
+        st.dataframe(detail.sources, hide_index=True, width="stretch", column_config={"occurred_at": TIME})
+        if detail.batch is not None:
+            b = detail.batch
+            st.markdown("**Batch**")
+            st.caption(
+                f"{b['batch_id']} · {b['filename']} · uploaded {b['uploaded_at']:%Y-%m-%d %H:%M} UTC"
+                f" by {b['uploader'] or 'unnamed'} · SHA-256 {b['sha256']}"
+            )
+            st.download_button(
+                f"Original file ({b['filename']})",
+                data=data.store().original_file(b["batch_id"]).read_bytes,
+                file_name=str(b["filename"]),
+                key=keys.INCIDENTS_ORIGINAL,
+                on_click="ignore",
+            )
+    with right:
+        small = incident_map(
+            detail.members,
+            data.scenario(),
+            settings=data.settings(),
+            colour_by="source_type",
+            selected_uid=uid,
+            at=row["occurred_at"],
+            title=f"Event of {uid}",
+        )
+        st.session_state[keys.INCIDENTS_MAP_COUNT] = len(small.cm_layers.incidents.data["features"])
+        st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
+    with st.expander("Every field"):
+        st.dataframe(detail.fields, hide_index=True, width="stretch")
+
+
+with user_errors("listing the reports"):
+    if data.store().count() == 0:
+        st.info(
+            "No reports yet: upload a batch on the Upload page, or run `make demo-store` for the demo month."
+        )
+        st.stop()
+    reports, events = data.analysis()
+    filters = sidebar_filters(reports)
+    shown = apply_filters(reports, filters)
+    st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
+    if shown.empty:
+        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+    else:
+        table = incident_table(shown).head(TABLE_LIMIT)
+        if len(shown) > TABLE_LIMIT:
+            st.caption(f"The table lists the newest {TABLE_LIMIT:,}; the exports hold all {len(shown):,}.")
+        picked = st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            height=420,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=keys.INCIDENTS_TABLE,
+            column_config={
+                "occurred_at": TIME,
+                "dist_to_line_km": st.column_config.NumberColumn("km to line"),
+            },
+        )
+        rows = picked.selection.rows
+        chosen = str(table["uid"].iloc[rows[0]]) if rows else None
+        # A new row selection wins; an unchanged one leaves a selection made elsewhere (map, link).
+        if chosen != st.session_state.get(keys.INCIDENTS_PICKED):
+            st.session_state[keys.INCIDENTS_PICKED] = chosen
+            if chosen:
+                mapstate.select(chosen)
+        stamp = filters.describe().replace(" ", "_").replace(";", "").replace(":", "")[:60]
+        for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
+            col.download_button(
+                f"{label} ({len(shown):,} rows)",
+                data=partial(export_bytes, shown, fmt),
+                file_name=f"incidents_{stamp}.{fmt}",
+                mime=media_type(fmt),
+                key=keys.INCIDENTS_EXPORT[fmt],
+                on_click="ignore",
+            )
+    uid = mapstate.selected_uid()
+    if uid:
+        show_detail(uid, reports, events, shown)
+    else:
+        st.caption("Select a row to see the report's detail, its event, sources, batch and reasons.")

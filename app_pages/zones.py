@@ -1,0 +1,149 @@
+"""Zones and agreement: line versions and their change, control areas and zones, drawing a zone, a new line
+version, and the agreement's terms in force."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.line_change import line_change
+from geo.maps.zone_editor import drawn_geometry, zone_map
+from geo.rules import load_agreement
+from geo.scenario import ZONE_KINDS
+from geo.terms import rules_table, unrestricted_weapons, withdrawal_table
+from ui import data, keys
+from ui.errors import user_errors
+
+NEW = "New zone"
+
+st.title("Zones and agreement")
+done = st.session_state.pop(keys.ZONES_RESULT, None)
+if done:
+    st.success(done)
+
+
+def _zone_form_defaults(target: str, zones) -> None:
+    """Fill the zone form from the zone picked (widget values may be set before the widgets are drawn)."""
+    if st.session_state.get(keys.ZONES_LAST_TARGET) == target:
+        return
+    st.session_state[keys.ZONES_LAST_TARGET] = target
+    st.session_state.pop(keys.ZONES_DRAWING, None)
+    row = zones.loc[zones["zone_id"] == target].iloc[0] if target != NEW else None
+    st.session_state[keys.ZONES_ZONE_ID] = "" if row is None else str(row["zone_id"])
+    st.session_state[keys.ZONES_ZONE_KIND] = ZONE_KINDS[1] if row is None else str(row["kind"])
+    st.session_state[keys.ZONES_ZONE_NAME] = "" if row is None else str(row["name"])
+
+
+with user_errors("drawing the line versions and zones"):
+    scenario, edits = data.scenario(), data.scenario_edits()
+    lines = scenario.lines
+    labels = {
+        v: f"{v} · from {t:%Y-%m-%d %H:%M} UTC"
+        for v, t in zip(lines["version"], lines["valid_from"], strict=True)
+    }
+    versions = list(labels)
+    c1, c2 = st.columns(2)
+    version = c1.selectbox(
+        "Line version", versions, index=len(versions) - 1, format_func=labels.get, key=keys.ZONES_VERSION
+    )
+    others = [v for v in versions if v != version]
+    compare = c2.selectbox(
+        "Show the change from", others, index=None, format_func=labels.get, key=keys.ZONES_COMPARE,
+        placeholder="Pick another version to compare",
+    )  # fmt: skip
+    change = line_change(scenario, compare, version) if compare else None
+    if change is not None:
+        st.dataframe(change.summary(), hide_index=True)
+    author = st.sidebar.text_input("Your name (recorded with each edit)", key=keys.ZONES_AUTHOR)
+
+    st.subheader("Draw or edit a zone")
+    zones = scenario.zones
+    target = st.selectbox("Zone", [NEW, *zones["zone_id"].astype(str)], key=keys.ZONES_TARGET)
+    _zone_form_defaults(target, zones)
+    editing = zones.loc[zones["zone_id"] == target].geometry.iloc[0] if target != NEW else None
+    st.caption(
+        "Draw a polygon or rectangle with the tools on the left of the map"
+        + (
+            ", or move the vertices of the zone (edit tool), then save."
+            if editing is not None
+            else ", then save."
+        )
+    )
+    m = zone_map(scenario, settings=data.settings(), version=version, change=change, editing=editing)
+    st.session_state[keys.ZONES_MAP_LAYERS] = {
+        "line_version": m.cm_layers.line_version,
+        "zones": sum(len(z["features"]) for z in m.cm_layers.zones.values()),
+        "control_areas": len(m.cm_layers.control_areas["features"]),
+        "change": None if change is None else (change.old, change.new),
+    }
+    # A new key after each edit or another zone picked: the map starts without the old drawings.
+    out = st_folium(
+        m,
+        key=f"{keys.ZONES_MAP}-{len(edits.edits())}-{target}",
+        returned_objects=["all_drawings", "last_active_drawing"],
+        use_container_width=True,
+        height=560,
+    )
+    shape = drawn_geometry(out)
+    if shape is not None:
+        st.session_state[keys.ZONES_DRAWING] = shape
+    drawing = st.session_state.get(keys.ZONES_DRAWING)
+    z1, z2, z3 = st.columns([1, 1, 2])
+    zone_id = z1.text_input("Zone id", key=keys.ZONES_ZONE_ID, disabled=target != NEW)
+    kind = z2.selectbox("Kind", ZONE_KINDS, key=keys.ZONES_ZONE_KIND)
+    name = z3.text_input("Name", key=keys.ZONES_ZONE_NAME)
+    if drawing is None and target == NEW:
+        st.caption("Nothing drawn yet.")
+    elif drawing is None:
+        st.caption("The zone's shape is unchanged; saving records its new kind or name.")
+    if st.button(
+        "Save zone", key=keys.ZONES_ZONE_SAVE, type="primary", disabled=drawing is None and target == NEW
+    ):
+        shape = drawing if drawing is not None else editing.__geo_interface__
+        edit = edits.save_zone(
+            shape, zone_id=zone_id, kind=kind, name=name, replace=target != NEW, author=author
+        )
+        st.session_state.pop(keys.ZONES_DRAWING, None)
+        st.session_state[keys.ZONES_RESULT] = (
+            f"Saved zone {edit.label} (edit {edit.seq}); the analysis uses it now."
+        )
+        st.rerun()
+    if target != NEW:
+        sure = st.checkbox(
+            f"Take zone {target} out of force (its history is kept)", key=keys.ZONES_REMOVE_CONFIRM
+        )
+        if st.button("Remove zone", key=keys.ZONES_ZONE_REMOVE, disabled=not sure):
+            edit = edits.remove_zone(target, author=author)
+            st.session_state[keys.ZONES_RESULT] = f"Removed zone {target} (edit {edit.seq})."
+            st.rerun()
+
+with user_errors("adding the line version"):
+    st.subheader("Upload a new line version")
+    st.caption(
+        "One GeoJSON FeatureCollection: the line (LineString or MultiLineString) with version, valid_from "
+        "and name, and one (Multi)Polygon per side with side UA or RU. See docs/SCENARIO_EDITING.md."
+    )
+    upload = st.file_uploader("Line version file", type=["geojson", "json"], key=keys.ZONES_LINE_FILE)
+    if st.button("Add line version", key=keys.ZONES_LINE_SAVE, disabled=upload is None):
+        edit = edits.add_line_version(upload.getvalue(), filename=upload.name, author=author)
+        st.session_state[keys.ZONES_RESULT] = f"Added line version {edit.label} (edit {edit.seq})."
+        st.rerun()
+
+with user_errors("listing the edits"):
+    history = edits.history()
+    st.subheader("Edit history")
+    if history.empty:
+        st.caption("No edits yet: the committed scenario is in force.")
+    else:
+        st.dataframe(history, hide_index=True, width="stretch")
+
+with user_errors("reading the agreement"):
+    agreement = load_agreement(data.settings().agreement_path)
+    st.subheader(f"Agreement in force: {agreement.short_name}")
+    st.markdown(f"**{agreement.name}**")
+    st.caption(f"In effect from {agreement.effective_at:%Y-%m-%d %H:%M} UTC · {agreement.source}")
+    st.markdown("**Withdrawal zones per weapon class**")
+    st.dataframe(withdrawal_table(agreement), hide_index=True, width="stretch")
+    free = unrestricted_weapons(agreement)
+    if free:
+        st.caption(f"No withdrawal distance for {', '.join(free)}: their fire is judged by the rules below.")
+    st.markdown("**Rules: what counts as a violation**")
+    st.dataframe(rules_table(agreement), hide_index=True, width="stretch")

@@ -1,0 +1,163 @@
+"""The Incidents page's data: the table of analysed reports, one report's detail with its event, sources and batch."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import InputError
+from geo.export import MEDIA_TYPES, export_incidents
+
+# Columns of the table, in order; only those the frame has are shown.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "occurred_at",
+    "uid",
+    "type",
+    "weapon",
+    "count",
+    "source",
+    "source_type",
+    "reliability",
+    "credibility",
+    "sector",
+    "side",
+    "dist_to_line_km",
+    "flag_level",
+    "violation_score",
+    "attributed_side",
+    "event_id",
+    "batch_id",
+    "description",
+)
+# Columns of the event's other reports (its sources).
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "uid",
+    "occurred_at",
+    "source",
+    "source_type",
+    "reliability",
+    "credibility",
+    "type",
+    "weapon",
+    "means",
+    "dist_to_line_km",
+    "batch_id",
+)
+EXPORT_FORMATS: dict[str, str] = {"csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage"}
+
+
+def _with_km(frame: pd.DataFrame) -> pd.DataFrame:
+    if "dist_to_line_m" not in frame.columns:
+        return frame
+    return frame.assign(dist_to_line_km=(frame["dist_to_line_m"] / 1000).round(2))
+
+
+def incident_table(reports: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The reports as the table shows them: newest first, one row per report, a plain DataFrame.
+
+    The index is the reports' own, so a selected row maps back to its report.
+    """
+    table = _with_km(pd.DataFrame(reports.drop(columns=reports.geometry.name)))
+    shown = [c for c in TABLE_COLUMNS if c in table.columns]
+    return table[shown].sort_values("occurred_at", ascending=False, kind="stable")
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    """Everything the detail view shows about one report.
+
+    Attributes
+    ----------
+    report
+        The report's row: every field, enrichment and its event's score.
+    fields
+        ``field``, ``value`` as text, for reading (geometry as lon/lat, lists as text).
+    event
+        Its event's row (None when the report has no event, e.g. an unanalysed frame).
+    sources
+        Every report of the event, this one first (:data:`SOURCE_COLUMNS`).
+    members
+        The same reports as a GeoDataFrame, for the small map.
+    batch
+        The batch it came with (``store.batches()`` row: filename, SHA-256, uploader, time), or None.
+    reasons
+        ``code``, ``kind``, ``weight``, ``sentence``: why the event is flagged as it is.
+    """
+
+    report: pd.Series
+    fields: pd.DataFrame
+    event: pd.Series | None
+    sources: pd.DataFrame
+    members: gpd.GeoDataFrame
+    batch: pd.Series | None
+    reasons: pd.DataFrame
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _fields(row: pd.Series, geometry: str) -> pd.DataFrame:
+    point = row[geometry]
+    values = [("lon, lat", "" if point is None or point.is_empty else f"{point.x:.5f}, {point.y:.5f}")]
+    values += [(str(k), _text(v)) for k, v in row.drop(labels=[geometry, "reasons"], errors="ignore").items()]
+    return pd.DataFrame(values, columns=["field", "value"])
+
+
+def report_detail(
+    uid: str, reports: gpd.GeoDataFrame, events: pd.DataFrame, batches: pd.DataFrame
+) -> ReportDetail:
+    """Return the detail of the report ``uid`` among ``reports`` (analysed), with its event and batch.
+
+    Raises
+    ------
+    InputError
+        When no stored report has that uid (a mistyped link, or a retracted batch).
+    """
+    hit = reports.index[reports["uid"] == uid]
+    if not len(hit):
+        msg = f"No stored report has the id {uid!r}."
+        raise InputError(msg, hint="Its batch may have been retracted; pick a report from the table.")
+    row = reports.loc[hit[0]]
+    geometry = reports.geometry.name
+    event = None
+    members = reports.loc[hit[:1]]
+    if "event_id" in reports.columns and pd.notna(row["event_id"]):
+        found = events.loc[events["event_id"] == row["event_id"]]
+        event = found.iloc[0] if len(found) else None
+        others = reports.loc[(reports["event_id"] == row["event_id"]) & (reports["uid"] != uid)]
+        members = pd.concat([members, others.sort_values("occurred_at", kind="stable")])
+    sources = _with_km(pd.DataFrame(members.drop(columns=geometry)))
+    sources = sources[[c for c in SOURCE_COLUMNS if c in sources.columns]].reset_index(drop=True)
+    batch = None
+    if "batch_id" in reports.columns and len(batches):
+        found = batches.loc[batches["batch_id"] == row["batch_id"]]
+        batch = found.iloc[0] if len(found) else None
+    reasons = row.get("reasons")
+    reasons = pd.DataFrame(
+        reasons if isinstance(reasons, list) else [], columns=["code", "kind", "weight", "sentence"]
+    )
+    return ReportDetail(row, _fields(row, geometry), event, sources, members, batch, reasons)
+
+
+def export_bytes(frame: gpd.GeoDataFrame, format: str) -> bytes:
+    """Exactly the rows of ``frame`` as a CSV, GeoJSON or GeoPackage file (see :mod:`geo.export`)."""
+    buffer = io.BytesIO()
+    export_incidents(frame, buffer, format=format)
+    return buffer.getvalue()
+
+
+def media_type(format: str) -> str:
+    """The media type of an export format, for a download."""
+    return MEDIA_TYPES[format]
