@@ -5,6 +5,14 @@ import math
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.ingest.mapping import (
+    PRESETS,
+    TARGETS,
+    is_table,
+    mapping_from_tables,
+    mapping_tables,
+    suggest_mapping,
+)
 from geo.ingest.report import issues_table
 from geo.maps import incident_map
 from ui import data, keys
@@ -13,7 +21,8 @@ from ui.errors import user_errors
 st.title("Upload a batch")
 st.caption(
     "GeoJSON (FeatureCollection, Feature or newline-delimited), zipped shapefile, GeoPackage, KML/KMZ, "
-    "FlatGeobuf or GeoParquet. "
+    "FlatGeobuf or GeoParquet; ACLED and UCDP GED CSV exports (or any CSV) through a column mapping you "
+    "check first (docs/IMPORT.md). "
     "The schema: docs/SCHEMA.md; a JSON Schema to check files before upload: data/incident.schema.json."
 )
 
@@ -25,9 +34,48 @@ upload = st.file_uploader(
 )
 uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
+
+def csv_mapping(upload):
+    """The mapping step of a CSV: a preset, then its columns and value maps, which the user can edit."""
+    table = data.csv_table(upload)
+    st.subheader("Column mapping")
+    suggested = suggest_mapping(list(table.columns))
+    names = [*PRESETS, "custom"]
+    preset = st.selectbox(
+        "Mapping", names, index=names.index(suggested.name), key=keys.UPLOAD_CSV_PRESET,
+        help="ACLED and UCDP GED exports have presets; 'custom' starts from the columns named like the schema.",
+    )  # fmt: skip
+    base = PRESETS.get(preset) or suggest_mapping(list(table.columns), presets=False)
+    fields, values = mapping_tables(base, table)
+    st.caption(
+        f"{len(table):,} rows, {len(table.columns)} columns. Each field is read from a column or given a "
+        "constant; the columns left out are kept with each report (under `original`)."
+    )
+    fields = st.data_editor(
+        fields, key=f"{keys.UPLOAD_CSV_FIELDS}-{preset}", hide_index=True, width="stretch",
+        disabled=["field", "description"],
+        column_config={"column": st.column_config.SelectboxColumn("CSV column", options=list(table.columns))},
+    )  # fmt: skip
+    st.caption("Value maps: a coded column's values and the schema value each becomes (empty: not mapped).")
+    values = st.data_editor(
+        values, key=f"{keys.UPLOAD_CSV_VALUES}-{preset}", hide_index=True, width="stretch", num_rows="dynamic",
+        column_config={"field": st.column_config.SelectboxColumn("field", options=list(TARGETS))},
+    )  # fmt: skip
+    day_dates = st.checkbox(
+        "Dates are days (an end date is the end of that day)", value=base.day_dates,
+        key=f"{keys.UPLOAD_CSV_DAY_DATES}-{preset}",
+    )  # fmt: skip
+    mapping = mapping_from_tables(preset, fields, values, day_dates=day_dates)
+    st.download_button(
+        "Save this mapping (JSON, for `python -m geo ingest --mapping`)", mapping.to_json(),
+        file_name=f"{preset}-mapping.json", mime="application/json", key=keys.UPLOAD_CSV_SAVE, on_click="ignore",
+    )  # fmt: skip
+    return data.validated_csv(upload, mapping)
+
+
 if upload is not None:
     with user_errors("reading the batch"):
-        result = data.validated(upload)
+        result = csv_mapping(upload) if is_table(upload.name) else data.validated(upload)
         st.subheader("Validation report")
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Features", result.n_features)

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.ingest import IngestResult, read_batch
-from geo.ingest.mapping import ColumnMapping, read_mapped_csv
+from geo.ingest.mapping import ColumnMapping, read_csv, read_mapped_csv
 from geo.maps.aggregate import HexIndex
 from geo.pipeline import Analysis, analyse_store, context_key
 from geo.scenario import Scenario, load_scenario
@@ -101,6 +102,15 @@ def validated(upload: UploadedFile) -> IngestResult:
     if memo is None or memo[0] != upload.file_id:
         memo = (upload.file_id, read_batch(upload.getvalue(), filename=upload.name, settings=settings()))
         st.session_state[keys.UPLOAD_RESULT] = memo
+    return memo[1]
+
+
+def csv_table(upload: UploadedFile) -> pd.DataFrame:
+    """Return an uploaded CSV as text columns, read once per upload in this session."""
+    memo = st.session_state.get(keys.UPLOAD_CSV_TABLE)
+    if memo is None or memo[0] != upload.file_id:
+        memo = (upload.file_id, read_csv(upload.getvalue(), filename=upload.name))
+        st.session_state[keys.UPLOAD_CSV_TABLE] = memo
     return memo[1]
 
 

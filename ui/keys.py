@@ -70,6 +70,8 @@ UPLOAD_CSV_FIELDS = "upload_csv_fields"
 UPLOAD_CSV_VALUES = "upload_csv_values"
 UPLOAD_CSV_DAY_DATES = "upload_csv_day_dates"
 UPLOAD_CSV_RESULT = "upload_csv_result"
+UPLOAD_CSV_TABLE = "upload_csv_table"
+UPLOAD_CSV_SAVE = "upload_csv_save"
 # The Briefing page: its widgets, and what its buttons built (kept with what they were built for).
 BRIEF_TITLE = "brief_title"
 BRIEF_SIZE = "brief_size"

@@ -29,6 +29,7 @@ TARGETS: tuple[str, ...] = (LONGITUDE, LATITUDE, *(f.name for f in FIELDS))
 KEPT = "original"
 END_FIELDS = frozenset({"occurred_to"})
 DATE_FORMATS = ("ISO8601", "%d %B %Y", "%d-%b-%Y", "%d/%m/%Y")
+TABLE_SUFFIXES = (".csv", ".tsv")
 MAPPING_HINT = "Edit the mapping (docs/IMPORT.md) or choose another preset."
 
 
@@ -148,6 +149,27 @@ def guess_preset(columns: list[str]) -> str | None:
         if set(preset.columns.values()) <= have:
             return name
     return None
+
+
+# Column names read as coordinates when no preset fits.
+COORDINATE_NAMES = {LONGITUDE: ("longitude", "lon", "lng", "long", "x"), LATITUDE: ("latitude", "lat", "y")}
+
+
+def is_table(filename: str) -> bool:
+    """Whether a file name is a CSV (or tab-separated) table, read through a column mapping."""
+    return filename.lower().endswith(TABLE_SUFFIXES)
+
+
+def suggest_mapping(columns: list[str], *, presets: bool = True) -> ColumnMapping:
+    """The preset the columns fit, else a mapping of the columns named like schema fields or coordinates."""
+    preset = guess_preset(columns) if presets else None
+    if preset is not None:
+        return PRESETS[preset]
+    lower = {c.strip().lower(): c for c in columns}
+    found = {t: lower[t] for t in TARGETS if t in lower}
+    for target, names in COORDINATE_NAMES.items():
+        found.setdefault(target, next((lower[n] for n in names if n in lower), None))
+    return ColumnMapping(name="custom", columns={t: c for t, c in found.items() if c is not None})
 
 
 def load_mapping(spec: str) -> ColumnMapping:
@@ -517,7 +539,7 @@ def read_upload(
         :func:`read_mapped_csv` and :func:`geo.ingest.read_batch` do.
     """
     if mapping is None:
-        if filename.lower().endswith((".csv", ".tsv")):
+        if is_table(filename):
             guess = guess_preset(list(read_csv(data, filename=filename).columns))
             fit = f" Its columns are {PRESETS[guess].name.upper()}'s." if guess else ""
             msg = f"{filename} is a CSV table: it needs a column mapping onto the incident schema.{fit}"

@@ -24,6 +24,7 @@ from geo.ingest.mapping import (
     read_csv,
     read_mapped_csv,
     read_upload,
+    suggest_mapping,
 )
 from geo.store import open_store
 
@@ -190,3 +191,20 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_table_in_the_schema_gets_its_columns_suggested(settings):
+    text = "id,source,occurred_at,type,lon,lat\nr1,desk,2026-10-20T06:00:00Z,impact,37.6,48.1\n"
+    mapping = suggest_mapping(["id", "source", "occurred_at", "type", "lon", "lat"])
+    assert mapping.columns == {
+        "longitude": "lon",
+        "latitude": "lat",
+        "id": "id",
+        "source": "source",
+        "occurred_at": "occurred_at",
+        "type": "type",
+    }
+    result = read_mapped_csv(text.encode(), filename="mine.csv", mapping=mapping, settings=settings)
+    assert result.ok and result.accepted.loc[0, "uid"] == "desk/r1"
+    assert (result.accepted.geometry.x.iloc[0], result.accepted.geometry.y.iloc[0]) == (37.6, 48.1)
+    assert suggest_mapping(list(read_csv(ACLED_FILE.read_bytes(), filename="a.csv").columns)) == ACLED
