@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import esda
 import geopandas as gpd
 import numpy as np
@@ -14,6 +16,7 @@ from geo.patterns.frame import Points
 from geo.patterns.params import PatternParams
 
 HOTSPOT_COLUMNS = ("cell", "count", "gi_z", "p_norm", "p_sim", "p_fdr", "level", "geometry")
+ESDA_ALTERNATIVE_WARNING = "The alternative hypothesis for conditional randomization"
 LEVELS = ((0.01, "99"), (0.05, "95"), (0.10, "90"))
 
 
@@ -28,23 +31,32 @@ def study_cells(points: Points, params: PatternParams) -> tuple[np.ndarray, np.n
 
 
 def hex_weights(cells: np.ndarray):
-    """Binary libpysal weights joining each cell to its six neighbours (within ``cells``, sorted unique)."""
-    adjacency = hexgrid.ring_matrix(cells, 1)[1]
+    """Binary libpysal weights joining each cell to its six neighbours (within ``cells``, sorted unique).
+
+    Not to itself: ``star=True`` in :func:`gi_star` adds the cell to its own neighbourhood.
+    """
+    itself, disk = hexgrid.ring_matrix(cells, 1)
+    adjacency = (disk - itself).tocsr()
+    adjacency.eliminate_zeros()
     return WSP(adjacency).to_W(silence_warnings=True)
 
 
 def gi_star(counts: np.ndarray, weights, params: PatternParams) -> esda.G_Local:
     """Run esda's Gi* (binary weights with the cell itself, seeded conditional permutations)."""
-    return esda.G_Local(
-        counts,
-        weights,
-        transform="B",
-        star=True,
-        permutations=params.permutations,
-        seed=params.seed,
-        n_jobs=1,
-        keep_simulations=False,
-    )
+    with warnings.catch_warnings():
+        # esda 2.9 announces that a future release makes permutation p-values two-sided; G_Local has
+        # no argument to choose yet. Ours is the directed one (the tail of the observed sign), as documented.
+        warnings.filterwarnings("ignore", message=ESDA_ALTERNATIVE_WARNING, category=DeprecationWarning)
+        return esda.G_Local(
+            counts,
+            weights,
+            transform="B",
+            star=True,
+            permutations=params.permutations,
+            seed=params.seed,
+            n_jobs=1,
+            keep_simulations=False,
+        )
 
 
 def level_of(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:

@@ -1,0 +1,85 @@
+"""Surges per sector: the false-alarm rate under no change, planted surges found, the ACLED week rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from geo.patterns import PatternParams, find_patterns, synthetic
+from geo.patterns.temporal import acled_weeks, daily_tests
+
+SIGNIFICANT = ["poisson", "negbin"]
+
+
+def test_false_surges_under_a_homogeneous_poisson_process_match_alpha():
+    runs, alpha = 60, 0.05
+    flagged = 0
+    for seed in range(runs):
+        frame = synthetic.background(1_800, seed=seed, days=30, sectors=3)
+        found = find_patterns(frame, params=PatternParams(alpha=alpha), parts=("surges",))
+        flagged += bool(found.surges["rule"].isin(SIGNIFICANT).any())
+    # At most the nominal rate plus sampling slack (the 99th percentile of Binomial(runs, alpha)).
+    assert flagged <= stats.binom.ppf(0.99, runs, alpha)
+
+
+@pytest.mark.parametrize("extra", [40, 80])
+def test_a_planted_surge_is_flagged_on_its_day_and_sector(extra):
+    frame = synthetic.background(1_800, seed=7, days=30, sectors=3)
+    frame, planted = synthetic.plant_surge(frame, extra, seed=8, sector="S2", day=20)
+    found = find_patterns(frame, parts=("surges",))
+    surges = found.surges[found.surges["rule"].isin(SIGNIFICANT)]
+    hit = surges[(surges["sector"] == "S2") & (surges["start"] == synthetic.START + pd.Timedelta(days=20))]
+    assert len(hit) == 1
+    assert set(planted) <= set(hit["report_uids"].iloc[0])
+    assert len(surges) - 1 <= 1  # noise may add a rare false day (the false-alarm test bounds the rate)
+    day = found.daily[(found.daily["sector"] == "S2") & found.daily["surge"]]
+    assert (day["count"] > day["upper"]).all() and (day["p_value"] < 0.05).all()
+
+
+def test_a_day_needs_the_minimum_baseline_before_it_is_tested():
+    counts = np.zeros((1, 12))
+    counts[0, 3] = 50  # a burst before any baseline exists is not tested
+    out = daily_tests(counts, PatternParams(min_baseline_days=7))
+    assert np.isnan(out["p_value"][0, :7]).all()
+    assert not out["surge"][0, :7].any()
+
+
+def test_a_surge_day_does_not_raise_the_baseline_of_the_next():
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(10, (1, 30)).astype(float)
+    counts[0, 20:22] = 60
+    out = daily_tests(counts, PatternParams())
+    assert out["surge"][0, 20] and out["surge"][0, 21]
+    assert out["baseline"][0, 21] == pytest.approx(counts[0, 7:21][counts[0, 7:21] < 60].mean(), rel=0.2)
+
+
+def test_overdispersed_baselines_use_the_negative_binomial():
+    rng = np.random.default_rng(5)
+    steady = rng.poisson(20, 30)
+    bursty = rng.negative_binomial(2, 2 / 22, 30)  # mean 20, variance 220
+    out = daily_tests(np.vstack([steady, bursty]).astype(float), PatternParams())
+    tested = np.isfinite(out["p_value"])
+    assert (out["model"][0][tested[0]] == "poisson").mean() > 0.8
+    assert (out["model"][1][tested[1]] == "negbin").mean() > 0.8
+
+
+def test_acled_rule_flags_a_week_twice_the_trailing_four_week_mean():
+    counts = np.full((1, 42), 2.0)  # 14 a week
+    counts[0, 35:42] = 4.0  # the sixth week: 28, exactly twice
+    out = acled_weeks(counts, PatternParams())
+    assert np.isnan(out["week_baseline"][0, :34]).all()
+    assert out["week_baseline"][0, 41] == pytest.approx(14.0)
+    assert out["acled_surge"][0, 41] and not out["acled_surge"][0, :40].any()
+
+
+def test_every_sector_given_gets_a_series_and_reports_without_one_are_grouped():
+    frame = synthetic.background(300, seed=1, days=10, sectors=2)
+    frame.loc[:9, "sector"] = None
+    sectors = pd.DataFrame({"sector": ["S1", "S2", "Quiet"]})
+    found = find_patterns(frame, sectors=sectors, parts=("surges",))
+    per_sector = found.daily.groupby("sector")["count"].sum()
+    assert per_sector["(no sector)"] == 10 and per_sector["Quiet"] == 0
+    assert per_sector.sum() == len(frame)
+    assert found.daily.groupby("sector").size().nunique() == 1
