@@ -300,6 +300,30 @@ def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_patterns(args: argparse.Namespace, settings: Settings) -> int:
+    """Write surges, hotspots, space-time clusters and distance profiles of the reports to a folder."""
+    from geo.patterns import PatternParams, find_patterns
+    from geo.patterns.files import write_patterns
+    from geo.pipeline import enrich, scenario_sectors
+
+    frame, scenario, _ = _analysis_inputs(args, settings)
+    sectors = scenario_sectors(settings.scenario_dir)
+    params = PatternParams(alpha=args.alpha, resolution=args.resolution)
+    found = find_patterns(
+        enrich(frame, scenario, sectors=sectors), sectors=sectors, zones=scenario.zones, params=params
+    )
+    write_patterns(found, Path(args.output))
+    surges = found.surges["rule"].value_counts()
+    print(
+        f"wrote the patterns of {len(frame)} reports to {args.output}: "
+        f"{surges.drop('acled_week', errors='ignore').sum()} surge days, "
+        f"{surges.get('acled_week', 0)} ACLED-rule surges, "
+        f"{(found.hotspots['level'] != '').sum()} hot or cold cells, "
+        f"{int(found.clusters['significant'].sum())} significant clusters"
+    )
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Regenerate the demo files, or load them into the store (``--store``)."""
     from geo import demo
@@ -396,6 +420,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--threshold", type=float, default=0.9, help="side attribution threshold (default 0.9)"
         )
+
+    p = with_store(add("patterns", cmd_patterns, "write surges, hotspots and space-time clusters"))
+    p.add_argument("input", help="a file ingest accepts, or 'store' for the stored reports")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--resolution", type=int, default=6, help="H3 resolution of the hotspots (default 6)")
+    for option in ("--line", "--control", "--zones", "--posts", "--agreement"):
+        p.add_argument(option, help="as for flag (default: the scenario's)")
 
     with_store(add("batches", cmd_batches, "list stored batches"))
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))

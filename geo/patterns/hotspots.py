@@ -47,6 +47,12 @@ def gi_star(counts: np.ndarray, weights, params: PatternParams) -> esda.G_Local:
         # esda 2.9 announces that a future release makes permutation p-values two-sided; G_Local has
         # no argument to choose yet. Ours is the directed one (the tail of the observed sign), as documented.
         warnings.filterwarnings("ignore", message=ESDA_ALTERNATIVE_WARNING, category=DeprecationWarning)
+        # star=True rebuilds the weights with libpysal's fill_diagonal, which warns again about what
+        # hex_weights already knows and accepts: reports fall in separate groups of cells.
+        warnings.filterwarnings(
+            "ignore", message="The weights matrix is not fully connected", category=UserWarning
+        )
+        warnings.filterwarnings("ignore", message="The weights matrix has islands", category=UserWarning)
         return esda.G_Local(
             counts,
             weights,
@@ -83,9 +89,12 @@ def hotspots(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
         z = np.zeros(len(cells))
         p_sim = np.ones(len(cells))
     else:
-        gi = gi_star(counts, hex_weights(cells), params)
+        weights = hex_weights(cells)
+        gi = gi_star(counts, weights, params)
         z = np.asarray(gi.Zs, dtype=float)
         p_sim = np.asarray(gi.p_sim, dtype=float) if params.permutations else np.full(len(cells), np.nan)
+        # A cell without neighbours has nothing to permute: esda reports 1/(permutations+1), meaningless.
+        p_sim[weights.islands] = np.nan
     p_norm = 2 * stats.norm.sf(np.abs(z))
     p_fdr = stats.false_discovery_control(p_norm, method="bh")
     frame = pd.DataFrame(
