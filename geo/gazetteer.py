@@ -87,6 +87,12 @@ class Gazetteer:
     settlements: pd.DataFrame
     tree: cKDTree
 
+    @classmethod
+    def from_frame(cls, settlements: pd.DataFrame) -> Gazetteer:
+        """Index a frame of :data:`COLUMNS` (``name``, ``population``, ``lon``, ``lat`` at least)."""
+        frame = settlements.reset_index(drop=True)
+        return cls(frame, cKDTree(_unit_vectors(frame["lon"], frame["lat"])))
+
     def nearest(self, lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
         """Return, for each point, the row position in :attr:`settlements` of the nearest settlement."""
         _, idx = self.tree.query(_unit_vectors(lon, lat))
@@ -155,7 +161,7 @@ def load_gazetteer(path: Path = SETTLEMENTS_PATH) -> Gazetteer:
     if missing:
         msg = f"The gazetteer {path} lacks the columns {', '.join(missing)}."
         raise InputError(msg, hint="Re-derive it as data/gazetteer/README.md describes.")
-    return Gazetteer(frame, cKDTree(_unit_vectors(frame["lon"], frame["lat"])))
+    return Gazetteer.from_frame(frame)
 
 
 def describe_places(lon: ArrayLike, lat: ArrayLike) -> list[str]:

@@ -36,6 +36,8 @@ def trends_chart(trends: pd.DataFrame, *, size: tuple[float, float] = (7.0, 3.4)
             label=f"{sector} ({int(trends[sector].sum()):,})",
         )
     ax.set_ylabel("Likely violations (events) per day")
+    # Half a day either side: a period of one day still gets a date axis.
+    ax.set_xlim(trends.index.min() - pd.Timedelta(hours=12), trends.index.max() + pd.Timedelta(hours=12))
     ax.xaxis.set_major_locator(AutoDateLocator(maxticks=8))
     ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
     ax.set_ylim(bottom=0)

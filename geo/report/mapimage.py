@@ -217,7 +217,10 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
 
 def _draw_settlements(ax: Axes, box: tuple[float, ...], *, limit: int, min_gap: float) -> bool:
     """Label the most populous settlements in view, skipping those that would crowd a larger one."""
-    candidates = load_gazetteer().within(box, limit=limit * 8)
+    # Labels start right of their point: keep points off the edges so that no name is cut.
+    dx, dy = box[2] - box[0], box[3] - box[1]
+    inner = (box[0] + 0.02 * dx, box[1] + 0.03 * dy, box[2] - 0.1 * dx, box[3] - 0.05 * dy)
+    candidates = load_gazetteer().within(inner, limit=limit * 8)
     cos = math.cos(math.radians((box[1] + box[3]) / 2))
     kept: list[tuple[float, float]] = []
     for lon, lat, name in zip(candidates["lon"], candidates["lat"], candidates["name"], strict=True):

@@ -1,0 +1,157 @@
+"""The PDF pack read back: its table row by row against the filtered data, every page's stamp, the manifest."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+from pypdf import PdfReader
+
+from geo.filters import Filters, apply_filters
+from geo.gazetteer import load_gazetteer
+from geo.report import Manifest, build_pack, rebuild
+from geo.report.manifest import differences
+from geo.rules import load_agreement
+from tests.report.conftest import GENERATED_AT
+
+
+@pytest.fixture(scope="module")
+def pack(reports, scenario, week, settings):
+    return build_pack(reports, scenario, filters=week, settings=settings, generated_at=GENERATED_AT)
+
+
+@pytest.fixture(scope="module")
+def pages(pack) -> list[str]:
+    return [p.extract_text() for p in PdfReader(io.BytesIO(pack.pdf)).pages]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_table_is_every_likely_violation_of_the_filtered_rows_in_time_order(pack, pages, week_reports):
+    likely = week_reports.loc[week_reports["flag_level"] == "likely"]
+    expected = likely.groupby("event_id")["occurred_at"].min().sort_values(kind="stable")
+    text = _flat(" ".join(pages))
+    # pypdf may break a cell's text inside a word; compare without spaces.
+    joined = text.replace(" ", "")
+    positions = [joined.find(event.replace(" ", "")) for event in expected.index]
+    assert all(p >= 0 for p in positions), "an event of the filtered rows is missing from the table"
+    assert positions == sorted(positions), "the table is not in time order"
+    others = set(pack.table["event"]) - set(expected.index)
+    assert not others
+    gazetteer = load_gazetteer()
+    for event, rows in likely.groupby("event_id"):
+        row_start = joined.find(event)
+        row = joined[row_start : row_start + 600]
+        first = rows["occurred_at"].min()
+        assert f"{first:%Y-%m-%d}{first:%H:%M}" in row
+        geometry = rows.geometry.to_numpy()
+        place = gazetteer.describe([shapely.get_x(geometry).mean()], [shapely.get_y(geometry).mean()])[0]
+        assert place.replace(" ", "") in row, (event, place)
+        for source in rows["source"].unique():
+            assert source.replace(" ", "") in row
+        side = rows["attributed_side"].iloc[0]
+        assert (side if isinstance(side, str) else "undetermined") in row
+
+
+def test_cover_figures_and_methods(pages, pack, week_reports, settings):
+    cover = _flat(pages[0])
+    assert "Sector: Bakhmut" in cover and "2026-10-05 00:00 to 2026-10-11 23:59 UTC" in cover
+    likely = week_reports.loc[week_reports["flag_level"] == "likely", "event_id"].nunique()
+    assert f"Reports {len(week_reports):,}" in cover and f"Likely violations (events) {likely:,}" in cover
+    methods = _flat(pages[-1] if "Methods" in pages[-1] else pages[-2] + pages[-1])
+    agreement = load_agreement(settings.agreement_path)
+    assert agreement.short_name in methods
+    for rule in agreement.rules:
+        assert rule.code in methods
+    assert pack.manifest.agreement_sha256 in methods.replace(" ", "")
+
+
+def test_every_page_has_the_marking_the_stamp_and_its_number(pages, pack, settings):
+    n = len(pages)
+    assert n >= 5
+    for i, text in enumerate(pages, start=1):
+        flat = _flat(text)
+        assert f"Page {i} of {n}" in flat
+        assert flat.count(settings.classification) >= 2
+        assert f"Data {pack.manifest.view_hash[:16]}" in flat
+        assert "Generated 2026-11-01 12:00:00 UTC" in flat
+
+
+def test_a_long_pack_has_contents_and_a_short_one_none(pages, reports, scenario, settings):
+    assert "Contents" in pages[1] and "Likely violations" in pages[1]
+    day = Filters.from_params({"from": "2026-10-06", "to": "2026-10-06", "sector": "Kherson"})
+    short = build_pack(reports, scenario, filters=day, settings=settings)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(short.pdf)).pages]
+    assert not any("Contents" in t for t in texts)
+    assert (
+        len(short.table) == apply_filters(reports, day).query("flag_level == 'likely'")["event_id"].nunique()
+    )
+
+
+def test_the_manifest_is_embedded_and_matches(pack, week_reports, week):
+    reader = PdfReader(io.BytesIO(pack.pdf))
+    embedded = Manifest.from_json(reader.metadata["/Keywords"])
+    assert embedded == pack.manifest
+    assert (
+        embedded.filters
+        == week.to_params()
+        == {"from": "2026-10-05", "to": "2026-10-11", "sector": "Bakhmut"}
+    )
+    assert embedded.figures["reports"] == len(week_reports)
+    assert embedded.figures["likely_events"] == pack.table["event"].tolist()
+    assert embedded.generated_at == "2026-11-01T12:00:00Z"
+
+
+def test_rebuilding_from_the_manifest_gives_the_same_figures(pack, reports, scenario, settings):
+    again, changes = rebuild(
+        Manifest.from_json(pack.manifest.to_json()), reports, scenario, settings=settings
+    )
+    assert changes == []
+    assert again.manifest.figures == pack.manifest.figures and again.table.equals(pack.table)
+
+
+def test_a_changed_store_is_named_when_rebuilding(pack, reports, scenario, settings, week_reports):
+    dropped = reports.drop(index=week_reports.index[:5])
+    _, changes = rebuild(pack.manifest, dropped, scenario, settings=settings)
+    assert changes[0].startswith("The stored reports no longer match the manifest")
+    assert any(c.startswith("Figure 'reports': 106") or "Figure 'reports'" in c for c in changes)
+    outside = reports.drop(index=reports.index.difference(week_reports.index)[:5])
+    _, changes = rebuild(pack.manifest, outside, scenario, settings=settings)
+    assert changes == ["The store has changed since the pack was made, but not the reports the pack covers."]
+
+
+def test_differences_name_the_agreement_and_software(pack):
+    other = Manifest(**{**pack.manifest.__dict__, "agreement_sha256": "0" * 64, "software_version": "9.9"})
+    changes = differences(pack.manifest, other)
+    assert any("agreement file differs" in c for c in changes) and any("9.9" in c for c in changes)
+
+
+def test_an_empty_period_gives_a_pack_that_says_so(reports, scenario, settings):
+    nothing = Filters.from_params({"from": "2027-01-01", "to": "2027-01-31"})
+    empty = build_pack(reports, scenario, filters=nothing, settings=settings)
+    text = _flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(empty.pdf)).pages))
+    assert "No event in this period and sector was flagged as a likely violation" in text
+    assert empty.manifest.figures["reports"] == 0 and empty.table.empty
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+def test_the_map_page_renders_to_png(pack, tmp_path):
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(pack.pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "3", "-l", "3", str(pdf), str(tmp_path / "p")], check=True
+    )
+    page = next(tmp_path.glob("p-*.png"))
+    pixels = np.asarray(Image.open(page).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (pytest.approx(585, abs=2), pytest.approx(413, abs=2))  # A4 at 50 dpi
+    assert (pixels.min(axis=2) < 235).mean() > 0.1  # the map, not a blank page
+    vermillion = np.abs(pixels - [0xD5, 0x5E, 0x00]).max(axis=2) < 40
+    assert vermillion.mean() > 0.0005  # likely violations drawn in their colour
