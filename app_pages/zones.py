@@ -18,6 +18,11 @@ st.title("Zones and agreement")
 done = st.session_state.pop(keys.ZONES_RESULT, None)
 if done:
     st.success(done)
+# A line version just added is shown; widget values may be set only before the widgets are drawn.
+added = st.session_state.pop(keys.ZONES_SHOW_VERSION, None)
+if added:
+    st.session_state[keys.ZONES_VERSION] = added
+    st.session_state[keys.ZONES_COMPARE] = None
 
 
 def _zone_form_defaults(target: str, zones) -> None:
@@ -125,6 +130,7 @@ with user_errors("adding the line version"):
     if st.button("Add line version", key=keys.ZONES_LINE_SAVE, disabled=upload is None):
         edit = edits.add_line_version(upload.getvalue(), filename=upload.name, author=author)
         st.session_state[keys.ZONES_RESULT] = f"Added line version {edit.label} (edit {edit.seq})."
+        st.session_state[keys.ZONES_SHOW_VERSION] = edit.label
         st.rerun()
 
 with user_errors("listing the edits"):

@@ -64,6 +64,7 @@ ZONES_DRAWING = "zones_drawing"
 ZONES_RESULT = "zones_result"
 ZONES_LAST_TARGET = "zones_last_target"
 ZONES_MAP_LAYERS = "zones_map_layers"
+ZONES_SHOW_VERSION = "zones_show_version"
 # The Upload page's CSV mapping step.
 UPLOAD_CSV_PRESET = "upload_csv_preset"
 UPLOAD_CSV_FIELDS = "upload_csv_fields"

@@ -1,0 +1,84 @@
+"""The Incidents page: the filtered table, a report's detail by link, and the empty and no-match states."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+INCIDENTS_PAGE = "app_pages/incidents.py"
+
+
+@pytest.fixture(scope="module")
+def busiest_event(demo_analysis):
+    """A report of the demo event with the most reports (several sources), and that event."""
+    reports, events = demo_analysis.reports, demo_analysis.events
+    event_id = reports["event_id"].value_counts().index[0]
+    event = events.set_index("event_id").loc[event_id]
+    assert event["n_reports"] > 1
+    return reports.loc[reports["event_id"] == event_id].iloc[0], event
+
+
+def test_incidents_on_the_demo(app_on, demo_store, texts):
+    at = app_on(demo_store.path, INCIDENTS_PAGE)
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert len(table) == demo_store.count()
+    assert set(table["uid"]) == set(demo_store.incidents()["uid"])
+    assert table["occurred_at"].is_monotonic_decreasing
+    assert f"{demo_store.count():,} of {demo_store.count():,} reports" in texts(at)
+    assert "Select a row" in texts(at) and not at.subheader
+
+
+def test_incidents_on_an_empty_store(app_on, empty_store_path, texts):
+    at = app_on(empty_store_path, INCIDENTS_PAGE)
+    assert not at.exception and not at.error
+    assert "No reports yet" in texts(at)
+    assert not at.dataframe
+
+
+def test_incidents_filters_that_match_nothing(app_on, demo_store, texts):
+    at = app_on(demo_store.path, INCIDENTS_PAGE)
+    at.sidebar.multiselect(key="filter_types").set_value(["weapon_sighting"])
+    at.sidebar.multiselect(key="filter_weapons").set_value(["uav"]).run()
+    assert not at.exception and not at.error
+    assert "No report matches the filters" in texts(at)
+    assert not at.dataframe
+    assert at.query_params["type"] == "weapon_sighting"
+
+
+def test_incidents_filter_narrows_the_table_to_exactly_those_rows(app_on, demo_store):
+    at = app_on(demo_store.path, INCIDENTS_PAGE, query={"type": "impact", "weapon": "mortar"})
+    assert not at.exception and not at.error
+    stored = demo_store.incidents()
+    expected = stored.loc[(stored["type"] == "impact") & (stored["weapon"] == "mortar"), "uid"]
+    table = at.dataframe[0].value
+    assert len(expected) > 0 and sorted(table["uid"]) == sorted(expected)
+    labels = [b.label for b in at.get("download_button")]
+    assert sum(f"({len(expected):,} rows)" in label for label in labels) == 3
+
+
+def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
+    app_on, demo_store, busiest_event, texts
+):
+    row, event = busiest_event
+    at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": row["uid"]})
+    assert not at.exception and not at.error
+    assert at.subheader[0].value == f"{row['source']} · {row['id']}"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Flag"] == event["flag_level"] and int(metrics["Sources"]) == event["n_sources"]
+    sources = at.dataframe[1].value
+    assert sources["uid"].iloc[0] == row["uid"] and sorted(sources["uid"]) == sorted(event["report_uids"])
+    assert at.session_state["incidents_map_count"] == event["n_reports"]
+    batch = demo_store.batches().set_index("batch_id").loc[row["batch_id"]]
+    assert f"SHA-256 {batch['sha256']}" in texts(at) and batch["filename"] in texts(at)
+    for reason in row["reasons"]:
+        assert any(reason["sentence"] in m.value for m in at.markdown)
+    fields = at.dataframe[-1].value.set_index("field")["value"]
+    assert fields["uid"] == row["uid"] and pd.Timestamp(fields["occurred_at"]) == row["occurred_at"]
+
+
+def test_a_link_to_an_unknown_report_says_so(app_on, demo_store):
+    at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": "nobody/none"})
+    assert not at.exception
+    assert "No stored report has the id 'nobody/none'" in at.error[0].value
+    assert len(at.dataframe[0].value) == demo_store.count(), "the table is still there"

@@ -1,0 +1,119 @@
+"""The Zones and agreement page: versions and their change, a drawn zone stored, a line version uploaded."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import shapely
+from shapely.geometry import mapping
+
+from geo.rules import load_agreement
+from geo.scenario import load_scenario
+from geo.scenario_edits import ScenarioEdits, edits_root
+from geo.settings import SCENARIO_DIR, Settings, load_settings
+
+ZONES_PAGE = "app_pages/zones.py"
+SQUARE = mapping(shapely.box(37.58, 48.08, 37.62, 48.12))
+
+
+def _digest() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SCENARIO_DIR.glob("*"))}
+
+
+def _edits(store_path) -> ScenarioEdits:
+    return ScenarioEdits(edits_root(store_path), SCENARIO_DIR, settings=Settings())
+
+
+def test_zones_on_the_demo_show_the_latest_line_zones_and_terms(app_on, demo_store, texts):
+    at = app_on(demo_store.path, ZONES_PAGE)
+    assert not at.exception and not at.error
+    base = load_scenario(SCENARIO_DIR)
+    latest = base.lines.sort_values("valid_from")["version"].iloc[-1]
+    drawn = at.session_state["zones_map_layers"]
+    assert drawn["line_version"] == latest and drawn["zones"] == len(base.zones)
+    assert drawn["control_areas"] == 2 and drawn["change"] is None
+    agreement = load_agreement(load_settings(environ={}).agreement_path)
+    withdrawal, rules = at.dataframe[-2].value, at.dataframe[-1].value
+    assert withdrawal["zone width (km)"].tolist() == [w.total_width_km for w in agreement.withdrawal]
+    assert rules["code"].tolist() == [r.code for r in agreement.rules]
+    assert f"Agreement in force: {agreement.short_name}" in [s.value for s in at.subheader]
+    assert "No edits yet" in texts(at)
+
+
+def test_zones_on_an_empty_store_still_show_the_scenario(app_on, empty_store_path):
+    at = app_on(empty_store_path, ZONES_PAGE)
+    assert not at.exception and not at.error
+    assert at.session_state["zones_map_layers"]["zones"] == len(load_scenario(SCENARIO_DIR).zones)
+
+
+def test_comparing_two_versions_shows_the_change(app_on, demo_store):
+    at = app_on(demo_store.path, ZONES_PAGE)
+    at.selectbox(key="zones_version").set_value("v2")
+    at.selectbox(key="zones_compare").set_value("v1").run()
+    assert not at.exception and not at.error
+    assert at.session_state["zones_map_layers"]["change"] == ("v1", "v2")
+    figures = at.dataframe[0].value.set_index("figure")["value"]
+    # The demo's v2 moves one sector towards Ukrainian-held ground: only RU gains.
+    assert figures["Ground gained by RU (km²)"] > 0 and figures["Ground gained by UA (km²)"] == 0
+    assert figures["Line moved (km)"] > 0
+
+
+def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store_path, texts):
+    before = _digest()
+    at = app_on(fresh_store_path, ZONES_PAGE)
+    assert at.button(key="zones_zone_save").disabled, "nothing drawn yet"
+    # What st_folium hands back after a polygon is drawn (a browser test draws it for real).
+    at.session_state["zones_drawing"] = SQUARE
+    at.run()
+    at.text_input(key="zones_zone_id").input("PS-9")
+    at.selectbox(key="zones_zone_kind").set_value("protected_site")
+    at.text_input(key="zones_zone_name").input("School 4")
+    at.sidebar.text_input(key="zones_author").input("officer")
+    at.button(key="zones_zone_save").click().run()
+    assert not at.exception and not at.error
+    assert "Saved zone PS-9" in texts(at)
+    edits = _edits(fresh_store_path)
+    assert edits.history()[["label", "author"]].values.tolist() == [["PS-9", "officer"]]
+    zone = edits.scenario().zones.set_index("zone_id").loc["PS-9"]
+    assert zone["kind"] == "protected_site" and shapely.equals(zone.geometry, shapely.geometry.shape(SQUARE))
+    assert at.session_state["zones_map_layers"]["zones"] == len(load_scenario(SCENARIO_DIR).zones) + 1
+    assert _digest() == before, "the committed scenario is never written"
+
+
+def test_a_zone_id_in_use_is_refused_and_nothing_is_stored(app_on, fresh_store_path):
+    at = app_on(fresh_store_path, ZONES_PAGE)
+    at.session_state["zones_drawing"] = SQUARE
+    at.run()
+    at.text_input(key="zones_zone_id").input("SZ-1")
+    at.text_input(key="zones_zone_name").input("Again")
+    at.button(key="zones_zone_save").click().run()
+    assert not at.exception
+    assert "Zone SZ-1 exists already" in at.error[0].value
+    assert _edits(fresh_store_path).edits() == []
+
+
+def test_a_line_version_file_is_added_or_refused_with_the_reason(app_on, fresh_store_path):
+    base = load_scenario(SCENARIO_DIR)
+    line = base.lines.loc[base.lines["version"] == "v1"].geometry.iloc[0]
+    areas = base.control_areas.loc[base.control_areas["version"] == "v1"].set_index("side").geometry
+    props = {"version": "v3", "valid_from": "2026-11-01T00:00:00Z", "name": "Line of 1 November"}
+    features = [{"type": "Feature", "geometry": mapping(line), "properties": props}]
+    bad = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    features += [
+        {"type": "Feature", "geometry": mapping(areas[s]), "properties": {"side": s}} for s in ("UA", "RU")
+    ]
+    good = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    at = app_on(fresh_store_path, ZONES_PAGE)
+    at.file_uploader(key="zones_line_file").set_value(
+        ("line-only.geojson", bad, "application/geo+json")
+    ).run()
+    at.button(key="zones_line_save").click().run()
+    assert not at.exception
+    assert "has no control area for UA, RU" in at.error[0].value
+    assert _edits(fresh_store_path).edits() == []
+    at.file_uploader(key="zones_line_file").set_value(("v3.geojson", good, "application/geo+json")).run()
+    at.button(key="zones_line_save").click().run()
+    assert not at.exception and not at.error
+    assert any(label.startswith("v3 ") for label in at.selectbox(key="zones_version").options)
+    assert at.selectbox(key="zones_version").value == "v3", "the newest version is shown"

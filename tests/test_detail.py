@@ -1,0 +1,55 @@
+"""The Incidents page's engine: the table, one report's detail, and exports of exactly the rows shown."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geo.detail import export_bytes, incident_table, report_detail
+from geo.errors import InputError
+from geo.filters import Filters, apply_filters
+
+
+def test_the_table_keeps_each_report_once_newest_first_with_its_index(demo_analysis):
+    reports = demo_analysis.reports
+    table = incident_table(reports)
+    assert len(table) == len(reports) and table.index.is_unique
+    assert table["occurred_at"].is_monotonic_decreasing
+    assert (reports.loc[table.index, "uid"].to_numpy() == table["uid"].to_numpy()).all()
+    assert (table["dist_to_line_km"] * 1000 - reports.loc[table.index, "dist_to_line_m"]).abs().max() <= 5
+
+
+def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analysis, demo_store):
+    reports, events = demo_analysis.reports, demo_analysis.events
+    multi = events.loc[events["n_reports"] > 1].iloc[0]
+    uid = multi["report_uids"][-1]
+    detail = report_detail(uid, reports, events, demo_store.batches())
+    assert detail.event["event_id"] == multi["event_id"]
+    assert detail.sources["uid"].iloc[0] == uid
+    assert sorted(detail.sources["uid"]) == sorted(multi["report_uids"])
+    assert len(detail.members) == multi["n_reports"] and detail.members.crs.to_epsg() == 4326
+    row = reports.loc[reports["uid"] == uid].iloc[0]
+    assert detail.batch["batch_id"] == row["batch_id"]
+    assert demo_store.original_file(row["batch_id"]).name == detail.batch["sha256"]
+    assert detail.reasons["sentence"].tolist() == [r["sentence"] for r in row["reasons"]]
+    fields = detail.fields.set_index("field")["value"]
+    assert fields["lon, lat"] == f"{row.geometry.x:.5f}, {row.geometry.y:.5f}"
+    assert json.loads(fields["zones"]) == list(row["zones"])
+    with pytest.raises(InputError, match="No stored report has the id 'x/y'"):
+        report_detail("x/y", reports, events, demo_store.batches())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+def test_exports_hold_exactly_the_filtered_rows(demo_analysis, fmt, tmp_path):
+    reports = demo_analysis.reports
+    filters = Filters(choices={"type": ("impact",), "flag_level": ("likely",)})
+    shown = apply_filters(reports, filters)
+    assert 0 < len(shown) < len(reports)
+    path = tmp_path / f"shown.{fmt}"
+    path.write_bytes(export_bytes(shown, fmt))
+    back = pd.read_csv(path) if fmt == "csv" else gpd.read_file(path)
+    assert back["uid"].tolist() == shown["uid"].tolist()
+    assert set(back["type"]) == {"impact"} and set(back["flag_level"]) == {"likely"}
