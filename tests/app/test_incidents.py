@@ -82,3 +82,21 @@ def test_a_link_to_an_unknown_report_says_so(app_on, demo_store):
     assert not at.exception
     assert "No stored report has the id 'nobody/none'" in at.error[0].value
     assert len(at.dataframe[0].value) == demo_store.count(), "the table is still there"
+
+
+def test_the_page_never_changes_the_shared_analysis(app_on, demo_store, busiest_event):
+    import ui.data
+    from geo.pipeline import context_key
+    from geo.settings import load_settings
+
+    s = load_settings()
+    key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
+    shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
+    before = [frame.copy(deep=True) for frame in shared]
+    at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": busiest_event[0]["uid"]})
+    at.sidebar.multiselect(key="filter_types").set_value(["impact"]).run()
+    assert not at.exception and not at.error
+    again = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
+    assert again[0] is shared[0], "the page used the shared frames, not copies"
+    for frame, copy in zip(shared, before, strict=True):
+        pd.testing.assert_frame_equal(frame, copy)
