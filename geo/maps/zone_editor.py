@@ -153,8 +153,10 @@ def drawn_geometry(returned: dict[str, Any] | None) -> dict[str, Any] | None:
     zone among them); ``last_active_drawing`` the shape last created or clicked.
     """
     returned = returned or {}
-    shapes = [f for f in returned.get("all_drawings") or [] if isinstance(f, dict)]
+    drawings = returned.get("all_drawings")
+    if isinstance(drawings, list):
+        # The Draw layer's shapes after any change: empty when the user deleted them all.
+        shapes = [f for f in drawings if isinstance(f, dict)]
+        return shapes[-1].get("geometry") if shapes else None
     last = returned.get("last_active_drawing")
-    if shapes:
-        return shapes[-1].get("geometry")
     return last.get("geometry") if isinstance(last, dict) else None
