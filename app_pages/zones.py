@@ -87,9 +87,9 @@ with user_errors("drawing the line versions and zones"):
         use_container_width=True,
         height=560,
     )
-    shape = drawn_geometry(out)
-    if shape is not None:
-        st.session_state[keys.ZONES_DRAWING] = shape
+    returned = out or {}
+    if returned.get("all_drawings") is not None or returned.get("last_active_drawing") is not None:
+        st.session_state[keys.ZONES_DRAWING] = drawn_geometry(returned)
     drawing = st.session_state.get(keys.ZONES_DRAWING)
     z1, z2, z3 = st.columns([1, 1, 2])
     zone_id = z1.text_input("Zone id", key=keys.ZONES_ZONE_ID, disabled=target != NEW)
