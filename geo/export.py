@@ -165,7 +165,9 @@ def export_incidents(
     import pyogrio
 
     flat = _flat(frame, times_as_text=format == "kml")
-    driver = {"gpkg": "GPKG", "kml": "KML"}[format]
+    # LIBKML writes the report's ``id`` as the Placemark's id, where the LIBKML reader (ingest's) looks
+    # for it; the plain KML driver writes its own ("incidents.1") and the id came back renamed.
+    driver = {"gpkg": "GPKG", "kml": "LIBKML"}[format]
     if isinstance(target, Path):
         pyogrio.write_dataframe(flat, target, driver=driver, layer="incidents")
     else:
