@@ -150,7 +150,8 @@ def test_the_map_page_renders_to_png(pack, tmp_path):
         ["pdftoppm", "-r", "50", "-png", "-f", "3", "-l", "3", str(pdf), str(tmp_path / "p")], check=True
     )
     page = next(tmp_path.glob("p-*.png"))
-    pixels = np.asarray(Image.open(page).convert("RGB")).astype(int)
+    with Image.open(page) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(int)
     assert pixels.shape[:2] == (pytest.approx(585, abs=2), pytest.approx(413, abs=2))  # A4 at 50 dpi
     assert (pixels.min(axis=2) < 235).mean() > 0.1  # the map, not a blank page
     vermillion = np.abs(pixels - [0xD5, 0x5E, 0x00]).max(axis=2) < 40
