@@ -114,7 +114,7 @@ with user_errors("listing the reports"):
         stamp = filters.describe().replace(" ", "_").replace(";", "").replace(":", "")[:60]
         for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
             col.download_button(
-                f"{label} ({len(shown):,} rows)",
+                f"Export {label} ({len(shown):,} rows)",
                 data=partial(export_bytes, shown, fmt),
                 file_name=f"incidents_{stamp}.{fmt}",
                 mime=media_type(fmt),

@@ -15,7 +15,7 @@ from geo.line_change import LineChange
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.build import incident_map
 from geo.maps.latlon import latlon
-from geo.maps.legend import Legend, LegendEntry, LegendSection
+from geo.maps.legend import Legend, LegendEntry, LegendSection, legend_html
 from geo.maps.style import ORANGE, SIDE_COLOURS, SKY_BLUE
 from geo.maps.vector import VectorLayer
 from geo.settings import Settings
@@ -132,15 +132,21 @@ def zone_map(
         title=f"Line {version}",
         static_url=static_url,
     )
+    # One legend: the scenario's (no incidents here) and the change's.
+    legend = next(c for c in m._children.values() if isinstance(c, Legend))
+    sections = [sec for sec in legend.sections if sec.title != m.cm_layers.incidents.legend.title]
     if change is not None:
-        Legend((_change_layers(m, change),), title="", position="topright").add_to(m)
+        sections.append(_change_layers(m, change))
+    legend.sections = tuple(sections)
+    legend.html = legend_html(legend.sections, title=f"Line {version}")
     group = _editable(editing) if editing is not None else folium.FeatureGroup(name="Drawn", control=False)
     group.add_to(m)
     Draw(
         feature_group=group,
         draw_options=DRAW_OPTIONS,
         edit_options={"edit": True, "remove": True},
-        position="topleft",
+        # Top right, under the layer switcher: on the left the legend would cover the edit buttons.
+        position="topright",
     ).add_to(m)
     m.cm_change = change
     return localise_assets(m, base_url=static_url)

@@ -44,6 +44,7 @@ def test_the_change_is_drawn_and_every_asset_is_local(scenario):
     assert len(gained) == int((change.gained["area_km2"] > 0).sum()) >= 1
     assert len(layers["Line moved (v1 → v2)"].data["features"]) == len(change.moved)
     html = m.get_root().render()
+    assert "Change v1 \\u2192 v2" in html and "Incident type" not in html
     assert remote_urls(html, allowed=("https://github.com/ljagis/leaflet-measure/issues/",)) == []
     assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/draw/leaflet.draw.css" in html
 
