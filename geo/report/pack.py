@@ -39,7 +39,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 import geo
 from geo.filters import Filters, apply_filters
 from geo.pipeline import context_key
-from geo.report import charts, figures
+from geo.report import charts, figures, hotspots
 from geo.report.manifest import Manifest, differences, file_sha256
 from geo.report.mapimage import MARKING, draw_map, figure_bytes, period_of, period_text
 from geo.report.stamp import Stamp, content_hash, make_stamp
@@ -91,8 +91,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", parent=base["BodyText"], fontName=FONT, fontSize=9.5, leading=12.5)
     return {
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=22, leading=27, spaceAfter=6),
-        "h1": ParagraphStyle("Heading1", parent=body, fontName=BOLD, fontSize=15, leading=19, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=11, leading=14, spaceBefore=8),
+        "h1": ParagraphStyle(
+            "Heading1", parent=body, fontName=BOLD, fontSize=15, leading=19, spaceAfter=6, keepWithNext=1
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=body, fontName=BOLD, fontSize=11, leading=14, spaceBefore=8, keepWithNext=1
+        ),
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=6.5, leading=8),
         "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=7, leading=8.5),
@@ -206,6 +210,8 @@ def _cover(
         ["Likely violations by attributed side", by_side],
         ["Sectors with most likely violations", top],
         ["Days with reports", f"{head['days_with_reports']:,}"],
+        ["Hot cells (Gi*, after FDR correction)", f"{head['hot_cells']:,}"],
+        ["Significant space-time clusters", f"{head['significant_clusters']:,}"],
     ]
     return [
         Spacer(1, 25 * mm),
@@ -293,6 +299,64 @@ def _codes(st: dict[str, ParagraphStyle], codes: pd.DataFrame) -> list[Any]:
         for r in codes.itertuples(index=False)
     ]
     return [Paragraph("Reason codes", st["h1"]), _grid(rows, (38, 14, 14, 108))]
+
+
+def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> list[Any]:
+    cell = st["cell"]
+    out: list[Any] = [
+        Paragraph("Hotspots and clusters", st["h1"]),
+        Paragraph(
+            "Hot and cold cells: Getis-Ord Gi* over H3 hexagons of the reports in this pack, significant after a "
+            "false discovery rate correction. Clusters: the most likely space-time clusters of a scan statistic, "
+            "with a permutation p-value. docs/METHOD.md (Patterns) gives the method.",
+            st["body"],
+        ),
+        _png(chart, width_mm=174),
+    ]
+    hot = hotspots.hotspot_table(patterns)
+    out.append(Paragraph(f"Hot cells ({len(hot)} strongest)", st["h2"]))
+    if hot.empty:
+        out.append(Paragraph("No cell is significantly hot.", st["body"]))
+    else:
+        rows = [["Place (cell centre)", "Reports", "Gi* z", "p (FDR)", "Level"]] + [
+            [Paragraph(escape(r.place), cell), f"{r.count:,}", f"{r.gi_z:.2f}", f"{r.p_fdr:.3f}", r.level]
+            for r in hot.itertuples(index=False)
+        ]
+        out.append(_grid(rows, (74, 22, 22, 26, 30)))
+    clusters = hotspots.cluster_table(patterns)
+    out.append(Paragraph("Space-time clusters", st["h2"]))
+    if clusters.empty:
+        out.append(Paragraph("No space-time cluster was found.", st["body"]))
+    else:
+        rows = [
+            [
+                "Cluster",
+                "Place (centre)",
+                "From (UTC)",
+                "To (UTC)",
+                "Reports",
+                "Expected",
+                "p",
+                "Radius",
+                "Significant",
+            ]
+        ]
+        rows += [
+            [
+                r.cluster,
+                Paragraph(escape(r.place), cell),
+                f"{r.start:%m-%d %H:%M}",
+                f"{r.end:%m-%d %H:%M}",
+                f"{r.n:,}",
+                f"{r.expected:.1f}",
+                f"{r.p_value:.2f}",
+                f"{r.radius_km:.1f} km",
+                "yes" if r.significant else "no",
+            ]
+            for r in clusters.itertuples(index=False)
+        ]
+        out.append(_grid(rows, (13, 38, 21, 21, 14, 16, 11, 18, 22)))
+    return out
 
 
 def _methods(
@@ -392,7 +456,8 @@ def build_pack(
     store_hash = content_hash(reports)
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
     agreement = load_agreement(settings.agreement_path)
-    head = figures.headline(shown)
+    patterns = hotspots.pack_patterns(shown, settings.scenario_dir)
+    head = figures.headline(shown) | hotspots.pattern_figures(patterns)
     table = figures.violations_table(shown)
     manifest = Manifest(
         filters=filters.to_params(),
@@ -447,6 +512,9 @@ def build_pack(
         _png(charts.profile_chart(figures.distance_profile(shown)), width_mm=174),
         PageBreak(),
     ]
+    at = period_of(shown, filters)[1]
+    at = pd.Timestamp(scenario.lines["valid_from"].max()) if at is None or pd.isna(at) else at
+    story += [*_patterns(st, patterns, hotspots.hotspot_chart(patterns, shown, scenario, at)), PageBreak()]
     story += _methods(st, agreement, score_params or ScoreParams(), manifest)
     buffer = io.BytesIO()
     doc = _Doc(

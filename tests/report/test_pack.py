@@ -156,3 +156,17 @@ def test_the_map_page_renders_to_png(pack, tmp_path):
     assert (pixels.min(axis=2) < 235).mean() > 0.1  # the map, not a blank page
     vermillion = np.abs(pixels - [0xD5, 0x5E, 0x00]).max(axis=2) < 40
     assert vermillion.mean() > 0.0005  # likely violations drawn in their colour
+
+
+def test_hotspots_and_clusters_of_the_pack_rows(pack, pages, week_reports, settings):
+    from geo.patterns import find_patterns
+    from geo.pipeline import scenario_sectors
+
+    patterns = find_patterns(week_reports, sectors=scenario_sectors(settings.scenario_dir))
+    hot = patterns.hotspots["level"].astype(str).str.startswith("hot")
+    assert pack.manifest.figures["hot_cells"] == int(hot.sum())
+    assert pack.manifest.figures["significant_clusters"] == int(patterns.clusters["significant"].sum())
+    text = _flat(" ".join(pages))
+    assert "Hotspots and clusters" in text and "Space-time clusters" in text
+    for cluster_id in patterns.clusters["cluster_id"].head(12):
+        assert cluster_id in text
