@@ -133,7 +133,7 @@ def candidates(grid: Grid, counts: np.ndarray, margins: Margins, params: Pattern
 
 
 def _thresholds(margins: Margins, params: PatternParams, floor: float) -> dict[tuple[int, int], np.ndarray]:
-    """Per shape, the fewest reports a cylinder needs before its statistic can reach ``floor``.
+    """Per shape, the fewest reports a cylinder needs before its statistic can reach ``floor`` (days x cells).
 
     From ln x <= x - 1 the statistic is at most C (c - mu)^2 / (mu (C - mu)), so c below
     mu + sqrt(floor mu (C - mu) / C) cannot reach it: replicates compute logarithms only above that.
@@ -143,8 +143,36 @@ def _thresholds(margins: Margins, params: PatternParams, floor: float) -> dict[t
         for length in margins.window_totals:
             mu = margins.expected(rings, length)
             need = mu + np.sqrt(floor * mu * (margins.total - mu) / margins.total)
-            out[rings, length] = np.maximum(need, params.min_cluster_size)
+            out[rings, length] = np.ascontiguousarray(np.maximum(need, params.min_cluster_size).T)
     return out
+
+
+def _replicate_max(
+    grid: Grid, counts: np.ndarray, margins: Margins, need: dict, params: PatternParams
+) -> float:
+    """The best statistic of one replicate among cylinders that reach their ``need``; 0 if none does.
+
+    Days run along the first axis here, so each window sum and comparison is one contiguous pass
+    into reused buffers (this loop is most of the scan's time).
+    """
+    n_cells, n_days = len(grid.cells), grid.n_days
+    cum = np.zeros((n_days + 1, n_cells))
+    window = np.empty((n_days, n_cells))
+    hit = np.empty((n_days, n_cells), dtype=bool)
+    best = 0.0
+    for rings, disk in enumerate(grid.disks):
+        np.cumsum((disk @ counts).T, axis=0, out=cum[1:])
+        for length in range(1, min(params.scan_max_days, n_days) + 1):
+            rows = n_days - length + 1
+            observed = np.subtract(cum[length:], cum[:-length], out=window[:rows])
+            mask = np.greater_equal(observed, need[rings, length], out=hit[:rows])
+            if not mask.any():
+                continue
+            flat = np.flatnonzero(mask)
+            start, centre = np.divmod(flat, n_cells)
+            mu = margins.expected(rings, length, centre, start)
+            best = max(best, float(_llr(observed.ravel()[flat], mu, margins.total).max()))
+    return best
 
 
 def null_maxima(grid: Grid, margins: Margins, params: PatternParams, floor: float) -> np.ndarray:
@@ -155,17 +183,12 @@ def null_maxima(grid: Grid, margins: Margins, params: PatternParams, floor: floa
     """
     rng = np.random.default_rng(params.seed)
     need = _thresholds(margins, params, floor)
-    maxima = np.zeros(params.scan_permutations)
-    for r in range(params.scan_permutations):
-        counts = _table(grid, rng.permutation(grid.day_idx))
-        for rings, disk in enumerate(grid.disks):
-            for length, observed in _windows(disk @ counts, params.scan_max_days):
-                centre, start = np.nonzero(observed >= need[rings, length])
-                if len(centre):
-                    mu = margins.expected(rings, length, centre, start)
-                    c = observed[centre, start]
-                    maxima[r] = max(maxima[r], float(_llr(c, mu, margins.total).max()))
-    return maxima
+    return np.array(
+        [
+            _replicate_max(grid, _table(grid, rng.permutation(grid.day_idx)), margins, need, params)
+            for _ in range(params.scan_permutations)
+        ]
+    )
 
 
 def _table(grid: Grid, day_idx: np.ndarray) -> np.ndarray:
