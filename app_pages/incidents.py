@@ -2,6 +2,7 @@
 
 from functools import partial
 
+import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -19,7 +20,9 @@ TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
 st.title("Incidents")
 
 
-def show_detail(uid: str, reports, events, shown) -> None:
+def show_detail(
+    uid: str, reports: gpd.GeoDataFrame, events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame
+) -> None:
     """One report: its fields, reasons, event and sources, batch and original file, and a small map."""
     detail = report_detail(uid, reports, events, data.store().batches())
     row = detail.report
@@ -88,7 +91,7 @@ with user_errors("listing the reports"):
     if shown.empty:
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
     else:
-        table = incident_table(shown).head(TABLE_LIMIT)
+        table = incident_table(shown, limit=TABLE_LIMIT)
         if len(shown) > TABLE_LIMIT:
             st.caption(f"The table lists the newest {TABLE_LIMIT:,}; the exports hold all {len(shown):,}.")
         picked = st.dataframe(

@@ -1,10 +1,12 @@
-"""Upload: validate a batch, see every issue, commit it; the batch history with retraction."""
+"""Upload: validate a batch (a CSV through a column mapping), see every issue, commit it; the batch history."""
 
 import math
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_folium import st_folium
 
+from geo.ingest import IngestResult
 from geo.ingest.mapping import (
     PRESETS,
     TARGETS,
@@ -18,24 +20,8 @@ from geo.maps import incident_map
 from ui import data, keys
 from ui.errors import user_errors
 
-st.title("Upload a batch")
-st.caption(
-    "GeoJSON (FeatureCollection, Feature or newline-delimited), zipped shapefile, GeoPackage, KML/KMZ, "
-    "FlatGeobuf or GeoParquet; ACLED and UCDP GED CSV exports (or any CSV) through a column mapping you "
-    "check first (docs/IMPORT.md). "
-    "The schema: docs/SCHEMA.md; a JSON Schema to check files before upload: data/incident.schema.json."
-)
 
-# No `type=` filter: a file of another kind reaches read_batch, which names the format and the conversion.
-upload = st.file_uploader(
-    "Incident batch",
-    key=keys.UPLOAD_FILE,
-    max_upload_size=max(1, math.ceil(data.settings().max_upload_mb)),
-)
-uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
-
-
-def csv_mapping(upload):
+def csv_mapping(upload: UploadedFile) -> IngestResult:
     """The mapping step of a CSV: a preset, then its columns and value maps, which the user can edit."""
     table = data.csv_table(upload)
     st.subheader("Column mapping")
@@ -71,6 +57,23 @@ def csv_mapping(upload):
         file_name=f"{preset}-mapping.json", mime="application/json", key=keys.UPLOAD_CSV_SAVE, on_click="ignore",
     )  # fmt: skip
     return data.validated_csv(upload, mapping)
+
+
+st.title("Upload a batch")
+st.caption(
+    "GeoJSON (FeatureCollection, Feature or newline-delimited), zipped shapefile, GeoPackage, KML/KMZ, "
+    "FlatGeobuf or GeoParquet; ACLED and UCDP GED CSV exports (or any CSV) through a column mapping you "
+    "check first (docs/IMPORT.md). "
+    "The schema: docs/SCHEMA.md; a JSON Schema to check files before upload: data/incident.schema.json."
+)
+
+# No `type=` filter: a file of another kind reaches read_batch, which names the format and the conversion.
+upload = st.file_uploader(
+    "Incident batch",
+    key=keys.UPLOAD_FILE,
+    max_upload_size=max(1, math.ceil(data.settings().max_upload_mb)),
+)
+uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 
 if upload is not None:

@@ -57,14 +57,16 @@ def _with_km(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(dist_to_line_km=(frame["dist_to_line_m"] / 1000).round(2))
 
 
-def incident_table(reports: gpd.GeoDataFrame) -> pd.DataFrame:
+def incident_table(reports: gpd.GeoDataFrame, *, limit: int | None = None) -> pd.DataFrame:
     """The reports as the table shows them: newest first, one row per report, a plain DataFrame.
 
-    The index is the reports' own, so a selected row maps back to its report.
+    Only the table's columns of the ``limit`` newest rows are copied (a million analysed reports
+    are not). The index is the reports' own, so a selected row maps back to its report.
     """
-    table = _with_km(pd.DataFrame(reports.drop(columns=reports.geometry.name)))
-    shown = [c for c in TABLE_COLUMNS if c in table.columns]
-    return table[shown].sort_values("occurred_at", ascending=False, kind="stable")
+    wanted = [c for c in (*TABLE_COLUMNS, "dist_to_line_m") if c in reports.columns]
+    newest = reports["occurred_at"].sort_values(ascending=False, kind="stable").index[:limit]
+    table = _with_km(pd.DataFrame(reports.loc[newest, wanted]))
+    return table[[c for c in TABLE_COLUMNS if c in table.columns]]
 
 
 @dataclass(frozen=True)

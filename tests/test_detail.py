@@ -20,6 +20,8 @@ def test_the_table_keeps_each_report_once_newest_first_with_its_index(demo_analy
     assert table["occurred_at"].is_monotonic_decreasing
     assert (reports.loc[table.index, "uid"].to_numpy() == table["uid"].to_numpy()).all()
     assert (table["dist_to_line_km"] * 1000 - reports.loc[table.index, "dist_to_line_m"]).abs().max() <= 5
+    newest = incident_table(reports, limit=10)
+    assert newest.index.tolist() == table.index[:10].tolist()
 
 
 def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analysis, demo_store):
