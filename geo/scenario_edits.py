@@ -174,9 +174,13 @@ class ScenarioEdits:
         target = current / key
         if not target.is_dir():
             self._write_dir(target, self._merged())
-            for old in current.iterdir():
-                if old != target and not old.name.startswith(".tmp-"):
-                    shutil.rmtree(old, ignore_errors=True)
+            # Older states are derived copies: keep the previous one for a session still reading it.
+            older = sorted(
+                (d for d in current.iterdir() if d != target and not d.name.startswith(".tmp-")),
+                key=lambda d: d.stat().st_mtime,
+            )
+            for old in older[:-1]:
+                shutil.rmtree(old, ignore_errors=True)
         return target
 
     def scenario(self) -> Scenario:

@@ -118,6 +118,8 @@ def test_zones_are_drawn_revised_and_removed_with_their_history(edits):
     edits.remove_zone("SZ-1", note="superseded")
     assert set(edits.scenario().zones["zone_id"]) == base_ids - {"SZ-1"} | {"PS-9"}
     assert edits.history()["kind"].tolist() == [ZONE, ZONE, ZONE_REMOVED]
+    states = sorted(p.name for p in (edits.root / "current").iterdir())
+    assert len(states) == 2 and edits.scenario_dir().name in states, "the state in force and the one before"
     assert "SZ-1" in set(load_scenario(SCENARIO_DIR).zones["zone_id"]), "the committed file is untouched"
 
 
