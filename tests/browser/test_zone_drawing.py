@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import shapely
 
@@ -49,10 +51,14 @@ def test_a_rectangle_drawn_on_the_map_is_stored_as_a_zone(offline_page, demo_sto
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=artifacts / "zones.png", full_page=True)
     edits = ScenarioEdits(edits_root(demo_store_path), SCENARIO_DIR, settings=Settings())
-    zone = edits.scenario().zones.set_index("zone_id").loc["PS-77"]
-    # A rectangle dragged on screen: a valid box in the theatre, a few km across.
-    assert zone.geometry.is_valid and shapely.equals(zone.geometry, shapely.box(*zone.geometry.bounds))
-    assert offline_page.errors == []
+    try:
+        zone = edits.scenario().zones.set_index("zone_id").loc["PS-77"]
+        # A rectangle dragged on screen: a valid box in the theatre.
+        assert zone.geometry.is_valid and shapely.equals(zone.geometry, shapely.box(*zone.geometry.bounds))
+        assert offline_page.errors == []
+    finally:
+        # The demo store is shared by the session's browser tests: they see the committed scenario.
+        shutil.rmtree(edits.root)
 
 
 def test_incidents_page_renders_offline(offline_page, demo_store_path, artifacts):
