@@ -4,17 +4,18 @@ Run: ``python bench/patterns.py [--sizes 100000 1000000] [--repeat 1]``. Reports
 seeded (``geo.patterns.synthetic.along_line``): uniform along the demo scenario's latest contact
 line, offset across it with a 10 km normal spread, uniform over the demo month (31 days), in eight
 sectors. Each part runs in a child process: its time (best of ``--repeat``) and the child's peak RSS
-(``ru_maxrss``) with the RSS after generating the reports beside it, so the part's own memory is
-the difference. ``page`` is everything the Patterns page computes (``find_patterns`` with every
+(VmHWM, reset after the reports are generated) with the RSS before the part beside it, so the
+part's own memory is the difference. ``page`` is everything the Patterns page computes (``find_patterns`` with every
 part); ``score`` is what the analysis adds for the score (surges and clusters). Prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -43,8 +44,18 @@ def reports(n: int):
     return synthetic.along_line(n, seed=0, line=line), scenario.zones
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmRSS now, VmHWM the peak), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak() -> None:
+    """Start the peak RSS (VmHWM) afresh from the current RSS (Linux; ignored elsewhere)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def child(part: str, n: int, repeat: int) -> None:
@@ -52,14 +63,16 @@ def child(part: str, n: int, repeat: int) -> None:
     from geo.patterns import find_patterns
 
     frame, zones = reports(n)
-    before = rss_mb()
+    gc.collect()
+    reset_peak()  # the part's peak, not the generator's
+    before = status_mb("VmRSS")
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
         found = find_patterns(frame, zones=zones, parts=PARTS[part])
         best = min(best, time.perf_counter() - t0)
         del found
-    print(json.dumps({"seconds": best, "rss_mb": rss_mb(), "data_mb": before}))
+    print(json.dumps({"seconds": best, "rss_mb": status_mb("VmHWM"), "data_mb": before}))
 
 
 def run_child(part: str, n: int, repeat: int) -> dict:
@@ -84,7 +97,7 @@ def main() -> None:
         return
 
     print(f"cores: {os.cpu_count()}\n")
-    print("| reports | part | seconds | peak RSS MB | RSS after generating the reports MB |")
+    print("| reports | part | seconds | peak RSS MB | RSS before the part MB |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for n in sorted(args.sizes):
         for part in args.parts:
