@@ -121,9 +121,8 @@ class Gazetteer:
         names = rows["name"].to_numpy(dtype=object)
         km = np.asarray(dist) / 1000.0
         # np.round halves to even (2.5 -> 2) like the table of a monitoring report would not; add 0.5.
-        text = np.where(
-            km < 10, np.char.mod("%.1f", np.floor(km * 10 + 0.5) / 10), np.char.mod("%d", np.floor(km + 0.5))
-        )
+        tenths = np.floor(km * 10 + 0.5) / 10
+        text = np.where(tenths < 10, np.char.mod("%.1f", tenths), np.char.mod("%d", np.floor(km + 0.5)))
         point = np.asarray(COMPASS_16)[compass_index(np.asarray(azimuth))]
         near = np.char.add(np.char.add(np.char.add(text.astype(str), " km "), point), " of ")
         out[ok] = np.where(np.asarray(dist) < IN_PLACE_M, "in " + names, near.astype(object) + names)

@@ -54,8 +54,9 @@ MARGIN = 18 * mm
 # A table longer than this makes the pack long enough to need a table of contents.
 TOC_ABOVE_ROWS = 25
 # Width in mm of each column of the violations table (the usable width is 174 mm).
-TABLE_WIDTHS_MM = (17, 17, 26, 19, 19, 18, 38, 20)
+TABLE_WIDTHS_MM = (23, 16, 25, 18, 18, 17, 37, 20)
 TABLE_HEADINGS = ("Event", "Time (UTC)", "Place", "Type", "Weapon", "Side (p)", "Reasons", "Sources")
+TABLE_CHUNK = 40
 CHART_DPI = 200
 MAP_DPI = 200
 
@@ -256,34 +257,46 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
             st["body"],
         )
     )
-    rows: list[list[Any]] = [[Paragraph(h, st["head"]) for h in TABLE_HEADINGS]]
+    head = [Paragraph(h, st["head"]) for h in TABLE_HEADINGS]
     cell = st["cell"]
-    for r in table.itertuples(index=False):
-        rows.append(
-            [
-                Paragraph(escape(str(r.event)), cell),
-                Paragraph(f"{r.time:%Y-%m-%d %H:%M}", cell),
-                Paragraph(escape(r.place), cell),
-                Paragraph(escape(str(r.type).replace("_", " ")), cell),
-                Paragraph(escape(str(r.weapon).replace("_", " ")), cell),
-                Paragraph(escape(r.side), cell),
-                Paragraph(escape(r.reasons), cell),
-                Paragraph(escape(r.sources), cell),
-            ]
-        )
-    grid = LongTable(rows, colWidths=[w * mm for w in TABLE_WIDTHS_MM], repeatRows=1, hAlign="LEFT")
-    grid.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
+    # Short cells are plain text, wrapped here (a Paragraph per cell is what makes a long table slow).
+    rows = [
+        [
+            r.event,
+            f"{r.time:%Y-%m-%d}\n{r.time:%H:%M}",
+            Paragraph(escape(r.place), cell),
+            _wrapped(str(r.type).replace("_", " "), 13),
+            _wrapped(str(r.weapon).replace("_", " "), 13),
+            _wrapped(r.side, 12),
+            Paragraph(escape(r.reasons), cell),
+            Paragraph(escape(r.sources), cell),
+        ]
+        for r in table.itertuples(index=False)
+    ]
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, 6.5, 8),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ]
     )
-    return [*out, Spacer(1, 3 * mm), grid]
+    widths = [w * mm for w in TABLE_WIDTHS_MM]
+    # Tables of TABLE_CHUNK rows: reportlab re-measures the rest of a table at each page break, so
+    # one table of thousands of rows takes quadratic time; each chunk repeats the headings.
+    grids = [
+        LongTable(
+            [head, *rows[i : i + TABLE_CHUNK]], colWidths=widths, repeatRows=1, hAlign="LEFT", style=style
+        )
+        for i in range(0, len(rows), TABLE_CHUNK)
+    ]
+    return [*out, Spacer(1, 3 * mm), *grids]
+
+
+def _wrapped(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _codes(st: dict[str, ParagraphStyle], codes: pd.DataFrame) -> list[Any]:
