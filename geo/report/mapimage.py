@@ -80,6 +80,12 @@ def period_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     return f"{a} to {b} UTC"
 
 
+def line_time(reports: pd.DataFrame, filters: Filters, scenario: Any) -> pd.Timestamp:
+    """Return the time whose line and control areas are drawn: the period's end, else the last version's start."""
+    end = period_of(reports, filters)[1]
+    return pd.Timestamp(scenario.lines["valid_from"].max()) if end is None or pd.isna(end) else end
+
+
 def view_bounds(
     reports: gpd.GeoDataFrame, scenario: Any, at: pd.Timestamp, bounds: tuple[float, ...] | None
 ) -> tuple[float, float, float, float]:
@@ -310,7 +316,7 @@ def draw_map(
     """Return the briefing map as a matplotlib figure (see :func:`map_image` for the parameters)."""
     width_in, height_in = SIZES[size]
     start, end = period_of(reports, filters)
-    at = end if end is not None and not pd.isna(end) else pd.Timestamp(scenario.lines["valid_from"].max())
+    at = line_time(reports, filters, scenario)
     fig = Figure(figsize=(width_in, height_in), facecolor="white")
     map_w, map_h = 1 - LEGEND - 0.075, 1 - TOP - BOTTOM
     ax = fig.add_axes((0.045, BOTTOM, map_w, map_h))

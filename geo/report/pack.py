@@ -41,7 +41,7 @@ from geo.filters import Filters, apply_filters
 from geo.pipeline import context_key
 from geo.report import charts, figures, hotspots
 from geo.report.manifest import Manifest, differences, file_sha256
-from geo.report.mapimage import MARKING, draw_map, figure_bytes, period_of, period_text
+from geo.report.mapimage import MARKING, draw_map, figure_bytes, line_time, period_of, period_text
 from geo.report.stamp import Stamp, content_hash, make_stamp
 from geo.rules import Agreement, load_agreement
 from geo.score import ScoreParams
@@ -314,6 +314,20 @@ def _codes(st: dict[str, ParagraphStyle], codes: pd.DataFrame) -> list[Any]:
     return [Paragraph("Reason codes", st["h1"]), _grid(rows, (38, 14, 14, 108))]
 
 
+def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame) -> list[Any]:
+    return [
+        Paragraph("Trends per sector", st["h1"]),
+        _png(charts.trends_chart(figures.sector_trends(shown)), width_mm=174),
+        Paragraph("Distance profiles", st["h1"]),
+        Paragraph(
+            "Reports per 2 km band of distance to the contact line in force, on each side of it "
+            "(reports beyond 40 km in the last band).",
+            st["body"],
+        ),
+        _png(charts.profile_chart(figures.distance_profile(shown)), width_mm=174),
+    ]
+
+
 def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> list[Any]:
     cell = st["cell"]
     out: list[Any] = [
@@ -468,7 +482,6 @@ def build_pack(
     shown = apply_filters(reports, filters)
     store_hash = content_hash(reports)
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
-    agreement = load_agreement(settings.agreement_path)
     patterns = hotspots.pack_patterns(shown, settings.scenario_dir)
     head = figures.headline(shown) | hotspots.pattern_figures(patterns)
     table = figures.violations_table(shown)
@@ -484,10 +497,11 @@ def build_pack(
         generated_at=stamp.generated_at.isoformat().replace("+00:00", "Z"),
         figures={**head, "likely_events": table["event"].astype(str).tolist()},
     )
-    st = _styles()
     sectors = ", ".join(filters.choices.get("sector", ())) or "all sectors"
     period = period_text(*period_of(shown, filters))
-    story: list[Any] = _cover(
+    st = _styles()
+    agreement = load_agreement(settings.agreement_path)
+    story = _cover(
         st,
         title=title or "Ceasefire monitoring briefing",
         sectors=sectors,
@@ -513,21 +527,9 @@ def build_pack(
     )
     story += [Paragraph("Map", st["h1"]), _png(fig, width_mm=174, dpi=MAP_DPI), PageBreak()]
     story += [*_violations(st, table), *_codes(st, figures.reason_codes(shown)), PageBreak()]
-    story += [
-        Paragraph("Trends per sector", st["h1"]),
-        _png(charts.trends_chart(figures.sector_trends(shown)), width_mm=174),
-        Paragraph("Distance profiles", st["h1"]),
-        Paragraph(
-            "Reports per 2 km band of distance to the contact line in force, on each side of it "
-            "(reports beyond 40 km in the last band).",
-            st["body"],
-        ),
-        _png(charts.profile_chart(figures.distance_profile(shown)), width_mm=174),
-        PageBreak(),
-    ]
-    at = period_of(shown, filters)[1]
-    at = pd.Timestamp(scenario.lines["valid_from"].max()) if at is None or pd.isna(at) else at
-    story += [*_patterns(st, patterns, hotspots.hotspot_chart(patterns, shown, scenario, at)), PageBreak()]
+    story += [*_charts(st, shown), PageBreak()]
+    chart = hotspots.hotspot_chart(patterns, shown, scenario, line_time(shown, filters, scenario))
+    story += [*_patterns(st, patterns, chart), PageBreak()]
     story += _methods(st, agreement, score_params or ScoreParams(), manifest)
     buffer = io.BytesIO()
     doc = _Doc(
