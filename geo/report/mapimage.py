@@ -381,10 +381,8 @@ def draw_map(
         va="top",
         fontsize=10,
     )
-    attribution = ATTRIBUTION + (
-        f" · Tiles: {settings.tile_attribution}" if settings.tile_attribution else ""
-    )
-    fig.text(0.045, 0.055, attribution, ha="left", va="bottom", fontsize=7, color="#444444")
+    # Tiles are never drawn here (the image is the same offline): the context is vector data only.
+    fig.text(0.045, 0.055, ATTRIBUTION, ha="left", va="bottom", fontsize=7, color="#444444")
     footer = textwrap.fill(stamp.text(), width=int(width_in * 19))
     fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color="#222222", linespacing=1.3)
     fig.text(0.5, 0.004, marking, ha="center", va="bottom", fontsize=10, fontweight="bold", color=MARKING)
@@ -427,7 +425,7 @@ def map_image(
     filters
         The filters that chose ``reports``: the period in the subtitle and the stamp.
     settings
-        ``classification`` (the marking, top and bottom) and ``tile_attribution``.
+        ``classification``: the marking, top and bottom. Tiles are not drawn; the context is vector data.
     bounds
         ``(minx, miny, maxx, maxy)`` in lon/lat (the Map page's view); default the reports' extent.
         The box is widened in one direction to the image's shape.
