@@ -65,7 +65,7 @@ with user_errors("drawing the line versions and zones"):
     _zone_form_defaults(target, zones)
     editing = zones.loc[zones["zone_id"] == target].geometry.iloc[0] if target != NEW else None
     st.caption(
-        "Draw a polygon or rectangle with the tools on the left of the map"
+        "Draw a polygon or rectangle with the tools at the top right of the map"
         + (
             ", or move the vertices of the zone (edit tool), then save."
             if editing is not None

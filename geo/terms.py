@@ -37,7 +37,7 @@ def rules_table(agreement: Agreement) -> pd.DataFrame:
             "code": r.code,
             "severity": r.severity,
             "weight": r.weight,
-            "what counts": r.sentence,
+            "reason given (template)": r.sentence,
             "clause": r.clause,
             "parameters": json.dumps(r.params, ensure_ascii=False, default=str) if r.params else "",
         }

@@ -137,6 +137,10 @@ def zone_map(
     sections = [sec for sec in legend.sections if sec.title != m.cm_layers.incidents.legend.title]
     if change is not None:
         sections.append(_change_layers(m, change))
+        # The layer control names its layers when its script runs: it must come after them.
+        for key, child in list(m._children.items()):
+            if isinstance(child, folium.LayerControl):
+                m._children.move_to_end(key)
     legend.sections = tuple(sections)
     legend.html = legend_html(legend.sections, title=f"Line {version}")
     group = _editable(editing) if editing is not None else folium.FeatureGroup(name="Drawn", control=False)

@@ -45,6 +45,10 @@ def test_the_change_is_drawn_and_every_asset_is_local(scenario):
     assert len(layers["Line moved (v1 → v2)"].data["features"]) == len(change.moved)
     html = m.get_root().render()
     assert "Change v1 \\u2192 v2" in html and "Incident type" not in html
+    # The layer control's script names the layers: each must be defined before it (else a JS error).
+    (control,) = _children(m, folium.LayerControl)
+    first_use = html.index(control.get_name())
+    assert all(html.index(f"var {layer.get_name()} =") < first_use for layer in layers.values())
     assert remote_urls(html, allowed=("https://github.com/ljagis/leaflet-measure/issues/",)) == []
     assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/draw/leaflet.draw.css" in html
 
