@@ -446,7 +446,8 @@ def read_mapped_csv(
     collection, issues = to_features(table, mapping)
     geojson = orjson.dumps(collection, option=orjson.OPT_SERIALIZE_NUMPY)
     result = read_batch(geojson, filename=filename, settings=settings)
-    note = f"Read as CSV through the {mapping.name!r} column mapping: {mapping.to_json()}"
+    compact = json.dumps(dataclasses.asdict(mapping), ensure_ascii=False, separators=(",", ":"))
+    note = f"Read as CSV through the {mapping.name!r} column mapping (kept with the batch): {compact}"
     return dataclasses.replace(
         result,
         issues=[*result.issues, *issues],
