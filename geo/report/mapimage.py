@@ -41,6 +41,8 @@ ATTRIBUTION = "Borders: Natural Earth (public domain) · Settlements: GeoNames (
 MARKING = "#B00020"
 # Above this many incidents, an SVG draws them as one embedded raster (a vector file stays small).
 SVG_RASTER_ABOVE = 5_000
+# Filled dots get a thin dark outline up to this many incidents.
+OUTLINE_MAX = 5_000
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -197,7 +199,8 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
             s=size,
             facecolor="white" if hollow else colour,
             edgecolor=colour if hollow else "#333333",
-            linewidth=1.2 if hollow else 0.3,
+            # Dark outlines would turn tens of thousands of small dots into a brown mass.
+            linewidth=1.2 if hollow else (0.3 if len(points) <= OUTLINE_MAX else 0.0),
             alpha=0.9,
             zorder=7,
             rasterized=svg and len(points) > SVG_RASTER_ABOVE,

@@ -88,9 +88,10 @@ def test_every_page_has_the_marking_the_stamp_and_its_number(pages, pack, settin
 def test_a_long_pack_has_contents_and_a_short_one_none(pages, reports, scenario, settings):
     assert "Contents" in pages[1] and "Likely violations" in pages[1]
     day = Filters.from_params({"from": "2026-10-06", "to": "2026-10-06", "sector": "Kherson"})
-    short = build_pack(reports, scenario, filters=day, settings=settings)
+    short = build_pack(reports, scenario, filters=day, settings=settings, title="Брифінг: Херсон, 6 жовтня")
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(short.pdf)).pages]
     assert not any("Contents" in t for t in texts)
+    assert "Брифінг: Херсон, 6 жовтня" in texts[0]  # a Cyrillic title prints as given
     assert (
         len(short.table) == apply_filters(reports, day).query("flag_level == 'likely'")["event_id"].nunique()
     )
