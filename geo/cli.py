@@ -171,6 +171,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     """Write the PDF briefing pack and its manifest, or rebuild one from a manifest and compare the figures."""
     from geo.filters import Filters
+    from geo.report import FORMATS as IMAGE_FORMATS
     from geo.report import Manifest, build_pack, map_image, rebuild, write_pack
     from geo.scenario import load_scenario
 
@@ -178,6 +179,10 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     if args.manifest and params:
         msg = "--manifest gives the filters; --from, --to and --filter cannot be added to it."
         raise InputError(msg, hint="Drop the filter options to rebuild the pack as it was made.")
+    image_format = Path(args.image).suffix.lstrip(".").lower() if args.image else None
+    if image_format is not None and image_format not in IMAGE_FORMATS:
+        msg = f"--image {args.image!r} is neither a .png nor an .svg file."
+        raise InputError(msg, hint="Name the image file map.png or map.svg.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
     reports = _analysed(args, settings).reports
     scenario = load_scenario(settings.scenario_dir)
@@ -206,7 +211,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
                 settings=settings,
                 size=args.size,
                 dpi=args.dpi,
-                fmt=image.suffix.lstrip(".").lower() or "png",
+                fmt=image_format,
                 store_hash=pack.manifest.store_hash,
             )
         )
