@@ -192,30 +192,31 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         filters = Filters.from_params(params)
         pack = build_pack(reports, scenario, filters=filters, settings=settings, title=args.title)
         changes = []
+    image = None
+    if args.image:
+        from geo.filters import apply_filters
+
+        # Drawn before anything is written: a bad --dpi leaves no half-written output.
+        filters = Filters.from_params(pack.manifest.filters)
+        image = map_image(
+            apply_filters(reports, filters),
+            scenario,
+            filters=filters,
+            settings=settings,
+            size=args.size,
+            dpi=args.dpi,
+            fmt=image_format,
+            store_hash=pack.manifest.store_hash,
+        )
     pdf, manifest_file = write_pack(pack, Path(args.output))
     figures = pack.manifest.figures
     print(
         f"wrote {pdf} and {manifest_file}: {figures['reports']} reports, {figures['events']} events, "
         f"{figures['likely_violations']} likely and {figures['possible_violations']} possible violations"
     )
-    if args.image:
-        from geo.filters import apply_filters
-
-        filters = Filters.from_params(pack.manifest.filters)
-        image = Path(args.image)
-        image.write_bytes(
-            map_image(
-                apply_filters(reports, filters),
-                scenario,
-                filters=filters,
-                settings=settings,
-                size=args.size,
-                dpi=args.dpi,
-                fmt=image_format,
-                store_hash=pack.manifest.store_hash,
-            )
-        )
-        print(f"wrote {image}")
+    if image is not None:
+        Path(args.image).write_bytes(image)
+        print(f"wrote {args.image}")
     if manifest is None:
         return EXIT_OK
     if not changes:

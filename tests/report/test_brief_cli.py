@@ -80,6 +80,7 @@ def test_a_manifest_of_other_data_is_named(made, demo_store, capsys, tmp_path):
         (["--manifest", "missing.json"], "No manifest at missing.json"),
         (["--filter", "dmax=far"], "dmax='far' is not a distance in km"),
         (["--image", "map.jpg"], "--image 'map.jpg' is neither a .png nor an .svg file"),
+        (["--image", "map.png", "--dpi", "5000"], "5000 dpi is out of range"),
     ],
 )
 def test_bad_requests_are_one_line(demo_store, capsys, tmp_path, monkeypatch, extra, message):
