@@ -117,3 +117,24 @@ def test_a_line_version_file_is_added_or_refused_with_the_reason(app_on, fresh_s
     assert not at.exception and not at.error
     assert any(label.startswith("v3 ") for label in at.selectbox(key="zones_version").options)
     assert at.selectbox(key="zones_version").value == "v3", "the newest version is shown"
+
+
+def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fresh_store_path, texts):
+    base = load_scenario(SCENARIO_DIR).zones.set_index("zone_id").loc["PS-1"]
+    at = app_on(fresh_store_path, ZONES_PAGE)
+    at.selectbox(key="zones_target").set_value("PS-1").run()
+    assert at.text_input(key="zones_zone_id").value == "PS-1" and at.text_input(key="zones_zone_id").disabled
+    assert at.text_input(key="zones_zone_name").value == base["name"]
+    assert at.selectbox(key="zones_zone_kind").value == base["kind"]
+    at.text_input(key="zones_zone_name").input("ZNPP (renamed)")
+    at.button(key="zones_zone_save").click().run()
+    assert not at.exception and not at.error and "Saved zone PS-1" in texts(at)
+    zone = _edits(fresh_store_path).scenario().zones.set_index("zone_id").loc["PS-1"]
+    assert zone["name"] == "ZNPP (renamed)" and shapely.equals(zone.geometry, base.geometry)
+    at.selectbox(key="zones_target").set_value("PS-1").run()
+    at.checkbox(key="zones_remove_confirm").check().run()
+    at.button(key="zones_zone_remove").click().run()
+    assert not at.exception and "Removed zone PS-1" in texts(at)
+    edits = _edits(fresh_store_path)
+    assert "PS-1" not in set(edits.scenario().zones["zone_id"])
+    assert edits.history()["kind"].tolist() == ["zone", "zone_removed"]
