@@ -2,8 +2,8 @@
 
 Run: ``python bench/patterns.py [--sizes 100000 1000000] [--repeat 1]``. Reports are synthetic and
 seeded (``geo.patterns.synthetic.along_line``): uniform along the demo scenario's latest contact
-line, offset across it with a 10 km normal spread, uniform over the demo month (31 days), in eight
-sectors. Each part runs in a child process: its time (best of ``--repeat``) and the child's peak RSS
+line, offset across it with a 10 km normal spread, uniform over the demo month (31 days; ``--days`` for
+longer periods), in eight sectors. Each part runs in a child process: its time (best of ``--repeat``) and the child's peak RSS
 (VmHWM, reset after the reports are generated) with the RSS before the part beside it, so the
 part's own memory is the difference. ``page`` is everything the Patterns page computes (``find_patterns`` with every
 part); ``score`` is what the analysis adds for the score (surges and clusters). Prints a Markdown table.
@@ -34,14 +34,14 @@ PARTS = {
 }
 
 
-def reports(n: int):
-    """N synthetic reports along the demo's latest contact line."""
+def reports(n: int, days: int):
+    """N synthetic reports along the demo's latest contact line over ``days`` days."""
     from geo.patterns import synthetic
     from geo.scenario import load_scenario
 
     scenario = load_scenario()
     line = scenario.lines.sort_values("valid_from").geometry.iloc[-1]
-    return synthetic.along_line(n, seed=0, line=line), scenario.zones
+    return synthetic.along_line(n, seed=0, line=line, days=days), scenario.zones
 
 
 def status_mb(field: str) -> float:
@@ -58,11 +58,11 @@ def reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def child(part: str, n: int, repeat: int) -> None:
+def child(part: str, n: int, repeat: int, days: int) -> None:
     """Run one part once or more and print its best time and memory as JSON (in a fresh process)."""
     from geo.patterns import find_patterns
 
-    frame, zones = reports(n)
+    frame, zones = reports(n, days)
     gc.collect()
     reset_peak()  # the part's peak, not the generator's
     before = status_mb("VmRSS")
@@ -75,9 +75,9 @@ def child(part: str, n: int, repeat: int) -> None:
     print(json.dumps({"seconds": best, "rss_mb": status_mb("VmHWM"), "data_mb": before}))
 
 
-def run_child(part: str, n: int, repeat: int) -> dict:
+def run_child(part: str, n: int, repeat: int, days: int) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", part, str(n), "--repeat", str(repeat)],
+        [sys.executable, __file__, "--child", part, str(n), "--repeat", str(repeat), "--days", str(days)],
         check=True,
         capture_output=True,
         text=True,
@@ -90,18 +90,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per part (best kept)")
+    parser.add_argument("--days", type=int, default=31, help="period of the reports (default 31)")
     parser.add_argument("--child", nargs=2, metavar=("PART", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], int(args.child[1]), args.repeat)
+        child(args.child[0], int(args.child[1]), args.repeat, args.days)
         return
 
-    print(f"cores: {os.cpu_count()}\n")
+    print(f"cores: {os.cpu_count()}; reports over {args.days} days\n")
     print("| reports | part | seconds | peak RSS MB | RSS before the part MB |")
     print("| ---: | --- | ---: | ---: | ---: |")
     for n in sorted(args.sizes):
         for part in args.parts:
-            got = run_child(part, n, args.repeat)
+            got = run_child(part, n, args.repeat, args.days)
             print(
                 f"| {n:,} | {part} | {got['seconds']:.2f} | {got['rss_mb']:,.0f} | {got['data_mb']:,.0f} |",
                 flush=True,

@@ -37,7 +37,9 @@ class PatternParams:
     scan_resolution, scan_rings, scan_max_days, scan_permutations, min_cluster_size, max_clusters
         The space-time scan: H3 resolution of its cells, the largest disk (rings around a centre cell),
         the longest time window (days), the Monte Carlo replicates, the fewest reports a cluster may
-        hold, and how many non-overlapping clusters are reported.
+        hold, and how many non-overlapping clusters are reported (per block).
+    scan_block_days
+        Longer periods are scanned in consecutive blocks of this many days, each its own test.
     profile_bins_km
         Edges of the distance-to-line histogram (a last bin takes everything beyond).
     seed
@@ -62,6 +64,7 @@ class PatternParams:
     scan_permutations: int = 99
     min_cluster_size: int = 5
     max_clusters: int = 20
+    scan_block_days: int = 31
     profile_bins_km: tuple[float, ...] = (0, 1, 2, 5, 10, 20, 50)
     seed: int = 20261001
 
@@ -87,6 +90,11 @@ class PatternParams:
             (self.permutations >= 0, "permutations", "0 (analytic only) or more, such as 999"),
             (self.scan_permutations >= 19, "scan_permutations", "at least 19 (so a p-value can reach 0.05)"),
             (self.scan_max_days >= 1, "scan_max_days", "1 or more days"),
+            (
+                self.scan_block_days >= self.scan_max_days,
+                "scan_block_days/scan_max_days",
+                "blocks at least as long as the longest window",
+            ),
             (
                 self.min_cluster_size >= 2 and self.max_clusters >= 1,
                 "min_cluster_size/max_clusters",

@@ -215,15 +215,33 @@ def _disjoint(candidates: list[tuple], grid: Grid, limit: int) -> list[tuple]:
 def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     """Find the most likely space-time clusters and their Monte Carlo p-values.
 
+    Periods longer than ``scan_block_days`` are scanned in consecutive blocks of that many days,
+    each a test of its own, so memory and time per block stay bounded and grow linearly with the
+    period.
+
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per cluster, best first, at its centre cell's centre (EPSG:4326): ``n`` reports
-        against ``expected``, their ``ratio``, the log-likelihood ratio ``llr``, ``p_value``,
-        ``significant`` (p <= alpha), the members' first and last times (``start``, ``end``), the
-        days scanned (``window_start``, ``window_end``), the centre ``cell``, the disk's ``rings``,
-        ``radius_m`` (farthest member from the centre) and ``report_uids``.
+        One row per cluster, by p-value then statistic, at its centre cell's centre (EPSG:4326):
+        ``n`` reports against ``expected``, their ``ratio``, the log-likelihood ratio ``llr``,
+        ``p_value``, ``significant`` (p <= alpha), the members' first and last times (``start``,
+        ``end``), the days scanned (``window_start``, ``window_end``), the centre ``cell``, the
+        disk's ``rings``, ``radius_m`` (farthest member from the centre) and ``report_uids``.
     """
+    if len(points) < params.min_cluster_size:
+        return _empty()
+    block = ((points.day - points.day.min()) // pd.Timedelta(days=params.scan_block_days)).to_numpy()
+    found = [_scan_block(points.subset(block == b), params) for b in np.unique(block)]
+    found = [f for f in found if len(f)]
+    if not found:
+        return _empty()
+    out = pd.concat(found, ignore_index=True).sort_values(["p_value", "llr"], ascending=[True, False])
+    out["cluster_id"] = [f"C{i + 1:02d}" for i in range(len(out))]
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=4326)
+
+
+def _scan_block(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
+    """The clusters of one block of days."""
     if len(points) < params.min_cluster_size:
         return _empty()
     grid = grid_of(points, params)
@@ -257,7 +275,6 @@ def _frame(
         p = (1 + int((maxima >= llr).sum())) / (1 + len(maxima))
         rows.append(
             {
-                "cluster_id": f"C{i + 1:02d}",
                 "n": int(observed),
                 "expected": float(expected),
                 "ratio": float(observed / expected),

@@ -69,3 +69,17 @@ def test_the_statistic_is_kulldorffs_likelihood_ratio():
 def test_too_few_reports_give_no_cluster():
     frame = synthetic.background(3, seed=1, days=5, box=BOX)
     assert clusters(points_of(frame), FAST).empty
+
+
+def test_long_periods_are_scanned_in_blocks_that_clusters_do_not_cross():
+    frame = synthetic.background(900, seed=21, days=70, box=BOX)
+    frame, planted = synthetic.plant_cluster(
+        frame, 20, seed=22, centre=(35.25, 47.15), radius_m=2_000, first_day=45, days=2
+    )
+    found = find_patterns(frame, params=FAST, parts=("clusters",)).clusters
+    best = found.iloc[0]
+    assert best["significant"] and len(set(best["report_uids"]) & set(planted)) >= 16
+    block = (found["window_start"] - synthetic.START).dt.days // FAST.scan_block_days
+    last = (found["window_end"] - pd.Timedelta(days=1) - synthetic.START).dt.days // FAST.scan_block_days
+    assert (block == last).all() and set(block) == {0, 1, 2}
+    assert found["cluster_id"].is_unique
