@@ -6,13 +6,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
 from geo.patterns import hotspots as hot
 from geo.patterns import profiles as prof
 from geo.patterns import scan, temporal
-from geo.patterns.frame import points_of
+from geo.patterns.frame import Points, points_of
 from geo.patterns.params import PatternParams
 
 PARTS = ("surges", "hotspots", "clusters", "profiles")
@@ -100,7 +101,7 @@ def find_patterns(
         raise InputError(msg, hint=f"Choose among {', '.join(PARTS)}.")
     points = points_of(reports)
 
-    def pick(part: str):
+    def pick(part: str) -> Points:
         return points if part in parts else points.subset(slice(0, 0))
 
     daily, hourly, surges = _temporal(pick("surges"), sectors, params)
@@ -117,13 +118,14 @@ def find_patterns(
     )
 
 
-def _temporal(points, sectors: gpd.GeoDataFrame | None, params: PatternParams):
+def _temporal(
+    points: Points, sectors: pd.DataFrame | None, params: PatternParams
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Daily tests, hourly counts and surges; sectors given but without reports get a zero series."""
     counts, names, days = temporal.count_matrix(points)
     if sectors is not None and len(days):
         extra = [s for s in sectors["sector"].astype(str) if s not in names]
         names = names + extra
-        counts = pd.concat(
-            [pd.DataFrame(counts), pd.DataFrame(0.0, index=range(len(extra)), columns=range(len(days)))]
-        ).to_numpy()
+        counts = np.vstack([counts, np.zeros((len(extra), len(days)))])
     daily = temporal.daily_frame(counts, names, days, params)
     return daily, temporal.hourly_counts(points, params), temporal.surge_table(daily, points)

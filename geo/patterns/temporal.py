@@ -33,9 +33,8 @@ def count_matrix(points: Points) -> tuple[np.ndarray, list[str], pd.DatetimeInde
     days = pd.date_range(points.day.min(), points.day.max(), freq="D")
     sectors, s_idx = np.unique(points.sector, return_inverse=True)
     d_idx = ((points.day - days[0]) // pd.Timedelta(days=1)).to_numpy()
-    counts = np.zeros((len(sectors), len(days)))
-    np.add.at(counts, (s_idx, d_idx), 1)
-    return counts, [str(s) for s in sectors], days
+    flat = np.bincount(s_idx * len(days) + d_idx, minlength=len(sectors) * len(days))
+    return flat.reshape(len(sectors), len(days)).astype(float), [str(s) for s in sectors], days
 
 
 def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tuple[np.ndarray, ...]:
