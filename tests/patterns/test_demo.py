@@ -99,3 +99,12 @@ def test_bad_settings_and_inputs_are_named():
         find_patterns(pd.DataFrame({"occurred_at": []}))
     with pytest.raises(InputError, match="part"):
         find_patterns(pd.DataFrame({"uid": [], "occurred_at": []}), parts=("nonsense",))
+
+
+def test_filters_that_match_nothing_give_empty_tables_with_their_columns(demo):
+    _, reports, _ = demo
+    empty = find_patterns(reports.iloc[:0])
+    for name in ("daily", "hourly", "surges", "hotspots", "clusters", "distance", "zones"):
+        table = getattr(empty, name)
+        assert table.empty and len(table.columns) > 0, name
+    assert {"p_value", "report_uids", "significant"} <= set(empty.clusters.columns)
