@@ -21,6 +21,7 @@ def _lists_as_json(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _times_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """UTC timestamps as ISO 8601 text with a Z, the same in CSV and GeoJSON."""
     out = frame.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):

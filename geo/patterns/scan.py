@@ -192,6 +192,7 @@ def null_maxima(grid: Grid, margins: Margins, params: PatternParams, floor: floa
 
 
 def _table(grid: Grid, day_idx: np.ndarray) -> np.ndarray:
+    """Reports per (cell, day) with the days given."""
     flat = np.bincount(grid.cell_idx * grid.n_days + day_idx, minlength=len(grid.cells) * grid.n_days)
     return flat.reshape(len(grid.cells), grid.n_days).astype(float)
 
@@ -257,6 +258,7 @@ def _scan_block(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
 def _frame(
     chosen: list[tuple], grid: Grid, points: Points, maxima: np.ndarray, params: PatternParams
 ) -> gpd.GeoDataFrame:
+    """The chosen cylinders as clusters: members, times, radius and Monte Carlo p-value."""
     lon, lat = hexgrid.centres(grid.cells[[c[2] for c in chosen]])
     rows = []
     for i, (llr, rings, centre, start, length, observed, expected) in enumerate(chosen):
@@ -296,5 +298,6 @@ def _frame(
 
 
 def _empty() -> gpd.GeoDataFrame:
+    """No cluster, with every column."""
     frame = pd.DataFrame({c: [] for c in CLUSTER_COLUMNS[:-1]})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
