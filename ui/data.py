@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_csv, read_mapped_csv
 from geo.maps.aggregate import HexIndex
-from geo.pipeline import Analysis, analyse_store, context_key
+from geo.patterns import PatternParams, Patterns, find_patterns
+from geo.pipeline import Analysis, analyse_store, context_key, scenario_sectors
 from geo.scenario import Scenario, load_scenario
 from geo.scenario_edits import ScenarioEdits, edits_root
 from geo.settings import Settings, load_settings
@@ -140,4 +142,29 @@ def hex_index(resolution: int) -> HexIndex:
     s = settings()
     return _hex_index(
         str(s.store_path), store().revision(), context_key(scenario_dir(), s.agreement_path), resolution
+    )
+
+
+@st.cache_resource(show_spinner="Computing patterns ...", max_entries=4)
+def _patterns(store_path: str, revision: int, key: str, params: tuple, resolution: int) -> Patterns:
+    s = settings()
+    reports = _analysis(store_path, revision, key, str(s.scenario_dir), str(s.agreement_path))[0]
+    shown = apply_filters(reports, Filters.from_params(dict(params)))
+    return find_patterns(
+        shown,
+        sectors=scenario_sectors(s.scenario_dir),
+        zones=scenario().zones,
+        params=PatternParams(resolution=resolution),
+    )
+
+
+def patterns(filters: Filters, resolution: int) -> Patterns:
+    """Surges, hotspots, clusters and profiles of the filtered reports; once per store revision and filters."""
+    s = settings()
+    return _patterns(
+        str(s.store_path),
+        store().revision(),
+        context_key(s.scenario_dir, s.agreement_path),
+        tuple(filters.to_params().items()),
+        resolution,
     )

@@ -90,3 +90,8 @@ BRIEF_EXPORT_DOWNLOAD = "brief_export_download"
 BRIEF_IMAGE = "brief_image"
 BRIEF_PACK = "brief_pack"
 BRIEF_EXPORT = "brief_export"
+# The Patterns page.
+PATTERNS_RESOLUTION = "patterns_resolution"
+PATTERNS_MAP = "patterns_map"
+PATTERNS_CLUSTERS = "patterns_clusters"
+PATTERNS_SELECTED = "patterns_selected"

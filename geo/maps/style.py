@@ -111,6 +111,18 @@ HEX_COUNT_COLOURS: tuple[str, ...] = ("#FFFFCC", "#C7E9B4", "#7FCDBB", "#41B6C4"
 HEX_OUTLINE = "#444444"
 HEX_FILL_OPACITY = 0.6
 
+# Gi* hot and cold spots at 99/95/90 % in ColorBrewer's RdBu (diverging, safe for colour
+# blindness); space-time clusters outlined in black.
+HOTSPOT_COLOURS: dict[str, str] = {
+    "hot 99": "#B2182B",
+    "hot 95": "#EF8A62",
+    "hot 90": "#FDDBC7",
+    "cold 90": "#D1E5F0",
+    "cold 95": "#67A9CF",
+    "cold 99": "#2166AC",
+}
+CLUSTER_STYLE = {"color": BLACK, "weight": 2.5, "fillColor": "#000000", "fillOpacity": 0.08}
+
 POST_COLOUR = "#222222"
 POST_COVERAGE = {"color": "#333333", "weight": 1.2, "dashArray": "3 4", "fillOpacity": 0.04}
 

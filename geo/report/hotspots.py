@@ -20,15 +20,8 @@ from geo.patterns import Patterns, find_patterns
 from geo.pipeline import scenario_sectors
 from geo.report.mapimage import view_bounds
 
-# Hot and cold levels of Gi* in ColorBrewer's RdBu (diverging, safe for colour blindness).
-LEVEL_COLOURS: dict[str, str] = {
-    "hot 99": "#B2182B",
-    "hot 95": "#EF8A62",
-    "hot 90": "#FDDBC7",
-    "cold 90": "#D1E5F0",
-    "cold 95": "#67A9CF",
-    "cold 99": "#2166AC",
-}
+# Hot and cold levels of Gi*: the palette the app's pattern map uses.
+LEVEL_COLOURS: dict[str, str] = style.HOTSPOT_COLOURS
 TABLE_ROWS = 12
 
 
