@@ -36,7 +36,7 @@ WIDGET_KEYS = {
     "flag_level": keys.FILTER_FLAG_LEVEL,
 }
 # Period presets: label -> days back from the latest report (None: the whole record).
-PRESETS: dict[str, int | None] = {"24 h": 1, "7 days": 7, "30 days": 30, "All": None}
+PRESETS: dict[str, int | None] = {"Last 24 h": 1, "Last 7 days": 7, "Last 30 days": 30, "Whole record": None}
 
 
 def _link_filters() -> Filters:
@@ -67,10 +67,16 @@ def _period(reports: gpd.GeoDataFrame, link: Filters) -> tuple[dt.date, dt.date]
 
     start = clamp(link.start.date()) if link.start is not None else first
     end = clamp(link.end.date()) if link.end is not None else last
-    cols = st.sidebar.columns(len(PRESETS))
+    cols = st.sidebar.columns(2) * 2  # two rows of two: the labels stay whole in the sidebar
     for col, (label, days) in zip(cols, PRESETS.items(), strict=True):
         begin = first if days is None else clamp(last - dt.timedelta(days=days - 1))
-        col.button(label, key=f"{keys.FILTER_PRESET}_{label}", on_click=_set_period, args=(begin, last))
+        col.button(
+            label,
+            key=f"{keys.FILTER_PRESET}_{days or 'all'}",
+            on_click=_set_period,
+            args=(begin, last),
+            width="stretch",
+        )
     if first == last:
         st.sidebar.caption(f"Period (UTC): {first:%Y-%m-%d}, the only day with reports.")
         return first, last

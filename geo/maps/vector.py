@@ -67,7 +67,7 @@ class VectorLayer(Layer):
                     {%- if this.detail_url %}
                     if (p.uid != null) {
                         h += '<a class="cm-detail" target="_top" href="' + {{ this.detail_url|tojson }}
-                            + encodeURIComponent(p.uid) + '">Open the report\'s detail</a>';
+                            + encodeURIComponent(p.uid) + '">Open the detail of this report</a>';
                     }
                     {%- endif %}
                     layer.bindPopup(h, {maxWidth: 440});

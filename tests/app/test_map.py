@@ -70,7 +70,7 @@ def test_sector_and_distance_filters_narrow_the_map(app_on, demo_store, reports)
     assert not at.exception and not at.error
     expected = (reports["sector"] == sector) & (reports["dist_to_line_m"] <= 3000)
     assert at.session_state["map_incident_count"] == int(expected.sum()) > 0
-    at.sidebar.button(key="filter_preset_7 days").click().run()
+    at.sidebar.button(key="filter_preset_7").click().run()
     last = reports["occurred_at"].max().normalize()
     recent = reports["occurred_at"] >= last - pd.Timedelta(days=6)
     assert at.session_state["map_incident_count"] == int((expected & recent).sum())
