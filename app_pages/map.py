@@ -11,11 +11,34 @@ from geo.maps import clicked_uid, incident_map
 from geo.maps.origin import origin_layer
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
+from geo.report import map_image, pack_name
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
 
 st.title("Map")
+
+
+def image_button(shown, filters, colour_by, bounds) -> None:
+    """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
+    build, download = st.columns([1, 3])
+    if build.button(
+        "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
+    ):
+        png = map_image(
+            shown,
+            data.scenario(),
+            filters=filters,
+            bounds=bounds,
+            settings=data.settings(),
+            colour_by=colour_by,
+        )
+        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png")
+    held = st.session_state.get(keys.MAP_IMAGE)
+    if held is not None:
+        download.download_button(
+            "Download the PNG", held[0], file_name=held[1], mime="image/png", key=keys.MAP_IMAGE_DOWNLOAD
+        )
 
 
 @st.fragment
@@ -64,6 +87,7 @@ def working_map(reports, events, shown, filters, colour_by, at, version_label) -
         use_container_width=True,
         height=650,
     )
+    image_button(shown, filters, colour_by, mapstate.bounds_of(out))
     uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
     if uid and uid != selected:
         mapstate.select(uid)

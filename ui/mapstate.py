@@ -23,15 +23,24 @@ VIEW_PARAMS = ("lat", "lon", "z")
 NOW_LINE = "In force at the period's end"
 
 
+def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
+    """The lon/lat box st_folium reported (minx, miny, maxx, maxy), or None before it has."""
+    bounds = (out or {}).get("bounds") or {}
+    sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if sw.get("lat") is None or ne.get("lat") is None:
+        return None
+    return (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+
+
 def view() -> View | None:
     """Where the user is looking: the map's last report, else the link's ``lat``/``lon``/``z``."""
     out = st.session_state.get(keys.MAP) or {}
-    bounds, zoom = out.get("bounds"), out.get("zoom")
+    box, zoom = bounds_of(out), out.get("zoom")
     current = None
-    if bounds and zoom and bounds.get("_southWest") and bounds["_southWest"].get("lat") is not None:
-        sw, ne = bounds["_southWest"], bounds["_northEast"]
+    if box is not None and zoom:
+        minx, miny, maxx, maxy = box
         current = View.from_params(
-            {"lat": str((sw["lat"] + ne["lat"]) / 2), "lon": str((sw["lng"] + ne["lng"]) / 2), "z": str(zoom)}
+            {"lat": str((miny + maxy) / 2), "lon": str((minx + maxx) / 2), "z": str(zoom)}
         )
     if current is None:
         current = st.session_state.get(keys.MAP_LINK_VIEW)
