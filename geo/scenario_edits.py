@@ -153,11 +153,11 @@ class ScenarioEdits:
         except OSError:  # another session wrote the same state first: theirs is identical
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _check(self, candidate: dict[str, Any]) -> Scenario:
-        """Load the scenario with ``candidate`` applied (every check of :func:`load_scenario`)."""
+    def _check(self, candidate: dict[str, Any] | None = None) -> Scenario:
+        """Load the scenario with the edits and ``candidate`` applied (every check of :func:`load_scenario`)."""
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "s"
-            self._write_dir(target, self._merged([candidate]))
+            self._write_dir(target, self._merged([candidate] if candidate else None))
             return load_scenario(target)
 
     def scenario_dir(self) -> Path:
@@ -217,6 +217,12 @@ class ScenarioEdits:
             except FileExistsError:
                 seq += 1
                 continue
+            try:
+                # Another session may have stored a clashing edit (the same version) in the meantime.
+                self._check()
+            except InputError:
+                path.unlink()
+                raise
             return Edit(seq, kind, label, author, at, note, path)
 
     def _in_theatre(self, geom: shapely.Geometry, *, what: str) -> None:

@@ -181,3 +181,19 @@ def small_store_batch() -> bytes:
         for i, p in enumerate(places)
     ]
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, base, monkeypatch):
+    data = _line_file(base, source="v1", version="v3", valid_from="2026-11-01")
+    edits.add_line_version(data, filename="first.geojson")
+    # The second session read the scenario and checked its edit before the first one's file existed.
+    monkeypatch.setattr(edits, "scenario", lambda: base)
+    checks = iter([None])
+    real = edits._check
+    monkeypatch.setattr(edits, "_check", lambda c=None: next(checks, None) or real(c))
+    with pytest.raises(InputError, match="version 'v3' twice"):
+        edits.add_line_version(
+            _line_file(base, source="v2", version="v3", valid_from="2026-11-02"), filename="b"
+        )
+    assert [e.label for e in edits.edits()] == ["v3"]
+    assert load_scenario(edits.scenario_dir()).version_at("2026-11-03") == "v3", "the first one stands"
