@@ -188,9 +188,13 @@ def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, ba
     edits.add_line_version(data, filename="first.geojson")
     # The second session read the scenario and checked its edit before the first one's file existed.
     monkeypatch.setattr(edits, "scenario", lambda: base)
-    checks = iter([None])
-    real = edits._check
-    monkeypatch.setattr(edits, "_check", lambda c=None: next(checks, None) or real(c))
+    real, calls = edits._check, []
+
+    def check_before_the_first_was_stored(candidate=None):
+        calls.append(candidate)
+        return None if len(calls) == 1 else real(candidate)
+
+    monkeypatch.setattr(edits, "_check", check_before_the_first_was_stored)
     with pytest.raises(InputError, match="version 'v3' twice"):
         edits.add_line_version(
             _line_file(base, source="v2", version="v3", valid_from="2026-11-02"), filename="b"
