@@ -2,9 +2,18 @@
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from geo.summary import headline, latest_flagged, reports_by_type, violations_by_side_and_sector
-from ui import data
+from geo.maps import incident_map
+from geo.summary import (
+    headline,
+    headline_table,
+    latest_flagged,
+    reports_by_type,
+    sector_trends,
+    violations_by_side_and_sector,
+)
+from ui import data, keys
 from ui.errors import user_errors
 
 st.title("Overview")
@@ -28,6 +37,33 @@ with user_errors("summarising the reports"):
         for col, (label, value, delta) in zip(st.columns(4), row, strict=False):
             col.metric(label, f"{value:,}", delta=delta)
     st.caption(f"Periods count back from the latest report, {latest:%Y-%m-%d %H:%M} UTC.")
+    st.dataframe(headline_table(reports, events), width="stretch")
+
+    trends, mini = st.columns([3, 2])
+    with trends:
+        st.subheader("Sectors, last 30 days")
+        st.dataframe(
+            sector_trends(reports, days=30),
+            width="stretch",
+            hide_index=True,
+            column_config={
+                "reports": st.column_config.NumberColumn("Reports"),
+                "likely": st.column_config.NumberColumn("Likely violations"),
+                "daily": st.column_config.LineChartColumn("Reports per day", y_min=0),
+            },
+        )
+    with mini:
+        st.subheader("Likely violations, last 7 days")
+        week = reports.loc[
+            (reports["occurred_at"] > latest - pd.Timedelta(days=7)) & (reports["flag_level"] == "likely")
+        ]
+        overview_map = incident_map(
+            week, data.scenario(), settings=data.settings(), colour_by="side", title="Likely, 7 days"
+        )
+        st.session_state[keys.OVERVIEW_MAP_COUNT] = len(overview_map.cm_layers.incidents.data["features"])
+        st_folium(
+            overview_map, key=keys.OVERVIEW_MAP, returned_objects=[], use_container_width=True, height=380
+        )
 
     st.subheader("Reports by type")
     st.dataframe(reports_by_type(reports), width="stretch")

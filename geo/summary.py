@@ -94,3 +94,49 @@ def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 
             "reasons": rules.to_numpy(),
         }
     )
+
+
+PERIODS: tuple[tuple[str, float], ...] = (("24 h", 1), ("7 days", 7), ("30 days", 30))
+
+
+def headline_table(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Reports, events and likely violations by attributed side, per period back from the latest report."""
+    if reports.empty:
+        return pd.DataFrame()
+    end = reports["occurred_at"].max()
+    columns = {}
+    for label, days in PERIODS:
+        recent = _since(events, end, days)
+        likely = recent.loc[recent["flag_level"] == "likely"]
+        side = likely["attributed_side"].astype("string").fillna("undetermined")
+        columns[label] = {
+            "Reports": len(_since(reports, end, days)),
+            "Events": len(recent),
+            "Likely violations": len(likely),
+            "Likely, attributed RU": int((side == "RU").sum()),
+            "Likely, attributed UA": int((side == "UA").sum()),
+            "Likely, side undetermined": int((~side.isin(["RU", "UA"])).sum()),
+        }
+    return pd.DataFrame(columns)
+
+
+def sector_trends(reports: pd.DataFrame, *, days: int = 30) -> pd.DataFrame:
+    """Per sector: daily report counts over the last ``days`` (oldest first) and likely violations in them.
+
+    Columns ``sector``, ``reports`` (total), ``likely`` (events flagged likely), ``daily`` (a list
+    of ``days`` counts, for a sparkline), most reports first.
+    """
+    if reports.empty or "sector" not in reports:
+        return pd.DataFrame(columns=["sector", "reports", "likely", "daily"])
+    end = reports["occurred_at"].max().normalize()
+    recent = _since(reports, end + pd.Timedelta(days=1), days)
+    day = ((recent["occurred_at"].dt.floor("D") - (end - pd.Timedelta(days=days - 1))).dt.days).to_numpy()
+    sector = recent["sector"].astype("string").fillna("(no sector)")
+    rows = []
+    for name, idx in sector.groupby(sector).indices.items():
+        daily = pd.Series(day[idx]).value_counts().reindex(range(days), fill_value=0).tolist()
+        part = recent.iloc[idx]
+        likely = part.loc[part["flag_level"] == "likely", "event_id"].nunique() if "flag_level" in part else 0
+        rows.append({"sector": name, "reports": len(idx), "likely": int(likely), "daily": daily})
+    table = pd.DataFrame(rows, columns=["sector", "reports", "likely", "daily"])
+    return table.sort_values("reports", ascending=False, kind="stable").reset_index(drop=True)

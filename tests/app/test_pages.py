@@ -15,7 +15,7 @@ def _metrics(at) -> dict[str, int]:
     return {m.label: int(m.value.replace(",", "")) for m in at.metric}
 
 
-def test_overview_on_the_demo(app_on, demo_store):
+def test_overview_on_the_demo(app_on, demo_store, demo_analysis):
     at = app_on(demo_store.path)
     assert not at.exception and not at.error
     labels = _metrics(at)
@@ -26,7 +26,17 @@ def test_overview_on_the_demo(app_on, demo_store):
         labels["Likely, attributed RU"] + labels["Likely, attributed UA"]
         <= labels["Likely violations, 30 days"]
     )
-    by_type = at.dataframe[0].value
+    headline, trends, by_type = (d.value for d in at.dataframe[:3])
+    assert headline.loc["Reports", "30 days"] <= demo_store.count()
+    assert set(trends.columns) >= {"sector", "reports", "likely", "daily"} and trends["reports"].sum() > 0
+    analysed = demo_analysis.reports
+    week = analysed["occurred_at"] > analysed["occurred_at"].max() - pd.Timedelta(days=7)
+    likely_reports = int((week & (analysed["flag_level"] == "likely")).sum())
+    assert (
+        at.session_state["overview_map_count"]
+        == likely_reports
+        >= headline.loc["Likely violations", "7 days"]
+    )
     assert by_type["all"].sum() == demo_store.count()
     assert (by_type["24 h"] <= by_type["7 days"]).all() and (by_type["7 days"] <= by_type["30 days"]).all()
     latest = at.dataframe[-1].value
