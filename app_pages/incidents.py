@@ -6,7 +6,14 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.detail import EXPORT_FORMATS, export_bytes, incident_table, media_type, report_detail
+from geo.detail import (
+    EXPORT_FORMATS,
+    export_bytes,
+    export_file_name,
+    incident_table,
+    media_type,
+    report_detail,
+)
 from geo.filters import apply_filters
 from geo.maps import incident_map
 from ui import data, keys, mapstate
@@ -114,12 +121,11 @@ with user_errors("listing the reports"):
             st.session_state[keys.INCIDENTS_PICKED] = chosen
             if chosen:
                 mapstate.select(chosen)
-        stamp = filters.describe().replace(" ", "_").replace(";", "").replace(":", "")[:60]
         for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
             col.download_button(
                 f"Export {label} ({len(shown):,} rows)",
                 data=partial(export_bytes, shown, fmt),
-                file_name=f"incidents_{stamp}.{fmt}",
+                file_name=export_file_name(filters.describe(), fmt),
                 mime=media_type(fmt),
                 key=keys.INCIDENTS_EXPORT[fmt],
                 on_click="ignore",

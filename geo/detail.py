@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,12 @@ def export_bytes(frame: gpd.GeoDataFrame, format: str) -> bytes:
     buffer = io.BytesIO()
     export_incidents(frame, buffer, format=format)
     return buffer.getvalue()
+
+
+def export_file_name(description: str, format: str) -> str:
+    """A download's file name from the filters in words: ``incidents_2026-10-01-to-2026-10-31-UTC.csv``."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", description).strip("-")[:80]
+    return f"incidents_{slug or 'all'}.{format}"
 
 
 def media_type(format: str) -> str:

@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.detail import export_bytes, incident_table, report_detail
+from geo.detail import export_bytes, export_file_name, incident_table, report_detail
 from geo.errors import InputError
 from geo.filters import Filters, apply_filters
 
@@ -55,3 +55,9 @@ def test_exports_hold_exactly_the_filtered_rows(demo_analysis, fmt, tmp_path):
     back = pd.read_csv(path) if fmt == "csv" else gpd.read_file(path)
     assert back["uid"].tolist() == shown["uid"].tolist()
     assert set(back["type"]) == {"impact"} and set(back["flag_level"]) == {"likely"}
+
+
+def test_export_file_names_are_safe_everywhere():
+    name = export_file_name("2026-10-01 to 2026-10-31 UTC; source: CVM/OP:05, ..\\x", "gpkg")
+    assert name == "incidents_2026-10-01-to-2026-10-31-UTC-source-CVM-OP-05-x.gpkg"
+    assert export_file_name("", "csv") == "incidents_all.csv"
