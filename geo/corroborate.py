@@ -49,6 +49,11 @@ RELIABILITY_P: dict[str, float] = {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E":
 CREDIBILITY_P: dict[int, float] = {1: 0.9, 2: 0.75, 3: 0.6, 4: 0.4, 5: 0.2, 6: 0.5}
 
 
+# Components larger than this are split greedily (see _greedy_complete): complete linkage needs
+# every pair of a component, a memory and time square in its size.
+MAX_LINKAGE = 1500
+
+
 @dataclass(frozen=True)
 class CorroborationParams:
     """How close two reports must be to describe the same happening.
@@ -108,37 +113,50 @@ def _pair_distance(
     return d
 
 
+def _classes(values: np.ndarray) -> np.ndarray:
+    """Group tolerances into classes whose upper bounds at most double: 0, then powers of two."""
+    positive = values > 0
+    out = np.zeros(len(values), dtype=np.int64)
+    if positive.any():
+        out[positive] = 1 + np.floor(np.log2(values[positive] / values[positive].min())).astype(np.int64)
+    return out
+
+
 def _candidate_pairs(
     xy: np.ndarray, prec: np.ndarray, t: np.ndarray, tol: np.ndarray, params: CorroborationParams
 ) -> np.ndarray:
     """Return index pairs (i < j) that hold every possible match, and not many more.
 
-    Most reports are precise: among them, a Chebyshev search in space-time (time scaled so that the
-    largest time tolerance maps onto the largest spatial tolerance) bounds every match. A few vague
-    reports (a media item "this month, somewhere near the town") would inflate that box for all; they
-    are searched one by one in space, each with its own radius, and their pairs filtered exactly later.
+    Reports are put in classes by location uncertainty and by time tolerance (each class's largest
+    value at most twice its smallest). For each pair of classes a Chebyshev search in space-time,
+    time scaled so that the pair's largest time tolerance maps onto its largest spatial tolerance,
+    bounds every match between them. One search box for all would be as wide as the vaguest report
+    allows (a day-precise report's day) and, in a busy month, make every nearby pair a candidate.
     """
     window = params.window_min * 60e9
-    vague = (prec > np.quantile(prec, 0.99)) | (tol > np.quantile(tol, 0.99))
-    fine = np.flatnonzero(~vague)
+    cls = pd.MultiIndex.from_arrays([_classes(prec), _classes(tol)])
+    codes, _ = cls.factorize()
+    groups = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)] if len(codes) else []
     found = [np.empty((0, 2), dtype=np.int64)]
-    if len(fine) > 1:
-        r_max = params.radius_m + 2 * prec[fine].max()
-        t_max = window + 2 * tol[fine].max()
-        scaled = np.column_stack([xy[fine], t[fine] * (r_max / t_max)])
-        local = cKDTree(scaled).query_pairs(r_max, p=np.inf, output_type="ndarray")
-        found.append(fine[local])
-    rough = np.flatnonzero(vague)
-    if len(rough):
-        reach = params.radius_m + prec[rough] + prec.max()
-        hits = cKDTree(xy).query_ball_point(xy[rough], r=reach)
-        sizes = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        i = np.repeat(rough, sizes)
-        j = np.concatenate(hits).astype(np.int64) if sizes.sum() else np.empty(0, dtype=np.int64)
-        close = np.abs(t[i] - t[j]) <= window + tol[i] + tol[j]
-        found.append(np.column_stack([np.minimum(i, j), np.maximum(i, j)])[close & (i != j)])
-    pairs = np.unique(np.concatenate(found), axis=0)
-    return pairs
+    for a, members_a in enumerate(groups):
+        for members_b in groups[a:]:
+            r_max = params.radius_m + prec[members_a].max() + prec[members_b].max()
+            t_max = window + tol[members_a].max() + tol[members_b].max()
+            scale = r_max / t_max
+            pts_a = np.column_stack([xy[members_a], t[members_a] * scale])
+            if members_b is members_a:
+                if len(members_a) < 2:
+                    continue
+                local = cKDTree(pts_a).query_pairs(r_max, p=np.inf, output_type="ndarray")
+                i, j = members_a[local[:, 0]], members_a[local[:, 1]]
+            else:
+                pts_b = np.column_stack([xy[members_b], t[members_b] * scale])
+                near = cKDTree(pts_a).sparse_distance_matrix(
+                    cKDTree(pts_b), r_max, p=np.inf, output_type="ndarray"
+                )
+                i, j = members_a[near["i"]], members_b[near["j"]]
+            found.append(np.column_stack([np.minimum(i, j), np.maximum(i, j)]))
+    return np.unique(np.concatenate(found), axis=0)
 
 
 def group_reports(
@@ -190,8 +208,18 @@ def group_reports(
     label = component.astype(np.int64) * n
     spread = np.zeros(n)
     sizes = np.bincount(component)
+    order = np.argsort(component, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    large = sizes > MAX_LINKAGE
+    if large.any():
+        neighbours = _neighbours(pairs, n)
     for comp in np.flatnonzero(sizes > 1):
-        members = np.flatnonzero(component == comp)
+        members = order[starts[comp] : starts[comp + 1]]
+        if large[comp]:
+            sub = _greedy_complete(members, neighbours, t)
+            label[members] += sub
+            _spread_of(members, sub, spread, xy=xy, prec=prec, t=t, tol=tol, family=family, params=params)
+            continue
         ii, jj = np.triu_indices(len(members), k=1)
         dm = _pair_distance(
             members[ii], members[jj], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params
@@ -203,6 +231,48 @@ def group_reports(
             idx = sub == s
             spread[members[idx]] = full[np.ix_(idx, idx)].max()
     return _summarise(reports, label, xy, prec, spread, crs, params)
+
+
+def _neighbours(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The matching pairs as a symmetric adjacency (CSR ``indptr``, ``indices``)."""
+    graph = coo_matrix(
+        (
+            np.ones(2 * len(pairs), dtype=np.int8),
+            (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]),
+        ),
+        shape=(n, n),
+    ).tocsr()
+    return graph.indptr, graph.indices
+
+
+def _greedy_complete(
+    members: np.ndarray, neighbours: tuple[np.ndarray, np.ndarray], t: np.ndarray
+) -> np.ndarray:
+    """Split a component too large for complete linkage: in time order, join the largest event all of
+    whose reports match this one, else start an event. Every pair in an event still matches."""
+    indptr, indices = neighbours
+    event_of: dict[int, int] = {}
+    events: list[set[int]] = []
+    for r in members[np.argsort(t[members], kind="stable")].tolist():
+        near = set(indices[indptr[r] : indptr[r + 1]].tolist())
+        fits = [e for e in {event_of[m] for m in near if m in event_of} if events[e] <= near]
+        if fits:
+            e = max(fits, key=lambda k: len(events[k]))
+        else:
+            e = len(events)
+            events.append(set())
+        events[e].add(r)
+        event_of[r] = e
+    return np.fromiter((event_of[r] + 1 for r in members.tolist()), dtype=np.int64, count=len(members))
+
+
+def _spread_of(members: np.ndarray, sub: np.ndarray, spread: np.ndarray, **distance_args: object) -> None:
+    """Write each event's largest normalised pair distance into ``spread`` (events of a large component)."""
+    for s in np.unique(sub):
+        idx = members[sub == s]
+        if len(idx) > 1:
+            ii, jj = np.triu_indices(len(idx), k=1)
+            spread[idx] = _pair_distance(idx[ii], idx[jj], **distance_args).max()  # type: ignore[arg-type]
 
 
 def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:

@@ -134,3 +134,34 @@ def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
     truth = set(zip(ii[brute].tolist(), jj[brute].tolist(), strict=True))
     assert truth <= found
     assert len(found) < 20 * max(len(truth), 1)
+
+
+def test_components_too_large_for_linkage_are_split_so_every_pair_still_matches(monkeypatch):
+    """The greedy split of a large component keeps complete linkage's guarantee, on the demo month."""
+    import geo.corroborate as corroborate_module
+    from geo.demo import DEMO_DIR
+    from geo.ingest import read_batch
+
+    frames = [
+        read_batch(p.read_bytes(), filename=p.name).accepted for p in sorted(DEMO_DIR.glob("*.geojson"))
+    ]
+    reports = pd.concat(frames, ignore_index=True)
+    _, exact = corroborate_module.group_reports(reports)
+    monkeypatch.setattr(corroborate_module, "MAX_LINKAGE", 3)
+    greedy_ids, greedy = corroborate_module.group_reports(reports)
+    assert greedy_ids.index.equals(reports.index)
+    metric = reports.geometry.to_crs(corroborate_module.theatre_crs(*corroborate_module.centre_of(reports)))
+    xy = np.column_stack([metric.x, metric.y])
+    prec = reports["location_precision_m"].astype(float).fillna(250.0).to_numpy()
+    t, tol = corroborate_module._time_bounds(reports)
+    family = reports["type"].map(corroborate_module.TYPE_FAMILY).fillna("other").to_numpy()
+    params = corroborate_module.CorroborationParams()
+    for members in greedy_ids.groupby(greedy_ids).indices.values():
+        if len(members) > 1:
+            ii, jj = np.triu_indices(len(members), k=1)
+            d = corroborate_module._pair_distance(
+                members[ii], members[jj], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params
+            )
+            assert (d <= 1.0).all()
+    # Greedy merging finds about as many events as complete linkage on the same reports.
+    assert abs(len(greedy) - len(exact)) <= 0.1 * len(exact)
