@@ -147,12 +147,12 @@ def hex_index(resolution: int) -> HexIndex:
 
 @st.cache_resource(show_spinner="Computing patterns ...", max_entries=4)
 def _patterns(store_path: str, revision: int, key: str, params: tuple, resolution: int) -> Patterns:
-    s = settings()
-    reports = _analysis(store_path, revision, key, str(s.scenario_dir), str(s.agreement_path))[0]
+    s, directory = settings(), scenario_dir()
+    reports = _analysis(store_path, revision, key, str(directory), str(s.agreement_path))[0]
     shown = apply_filters(reports, Filters.from_params(dict(params)))
     return find_patterns(
         shown,
-        sectors=scenario_sectors(s.scenario_dir),
+        sectors=scenario_sectors(directory),
         zones=scenario().zones,
         params=PatternParams(resolution=resolution),
     )
@@ -164,7 +164,7 @@ def patterns(filters: Filters, resolution: int) -> Patterns:
     return _patterns(
         str(s.store_path),
         store().revision(),
-        context_key(s.scenario_dir, s.agreement_path),
+        context_key(scenario_dir(), s.agreement_path),
         tuple(filters.to_params().items()),
         resolution,
     )
