@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.attribution import origin_sectors
-from geo.filters import apply_filters
+from geo.filters import filter_mask
 from geo.maps import clicked_uid, incident_map
 from geo.maps.origin import origin_layer
 from geo.maps.style import COLOUR_SCHEMES
@@ -19,14 +19,14 @@ from ui.filters import sidebar_filters
 st.title("Map")
 
 
-def image_button(shown, filters, colour_by, bounds) -> None:
+def image_button(reports, mask, filters, colour_by, bounds) -> None:
     """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
     build, download = st.columns([1, 3])
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
         png = map_image(
-            shown,
+            reports[mask],
             data.scenario(),
             filters=filters,
             bounds=bounds,
@@ -42,9 +42,8 @@ def image_button(shown, filters, colour_by, bounds) -> None:
 
 
 @st.fragment
-def working_map(reports, events, shown, filters, colour_by, at, version_label) -> None:
+def working_map(reports, events, mask, filters, colour_by, at, version_label) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
-    mask = reports.index.isin(shown.index)
     view = mapstate.view()
     drawing = plan_drawing(
         reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
@@ -60,7 +59,7 @@ def working_map(reports, events, shown, filters, colour_by, at, version_label) -
             f"{drawing.resolution}): zoom in to see each report · {filters.describe()} · line {version_label}"
         )
     m = incident_map(
-        drawing.points if drawing.points is not None else shown,
+        drawing.points if drawing.points is not None else reports.iloc[:0],
         data.scenario(),
         settings=data.settings(),
         colour_by=colour_by,
@@ -69,15 +68,16 @@ def working_map(reports, events, shown, filters, colour_by, at, version_label) -
         hexagons=drawing.hexagons,
         events=events,
         view=mapstate.anchor(
-            (drawing.key, tuple(filters.to_params().items()), colour_by, selected, str(at), len(shown)), view
+            (drawing.key, tuple(filters.to_params().items()), colour_by, selected, str(at), drawing.kept),
+            view,
         ),
         title=filters.describe(),
         detail_url="./incidents?uid=",
     )
-    chosen = shown.loc[shown["uid"] == selected] if selected else shown.iloc[:0]
+    chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
     if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
         group = chosen["origin_group"].iloc[0]
-        members = chosen if group is None else shown.loc[shown["origin_group"] == group]
+        members = chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
         origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
     mapstate.record_drawn(m.cm_layers)
     out = st_folium(
@@ -87,7 +87,7 @@ def working_map(reports, events, shown, filters, colour_by, at, version_label) -
         use_container_width=True,
         height=650,
     )
-    image_button(shown, filters, colour_by, mapstate.bounds_of(out))
+    image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
     uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
     if uid and uid != selected:
         mapstate.select(uid)
@@ -108,14 +108,14 @@ with user_errors("drawing the map"):
     else:
         reports, events = data.analysis()
     filters = sidebar_filters(reports)
-    shown = apply_filters(reports, filters)
+    mask = filter_mask(reports, filters)
     st.sidebar.header("Map")
     schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
     default = schemes.index("flag_level") if "flag_level" in schemes else 0
     colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
     at, version_label = mapstate.line_version(data.scenario(), filters)
-    shown = mapstate.search(shown, reports)
-    shown = mapstate.playback(shown, filters)
-    if not empty and shown.empty:
+    mask = mapstate.search(mask, reports)
+    mask = mapstate.playback(mask, reports)
+    if not empty and not mask.any():
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
-    working_map(reports, events, shown, filters, colour_by, at, version_label)
+    working_map(reports, events, mask, filters, colour_by, at, version_label)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
@@ -130,35 +131,41 @@ def _km(params: Mapping[str, str], name: str) -> float | None:
     return value
 
 
-def apply_filters(reports: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
-    """Return the reports the filters keep (a boolean mask; no copy of the kept rows' data).
+def filter_mask(reports: gpd.GeoDataFrame, filters: Filters) -> np.ndarray:
+    """Return a boolean array, one per report: kept by the filters.
 
     A choice on a column the frame lacks (an unanalysed frame has no ``flag_level``) keeps nothing
     rather than silently everything; so does a distance band without ``dist_to_line_m``.
     """
-    keep = pd.Series(True, index=reports.index)
-    if filters.start is not None:
-        keep &= reports["occurred_at"] >= filters.start
-    if filters.end is not None:
-        keep &= reports["occurred_at"] <= filters.end
+    keep = np.ones(len(reports), dtype=bool)
+    if filters.start is not None or filters.end is not None:
+        times = reports["occurred_at"]
+        if filters.start is not None:
+            keep &= (times >= filters.start).to_numpy()
+        if filters.end is not None:
+            keep &= (times <= filters.end).to_numpy()
     for column, values in filters.choices.items():
         if not values:
             continue
         if column not in reports.columns:
-            keep &= False
-            continue
+            return np.zeros(len(reports), dtype=bool)
         col = reports[column]
-        chosen = col.isin([v for v in values if v != MISSING])
+        chosen = col.isin([v for v in values if v != MISSING]).to_numpy()
         if MISSING in values:
-            chosen |= col.isna()
+            chosen = chosen | col.isna().to_numpy()
         keep &= chosen
     if filters.min_km is not None or filters.max_km is not None:
         if "dist_to_line_m" not in reports.columns:
-            keep &= False
-        else:
-            km = reports["dist_to_line_m"] / 1000.0
-            if filters.min_km is not None:
-                keep &= km >= filters.min_km
-            if filters.max_km is not None:
-                keep &= km <= filters.max_km
-    return reports.loc[keep]
+            return np.zeros(len(reports), dtype=bool)
+        km = reports["dist_to_line_m"].to_numpy(dtype=float) / 1000.0
+        if filters.min_km is not None:
+            keep &= km >= filters.min_km
+        if filters.max_km is not None:
+            keep &= km <= filters.max_km
+    return keep
+
+
+def apply_filters(reports: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
+    """Return the reports the filters keep (see :func:`filter_mask`), all of them when nothing narrows."""
+    keep = filter_mask(reports, filters)
+    return reports if keep.all() else reports[keep]

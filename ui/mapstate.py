@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -109,36 +110,40 @@ def line_version(scenario: Any, filters: Filters) -> tuple[pd.Timestamp | None, 
     return row["valid_from"], str(row["version"])
 
 
-def search(shown: gpd.GeoDataFrame, reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A box to find a report by its id or uid: selects it and opens the map on it."""
+def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
+    """A box to find a report by its id or uid: selects it, opens the map on it, shows it even if filtered out."""
     text = st.text_input(
         "Find a report", key=keys.MAP_SEARCH, placeholder="Report id or uid, e.g. CVM-OP-06:a-1"
     ).strip()
     if not text or len(reports) == 0:
-        return shown
-    hit = reports.loc[(reports["uid"] == text) | (reports["id"] == text)]
-    if hit.empty:
+        return mask
+    match = ((reports["uid"] == text) | (reports["id"] == text)).to_numpy()
+    hits = np.flatnonzero(match)
+    if len(hits) == 0:
         st.warning(f"No report has the id or uid {text!r}. Ids are case-sensitive; a uid is source:id.")
-        return shown
-    uid = str(hit["uid"].iloc[0])
-    if len(hit) > 1:
-        st.caption(f"{len(hit)} sources use the id {text!r}; showing {uid}. Search by uid to choose.")
-    if uid not in set(shown["uid"]):
+        return mask
+    first = hits[0]
+    uid = str(reports["uid"].iloc[first])
+    if len(hits) > 1:
+        st.caption(f"{len(hits)} sources use the id {text!r}; showing {uid}. Search by uid to choose.")
+    if not mask[first]:
         st.info(f"{uid} is outside the filters: it is shown with them.")
-        shown = pd.concat([shown, hit.iloc[:1]])
+        mask = mask.copy()
+        mask[first] = True
     if st.session_state.get(keys.SELECTED_UID) != uid:
         select(uid)
-        point = hit.geometry.iloc[0]
+        point = reports.geometry.iloc[first]
         st.session_state[keys.MAP_LINK_VIEW] = View(point.y, point.x, 12)
         st.session_state.pop(keys.MAP, None)
-    return shown
+    return mask
 
 
-def playback(shown: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
+def playback(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     """Sidebar playback: show one day at a time, stepping by hand or playing every 1.5 s."""
-    if not st.sidebar.toggle("Play by day", key=keys.MAP_PLAYBACK) or shown.empty:
-        return shown
-    days = sorted(shown["occurred_at"].dt.floor("D").unique())
+    if not st.sidebar.toggle("Play by day", key=keys.MAP_PLAYBACK) or not mask.any():
+        return mask
+    day_of = reports["occurred_at"].dt.floor("D")
+    days = sorted(day_of[mask].unique())
     if st.session_state.get(keys.MAP_PLAY_DAY) not in days:
         st.session_state[keys.MAP_PLAY_DAY] = days[0]
     playing = st.sidebar.toggle("Playing", key=keys.MAP_PLAYING)
@@ -147,7 +152,7 @@ def playback(shown: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
     day = st.select_slider(
         "Day shown (UTC)", options=days, key=keys.MAP_PLAY_DAY, format_func=lambda d: f"{d:%Y-%m-%d}"
     )
-    return shown.loc[shown["occurred_at"].dt.floor("D") == day]
+    return mask & (day_of == day).to_numpy()
 
 
 @st.fragment(run_every=PLAY_SECONDS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from geo.maps.aggregate import POINT_LIMIT, HexIndex, in_view, resolution_for_zoom, zoom_for_bounds
 
@@ -126,13 +127,13 @@ def plan_drawing(
     mask = np.asarray(mask, bool)
     kept = int(mask.sum())
     if kept <= point_limit:
-        return Drawing(reports.loc[mask], None, None, None, kept)
+        return Drawing(reports[mask], None, None, None, kept)
     if view is None:
-        view = View.fitting(tuple(reports.loc[mask].total_bounds))
+        view = View.fitting(tuple(shapely.total_bounds(reports.geometry.to_numpy()[mask])))
     window = window_of(view.bounds())
     near = mask & in_view(reports, window)
     if int(near.sum()) <= point_limit:
-        return Drawing(reports.loc[near], None, window, None, kept)
+        return Drawing(reports[near], None, window, None, kept)
     resolution = resolution_for_zoom(view.zoom)
     levels = reports["flag_level"] if "flag_level" in reports.columns else None
     return Drawing(None, index_for(resolution).counts(near, levels), window, resolution, kept)
