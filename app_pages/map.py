@@ -83,7 +83,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label) ->
     out = st_folium(
         m,
         key=keys.MAP,
-        returned_objects=["last_object_clicked", "zoom", "bounds"],
+        returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
         use_container_width=True,
         height=650,
     )

@@ -36,13 +36,11 @@ def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] |
 def view() -> View | None:
     """Where the user is looking: the map's last report, else the link's ``lat``/``lon``/``z``."""
     out = st.session_state.get(keys.MAP) or {}
-    box, zoom = bounds_of(out), out.get("zoom")
+    centre, zoom = out.get("center") or {}, out.get("zoom")
     current = None
-    if box is not None and zoom:
-        minx, miny, maxx, maxy = box
-        current = View.from_params(
-            {"lat": str((miny + maxy) / 2), "lon": str((minx + maxx) / 2), "z": str(zoom)}
-        )
+    if centre.get("lat") is not None and zoom:
+        # The map's own centre: the middle of its bounds is off by the Mercator stretch.
+        current = View.from_params({"lat": str(centre["lat"]), "lon": str(centre["lng"]), "z": str(zoom)})
     if current is None:
         current = st.session_state.get(keys.MAP_LINK_VIEW)
         if current is None and keys.MAP_LINK_VIEW not in st.session_state:

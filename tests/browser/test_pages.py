@@ -34,3 +34,48 @@ def test_upload_rejects_a_bad_file_with_the_reason(offline_page, artifacts, shar
     assert page.get_by_text("How to fix").count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=artifacts / "upload-rejected.png", full_page=True)
+
+
+def test_upload_accepts_a_good_batch_and_commits_it(offline_page, artifacts, tmp_path):
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [37.80 + i / 100, 48.60]},
+            "properties": {
+                "id": f"browser-{i}",
+                "source": "BROWSER-TEST",
+                "occurred_at": "2026-10-20T06:00:00Z",
+                "type": "impact",
+            },
+        }
+        for i in range(3)
+    ]
+    batch = tmp_path / "three.geojson"
+    batch.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    page = offline_page.page
+    page.goto("/upload")
+    page.get_by_text("Batch history").wait_for(timeout=TIMEOUT_MS)
+    page.locator('input[type="file"]').set_input_files(str(batch))
+    page.get_by_role("button", name="Commit 3 reports").click()
+    page.get_by_text("three.geojson").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Stored batch").wait_for(timeout=TIMEOUT_MS)
+    _settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=artifacts / "upload-committed.png", full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading", "shot"),
+    [("/patterns", "Distance profiles", "patterns.png"), ("/briefing", "Briefing", "briefing.png")],
+)
+def test_patterns_and_briefing_render_offline(offline_page, artifacts, path, heading, shot):
+    page = offline_page.page
+    page.goto(path)
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+    _settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts / shot, full_page=True)

@@ -1,0 +1,61 @@
+"""The Map page's state in Chromium: a filter change redraws the map; a shared URL restores filters and view."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 60_000
+LEGEND_COUNT = re.compile(r"\(([\d,]+) reports\)")
+
+
+def _legend(page) -> str:
+    """The text of the map's legend once a map with it is drawn (the iframe may be replaced)."""
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    for _ in range(TIMEOUT_MS // 100):
+        for frame in [f for f in page.frames if "streamlit_folium" in f.url]:
+            try:
+                if frame.locator(".cm-legend").count():
+                    return frame.locator(".cm-legend").inner_text()
+            except Exception:
+                continue
+        page.wait_for_timeout(100)
+    raise AssertionError("no map legend")
+
+
+def _count(legend: str) -> int:
+    return int(LEGEND_COUNT.search(legend).group(1).replace(",", ""))
+
+
+def test_a_filter_change_redraws_the_map(offline_page, artifacts):
+    page = offline_page.page
+    page.goto("/map")
+    before = _count(_legend(page))
+    page.get_by_role("button", name="Last 7 days").click()
+    for _ in range(TIMEOUT_MS // 200):
+        after = _count(_legend(page))
+        if after != before:
+            break
+        page.wait_for_timeout(200)
+    assert 0 < after < before
+    assert "from=" in page.url
+    page.screenshot(path=artifacts / "map-7-days.png", full_page=True)
+
+
+def test_a_shared_url_restores_filters_and_view(offline_page, browser, app_url, artifacts):
+    page = offline_page.page
+    link = "/map?from=2026-10-10&to=2026-10-12&type=impact&lat=48.3000&lon=37.9000&z=9"
+    page.goto(link)
+    legend = _legend(page)
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function("() => typeof map_div !== 'undefined'", timeout=TIMEOUT_MS)
+    centre = frame.evaluate(
+        "() => { const c = map_div.getCenter(); return [c.lat, c.lng, map_div.getZoom()]; }"
+    )
+    assert abs(centre[0] - 48.3) < 0.01 and abs(centre[1] - 37.9) < 0.01 and centre[2] == 9
+    assert "2026-10-10 to 2026-10-12" in legend
+    assert "type=impact" in page.url and "z=9" in page.url
+    page.screenshot(path=artifacts / "map-shared-link.png", full_page=True)
