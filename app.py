@@ -17,11 +17,17 @@ navigation = st.navigation(
     [
         st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("app_pages/map.py", title="Map", icon=":material/map:", url_path="map"),
-        st.Page("app_pages/incidents.py", title="Incidents", icon=":material/table_rows:", url_path="incidents"),
+        st.Page(
+            "app_pages/incidents.py", title="Incidents", icon=":material/table_rows:", url_path="incidents"
+        ),
         st.Page("app_pages/patterns.py", title="Patterns", icon=":material/insights:", url_path="patterns"),
-        st.Page("app_pages/briefing.py", title="Briefing", icon=":material/picture_as_pdf:", url_path="briefing"),
+        st.Page(
+            "app_pages/briefing.py", title="Briefing", icon=":material/picture_as_pdf:", url_path="briefing"
+        ),
         st.Page("app_pages/upload.py", title="Upload", icon=":material/upload_file:", url_path="upload"),
-        st.Page("app_pages/zones.py", title="Zones and agreement", icon=":material/layers:", url_path="zones"),
+        st.Page(
+            "app_pages/zones.py", title="Zones and agreement", icon=":material/layers:", url_path="zones"
+        ),
     ]
 )
 

@@ -39,5 +39,5 @@ def test_points_near_towns_fall_in_their_sector():
 
 
 def test_a_missing_sectors_file_is_named(tmp_path):
-    with pytest.raises(InputError, match="sectors file .* is missing"):
+    with pytest.raises(InputError, match=r"sectors file .* is missing"):
         load_sectors(tmp_path)

@@ -1,0 +1,221 @@
+"""Bench: the Map page in headless Chromium over stores of 10k, 100k and 1M reports; print a table.
+
+Run: ``python bench/app.py [--sizes 10000 100000 1000000]``. For each size it seeds a store with
+copies of the demo month (copy k moved by 31k days modulo a year and by up to 2 km, with new ids, so that
+the analysis sees a plausible record rather than a million duplicates), analyses it once (the
+store then keeps the analysis), starts ``streamlit run app.py`` on it and measures in Chromium:
+
+- first map: from opening /map to the map drawn (legend shown, incidents or hexagons on the
+  canvas), in a fresh server process (cold: the analysis is read back from the store) and in a
+  second browser tab (warm: the server's caches hold it);
+- filter change: from clicking the "Last 7 days" preset to the map redrawn with the new legend;
+- payload: bytes the browser received over the app's WebSocket for the first map (the map's
+  HTML, scripts and data all travel that way).
+
+Needs Debian's chromium (``make browser``) and the project's venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = os.environ.get("CM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 600_000
+DRAWN = (
+    "() => { if (typeof map_div === 'undefined') return false; let n = 0;"
+    " map_div.eachLayer(l => { if (l.feature && (l.feature.properties.uid || l.feature.properties.cell)) n++; });"
+    " return n > 0 && document.querySelector('.cm-legend') !== null; }"
+)
+
+
+def seed(n: int, path: Path) -> float:
+    """Fill a store at ``path`` with ``n`` reports (copies of the demo month); return seconds."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from geo.demo import DEMO_DIR
+    from geo.ingest import read_batch
+    from geo.schema import report_uid
+    from geo.store import open_store
+
+    batches = [read_batch(p.read_bytes(), filename=p.name) for p in sorted(DEMO_DIR.glob("*.geojson"))]
+    demo = pd.concat([b.accepted for b in batches], ignore_index=True)
+    template = batches[0]
+    store = open_store(path)
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    copies = int(np.ceil(n / len(demo)))
+    per_batch = max(1, 100_000 // len(demo))
+    for first in range(0, copies, per_batch):
+        parts = []
+        for k in range(first, min(copies, first + per_batch)):
+            frame = demo.copy()
+            shift = pd.Timedelta(days=int(k) * 31 % 365)  # copies spread over a year
+            for col in ("occurred_at", "occurred_from", "occurred_to"):
+                frame[col] = frame[col] + shift
+            # Up to about 2 km in each direction.
+            dx, dy = rng.uniform(-0.02, 0.02, len(frame)), rng.uniform(-0.02, 0.02, len(frame))
+            points = frame.geometry.to_numpy()
+            moved = shapely.points(shapely.get_x(points) + dx, shapely.get_y(points) + dy)
+            frame = frame.set_geometry(gpd.GeoSeries(moved, crs=4326, index=frame.index))
+            frame["id"] = frame["id"] + f"-c{k}"
+            frame["uid"] = report_uid(frame["source"], frame["id"])
+            parts.append(frame)
+        accepted = pd.concat(parts, ignore_index=True).iloc[: n - first * len(demo)]
+        result = dataclasses.replace(
+            template,
+            accepted=accepted,
+            sha256=f"{first:064d}",
+            rejected=[],
+            issues=[],
+            n_features=len(accepted),
+        )
+        store.add_batch(result, original=b"bench")
+    return time.perf_counter() - t0
+
+
+def analyse(path: Path) -> float:
+    """Analyse the store once (kept with it); return seconds."""
+    from geo.pipeline import analyse_store
+    from geo.settings import load_settings
+    from geo.store import open_store
+
+    s = load_settings(environ={})
+    t0 = time.perf_counter()
+    analyse_store(open_store(path), scenario_dir=s.scenario_dir, agreement_path=s.agreement_path)
+    return time.perf_counter() - t0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(path: Path) -> tuple[subprocess.Popen, str]:
+    """Start the app on the store; return the process and its base URL once healthy."""
+    port = _free_port()
+    env = {**os.environ, "CM_STORE_PATH": str(path)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("streamlit did not start")
+
+
+def _map_frame(page):
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    for _ in range(600):
+        frames = [f for f in page.frames if "streamlit_folium" in f.url]
+        if frames:
+            return frames[-1]
+        page.wait_for_timeout(50)
+    raise SystemExit("no map frame")
+
+
+def first_map(browser, base: str):
+    """Open /map in a new tab; return seconds to the drawn map, WebSocket bytes, legend, context, page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    received = [0]
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))
+        ),
+    )
+    t0 = time.perf_counter()
+    page.goto(f"{base}/map")
+    frame = _map_frame(page)
+    frame.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
+    seconds = time.perf_counter() - t0
+    legend = frame.locator(".cm-legend").inner_text()
+    page.wait_for_timeout(1000)  # let the component report its view; count what came with the map
+    return seconds, received[0], legend, context, page
+
+
+def filter_change(page, legend: str) -> float:
+    """Click the "Last 7 days" preset; return seconds until a map with another legend is drawn."""
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Last 7 days").click()
+    deadline = time.perf_counter() + TIMEOUT_MS / 1000
+    while time.perf_counter() < deadline:
+        for frame in [f for f in page.frames if "streamlit_folium" in f.url]:
+            try:
+                if frame.evaluate(DRAWN) and frame.locator(".cm-legend").inner_text() != legend:
+                    return time.perf_counter() - t0
+            except Exception:  # a frame being replaced
+                continue
+        page.wait_for_timeout(20)
+    raise SystemExit("the map did not change after the filter")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n in args.sizes:
+            path = Path(tmp) / f"store-{n}.gpkg"
+            seeding = seed(n, path)
+            analysing = analyse(path)
+            proc, base = serve(path)
+            try:
+                cold, _, legend, ctx, _ = first_map(browser, base)
+                ctx.close()
+                warm, warm_bytes, legend, ctx, page = first_map(browser, base)
+                change = filter_change(page, legend)
+                ctx.close()
+            finally:
+                proc.terminate()
+                proc.wait()
+            rows.append((n, seeding, analysing, cold, warm, change, warm_bytes, legend.splitlines()[0]))
+            print(f"done {n:,}", file=sys.stderr)
+        browser.close()
+    print(
+        "| reports | seed store (s) | analyse once (s) | first map, cold server (s) | first map, warm (s) "
+        "| filter change (s) | payload (MB) | what the map drew |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for n, seeding, analysing, cold, warm, change, size, legend in rows:
+        print(
+            f"| {n:,} | {seeding:.1f} | {analysing:.1f} | {cold:.2f} | {warm:.2f} | {change:.2f} "
+            f"| {size / 1e6:.2f} | {legend} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
