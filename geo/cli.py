@@ -26,6 +26,14 @@ def _read_input(path: str) -> tuple[bytes, str]:
     return p.read_bytes(), p.name
 
 
+def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    """The scenario in force: the committed one, or the derived copy with the users' edits to this store."""
+    from geo.scenario_edits import ScenarioEdits, edits_root
+
+    store_path = Path(args.store) if getattr(args, "store", None) else settings.store_path
+    return ScenarioEdits(edits_root(store_path), settings.scenario_dir, settings=settings).scenario_dir()
+
+
 def _store(args: argparse.Namespace, settings: Settings):
     from geo.store import open_store
 
@@ -145,7 +153,9 @@ def _analysed(args: argparse.Namespace, settings: Settings):
     from geo.pipeline import analyse_store
 
     return analyse_store(
-        _store(args, settings), scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+        _store(args, settings),
+        scenario_dir=_scenario_dir(args, settings),
+        agreement_path=settings.agreement_path,
     )
 
 
@@ -185,7 +195,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(msg, hint="Name the image file map.png or map.svg.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
     reports = _analysed(args, settings).reports
-    scenario = load_scenario(settings.scenario_dir)
+    scenario = load_scenario(_scenario_dir(args, settings))
     if manifest is not None:
         pack, changes = rebuild(manifest, reports, scenario, settings=settings)
     else:
@@ -270,7 +280,7 @@ def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame
         )
         if path
     }
-    scenario = load_scenario(settings.scenario_dir, overrides=overrides)
+    scenario = load_scenario(_scenario_dir(args, settings), overrides=overrides)
     agreement = load_agreement(Path(args.agreement) if args.agreement else settings.agreement_path)
     return frame, scenario, agreement
 
@@ -282,7 +292,7 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 
     frame, scenario, _ = _analysis_inputs(args, settings)
     enriched = enrich(
-        frame, scenario, sectors=scenario_sectors(settings.scenario_dir), threshold=args.threshold
+        frame, scenario, sectors=scenario_sectors(_scenario_dir(args, settings)), threshold=args.threshold
     )
     export_incidents(enriched, Path(args.output), format=args.format)
     print(f"wrote {len(enriched)} enriched reports to {args.output}")
@@ -295,7 +305,7 @@ def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     from geo.pipeline import enrich, flag, scenario_sectors
 
     frame, scenario, agreement = _analysis_inputs(args, settings)
-    sectors = scenario_sectors(settings.scenario_dir)
+    sectors = scenario_sectors(_scenario_dir(args, settings))
     result = flag(enrich(frame, scenario, sectors=sectors, threshold=args.threshold), scenario, agreement)
     export_incidents(result.reports, Path(args.output), format=args.format)
     levels = result.events["flag_level"].value_counts()
@@ -313,7 +323,7 @@ def cmd_patterns(args: argparse.Namespace, settings: Settings) -> int:
     from geo.pipeline import enrich, scenario_sectors
 
     frame, scenario, _ = _analysis_inputs(args, settings)
-    sectors = scenario_sectors(settings.scenario_dir)
+    sectors = scenario_sectors(_scenario_dir(args, settings))
     params = PatternParams(alpha=args.alpha, resolution=args.resolution)
     found = find_patterns(
         enrich(frame, scenario, sectors=sectors), sectors=sectors, zones=scenario.zones, params=params

@@ -123,3 +123,36 @@ def test_export_to_a_bare_date_takes_the_whole_day_and_bad_paths_are_one_line(ca
     assert any(t[11:19] != "00:00:00" for t in times)  # not only the first instant of the day
     code, _, err = run(capsys, "export", "--store", store, "-o", str(tmp_path / "missing" / "x.csv"))
     assert code == 2 and err.startswith("error: cannot read or write") and "Traceback" not in err
+
+
+def test_enrich_uses_the_zones_users_drew_for_the_store(capsys, tmp_path):
+    """A zone drawn in the app (kept beside the store) is in force for the CLI on that store too."""
+    import geopandas as gpd
+
+    from geo.demo import DEMO_DIR
+    from geo.scenario_edits import ScenarioEdits, edits_root
+    from geo.settings import Settings, load_settings
+
+    store = tmp_path / "store.gpkg"
+    batch = sorted(DEMO_DIR.glob("*.geojson"))[0]
+    assert run(capsys, "ingest", str(batch), "--store", str(store))[0] == 0
+    reports = gpd.read_file(batch)
+    x, y = reports.geometry.x.iloc[0], reports.geometry.y.iloc[0]
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [x - 0.01, y - 0.01],
+                [x + 0.01, y - 0.01],
+                [x + 0.01, y + 0.01],
+                [x - 0.01, y + 0.01],
+                [x - 0.01, y - 0.01],
+            ]
+        ],
+    }
+    edits = ScenarioEdits(edits_root(store), load_settings().scenario_dir, settings=Settings())
+    edits.save_zone(square, zone_id="PS-CLI", kind="protected_site", name="Drawn in the app")
+    out = tmp_path / "enriched.geojson"
+    assert run(capsys, "enrich", "store", "--store", str(store), "-o", str(out))[0] == 0
+    zones = gpd.read_file(out)["zones"].astype(str)
+    assert zones.str.contains("PS-CLI").sum() >= 1

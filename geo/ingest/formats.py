@@ -18,7 +18,8 @@ from geo.ingest.geojson import CONVERT_HINT, Parsed, file_issue, looks_like_line
 ACLED_COLUMNS = frozenset({"event_id_cnty", "event_date", "sub_event_type", "actor1", "disorder_type"})
 UCDP_COLUMNS = frozenset({"date_start", "where_prec", "side_a", "side_b", "best", "where_coordinates"})
 CSV_HINT = (
-    "Export it as GeoJSON with lon/lat Point geometry and the schema's field names (docs/SCHEMA.md); with GDAL: "
+    "Read it through a column mapping: on the Upload page, or `python -m geo ingest {name} --mapping "
+    "acled|ucdp|mapping.json` (docs/IMPORT.md). Or export it as GeoJSON with lon/lat Point geometry and the schema's field names (docs/SCHEMA.md); with GDAL: "
     "`ogr2ogr -f GeoJSON out.geojson {name} -oo X_POSSIBLE_NAMES=longitude -oo Y_POSSIBLE_NAMES=latitude -a_srs EPSG:4326`."
 )
 FORMATS_HINT = "Upload GeoJSON, newline-delimited GeoJSON, a zipped shapefile, GeoPackage, KML/KMZ, FlatGeobuf or GeoParquet."
