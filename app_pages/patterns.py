@@ -48,7 +48,11 @@ with user_errors("computing the patterns"):
             p.surges.drop(columns=["report_uids"], errors="ignore"),
             hide_index=True,
             width="stretch",
-            column_config={"p_value": st.column_config.NumberColumn("p", format="%.2g")},
+            column_config={
+                "p_value": st.column_config.NumberColumn("p", format="%.2g"),
+                "start": st.column_config.DatetimeColumn("start (UTC)", format="YYYY-MM-DD"),
+                "end": st.column_config.DatetimeColumn("end (UTC)", format="YYYY-MM-DD"),
+            },
         )
     sectors = p.daily["sector"].unique().tolist()
     flagged = set(p.daily.loc[p.daily["surge"], "sector"])
