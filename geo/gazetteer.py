@@ -104,6 +104,18 @@ class Gazetteer:
         inside = s["lon"].between(bounds[0], bounds[2]) & s["lat"].between(bounds[1], bounds[3])
         return s.loc[inside].nlargest(limit, "population", keep="first")
 
+    def find(self, text: str, *, limit: int = 5) -> pd.DataFrame:
+        """Return settlements named ``text`` (case-insensitive), else those whose name starts with it,
+        most populous first (for a place search box)."""
+        key = text.strip().casefold()
+        if not key:
+            return self.settlements.iloc[:0]
+        names = self.settlements["name"].str.casefold()
+        hits = self.settlements.loc[names == key]
+        if hits.empty:
+            hits = self.settlements.loc[names.str.startswith(key)]
+        return hits.nlargest(limit, "population", keep="first")
+
     def describe(self, lon: ArrayLike, lat: ArrayLike) -> list[str]:
         """Return a place string per point: "in Avdiivka", "3 km SE of Avdiivka", or "" without a place.
 

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.filters import Filters
+from geo.gazetteer import load_gazetteer
 from geo.maps.view import View
 from ui import keys
 
@@ -111,14 +112,29 @@ def line_version(scenario: Any, filters: Filters) -> tuple[pd.Timestamp | None, 
 def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     """A box to find a report by its id or uid: selects it, opens the map on it, shows it even if filtered out."""
     text = st.text_input(
-        "Find a report", key=keys.MAP_SEARCH, placeholder="Report id or uid, e.g. CVM-OP-06:a-1"
+        "Find a report or a place",
+        key=keys.MAP_SEARCH,
+        placeholder="Report id or uid (CVM-OP-06:a-1), or a settlement (Avdiivka)",
     ).strip()
     if not text or len(reports) == 0:
         return mask
     match = ((reports["uid"] == text) | (reports["id"] == text)).to_numpy()
     hits = np.flatnonzero(match)
     if len(hits) == 0:
-        st.warning(f"No report has the id or uid {text!r}. Ids are case-sensitive; a uid is source:id.")
+        place = load_gazetteer().find(text, limit=1)
+        if place.empty:
+            st.warning(
+                f"No report has the id or uid {text!r}, and no settlement is named so. Ids are "
+                "case-sensitive; a uid is source:id; places are GeoNames names (Avdiyivka, Bakhmut)."
+            )
+            return mask
+        row = place.iloc[0]
+        st.caption(f"{row['name']} ({row['country']}, population {int(row['population']):,})")
+        if st.session_state.get(keys.MAP_PLACE) != text:
+            st.session_state[keys.MAP_PLACE] = text
+            st.session_state[keys.MAP_LINK_VIEW] = View(float(row["lat"]), float(row["lon"]), 11)
+            st.session_state.pop(keys.MAP, None)
+            st.session_state.pop(keys.MAP_ANCHOR, None)
         return mask
     first = hits[0]
     uid = str(reports["uid"].iloc[first])
@@ -133,6 +149,7 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
         point = reports.geometry.iloc[first]
         st.session_state[keys.MAP_LINK_VIEW] = View(point.y, point.x, 12)
         st.session_state.pop(keys.MAP, None)
+        st.session_state.pop(keys.MAP_ANCHOR, None)
     return mask
 
 

@@ -52,6 +52,17 @@ def test_search_by_id_selects_the_report_and_opens_the_map_on_it(app_on, demo_st
     assert "No report has the id or uid 'no-such-report'" in " ".join(w.value for w in at.warning)
 
 
+def test_search_by_place_opens_the_map_on_the_settlement(app_on, demo_store):
+    from geo.gazetteer import load_gazetteer
+
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.text_input(key="map_search").input("bakhmut").run()
+    assert not at.exception and not at.warning
+    town = load_gazetteer().find("Bakhmut").iloc[0]
+    assert at.session_state["map_anchor"][1] == (round(town["lat"], 4), round(town["lon"], 4), 11)
+    assert "Bakhmut (UA" in " ".join(c.value for c in at.caption)
+
+
 def test_playback_shows_one_day_at_a_time(app_on, demo_store, reports):
     at = app_on(demo_store.path, MAP_PAGE)
     at.sidebar.toggle(key="map_playback").set_value(True).run()
