@@ -8,7 +8,9 @@ from streamlit_folium import st_folium
 from geo.attribution import origin_sectors
 from geo.filters import filter_mask
 from geo.maps import clicked_uid, incident_map
+from geo.maps.build import layer_control_last
 from geo.maps.origin import origin_layer
+from geo.maps.patterns import add_pattern_layers
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.report import map_image, pack_name
@@ -17,6 +19,9 @@ from ui.errors import user_errors
 from ui.filters import sidebar_filters
 
 st.title("Map")
+
+# Hexagons of about 36 km² for the hotspot layer, as the Patterns page opens with.
+PATTERN_RESOLUTION = 6
 
 
 def image_button(reports, mask, filters, colour_by, bounds) -> None:
@@ -42,7 +47,7 @@ def image_button(reports, mask, filters, colour_by, bounds) -> None:
 
 
 @st.fragment
-def working_map(reports, events, mask, filters, colour_by, at, version_label) -> None:
+def working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
     view = mapstate.view()
     drawing = plan_drawing(
@@ -68,7 +73,15 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label) ->
         hexagons=drawing.hexagons,
         events=events,
         view=mapstate.anchor(
-            (drawing.key, tuple(filters.to_params().items()), colour_by, selected, str(at), drawing.kept),
+            (
+                drawing.key,
+                tuple(filters.to_params().items()),
+                colour_by,
+                selected,
+                str(at),
+                drawing.kept,
+                show_patterns,
+            ),
             view,
         ),
         title=filters.describe(),
@@ -79,6 +92,11 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label) ->
         group = chosen["origin_group"].iloc[0]
         members = chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
         origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
+    if show_patterns:
+        found = data.patterns(filters, PATTERN_RESOLUTION)
+        drawn = add_pattern_layers(m, found.hotspots, found.clusters)
+        st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
+    layer_control_last(m)
     mapstate.record_drawn(m.cm_layers)
     out = st_folium(
         m,
@@ -118,4 +136,9 @@ with user_errors("drawing the map"):
     mask = mapstate.playback(mask, reports)
     if not empty and not mask.any():
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
-    working_map(reports, events, mask, filters, colour_by, at, version_label)
+    show_patterns = not empty and st.sidebar.toggle(
+        "Hotspots and clusters",
+        key=keys.MAP_PATTERNS,
+        help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
+    )
+    working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns)

@@ -158,6 +158,18 @@ def render_map(
     return localise_assets(m, base_url=static_url)
 
 
+def layer_control_last(m: folium.Map) -> folium.Map:
+    """Move the layer control after layers added late (origin sectors, patterns); return ``m``.
+
+    The control names its layers when its script runs: a layer defined after it is an undefined
+    variable there, and the error blanks the whole map.
+    """
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            m._children.move_to_end(key)
+    return m
+
+
 def incident_map(
     incidents: gpd.GeoDataFrame,
     scenario: Any,

@@ -108,20 +108,7 @@ def pattern_map(
         VectorLayer(context["line"], name="Contact line", style=style.CONTACT_LINE, interactive=False).add_to(
             m
         )
-    hot = hotspot_features(hotspots)
-    VectorLayer(hot, name="Hot and cold spots (Gi*)").add_to(m)
-    group = folium.FeatureGroup(name="Space-time clusters")
-    for feature in cluster_features(clusters)["features"]:
-        lon, lat = feature["geometry"]["coordinates"][:2]
-        p = feature["properties"]
-        folium.Circle(
-            [lat, lon],
-            radius=max(p["radius_m"], 300.0),
-            tooltip=p["tip"],
-            dash_array=None if p["significant"] else "5 5",
-            **style.CLUSTER_STYLE,
-        ).add_to(group)
-    group.add_to(m)
+    hot = add_pattern_layers(m, hotspots, clusters)
     levels = {f["properties"]["style"]["color"] for f in hot["features"]}
     entries = [
         LegendEntry(f"{level.capitalize()} % spot", colour, "area")
@@ -133,6 +120,27 @@ def pattern_map(
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.fit_bounds(bounds)
     return localise_assets(m)
+
+
+def add_pattern_layers(
+    m: folium.Map, hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True
+) -> dict[str, Any]:
+    """Add the significant hot and cold cells and the clusters as two layers; return the cells drawn."""
+    hot = hotspot_features(hotspots)
+    VectorLayer(hot, name="Hot and cold spots (Gi*)", show=show).add_to(m)
+    group = folium.FeatureGroup(name="Space-time clusters", show=show)
+    for feature in cluster_features(clusters)["features"]:
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        p = feature["properties"]
+        folium.Circle(
+            [lat, lon],
+            radius=max(p["radius_m"], 300.0),
+            tooltip=p["tip"],
+            dash_array=None if p["significant"] else "5 5",
+            **style.CLUSTER_STYLE,
+        ).add_to(group)
+    group.add_to(m)
+    return hot
 
 
 def clicked_pattern(

@@ -13,7 +13,7 @@ from folium.plugins import Draw
 
 from geo.line_change import LineChange
 from geo.maps.assets import STATIC_URL, localise_assets
-from geo.maps.build import incident_map
+from geo.maps.build import incident_map, layer_control_last
 from geo.maps.latlon import latlon
 from geo.maps.legend import Legend, LegendEntry, LegendSection, legend_html
 from geo.maps.style import ORANGE, SIDE_COLOURS, SKY_BLUE
@@ -137,10 +137,7 @@ def zone_map(
     sections = [sec for sec in legend.sections if sec.title != m.cm_layers.incidents.legend.title]
     if change is not None:
         sections.append(_change_layers(m, change))
-        # The layer control names its layers when its script runs: it must come after them.
-        for key, child in list(m._children.items()):
-            if isinstance(child, folium.LayerControl):
-                m._children.move_to_end(key)
+        layer_control_last(m)
     legend.sections = tuple(sections)
     legend.html = legend_html(legend.sections, title=f"Line {version}")
     group = _editable(editing) if editing is not None else folium.FeatureGroup(name="Drawn", control=False)

@@ -107,3 +107,26 @@ def test_image_of_this_view_gives_a_png_of_the_filtered_reports(app_on, demo_sto
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width > image.height  # the slide size, 16:9
     assert name.endswith("-map.png") and name.startswith("briefing_")
+
+
+def test_hotspot_and_cluster_layers_join_the_map_before_its_layer_control(app_on, demo_store, demo_analysis):
+    pick = demo_analysis.reports.loc[demo_analysis.reports["origin_method"] == "triangulated"].iloc[0]
+    at = app_on(demo_store.path, MAP_PAGE, query={"uid": pick["uid"]})
+    at.sidebar.toggle(key="map_patterns").set_value(True).run()
+    assert not at.exception and not at.error
+    assert at.session_state["selected_uid"] == pick["uid"]
+    from geo.patterns import PatternParams, find_patterns
+    from geo.pipeline import scenario_sectors
+    from geo.scenario import load_scenario
+    from geo.settings import load_settings
+
+    s = load_settings(environ={})
+    found = find_patterns(
+        demo_analysis.reports,
+        sectors=scenario_sectors(s.scenario_dir),
+        zones=load_scenario(s.scenario_dir).zones,
+        params=PatternParams(resolution=6),
+    )
+    significant = int((found.hotspots["level"] != "").sum())
+    assert at.session_state["map_pattern_counts"] == (significant, len(found.clusters))
+    assert significant > 0

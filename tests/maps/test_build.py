@@ -90,3 +90,14 @@ def test_clicked_position_resolves_to_the_report(incidents, scenario, settings):
     assert clicked_uid(m.cm_layers, {"lat": 48.9, "lng": 38.1}) == "party & co <b>:a-2"
     assert clicked_uid(m.cm_layers, {"lat": 38.1, "lng": 48.9}) is None
     assert clicked_uid(m.cm_layers, None) is None
+
+
+def test_layers_added_late_come_before_the_layer_control(incidents, scenario, settings):
+    from geo.maps.build import layer_control_last
+
+    m = incident_map(incidents, scenario, settings=settings)
+    late = folium.FeatureGroup(name="Added late").add_to(m)
+    html = layer_control_last(m).get_root().render()
+    defined = html.index(f"var {late.get_name()} =")
+    control = html.index("L.control.layers(")
+    assert defined < control
