@@ -55,7 +55,9 @@ def test_a_shared_url_restores_filters_and_view(offline_page, browser, app_url, 
     centre = frame.evaluate(
         "() => { const c = map_div.getCenter(); return [c.lat, c.lng, map_div.getZoom()]; }"
     )
-    assert abs(centre[0] - 48.3) < 0.01 and abs(centre[1] - 37.9) < 0.01 and centre[2] == 9
+    # Within a few pixels (at zoom 9 a pixel is about 0.002 degrees): the iframe settles its height
+    # after Leaflet starts, which can move the centre by a handful of pixels under load.
+    assert abs(centre[0] - 48.3) < 0.02 and abs(centre[1] - 37.9) < 0.02 and centre[2] == 9
     assert "2026-10-10 to 2026-10-12" in legend
     assert "type=impact" in page.url and "z=9" in page.url
     page.screenshot(path=artifacts / "map-shared-link.png", full_page=True)
