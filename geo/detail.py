@@ -10,13 +10,16 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.errors import InputError
 from geo.export import MEDIA_TYPES, export_incidents
+from geo.gazetteer import describe_places
 
 # Columns of the table, in order; only those the frame has are shown.
 TABLE_COLUMNS: tuple[str, ...] = (
     "occurred_at",
+    "place",
     "uid",
     "type",
     "weapon",
@@ -67,6 +70,8 @@ def incident_table(reports: gpd.GeoDataFrame, *, limit: int | None = None) -> pd
     wanted = [c for c in (*TABLE_COLUMNS, "dist_to_line_m") if c in reports.columns]
     newest = reports["occurred_at"].sort_values(ascending=False, kind="stable").index[:limit]
     table = _with_km(pd.DataFrame(reports.loc[newest, wanted]))
+    points = reports.geometry.loc[newest].to_numpy()
+    table["place"] = describe_places(shapely.get_x(points), shapely.get_y(points))
     return table[[c for c in TABLE_COLUMNS if c in table.columns]]
 
 
@@ -113,7 +118,9 @@ def _text(value: Any) -> str:
 
 def _fields(row: pd.Series, geometry: str) -> pd.DataFrame:
     point = row[geometry]
-    values = [("lon, lat", "" if point is None or point.is_empty else f"{point.x:.5f}, {point.y:.5f}")]
+    empty = point is None or point.is_empty
+    values = [("lon, lat", "" if empty else f"{point.x:.5f}, {point.y:.5f}")]
+    values += [("place", "" if empty else describe_places(point.x, point.y)[0])]
     values += [(str(k), _text(v)) for k, v in row.drop(labels=[geometry, "reasons"], errors="ignore").items()]
     return pd.DataFrame(values, columns=["field", "value"])
 

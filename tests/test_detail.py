@@ -61,3 +61,18 @@ def test_export_file_names_are_safe_everywhere():
     name = export_file_name("2026-10-01 to 2026-10-31 UTC; source: CVM/OP:05, ..\\x", "gpkg")
     assert name == "incidents_2026-10-01-to-2026-10-31-UTC-source-CVM-OP-05-x.gpkg"
     assert export_file_name("", "csv") == "incidents_all.csv"
+
+
+def test_each_row_and_the_detail_name_the_place(demo_analysis):
+    from geo.detail import incident_table, report_detail
+    from geo.gazetteer import describe_places
+
+    reports = demo_analysis.reports
+    table = incident_table(reports, limit=50)
+    rows = reports.loc[table.index]
+    expected = describe_places(rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy())
+    assert table["place"].tolist() == expected
+    assert all(" of " in p or p.startswith("in ") for p in expected)
+    uid = rows["uid"].iloc[0]
+    detail = report_detail(uid, reports, demo_analysis.events, pd.DataFrame(columns=["batch_id"]))
+    assert detail.fields.set_index("field").loc["place", "value"] == expected[0]

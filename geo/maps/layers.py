@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
+from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.latlon import bounds_latlon, latlon
 from geo.maps.legend import LegendEntry, LegendSection
@@ -22,6 +23,7 @@ from geo.maps.legend import LegendEntry, LegendSection
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("uid", "Report"),
     ("occurred_at", "Time (UTC)"),
+    ("place", "Place"),
     ("type", "Type"),
     ("count", "Count"),
     ("weapon", "Weapon"),
@@ -235,6 +237,9 @@ def incident_layer(
     styles = tuple(dict(zip(style_frame.columns, (_native(v) for v in u), strict=True)) for u in uniques)
 
     texts = frame.assign(uid=uid.to_numpy())
+    if len(frame) and frame.crs is not None and frame.crs.to_epsg() == 4326:  # else refused below
+        points = frame.geometry.to_numpy()
+        texts = texts.assign(place=describe_places(shapely.get_x(points), shapely.get_y(points)))
     if {"reliability", "credibility"} <= set(texts.columns):
         texts = texts.assign(
             admiralty=texts["reliability"].astype("string").fillna("")
