@@ -97,8 +97,10 @@ def flag(
 ) -> Analysis:
     """Apply the agreement's rules, merge reports into events and score each event.
 
-    Membership in a significant space-time cluster or sector surge (:mod:`geo.patterns`, computed
-    over the reports given) is evidence for the score.
+    Membership in a significant space-time cluster or sector surge (:mod:`geo.patterns`) is
+    evidence for the score. The patterns count each event once (its first report stands for it):
+    counted per report, one happening told by six sources would be a "cluster" of six and raise
+    its own score, which corroboration already counts.
     """
     reasons = rules.evaluate(
         enriched,
@@ -110,8 +112,9 @@ def flag(
     )
     event_id, events = corroborate.group_reports(enriched)
     reports = enriched.assign(event_id=event_id)
-    found = patterns.find_patterns(enriched, params=pattern_params, parts=("surges", "clusters"))
-    evidence = patterns.pattern_evidence(found)
+    one_per_event = reports.drop_duplicates("event_id")
+    found = patterns.find_patterns(one_per_event, params=pattern_params, parts=("surges", "clusters"))
+    evidence = patterns.pattern_evidence(found, unit="events")
     scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
     events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
     per_report = scores.set_index("event_id")[list(EVENT_COLUMNS[1:])]

@@ -11,11 +11,11 @@ CLUSTER_CODE = "PATTERN_CLUSTER"
 SURGE_CODE = "PATTERN_SURGE"
 
 
-def _cluster_sentences(clusters: pd.DataFrame) -> pd.Series:
+def _cluster_sentences(clusters: pd.DataFrame, unit: str) -> pd.Series:
     days = (clusters["window_end"] - clusters["window_start"]).dt.days
     return pd.Series(
         [
-            f"Part of a space-time cluster of {n} reports within {r / 1000:.1f} km and {d} day(s) from "
+            f"Part of a space-time cluster of {n} {unit} within {r / 1000:.1f} km and {d} day(s) from "
             f"{s:%d %b %Y} ({e:.1f} expected if place and time were independent; p = {p:.3f})."
             for n, r, d, s, e, p in zip(
                 clusters["n"],
@@ -32,10 +32,10 @@ def _cluster_sentences(clusters: pd.DataFrame) -> pd.Series:
     )
 
 
-def _surge_sentences(surges: pd.DataFrame) -> pd.Series:
+def _surge_sentences(surges: pd.DataFrame, unit: str) -> pd.Series:
     return pd.Series(
         [
-            f"Reported on a surge day in sector {sector} ({start:%d %b %Y}): {count} reports against a "
+            f"Reported on a surge day in sector {sector} ({start:%d %b %Y}): {count} {unit} against a "
             f"baseline of {base:.1f} a day ({rule} upper tail p = {p:.2g}, significant after the "
             "false-discovery-rate correction)."
             for sector, start, count, base, rule, p in zip(
@@ -53,8 +53,11 @@ def _surge_sentences(surges: pd.DataFrame) -> pd.Series:
     )
 
 
-def pattern_evidence(patterns: Patterns) -> pd.DataFrame:
+def pattern_evidence(patterns: Patterns, *, unit: str = "reports") -> pd.DataFrame:
     """Return one row per report and pattern code: the reports in a significant cluster or surge.
+
+    ``unit`` names what the patterns counted in the sentences ("events" when each corroborated
+    happening was counted once, as the score does).
 
     Codes ``PATTERN_CLUSTER`` (a cluster with ``significant``) and ``PATTERN_SURGE`` (a sector-day
     flagged by the Poisson or negative-binomial test; ACLED's rule has no p-value and gives no
@@ -68,7 +71,7 @@ def pattern_evidence(patterns: Patterns) -> pd.DataFrame:
                 "uid": frame["report_uids"],
                 "code": code,
                 "p_value": frame["p_value"],
-                "sentence": sentences(frame),
+                "sentence": sentences(frame, unit),
             }
         )
         for frame, code, sentences in (
