@@ -1,10 +1,13 @@
 """Briefing: the map image, the PDF pack with its manifest, and exports of exactly the filtered rows."""
 
+import dataclasses
+
 import streamlit as st
 
 from geo.export import FORMATS as EXPORT_FORMATS
 from geo.export import MEDIA_TYPES, SUFFIXES, export_bytes, stored_columns
 from geo.filters import apply_filters
+from geo.pipeline import context_key
 from geo.report import SIZES, build_pack, map_image, pack_name
 from ui import data, keys
 from ui.errors import user_errors
@@ -34,9 +37,14 @@ with user_errors("preparing the briefing"):
     )
     if shown.empty:
         st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
-    settings = data.settings()
+    # The scenario in force (with users' edits), so the manifest's context key is the analysis's.
+    settings = dataclasses.replace(data.settings(), scenario_dir=data.scenario_dir())
     name = pack_name(filters)
-    base = (data.store().revision(), tuple(sorted(filters.to_params().items())))
+    base = (
+        data.store().revision(),
+        context_key(settings.scenario_dir, settings.agreement_path),
+        tuple(sorted(filters.to_params().items())),
+    )
     title = st.text_input(
         "Title", key=keys.BRIEF_TITLE, placeholder="default: the colour scheme, or the pack's own"
     )
@@ -102,7 +110,8 @@ with user_errors("preparing the briefing"):
             key=keys.BRIEF_MANIFEST_DOWNLOAD,
         )
         st.caption(
-            f"Rebuild it later with `python -m geo brief --manifest {name}.manifest.json -o {name}.pdf`."
+            f"Rebuild and check it later with `python -m geo brief --manifest {name}.manifest.json "
+            f"-o {name}-rebuilt.pdf`."
         )
 
     st.subheader("Exports of the filtered rows")

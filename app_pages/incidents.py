@@ -115,7 +115,8 @@ with user_errors("listing the reports"):
             },
         )
         rows = picked.selection.rows
-        chosen = str(table["uid"].iloc[rows[0]]) if rows else None
+        # A selection kept from before the filters changed may point past the table's end.
+        chosen = str(table["uid"].iloc[rows[0]]) if rows and rows[0] < len(table) else None
         # A new row selection wins; an unchanged one leaves a selection made elsewhere (map, link).
         if chosen != st.session_state.get(keys.INCIDENTS_PICKED):
             st.session_state[keys.INCIDENTS_PICKED] = chosen

@@ -100,7 +100,7 @@ with user_errors("computing the patterns"):
         column_config={"p_value": st.column_config.NumberColumn("p", format="%.3f")},
     )
     rows = selection.selection.rows if selection else []
-    if rows:
+    if rows and rows[0] < len(p.clusters):  # a selection kept from other filters may point past the end
         picked = ("cluster", str(p.clusters["cluster_id"].iloc[rows[0]]))
     if picked:
         kind, ident = picked

@@ -113,7 +113,8 @@ with user_errors("drawing the line versions and zones"):
         st.rerun()
     if target != NEW:
         sure = st.checkbox(
-            f"Take zone {target} out of force (its history is kept)", key=keys.ZONES_REMOVE_CONFIRM
+            f"Take zone {target} out of force (its history is kept)",
+            key=f"{keys.ZONES_REMOVE_CONFIRM}_{target}",
         )
         if st.button("Remove zone", key=keys.ZONES_ZONE_REMOVE, disabled=not sure):
             edit = edits.remove_zone(target, author=author)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -31,7 +32,10 @@ def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
     from geo.scenario_edits import ScenarioEdits, edits_root
 
     store_path = Path(args.store) if getattr(args, "store", None) else settings.store_path
-    return ScenarioEdits(edits_root(store_path), settings.scenario_dir, settings=settings).scenario_dir()
+    root = edits_root(store_path)
+    if root.resolve() in Path(settings.scenario_dir).resolve().parents:  # already the edited one
+        return Path(settings.scenario_dir)
+    return ScenarioEdits(root, settings.scenario_dir, settings=settings).scenario_dir()
 
 
 def _store(args: argparse.Namespace, settings: Settings):
@@ -182,9 +186,11 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     """Write the PDF briefing pack and its manifest, or rebuild one from a manifest and compare the figures."""
     from geo.filters import Filters
     from geo.report import FORMATS as IMAGE_FORMATS
-    from geo.report import Manifest, build_pack, map_image, rebuild, write_pack
+    from geo.report import Manifest, build_pack, manifest_path, map_image, rebuild, write_pack
     from geo.scenario import load_scenario
 
+    # The scenario in force for this store (users' edits included), as the analysis used.
+    settings = dataclasses.replace(settings, scenario_dir=_scenario_dir(args, settings))
     params = _filter_params(args)
     if args.manifest and params:
         msg = "--manifest gives the filters; --from, --to and --filter cannot be added to it."
@@ -193,6 +199,9 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     if image_format is not None and image_format not in IMAGE_FORMATS:
         msg = f"--image {args.image!r} is neither a .png nor an .svg file."
         raise InputError(msg, hint="Name the image file map.png or map.svg.")
+    if args.manifest and manifest_path(Path(args.output)).resolve() == Path(args.manifest).resolve():
+        msg = f"-o {args.output} would overwrite the manifest being checked ({args.manifest})."
+        raise InputError(msg, hint="Write the rebuilt pack under another name, e.g. -o pack-rebuilt.pdf.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
     reports = _analysed(args, settings).reports
     scenario = load_scenario(_scenario_dir(args, settings))

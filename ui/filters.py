@@ -36,7 +36,9 @@ WIDGET_KEYS = {
     "flag_level": keys.FILTER_FLAG_LEVEL,
 }
 # Period presets: label -> days back from the latest report (None: the whole record).
-PRESETS: dict[str, int | None] = {"Last 24 h": 1, "Last 7 days": 7, "Last 30 days": 30, "Whole record": None}
+# Days are whole UTC days: "Latest day" is the calendar day of the newest report (the Overview's
+# "24 h" counts back 24 hours from it).
+PRESETS: dict[str, int | None] = {"Latest day": 1, "Last 7 days": 7, "Last 30 days": 30, "Whole record": None}
 
 
 def _link_filters() -> Filters:

@@ -114,7 +114,7 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     text = st.text_input(
         "Find a report or a place",
         key=keys.MAP_SEARCH,
-        placeholder="Report id or uid (CVM-OP-06:a-1), or a settlement (Avdiivka)",
+        placeholder="Report id or uid (CVM-OP-06:a-1), or a settlement (Avdiyivka)",
     ).strip()
     if not text or len(reports) == 0:
         return mask

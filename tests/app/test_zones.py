@@ -132,7 +132,14 @@ def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fre
     zone = _edits(fresh_store_path).scenario().zones.set_index("zone_id").loc["PS-1"]
     assert zone["name"] == "ZNPP (renamed)" and shapely.equals(zone.geometry, base.geometry)
     at.selectbox(key="zones_target").set_value("PS-1").run()
-    at.checkbox(key="zones_remove_confirm").check().run()
+    at.checkbox(key="zones_remove_confirm_PS-1").check().run()
+    # The confirmation belongs to the zone it names: picking another zone starts unconfirmed.
+    other = next(z for z in at.selectbox(key="zones_target").options if z not in ("PS-1",) and "-" in z)
+    at.selectbox(key="zones_target").set_value(other).run()
+    assert not at.checkbox(key=f"zones_remove_confirm_{other}").value
+    assert at.button(key="zones_zone_remove").disabled
+    at.selectbox(key="zones_target").set_value("PS-1").run()
+    at.checkbox(key="zones_remove_confirm_PS-1").check().run()
     at.button(key="zones_zone_remove").click().run()
     assert not at.exception and "Removed zone PS-1" in texts(at)
     edits = _edits(fresh_store_path)

@@ -89,3 +89,20 @@ def test_bad_requests_are_one_line(demo_store, capsys, tmp_path, monkeypatch, ex
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_rebuild_never_overwrites_the_manifest_it_checks(made, demo_store, capsys):
+    manifest = made / "pack.manifest.json"
+    before = manifest.read_bytes(), (made / "pack.pdf").read_bytes()
+    argv = [
+        "brief",
+        "--store",
+        str(demo_store.path),
+        "--manifest",
+        str(manifest),
+        "-o",
+        str(made / "pack.pdf"),
+    ]
+    assert main(argv) == 2
+    assert "would overwrite the manifest being checked" in capsys.readouterr().err
+    assert (manifest.read_bytes(), (made / "pack.pdf").read_bytes()) == before
