@@ -24,6 +24,13 @@ st.title("Map")
 PATTERN_RESOLUTION = 6
 
 
+def events_of(events, points):
+    """The events of the reports drawn one by one (none when hexagons are drawn): the layer follows the filters."""
+    if events is None or points is None or "event_id" not in points.columns:
+        return None
+    return events[events["event_id"].isin(points["event_id"].unique())]
+
+
 def image_button(reports, mask, filters, colour_by, bounds) -> None:
     """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
     build, download = st.columns([1, 3])
@@ -71,7 +78,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
         selected_uid=selected,
         at=at,
         hexagons=drawing.hexagons,
-        events=events,
+        events=events_of(events, drawing.points),
         view=mapstate.anchor(
             (
                 drawing.key,

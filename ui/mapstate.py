@@ -86,6 +86,7 @@ def record_drawn(layers: Any) -> None:
     st.session_state[keys.MAP_HEXAGON_COUNT] = (
         0 if layers.hexagons is None else sum(f["properties"]["count"] for f in layers.hexagons["features"])
     )
+    st.session_state[keys.MAP_EVENT_COUNT] = 0 if layers.events is None else len(layers.events["features"])
     st.session_state[keys.MAP_CONTEXT_COUNTS] = {
         "line": len(layers.line["features"]),
         "control_areas": len(layers.control_areas["features"]),

@@ -130,3 +130,15 @@ def test_hotspot_and_cluster_layers_join_the_map_before_its_layer_control(app_on
     significant = int((found.hotspots["level"] != "").sum())
     assert at.session_state["map_pattern_counts"] == (significant, len(found.clusters))
     assert significant > 0
+
+
+def test_the_events_layer_follows_the_filters(app_on, demo_store, demo_analysis):
+    reports, events = demo_analysis.reports, demo_analysis.events
+    at = app_on(demo_store.path, MAP_PAGE, query={"type": "outgoing_fire", "from": "2026-10-20"})
+    assert not at.exception and not at.error
+    kept = reports.loc[(reports["type"] == "outgoing_fire") & (reports["occurred_at"] >= "2026-10-20")]
+    flagged = events.loc[
+        events["event_id"].isin(kept["event_id"]) & events["flag_level"].isin(["likely", "possible"])
+    ]
+    assert at.session_state["map_event_count"] == len(flagged) > 0
+    assert len(flagged) < int(events["flag_level"].isin(["likely", "possible"]).sum())
