@@ -158,7 +158,7 @@ def first_map(browser, base: str):
     frame = _map_frame(page)
     frame.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
     seconds = time.perf_counter() - t0
-    legend = frame.locator(".cm-legend").inner_text()
+    legend = frame.locator(".cm-legend-section").first.inner_text()
     page.wait_for_timeout(1000)  # let the component report its view; count what came with the map
     return seconds, received[0], legend, context, page
 
@@ -171,7 +171,7 @@ def filter_change(page, legend: str) -> float:
     while time.perf_counter() < deadline:
         for frame in [f for f in page.frames if "streamlit_folium" in f.url]:
             try:
-                if frame.evaluate(DRAWN) and frame.locator(".cm-legend").inner_text() != legend:
+                if frame.evaluate(DRAWN) and frame.locator(".cm-legend-section").first.inner_text() != legend:
                     return time.perf_counter() - t0
             except Exception:  # a frame being replaced
                 continue
@@ -202,7 +202,7 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait()
-            rows.append((n, seeding, analysing, cold, warm, change, warm_bytes, legend.splitlines()[0]))
+            rows.append((n, seeding, analysing, cold, warm, change, warm_bytes, legend))
             print(f"done {n:,}", file=sys.stderr)
         browser.close()
     print(
