@@ -34,6 +34,7 @@ def events_of(events, points):
 def image_button(reports, mask, filters, colour_by, bounds) -> None:
     """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
     build, download = st.columns([1, 3])
+    signature = (tuple(filters.to_params().items()), colour_by, bounds, int(mask.sum()))
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
@@ -45,9 +46,9 @@ def image_button(reports, mask, filters, colour_by, bounds) -> None:
             settings=data.settings(),
             colour_by=colour_by,
         )
-        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png")
+        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature)
     held = st.session_state.get(keys.MAP_IMAGE)
-    if held is not None:
+    if held is not None and held[2] == signature:  # not an image of an earlier view or filters
         download.download_button(
             "Download the PNG", held[0], file_name=held[1], mime="image/png", key=keys.MAP_IMAGE_DOWNLOAD
         )
@@ -92,7 +93,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             view,
         ),
         title=filters.describe(),
-        detail_url="./incidents?uid=",
+        detail_url=mapstate.page_url("incidents") + "?uid=",
     )
     chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
     if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":

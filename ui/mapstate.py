@@ -25,6 +25,13 @@ VIEW_PARAMS = ("lat", "lon", "z")
 NOW_LINE = "In force at the period's end"
 
 
+def page_url(url_path: str) -> str:
+    """The absolute path of an app page (honours ``server.baseUrlPath``): links inside the map's
+    iframe resolve against the component's own URL, not the page's."""
+    base = st.get_option("server.baseUrlPath").strip("/")
+    return f"/{base}/{url_path}" if base else f"/{url_path}"
+
+
 def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
     """The lon/lat box st_folium reported (minx, miny, maxx, maxy), or None before it has."""
     bounds = (out or {}).get("bounds") or {}

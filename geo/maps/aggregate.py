@@ -46,11 +46,14 @@ def zoom_for_bounds(
 ) -> int:
     """Return the Leaflet zoom that fits a lon/lat box in a map of this size (as fitBounds would)."""
     minx, miny, maxx, maxy = bounds
-    lat = math.radians((miny + maxy) / 2)
-    span_x = max(maxx - minx, 1e-6) * math.cos(lat)
-    span_y = max(maxy - miny, 1e-6)
-    zoom_x = math.log2(width_px * 360 / 256 / span_x)
-    zoom_y = math.log2(height_px * 180 / 256 / span_y)
+
+    def mercator_y(lat: float) -> float:  # in units of the world's width
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / (2 * math.pi)
+
+    span_x = max(maxx - minx, 1e-9) / 360
+    span_y = max(mercator_y(maxy) - mercator_y(miny), 1e-9)
+    zoom_x = math.log2(width_px / 256 / span_x)
+    zoom_y = math.log2(height_px / 256 / span_y)
     return int(np.clip(math.floor(min(zoom_x, zoom_y)), 1, 18))
 
 

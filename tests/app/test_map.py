@@ -103,7 +103,7 @@ def test_image_of_this_view_gives_a_png_of_the_filtered_reports(app_on, demo_sto
     at = app_on(demo_store.path, MAP_PAGE, query={"type": "impact"})
     at.button(key="map_image_build").click().run()
     assert not at.exception and not at.error
-    png, name = at.session_state["map_image"]
+    png, name, _ = at.session_state["map_image"]
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width > image.height  # the slide size, 16:9
     assert name.endswith("-map.png") and name.startswith("briefing_")

@@ -49,3 +49,12 @@ def test_view_box_and_zoom_helpers(reports):
     assert zoom_for_bounds((37.0, 47.5, 38.0, 48.0)) > zoom_for_bounds(bounds)
     resolutions = [resolution_for_zoom(z) for z in range(3, 19)]
     assert resolutions == sorted(resolutions) and resolutions[0] >= 3 and resolutions[-1] <= 9
+
+
+@pytest.mark.parametrize(
+    ("bounds", "zoom"),
+    # Exact Web Mercator fits of a 1000 x 650 px map (floor of the zoom that fits both spans).
+    [((37.0, 48.0, 38.5, 48.2), 9), ((37.9, 48.0, 38.0, 48.9), 9), ((30.0, 44.0, 40.0, 52.0), 6)],
+)
+def test_zoom_for_bounds_fits_the_box_in_web_mercator(bounds, zoom):
+    assert zoom_for_bounds(bounds) == zoom
