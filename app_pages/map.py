@@ -57,73 +57,77 @@ def image_button(reports, mask, filters, colour_by, bounds) -> None:
 @st.fragment
 def working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
-    view = mapstate.view()
-    drawing = plan_drawing(
-        reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
-    )
-    selected = mapstate.selected_uid()
-    if drawing.points is not None:
-        st.caption(
-            f"{drawing.kept:,} of {len(reports):,} reports · {filters.describe()} · line {version_label}"
+    # A fragment rerun (a pan, a click) runs outside the page's own user_errors block.
+    with user_errors("drawing the map"):
+        view = mapstate.view()
+        drawing = plan_drawing(
+            reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
-    else:
-        st.caption(
-            f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
-            f"{drawing.resolution}): zoom in to see each report · {filters.describe()} · line {version_label}"
-        )
-    m = incident_map(
-        drawing.points if drawing.points is not None else reports.iloc[:0],
-        data.scenario(),
-        settings=data.settings(),
-        colour_by=colour_by,
-        selected_uid=selected,
-        at=at,
-        hexagons=drawing.hexagons,
-        events=events_of(events, drawing.points),
-        view=mapstate.anchor(
-            (
-                drawing.key,
-                tuple(filters.to_params().items()),
-                colour_by,
-                selected,
-                str(at),
-                drawing.kept,
-                show_patterns,
+        selected = mapstate.selected_uid()
+        if drawing.points is not None:
+            st.caption(
+                f"{drawing.kept:,} of {len(reports):,} reports · {filters.describe()} · line {version_label}"
+            )
+        else:
+            st.caption(
+                f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
+                f"{drawing.resolution}): zoom in to see each report · {filters.describe()} · line {version_label}"
+            )
+        m = incident_map(
+            drawing.points if drawing.points is not None else reports.iloc[:0],
+            data.scenario(),
+            settings=data.settings(),
+            colour_by=colour_by,
+            selected_uid=selected,
+            at=at,
+            hexagons=drawing.hexagons,
+            events=events_of(events, drawing.points),
+            view=mapstate.anchor(
+                (
+                    drawing.key,
+                    tuple(filters.to_params().items()),
+                    colour_by,
+                    selected,
+                    str(at),
+                    drawing.kept,
+                    show_patterns,
+                ),
+                view,
             ),
-            view,
-        ),
-        title=filters.describe(),
-        detail_url=mapstate.page_url("incidents") + "?uid=",
-    )
-    chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
-    if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
-        group = chosen["origin_group"].iloc[0]
-        members = chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
-        origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
-    if show_patterns:
-        found = data.patterns(filters, PATTERN_RESOLUTION)
-        drawn = add_pattern_layers(m, found.hotspots, found.clusters)
-        st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
-    layer_control_last(m)
-    mapstate.record_drawn(m.cm_layers)
-    out = st_folium(
-        m,
-        key=keys.MAP,
-        returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
-        use_container_width=True,
-        height=650,
-    )
-    image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
-    uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
-    if uid and uid != selected:
-        mapstate.select(uid)
-        st.rerun(scope="fragment")
-    if len(chosen):
-        row = chosen.iloc[0]
-        st.subheader(f"{row['source']} · {row['id']} · {row.get('flag_level', '')}")
-        st.markdown(f"[Open in Incidents](./incidents?uid={quote(selected)})")
-        for reason in row.get("reasons", None) or []:
-            st.markdown(f"- **{reason['code']}** ({reason['weight']:.2f}): {reason['sentence']}")
+            title=filters.describe(),
+            detail_url=mapstate.page_url("incidents") + "?uid=",
+        )
+        chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
+        if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
+            group = chosen["origin_group"].iloc[0]
+            members = (
+                chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
+            )
+            origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
+        if show_patterns:
+            found = data.patterns(filters, PATTERN_RESOLUTION)
+            drawn = add_pattern_layers(m, found.hotspots, found.clusters)
+            st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
+        layer_control_last(m)
+        mapstate.record_drawn(m.cm_layers)
+        out = st_folium(
+            m,
+            key=keys.MAP,
+            returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
+            use_container_width=True,
+            height=650,
+        )
+        image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
+        uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
+        if uid and uid != selected:
+            mapstate.select(uid)
+            st.rerun(scope="fragment")
+        if len(chosen):
+            row = chosen.iloc[0]
+            st.subheader(f"{row['source']} · {row['id']} · {row.get('flag_level', '')}")
+            st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
+            for reason in row.get("reasons", None) or []:
+                st.markdown(f"- **{reason['code']}** ({reason['weight']:.2f}): {reason['sentence']}")
 
 
 with user_errors("drawing the map"):
