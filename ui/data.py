@@ -13,7 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_csv, read_mapped_csv
-from geo.maps.aggregate import HexIndex
+from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
 from geo.pipeline import Analysis, analyse_store, context_key, scenario_sectors
 from geo.scenario import Scenario, load_scenario
@@ -131,6 +131,9 @@ def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _hex_index(store_path: str, revision: int, key: str, resolution: int) -> HexIndex:
+    # The finest index is built from the points once; every coarser one from its cells (cheap).
+    if resolution < MAX_RESOLUTION:
+        return _hex_index(store_path, revision, key, MAX_RESOLUTION).coarser(resolution)
     s = settings()
     return HexIndex.build(
         _analysis(store_path, revision, key, str(scenario_dir()), str(s.agreement_path))[0], resolution
