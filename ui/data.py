@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -79,7 +80,24 @@ def _analysis(
     result: Analysis = analyse_store(
         _store(store_path), scenario_dir=Path(scenario_dir), agreement_path=Path(agreement_path)
     )
+    _out_of_the_collectors_sight()
     return result.reports, result.events
+
+
+def _out_of_the_collectors_sight() -> None:
+    """Exempt everything alive now (the analysis just loaded) from Python's cyclic garbage collector.
+
+    The analysis holds millions of Python objects (each report's reasons and sources) for as long
+    as it is cached, and Streamlit runs a full collection after every script run: at a million
+    reports that walk took 1 to 2 s per rerun, holding the interpreter, so every click waited for
+    it (py-spy, bench/app.py). Frozen objects are still freed by reference counting when the cache
+    drops them; only a reference cycle among them would outlive it, and pandas frames keep none
+    that matter. The objects frozen by an earlier analysis are unfrozen first, so each new
+    revision's collection can reclaim the old one's cycles.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
