@@ -7,10 +7,10 @@ from streamlit_folium import st_folium
 
 from geo.attribution import origin_sectors
 from geo.filters import filter_mask
-from geo.maps import clicked_uid, incident_map
-from geo.maps.build import layer_control_last
+from geo.maps import clicked_uid
+from geo.maps.build import live_map
 from geo.maps.origin import origin_layer
-from geo.maps.patterns import add_pattern_layers
+from geo.maps.patterns import pattern_overlays
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.report import map_image, pack_name
@@ -73,7 +73,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
                 f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
                 f"{drawing.resolution}): zoom in to see each report · {filters.describe()} · line {version_label}"
             )
-        m = incident_map(
+        live = live_map(
             drawing.points if drawing.points is not None else reports.iloc[:0],
             data.scenario(),
             settings=data.settings(),
@@ -94,31 +94,40 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
                 ),
                 view,
             ),
+            base_view=st.session_state.get(keys.MAP_BASE_VIEW),
             title=filters.describe(),
             detail_url=mapstate.page_url("incidents") + "?uid=",
         )
+        st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
         chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
         if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
             group = chosen["origin_group"].iloc[0]
             members = (
                 chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
             )
-            origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas)).add_to(m)
+            live.overlays.append(
+                origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas))
+            )
         if show_patterns:
             found = data.patterns(filters, PATTERN_RESOLUTION)
-            drawn = add_pattern_layers(m, found.hotspots, found.clusters)
+            groups, drawn = pattern_overlays(found.hotspots, found.clusters)
+            live.overlays.extend(groups)
             st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
-        layer_control_last(m)
-        mapstate.record_drawn(m.cm_layers)
+        mapstate.record_drawn(live.layers)
+        # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(
-            m,
+            live.base,
             key=keys.MAP,
+            feature_group_to_add=live.ready_overlays(),
+            layer_control=live.layer_control(),
+            center=live.center,
+            zoom=live.zoom,
             returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
             use_container_width=True,
             height=650,
         )
         image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
-        uid = clicked_uid(m.cm_layers, (out or {}).get("last_object_clicked"))
+        uid = clicked_uid(live.layers, (out or {}).get("last_object_clicked"))
         if uid and uid != selected:
             mapstate.select(uid)
             st.rerun(scope="fragment")

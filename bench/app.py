@@ -182,6 +182,12 @@ def filter_change(page, legend: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--stores",
+        type=Path,
+        help="keep the seeded, analysed stores in this folder and reuse them on the next run "
+        "(seeding and analysing a million reports takes about ten minutes)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -189,9 +195,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in args.sizes:
-            path = Path(tmp) / f"store-{n}.gpkg"
-            seeding = seed(n, path)
-            analysing = analyse(path)
+            path = (args.stores or Path(tmp)) / f"store-{n}.gpkg"
+            if path.exists():
+                seeding = analysing = float("nan")  # reused: not measured on this run
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                seeding = seed(n, path)
+                analysing = analyse(path)
             proc, base = serve(path)
             try:
                 cold, _, legend, ctx, _ = first_map(browser, base)

@@ -35,6 +35,9 @@ MAP_CONTEXT_COUNTS = "map_context_counts"
 MAP_HEXAGON_COUNT = "map_hexagon_count"
 MAP_LINK_VIEW = "map_link_view"
 MAP_ANCHOR = "map_anchor"
+MAP_BASE_VIEW = (
+    "map_base_view"  # where the map in the browser first opened (kept: see geo.maps.build.LiveMap)
+)
 MAP_PLAY_TICK = "map_play_tick"
 MAP_IMAGE = "map_image"
 MAP_PLACE = "map_place"

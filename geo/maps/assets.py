@@ -73,10 +73,11 @@ def local_url(url: str, *, base_url: str = STATIC_URL) -> str | None:
     return None if path is None else f"{base_url.rstrip('/')}/{path}"
 
 
-def _walk(element: Element) -> Iterator[Element]:
+def walk_elements(element: Element) -> Iterator[Element]:
+    """Yield ``element`` and all its descendants, parents first."""
     yield element
     for child in list(getattr(element, "_children", {}).values()):
-        yield from _walk(child)
+        yield from walk_elements(child)
 
 
 def localise_assets(m: Element, *, base_url: str = STATIC_URL) -> Element:
@@ -93,7 +94,7 @@ def localise_assets(m: Element, *, base_url: str = STATIC_URL) -> Element:
         Where static/ is served: ``/app/static`` under Streamlit; a ``file://`` URL or a relative
         path for a standalone HTML file.
     """
-    for element in _walk(m):
+    for element in walk_elements(m):
         for attr in ("default_js", "default_css"):
             assets = getattr(element, attr, None)
             if not assets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -15,8 +16,9 @@ from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
 from geo.maps.latlon import latlon, lonlat
 from geo.maps.layers import MapLayers, map_layers
-from geo.maps.legend import Legend
-from geo.maps.vector import VectorLayer, VectorMiniMap
+from geo.maps.legend import LEGEND_CSS, Legend
+from geo.maps.vector import PluginAssets, StartHidden, VectorLayer, VectorMiniMap
+from geo.maps.view import View
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
@@ -95,43 +97,7 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
     posts.add_to(m)
 
 
-def render_map(
-    layers: MapLayers,
-    *,
-    settings: Settings,
-    static_url: str = STATIC_URL,
-    title: str = "",
-    view: tuple[float, float, int] | None = None,
-    detail_url: str = "",
-) -> folium.Map:
-    """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``.
-
-    ``view`` (lat, lon, zoom) opens the map there (a shared link's view); else the selected report,
-    else the data's bounds.
-    """
-    options: dict[str, Any] = {}
-    if view is not None:
-        options = {"location": [view[0], view[1]], "zoom_start": view[2]}
-    elif layers.center:
-        options = {"location": layers.center, "zoom_start": 11}
-    m = base_map(settings=settings, countries=layers.countries, **options)
-    _add_scenario(m, layers)
-    if layers.hexagons is not None:
-        VectorLayer(layers.hexagons, name="Incidents (per hexagon)").add_to(m)
-    else:
-        VectorLayer(
-            layers.incidents.data,
-            name="Incidents",
-            styles=layers.incidents.styles,
-            popup_labels=layers.incidents.popup_labels,
-            detail_url=detail_url,
-        ).add_to(m)
-    if layers.events is not None and layers.events["features"]:
-        VectorLayer(layers.events, name="Events (likely, possible)", show=False).add_to(m)
-    if layers.heat:
-        HeatMap(layers.heat, name="Heatmap", show=False, radius=18, blur=15, min_opacity=0.3).add_to(m)
-    Legend(layers.legend, title=title).add_to(m)
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(
         position="topleft",
@@ -152,10 +118,130 @@ def render_map(
             zoom_level_offset=-4,
             toggle_display=True,
         ).add_to(m)
+
+
+def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Map:
+    """The part of the map that does not follow the filters: context, scenario, controls, stylesheet."""
+    m = base_map(settings=settings, countries=layers.countries, **options)
+    _add_scenario(m, layers)
+    _add_controls(m, layers, settings)
+    m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    # Overlays may hold a heatmap: its plugin must load with the map, not with the overlay.
+    m.add_child(PluginAssets(HeatMap))
+    return m
+
+
+def overlay(name: str, *, show: bool = True, control: bool = True) -> folium.FeatureGroup:
+    """A layer of the Map page's overlays: a feature group that can start hidden.
+
+    A hidden overlay is added and then removes itself (:class:`StartHidden`): streamlit-folium adds
+    every feature group it is given to the map, whatever its ``show``.
+    """
+    group = folium.FeatureGroup(name=name, show=True, control=control)
+    if not show:
+        group.add_child(StartHidden())
+    return group
+
+
+def overlays(layers: MapLayers, *, title: str = "", detail_url: str = "") -> list[folium.FeatureGroup]:
+    """The layers that follow the filters, as feature groups: incidents, events, heatmap, legend."""
+    groups = []
+    if layers.hexagons is not None:
+        incidents = overlay("Incidents (per hexagon)")
+        VectorLayer(layers.hexagons, name="Incidents (per hexagon)", control=False).add_to(incidents)
+    else:
+        incidents = overlay("Incidents")
+        VectorLayer(
+            layers.incidents.data,
+            name="Incidents",
+            styles=layers.incidents.styles,
+            popup_labels=layers.incidents.popup_labels,
+            detail_url=detail_url,
+            control=False,
+        ).add_to(incidents)
+    groups.append(incidents)
+    if layers.events is not None and layers.events["features"]:
+        events = overlay("Events (likely, possible)", show=False)
+        VectorLayer(layers.events, name="Events (likely, possible)", control=False).add_to(events)
+        groups.append(events)
+    if layers.heat:
+        heat = overlay("Heatmap", show=False)
+        HeatMap(layers.heat, control=False, radius=18, blur=15, min_opacity=0.3).add_to(heat)
+        groups.append(heat)
+    legend = overlay("Legend", control=False)
+    Legend(layers.legend, title=title).add_to(legend)
+    groups.append(legend)
+    return groups
+
+
+def render_map(
+    layers: MapLayers,
+    *,
+    settings: Settings,
+    static_url: str = STATIC_URL,
+    title: str = "",
+    view: tuple[float, float, int] | None = None,
+    detail_url: str = "",
+) -> folium.Map:
+    """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``.
+
+    ``view`` (lat, lon, zoom) opens the map there (a shared link's view); else the selected report,
+    else the data's bounds.
+    """
+    options: dict[str, Any] = {}
+    if view is not None:
+        options = {"location": [view[0], view[1]], "zoom_start": view[2]}
+    elif layers.center:
+        options = {"location": layers.center, "zoom_start": 11}
+    m = _base(layers, settings=settings, **options)
+    for group in overlays(layers, title=title, detail_url=detail_url):
+        group.add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     if not options:
         # The legend covers the lower left: keep the data clear of it.
         m.fit_bounds(layers.bounds, padding_top_left=(LEGEND_WIDTH_PX, 20), padding_bottom_right=(20, 20))
     return localise_assets(m, base_url=static_url)
+
+
+@dataclass
+class LiveMap:
+    """The Map page's map in two parts, so that a filter change does not reload the map.
+
+    streamlit-folium rebuilds its iframe (Leaflet, plugins, context) whenever the map's script
+    changes, but swaps the feature groups handed to it as ``feature_group_to_add`` in the map it
+    already has. ``base`` holds what does not follow the filters (context, scenario, controls) and
+    opens on the scenario, always the same way; ``overlays`` hold what does; ``center`` and
+    ``zoom`` move the map (st_folium's arguments of the same names).
+
+    Attributes
+    ----------
+    base
+        The map without overlays or layer control.
+    overlays
+        Feature groups: incidents or hexagons, events, heatmap, legend; the page may add more
+        (:func:`overlay`) before handing them over.
+    layers
+        The data drawn (:class:`MapLayers`), for clicks and tests.
+    center, zoom
+        Where to open: ``[lat, lon]`` and the Leaflet zoom.
+    """
+
+    base: folium.Map
+    overlays: list[folium.FeatureGroup]
+    layers: MapLayers
+    center: list[float]
+    zoom: int
+    static_url: str = STATIC_URL
+
+    def layer_control(self) -> folium.LayerControl:
+        """A layer control over the base's layers and the overlays (st_folium's ``layer_control``)."""
+        return folium.LayerControl(position="topright", collapsed=True)
+
+    def ready_overlays(self) -> list[folium.FeatureGroup]:
+        """The overlays with their assets pointed at static/ (call after the page added its own)."""
+        for group in self.overlays:
+            localise_assets(group, base_url=self.static_url)
+        return self.overlays
 
 
 def layer_control_last(m: folium.Map) -> folium.Map:
@@ -243,6 +329,68 @@ def incident_map(
     )
     m.cm_layers = layers
     return m
+
+
+def live_map(
+    incidents: gpd.GeoDataFrame,
+    scenario: Any,
+    *,
+    settings: Settings,
+    colour_by: str = "type",
+    selected_uid: str | None = None,
+    at: Any = None,
+    hexagons: gpd.GeoDataFrame | None = None,
+    events: gpd.GeoDataFrame | None = None,
+    view: tuple[float, float, int] | None = None,
+    base_view: tuple[list[float], int] | None = None,
+    title: str = "",
+    detail_url: str = "",
+    static_url: str = STATIC_URL,
+) -> LiveMap:
+    """Return the Map page's map as a :class:`LiveMap`: a base the browser keeps, overlays it swaps.
+
+    Parameters are those of :func:`incident_map`, and:
+
+    view
+        Where to look: it becomes :attr:`LiveMap.center` and :attr:`LiveMap.zoom` (default the
+        selected report, else the data's bounds).
+    base_view
+        ``([lat, lon], zoom)`` the base map opens at. The base's script must stay the same for the
+        map to stay in the browser, so the page passes the view of its first map on every later
+        run; None opens the base where ``view`` says (a first map).
+    """
+    countries = None if settings.tile_url else load_countries()
+    layers = map_layers(
+        incidents,
+        scenario,
+        colour_by=colour_by,
+        selected_uid=selected_uid,
+        at=at,
+        countries=countries,
+        hexagons=hexagons,
+        events=events,
+    )
+    # The base must not depend on the filters: any change to its script reloads the map.
+    if view is not None:
+        center, zoom = [view[0], view[1]], view[2]
+    elif layers.center:
+        center, zoom = list(layers.center), 12
+    else:
+        (south, west), (north, east) = layers.bounds
+        opened = View.fitting((west, south, east, north))
+        center, zoom = [opened.lat, opened.lon], opened.zoom
+    # Opening where the first view is keeps the map from reporting another view before it moves.
+    base_center, base_zoom = base_view if base_view is not None else (center, zoom)
+    base = _base(layers, settings=settings, location=list(base_center), zoom_start=base_zoom)
+    localise_assets(base, base_url=static_url)
+    return LiveMap(
+        base,
+        overlays(layers, title=title, detail_url=detail_url),
+        layers,
+        center,
+        zoom,
+        static_url,
+    )
 
 
 def clicked_uid(layers: MapLayers, clicked: dict[str, float] | None) -> str | None:

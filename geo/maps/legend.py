@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from branca.element import MacroElement
 from folium.template import Template
 
 from geo.maps import style
+from geo.maps.vector import RenderedOnce
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
     return "".join(parts)
 
 
-_CSS = f"""
+LEGEND_CSS = f"""
 .cm-legend {{ background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 4px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
   color: #111; max-height: 60vh; overflow-y: auto; }}
@@ -80,8 +80,10 @@ _CSS = f"""
 """
 
 
-class Legend(MacroElement):
+class Legend(RenderedOnce):
     """A Leaflet control holding :func:`legend_html`, plus the map's small stylesheet.
+
+    Added to a map, it stays; added to a feature group, it shows and hides with the group.
 
     Parameters
     ----------
@@ -107,7 +109,13 @@ class Legend(MacroElement):
             L.DomEvent.disableScrollPropagation(div);
             return div;
         };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (parent, legend) {
+            if (parent instanceof L.Map) { legend.addTo(parent); return; }
+            // In a feature group: shown and hidden with it (the Map page swaps its overlays).
+            parent.on("add", function () { legend.addTo(parent._map); });
+            parent.on("remove", function () { legend.remove(); });
+            if (parent._map) { legend.addTo(parent._map); }
+        })({{ this._parent.get_name() }}, {{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -123,5 +131,5 @@ class Legend(MacroElement):
         self._name = "Legend"
         self.sections = tuple(sections)
         self.html = legend_html(self.sections, title=title)
-        self.css = _CSS
+        self.css = LEGEND_CSS
         self.position = position

@@ -122,12 +122,13 @@ def pattern_map(
     return localise_assets(m)
 
 
-def add_pattern_layers(
-    m: folium.Map, hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True
-) -> dict[str, Any]:
-    """Add the significant hot and cold cells and the clusters as two layers; return the cells drawn."""
+def pattern_overlays(
+    hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True
+) -> tuple[list[folium.FeatureGroup], dict[str, Any]]:
+    """The significant hot and cold cells and the clusters as two feature groups; also the cells drawn."""
     hot = hotspot_features(hotspots)
-    VectorLayer(hot, name="Hot and cold spots (Gi*)", show=show).add_to(m)
+    cells = folium.FeatureGroup(name="Hot and cold spots (Gi*)", show=show)
+    VectorLayer(hot, name="Hot and cold spots (Gi*)", control=False).add_to(cells)
     group = folium.FeatureGroup(name="Space-time clusters", show=show)
     for feature in cluster_features(clusters)["features"]:
         lon, lat = feature["geometry"]["coordinates"][:2]
@@ -139,7 +140,16 @@ def add_pattern_layers(
             dash_array=None if p["significant"] else "5 5",
             **style.CLUSTER_STYLE,
         ).add_to(group)
-    group.add_to(m)
+    return [cells, group], hot
+
+
+def add_pattern_layers(
+    m: folium.Map, hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True
+) -> dict[str, Any]:
+    """Add the significant hot and cold cells and the clusters as two layers; return the cells drawn."""
+    groups, hot = pattern_overlays(hotspots, clusters, show=show)
+    for group in groups:
+        group.add_to(m)
     return hot
 
 

@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
+from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import MiniMap
 from folium.template import Template
 
 
-class VectorLayer(Layer):
+class RenderedText(Element):
+    """Text already rendered, added to a page as it is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class RenderedOnce(MacroElement):
+    """Base of the elements that carry data: their rendered macros go into the page as plain text.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which compiles
+    the text as a Jinja template. For a layer of reports that is wrong twice over: a report's text
+    holding ``{{ ... }}`` would be evaluated on the server (template injection from an uploaded
+    batch), and the lexer scanning megabytes of GeoJSON was the largest cost of a map update.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = f"{type(self).__name__} can be rendered only inside a folium map."
+            raise TypeError(msg)
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            if macros.get(part) is not None:
+                text = macros[part](self, kwargs)
+                getattr(figure, part).add_child(RenderedText(text), name=self.get_name())
+        for child in list(self._children.values()):
+            child.render(**kwargs)
+
+
+class VectorLayer(Layer, RenderedOnce):
     """A Leaflet GeoJSON layer whose features carry their own style, tooltip and popup.
 
     Feature properties read by the browser: ``s`` (an index into ``styles``) or ``style`` (Leaflet
@@ -47,7 +84,7 @@ class VectorLayer(Layer):
             var own = f.properties.s != null ? styles[f.properties.s] : f.properties.style;
             return Object.assign({}, {{ this.style|tojson }}, own || {});
         }
-        var {{ this.get_name() }} = L.geoJson({{ this.data|tojson }}, {
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
             interactive: {{ this.interactive|tojson }},
             style: function (f) { return {{ this.get_name() }}_style(f); },
             pointToLayer: function (f, latlng) {
@@ -96,14 +133,38 @@ class VectorLayer(Layer):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "VectorLayer"
         self.data = data
+        self._data_json: str | None = None
         self.style = dict(style or {})
         self.styles = list(styles)
         self.popup_labels = [html.escape(label) for label in popup_labels]
         self.detail_url = detail_url
         self.interactive = interactive
 
+    @property
+    def data_json(self) -> str:
+        """``data`` as JSON safe inside a script tag, serialised once however often the layer renders.
 
-class VectorMiniMap(MiniMap):
+        streamlit-folium renders a layer's template more than once per run; at a few thousand
+        features with their popups that serialisation is the largest cost of a map update.
+        """
+        if self._data_json is None:
+            self._data_json = script_safe_json(self.data)
+        return self._data_json
+
+
+def script_safe_json(value: Any) -> str:
+    """JSON text that can sit inside ``<script>``: ``<``, ``>``, ``&`` and ``'`` as Unicode escapes
+    (as Jinja's ``tojson`` writes them, without its key sorting)."""
+    return (
+        json.dumps(value, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("'", "\\u0027")
+    )
+
+
+class VectorMiniMap(MiniMap, RenderedOnce):
     """The minimap plugin drawing the countries context (or the tile URL when one is set).
 
     Parameters
@@ -154,3 +215,41 @@ class VectorMiniMap(MiniMap):
         self.country_style = style
         self.tile_url = tile_url
         self.tile_attribution = tile_attribution
+
+
+class StartHidden(MacroElement):
+    """Child of a feature group: the group removes itself the first time it is added to a map.
+
+    streamlit-folium adds every feature group it is handed to the map; this is how one of them
+    starts unticked in the layer control (the control follows the layer's add and remove events).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.once("add", function (e) {
+            setTimeout(function () { e.target.remove(); }, 0);
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "StartHidden"
+
+
+class PluginAssets(JSCSSMixin, MacroElement):
+    """Loads the scripts and stylesheets of a folium plugin class with the map, drawing nothing.
+
+    streamlit-folium loads assets once, with the map: a plugin used only by overlays that come and
+    go (a heatmap) must be loaded by the base map.
+    """
+
+    _template = Template("")
+
+    def __init__(self, plugin: type) -> None:
+        super().__init__()
+        self._name = "PluginAssets"
+        self.default_js = list(getattr(plugin, "default_js", []))
+        self.default_css = list(getattr(plugin, "default_css", []))

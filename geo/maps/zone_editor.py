@@ -12,7 +12,7 @@ import shapely
 from folium.plugins import Draw
 
 from geo.line_change import LineChange
-from geo.maps.assets import STATIC_URL, localise_assets
+from geo.maps.assets import STATIC_URL, localise_assets, walk_elements
 from geo.maps.build import incident_map, layer_control_last
 from geo.maps.latlon import latlon
 from geo.maps.legend import Legend, LegendEntry, LegendSection, legend_html
@@ -133,7 +133,7 @@ def zone_map(
         static_url=static_url,
     )
     # One legend: the scenario's (no incidents here) and the change's.
-    legend = next(c for c in m._children.values() if isinstance(c, Legend))
+    legend = next(c for c in walk_elements(m) if isinstance(c, Legend))
     sections = [sec for sec in legend.sections if sec.title != m.cm_layers.incidents.legend.title]
     if change is not None:
         sections.append(_change_layers(m, change))

@@ -34,6 +34,9 @@ def test_a_filter_change_redraws_the_map(offline_page, artifacts):
     page = offline_page.page
     page.goto("/map")
     before = _count(_legend(page))
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function("() => typeof map_div !== 'undefined'", timeout=TIMEOUT_MS)
+    frame.evaluate("() => { map_div.cmMark = 'the map before the change'; }")
     page.get_by_role("button", name="Last 7 days").click()
     for _ in range(TIMEOUT_MS // 200):
         after = _count(_legend(page))
@@ -42,6 +45,25 @@ def test_a_filter_change_redraws_the_map(offline_page, artifacts):
         page.wait_for_timeout(200)
     assert 0 < after < before
     assert "from=" in page.url
+    # The overlays were swapped in the same Leaflet map: no reload of the iframe, one legend, one
+    # layer control, the incidents of the new period drawn, the events overlay still unticked.
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    assert frame.evaluate("() => map_div.cmMark") == "the map before the change"
+    assert frame.locator(".cm-legend").count() == 1
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    drawn = frame.evaluate(
+        "() => { const u = new Set(); map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid)"
+        " u.add(l.feature.properties.uid); }); return u.size; }"
+    )
+    assert drawn == after
+    overlays = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(l => [l.innerText.trim(), l.querySelector('input').checked])"
+    )
+    ticked = dict(overlays)
+    assert ticked["Incidents"] is True and ticked["Events (likely, possible)"] is False
+    assert ticked["Heatmap"] is False and ticked["Contact line v2"] is True
+    assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-7-days.png", full_page=True)
 
 

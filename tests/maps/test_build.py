@@ -101,3 +101,70 @@ def test_layers_added_late_come_before_the_layer_control(incidents, scenario, se
     defined = html.index(f"var {late.get_name()} =")
     control = html.index("L.control.layers(")
     assert defined < control
+
+
+def _live_scripts(live):
+    """What streamlit-folium sends: the base map's script, then each overlay's (its own functions)."""
+    from streamlit_folium import _get_feature_group_string, _get_map_string
+
+    base = _get_map_string(live.base)
+    groups = [_get_feature_group_string(g, live.base, idx=i) for i, g in enumerate(live.ready_overlays())]
+    return base, groups
+
+
+def test_the_live_base_does_not_follow_the_filters(incidents, scenario, settings):
+    from geo.maps.build import live_map
+
+    first = live_map(incidents, scenario, settings=settings, view=(48.1, 37.5, 9), title="all")
+    kept = incidents.iloc[:2]
+    later = live_map(
+        kept, scenario, settings=settings, view=(48.6, 38.0, 11), base_view=(first.center, first.zoom),
+        title="two",
+    )  # fmt: skip
+    base_first, groups_first = _live_scripts(first)
+    base_later, groups_later = _live_scripts(later)
+    # The browser keeps a map whose script is unchanged: the filters and the view travel apart.
+    assert base_first == base_later
+    assert (later.center, later.zoom) == ([48.6, 38.0], 11)
+    assert groups_first != groups_later
+    assert len(later.layers.incidents.data["features"]) == 2
+    assert '"two"' not in base_later and "two" in "".join(groups_later)
+
+
+def test_live_overlays_hidden_ones_start_unticked_and_the_legend_is_not_listed(incidents, scenario, settings):
+    from geo.maps.build import live_map
+    from geo.maps.vector import PluginAssets, StartHidden
+
+    events = incidents.assign(
+        event_id=[f"e{i}" for i in range(len(incidents))],
+        flag_level="likely",
+        attributed_side="A",
+        violation_score=0.9,
+    )
+    live = live_map(incidents, scenario, settings=settings, events=events)
+    groups = {g.layer_name: g for g in live.overlays}
+    hidden = {name for name, g in groups.items() if _children(g, StartHidden)}
+    assert hidden == {"Events (likely, possible)", "Heatmap"}
+    assert groups["Legend"].control is False and groups["Incidents"].control is True
+    base, scripts = _live_scripts(live)
+    # The heatmap plugin loads with the base: overlays come and go, the map's scripts load once.
+    assert any("leaflet-heat" in src for a in _children(live.base, PluginAssets) for _, src in a.default_js)
+    assert remote_urls(base + "".join(scripts), allowed=COMMENT_URLS) == []
+    assert "L.control.layers" not in base  # the layer control travels with the overlays
+
+
+def test_report_text_is_data_never_a_template(incidents, scenario, settings):
+    # folium compiles rendered text as Jinja unless told otherwise: "{{ 7*7 }}" in a report would
+    # be evaluated on the server (and worse payloads would run code). It must reach the map as text.
+    hostile = incidents.assign(
+        description=["{{ 7*7 }} shells", "{% raw %}", "x"], source=["{{ 6*7 }}", "b", "c"]
+    )
+    html = incident_map(hostile, scenario, settings=settings, colour_by="source_type").get_root().render()
+    assert "{{ 7*7 }} shells" in html and "49 shells" not in html and "{% raw %}" in html
+    assert "{{ 6*7 }}" in html and ">42<" not in html
+
+    from geo.maps.build import live_map
+
+    live = live_map(hostile, scenario, settings=settings)
+    _, scripts = _live_scripts(live)
+    assert "{{ 7*7 }} shells" in "".join(scripts) and "49 shells" not in "".join(scripts)
