@@ -15,9 +15,9 @@ from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
 from geo.maps.latlon import latlon, lonlat
-from geo.maps.layers import MapLayers, map_layers
+from geo.maps.layers import EVENT_STYLES, MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
-from geo.maps.vector import PluginAssets, StartHidden, VectorLayer, VectorMiniMap
+from geo.maps.vector import NeutralAttribution, PluginAssets, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
 from geo.settings import Settings
 
@@ -42,6 +42,11 @@ def base_map(*, settings: Settings, countries: dict[str, Any] | None = None, **o
         Passed to :class:`folium.Map` (``location``, ``zoom_start``...).
     """
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, **options)
+    # Leaflet only: folium also loads jQuery, Bootstrap and Font Awesome markers, which no layer
+    # here uses; the browser fetches them one after another before it draws anything.
+    m.default_js = [(name, url) for name, url in m.default_js if name == "leaflet"]
+    m.default_css = [(name, url) for name, url in m.default_css if name == "leaflet_css"]
+    NeutralAttribution().add_to(m)
     # folium hands max_zoom to the tile layer only; without tiles Leaflet has no maxZoom, and the
     # marker cluster refuses to start without one.
     m.options["max_zoom"] = MAX_ZOOM
@@ -162,7 +167,9 @@ def overlays(layers: MapLayers, *, title: str = "", detail_url: str = "") -> lis
     groups.append(incidents)
     if layers.events is not None and layers.events["features"]:
         events = overlay("Events (likely, possible)", show=False)
-        VectorLayer(layers.events, name="Events (likely, possible)", control=False).add_to(events)
+        VectorLayer(
+            layers.events, name="Events (likely, possible)", styles=EVENT_STYLES, control=False
+        ).add_to(events)
         groups.append(events)
     if layers.heat:
         heat = overlay("Heatmap", show=False)

@@ -124,21 +124,35 @@ class MapLayers:
     events: dict[str, Any] | None = None
 
 
+POINT_DECIMALS = 5  # 1e-5 degrees: 1.1 m of latitude, finer than any report's location
+
+
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
 def frame_features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict[str, Any]:
-    """Return a FeatureCollection of ``frame``'s geometries with the JSON-ready ``properties`` columns."""
+    """Return a FeatureCollection of ``frame``'s geometries with the JSON-ready ``properties`` columns.
+
+    Points are written with :data:`POINT_DECIMALS` decimals (about a metre), other geometries in
+    full: at a few thousand reports the coordinates are a tenth of what the browser receives.
+    """
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         msg = f"A map layer has CRS {frame.crs}; the map takes EPSG:4326 (lon/lat)."
         raise InputError(msg, hint="Reproject the frame with .to_crs(4326) before mapping it.")
-    geometries = shapely.to_geojson(frame.geometry.to_numpy())
+    shapes = frame.geometry.to_numpy()
     records = properties.to_dict(orient="records")
-    # Building JSON objects is per feature by nature; geometry serialisation above is vectorised.
+    present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
+    if present.all() and (shapely.get_type_id(shapes) == shapely.GeometryType.POINT).all():
+        xs = np.round(shapely.get_x(shapes), POINT_DECIMALS).tolist()
+        ys = np.round(shapely.get_y(shapes), POINT_DECIMALS).tolist()
+        geometries = [{"type": "Point", "coordinates": [x, y]} for x, y in zip(xs, ys, strict=True)]
+    else:
+        geometries = [None if g is None else json.loads(g) for g in shapely.to_geojson(shapes)]
+    # Building JSON objects is per feature by nature; the geometry above is vectorised.
     return _collection(
         [
-            {"type": "Feature", "geometry": json.loads(g), "properties": p}
+            {"type": "Feature", "geometry": g, "properties": p}
             for g, p in zip(geometries, records, strict=True)
             if g is not None
         ]
@@ -531,10 +545,16 @@ def map_layers(
     )
 
 
+EVENT_STYLES = tuple(
+    {"radius": 11, "color": style.FLAG_COLOURS[level], "weight": 3, "fill": False, "dashArray": "4 3"}
+    for level in ("likely", "possible")
+)
+
+
 def event_layer(events: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Return the events flagged likely or possible as circles coloured by level, with a tooltip."""
+    """Return the events flagged likely or possible as circles coloured by level (``s`` indexes
+    :data:`EVENT_STYLES`), with a tooltip."""
     flagged = events.loc[events["flag_level"].isin(["likely", "possible"]) & events.geometry.notna()]
-    colour = flagged["flag_level"].map(style.FLAG_COLOURS).to_numpy()
     side = flagged["attributed_side"].astype("string").fillna("undetermined")
     tip = (
         "Event "
@@ -549,9 +569,7 @@ def event_layer(events: gpd.GeoDataFrame) -> dict[str, Any]:
     properties = pd.DataFrame(
         {
             "event_id": flagged["event_id"].astype(str).to_numpy(),
-            "style": [
-                {"radius": 11, "color": c, "weight": 3, "fill": False, "dashArray": "4 3"} for c in colour
-            ],
+            "s": (flagged["flag_level"] == "possible").astype(int).to_numpy(),  # into EVENT_STYLES
             "tip": _escape(tip).to_numpy(),
         }
     )

@@ -253,3 +253,24 @@ class PluginAssets(JSCSSMixin, MacroElement):
         self._name = "PluginAssets"
         self.default_js = list(getattr(plugin, "default_js", []))
         self.default_css = list(getattr(plugin, "default_css", []))
+
+
+class NeutralAttribution(MacroElement):
+    """Leaflet's attribution prefix without the national flag Leaflet 1.9 puts before its name.
+
+    An impartial monitoring mission's maps must not show one party's flag on every view.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "NeutralAttribution"

@@ -41,6 +41,9 @@ def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
     assert "Violation flag (3,585 reports)" in legend.inner_text()
     assert frame.locator(".leaflet-control-scale").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1
+    # No national flag in the attribution (Leaflet 1.9 prefixes one): the mission is impartial.
+    attribution = frame.locator(".leaflet-control-attribution")
+    assert attribution.inner_text().strip().startswith("Leaflet") and attribution.locator("svg").count() == 0
 
     leaflet = [(url, status) for url, status in offline_page.responses if url.endswith("/leaflet/leaflet.js")]
     assert leaflet and all(
