@@ -32,7 +32,7 @@ class Settings:
     agreement_path: Path = DATA_DIR / "agreement.toml"
     classification: str = "OFFICIAL"
     # Most reports the Map page draws one by one; more in view are drawn as hexagons with counts.
-    map_point_limit: int = 4000
+    map_point_limit: int = 3000
     uploader: str = ""
 
     @property
