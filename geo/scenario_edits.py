@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -61,6 +62,29 @@ class Edit:
 def edits_root(store_path: Path) -> Path:
     """Where the edits of the store at ``store_path`` live: beside it, like its original files."""
     return Path(store_path).parent / EDITS_DIR
+
+
+def _publish(folder: Path, path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` whole or not at all, only if ``path`` does not exist; True if written.
+
+    The text goes to a hidden temporary file first (never read as history: not ``*.geojson``), is
+    flushed to disk, then hard-linked to ``path``, which fails when another session created it.
+    A crash leaves a stray temporary file, never a half-written edit that would stop the scenario
+    from loading.
+    """
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".edit-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(tmp)
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -210,12 +234,8 @@ class ScenarioEdits:
         while True:
             doc["edit"]["seq"] = seq
             path = folder / f"{seq:06d}-{kind}-{label}.geojson"
-            try:
-                # Exclusive creation: two sessions saving at once get different sequence numbers.
-                with path.open("x", encoding="utf-8") as f:
-                    json.dump(doc, f, ensure_ascii=False, indent=1)
-            except FileExistsError:
-                seq += 1
+            if not _publish(folder, path, json.dumps(doc, ensure_ascii=False, indent=1)):
+                seq += 1  # another session took this number first
                 continue
             try:
                 # Another session may have stored a clashing edit (the same version) in the meantime.

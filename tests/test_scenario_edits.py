@@ -201,3 +201,22 @@ def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, ba
         )
     assert [e.label for e in edits.edits()] == ["v3"]
     assert load_scenario(edits.scenario_dir()).version_at("2026-11-03") == "v3", "the first one stands"
+
+
+def test_a_save_cut_off_while_writing_leaves_the_history_whole(edits, monkeypatch):
+    import geo.scenario_edits as module
+
+    edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")
+    before = _digest(edits.root / "history")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(module.os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        edits.save_zone(_square(37.8, 48.3), zone_id="PS-10", kind="protected_site", name="Clinic")
+    monkeypatch.undo()
+    # Nothing half-written, nothing left behind: the scenario loads with the first zone only.
+    assert _digest(edits.root / "history") == before
+    zones = set(edits.scenario().zones["zone_id"])
+    assert "PS-9" in zones and "PS-10" not in zones
