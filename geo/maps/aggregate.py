@@ -78,6 +78,7 @@ class HexIndex:
     codes: np.ndarray
     cells: np.ndarray
     _polygons: dict[int, Any] = field(default_factory=dict, repr=False)
+    _levels: tuple[Any, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, reports: gpd.GeoDataFrame, resolution: int) -> HexIndex:
@@ -117,6 +118,15 @@ class HexIndex:
             self._polygons[code] = shapely.Polygon(ring)
         return self._polygons[code]
 
+    def _level_codes(self, levels: pd.Series) -> np.ndarray:
+        """Per row, the position of its flag level in FLAG_ORDER (-1 for none), once per column:
+        turning a million text values into codes on every count took a tenth of a second. The
+        column's array is the key (``frame[col]`` is a new Series each time, its array is not)."""
+        if self._levels is None or self._levels[0] is not levels.array:
+            codes = pd.Categorical(levels, categories=list(FLAG_ORDER)).codes.astype(np.int8)
+            self._levels = (levels.array, codes)
+        return self._levels[1]
+
     def counts(self, mask: np.ndarray, levels: pd.Series | None = None) -> gpd.GeoDataFrame:
         """Return one hexagon per cell holding a kept report, with its count (and per flag level).
 
@@ -127,15 +137,16 @@ class HexIndex:
         levels
             The frame's ``flag_level`` column (same rows), to count per level and name the worst.
         """
-        kept = self.codes[np.asarray(mask, bool) & (self.codes >= 0)]
+        counted = np.asarray(mask, bool) & (self.codes >= 0)
+        kept = self.codes[counted]
         total = np.bincount(kept, minlength=len(self.cells))
         present = np.flatnonzero(total)
         out = pd.DataFrame({"cell": self.cells[present], "count": total[present]})
         if levels is not None:
-            level_of = levels.to_numpy()[np.asarray(mask, bool) & (self.codes >= 0)]
+            level_of = self._level_codes(levels)[counted]
             worst = pd.Series(pd.NA, index=present, dtype="string")
-            for level in reversed(FLAG_ORDER):
-                n = np.bincount(kept[level_of == level], minlength=len(self.cells))[present]
+            for i, level in reversed(list(enumerate(FLAG_ORDER))):
+                n = np.bincount(kept[level_of == i], minlength=len(self.cells))[present]
                 out[level] = n
                 worst = worst.mask(n > 0, level)
             out["worst"] = worst.to_numpy()

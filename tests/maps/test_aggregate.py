@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h3
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -70,3 +71,15 @@ def test_a_coarser_index_from_cells_counts_every_report_mostly_in_its_own_cell(r
         assert derived.counts(everyone)["count"].sum() == len(reports)
         same = (direct.cells[direct.codes] == derived.cells[derived.codes]).mean()
         assert same > 0.9, (resolution, same)
+
+
+def test_levels_are_read_afresh_when_the_column_changes(reports):
+    # The index keeps the level codes of the column it last counted; another column is another count.
+    index = HexIndex.build(reports, 5)
+    everything = np.ones(len(reports), bool)
+    first = index.counts(everything, reports["flag_level"])
+    assert index.counts(everything, reports["flag_level"])["likely"].sum() == first["likely"].sum()
+    all_likely = pd.Series("likely", index=reports.index, dtype=reports["flag_level"].dtype)
+    again = index.counts(everything, all_likely)
+    assert again["likely"].sum() == len(reports) and (again["worst"] == "likely").all()
+    assert first["likely"].sum() == int((reports["flag_level"] == "likely").sum()) < len(reports)
