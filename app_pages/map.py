@@ -95,6 +95,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
                 view,
             ),
             base_view=st.session_state.get(keys.MAP_BASE_VIEW),
+            popup_limit=data.settings().map_popup_limit,
             title=filters.describe(),
             detail_url=mapstate.page_url("incidents") + "?uid=",
         )

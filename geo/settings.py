@@ -32,7 +32,9 @@ class Settings:
     agreement_path: Path = DATA_DIR / "agreement.toml"
     classification: str = "OFFICIAL"
     # Most reports the Map page draws one by one; more in view are drawn as hexagons with counts.
-    map_point_limit: int = 3000
+    map_point_limit: int = 4000
+    # Most reports drawn whose popups travel with them; above, a click fetches the clicked one's.
+    map_popup_limit: int = 1000
     uploader: str = ""
 
     @property

@@ -31,6 +31,7 @@ RETRACT_BUTTON = "retract_button"
 # Session-state entries that are not widgets: what the pages hand to folium (tests read these) and
 # the outcome of an action that survives the rerun which refreshes the page chrome.
 MAP_INCIDENT_COUNT = "map_incident_count"
+MAP_POPUP_COUNT = "map_popup_count"
 MAP_CONTEXT_COUNTS = "map_context_counts"
 MAP_HEXAGON_COUNT = "map_hexagon_count"
 MAP_LINK_VIEW = "map_link_view"

@@ -89,7 +89,9 @@ def select(uid: str | None) -> None:
 
 def record_drawn(layers: Any) -> None:
     """Keep what was handed to folium, for tests and for the page's captions."""
-    st.session_state[keys.MAP_INCIDENT_COUNT] = len(layers.incidents.data["features"])
+    features = layers.incidents.data["features"]
+    st.session_state[keys.MAP_INCIDENT_COUNT] = len(features)
+    st.session_state[keys.MAP_POPUP_COUNT] = sum(f["properties"]["rows"] is not None for f in features)
     st.session_state[keys.MAP_HEXAGON_COUNT] = (
         0 if layers.hexagons is None else sum(f["properties"]["count"] for f in layers.hexagons["features"])
     )

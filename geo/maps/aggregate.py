@@ -23,10 +23,10 @@ import shapely
 
 from geo.settings import Settings
 
-# Most reports drawn one by one (circle markers on one canvas). Each costs about 1.1 kB with its
-# popup rows, event ring and heat point (4,000 measured 4.6 MB of overlays, plus 0.45 MB of base
-# map on a first load), so 3,000 keep the browser's payload under 5 MB; more in view are
-# aggregated. An operator changes it with the map_point_limit setting.
+# Most reports drawn one by one (circle markers on one canvas); more in view are aggregated. With
+# every popup's rows 4,000 reports measured 4.6 MB of layers, too near the 5 MB budget, so above
+# the map_popup_limit setting only the selected report carries its rows. An operator changes the
+# limit with the map_point_limit setting.
 POINT_LIMIT = Settings.map_point_limit
 MIN_RESOLUTION, MAX_RESOLUTION = 3, 9
 # Flag levels from worst to least; a hexagon is labelled by the worst level among its reports.

@@ -350,6 +350,7 @@ def live_map(
     events: gpd.GeoDataFrame | None = None,
     view: tuple[float, float, int] | None = None,
     base_view: tuple[list[float], int] | None = None,
+    popup_limit: int | None = None,
     title: str = "",
     detail_url: str = "",
     static_url: str = STATIC_URL,
@@ -365,6 +366,9 @@ def live_map(
         ``([lat, lon], zoom)`` the base map opens at. The base's script must stay the same for the
         map to stay in the browser, so the page passes the view of its first map on every later
         run; None opens the base where ``view`` says (a first map).
+    popup_limit
+        Above this many reports only the selected one carries its popup rows (a click on another
+        selects it and the next run opens its popup); see :func:`geo.maps.layers.incident_layer`.
     """
     countries = None if settings.tile_url else load_countries()
     layers = map_layers(
@@ -376,6 +380,7 @@ def live_map(
         countries=countries,
         hexagons=hexagons,
         events=events,
+        popup_limit=popup_limit,
     )
     # The base must not depend on the filters: any change to its script reloads the map.
     if view is not None:

@@ -201,7 +201,11 @@ def _escape(series: pd.Series) -> pd.Series:
 
 
 def incident_layer(
-    incidents: gpd.GeoDataFrame, *, colour_by: str = "type", selected_uid: str | None = None
+    incidents: gpd.GeoDataFrame,
+    *,
+    colour_by: str = "type",
+    selected_uid: str | None = None,
+    popup_limit: int | None = None,
 ) -> IncidentLayer:
     """Return the incidents as a styled FeatureCollection with escaped tooltips and popup rows.
 
@@ -213,6 +217,10 @@ def incident_layer(
         A key of :data:`geo.maps.style.COLOUR_SCHEMES`.
     selected_uid
         A report drawn larger, outlined, last (on top) and with its popup open.
+    popup_limit
+        With more reports than this, only the selected report carries its popup rows (the others
+        ``rows`` None and a tooltip that says a click shows every field): the rows are most of what
+        the browser receives. None: every report carries them.
 
     Raises
     ------
@@ -260,18 +268,25 @@ def incident_layer(
             + texts["credibility"].astype("string").fillna("")
         )
     fields = [(c, h) for c, h in POPUP_FIELDS if c in texts.columns]
-    rows = pd.DataFrame({c: _escape(_text(texts[c], c)) for c, _ in fields}, index=frame.index)
+    with_rows = np.ones(len(frame), bool) if popup_limit is None or len(frame) <= popup_limit else selected
+    shown = texts.loc[with_rows]
+    rows = pd.DataFrame({c: _escape(_text(shown[c], c)) for c, _ in fields}, index=shown.index)
+    all_rows = np.full(len(frame), None, dtype=object)
+    all_rows[np.flatnonzero(with_rows)] = rows.to_numpy().tolist()
     tip_parts = [_text(texts[c], c) for c in ("type", "occurred_at", "source") if c in texts.columns]
     tip = tip_parts[0].str.capitalize() if tip_parts else uid
     for part in tip_parts[1:]:
         tip = tip + " · " + part
+    tip = _escape(tip).to_numpy()
+    if not with_rows.all():
+        tip = np.where(with_rows, tip, tip + " · click for every field")
     properties = pd.DataFrame(
         {
             "uid": uid.to_numpy(),
             "value": value.to_numpy(),
             "s": codes,
-            "tip": _escape(tip).to_numpy(),
-            "rows": rows.to_numpy().tolist(),
+            "tip": tip,
+            "rows": all_rows,
             "sel": selected,
         },
         index=frame.index,
@@ -485,6 +500,7 @@ def map_layers(
     countries: dict[str, Any] | None = None,
     hexagons: gpd.GeoDataFrame | None = None,
     events: gpd.GeoDataFrame | None = None,
+    popup_limit: int | None = None,
 ) -> MapLayers:
     """Return everything the incident map draws, as data (see :func:`geo.maps.incident_map`).
 
@@ -508,10 +524,12 @@ def map_layers(
     events
         The analysis's events (``flag_level``, ``violation_score``, ``attributed_side``); those
         flagged likely or possible become a layer.
+    popup_limit
+        See :func:`incident_layer`.
     """
     at_ts = _at(incidents, scenario, at)
     drawn = incidents if hexagons is None else incidents.iloc[:0]
-    points = incident_layer(drawn, colour_by=colour_by, selected_uid=selected_uid)
+    points = incident_layer(drawn, colour_by=colour_by, selected_uid=selected_uid, popup_limit=popup_limit)
     hex_data, legend = None, points.legend
     if hexagons is not None:
         hex_data, legend = hexagon_layer(hexagons, colour_by=colour_by)

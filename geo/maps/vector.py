@@ -107,8 +107,10 @@ class VectorLayer(Layer, RenderedOnce):
                             + encodeURIComponent(p.uid) + '">Open the detail of this report</a>';
                     }
                     {%- endif %}
-                    layer.bindPopup(h, {maxWidth: 440});
-                    if (p.sel) { layer.on('add', function () { layer.openPopup(); }); }
+                    layer.bindPopup(h, {maxWidth: 440, maxHeight: 360});
+                    // Opened once the map has settled where the page put it, so that its
+                    // auto-pan (bringing the popup into view) is not undone by that move.
+                    if (p.sel) { layer.on('add', function () { setTimeout(function () { layer.openPopup(); }, 0); }); }
                 }
                 {%- endif %}
             }

@@ -30,6 +30,19 @@ def test_above_the_point_limit_the_map_draws_hexagons_counting_every_report(
     assert at.session_state["map_hexagon_count"] == 0
 
 
+def test_above_the_popup_limit_the_selected_report_alone_brings_its_popup(
+    app_on, demo_store, reports, monkeypatch
+):
+    monkeypatch.setenv("CM_MAP_POPUP_LIMIT", "100")
+    at = app_on(demo_store.path, MAP_PAGE)
+    assert not at.exception and not at.error
+    assert at.session_state["map_incident_count"] == len(reports) > 100
+    assert at.session_state["map_popup_count"] == 0
+    pick = reports.iloc[42]
+    at.text_input(key="map_search").input(pick["uid"]).run()
+    assert at.session_state["selected_uid"] == pick["uid"] and at.session_state["map_popup_count"] == 1
+
+
 def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, reports):
     pick = reports.loc[reports["flag_level"] == "likely"].iloc[0]
     link = {"lat": "48.0100", "lon": "37.8000", "z": "10", "uid": pick["uid"]}

@@ -71,7 +71,8 @@ def test_incidents_page_renders_offline(offline_page, demo_store_path, artifacts
     # The table's canvas mounts after the script ends: wait for it, not for a fixed time.
     page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=TIMEOUT_MS)
     stored = open_store(demo_store_path).count()
-    assert page.get_by_role("button", name=f"Export GeoPackage ({stored:,} rows)").count() == 1
+    # The export buttons come after the table in the script: wait for the one naming every row.
+    page.get_by_role("button", name=f"Export GeoPackage ({stored:,} rows)").wait_for(timeout=TIMEOUT_MS)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=artifacts / "incidents.png", full_page=True)
     # Selecting the first row (its checkbox) opens that report's detail, and the URL names it.

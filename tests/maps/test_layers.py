@@ -47,6 +47,23 @@ def test_popup_rows_hold_the_report_fields(incidents):
     )
 
 
+def test_above_the_popup_limit_only_the_selected_report_carries_its_rows(incidents):
+    every = incident_layer(incidents, selected_uid="CVM-OP-05:b-1")
+    few = incident_layer(incidents, selected_uid="CVM-OP-05:b-1", popup_limit=2)
+    by_uid = _by_uid(few)
+    assert (
+        by_uid["CVM-OP-05:b-1"]["properties"]["rows"] == _by_uid(every)["CVM-OP-05:b-1"]["properties"]["rows"]
+    )
+    assert by_uid["CVM-OP-06:a-1"]["properties"]["rows"] is None
+    assert by_uid["CVM-OP-06:a-1"]["properties"]["tip"].endswith("click for every field")
+    assert not by_uid["CVM-OP-05:b-1"]["properties"]["tip"].endswith("click for every field")
+    # At or under the limit, and with no selection above it: as before, or none at all.
+    assert _by_uid(incident_layer(incidents, popup_limit=3)) == _by_uid(incident_layer(incidents))
+    assert all(
+        f["properties"]["rows"] is None for f in incident_layer(incidents, popup_limit=1).data["features"]
+    )
+
+
 def test_colours_come_from_the_palette_and_non_fire_types_are_hollow(incidents):
     layer = incident_layer(incidents, colour_by="type")
     for feature in layer.data["features"]:

@@ -1,0 +1,53 @@
+"""The Map page in Chromium: clicking a report opens its popup with every field (fetched on the click
+when more reports are drawn than travel with their popups)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 60_000
+# The uid and the pixel of a drawn report well inside the map (not under the legend or a control).
+PICK = """() => {
+    const size = map_div.getSize(); let best = null;
+    map_div.eachLayer(l => {
+        if (!(l.feature && l.feature.properties.uid && l.getLatLng)) return;
+        const p = map_div.latLngToContainerPoint(l.getLatLng());
+        const d = Math.abs(p.x - size.x * 0.7) + Math.abs(p.y - size.y * 0.35);
+        if (best === null || d < best.d) best = {d: d, x: p.x, y: p.y, uid: l.feature.properties.uid,
+                                               rows: l.feature.properties.rows !== null};
+    });
+    return best;
+}"""
+
+
+def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifacts):
+    page = offline_page.page
+    page.goto("/map?type=impact")
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function(
+        "() => typeof map_div !== 'undefined' && document.querySelector('.cm-legend') !== null",
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
+    pick = frame.evaluate(PICK)
+    # The demo's impacts are more than map_popup_limit: the popup is not in the page yet.
+    assert pick is not None and pick["rows"] is False
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    page.mouse.click(box["x"] + pick["x"], box["y"] + pick["y"])
+    popup = frame.locator(".leaflet-popup-content .cm-popup")
+    popup.wait_for(timeout=TIMEOUT_MS)
+    text = frame.locator(".leaflet-popup-content").inner_text()
+    for heading in ("Report", "Time (UTC)", "Place", "Distance to line", "Flag", "Reasons"):
+        assert heading in text
+    assert frame.locator(".leaflet-popup-content a.cm-detail").count() == 1
+    # The report clicked (the top one where markers overlap) is selected, in the URL too, and its
+    # popup is the one open.
+    selected = parse_qs(urlparse(page.url).query)["uid"][0]
+    assert frame.locator(".leaflet-popup-content tr").first.inner_text().split(None, 1)[1] == selected
+    assert offline_page.errors == []
+    page.screenshot(path=artifacts / "map-popup.png", full_page=True)
