@@ -91,9 +91,8 @@ def _out_of_the_collectors_sight() -> None:
     as it is cached, and Streamlit runs a full collection after every script run: at a million
     reports that walk took 1 to 2 s per rerun, holding the interpreter, so every click waited for
     it (py-spy, bench/app.py). Frozen objects are still freed by reference counting when the cache
-    drops them; only a reference cycle among them would outlive it, and pandas frames keep none
-    that matter. The objects frozen by an earlier analysis are unfrozen first, so each new
-    revision's collection can reclaim the old one's cycles.
+    drops them; a reference cycle among them outlives the cache only until the next analysis
+    loads, which unfreezes everything first so that its collection can reclaim such cycles.
     """
     gc.unfreeze()
     gc.collect()

@@ -217,16 +217,16 @@ class LiveMap:
     streamlit-folium rebuilds its iframe (Leaflet, plugins, context) whenever the map's script
     changes, but swaps the feature groups handed to it as ``feature_group_to_add`` in the map it
     already has. ``base`` holds what does not follow the filters (context, scenario, controls) and
-    opens on the scenario, always the same way; ``overlays`` hold what does; ``center`` and
-    ``zoom`` move the map (st_folium's arguments of the same names).
+    opens where the session's first map opened, the same way on every run; ``overlays`` hold what
+    does; ``center`` and ``zoom`` move the map (st_folium's arguments of the same names).
 
     Attributes
     ----------
     base
         The map without overlays or layer control.
     overlays
-        Feature groups: incidents or hexagons, events, heatmap, legend; the page may add more
-        (:func:`overlay`) before handing them over.
+        Feature groups: incidents or hexagons, events, heatmap, legend; the page appends its own
+        (origin sectors, hotspots, clusters) before handing them over.
     layers
         The data drawn (:class:`MapLayers`), for clicks and tests.
     center, zoom
