@@ -53,3 +53,5 @@ done
 printf '\n]\n' >>"$manifest"
 cp "$manifest" "$STATIC/MANIFEST.json"
 echo "static/ re-created from the npm registry: $(find "$STATIC" -type f | wc -l) files, $(du -sh "$STATIC" | cut -f1)"
+# Leaflet and the Map page's plugins as one file (geo.maps.assets.BUNDLED_SCRIPTS); a test checks it.
+PYTHONPATH="$(dirname "$STATIC")" "${PYTHON:-.venv/bin/python}" -c "from geo.maps.assets import write_map_bundle; print('wrote', write_map_bundle())"

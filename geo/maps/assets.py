@@ -46,6 +46,21 @@ LOCAL_ASSETS: dict[str, str | None] = {
     f"{_FOLIUM}@main/folium/templates/leaflet_heat.min.js": "heat/leaflet-heat.js",
 }
 
+# The scripts every map loads, concatenated in this order into static/map-bundle.js: Leaflet and the
+# plugins of the Map page. streamlit-folium loads a map's scripts one after another, so six files
+# cost six round trips before anything is drawn; one file costs one. Where a map asks for Leaflet
+# it gets the bundle; the bundled plugins' own links are dropped. Rebuild it after changing a
+# vendored file: python -c "from geo.maps.assets import write_map_bundle; write_map_bundle()".
+MAP_BUNDLE = "map-bundle.js"
+BUNDLED_SCRIPTS = (
+    "leaflet/leaflet.js",
+    "fullscreen/Control.FullScreen.js",
+    "measure/leaflet-measure.min.js",
+    "mouse-position/L.Control.MousePosition.js",
+    "minimap/Control.MiniMap.min.js",
+    "heat/leaflet-heat.js",
+)
+
 _URL = re.compile(r"""https?://[^\s"'<>)\\]+""")
 
 
@@ -73,6 +88,31 @@ def local_url(url: str, *, base_url: str = STATIC_URL) -> str | None:
     return None if path is None else f"{base_url.rstrip('/')}/{path}"
 
 
+def map_bundle_text(static_dir: Path = STATIC_DIR) -> str:
+    """The text of static/map-bundle.js: each bundled script, in order, behind a comment naming it."""
+    return "".join(
+        f"/* {path} */\n{(static_dir / path).read_text(encoding='utf-8')}\n;\n" for path in BUNDLED_SCRIPTS
+    )
+
+
+def write_map_bundle(static_dir: Path = STATIC_DIR) -> Path:
+    """Write static/map-bundle.js from the vendored files; return its path."""
+    target = static_dir / MAP_BUNDLE
+    target.write_text(map_bundle_text(static_dir), encoding="utf-8")
+    return target
+
+
+def _script_url(url: str, *, base_url: str) -> str | None:
+    """Where a map loads a script from: the bundle for Leaflet, nothing for a bundled plugin."""
+    local = local_url(url, base_url=base_url)
+    path = LOCAL_ASSETS.get(url)
+    if path == BUNDLED_SCRIPTS[0]:
+        return f"{base_url.rstrip('/')}/{MAP_BUNDLE}"
+    if path in BUNDLED_SCRIPTS:
+        return None
+    return local
+
+
 def walk_elements(element: Element) -> Iterator[Element]:
     """Yield ``element`` and all its descendants, parents first."""
     yield element
@@ -84,7 +124,8 @@ def localise_assets(m: Element, *, base_url: str = STATIC_URL) -> Element:
     """Point every ``default_js``/``default_css`` of ``m`` and its descendants at static/; return ``m``.
 
     streamlit-folium reads the same attributes to load the scripts inside its iframe, so both the
-    standalone HTML and the Streamlit component load from the app's origin.
+    standalone HTML and the Streamlit component load from the app's origin. Leaflet and the
+    bundled plugins load as one file, :data:`MAP_BUNDLE`.
 
     Parameters
     ----------
@@ -99,14 +140,16 @@ def localise_assets(m: Element, *, base_url: str = STATIC_URL) -> Element:
             assets = getattr(element, attr, None)
             if not assets:
                 continue
-            local = [(name, local_url(url, base_url=base_url)) for name, url in assets]
+            where = _script_url if attr == "default_js" else local_url
+            local = [(name, where(url, base_url=base_url)) for name, url in assets]
             # An instance attribute shadows the class list for this element only.
             setattr(element, attr, [(name, url) for name, url in local if url is not None])
     # A map rendered before this call already holds links in its page header: rewrite those too.
     header = m.get_root().header if hasattr(m.get_root(), "header") else None
     for key, child in list(getattr(header, "_children", {}).items()):
         if isinstance(child, JavascriptLink | CssLink):
-            url = local_url(child.url, base_url=base_url)
+            where = _script_url if isinstance(child, JavascriptLink) else local_url
+            url = where(child.url, base_url=base_url)
             if url is None:
                 del header._children[key]
             else:

@@ -17,7 +17,7 @@ from geo.maps.context import load_countries
 from geo.maps.latlon import latlon, lonlat
 from geo.maps.layers import EVENT_STYLES, MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
-from geo.maps.vector import NeutralAttribution, PluginAssets, StartHidden, VectorLayer, VectorMiniMap
+from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
 from geo.settings import Settings
 
@@ -131,8 +131,6 @@ def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Ma
     _add_scenario(m, layers)
     _add_controls(m, layers, settings)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
-    # Overlays may hold a heatmap: its plugin must load with the map, not with the overlay.
-    m.add_child(PluginAssets(HeatMap))
     return m
 
 

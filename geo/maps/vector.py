@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from branca.element import Element, Figure, MacroElement
-from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.plugins import MiniMap
 from folium.template import Template
@@ -239,22 +238,6 @@ class StartHidden(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "StartHidden"
-
-
-class PluginAssets(JSCSSMixin, MacroElement):
-    """Loads the scripts and stylesheets of a folium plugin class with the map, drawing nothing.
-
-    streamlit-folium loads assets once, with the map: a plugin used only by overlays that come and
-    go (a heatmap) must be loaded by the base map.
-    """
-
-    _template = Template("")
-
-    def __init__(self, plugin: type) -> None:
-        super().__init__()
-        self._name = "PluginAssets"
-        self.default_js = list(getattr(plugin, "default_js", []))
-        self.default_css = list(getattr(plugin, "default_css", []))
 
 
 class NeutralAttribution(MacroElement):

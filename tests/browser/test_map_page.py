@@ -45,7 +45,7 @@ def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
     attribution = frame.locator(".leaflet-control-attribution")
     assert attribution.inner_text().strip().startswith("Leaflet") and attribution.locator("svg").count() == 0
 
-    leaflet = [(url, status) for url, status in offline_page.responses if url.endswith("/leaflet/leaflet.js")]
+    leaflet = [(url, status) for url, status in offline_page.responses if url.endswith("/map-bundle.js")]
     assert leaflet and all(
         url.startswith(f"{app_url}/app/static/") and status == 200 for url, status in leaflet
     )

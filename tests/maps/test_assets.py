@@ -59,12 +59,13 @@ def test_all_plugins_we_use_render_without_remote_urls():
     assert remote_urls(m.get_root().render()) != []
     html = localise_assets(m).get_root().render()
     assert remote_urls(html, allowed=("https://github.com/ljagis/leaflet-measure/issues/",)) == []
-    assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/heat/leaflet-heat.js" in html
+    # Draw loads on its own; the heatmap plugin comes with Leaflet in the bundle.
+    assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/map-bundle.js" in html
 
 
 def test_base_url_is_configurable():
     html = localise_assets(folium.Map(tiles=None), base_url="file:///srv/cm/static/").get_root().render()
-    assert 'src="file:///srv/cm/static/leaflet/leaflet.js"' in html
+    assert 'src="file:///srv/cm/static/map-bundle.js"' in html
 
 
 def test_an_unvendored_asset_is_a_loud_error():
@@ -72,3 +73,27 @@ def test_an_unvendored_asset_is_a_loud_error():
     m.default_js = [*m.default_js, ("d3", "https://d3js.org/d3.v4.min.js")]
     with pytest.raises(UnvendoredAssetError, match=r"d3js\.org"):
         localise_assets(m)
+
+
+def test_the_map_bundle_is_the_vendored_scripts_it_names():
+    from geo.maps.assets import MAP_BUNDLE, STATIC_DIR, map_bundle_text
+
+    # Rebuilt from static/ after a change of a vendored file (see geo.maps.assets.MAP_BUNDLE).
+    assert (STATIC_DIR / MAP_BUNDLE).read_text(encoding="utf-8") == map_bundle_text(), (
+        'static/map-bundle.js is stale: python -c "from geo.maps.assets import write_map_bundle; '
+        'write_map_bundle()"'
+    )
+
+
+def test_a_map_loads_leaflet_and_its_plugins_as_one_file(incidents, scenario, settings):
+    from geo.maps import incident_map
+
+    html = incident_map(incidents, scenario, settings=settings).get_root().render()
+    assert html.count("/app/static/map-bundle.js") == 1
+    for bundled in (
+        "leaflet/leaflet.js",
+        "fullscreen/Control.FullScreen.js",
+        "measure/leaflet-measure.min.js",
+    ):
+        assert f"/app/static/{bundled}" not in html
+    assert "/app/static/leaflet/leaflet.css" in html  # stylesheets stay separate

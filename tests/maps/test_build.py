@@ -35,7 +35,7 @@ def test_without_tiles_no_tile_layer_and_no_remote_url(incidents, scenario, sett
     html = incident_map(incidents, scenario, settings=settings).get_root().render()
     assert "L.tileLayer" not in html
     assert remote_urls(html, allowed=COMMENT_URLS) == []
-    assert '<script src="/app/static/leaflet/leaflet.js">' in html
+    assert '<script src="/app/static/map-bundle.js">' in html
 
 
 def test_with_tiles_only_the_tile_url_is_remote(incidents, scenario, settings):
@@ -132,8 +132,9 @@ def test_the_live_base_does_not_follow_the_filters(incidents, scenario, settings
 
 
 def test_live_overlays_hidden_ones_start_unticked_and_the_legend_is_not_listed(incidents, scenario, settings):
+    from geo.maps.assets import BUNDLED_SCRIPTS
     from geo.maps.build import live_map
-    from geo.maps.vector import PluginAssets, StartHidden
+    from geo.maps.vector import StartHidden
 
     events = incidents.assign(
         event_id=[f"e{i}" for i in range(len(incidents))],
@@ -147,8 +148,13 @@ def test_live_overlays_hidden_ones_start_unticked_and_the_legend_is_not_listed(i
     assert hidden == {"Events (likely, possible)", "Heatmap"}
     assert groups["Legend"].control is False and groups["Incidents"].control is True
     base, scripts = _live_scripts(live)
-    # The heatmap plugin loads with the base: overlays come and go, the map's scripts load once.
-    assert any("leaflet-heat" in src for a in _children(live.base, PluginAssets) for _, src in a.default_js)
+    # The heatmap plugin loads with the base (in the bundle): overlays come and go, the map's
+    # scripts load once, with the map.
+    assert "heat/leaflet-heat.js" in BUNDLED_SCRIPTS
+    assert live.base.default_js == [("leaflet", "/app/static/map-bundle.js")]
+    assert not any(
+        g.default_js for o in live.ready_overlays() for g in _children(o, object) if hasattr(g, "default_js")
+    )
     assert remote_urls(base + "".join(scripts), allowed=COMMENT_URLS) == []
     assert "L.control.layers" not in base  # the layer control travels with the overlays
 
