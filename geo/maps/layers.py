@@ -124,7 +124,7 @@ class MapLayers:
     events: dict[str, Any] | None = None
 
 
-POINT_DECIMALS = 5  # 1e-5 degrees: 1.1 m of latitude, finer than any report's location
+COORD_DECIMALS = 5  # 1e-5 degrees: 1.1 m of latitude, finer than any report's location
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
@@ -134,8 +134,8 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
 def frame_features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict[str, Any]:
     """Return a FeatureCollection of ``frame``'s geometries with the JSON-ready ``properties`` columns.
 
-    Points are written with :data:`POINT_DECIMALS` decimals (about a metre), other geometries in
-    full: at a few thousand reports the coordinates are a tenth of what the browser receives.
+    Coordinates are written with :data:`COORD_DECIMALS` decimals (about a metre): in full they were
+    a tenth of what the browser receives for a few thousand reports, more for hexagons.
     """
     if frame.crs is None or frame.crs.to_epsg() != 4326:
         msg = f"A map layer has CRS {frame.crs}; the map takes EPSG:4326 (lon/lat)."
@@ -144,11 +144,12 @@ def frame_features(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict[st
     records = properties.to_dict(orient="records")
     present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
     if present.all() and (shapely.get_type_id(shapes) == shapely.GeometryType.POINT).all():
-        xs = np.round(shapely.get_x(shapes), POINT_DECIMALS).tolist()
-        ys = np.round(shapely.get_y(shapes), POINT_DECIMALS).tolist()
+        xs = np.round(shapely.get_x(shapes), COORD_DECIMALS).tolist()
+        ys = np.round(shapely.get_y(shapes), COORD_DECIMALS).tolist()
         geometries = [{"type": "Point", "coordinates": [x, y]} for x, y in zip(xs, ys, strict=True)]
     else:
-        geometries = [None if g is None else json.loads(g) for g in shapely.to_geojson(shapes)]
+        rounded = shapely.transform(shapes, lambda xy: np.round(xy, COORD_DECIMALS))
+        geometries = [None if g is None else json.loads(g) for g in shapely.to_geojson(rounded)]
     # Building JSON objects is per feature by nature; the geometry above is vectorised.
     return _collection(
         [

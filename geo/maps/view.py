@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
-from geo.maps.aggregate import POINT_LIMIT, HexIndex, in_view, resolution_for_zoom, zoom_for_bounds
+from geo.maps.aggregate import POINT_LIMIT, HexIndex, in_view, positions, resolution_for_zoom, zoom_for_bounds
 
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 1000, 650
@@ -129,7 +128,8 @@ def plan_drawing(
     if kept <= point_limit:
         return Drawing(reports[mask], None, None, None, kept)
     if view is None:
-        view = View.fitting(tuple(shapely.total_bounds(reports.geometry.to_numpy()[mask])))
+        x, y = positions(reports)
+        view = View.fitting((np.nanmin(x[mask]), np.nanmin(y[mask]), np.nanmax(x[mask]), np.nanmax(y[mask])))
     window = window_of(view.bounds())
     near = mask & in_view(reports, window)
     if int(near.sum()) <= point_limit:

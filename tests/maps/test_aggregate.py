@@ -83,3 +83,12 @@ def test_levels_are_read_afresh_when_the_column_changes(reports):
     again = index.counts(everything, all_likely)
     assert again["likely"].sum() == len(reports) and (again["worst"] == "likely").all()
     assert first["likely"].sum() == int((reports["flag_level"] == "likely").sum()) < len(reports)
+
+
+def test_positions_are_each_frames_own(reports):
+    from geo.maps.aggregate import positions
+
+    x, y = positions(reports)
+    assert np.array_equal(x, shapely.get_x(reports.geometry.to_numpy()))
+    moved = reports.set_geometry(reports.geometry.translate(xoff=1.0))
+    assert np.allclose(positions(moved)[0], x + 1.0) and np.array_equal(positions(reports)[1], y)
