@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import weakref
 
 import geopandas as gpd
 import pandas as pd
@@ -16,6 +15,7 @@ import streamlit as st
 
 from geo.errors import InputError
 from geo.filters import CHOICE_COLUMNS, MISSING, PARAMS, Filters
+from geo.framememo import per_frame
 from ui import keys
 
 LABELS = {
@@ -42,29 +42,22 @@ WIDGET_KEYS = {
 PRESETS: dict[str, int | None] = {"Latest day": 1, "Last 7 days": 7, "Last 30 days": 30, "Whole record": None}
 
 
-# Distinct values per filter column, per frame: the pages hand the same cached analysis frame on
-# every run, and finding a million rows' distinct values took a tenth of a second per run.
-_CHOICES: dict[int, dict[str, list[str]]] = {}
-
-
+@per_frame
 def _choices_of(reports: gpd.GeoDataFrame) -> dict[str, list[str]]:
     """The options each filter offers for ``reports``: its distinct values as text, sorted, then
-    :data:`geo.filters.MISSING` when some rows have none. Kept while the frame lives."""
-    key = id(reports)
-    if key not in _CHOICES:
-        choices = {}
-        for column in CHOICE_COLUMNS:
-            if column not in reports.columns:
-                continue
-            values = reports[column]
-            # Distinct values first, then text: a million-row astype(str) per column took seconds.
-            options = sorted({str(v) for v in values.dropna().unique()})
-            if values.isna().any():
-                options.append(MISSING)
-            choices[column] = options
-        _CHOICES[key] = choices
-        weakref.finalize(reports, _CHOICES.pop, key, None)
-    return _CHOICES[key]
+    :data:`geo.filters.MISSING` when some rows have none. Once per frame: at a million rows this
+    took a tenth of a second per run."""
+    choices = {}
+    for column in CHOICE_COLUMNS:
+        if column not in reports.columns:
+            continue
+        values = reports[column]
+        # Distinct values first, then text: a million-row astype(str) per column took seconds.
+        options = sorted({str(v) for v in values.dropna().unique()})
+        if values.isna().any():
+            options.append(MISSING)
+        choices[column] = options
+    return choices
 
 
 def _link_filters() -> Filters:

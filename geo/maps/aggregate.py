@@ -12,7 +12,6 @@ million reports.
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.framememo import per_frame
 from geo.settings import Settings
 
 # Most reports drawn one by one (circle markers on one canvas); more in view are aggregated. With
@@ -155,22 +155,12 @@ class HexIndex:
         return gpd.GeoDataFrame(out, geometry=geometry, crs=4326)
 
 
-# Each frame's coordinates, while the frame lives: the Map page asks for them on every run, and
-# reading a million points' coordinates took about 40 ms each time.
-_POSITIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-
+@per_frame
 def positions(reports: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Each report's longitude and latitude (NaN without a point), read once per frame.
-
-    The frame must not be changed while it lives (the pages' analysis frames never are).
-    """
-    key = id(reports)
-    if key not in _POSITIONS:
-        geometry = reports.geometry.to_numpy()
-        _POSITIONS[key] = (shapely.get_x(geometry), shapely.get_y(geometry))
-        weakref.finalize(reports, _POSITIONS.pop, key, None)
-    return _POSITIONS[key]
+    """Each report's longitude and latitude (NaN without a point), read once per frame: the Map
+    page asks on every run, and reading a million points' coordinates took about 40 ms."""
+    geometry = reports.geometry.to_numpy()
+    return shapely.get_x(geometry), shapely.get_y(geometry)
 
 
 def in_view(reports: gpd.GeoDataFrame, bounds: tuple[float, float, float, float] | None) -> np.ndarray:
