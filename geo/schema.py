@@ -160,6 +160,18 @@ FIELDS: tuple[Field, ...] = (
     Field("weapon", "enum", "Weapon class, matching the withdrawal rules.", choices=tuple(WEAPON_CLASSES), default="unknown"),
     Field("means", "enum", "How it was observed.", choices=MEANS),
     Field("source_type", "enum", "Kind of source.", choices=SOURCE_TYPES, default="other"),
+    Field(
+        "source_family",
+        "string",
+        "Who stands behind the source: a party with all its channels and outlets, or an independent "
+        "mission; reports of one family are never independent corroboration. Absent: the source itself.",
+    ),
+    Field(
+        "cites",
+        "string",
+        "The report (its uid, source/id) or the source this report repeats; a citing report adds no "
+        "independence and its Admiralty grade cannot exceed the one it cites.",
+    ),
     Field("reliability", "enum", "Admiralty source reliability, A to F.", choices=tuple(RELIABILITY), default="F"),
     Field("credibility", "enum", "Admiralty information credibility, 1 to 6.", choices=tuple(CREDIBILITY), default=6),
     Field("location_precision_m", "number", "Radius of the location's uncertainty, in metres.", minimum=0),
@@ -181,6 +193,12 @@ FIELDS: tuple[Field, ...] = (
     Field("casualties_best", "integer", "Casualties, best estimate.", minimum=0),
     Field("casualties_high", "integer", "Casualties, high estimate.", minimum=0),
     Field("description", "string", "Free text as the source wrote it."),
+    Field(
+        "assessment",
+        "string",
+        "The observer's own assessment, for example 'assessed as controlled detonation' or "
+        "'assessed as live-fire training'; docs/METHOD.md lists the phrases the score reads.",
+    ),
 )  # fmt: skip
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -101,6 +102,9 @@ class GeoPackageStore:
         if "store_id" not in meta:
             msg = f"{self.path} is a SQLite or GeoPackage file but not a Ceasefire Monitor store."
             raise StoreError(msg, hint="Point store_path at a new file; the store is created there.")
+        if meta.get("schema") in sql.UPGRADES:
+            self._upgrade(meta["schema"])
+            meta["schema"] = sql.SCHEMA_VERSION
         if meta.get("schema") != sql.SCHEMA_VERSION:
             msg = (
                 f"The store {self.path} has layout {meta.get('schema')!r}; this version of the program "
@@ -110,6 +114,29 @@ class GeoPackageStore:
                 msg, hint=f"Start a new store and ingest again the original files kept in {self._files}."
             )
         return meta["store_id"]
+
+    def _upgrade(self, layout: str) -> None:
+        """Bring a store of an older layout to this one in one transaction: add the new report columns.
+
+        Nothing stored changes: the new columns are empty (their schema defaults are empty too), and
+        the columnar copy, which has the old columns, is removed so that it is rebuilt from the
+        GeoPackage on the next read.
+        """
+        with closing(self._connect()) as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                meta = dict(con.execute("SELECT key, value FROM meta"))
+                if meta.get("schema") == layout:  # another process may have upgraded it meanwhile
+                    have = {r[1] for r in con.execute("PRAGMA table_info(incidents)")}
+                    for column in sql.UPGRADES[layout]:
+                        if column not in have:
+                            con.execute(f'ALTER TABLE incidents ADD COLUMN "{column}" TEXT')
+                    con.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (sql.SCHEMA_VERSION,))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        shutil.rmtree(self.path.parent / "columnar" / meta["store_id"], ignore_errors=True)
 
     def _create(self, con: sqlite3.Connection) -> None:
         con.execute("BEGIN IMMEDIATE")

@@ -15,7 +15,10 @@ GP_HEADER = b"GP\x00\x01" + struct.pack("<i", 4326)
 APPLICATION_ID = 0x47504B47  # 'GPKG'
 USER_VERSION = 10400  # GeoPackage 1.4
 # The layout of our own tables; a store written with another layout is refused, not guessed at.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+# Layouts this version upgrades in place: each adds report columns (nullable text), nothing else.
+# Layout 2 lacked source_family, cites and assessment (docs/SCHEMA.md).
+UPGRADES: dict[str, tuple[str, ...]] = {"2": ("source_family", "cites", "assessment")}
 
 _REPORT_DDL = ", ".join(f'"{c}" {cols.sql_type(c)}' for c in cols.REPORT_COLUMNS)
 

@@ -115,7 +115,7 @@ def test_a_store_of_another_layout_is_refused(store):
     with sqlite3.connect(store.path) as con:
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     with pytest.raises(
-        StoreError, match="has layout '1'; this version of the program reads layout '2'"
+        StoreError, match="has layout '1'; this version of the program reads layout '3'"
     ) as err:
         open_store(store.path)
     assert "files" in str(err.value)

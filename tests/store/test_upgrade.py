@@ -1,0 +1,50 @@
+"""A store of the previous layout (2) opens: the new report columns are added, nothing stored changes."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from geo.store import open_store
+from geo.store import sql as store_sql
+
+NEW_COLUMNS = store_sql.UPGRADES["2"]
+
+
+def _downgrade(path) -> None:
+    """Make the store look as layout 2 wrote it: without the new columns, schema '2'."""
+    with closing(sqlite3.connect(path)) as con:
+        for trigger in ("INSERT", "UPDATE", "DELETE"):
+            con.execute(f"DROP TRIGGER incidents_edited_{trigger}")
+        for column in NEW_COLUMNS:
+            con.execute(f'ALTER TABLE incidents DROP COLUMN "{column}"')
+        for statement in store_sql.SCHEMA:
+            if statement.lstrip().startswith("CREATE TRIGGER"):
+                con.execute(statement)
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema'")
+        con.commit()
+
+
+def _rows(path) -> list[tuple]:
+    with closing(sqlite3.connect(path)) as con:
+        return con.execute(
+            "SELECT uid, source, id, lon, lat, occurred_at FROM incidents ORDER BY uid"
+        ).fetchall()
+
+
+def test_a_layout_2_store_is_upgraded_in_place_with_its_reports_intact(tmp_path, kit):
+    path = tmp_path / "s" / "store.gpkg"
+    store = open_store(path)
+    kit.put(store, [kit.report(i) for i in range(5)])
+    before = store.incidents().drop(columns=list(NEW_COLUMNS))
+    _downgrade(path)
+    kept = _rows(path)
+    again = open_store(path)
+    assert _rows(path) == kept
+    with closing(sqlite3.connect(path)) as con:
+        columns = {r[1] for r in con.execute("PRAGMA table_info(incidents)")}
+        assert dict(con.execute("SELECT key, value FROM meta"))["schema"] == store_sql.SCHEMA_VERSION
+    assert set(NEW_COLUMNS) <= columns
+    after = again.incidents()
+    assert after[list(NEW_COLUMNS)].isna().all().all()
+    assert after.drop(columns=list(NEW_COLUMNS)).equals(before)
