@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -44,6 +45,12 @@ TIME_TOLERANCE: dict[str, pd.Timedelta] = {
     "year": pd.Timedelta(days=182),
 }
 
+# What a report says about the side that fired (its "lean"), used to keep one side's fire apart from
+# the other's: firing-position types locate the weapon, landing types the other end of the shot.
+FIRING_TYPES = frozenset({"outgoing_fire", "muzzle_flash", "burst_or_shots"})
+LANDING_TYPES = frozenset({"impact", "air_or_drone_strike"})
+SIDES: tuple[str, ...] = ("UA", "RU")
+
 # Admiralty code as probabilities that a report is true (see docs/METHOD.md, "Corroboration").
 RELIABILITY_P: dict[str, float] = {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E": 0.2, "F": 0.5}
 CREDIBILITY_P: dict[int, float] = {1: 0.9, 2: 0.75, 3: 0.6, 4: 0.4, 5: 0.2, 6: 0.5}
@@ -68,6 +75,19 @@ class CorroborationParams:
     default_precision_m: float = 250.0
     # Confidence is lowered by up to this share when the reports of an event barely match.
     disagreement_penalty: float = 0.3
+    # A report leans to a side when its fire origin lies this surely on that side's ground ...
+    lean_origin_p: float = 0.8
+    # ... or when an impact landed this far inside the other side's ground.
+    lean_landing_m: float = 1000.0
+    # Two bearings of one observer this far apart are two happenings, not one.
+    opposite_bearing_deg: float = 90.0
+    # Reports of one observer: same source with observer points at most this far apart.
+    same_observer_m: float = 500.0
+    # A report heard with neither bearing nor distance is located at its observer only this roughly.
+    sound_only_precision_m: float = 10_000.0
+    # Events of opposite leans at most this far apart in minutes and metres form an exchange of fire.
+    exchange_window_min: float = 30.0
+    exchange_radius_m: float = 10_000.0
 
 
 def report_probability(reliability: pd.Series, credibility: pd.Series) -> np.ndarray:
@@ -93,23 +113,98 @@ def _time_bounds(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return t, tol
 
 
-def _pair_distance(
-    i: np.ndarray,
-    j: np.ndarray,
-    *,
-    xy: np.ndarray,
-    prec: np.ndarray,
-    t: np.ndarray,
-    tol: np.ndarray,
-    family: np.ndarray,
-    params: CorroborationParams,
-) -> np.ndarray:
-    """Return the normalised distance of report pairs: <= 1 when they may describe one happening."""
-    ds = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1]) / (params.radius_m + prec[i] + prec[j])
+def _column(frame: pd.DataFrame, name: str, dtype: type = float) -> np.ndarray:
+    """A column as an array, all-missing when the frame lacks it."""
+    missing = np.nan if dtype is float else None
+    if name in frame:
+        return frame[name].to_numpy(dtype=dtype, na_value=missing)
+    return np.full(len(frame), missing, dtype=dtype)
+
+
+def _bearing_centre(reports: pd.DataFrame) -> np.ndarray:
+    """Each report's bearing in degrees (the middle of a range, clockwise from its minimum), or NaN."""
+    bearing = _column(reports, "bearing_deg")
+    lo, hi = _column(reports, "bearing_min_deg"), _column(reports, "bearing_max_deg")
+    mid = (lo + ((hi - lo) % 360.0) / 2.0) % 360.0
+    return np.where(np.isfinite(bearing), bearing, mid)
+
+
+def sound_only(reports: pd.DataFrame) -> np.ndarray:
+    """True where a report has an observer position but neither bearing nor distance.
+
+    Such a report ("explosions heard") says that something happened within earshot of the observer;
+    its location is the observer's, not the fire's, so it must not be read as a landing point.
+    """
+    observer = np.isfinite(_column(reports, "observer_lon")) & np.isfinite(_column(reports, "observer_lat"))
+    distance = np.isfinite(_column(reports, "distance_min_m")) | np.isfinite(
+        _column(reports, "distance_max_m")
+    )
+    return observer & ~np.isfinite(_bearing_centre(reports)) & ~distance
+
+
+def firing_lean(reports: pd.DataFrame, params: CorroborationParams | None = None) -> np.ndarray:
+    """Return the side each report's own evidence says fired: 'UA', 'RU' or None.
+
+    A report leans to a side when its estimated fire origin lies on that side's ground with
+    probability ``lean_origin_p``; when, without an observer, it places outgoing fire, a muzzle
+    flash or shots on a side's ground; or when an impact or strike landed at least ``lean_landing_m``
+    inside one side's ground (the other side fired). Undetermined explosions and sound-only reports
+    lean nowhere. The lean only keeps apart reports that cannot be one happening; the side named
+    for an event comes from the score (geo/score.py).
+    """
+    params = params or CorroborationParams()
+    n = len(reports)
+    lean = np.full(n, None, dtype=object)
+    rtype = _column(reports, "type", dtype=object)
+    side = _column(reports, "side", dtype=object)
+    depth = _column(reports, "dist_to_line_m")
+    no_observer = ~np.isfinite(_column(reports, "observer_lon"))
+    alone = ~sound_only(reports)
+    landed = np.isin(rtype, list(LANDING_TYPES)) & alone & (np.nan_to_num(depth) >= params.lean_landing_m)
+    at_position = np.isin(rtype, list(FIRING_TYPES)) & no_observer
+    for own, other in (SIDES, SIDES[::-1]):
+        lean[at_position & (side == own)] = own
+        lean[landed & (side == other)] = own
+    for name in SIDES:
+        p = _column(reports, f"origin_p_{name}")
+        lean[np.nan_to_num(p) >= params.lean_origin_p] = name
+    return lean
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """What the pair test compares, one row per report, in the theatre CRS (metres, ns)."""
+
+    xy: np.ndarray
+    prec: np.ndarray
+    t: np.ndarray
+    tol: np.ndarray
+    family: np.ndarray
+    lean: np.ndarray  # 'UA', 'RU' or None
+    source: np.ndarray  # integer codes
+    observer_xy: np.ndarray  # NaN without an observer
+    bearing: np.ndarray  # degrees or NaN
+
+
+def _pair_distance(i: np.ndarray, j: np.ndarray, a: _Arrays, params: CorroborationParams) -> np.ndarray:
+    """Return the normalised distance of report pairs: <= 1 when they may describe one happening.
+
+    Infinite for types of different families, for reports leaning to different firing sides, and
+    for two reports of one observer whose bearings differ by ``opposite_bearing_deg`` or more.
+    """
+    ds = np.hypot(a.xy[i, 0] - a.xy[j, 0], a.xy[i, 1] - a.xy[j, 1]) / (
+        params.radius_m + a.prec[i] + a.prec[j]
+    )
     window = params.window_min * 60e9
-    dt = np.abs(t[i] - t[j]) / (window + tol[i] + tol[j])
+    dt = np.abs(a.t[i] - a.t[j]) / (window + a.tol[i] + a.tol[j])
     d = np.maximum(ds, dt)
-    d[family[i] != family[j]] = np.inf
+    d[a.family[i] != a.family[j]] = np.inf
+    li, lj = a.lean[i], a.lean[j]
+    d[pd.notna(li) & pd.notna(lj) & (li != lj)] = np.inf
+    apart = np.hypot(a.observer_xy[i, 0] - a.observer_xy[j, 0], a.observer_xy[i, 1] - a.observer_xy[j, 1])
+    same_observer = (a.source[i] == a.source[j]) & (apart <= params.same_observer_m)
+    turn = np.abs((a.bearing[i] - a.bearing[j] + 180.0) % 360.0 - 180.0)
+    d[same_observer & (turn >= params.opposite_bearing_deg)] = np.inf
     return d
 
 
@@ -159,6 +254,28 @@ def _candidate_pairs(
     return np.unique(np.concatenate(found), axis=0)
 
 
+def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams) -> _Arrays:
+    to_xy = Transformer.from_crs(4326, crs, always_xy=True)
+    metric = reports.geometry.to_crs(crs)
+    xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
+    prec = reports["location_precision_m"].astype(float).fillna(params.default_precision_m).to_numpy()
+    # A sound-only report stands at its observer: the fire was anywhere within earshot.
+    prec = np.where(sound_only(reports), np.fmax(prec, params.sound_only_precision_m), prec)
+    t, tol = _time_bounds(reports)
+    ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))
+    return _Arrays(
+        xy=xy,
+        prec=prec,
+        t=t,
+        tol=tol,
+        family=reports["type"].map(TYPE_FAMILY).fillna("other").to_numpy(),
+        lean=firing_lean(reports, params),
+        source=pd.factorize(reports["source"])[0],
+        observer_xy=np.column_stack([np.asarray(ox, dtype=float), np.asarray(oy, dtype=float)]),
+        bearing=_bearing_centre(reports),
+    )
+
+
 def group_reports(
     reports: gpd.GeoDataFrame, *, params: CorroborationParams | None = None
 ) -> tuple[pd.Series, gpd.GeoDataFrame]:
@@ -177,8 +294,9 @@ def group_reports(
         The event of each report, aligned on ``reports.index``.
     events : geopandas.GeoDataFrame
         One row per event: ``event_id``, ``geometry`` (best location), ``occurred_at`` (best time),
-        ``type``, ``weapon``, ``n_reports``, ``n_sources``, ``sources``, ``report_uids``,
-        ``confidence`` and ``agreement``.
+        ``type``, ``weapon``, ``n_reports``, ``n_sources``, ``n_families`` (independent source
+        families, see :func:`independence`), ``sources``, ``report_uids``, ``confidence``,
+        ``agreement`` and ``exchange_id`` (the exchange of fire it belongs to, or None).
     """
     params = params or CorroborationParams()
     require_wgs84(reports, what="The reports to corroborate")
@@ -190,14 +308,10 @@ def group_reports(
         )
         return pd.Series([], index=reports.index, dtype=object, name="event_id"), empty
     crs = theatre_crs(*centre_of(reports))
-    metric = reports.geometry.to_crs(crs)
-    xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
-    prec = reports["location_precision_m"].astype(float).fillna(params.default_precision_m).to_numpy()
-    t, tol = _time_bounds(reports)
-    family = reports["type"].map(TYPE_FAMILY).fillna("other").to_numpy()
+    a = _arrays(reports, crs, params)
 
-    pairs = _candidate_pairs(xy, prec, t, tol, params)
-    d = _pair_distance(pairs[:, 0], pairs[:, 1], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params)
+    pairs = _candidate_pairs(a.xy, a.prec, a.t, a.tol, params)
+    d = _pair_distance(pairs[:, 0], pairs[:, 1], a, params)
     keep = d <= 1.0
     pairs, d = pairs[keep], d[keep]
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
@@ -216,21 +330,19 @@ def group_reports(
     for comp in np.flatnonzero(sizes > 1):
         members = order[starts[comp] : starts[comp + 1]]
         if large[comp]:
-            sub = _greedy_complete(members, neighbours, t)
+            sub = _greedy_complete(members, neighbours, a.t)
             label[members] += sub
-            _spread_of(members, sub, spread, xy=xy, prec=prec, t=t, tol=tol, family=family, params=params)
+            _spread_of(members, sub, spread, a, params)
             continue
         ii, jj = np.triu_indices(len(members), k=1)
-        dm = _pair_distance(
-            members[ii], members[jj], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params
-        )
+        dm = _pair_distance(members[ii], members[jj], a, params)
         sub = fcluster(linkage(np.minimum(dm, 1e6), method="complete"), t=1.0, criterion="distance")
         label[members] += sub
         full = squareform(np.minimum(dm, 1e6))
         for s in np.unique(sub):
             idx = sub == s
             spread[members[idx]] = full[np.ix_(idx, idx)].max()
-    return _summarise(reports, label, xy, prec, spread, crs, params)
+    return _summarise(reports, label, a, spread, crs, params)
 
 
 def _neighbours(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -266,13 +378,15 @@ def _greedy_complete(
     return np.fromiter((event_of[r] + 1 for r in members.tolist()), dtype=np.int64, count=len(members))
 
 
-def _spread_of(members: np.ndarray, sub: np.ndarray, spread: np.ndarray, **distance_args: object) -> None:
+def _spread_of(
+    members: np.ndarray, sub: np.ndarray, spread: np.ndarray, a: _Arrays, params: CorroborationParams
+) -> None:
     """Write each event's largest normalised pair distance into ``spread`` (events of a large component)."""
     for s in np.unique(sub):
         idx = members[sub == s]
         if len(idx) > 1:
             ii, jj = np.triu_indices(len(idx), k=1)
-            spread[idx] = _pair_distance(idx[ii], idx[jj], **distance_args).max()  # type: ignore[arg-type]
+            spread[idx] = _pair_distance(idx[ii], idx[jj], a, params).max()
 
 
 def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:
@@ -282,38 +396,76 @@ def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:
     return pd.Series(label).map(names)
 
 
+def independence(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return each report's family (whose independence it carries) and its probability of being true.
+
+    The family is ``source_family``, else the source itself. A report that ``cites`` another
+    adds no independence: it takes the family of what it cites (the cited report's, or the cited
+    source's), and its probability is capped at the cited report's; when the cited report is not
+    among ``reports`` its grade cannot be judged, so the cap is Admiralty F6's 0.5.
+    """
+    source = reports["source"].astype(str).to_numpy(dtype=object)
+    family = _column(reports, "source_family", dtype=object)
+    family = np.where(pd.notna(family) & (family != ""), family, source).astype(object)
+    p = report_probability(reports["reliability"], reports["credibility"])
+    cites = _column(reports, "cites", dtype=object)
+    citing = np.flatnonzero(pd.notna(cites) & (cites != ""))
+    if len(citing):
+        uid = reports["uid"].astype(str).to_numpy(dtype=object)
+        at = pd.Series(np.arange(len(uid)), index=uid)
+        at = at[~at.index.duplicated()]
+        of_source = pd.Series(family, index=source)
+        of_source = of_source[~of_source.index.duplicated()]
+        target = pd.Series(cites[citing].astype(str))
+        cited = target.map(at).to_numpy()
+        known = np.isfinite(cited)
+        k = cited[known].astype(np.int64)
+        # The cited report's own family and grade; a chain of citations resolves one step per
+        # report here, which suffices when the first claim is in the frame.
+        family[citing[known]] = family[k]
+        p[citing[known]] = np.minimum(p[citing[known]], p[k])
+        rest = citing[~known]
+        by_source = target[~known].map(of_source).to_numpy()
+        family[rest] = np.where(pd.notna(by_source), by_source, "cites:" + target[~known].to_numpy())
+        p[rest] = np.minimum(p[rest], CREDIBILITY_P[6])
+    return family, p
+
+
 def _summarise(
     reports: gpd.GeoDataFrame,
     label: np.ndarray,
-    xy: np.ndarray,
-    prec: np.ndarray,
+    a: _Arrays,
     spread: np.ndarray,
     crs: object,
     params: CorroborationParams,
 ) -> tuple[pd.Series, gpd.GeoDataFrame]:
     event_id = _event_ids(reports["uid"], label)
-    p_true = report_probability(reports["reliability"], reports["credibility"])
-    w = 1.0 / np.square(prec)
+    family, p_true = independence(reports)
+    w = 1.0 / np.square(a.prec)
     frame = pd.DataFrame(
         {
             "event_id": event_id.to_numpy(),
-            "x": xy[:, 0] * w,
-            "y": xy[:, 1] * w,
+            "x": a.xy[:, 0] * w,
+            "y": a.xy[:, 1] * w,
             "w": w,
             "t": reports["occurred_at"].to_numpy(),
             "source": reports["source"].to_numpy(),
+            "family": family,
             "uid": reports["uid"].to_numpy(),
             "type": reports["type"].to_numpy(),
             "weapon": reports["weapon"].fillna("unknown").to_numpy(),
+            "lean": a.lean,
             "p": p_true,
             "spread": spread,
         }
     )
     g = frame.groupby("event_id", sort=True)
-    # A source repeating itself counts once: its best report stands for it.
-    per_source = frame.groupby(["event_id", "source"])["p"].max()
-    miss = np.log1p(-per_source.clip(upper=0.999)).groupby(level=0).sum()
+    # A family (a party with its channels, a source with those citing it) counts once per event:
+    # its best report stands for it.
+    per_family = frame.groupby(["event_id", "family"])["p"].max()
+    miss = np.log1p(-per_family.clip(upper=0.999)).groupby(level=0).sum()
     known_weapon = frame[frame["weapon"] != "unknown"]
+    leaning = frame.dropna(subset=["lean"])
     events = pd.DataFrame(
         {
             "x": g["x"].sum() / g["w"].sum(),
@@ -321,20 +473,55 @@ def _summarise(
             "occurred_at": g["t"].median(),
             "n_reports": g.size(),
             "n_sources": g["source"].nunique(),
+            "n_families": g["family"].nunique(),
             "sources": g["source"].agg(lambda s: sorted(set(s))),
             "report_uids": g["uid"].agg(list),
             "type": g["type"].agg(_most_specific_type),
             "weapon": known_weapon.groupby("event_id")["weapon"].agg(lambda s: s.mode().iloc[0]),
+            # Every pair in an event matches, so its leaning reports all lean one way.
+            "lean": leaning.groupby("event_id")["lean"].first(),
             "agreement": 1.0 - params.disagreement_penalty * g["spread"].max(),
         }
     )
     events["weapon"] = events["weapon"].fillna("unknown")
     events["confidence"] = (1.0 - np.exp(miss)) * events["agreement"]
+    events["exchange_id"] = _exchanges(events, params)
     geometry = gpd.GeoSeries(gpd.points_from_xy(events["x"], events["y"]), crs=crs).to_crs(4326)
     out = gpd.GeoDataFrame(
-        events.drop(columns=["x", "y"]).reset_index(), geometry=geometry.to_numpy(), crs=4326
+        events.drop(columns=["x", "y", "lean"]).reset_index(), geometry=geometry.to_numpy(), crs=4326
     )
     return pd.Series(event_id.to_numpy(), index=reports.index, name="event_id"), out
+
+
+def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> pd.Series:
+    """Link events of opposite firing sides close in space and time into exchanges of fire.
+
+    Returns each event's ``exchange_id`` (``'xc-'`` and a hash of its member event ids), None for
+    an event in no exchange. Each event of an exchange keeps its own side and reasons.
+    """
+    out = pd.Series(None, index=events.index, dtype=object)
+    lean = events["lean"].to_numpy(dtype=object)
+    idx = np.flatnonzero(pd.notna(lean))
+    if len(idx) < 2:
+        return out
+    t = pd.DatetimeIndex(events["occurred_at"].to_numpy()[idx]).as_unit("ns").asi8 / 60e9
+    scale = params.exchange_radius_m / params.exchange_window_min
+    pts = np.column_stack([events["x"].to_numpy()[idx], events["y"].to_numpy()[idx], t * scale])
+    pairs = cKDTree(pts).query_pairs(params.exchange_radius_m, p=np.inf, output_type="ndarray")
+    pairs = pairs[lean[idx[pairs[:, 0]]] != lean[idx[pairs[:, 1]]]]
+    if not len(pairs):
+        return out
+    m = len(idx)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
+    _, comp = connected_components(graph, directed=False)
+    linked = np.bincount(comp)[comp] >= 2
+    names = (
+        pd.Series(events.index.to_numpy()[idx][linked])
+        .groupby(comp[linked])
+        .agg(lambda s: "xc-" + hashlib.sha1("\x1f".join(sorted(s)).encode()).hexdigest()[:12])
+    )
+    out.iloc[idx[linked]] = pd.Series(comp[linked]).map(names).to_numpy()
+    return out
 
 
 def _most_specific_type(types: pd.Series) -> str:

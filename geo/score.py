@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.corroborate import independence
 from geo.errors import InputError
 
 SIDES: tuple[str, ...] = ("UA", "RU")
@@ -53,7 +54,9 @@ def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
 
     Columns ``p_UA`` (NaN where the report says nothing about a side), ``basis`` and ``sentence``.
     Origin estimates from bearings come first; then where a weapon or firing position was seen;
-    then, weakly, which side an impact landed on.
+    then, weakly, which side an impact landed on. A report with an observer is located at the
+    observer unless it has a bearing or a distance, so its place is neither a firing position nor
+    a landing point: it gives side evidence only through its origin estimate.
     """
     n = len(reports)
     p_ua = np.full(n, np.nan)
@@ -66,12 +69,18 @@ def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
         has = np.isfinite(origin)
         p_ua[has] = origin[has]
         basis[has] = "origin"
+    observer = reports.get("observer_lon", pd.Series(np.nan, index=reports.index)).astype(float).to_numpy()
+    located = ~np.isfinite(observer)
     free = np.isnan(p_ua)
-    at_position = free & np.isin(rtype, list(FIRING_POSITION_TYPES)) & np.isin(side, SIDES)
+    at_position = free & located & np.isin(rtype, list(FIRING_POSITION_TYPES)) & np.isin(side, SIDES)
     p_ua[at_position] = np.where(side[at_position] == "UA", params.position_p, 1 - params.position_p)
     basis[at_position] = "position"
     free = np.isnan(p_ua)
-    landed = free & np.isin(rtype, list(LANDING_TYPES)) & np.isin(side, SIDES)
+    distance = np.zeros(n, dtype=bool)
+    for name in ("distance_min_m", "distance_max_m"):
+        if name in reports:
+            distance |= np.isfinite(reports[name].astype(float).to_numpy())
+    landed = free & (located | distance) & np.isin(rtype, list(LANDING_TYPES)) & np.isin(side, SIDES)
     depth = reports.get("dist_to_line_m", pd.Series(np.nan, index=reports.index)).astype(float).to_numpy()
     lean = (params.impact_max_p - 0.5) * np.clip(np.nan_to_num(depth) / params.impact_full_m, 0, 1)
     p_ua[landed] = np.where(side[landed] == "RU", 0.5 + lean[landed], 0.5 - lean[landed])
@@ -138,18 +147,24 @@ def score_events(
         raise InputError(msg, hint="Corroborate them first (geo.corroborate.group_reports).")
     to_event = reports.set_index("uid")["event_id"]
 
-    # Rule evidence: each reason code counts once per event at its highest weight; codes combine
-    # as independent chances that the event breaches the agreement (noisy-OR).
+    # Rule evidence: each reason code counts once per event at its highest weight; breaches combine
+    # as independent chances that the event breaches the agreement (noisy-OR), the strongest
+    # mitigation (a notified activity, an observer's lawful assessment) scales that down, and a cap
+    # (a time straddling the effective time) keeps the event at most 'possible'.
     r = reasons.assign(event_id=reasons["uid"].map(to_event)).dropna(subset=["event_id"])
-    best = r.sort_values("weight", ascending=False).drop_duplicates(["event_id", "code"])
-    breach = 1 - np.exp(np.log1p(-best["weight"].clip(upper=0.999)).groupby(best["event_id"]).sum())
+    if "effect" not in r:
+        r = r.assign(effect="breach")
+    best = r.sort_values("weight", ascending=False, kind="stable").drop_duplicates(["event_id", "code"])
+    breaches = best[best["effect"] == "breach"]
+    breach = 1 - np.exp(np.log1p(-breaches["weight"].clip(upper=0.999)).groupby(breaches["event_id"]).sum())
+    mitigations = best[best["effect"] == "mitigate"]
+    mitigation = mitigations.groupby("event_id")["weight"].max().clip(0, 1)
+    capped = set(best.loc[best["effect"] == "cap", "event_id"])
 
-    evidence = side_evidence(reports, params).join(reports[["event_id", "source"]])
-    per_source = evidence.dropna(subset=["p_UA"])
-    per_source = per_source.loc[
-        per_source["p_UA"].sub(0.5).abs().groupby([per_source["event_id"], per_source["source"]]).idxmax()
-    ]
-    p_ua = per_source.groupby("event_id")["p_UA"].agg(_pool)
+    evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
+    evidence["family"] = _families(reports)
+    decisive = _decisive(evidence.dropna(subset=["p_UA"]), reports)
+    p_ua = decisive.groupby("event_id")["p_UA"].agg(_pool)
 
     pattern = _pattern_reasons(patterns, to_event)
     lift = 1 - (1 - params.pattern_weight) ** pattern.groupby("event_id").size()
@@ -157,15 +172,76 @@ def score_events(
     out = events[["event_id", "confidence"]].copy()
     out["breach"] = out["event_id"].map(breach).fillna(0.0)
     happened = 1 - (1 - out["confidence"]) * (1 - out["event_id"].map(lift).fillna(0.0))
-    out["violation_score"] = (happened * out["breach"]).round(4)
+    raw = happened * out["breach"] * (1 - out["event_id"].map(mitigation).fillna(0.0))
+    raw = np.where(out["event_id"].isin(capped), np.minimum(raw, params.possible), raw)
+    out["violation_score"] = np.round(raw, 4)
     out["flag_level"] = level_of(out["violation_score"], params)
     out["p_UA"] = out["event_id"].map(p_ua)
     side_p = np.fmax(out["p_UA"], 1 - out["p_UA"])
     decided = side_p >= params.attribution_threshold
     out["attributed_side"] = np.where(decided, np.where(out["p_UA"] >= 0.5, "UA", "RU"), "undetermined")
     out["attributed_side_p"] = side_p.round(4)
-    out["reasons"] = _explain(out, best, per_source, pattern, params.pattern_weight)
+    out["side_reason"] = _side_reasons(out, decisive, params)
+    out["reasons"] = _explain(out, best, decisive, pattern, params.pattern_weight)
     return out.drop(columns=["breach"])
+
+
+def _families(reports: pd.DataFrame) -> np.ndarray:
+    """Each report's source family (geo.corroborate.independence), or its source when grades are absent."""
+    if {"reliability", "credibility"} <= set(reports.columns):
+        return independence(reports)[0]
+    family = reports.get("source_family", pd.Series(None, index=reports.index, dtype=object))
+    return family.where(family.notna(), reports["source"]).to_numpy(dtype=object)
+
+
+def _decisive(evidence: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The side evidence that counts, once per independent observation.
+
+    Each source family counts once per event with its strongest evidence; reports triangulated into
+    one origin (``origin_group``) are one observation, whichever families they come from; and where
+    the fire landed is one fact of the event however many report it, so landing evidence counts
+    once per event (its strongest).
+    """
+    if evidence.empty:
+        return evidence.assign(strength=pd.Series(dtype=float))
+    ev = evidence.assign(strength=evidence["p_UA"].sub(0.5).abs())
+    group = reports.get("origin_group", pd.Series(None, index=reports.index, dtype=object)).reindex(ev.index)
+    key = np.where(
+        (ev["basis"] == "origin") & group.notna(),
+        "group:" + group.astype(str),
+        np.where(ev["basis"] == "landing", "landing", "family:" + ev["family"].astype(str)),
+    )
+    ev = ev.assign(key=key).sort_values("strength", ascending=False, kind="stable")
+    # A family's strongest evidence, then one per observation and one landing.
+    ev = ev.drop_duplicates(["event_id", "family"])
+    return ev.drop_duplicates(["event_id", "key"]).sort_index()
+
+
+def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams) -> list[str]:
+    """One sentence per event: why this side (with its probability and the reports behind it), or why none."""
+    drivers = {
+        eid: g.sort_values("strength", ascending=False, kind="stable")
+        for eid, g in decisive.groupby("event_id")
+    }
+    sentences = []
+    for eid, side, p_ua in zip(out["event_id"], out["attributed_side"], out["p_UA"], strict=True):
+        g = drivers.get(eid)
+        if g is None or not np.isfinite(p_ua):
+            sentences.append("No side named: no report locates the weapon or where the fire landed.")
+            continue
+        lead = "UA" if p_ua >= 0.5 else "RU"
+        p = max(p_ua, 1 - p_ua)
+        top = g.head(3)
+        why = "; ".join(f"{u}: {s}" for u, s in zip(top["uid"], top["sentence"], strict=True))
+        more = f" (and {len(g) - 3} more)" if len(g) > 3 else ""
+        if side in SIDES:
+            sentences.append(f"Attributed to {side} (p {p:.2f}) because {why}{more}.")
+        else:
+            sentences.append(
+                f"No side named: the evidence points to {lead} with p {p:.2f} only, below the "
+                f"{params.attribution_threshold:.2f} needed ({why}{more})."
+            )
+    return sentences
 
 
 def _pattern_reasons(patterns: pd.DataFrame | None, to_event: pd.Series) -> pd.DataFrame:
@@ -184,10 +260,11 @@ def _explain(
     pattern_weight: float,
 ) -> list[list[dict]]:
     """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence."""
+    kind_of = {"breach": "rule", "mitigate": "mitigation", "cap": "cap"}
     rules = {
         eid: [
-            {"kind": "rule", "code": c, "weight": round(float(w), 3), "sentence": s}
-            for c, w, s in zip(g["code"], g["weight"], g["sentence"], strict=True)
+            {"kind": kind_of.get(e, "rule"), "code": c, "weight": round(float(w), 3), "sentence": s}
+            for c, w, s, e in zip(g["code"], g["weight"], g["sentence"], g["effect"], strict=True)
         ]
         for eid, g in rule_reasons.groupby("event_id")
     }
@@ -197,9 +274,9 @@ def _explain(
                 "kind": "side",
                 "code": f"SIDE_{b.upper()}",
                 "weight": round(abs(p - 0.5) * 2, 3),
-                "sentence": f"{src}: {s}",
+                "sentence": f"{uid}: {s}",
             }
-            for b, p, src, s in zip(g["basis"], g["p_UA"], g["source"], g["sentence"], strict=True)
+            for b, p, uid, s in zip(g["basis"], g["p_UA"], g["uid"], g["sentence"], strict=True)
         ]
         for eid, g in side_reasons.groupby("event_id")
     }

@@ -117,7 +117,7 @@ def test_event_ids_are_stable_and_empty_input_works():
 
 
 def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
-    from geo.corroborate import CorroborationParams, _candidate_pairs, _pair_distance
+    from geo.corroborate import CorroborationParams, _Arrays, _candidate_pairs, _pair_distance
 
     rng = np.random.default_rng(3)
     n = 1500
@@ -127,9 +127,19 @@ def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
     tol = rng.choice([0.0, 1800e9, 43200e9], n)
     prec[:5], tol[:5] = 50_000.0, 15 * 86400e9  # five vague reports
     params = CorroborationParams()
-    family = np.full(n, "fire")
+    a = _Arrays(
+        xy=xy,
+        prec=prec,
+        t=t,
+        tol=tol,
+        family=np.full(n, "fire"),
+        lean=np.full(n, None, dtype=object),
+        source=np.arange(n),
+        observer_xy=np.full((n, 2), np.nan),
+        bearing=np.full(n, np.nan),
+    )
     ii, jj = np.triu_indices(n, k=1)
-    brute = _pair_distance(ii, jj, xy=xy, prec=prec, t=t, tol=tol, family=family, params=params) <= 1
+    brute = _pair_distance(ii, jj, a, params) <= 1
     found = {tuple(p) for p in _candidate_pairs(xy, prec, t, tol, params)}
     truth = set(zip(ii[brute].tolist(), jj[brute].tolist(), strict=True))
     assert truth <= found
@@ -150,18 +160,13 @@ def test_components_too_large_for_linkage_are_split_so_every_pair_still_matches(
     monkeypatch.setattr(corroborate_module, "MAX_LINKAGE", 3)
     greedy_ids, greedy = corroborate_module.group_reports(reports)
     assert greedy_ids.index.equals(reports.index)
-    metric = reports.geometry.to_crs(corroborate_module.theatre_crs(*corroborate_module.centre_of(reports)))
-    xy = np.column_stack([metric.x, metric.y])
-    prec = reports["location_precision_m"].astype(float).fillna(250.0).to_numpy()
-    t, tol = corroborate_module._time_bounds(reports)
-    family = reports["type"].map(corroborate_module.TYPE_FAMILY).fillna("other").to_numpy()
     params = corroborate_module.CorroborationParams()
+    crs = corroborate_module.theatre_crs(*corroborate_module.centre_of(reports))
+    a = corroborate_module._arrays(reports, crs, params)
     for members in greedy_ids.groupby(greedy_ids).indices.values():
         if len(members) > 1:
             ii, jj = np.triu_indices(len(members), k=1)
-            d = corroborate_module._pair_distance(
-                members[ii], members[jj], xy=xy, prec=prec, t=t, tol=tol, family=family, params=params
-            )
+            d = corroborate_module._pair_distance(members[ii], members[jj], a, params)
             assert (d <= 1.0).all()
     # Greedy merging finds about as many events as complete linkage on the same reports.
     assert abs(len(greedy) - len(exact)) <= 0.1 * len(exact)

@@ -94,24 +94,66 @@ def test_side_from_position_origin_and_landing():
 
 
 def test_independent_sources_pool_a_side_but_repeats_do_not():
-    def event(sources):
+    def event(sources, rtype="weapon_sighting", **extra):
         rows = [
-            {
-                "uid": str(i),
-                "event_id": "e1",
-                "source": s,
-                "type": "impact",
-                "side": "UA",
-                "dist_to_line_m": 20_000,
-            }
+            {"uid": str(i), "event_id": "e1", "source": s, "type": rtype, "side": "RU", **extra}
             for i, s in enumerate(sources)
         ]
         return score_events(EVENTS.iloc[:1], _reports(rows), _reasons([])).iloc[0]
 
+    # A weapon seen on RU ground: one source three times is one observation (0.95), three
+    # sources pool to more.
     same = event(["OP-1", "OP-1", "OP-1"])
     independent = event(["OP-1", "OP-2", "OP-3"])
-    assert same["attributed_side_p"] == pytest.approx(0.8)
-    assert independent["attributed_side_p"] > 0.98 and independent["attributed_side"] == "RU"
+    assert same["attributed_side_p"] == pytest.approx(0.95)
+    assert independent["attributed_side_p"] > 0.99 and independent["attributed_side"] == "RU"
+    assert "OP" not in same["side_reason"] and same["side_reason"].startswith("Attributed to RU (p 0.95)")
+
+
+def test_where_fire_landed_is_one_fact_however_many_report_it():
+    rows = [
+        {
+            "uid": f"u{i}",
+            "event_id": "e1",
+            "source": s,
+            "type": "impact",
+            "side": "UA",
+            "dist_to_line_m": 20_000,
+        }
+        for i, s in enumerate(["OP-1", "OP-2", "OP-3"])
+    ]
+    out = score_events(EVENTS.iloc[:1], _reports(rows), _reasons([])).iloc[0]
+    # Three sources seeing one crater 20 km inside UA still say only that it landed there: 0.8.
+    assert out["attributed_side_p"] == pytest.approx(0.8)
+    assert out["attributed_side"] == "undetermined"
+    assert out["side_reason"].startswith("No side named: the evidence points to RU with p 0.80")
+
+
+def test_mitigation_scales_and_a_cap_holds_an_event_at_possible():
+    reports = _reports(
+        [
+            {"uid": "a", "event_id": "e1", "source": "OP-1", "type": "explosion", "side": "UA"},
+            {"uid": "b", "event_id": "e2", "source": "OP-2", "type": "explosion", "side": "UA"},
+        ]
+    )
+    reasons = pd.DataFrame(
+        [
+            ("a", "FIRE_AFTER_EFFECTIVE", "high", 0.9, "fire after the ceasefire", "breach"),
+            ("a", "NOTIFIED_ACTIVITY", "info", 0.8, "announced demining", "mitigate"),
+            ("b", "FIRE_AFTER_EFFECTIVE", "high", 0.9, "fire after the ceasefire", "breach"),
+            ("b", "STRADDLES_EFFECTIVE", "info", 0.0, "the day straddles the effective time", "cap"),
+        ],
+        columns=["uid", "code", "severity", "weight", "sentence", "effect"],
+    )
+    params = ScoreParams()
+    out = score_events(EVENTS.iloc[:2], reports, reasons, params=params).set_index("event_id")
+    assert out.loc["e1", "violation_score"] == pytest.approx(0.9 * 0.9 * 0.2, abs=1e-4)
+    assert out.loc["e1", "flag_level"] == "unlikely"
+    assert out.loc["e2", "violation_score"] == pytest.approx(params.possible)
+    assert out.loc["e2", "flag_level"] == "possible"
+    kinds = {r["code"]: r["kind"] for r in out.loc["e1", "reasons"]}
+    assert kinds["NOTIFIED_ACTIVITY"] == "mitigation" and kinds["FIRE_AFTER_EFFECTIVE"] == "rule"
+    assert {r["code"]: r["kind"] for r in out.loc["e2", "reasons"]}["STRADDLES_EFFECTIVE"] == "cap"
 
 
 def test_levels_and_bad_params():
