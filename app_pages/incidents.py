@@ -46,6 +46,12 @@ def show_detail(
         st.caption(
             f"Event {e['event_id']} · confidence {e['confidence']:.0%} · {int(e['n_reports'])} reports"
         )
+        if isinstance(e.get("side_reason"), str):
+            st.markdown(f"**Why this side:** {e['side_reason']}")
+        if isinstance(e.get("exchange_id"), str):
+            st.caption(
+                f"Part of exchange of fire {e['exchange_id']}: the other side's fire is its own event."
+            )
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Reasons**")

@@ -15,15 +15,18 @@ from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.scenario import Scenario, load_scenario
 from geo.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
-# Per-report columns the flag step adds, taken from the report's event.
+# Per-report columns the flag step adds, taken from the report's event: its score ...
 EVENT_COLUMNS = (
     "event_id",
     "violation_score",
     "flag_level",
     "attributed_side",
     "attributed_side_p",
+    "side_reason",
     "reasons",
 )
+# ... and from corroboration: the exchange of fire it belongs to and its independent source families.
+CORROBORATION_COLUMNS = ("exchange_id", "n_families")
 # Columns holding lists, stored as JSON text in the derived-data cache.
 LIST_COLUMNS = ("zones", "reasons", "sources", "report_uids")
 
@@ -117,7 +120,7 @@ def flag(
     evidence = patterns.pattern_evidence(found, unit="events")
     scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
     events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
-    per_report = scores.set_index("event_id")[list(EVENT_COLUMNS[1:])]
+    per_report = events.set_index("event_id")[[*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS]]
     reports = reports.join(per_report, on="event_id")
     return Analysis(reports=reports, events=events, reasons=reasons)
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.corroborate import group_reports, report_probability
+from geo.corroborate import firing_lean, group_reports, independence, report_probability, sound_only
+from geo.score import ScoreParams, side_evidence
 
 T0 = pd.Timestamp("2026-10-05T04:00Z")
 
@@ -170,3 +171,96 @@ def test_components_too_large_for_linkage_are_split_so_every_pair_still_matches(
             assert (d <= 1.0).all()
     # Greedy merging finds about as many events as complete linkage on the same reports.
     assert abs(len(greedy) - len(exact)) <= 0.1 * len(exact)
+
+
+def test_an_exchange_of_fire_from_one_post_is_two_linked_events():
+    # OP-1 hears its neighbour's outgoing mortar fire to the W (origin on UA ground, p 0.95),
+    # then ten minutes later sees return fire land 3 km inside UA ground, which OP-2 sees too.
+    post = {"observer_lon": 37.600, "observer_lat": 48.100}
+    rows = [
+        _row("OP-1", "1", 0, 37.600, 48.100, "outgoing_fire", bearing_deg=270.0, **post),
+        _row("OP-1", "2", 10, 37.602, 48.101, "impact", distance_min_m=150.0, distance_max_m=250.0, **post),
+        _row("OP-2", "7", 11, 37.603, 48.101, "impact"),
+    ]
+    reports = _reports(rows).assign(
+        origin_p_UA=[0.95, np.nan, np.nan],
+        origin_p_RU=[0.05, np.nan, np.nan],
+        side=["UA", "UA", "UA"],
+        dist_to_line_m=[1_000.0, 3_000.0, 3_000.0],
+    )
+    assert list(firing_lean(reports)) == ["UA", "RU", "RU"]
+    event_id, events = group_reports(reports)
+    assert event_id.nunique() == 2
+    assert event_id.iloc[1] == event_id.iloc[2] != event_id.iloc[0]
+    # The post counts in both happenings: once per happening, not once across them.
+    by_id = events.set_index("event_id")
+    assert by_id.loc[event_id.iloc[0], "sources"] == ["OP-1"]
+    assert by_id.loc[event_id.iloc[1], "sources"] == ["OP-1", "OP-2"]
+    exchange = by_id["exchange_id"]
+    assert exchange.notna().all() and exchange.nunique() == 1
+    # Without the leans the same reports are one happening, and no exchange is recorded.
+    plain = reports.drop(columns=["origin_p_UA", "origin_p_RU", "dist_to_line_m"])
+    plain_ids, plain_events = group_reports(plain)
+    assert plain_ids.nunique() == 1 and plain_events["exchange_id"].isna().all()
+
+
+def test_one_observer_firing_bearings_far_apart_are_two_happenings():
+    post = {"observer_lon": 37.600, "observer_lat": 48.100}
+    shots = [
+        _row("OP-1", "1", 0, 37.600, 48.100, "burst_or_shots", bearing_deg=90.0, **post),
+        _row("OP-1", "2", 3, 37.600, 48.100, "burst_or_shots", bearing_deg=270.0, **post),
+    ]
+    event_id, events = group_reports(_reports(shots))
+    assert event_id.nunique() == 2 and events["exchange_id"].isna().all()
+    shots[1]["bearing_deg"] = 110.0  # the same direction, give or take: one happening
+    event_id, _ = group_reports(_reports(shots))
+    assert event_id.nunique() == 1
+
+
+def test_a_sound_only_report_is_not_read_as_a_landing_point():
+    post = {"observer_lon": 37.600, "observer_lat": 48.100}
+    heard = _reports([_row("OP-1", "1", 0, 37.600, 48.100, "impact", **post)]).assign(
+        side="UA", dist_to_line_m=6_000.0
+    )
+    assert sound_only(heard).tolist() == [True]
+    assert firing_lean(heard).tolist() == [None]  # "explosions heard" says nothing of who fired
+    evidence = side_evidence(heard, ScoreParams())
+    assert evidence["p_UA"].isna().all()
+    # Its place is only the observer's, so it may join an impact seen 4 km away at that time.
+    seen = _reports(
+        [
+            _row("OP-1", "1", 0, 37.600, 48.100, "impact", **post),
+            _row("CAM-3", "9", 2, 37.654, 48.100, "impact"),
+        ]
+    )
+    assert group_reports(seen)[0].nunique() == 1
+
+
+def test_a_media_report_citing_a_false_claim_adds_no_independence():
+    claim = _row("RU-MOD", "1", 0, 37.600, 48.100, reliability="D", credibility=4, source_family="RU")
+    channel = _row("RU-TG", "5", 5, 37.601, 48.100, reliability="C", credibility=3, source_family="RU")
+    media = _row(
+        "NEWS",
+        "m",
+        30,
+        37.602,
+        48.100,
+        reliability="B",
+        credibility=2,
+        cites="RU-MOD/1",
+        time_precision="hour",
+    )
+    alone = group_reports(_reports([claim]))[1]
+    echoed = group_reports(_reports([claim, channel, media]))[1]
+    assert len(echoed) == 1 and echoed["n_sources"].item() == 3
+    assert echoed["n_families"].item() == 1
+    family, p = independence(_reports([claim, channel, media]))
+    assert list(family) == ["RU", "RU", "RU"]
+    assert p[2] == pytest.approx(p[0])  # the citing report's grade cannot exceed the claim's
+    # One family: its best report stands for it, the echoes add nothing but the agreement term.
+    best = max(p[0], p[1])
+    assert echoed["confidence"].item() == pytest.approx(best * echoed["agreement"].item())
+    assert echoed["confidence"].item() < 0.5 and alone["n_families"].item() == 1
+    # A citation of a report not in the store counts as unknown, graded at most F6.
+    _, p_unknown = independence(_reports([media | {"cites": "RU-MOD/404"}]))
+    assert p_unknown[0] == pytest.approx(0.5)

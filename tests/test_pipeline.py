@@ -28,7 +28,9 @@ def test_flags_match_the_ground_truth(demo_scores):
 
 def test_sides_and_events_match_the_ground_truth(demo_scores):
     assert demo_scores.attribution_accuracy >= 0.95
-    assert demo_scores.attributed_share >= 0.2
+    # Where fire landed counts once per event however many report it (geo/score.py), so landing
+    # evidence alone names fewer sides than when each source's report of the crater pooled.
+    assert demo_scores.attributed_share >= 0.17
     assert demo_scores.pair_precision >= 0.7
     assert demo_scores.pair_recall >= 0.5
 
@@ -89,3 +91,24 @@ def test_a_new_batch_is_analysed_with_the_rest(tmp_path):
     after = analyse_store(store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
     assert len(after.reports) == len(before.reports) + 1
     assert "desk/n1" in set(after.reports["uid"])
+
+
+def test_every_event_says_why_this_side_with_the_reports_behind_it(demo_analysis):
+    events = demo_analysis.events
+    flagged = events[events["flag_level"].isin(["likely", "possible"])]
+    assert flagged["side_reason"].str.len().gt(0).all()
+    named = flagged[flagged["attributed_side"].isin(["UA", "RU"])]
+    assert len(named) > 0
+    for row in named.itertuples():
+        assert row.side_reason.startswith(
+            f"Attributed to {row.attributed_side} (p {row.attributed_side_p:.2f})"
+        )
+        # The sentence cites at least one of the event's own reports.
+        assert any(uid in row.side_reason for uid in row.report_uids), row.side_reason
+    unnamed = flagged[~flagged["attributed_side"].isin(["UA", "RU"])]
+    assert unnamed["side_reason"].str.startswith("No side named").all()
+    # Each report carries its event's sentence and exchange, for the map popup and the detail.
+    reports = demo_analysis.reports
+    by_event = events.set_index("event_id")["side_reason"]
+    assert (reports["side_reason"] == reports["event_id"].map(by_event)).all()
+    assert "exchange_id" in reports and "n_families" in reports

@@ -41,6 +41,8 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("flag_level", "Flag"),
     ("violation_score", "Violation score"),
     ("attributed_side", "Attributed to"),
+    ("side_reason", "Why this side"),
+    ("exchange_id", "Exchange of fire"),
     ("reasons", "Reasons"),
     ("batch_id", "Batch"),
 )

@@ -11,7 +11,7 @@ import shapely
 from geo.gazetteer import describe_places
 
 # The columns of the table of likely violations, in order.
-TABLE_COLUMNS = ("event", "time", "place", "type", "weapon", "side", "reasons", "sources")
+TABLE_COLUMNS = ("event", "time", "place", "type", "weapon", "side", "side_reason", "reasons", "sources")
 # Distance bands of the distance profile, in km from the line in force.
 PROFILE_STEP_KM = 2.0
 PROFILE_MAX_KM = 40.0
@@ -79,7 +79,8 @@ def violations_table(reports: pd.DataFrame) -> pd.DataFrame:
 
     Columns :data:`TABLE_COLUMNS`: the event id; the first report's time (UTC); the place of the
     reports' mean position ("3 km SE of Avdiyivka"); the most reported type and weapon; the
-    attributed side with its probability; the reason codes with their weights (:func:`reason_codes`
+    attributed side with its probability and the sentence saying why (``side_reason``, the reports
+    that drove it); the reason codes with their weights (:func:`reason_codes`
     gives a sentence for each); the sources, sorted.
     """
     likely = _events(reports, "likely")
@@ -112,6 +113,8 @@ def violations_table(reports: pd.DataFrame) -> pd.DataFrame:
     table["side"] = np.where(
         p.notna(), side + " (" + (p * 100).round().astype("Int64").astype(str) + "%)", side
     )
+    why = first["side_reason"] if "side_reason" in first else pd.Series("", index=first.index)
+    table["side_reason"] = why.loc[table.index].fillna("").astype(str)
     table["reasons"] = [_reason_codes(r) for r in first.loc[table.index, "reasons"]]
     table["place"] = describe_places(table["lon"].to_numpy(), table["lat"].to_numpy())
     table = table.reset_index().sort_values(["time", "event"], kind="stable").reset_index(drop=True)

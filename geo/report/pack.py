@@ -241,6 +241,12 @@ def _cover(
     ]
 
 
+def _reasons_cell(codes: str, side_reason: str, style: ParagraphStyle) -> Paragraph:
+    """The reason codes, then why this side (the sentence naming the reports behind it)."""
+    why = f"<br/><i>{escape(side_reason)}</i>" if side_reason else ""
+    return Paragraph(escape(codes) + why, style)
+
+
 def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]:
     out: list[Any] = [Paragraph("Likely violations", st["h1"])]
     if table.empty:
@@ -253,7 +259,8 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
             f"{len(table):,} events flagged as likely violations, in time order. Place: distance and direction from "
             "the nearest settlement (GeoNames). Side: the side the evidence attributes the event to, with its "
             "probability; undetermined below the attribution threshold. Reasons: the codes with their weights "
-            "in the score, each explained under Reason codes.",
+            "in the score, each explained under Reason codes, then in italics why this side, with the reports "
+            "that drove it.",
             st["body"],
         )
     )
@@ -268,7 +275,7 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
             _wrapped(str(r.type).replace("_", " "), 13),
             _wrapped(str(r.weapon).replace("_", " "), 13),
             _wrapped(r.side, 12),
-            Paragraph(escape(r.reasons), cell),
+            _reasons_cell(r.reasons, r.side_reason, cell),
             Paragraph(escape(r.sources), cell),
         ]
         for r in table.itertuples(index=False)

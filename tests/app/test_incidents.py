@@ -73,6 +73,7 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     assert f"SHA-256 {batch['sha256']}" in texts(at) and batch["filename"] in texts(at)
     for reason in row["reasons"]:
         assert any(reason["sentence"] in m.value for m in at.markdown)
+    assert any(m.value == f"**Why this side:** {event['side_reason']}" for m in at.markdown)
     fields = at.dataframe[-1].value.set_index("field")["value"]
     assert fields["uid"] == row["uid"] and pd.Timestamp(fields["occurred_at"]) == row["occurred_at"]
 

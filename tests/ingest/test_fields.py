@@ -59,8 +59,19 @@ def test_a_full_report_round_trips_every_field(feature, batch, settings):
     assert row["occurred_from"] == pd.Timestamp("2026-10-05T01:00:00Z")
     assert row["occurred_to"] == pd.Timestamp("2026-10-05T01:20:00Z")
     assert (row["bearing_deg"], row["bearing_min_deg"], row["bearing_max_deg"]) == (157.5, 146.25, 168.75)
-    for name in ("id", "source", "time_precision", "type", "weapon", "means", "source_type", "reliability",
-                 "source_family", "cites", "assessment"):
+    for name in (
+        "id",
+        "source",
+        "time_precision",
+        "type",
+        "weapon",
+        "means",
+        "source_type",
+        "reliability",
+        "source_family",
+        "cites",
+        "assessment",
+    ):
         assert row[name] == props[name], name
     for name in ("count", "credibility", "casualties_low", "casualties_best", "casualties_high"):
         assert row[name] == props[name] and str(frame[name].dtype) == "Int64", name

@@ -173,3 +173,15 @@ def test_real_demo_batch(scenario):
         int(e.label.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for e in layers.incidents.legend.entries
     )
     assert total == len(frame)
+
+
+def test_the_popup_says_why_this_side(demo_analysis):
+    from html import escape
+
+    reports = demo_analysis.reports
+    named = reports[reports["attributed_side"].isin(["UA", "RU"])].head(50)
+    layer = incident_layer(named)
+    at = layer.popup_labels.index("Why this side")
+    features = _by_uid(layer)
+    for row in named.itertuples():
+        assert features[row.uid]["properties"]["rows"][at] == escape(row.side_reason)

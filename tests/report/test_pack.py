@@ -57,6 +57,9 @@ def test_the_table_is_every_likely_violation_of_the_filtered_rows_in_time_order(
             assert source.replace(" ", "") in row
         side = rows["attributed_side"].iloc[0]
         assert (side if isinstance(side, str) else "undetermined") in row
+        # Why this side, as the score wrote it (its opening words; the cell wraps the rest).
+        why = rows["side_reason"].iloc[0]
+        assert why.split(":")[0].replace(" ", "") in joined[row_start : row_start + 2000]
 
 
 def test_cover_figures_and_methods(pages, pack, week_reports, settings):
