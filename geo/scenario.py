@@ -18,7 +18,14 @@ from geo.utc import to_utc
 from geo.versions import version_at
 
 SIDES: tuple[str, ...] = ("UA", "RU")
-ZONE_KINDS: tuple[str, ...] = ("security_zone", "disengagement_area", "op_coverage", "protected_site")
+# designated_range: a range or site where the agreement permits live fire (training, demolition).
+ZONE_KINDS: tuple[str, ...] = (
+    "security_zone",
+    "disengagement_area",
+    "op_coverage",
+    "protected_site",
+    "designated_range",
+)
 
 # file name -> (geometry types allowed, properties every feature must carry)
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -159,7 +159,7 @@ def score_events(
     breach = 1 - np.exp(np.log1p(-breaches["weight"].clip(upper=0.999)).groupby(breaches["event_id"]).sum())
     mitigations = best[best["effect"] == "mitigate"]
     mitigation = mitigations.groupby("event_id")["weight"].max().clip(0, 1)
-    capped = set(best.loc[best["effect"] == "cap", "event_id"])
+    capped = _capped(r)
 
     evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
     evidence["family"] = _families(reports)
@@ -184,6 +184,16 @@ def score_events(
     out["side_reason"] = _side_reasons(out, decisive, params)
     out["reasons"] = _explain(out, best, decisive, pattern, params.pattern_weight)
     return out.drop(columns=["breach"])
+
+
+def _capped(reasons: pd.DataFrame) -> set:
+    """Events whose every breaching report carries a cap: one precise report of the breach lifts it."""
+    flags = reasons.assign(breach=reasons["effect"] == "breach", cap=reasons["effect"] == "cap")
+    per_report = flags.groupby("uid").agg(
+        event_id=("event_id", "first"), breach=("breach", "any"), cap=("cap", "any")
+    )
+    uncapped = set(per_report.loc[per_report["breach"] & ~per_report["cap"], "event_id"])
+    return set(per_report.loc[per_report["cap"], "event_id"]) - uncapped
 
 
 def _families(reports: pd.DataFrame) -> np.ndarray:

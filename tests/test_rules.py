@@ -727,3 +727,157 @@ def test_the_format_doc_lists_every_rule_parameter_and_placeholder():
             assert f"`{name}`" in doc
         for name in spec.placeholders | COMMON_PLACEHOLDERS:
             assert f"{{{name}}}" in doc
+
+
+# --- lawful activity, bounds of where fire counts, and times that straddle the effective time ---
+
+NOTICE = """
+[[notifications]]
+id = "N-014"
+party = "UA"
+activity = "demining"
+lon = 37.95
+lat = 47.5
+radius_m = 1500
+start = 2026-10-12T07:00:00Z
+end = 2026-10-12T13:00:00Z
+reference = "JCCC 12/10"
+"""
+
+
+def _with(text: str) -> object:
+    return parse_agreement(MINSK.read_text(encoding="utf-8") + text, path=MINSK)
+
+
+def test_a_notified_demining_mitigates_explosions_inside_its_circle_and_window(scenario):
+    agreement = _with(NOTICE)
+    inside = _move(*QUIET, 45, 1.0)
+    outside = _move(*QUIET, 45, 3.0)
+    rows = [
+        {"lon": inside[0], "lat": inside[1], "type": "undetermined_explosion", "count": 6,
+         "occurred_at": "2026-10-12T09:40Z"},
+        # The same place before the window opened (beyond the 30 min slack): no mitigation.
+        {"lon": inside[0], "lat": inside[1], "type": "undetermined_explosion", "occurred_at": "2026-10-12T06:00Z"},
+        # In the window but 3 km away, outside the 1.5 km circle.
+        {"lon": outside[0], "lat": outside[1], "type": "undetermined_explosion", "occurred_at": "2026-10-12T09:40Z"},
+        # 3 km away, but the report's own location is uncertain by 2 km: it may be inside.
+        {"lon": outside[0], "lat": outside[1], "type": "impact", "occurred_at": "2026-10-12T09:40Z",
+         "location_precision_m": 2000.0},
+    ]  # fmt: skip
+    reasons = evaluate(_reports(rows), agreement, **scenario)
+    assert _codes(reasons, "OP-1/r0") == {"FIRE_AFTER_EFFECTIVE", "NOTIFIED_ACTIVITY"}
+    assert _codes(reasons, "OP-1/r1") == {"FIRE_AFTER_EFFECTIVE"}
+    assert _codes(reasons, "OP-1/r2") == {"FIRE_AFTER_EFFECTIVE"}
+    assert "NOTIFIED_ACTIVITY" in _codes(reasons, "OP-1/r3")
+    row = reasons[(reasons["uid"] == "OP-1/r0") & (reasons["code"] == "NOTIFIED_ACTIVITY")].iloc[0]
+    assert row["effect"] == "mitigate" and row["weight"] == 0.9
+    for figure in ("1.0 km", "demining", "Ukrainian forces", "N-014, JCCC 12/10", "2026-10-12 07:00 UTC"):
+        assert figure in row["sentence"]
+
+
+def test_an_observers_assessment_of_lawful_activity_mitigates(scenario):
+    rows = [
+        _at_quiet(type="undetermined_explosion", occurred_at=AFTER_V2, assessment="Assessed as controlled detonation"),
+        _at_quiet(type="undetermined_explosion", occurred_at=AFTER_V2, assessment="assessed as outgoing artillery"),
+    ]  # fmt: skip
+    reasons = _run(rows, MINSK, scenario)
+    assert _codes(reasons, "OP-1/r0") == {"FIRE_AFTER_EFFECTIVE", "ASSESSED_LAWFUL"}
+    assert '"Assessed as controlled detonation"' in _sentence(reasons, "ASSESSED_LAWFUL")
+    assert _codes(reasons, "OP-1/r1") == {"FIRE_AFTER_EFFECTIVE"}
+    # A file sets its own phrases; the old ones then no longer count.
+    own = MINSK.read_text(encoding="utf-8") + (
+        '\n[rules.ASSESSED_LAWFUL]\nseverity = "low"\nweight = 0.8\nclause = "SOP 4"\nphrases = ["EOD"]\n'
+    )
+    reasons = evaluate(_reports(rows), parse_agreement(own, path=MINSK), **scenario)
+    assert "ASSESSED_LAWFUL" not in _codes(reasons, "OP-1/r0")
+
+
+def test_the_agreement_bounds_where_fire_counts(scenario):
+    text = MINSK.read_text(encoding="utf-8").replace(
+        'clause = "para 1"\n',
+        'clause = "para 1"\nmax_line_dist_km = 10\nexempt_zone_kinds = ["designated_range"]\n',
+        1,
+    )
+    agreement = parse_agreement(text, path=MINSK)
+    zones = pd.concat(
+        [
+            scenario["zones"],
+            gpd.GeoDataFrame(
+                {"zone_id": ["rg-1"], "kind": ["designated_range"], "name": ["Range 4"]},
+                geometry=[shapely.box(37.94, 47.49, 37.96, 47.51)],
+                crs=4326,
+            ),
+        ],
+        ignore_index=True,
+    )
+    rows = [
+        _at_quiet(type="impact", occurred_at=AFTER_V2, dist_to_line_m=4000.0),  # on the range
+        {"lon": 37.7, "lat": 47.4, "type": "impact", "occurred_at": AFTER_V2, "dist_to_line_m": 4000.0},
+        {"lon": 37.7, "lat": 47.4, "type": "impact", "occurred_at": AFTER_V2, "dist_to_line_m": 25000.0},
+        {"lon": 37.7, "lat": 47.4, "type": "impact", "occurred_at": AFTER_V2},  # distance unknown: counts
+    ]
+    reasons = evaluate(_reports(rows), agreement, **{**scenario, "zones": zones})
+    fired = set(reasons.loc[reasons["code"] == "FIRE_AFTER_EFFECTIVE", "uid"])
+    assert fired == {"OP-1/r1", "OP-1/r3"}
+
+
+def test_a_day_precision_report_on_the_effective_day_is_capped(scenario):
+    # The ceasefire took effect at 00:00Z on 3 October; a party's "3 October" in Kyiv time runs from
+    # 21:00Z on the 2nd (as ingest reads a date alone), so it may predate the ceasefire.
+    day = {"occurred_from": "2026-10-02T21:00Z", "occurred_to": "2026-10-03T21:00Z"}
+    rows = [
+        _at_quiet(type="impact", occurred_at="2026-10-03T09:00Z", time_precision="day", **day),
+        _at_quiet(type="impact", occurred_at="2026-10-04T09:00Z", time_precision="day",
+                  occurred_from="2026-10-03T21:00Z", occurred_to="2026-10-04T21:00Z"),
+        # Midpoint before the ceasefire, but the interval ends after it: judged, and capped.
+        _at_quiet(type="impact", occurred_at="2026-10-02T12:00Z", time_precision="day"),
+        # Wholly before: no reason at all.
+        _at_quiet(type="impact", occurred_at="2026-10-01T12:00Z", time_precision="day"),
+        # A lawful report straddling the time gets no cap: there is nothing to cap.
+        _at_quiet(type="illumination_flare", occurred_at="2026-10-03T09:00Z", time_precision="day", **day),
+    ]  # fmt: skip
+    frame = _reports(rows)
+    for name in ("occurred_from", "occurred_to"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    reasons = evaluate(frame, load_agreement(MINSK), **scenario)
+    assert _codes(reasons, "OP-1/r0") == {"FIRE_AFTER_EFFECTIVE", "STRADDLES_EFFECTIVE"}
+    assert _codes(reasons, "OP-1/r1") == {"FIRE_AFTER_EFFECTIVE"}
+    assert _codes(reasons, "OP-1/r2") == {"FIRE_AFTER_EFFECTIVE", "STRADDLES_EFFECTIVE"}
+    assert not _codes(reasons, "OP-1/r3") and not _codes(reasons, "OP-1/r4")
+    text = _sentence(reasons, "STRADDLES_EFFECTIVE")
+    assert "from 2026-10-02 21:00 UTC to 2026-10-03 21:00 UTC" in text and "at most a possible" in text
+    assert set(reasons.loc[reasons["code"] == "STRADDLES_EFFECTIVE", "effect"]) == {"cap"}
+
+
+def test_every_agreement_has_the_mitigations_and_the_cap():
+    a = parse_agreement(VALID, path=Path("terms.toml"))
+    effects = {r.code: r.effect for r in a.rules}
+    assert effects == {
+        "FIRE_AFTER_EFFECTIVE": "breach",
+        "NOTIFIED_ACTIVITY": "mitigate",
+        "ASSESSED_LAWFUL": "mitigate",
+        "STRADDLES_EFFECTIVE": "cap",
+    }
+    only_mitigation = VALID.replace("[rules.FIRE_AFTER_EFFECTIVE]", "[rules.ASSESSED_LAWFUL]")
+    assert "names no prohibited act" in _fails(only_mitigation).message
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (('party = "UA"', 'party = "XX"'), "notifications[0].party"),
+        (('activity = "demining"', 'activity = "deminnig"'), "Did you mean 'demining'"),
+        (("radius_m = 1500", "radius_m = 0"), "notifications[0].radius_m"),
+        (("end = 2026-10-12T13:00:00Z", "end = 2026-10-12T06:00:00Z"), "not after its start"),
+        (("start = 2026-10-12T07:00:00Z", 'start = "2026-10-12T07:00"'), "no UTC offset"),
+        (('reference = "JCCC 12/10"', 'refrence = "x"'), "notifications[0].refrence"),
+    ],
+)
+def test_a_bad_notification_is_refused_by_name(change, problem):
+    text = VALID + NOTICE.replace(*change)
+    err = _fails(text)
+    assert problem in err.message + err.hint
+
+
+def test_two_notices_with_one_id_are_refused():
+    assert "has the id 'N-014' twice" in _fails(VALID + NOTICE + NOTICE).message

@@ -156,6 +156,25 @@ def test_mitigation_scales_and_a_cap_holds_an_event_at_possible():
     assert {r["code"]: r["kind"] for r in out.loc["e2", "reasons"]}["STRADDLES_EFFECTIVE"] == "cap"
 
 
+def test_one_precise_report_of_the_breach_lifts_the_cap():
+    # A party's day-precision claim straddles the effective time; a post timed the same impact to
+    # the minute after it. The event is not in doubt, so it is not capped.
+    rows = [
+        {"uid": "claim", "event_id": "e1", "source": "UA-MOD", "type": "impact", "side": "UA"},
+        {"uid": "post", "event_id": "e1", "source": "OP-1", "type": "impact", "side": "UA"},
+    ]
+    fire = ("FIRE_AFTER_EFFECTIVE", "high", 0.9, "fire after the ceasefire", "breach")
+    cap = ("STRADDLES_EFFECTIVE", "low", 1.0, "the day straddles the effective time", "cap")
+    columns = ["uid", "code", "severity", "weight", "sentence", "effect"]
+    both = pd.DataFrame([("claim", *fire), ("claim", *cap), ("post", *fire)], columns=columns)
+    only_claim = pd.DataFrame([("claim", *fire), ("claim", *cap)], columns=columns)
+    events = EVENTS.iloc[:1].assign(confidence=0.9)
+    lifted = score_events(events, _reports(rows), both).iloc[0]
+    capped = score_events(events, _reports(rows[:1]), only_claim).iloc[0]
+    assert lifted["violation_score"] == pytest.approx(0.81, abs=1e-4)
+    assert capped["violation_score"] == pytest.approx(ScoreParams().possible)
+
+
 def test_levels_and_bad_params():
     p = ScoreParams()
     assert list(level_of([0.0, 0.3, 0.49, 0.5, 1.0], p)) == [

@@ -126,6 +126,12 @@ PROTECTED_SITES = (
     ("PS-4", "Hospital, Orikhiv (approximate)", 35.785, 47.568, 250, 200),
     ("PS-5", "Hospital, Kherson (approximate)", 32.607, 46.652, 250, 200),
 )
+# Ranges where live fire is permitted (zone kind designated_range), well behind each side's lines:
+# illustrative, not real ranges. Same columns as PROTECTED_SITES.
+DESIGNATED_RANGES = (
+    ("DR-1", "Training range near Pavlohrad (illustrative)", 35.90, 48.55, 4_000, 3_000),
+    ("DR-2", "Training range near Amvrosiivka (illustrative)", 38.45, 47.74, 4_000, 3_000),
+)
 
 
 # name, first town, last town, relative activity per km

@@ -12,6 +12,7 @@ import shapely
 from shapely import ops
 
 from geo.demo.geography import (
+    DESIGNATED_RANGES,
     DISENGAGEMENT_AREAS,
     DISENGAGEMENT_SIZE_M,
     FRONT,
@@ -169,9 +170,10 @@ def _zones(frame: Frame, line: Any, land: Any, posts: gpd.GeoDataFrame) -> gpd.G
     for post_id, name, circle in zip(posts["post_id"], posts["name"], circles, strict=True):
         rows.append((f"OPC-{post_id[3:]}", "op_coverage", f"Coverage of {name}"))
         geoms.append(round_geometry(circle))
-    for zone_id, name, lon, lat, width, height in PROTECTED_SITES:
-        rows.append((zone_id, "protected_site", name))
-        geoms.append(_square(frame, lon, lat, width, height))
+    for kind, sites in (("protected_site", PROTECTED_SITES), ("designated_range", DESIGNATED_RANGES)):
+        for zone_id, name, lon, lat, width, height in sites:
+            rows.append((zone_id, kind, name))
+            geoms.append(_square(frame, lon, lat, width, height))
     return gpd.GeoDataFrame(rows, columns=["zone_id", "kind", "name"], geometry=geoms, crs=4326)
 
 

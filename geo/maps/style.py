@@ -94,12 +94,14 @@ ZONE_STYLES: dict[str, dict[str, object]] = {
     "disengagement_area": {"color": GREEN, "weight": 2, "fillColor": GREEN, "fillOpacity": 0.15},
     "op_coverage": {"color": "#44AA99", "weight": 1.5, "dashArray": "3 3", "fillOpacity": 0.05},
     "protected_site": {"color": PURPLE, "weight": 2, "fillColor": PURPLE, "fillOpacity": 0.3},
+    "designated_range": {"color": "#997700", "weight": 2, "dashArray": "2 4", "fillOpacity": 0.05},
 }
 ZONE_LABELS: dict[str, str] = {
     "security_zone": "Security zone",
     "disengagement_area": "Disengagement area",
     "op_coverage": "Observation coverage (zone)",
     "protected_site": "Protected site",
+    "designated_range": "Designated range (live fire permitted)",
 }
 
 # Zone kinds whose layer starts switched off: post coverage zones repeat the posts' range circles.

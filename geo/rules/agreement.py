@@ -16,6 +16,9 @@ from geo.errors import InputError
 from geo.rules.spec import (
     COMMON_PLACEHOLDERS,
     KM_PARAMS,
+    MINUTE_PARAMS,
+    NOTIFIED_ACTIVITIES,
+    PHRASE_PARAMS,
     RULE_SPECS,
     SEVERITIES,
     TYPE_PARAMS,
@@ -61,8 +64,30 @@ class Withdrawal:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """A party's advance notice of an activity that makes explosions or fire lawful: where and when.
+
+    The activity is a circle of ``radius_m`` about (``lon``, ``lat``) from ``start`` to ``end`` (UTC).
+    """
+
+    id: str
+    party: str
+    activity: str
+    lon: float
+    lat: float
+    radius_m: float
+    start: pd.Timestamp
+    end: pd.Timestamp
+    reference: str
+
+
+@dataclass(frozen=True)
 class Rule:
-    """One prohibited act: its reason code, severity, weight for the score, sentence and parameters."""
+    """One reason code: its severity, weight for the score, sentence, parameters and effect.
+
+    ``effect`` is ``breach`` for a prohibited act, ``mitigate`` for evidence of a lawful activity
+    and ``cap`` for a doubt that keeps an event at most 'possible' (geo.rules.spec.EFFECTS).
+    """
 
     code: str
     severity: str
@@ -70,6 +95,7 @@ class Rule:
     sentence: str
     clause: str
     params: dict[str, Any]
+    effect: str = "breach"
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,7 @@ class Agreement:
     rules: tuple[Rule, ...]
     source: str
     path: Path
+    notifications: tuple[Notification, ...] = ()
 
     def rule(self, code: str) -> Rule | None:
         """Return the rule with ``code``, or None when the agreement does not prohibit that act."""
@@ -254,8 +281,12 @@ def _rule(r: _Reader, code: str, data: Any) -> Rule:
             params[name] = r.choices(value, key, tuple(WEAPON_CLASSES), what="weapon class")
         elif name in ZONE_KIND_PARAMS:
             params[name] = r.choices(value, key, ZONE_KINDS, what="zone kind")
-        elif name in KM_PARAMS:
+        elif name in KM_PARAMS or name in MINUTE_PARAMS:
             params[name] = r.number(value, key, low=0)
+        elif name in PHRASE_PARAMS:
+            if not isinstance(value, list) or not value:
+                r.fail(key, f"is {value!r}, not a list of phrases.", 'Write e.g. ["controlled detonation"].')
+            params[name] = tuple(r.text(v, f"{key}[{i}]").lower() for i, v in enumerate(value))
     sentence = data.get("sentence", spec.sentence)
     return Rule(
         code=code,
@@ -264,7 +295,46 @@ def _rule(r: _Reader, code: str, data: Any) -> Rule:
         sentence=r.sentence(sentence, f"{where}.sentence", COMMON_PLACEHOLDERS | spec.placeholders),
         clause=r.text(data["clause"], f"{where}.clause"),
         params=params,
+        effect=spec.effect,
     )
+
+
+def _notification(r: _Reader, i: int, data: Any, sides: dict[str, str]) -> Notification:
+    where = f"notifications[{i}]"
+    data = r.table(
+        data,
+        where,
+        required={"id", "party", "activity", "lon", "lat", "radius_m", "start", "end"},
+        optional={"reference"},
+    )
+    start, end = r.time(data["start"], f"{where}.start"), r.time(data["end"], f"{where}.end")
+    if end <= start:
+        r.fail(f"{where}.end", f"is {end.isoformat()}, not after its start.", "Give an end after the start.")
+    radius = r.number(data["radius_m"], f"{where}.radius_m", low=0)
+    if radius == 0:
+        r.fail(f"{where}.radius_m", "is 0.", "Give the radius of the notified area in metres, e.g. 1500.")
+    return Notification(
+        id=r.text(data["id"], f"{where}.id"),
+        party=r.choice(data["party"], f"{where}.party", tuple(sides), what="side code"),
+        activity=r.choice(data["activity"], f"{where}.activity", NOTIFIED_ACTIVITIES, what="activity"),
+        lon=r.number(data["lon"], f"{where}.lon", low=-180, high=180),
+        lat=r.number(data["lat"], f"{where}.lat", low=-90, high=90),
+        radius_m=radius,
+        start=start,
+        end=end,
+        reference=r.text(data["reference"], f"{where}.reference") if "reference" in data else "",
+    )
+
+
+def _implicit_rules(r: _Reader, given: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The mitigations and the cap every agreement has, at their defaults unless the file sets them."""
+    have = {rule.code for rule in given}
+    added = tuple(
+        _rule(r, code, dict(spec.default))
+        for code, spec in RULE_SPECS.items()
+        if spec.default is not None and code not in have
+    )
+    return given + added
 
 
 def parse_agreement(text: str, *, path: Path) -> Agreement:
@@ -281,7 +351,7 @@ def parse_agreement(text: str, *, path: Path) -> Agreement:
     except tomllib.TOMLDecodeError as exc:
         msg = f"Agreement file {path} is not valid TOML: {exc}."
         raise AgreementError(msg, hint="Fix the syntax; docs/AGREEMENT.md shows a complete file.") from None
-    r.table(doc, "", required={"agreement", "sides", "rules"}, optional={"withdrawal"})
+    r.table(doc, "", required={"agreement", "sides", "rules"}, optional={"withdrawal", "notifications"})
     head = r.table(
         doc["agreement"], "agreement", required={"name", "effective_at"}, optional={"short_name", "source"}
     )
@@ -322,8 +392,18 @@ def parse_agreement(text: str, *, path: Path) -> Agreement:
             seen[weapon] = w.key
     rules_doc = r.table(doc["rules"], "rules", required=set(), optional=set(RULE_SPECS))
     rules = tuple(_rule(r, code, body) for code, body in rules_doc.items())
-    if not rules:
-        r.fail("rules", "is empty.", f"Add at least one rule: {', '.join(RULE_SPECS)}.")
+    if not any(rule.effect == "breach" for rule in rules):
+        breaches = [code for code, spec in RULE_SPECS.items() if spec.effect == "breach"]
+        r.fail("rules", "names no prohibited act.", f"Add at least one rule: {', '.join(breaches)}.")
+    rules = _implicit_rules(r, rules)
+    notices = doc.get("notifications", [])
+    if not isinstance(notices, list):
+        r.fail("notifications", "is a table, not a list.", "Write each notice as a [[notifications]] table.")
+    notifications = tuple(_notification(r, i, body, sides) for i, body in enumerate(notices))
+    ids = [n.id for n in notifications]
+    if len(set(ids)) != len(ids):
+        dup = next(x for x in ids if ids.count(x) > 1)
+        r.fail("notifications", f"has the id {dup!r} twice.", "Give every notice its own id.")
     if any(rule.code == "HEAVY_WEAPON_IN_ZONE" for rule in rules) and not withdrawal:
         r.fail(
             "rules.HEAVY_WEAPON_IN_ZONE",
@@ -340,6 +420,7 @@ def parse_agreement(text: str, *, path: Path) -> Agreement:
         rules=rules,
         source=r.text(head["source"], "agreement.source") if "source" in head else "",
         path=path,
+        notifications=notifications,
     )
 
 

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.corroborate import TIME_TOLERANCE
 from geo.crs import require_wgs84
 from geo.errors import InputError
 from geo.rules.agreement import Agreement, Rule
 from geo.rules.spec import IN_FORCE, WEAPON_LABELS
 from geo.rules.zones import Theatre, densify, prepare_theatre, zones_projected
 
-REASON_COLUMNS = ["uid", "code", "severity", "weight", "sentence"]
+REASON_COLUMNS = ["uid", "code", "severity", "weight", "sentence", "effect"]
 REQUIRED_COLUMNS = ("uid", "type", "occurred_at", "weapon")
 
 
@@ -44,11 +45,22 @@ class Context:
     times: pd.DatetimeIndex
     x: np.ndarray
     y: np.ndarray
+    start: pd.DatetimeIndex
+    end: pd.DatetimeIndex
 
     @property
     def active(self) -> np.ndarray:
-        """Reports at or after the moment the ceasefire took effect."""
-        return np.asarray(self.times >= self.agreement.effective_at)
+        """Reports that may have happened at or after the moment the ceasefire took effect.
+
+        A report known only to an interval is active when the interval ends at or after that moment;
+        STRADDLES_EFFECTIVE then says that it may predate the ceasefire.
+        """
+        return np.asarray(self.end >= self.agreement.effective_at)
+
+    @property
+    def straddles(self) -> np.ndarray:
+        """Reports whose interval begins before the effective time and ends at or after it."""
+        return self.active & np.asarray(self.start < self.agreement.effective_at)
 
     def column(self, name: str, default: object = np.nan) -> np.ndarray:
         """A column as an array, or ``default`` everywhere when the frame lacks it."""
@@ -79,11 +91,91 @@ def _of(ctx: Context, rule: Rule, name: str) -> np.ndarray:
     return np.isin(source, list(values or ()))
 
 
-def _simple(ctx: Context, rule: Rule) -> Hit:
+def _selected(ctx: Context, rule: Rule) -> np.ndarray:
     mask = ctx.active & _of(ctx, rule, "types")
     if rule.params.get("weapons") is not None:
         mask &= _of(ctx, rule, "weapons")
+    return mask
+
+
+def _simple(ctx: Context, rule: Rule) -> Hit:
+    return Hit(rule, np.flatnonzero(_selected(ctx, rule)))
+
+
+def _fire_after(ctx: Context, rule: Rule) -> Hit:
+    """Fire after the effective time, where the agreement counts it: near the line, off the ranges."""
+    mask = _selected(ctx, rule)
+    max_km = rule.params.get("max_line_dist_km")
+    if max_km is not None:
+        # Unknown distance (no line in force) counts: the bound exempts, it does not guess.
+        dist = ctx.dist_to_line_m(rule)
+        mask &= ~(dist > max_km * 1000.0)
+    kinds = rule.params.get("exempt_zone_kinds") or ()
+    if kinds:
+        exempt, _, _ = _near(ctx, rule, mask, _zones_of(ctx, kinds), 0.0)
+        mask[exempt] = False
     return Hit(rule, np.flatnonzero(mask))
+
+
+def _interval_text(start: pd.DatetimeIndex, end: pd.DatetimeIndex) -> np.ndarray:
+    fmt = "%Y-%m-%d %H:%M UTC"
+    return ("from " + start.strftime(fmt) + " to " + end.strftime(fmt)).to_numpy(dtype=object)
+
+
+def _notified(ctx: Context, rule: Rule) -> Hit:
+    """Reports inside a party's notified activity: its circle (plus their own uncertainty) and window."""
+    notices = ctx.agreement.notifications
+    mask = ctx.active & _of(ctx, rule, "types")
+    cand = np.flatnonzero(mask)
+    if not notices or not len(cand):
+        return Hit(rule, np.empty(0, dtype=int))
+    slack = pd.Timedelta(minutes=rule.params["slack_min"])
+    where = gpd.GeoSeries(gpd.points_from_xy([n.lon for n in notices], [n.lat for n in notices]), crs=4326)
+    where = where.to_crs(ctx.theatre.crs)
+    nx, ny = where.x.to_numpy(), where.y.to_numpy()
+    radius = np.array([n.radius_m for n in notices])
+    n_start = pd.DatetimeIndex([n.start - slack for n in notices]).as_unit("ns").asi8
+    n_end = pd.DatetimeIndex([n.end + slack for n in notices]).as_unit("ns").asi8
+    r_start = ctx.start[cand].as_unit("ns").asi8
+    r_end = ctx.end[cand].as_unit("ns").asi8
+    precision = np.nan_to_num(ctx.column("location_precision_m").astype(float)[cand], nan=0.0)
+    # Reports in a batch are many and notices few: one vectorised test per notice.
+    best = np.full(len(cand), -1)
+    best_d = np.full(len(cand), np.inf)
+    for j in range(len(notices)):
+        d = np.hypot(ctx.x[cand] - nx[j], ctx.y[cand] - ny[j])
+        inside = (d <= radius[j] + precision) & (r_end >= n_start[j]) & (r_start <= n_end[j]) & (d < best_d)
+        best[inside], best_d[inside] = j, d[inside]
+    found = best >= 0
+    pos, j, d = cand[found], best[found], best_d[found]
+    fmt = "%Y-%m-%d %H:%M UTC"
+    party = np.array([n.party for n in notices], dtype=object)[j]
+    return Hit(
+        rule,
+        pos,
+        {
+            "notice_id": np.array([n.id + (f", {n.reference}" if n.reference else "") for n in notices])[j],
+            "notice_party": party,
+            "notice_party_label": np.array([ctx.agreement.sides.get(p, p) for p in party], dtype=object),
+            "activity": np.array([n.activity.replace("_", " ") for n in notices], dtype=object)[j],
+            "notice_dist_km": _km(d),
+            "window": np.array(
+                [f"from {n.start.strftime(fmt)} to {n.end.strftime(fmt)}" for n in notices], dtype=object
+            )[j],
+        },
+    )
+
+
+def _assessed(ctx: Context, rule: Rule) -> Hit:
+    """Reports whose observer assessed the activity as lawful, in one of the rule's phrases."""
+    text = pd.Series(ctx.column("assessment", None), dtype=object)
+    lower = text.fillna("").astype(str).str.lower()
+    phrases = rule.params["phrases"]
+    mask = np.zeros(len(lower), dtype=bool)
+    for phrase in phrases:
+        mask |= lower.str.contains(phrase, regex=False).to_numpy()
+    pos = np.flatnonzero(mask)
+    return Hit(rule, pos, {"assessment": text.to_numpy(dtype=object)[pos].astype(str)})
 
 
 def _near(
@@ -242,7 +334,7 @@ def _heavy_weapons(ctx: Context, rule: Rule) -> Hit:
 
 
 CHECKS: dict[str, Callable[[Context, Rule], Hit]] = {
-    "FIRE_AFTER_EFFECTIVE": _simple,
+    "FIRE_AFTER_EFFECTIVE": _fire_after,
     "HEAVY_WEAPON_IN_ZONE": _heavy_weapons,
     "FLIGHT_OVER_SECURITY_ZONE": _flight,
     "ATTACK_ON_MONITORS": _monitors,
@@ -250,6 +342,8 @@ CHECKS: dict[str, Callable[[Context, Rule], Hit]] = {
     "DISENGAGEMENT_ACTIVITY": _disengagement,
     "PROTECTED_SITE": _protected,
     "LINE_CROSSING": _simple,
+    "NOTIFIED_ACTIVITY": _notified,
+    "ASSESSED_LAWFUL": _assessed,
 }
 
 
@@ -361,6 +455,24 @@ def _scenario_frame(
     return out
 
 
+def _intervals(frame: pd.DataFrame, times: pd.DatetimeIndex) -> dict[str, pd.DatetimeIndex]:
+    """Each report's time interval: its occurred_from/occurred_to, else occurred_at +- its precision."""
+    precision = (
+        frame["time_precision"] if "time_precision" in frame else pd.Series("minute", index=frame.index)
+    )
+    tol = pd.to_timedelta(precision.map(TIME_TOLERANCE).fillna(pd.Timedelta(0))).to_numpy()
+    start, end = times - tol, times + tol
+    for name, default in (("occurred_from", start), ("occurred_to", end)):
+        if name in frame:
+            given = pd.DatetimeIndex(pd.to_datetime(frame[name], utc=True))
+            value = given.where(given.notna(), default)
+            if name == "occurred_from":
+                start = value
+            else:
+                end = value
+    return {"start": pd.DatetimeIndex(start), "end": pd.DatetimeIndex(end)}
+
+
 def _no_reasons() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float if c == "weight" else object) for c in REASON_COLUMNS})
 
@@ -390,7 +502,8 @@ def evaluate(
     -------
     pandas.DataFrame
         Long format, one row per (report, rule): ``uid``, ``code``, ``severity``, ``weight``,
-        ``sentence``; ordered by the reports' order, then the rules' order in the file.
+        ``sentence``, ``effect`` (``breach``, ``mitigate`` or ``cap``: how geo.score uses it);
+        ordered by the reports' order, then the rules' order in the file.
     """
     require_wgs84(enriched, what="The reports to evaluate")
     missing = [c for c in REQUIRED_COLUMNS if c not in enriched]
@@ -418,10 +531,24 @@ def evaluate(
         times=times.tz_convert("UTC"),
         x=projected.x.to_numpy(),
         y=projected.y.to_numpy(),
+        **_intervals(enriched, times.tz_convert("UTC")),
     )
     parts = []
-    for order, rule in enumerate(agreement.rules):
-        hit = CHECKS[rule.code](ctx, rule)
+    breached = np.zeros(len(enriched), dtype=bool)
+    # The cap last, whatever the file's order: it applies to reports a breach fired on.
+    ordered = sorted(enumerate(agreement.rules), key=lambda item: item[1].effect == "cap")
+    for order, rule in ordered:
+        if rule.code == "STRADDLES_EFFECTIVE":
+            # Only where a breach fired: a doubt about the time of a lawful report says nothing.
+            hit = Hit(
+                rule,
+                np.flatnonzero(ctx.straddles & breached),
+                {"interval": _interval_text(ctx.start, ctx.end)[ctx.straddles & breached]},
+            )
+        else:
+            hit = CHECKS[rule.code](ctx, rule)
+            if rule.effect == "breach":
+                breached[hit.pos] = True
         if not len(hit.pos):
             continue
         parts.append(
@@ -434,6 +561,7 @@ def evaluate(
                     "severity": rule.severity,
                     "weight": rule.weight,
                     "sentence": _sentences(ctx, hit),
+                    "effect": rule.effect,
                 }
             )
         )

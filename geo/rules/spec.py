@@ -5,13 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from geo.scenario import ZONE_KINDS  # noqa: F401  (re-exported: the kinds a rule may name)
 from geo.schema import FIRE_TYPES, INCIDENT_TYPES
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 WIDTH_APPLIES: tuple[str, ...] = ("total", "per_side")
 # A reference line that is not a fixed version: the line in force when the report occurred.
 IN_FORCE = "in_force"
-ZONE_KINDS: tuple[str, ...] = ("security_zone", "disengagement_area", "op_coverage", "protected_site")
+# How a reason moves an event's score (geo.score): a breach is evidence of a violation, a mitigation
+# (a notified activity, an observer's lawful assessment) scales it down, a cap keeps it at most
+# 'possible' (a time that may fall before the ceasefire took effect).
+EFFECTS: tuple[str, ...] = ("breach", "mitigate", "cap")
+# What a party may notify in advance (a [[notifications]] entry's `activity`).
+NOTIFIED_ACTIVITIES: tuple[str, ...] = (
+    "demining",
+    "controlled_detonation",
+    "training",
+    "weapons_movement",
+    "other",
+)
+# Phrases of an observer's `assessment` that mean a lawful activity (ASSESSED_LAWFUL's default).
+LAWFUL_PHRASES: tuple[str, ...] = (
+    "controlled detonation",
+    "controlled explosion",
+    "demining",
+    "mine clearance",
+    "explosive ordnance disposal",
+    "live-fire training",
+    "live fire training",
+    "live-fire exercise",
+    "live fire exercise",
+    "training on a designated range",
+    "not a ceasefire violation",
+)
 # Types whose location is where fire landed.
 IMPACT_TYPES: tuple[str, ...] = ("impact", "undetermined_explosion", "air_or_drone_strike")
 # Types whose location is where the weapon was (as in geo.score).
@@ -73,6 +99,11 @@ class RuleSpec:
         Placeholders the sentence may use besides :data:`COMMON_PLACEHOLDERS`.
     sentence
         The default sentence template.
+    effect
+        One of :data:`EFFECTS`.
+    default
+        For rules every agreement has unless its file says otherwise (mitigations and the cap): the
+        ``severity``, ``weight`` and ``clause`` used when the file has no table for the rule.
     """
 
     code: str
@@ -80,6 +111,8 @@ class RuleSpec:
     params: dict[str, Any]
     placeholders: frozenset[str]
     sentence: str
+    effect: str = "breach"
+    default: dict[str, Any] | None = None
 
 
 RULE_SPECS: dict[str, RuleSpec] = {
@@ -87,8 +120,10 @@ RULE_SPECS: dict[str, RuleSpec] = {
     for s in (
         RuleSpec(
             "FIRE_AFTER_EFFECTIVE",
-            "A report of one of `types` (and, if given, one of `weapons`) at or after `effective_at`.",
-            {"types": SORTED_FIRE_TYPES, "weapons": None},
+            "A report of one of `types` (and, if given, one of `weapons`) at or after `effective_at`; "
+            "when set, only within `max_line_dist_km` of the contact line in force and outside zones "
+            "of `exempt_zone_kinds` (designated ranges).",
+            {"types": SORTED_FIRE_TYPES, "weapons": None, "max_line_dist_km": None, "exempt_zone_kinds": ()},
             frozenset(),
             "{what} reported {when}, {place}, after the ceasefire took effect on {effective_at} "
             "({short_name}, {clause}).",
@@ -168,11 +203,48 @@ RULE_SPECS: dict[str, RuleSpec] = {
             frozenset(),
             "A crossing of the contact line was reported {when}, {place} ({short_name}, {clause}).",
         ),
+        RuleSpec(
+            "NOTIFIED_ACTIVITY",
+            "A report of one of `types` within a [[notifications]] entry's radius (plus the report's own "
+            "location uncertainty) and its time window (widened by `slack_min`): the notified activity "
+            "is the likely cause.",
+            {"types": SORTED_FIRE_TYPES, "slack_min": 30.0},
+            frozenset(
+                {"notice_id", "notice_party", "notice_party_label", "activity", "notice_dist_km", "window"}
+            ),
+            "{what} reported {when} {notice_dist_km} km from the {activity} the {notice_party_label} "
+            "notified in advance ({notice_id}, {window}); the notified activity is the likely cause.",
+            effect="mitigate",
+            default={"severity": "low", "weight": 0.9, "clause": "advance notification"},
+        ),
+        RuleSpec(
+            "ASSESSED_LAWFUL",
+            "A report whose observer's `assessment` contains one of `phrases` (case does not matter).",
+            {"phrases": LAWFUL_PHRASES},
+            frozenset({"assessment"}),
+            'The observer assessed it as lawful activity: "{assessment}".',
+            effect="mitigate",
+            default={"severity": "low", "weight": 0.9, "clause": "observer's assessment"},
+        ),
+        RuleSpec(
+            "STRADDLES_EFFECTIVE",
+            "A report another rule fired on whose time is known only to an interval (its `occurred_from` "
+            "to `occurred_to`, or its `time_precision` about `occurred_at`) that begins before "
+            "`effective_at` and ends at or after it: it may predate the ceasefire.",
+            {},
+            frozenset({"interval"}),
+            "Its time is known only as {interval}, which begins before the ceasefire took effect on "
+            "{effective_at}: it may predate the ceasefire, so it is at most a possible violation.",
+            effect="cap",
+            default={"severity": "low", "weight": 1.0, "clause": "time of the report"},
+        ),
     )
 }
 
 # Parameter names by the vocabulary their values come from.
 TYPE_PARAMS = frozenset({"types", "origin_types"})
 WEAPON_PARAMS = frozenset({"weapons"})
-ZONE_KIND_PARAMS = frozenset({"zone_kinds"})
-KM_PARAMS = frozenset({"within_km", "buffer_km", "band_km"})
+ZONE_KIND_PARAMS = frozenset({"zone_kinds", "exempt_zone_kinds"})
+KM_PARAMS = frozenset({"within_km", "buffer_km", "band_km", "max_line_dist_km"})
+MINUTE_PARAMS = frozenset({"slack_min"})
+PHRASE_PARAMS = frozenset({"phrases"})
