@@ -143,7 +143,8 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "occurred_at",
         "datetime",
-        "When it happened, ISO 8601 with a UTC offset; stored in UTC. Required unless "
+        "When it happened, ISO 8601 with a UTC offset; stored in UTC. A date alone is read as that "
+        "whole day in the theatre's time zone (setting theatre_timezone). Required unless "
         "occurred_from and occurred_to are given.",
     ),
     Field("occurred_from", "datetime", "Start of the interval when the time is uncertain."),

@@ -6,6 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.errors import InputError
 
@@ -28,6 +29,8 @@ class Settings:
     max_upload_mb: float = 200.0
     # lon_min, lat_min, lon_max, lat_max: where reports are expected (swapped-coordinate check).
     theatre_bbox: tuple[float, float, float, float] = (22.0, 44.0, 41.0, 53.0)
+    # The IANA time zone of the theatre's calendar: a date alone in a report is that day there.
+    theatre_timezone: str = "Europe/Kyiv"
     scenario_dir: Path = SCENARIO_DIR
     agreement_path: Path = DATA_DIR / "agreement.toml"
     classification: str = "OFFICIAL"
@@ -94,4 +97,14 @@ def load_settings(config: Path | None = None, environ: dict[str, str] | None = N
         msg = f"Unknown setting(s) {', '.join(unknown)} in {config}."
         raise InputError(msg, hint=f"Known settings: {', '.join(sorted(known))}.")
     values = {k: _coerce(k, v, getattr(settings, k)) for k, v in overrides.items()}
+    if "theatre_timezone" in values:
+        _check_timezone(str(values["theatre_timezone"]))
     return replace(settings, **values)
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"Setting 'theatre_timezone' is {name!r}, which is not an IANA time zone."
+        raise InputError(msg, hint="Give a name such as Europe/Kyiv or Asia/Tbilisi.") from None

@@ -191,7 +191,12 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
                 "warning",
             )
         )
-    df, found = check_fields(structure.props, structure.feature_ids, now=pd.Timestamp.now(tz="UTC"))
+    df, found = check_fields(
+        structure.props,
+        structure.feature_ids,
+        now=pd.Timestamp.now(tz="UTC"),
+        timezone=settings.theatre_timezone,
+    )
     issues += _foreign_schema(df)
     for r, first in structure.issues.items():
         found.by_row.setdefault(r, [])[:0] = first

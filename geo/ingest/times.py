@@ -1,4 +1,9 @@
-"""The time fields: ISO 8601 with an offset, parsed vectorised to UTC; intervals give occurred_at their midpoint."""
+"""The time fields: ISO 8601 with an offset, parsed vectorised to UTC; intervals give occurred_at their midpoint.
+
+A date alone ("2026-10-03") names a day of the theatre's calendar: it is read as that whole day in the
+theatre's time zone (setting ``theatre_timezone``), so a party's "3 October" in Kyiv begins at 21:00Z on
+2 October in summer. The day becomes the report's interval, and a warning says so.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,22 @@ CLOCK_SKEW = pd.Timedelta(minutes=5)
 ISO_FIX = "Write ISO 8601 with an offset, such as 2026-10-05T04:10:00+03:00 or 2026-10-05T01:10:00Z."
 
 
+DEFAULT_TIMEZONE = "Europe/Kyiv"
+
+
+def _local_midnight(dates: pd.Series, timezone: str) -> pd.Series:
+    """00:00 of each date (naive) in ``timezone``, as UTC."""
+    local = dates.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC")
+
+
 def _check_time(
-    df: pd.DataFrame, name: str, out: Findings, now: pd.Timestamp
+    df: pd.DataFrame, name: str, out: Findings, now: pd.Timestamp, timezone: str
 ) -> tuple[pd.Series, np.ndarray]:
-    """Parse one time column to UTC; return it (NaT when absent or bad) and the date-only mask."""
+    """Parse one time column to UTC; return it (NaT when absent or bad) and the date-only mask.
+
+    A date alone is returned as 00:00 of that day in ``timezone``.
+    """
     s = df[name]
     k = kinds(s)
     n = len(s)
@@ -36,7 +53,10 @@ def _check_time(
     day = text.str.match(DATE_ONLY).to_numpy(dtype=bool)
     zoned = text.str.contains(TZ_SUFFIX).to_numpy(dtype=bool) & ~day
     readable = day | zoned
-    values = pd.to_datetime(text.where(readable), utc=True, format="ISO8601", errors="coerce")
+    values = pd.to_datetime(text.where(zoned), utc=True, format="ISO8601", errors="coerce")
+    if day.any():
+        dates = pd.to_datetime(text.where(day), format="%Y-%m-%d", errors="coerce")
+        values = values.where(~day, _local_midnight(dates, timezone))
     parsed = pd.Series(values.dt.as_unit("ns").array, index=text.index).reindex(s.index)
     unparsed = readable & values.isna().to_numpy()
     naive = ~readable
@@ -54,24 +74,71 @@ def _check_time(
     good = parsed.notna().to_numpy()
     date_only[rows[day]] = True
     date_only &= good
-    out.add(np.flatnonzero(date_only), name, lambda r: f"{out.show(r, name)} is a date without a time; it was read as 00:00 UTC that day.",
-            "Give a time with an offset, or set time_precision to 'day' (done for you when it was empty).", "warning")  # fmt: skip
     future = good & (parsed > now + CLOCK_SKEW).to_numpy()
     out.add(np.flatnonzero(future), name, lambda r: f"{out.show(r, name)} is in the future (the server's clock says {now:%Y-%m-%dT%H:%MZ}).",
             "Check the date and the UTC offset.")  # fmt: skip
     return parsed.where(~future), date_only
 
 
-def check_times(df: pd.DataFrame, out: Findings, *, now: pd.Timestamp) -> None:
+def _read_days(
+    out: Findings,
+    times: dict[str, tuple[pd.Series, np.ndarray]],
+    timezone: str,
+    now: pd.Timestamp,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Turn dates alone into whole days of the theatre: a date in occurred_at becomes its day's
+    interval (when no interval is given), one in occurred_to the end of its day; each with a warning."""
+    (at, at_day), (start, start_day), (end, end_day) = (
+        times["occurred_at"],
+        times["occurred_from"],
+        times["occurred_to"],
+    )
+
+    def next_midnight(t: pd.Series) -> pd.Series:
+        local = t.dt.tz_convert(timezone).dt.tz_localize(None) + pd.Timedelta(days=1)
+        return _local_midnight(local.dt.normalize(), timezone)
+
+    fmt = "%Y-%m-%dT%H:%MZ"
+    whole = at_day & start.isna().to_numpy() & end.isna().to_numpy()
+    day_end = next_midnight(at)
+    start = start.where(~whole, at)
+    end = end.where(~whole, day_end)
+    # The day's middle stands for the report, never a moment still to come.
+    at = at.where(~whole, (at + (day_end - at) / 2).clip(upper=now))
+    out.add(np.flatnonzero(whole), "occurred_at",
+            lambda r: f"{out.show(r, 'occurred_at')} is a date without a time; it was read as that whole day in "
+                      f"{timezone} ({start.iloc[r]:{fmt}} to {end.iloc[r]:{fmt}}).",
+            "Give a time with an offset, or set theatre_timezone if the source's days are another zone's "
+            "(time_precision was set to 'day' when it was empty).", "warning")  # fmt: skip
+    out.add(np.flatnonzero(at_day & ~whole), "occurred_at",
+            lambda r: f"{out.show(r, 'occurred_at')} is a date without a time; it was read as 00:00 of that day in "
+                      f"{timezone} ({at.iloc[r]:{fmt}}), within the interval given.",
+            "Give a time with an offset.", "warning")  # fmt: skip
+    out.add(np.flatnonzero(start_day), "occurred_from",
+            lambda r: f"{out.show(r, 'occurred_from')} is a date without a time; it was read as the start of that "
+                      f"day in {timezone} ({start.iloc[r]:{fmt}}).",
+            "Give a time with an offset.", "warning")  # fmt: skip
+    end = end.where(~end_day, next_midnight(end))
+    out.add(np.flatnonzero(end_day), "occurred_to",
+            lambda r: f"{out.show(r, 'occurred_to')} is a date without a time; it was read as the end of that day "
+                      f"in {timezone} ({end.iloc[r]:{fmt}}).",
+            "Give a time with an offset.", "warning")  # fmt: skip
+    return at, start, end
+
+
+def check_times(
+    df: pd.DataFrame, out: Findings, *, now: pd.Timestamp, timezone: str = DEFAULT_TIMEZONE
+) -> None:
     """Parse occurred_at, occurred_from and occurred_to, check their order, fill occurred_at.
 
     ``occurred_at`` becomes the interval's midpoint when only the interval is given; a report with
-    neither is an error. Date-only values set an empty ``time_precision`` to ``day``.
+    neither is an error. A date alone is a whole day in ``timezone`` (the module's docstring) and sets
+    an empty ``time_precision`` to ``day``.
     """
     given = {name: kinds(df[name]).present for name in ("occurred_at", "occurred_from", "occurred_to")}
-    at, at_day = _check_time(df, "occurred_at", out, now)
-    start, start_day = _check_time(df, "occurred_from", out, now)
-    end, end_day = _check_time(df, "occurred_to", out, now)
+    parsed = {name: _check_time(df, name, out, now, timezone) for name in given}
+    at_day, start_day, end_day = (parsed[name][1] for name in given)
+    at, start, end = _read_days(out, parsed, timezone, now)
     order = (start > end).to_numpy(dtype=bool)
     out.add(np.flatnonzero(order), "occurred_from",
             lambda r: f"occurred_from {start.iloc[r]:%Y-%m-%dT%H:%MZ} is after occurred_to {end.iloc[r]:%Y-%m-%dT%H:%MZ}.",

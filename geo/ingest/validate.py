@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.ingest.columns import Findings, kinds, stripped
 from geo.ingest.geojson import json_type
-from geo.ingest.times import check_times
+from geo.ingest.times import DEFAULT_TIMEZONE, check_times
 from geo.schema import COMPASS_POINTS, FIELDS, FIELDS_BY_NAME, REQUIRED, Field
 
 RANGE = r"^\s*(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*$"
@@ -189,9 +189,11 @@ def _check_pairs(df: pd.DataFrame, out: Findings) -> None:
 
 
 def check_fields(
-    props: list[dict[str, Any]], ids: list[str | None], *, now: pd.Timestamp
+    props: list[dict[str, Any]], ids: list[str | None], *, now: pd.Timestamp, timezone: str = DEFAULT_TIMEZONE
 ) -> tuple[pd.DataFrame, Findings]:
     """Check and normalise every schema field; return the columns and the issues found per row.
+
+    ``timezone`` is the theatre's: a date alone is read as that whole day there.
 
     The frame keeps the file's other properties as further columns (for ``extra``).
     """
@@ -206,7 +208,7 @@ def check_fields(
         out.add(np.flatnonzero(missing), name, f"The required field '{name}' is missing or empty.",
                 f"Give every report {name!r}: {FIELDS_BY_NAME[name].description}")  # fmt: skip
     # Times first: a date-only time sets an empty time_precision to 'day' before its default applies.
-    check_times(df, out, now=now)
+    check_times(df, out, now=now, timezone=timezone)
     for f in FIELDS:
         if f.kind == "datetime":
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -219,12 +220,41 @@ def test_clock_skew_of_a_few_minutes_is_allowed(feature, batch, settings):
     assert result.accepted["id"].tolist() == ["r1"] and only(result).index == 1
 
 
-def test_a_date_alone_is_read_as_that_day_with_a_warning(feature, batch, settings):
+def test_a_date_alone_is_read_as_that_whole_day_in_the_theatre_with_a_warning(feature, batch, settings):
+    # Kyiv is UTC+3 in summer time: its 5 October runs from 21:00Z on the 4th to 21:00Z on the 5th.
     result = read_batch(batch(feature(occurred_at="2026-10-05")), filename="b.geojson", settings=settings)
     warning = only(result, "warning")
     assert warning.field == "occurred_at" and "date without a time" in warning.problem
+    assert "whole day in Europe/Kyiv (2026-10-04T21:00Z to 2026-10-05T21:00Z)" in warning.problem
     row = result.accepted.iloc[0]
-    assert (row["occurred_at"], row["time_precision"]) == (pd.Timestamp("2026-10-05T00:00:00Z"), "day")
+    assert (row["occurred_from"], row["occurred_to"]) == (
+        pd.Timestamp("2026-10-04T21:00:00Z"),
+        pd.Timestamp("2026-10-05T21:00:00Z"),
+    )
+    assert (row["occurred_at"], row["time_precision"]) == (pd.Timestamp("2026-10-05T09:00:00Z"), "day")
+
+
+def test_the_theatre_time_zone_is_a_setting_and_winter_time_moves_the_day(feature, batch, settings):
+    winter = read_batch(batch(feature(occurred_at="2026-12-01")), filename="b.geojson", settings=settings)
+    assert winter.accepted.iloc[0]["occurred_from"] == pd.Timestamp("2026-11-30T22:00:00Z")
+    utc = replace(settings, theatre_timezone="UTC")
+    plain = read_batch(batch(feature(occurred_at="2026-10-05")), filename="b.geojson", settings=utc)
+    row = plain.accepted.iloc[0]
+    assert (row["occurred_from"], row["occurred_to"]) == (
+        pd.Timestamp("2026-10-05T00:00:00Z"),
+        pd.Timestamp("2026-10-06T00:00:00Z"),
+    )
+
+
+def test_dates_alone_in_an_interval_cover_the_whole_days(feature, batch, settings):
+    f = feature(occurred_at=None, occurred_from="2026-10-05", occurred_to="2026-10-06")
+    result = read_batch(batch(f), filename="b.geojson", settings=settings)
+    row = result.accepted.iloc[0]
+    assert (row["occurred_from"], row["occurred_to"]) == (
+        pd.Timestamp("2026-10-04T21:00:00Z"),
+        pd.Timestamp("2026-10-06T21:00:00Z"),
+    )
+    assert {w.field for w in result.warnings} == {"occurred_from", "occurred_to"}
 
 
 def test_lenient_spellings_and_numbers_as_text_are_kept_with_a_warning(feature, batch, settings):
