@@ -1,6 +1,10 @@
-"""Bench: distance to the line in force, side and zones for N reports, against the naive GeoPandas path.
+"""Bench: distance to the line in force, side and zones for N reports, against the naive GeoPandas path;
+and the fire-origin densities (``--origins``).
 
-Run: ``python bench/enrich.py [--sizes 10000 100000 1000000] [--naive-max 1000000]``. The demo
+Run: ``python bench/enrich.py [--sizes 10000 100000 1000000] [--naive-max 1000000]``, or
+``python bench/enrich.py --origins [--sizes ...]`` for ``geo.attribution.estimate_origins`` on N
+reports over a year, 40 % of them fire heard, seen or filmed from posts within 15 km of the line
+(random bearings and distances, posts reporting in pairs now and then so that some triangulate). The demo
 scenario's two line versions are densified to about 10,000 vertices each; its control areas and
 zones are used as they are. Reports are random points in the theatre box (settings.theatre_bbox)
 during October 2026, so both versions are in use. Each size runs in a child process (its peak RSS
@@ -58,6 +62,45 @@ def reports(n: int, *, seed: int = 0):
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
 
 
+def origin_reports(n: int, *, seed: int = 0):
+    """N reports over a year: 40 % locate an origin (observer, bearing, distance), near the demo line."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from geo.scenario import load_scenario
+
+    rng = np.random.default_rng(seed)
+    line = load_scenario().lines.geometry.iloc[-1]
+    along = shapely.line_interpolate_point(line, rng.uniform(0, 1, n), normalized=True)
+    # Observers up to about 15 km either side of the line (0.2 degrees).
+    lon = shapely.get_x(along) + rng.uniform(-0.2, 0.2, n)
+    lat = shapely.get_y(along) + rng.uniform(-0.1, 0.1, n)
+    start = pd.Timestamp("2026-01-01", tz="UTC").value
+    times = pd.to_datetime(rng.integers(start, start + 365 * 86_400 * 10**9, n), utc=True)
+    origin = rng.uniform(0, 1, n) < 0.4
+    kinds = np.array(["outgoing_fire", "burst_or_shots", "muzzle_flash"])
+    frame = pd.DataFrame(
+        {
+            "uid": [f"B/{i}" for i in range(n)],
+            "source": rng.choice([f"OP-{k}" for k in range(40)], n),
+            "occurred_at": times,
+            "type": np.where(origin, rng.choice(kinds, n), "impact"),
+            "means": rng.choice(["heard", "seen", "camera"], n, p=[0.6, 0.3, 0.1]),
+            "observer_lon": np.where(origin, lon, np.nan),
+            "observer_lat": np.where(origin, lat, np.nan),
+            "bearing_deg": np.where(origin, rng.uniform(0, 360, n).round(), np.nan),
+            "distance_min_m": np.where(
+                origin & (rng.uniform(0, 1, n) < 0.7), rng.uniform(500, 3000, n), np.nan
+            ),
+            "distance_max_m": np.nan,
+        }
+    )
+    frame["distance_max_m"] = frame["distance_min_m"] * rng.uniform(1.0, 3.0, n)
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+
 def naive(incidents, lines, control_areas, zones):
     """The straightforward GeoPandas path: project, distance per version, two spatial joins."""
     import geopandas as gpd
@@ -87,6 +130,24 @@ def child(kind: str, n: int, repeat: int) -> None:
     """Run one measurement and print it as JSON (called in a fresh process)."""
     from geo.proximity import measure
 
+    if kind == "origins":
+        from geo.attribution import estimate_origins
+        from geo.scenario import load_scenario
+
+        frame = origin_reports(n)
+        areas = load_scenario().control_areas
+        best = cpu = float("inf")
+        for _ in range(repeat):
+            c0, t0 = time.process_time(), time.perf_counter()
+            out = estimate_origins(frame, control_areas=areas)
+            seconds, used = time.perf_counter() - t0, time.process_time() - c0
+            if seconds < best:
+                best, cpu = seconds, used
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        located = int((out["origin_method"] != "none").sum())
+        fixes = int((out["origin_method"] == "triangulated").sum())
+        print(json.dumps({"seconds": best, "cpu": cpu, "rss_mb": rss_mb, "located": located, "fixes": fixes}))
+        return
     lines, areas, zones = scenario_inputs()
     frame = reports(n)
     best = float("inf")
@@ -120,10 +181,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--naive-max", type=int, default=1_000_000, help="largest size the naive path runs")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the fast path per size (best kept)")
+    parser.add_argument("--origins", action="store_true", help="bench the fire-origin densities instead")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]), args.repeat)
+        return
+    if args.origins:
+        print(f"estimate_origins, reports over a year, 40 % with an origin; cores: {os.cpu_count()}\n")
+        print("| reports | with an origin | triangulated | seconds | CPU seconds | peak RSS MB |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for n in sorted(args.sizes):
+            r = run_child("origins", n, args.repeat)
+            print(
+                f"| {n:,} | {r['located']:,} | {r['fixes']:,} | {r['seconds']:.2f} | {r['cpu']:.2f} "
+                f"| {r['rss_mb']:,.0f} |",
+                flush=True,
+            )
         return
 
     lines, _, _ = scenario_inputs()

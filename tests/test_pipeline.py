@@ -27,10 +27,12 @@ def test_flags_match_the_ground_truth(demo_scores):
 
 
 def test_sides_and_events_match_the_ground_truth(demo_scores):
-    assert demo_scores.attribution_accuracy >= 0.95
-    # Where fire landed counts once per event however many report it (geo/score.py), so landing
-    # evidence alone names fewer sides than when each source's report of the crater pooled.
-    assert demo_scores.attributed_share >= 0.17
+    assert demo_scores.attribution_accuracy >= 0.97
+    # Where fire landed counts once per event however many report it (geo/score.py), and a heard
+    # origin is a density with 30-50 % distance errors (geo/attribution/density.py), so fewer sides
+    # are named than with hard wedges, and fewer wrongly: at most 1 % of flagged true violations.
+    assert demo_scores.attributed_share >= 0.15
+    assert demo_scores.attributed_share * (1 - demo_scores.attribution_accuracy) <= 0.01
     assert demo_scores.pair_precision >= 0.7
     assert demo_scores.pair_recall >= 0.5
 

@@ -793,9 +793,13 @@ def test_an_observers_assessment_of_lawful_activity_mitigates(scenario):
 
 
 def test_the_agreement_bounds_where_fire_counts(scenario):
+    # The shipped agreement exempts designated ranges; the bound from the line is added here.
+    assert load_agreement(MINSK).rule("FIRE_AFTER_EFFECTIVE").params["exempt_zone_kinds"] == (
+        "designated_range",
+    )
     text = MINSK.read_text(encoding="utf-8").replace(
         'clause = "para 1"\n',
-        'clause = "para 1"\nmax_line_dist_km = 10\nexempt_zone_kinds = ["designated_range"]\n',
+        'clause = "para 1"\nmax_line_dist_km = 10\n',
         1,
     )
     agreement = parse_agreement(text, path=MINSK)

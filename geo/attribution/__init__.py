@@ -1,4 +1,4 @@
-"""Fire origin: candidate sectors from observer, bearing and distance, triangulation and side probabilities."""
+"""Fire origin: a probability density per report from observer, bearing and distance; Stansfield fixes; p(side)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo.attribution.density import Densities, build, normal_draws, side_probability
+from geo.attribution.fix import Fixes, ellipse_draws, stansfield
 from geo.attribution.sectors import (
     DEFAULT_DISTANCES_M,
+    MAX_WIDTH_DEG,
     ORIGIN_TYPES,
     bearings,
     column,
@@ -20,10 +23,16 @@ from geo.attribution.sectors import (
     locates_origin,
     sector_rings,
 )
-from geo.attribution.sides import SIDES, side_areas
-from geo.attribution.triangulate import Sightings, triangulate
+from geo.attribution.sides import SIDES
+from geo.attribution.triangulate import Sightings, pairs_in_window, triangulate
 from geo.crs import centre_of, require_wgs84, theatre_crs
 from geo.errors import InputError
+
+# Reports are tried together when their wedges this many standard deviations wide overlap; the
+# fix's chi-square test then keeps them together or calls them inconsistent (geo.attribution.fix).
+TRIANGULATION_SIGMAS = 3.0
+# The wedge drawn on the map: two standard deviations each way, about 95 % of the density's mass.
+MAP_SIGMAS = 2.0
 
 __all__ = [
     "DEFAULT_DISTANCES_M",
@@ -43,42 +52,69 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "origin_p_RU",
     "origin_side",
     "origin_side_p",
+    "origin_ellipse_major_m",
+    "origin_ellipse_minor_m",
+    "origin_ellipse_azimuth_deg",
 )
 
 
 @dataclass(frozen=True)
 class _Origins:
-    """What both public functions need; ``m`` is the number of reports with a sector."""
+    """What both public functions need; ``m`` is the number of reports with an origin density."""
 
-    valid: np.ndarray  # (n,) bool: the report has a sector
-    rings: np.ndarray  # (m, 2k, 2) sector outlines in lon/lat
-    sectors: np.ndarray  # (m,) sector polygons in the theatre CRS
-    areas: np.ndarray  # (m,) origin area: the group's intersection or the own sector
-    group: np.ndarray  # (m,) group id or None
-    group_areas: dict[str, shapely.Geometry]  # group id -> intersection in the theatre CRS
+    valid: np.ndarray  # (n,) bool: the report has an origin density
+    density: Densities  # (m,) the densities, theatre CRS
+    times: np.ndarray  # (m,) occurred_at, UTC nanoseconds
+    group: np.ndarray  # (m,) group id of a consistent fix, or None
+    inconsistent: np.ndarray  # (m,) bool: tried with others whose bearings do not agree
+    fixes: Fixes  # one per group id in ``group_ids``
+    group_ids: list[str]
+    rings: np.ndarray  # (m, 2k, 2) the two-sigma wedges in lon/lat, for the map
     uid: np.ndarray  # (n,) report keys
     crs: object  # the theatre CRS
     to_lonlat: Transformer
+
+
+def _wedges(d: Densities, lon: np.ndarray, lat: np.ndarray, sigmas: float) -> np.ndarray:
+    """Rings of the wedge ``sigmas`` standard deviations wide in bearing and log-distance (lon/lat, geodesic)."""
+    half = np.minimum(sigmas * d.sigma_bearing, MAX_WIDTH_DEG / 2)
+    near = np.exp(d.log_d - sigmas * d.sigma_log_d)
+    far = np.exp(d.log_d + sigmas * d.sigma_log_d)
+    return sector_rings(lon, lat, (d.bearing - half) % 360.0, 2 * half, near, far)
+
+
+def _planar_wedges(d: Densities, sigmas: float, k: int = 17) -> np.ndarray:
+    """The same wedges drawn in the theatre CRS from the observer's grid north: (m, 2k) polygons.
+
+    Within the few tens of kilometres of a heard or seen fire the azimuthal equidistant projection
+    departs from the geodesic by far less than a bearing's error; these are for grouping only.
+    """
+    half = np.minimum(sigmas * d.sigma_bearing, MAX_WIDTH_DEG / 2)
+    near = np.exp(d.log_d - sigmas * d.sigma_log_d)
+    far = np.exp(d.log_d + sigmas * d.sigma_log_d)
+    az = (d.bearing + d.north - half)[:, None] + (2 * half)[:, None] * np.linspace(0.0, 1.0, k)[None, :]
+    az = np.radians(np.concatenate([az, az[:, ::-1]], axis=1))
+    dist = np.concatenate([np.repeat(far[:, None], k, 1), np.repeat(near[:, None], k, 1)], axis=1)
+    x = d.x[:, None] + dist * np.sin(az)
+    y = d.y[:, None] + dist * np.cos(az)
+    return shapely.polygons(np.stack([x, y], axis=-1))
 
 
 def _compute(
     incidents: pd.DataFrame,
     control_areas: gpd.GeoDataFrame,
     *,
-    default_bearing_halfwidth_deg: float,
     window_minutes: float,
     observer_apart_m: float,
     default_distances_m: Mapping[str, tuple[float, float]] | None,
     origin_types: Collection[str],
+    rings: bool = False,
 ) -> _Origins:
     require_wgs84(control_areas, what="The control areas")
     absent = [c for c in ("side", "version", "valid_from") if c not in control_areas]
     if absent:
         msg = f"The control areas lack the column(s) {', '.join(absent)}."
         raise InputError(msg, hint="Load them with geo.scenario.load_scenario (docs/ARCHITECTURE.md).")
-    if not 0 < default_bearing_halfwidth_deg < 180:
-        msg = f"default_bearing_halfwidth_deg {default_bearing_halfwidth_deg!r} is not between 0 and 180."
-        raise InputError(msg, hint="Give the half-width of a plain bearing in degrees, for example 10.")
     if not window_minutes >= 0:
         msg = f"window_minutes {window_minutes!r} is not a non-negative number."
         raise InputError(msg, hint="Give the triangulation time window in minutes, for example 10.")
@@ -87,8 +123,8 @@ def _compute(
         msg = f"The incidents lack the column(s) {', '.join(missing)}."
         raise InputError(msg, hint="Pass the normalised frame from geo.ingest.read_batch or the store.")
     lon, lat = column(incidents, "observer_lon"), column(incidents, "observer_lat")
-    has_bearing, start, width = bearings(incidents, halfwidth=default_bearing_halfwidth_deg)
-    dmin, dmax = distances(incidents, defaults=default_distances_m)
+    has_bearing, centre, spread = bearings(incidents)
+    dmin, dmax = distances(incidents, defaults=default_distances_m, spread=False)
     valid = locates_origin(incidents, origin_types=origin_types) & np.isfinite(lon) & np.isfinite(lat)
     valid &= has_bearing & (dmax > 0)
     uid = (
@@ -99,34 +135,60 @@ def _compute(
     crs = theatre_crs(*centre_of(control_areas))
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
     v = np.flatnonzero(valid)
-    rings = sector_rings(lon[v], lat[v], start[v], width[v], dmin[v], dmax[v])
-    x, y = to_xy.transform(rings[..., 0], rings[..., 1])
-    sectors = shapely.polygons(np.stack([x, y], axis=-1)) if len(v) else np.empty(0, dtype=object)
-    sightings = Sightings(
-        sectors=sectors,
-        times=pd.DatetimeIndex(incidents["occurred_at"]).as_unit("ns").asi8[v],
-        source=column(incidents, "source", dtype=object)[v],
-        lon=lon[v],
-        lat=lat[v],
-        uid=uid[v],
-    )
-    group, group_areas = triangulate(
-        sightings, window_ns=round(window_minutes * 60e9), apart_m=observer_apart_m
-    )
-    areas = sectors.copy()
-    grouped = np.flatnonzero(pd.notna(group))
-    areas[grouped] = [group_areas[g] for g in group[grouped]]
+    means = column(incidents, "means", dtype=object)[v]
+    d = build(lon[v], lat[v], means, centre[v], spread[v], dmin[v], dmax[v], to_xy)
+    times = pd.DatetimeIndex(incidents["occurred_at"]).as_unit("ns").asi8[v]
+    source = column(incidents, "source", dtype=object)[v]
+    # Triangulation is tried only among reports with a partner: another observer in the window.
+    i, j = pairs_in_window(times, round(window_minutes * 60e9))
+    observers = Sightings(np.empty(0), times, source, lon[v], lat[v], uid[v])
+    reach = np.exp(d.log_d + TRIANGULATION_SIGMAS * d.sigma_log_d)
+    keep = np.hypot(d.x[i] - d.x[j], d.y[i] - d.y[j]) <= reach[i] + reach[j]
+    i, j = i[keep], j[keep]
+    keep = observers.different_observers(i, j, apart_m=observer_apart_m)
+    partnered = np.unique(np.concatenate([i[keep], j[keep]]))
+    wedge_rings = _wedges(d, lon[v], lat[v], MAP_SIGMAS) if rings else np.empty((0, 0, 2))
+    group = np.full(len(v), None, dtype=object)
+    inconsistent = np.zeros(len(v), dtype=bool)
+    gids: list[str] = []
+    fixes = Fixes.empty()
+    if len(partnered) >= 2:
+        sub = partnered
+        sightings = Sightings(
+            sectors=_planar_wedges(_take(d, sub), TRIANGULATION_SIGMAS),
+            times=times[sub],
+            source=source[sub],
+            lon=lon[v][sub],
+            lat=lat[v][sub],
+            uid=uid[v][sub],
+        )
+        tried, _ = triangulate(sightings, window_ns=round(window_minutes * 60e9), apart_m=observer_apart_m)
+        in_group = np.flatnonzero(pd.notna(tried))
+        if len(in_group):
+            labels, number = np.unique(tried[in_group].astype(str), return_inverse=True)
+            members = sub[in_group]
+            fixes = stansfield(_take(d, members), number, len(labels))
+            ok = fixes.consistent[number]
+            group[members[ok]] = labels[number[ok]]
+            inconsistent[members[~ok]] = True
+            gids = list(labels)
     return _Origins(
         valid=valid,
-        rings=rings,
-        sectors=sectors,
-        areas=areas,
+        density=d,
+        times=times,
         group=group,
-        group_areas=group_areas,
+        inconsistent=inconsistent,
+        fixes=fixes,
+        group_ids=gids,
+        rings=wedge_rings,
         uid=uid,
         crs=crs,
         to_lonlat=Transformer.from_crs(crs, 4326, always_xy=True),
     )
+
+
+def _take(d: Densities, rows: np.ndarray) -> Densities:
+    return Densities(*(getattr(d, f)[rows] for f in Densities.__dataclass_fields__))
 
 
 def estimate_origins(
@@ -134,7 +196,6 @@ def estimate_origins(
     *,
     control_areas: gpd.GeoDataFrame,
     threshold: float = 0.9,
-    default_bearing_halfwidth_deg: float = 10.0,
     window_minutes: float = 10.0,
     observer_apart_m: float = 500.0,
     default_distances_m: Mapping[str, tuple[float, float]] | None = None,
@@ -153,8 +214,6 @@ def estimate_origins(
         against the version in force at its ``occurred_at``.
     threshold
         A side is named when its probability reaches this; otherwise ``undetermined``.
-    default_bearing_halfwidth_deg
-        Half-width of the sector of a bearing given as a single number.
     window_minutes
         Reports at most this far apart in time may triangulate.
     observer_apart_m
@@ -171,7 +230,10 @@ def estimate_origins(
     -------
     pandas.DataFrame
         Aligned on ``incidents.index``, the columns of :data:`OUTPUT_COLUMNS`
-        (docs/ARCHITECTURE.md, "Enrichment columns").
+        (docs/ARCHITECTURE.md, "Enrichment columns"). ``origin_method`` is ``bearing`` (the
+        report's own density), ``triangulated`` (a Stansfield fix of a consistent group; the
+        ellipse columns are its 95 % error ellipse), ``inconsistent`` (tried with reports whose
+        bearings do not agree: its own density) or ``none``.
 
     Raises
     ------
@@ -186,7 +248,6 @@ def estimate_origins(
     o = _compute(
         incidents,
         control_areas,
-        default_bearing_halfwidth_deg=default_bearing_halfwidth_deg,
         window_minutes=window_minutes,
         observer_apart_m=observer_apart_m,
         default_distances_m=default_distances_m,
@@ -194,82 +255,125 @@ def estimate_origins(
     )
     n = len(incidents)
     v = np.flatnonzero(o.valid)
-    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
-    p_ua, p_ru = np.full(n, np.nan), np.full(n, np.nan)
-    method = np.full(n, "none", dtype=object)
-    group = np.full(n, None, dtype=object)
-    side = np.full(n, None, dtype=object)
+    out = {
+        "origin_lon": np.full(n, np.nan),
+        "origin_lat": np.full(n, np.nan),
+        "origin_method": np.full(n, "none", dtype=object),
+        "origin_group": np.full(n, None, dtype=object),
+        "origin_p_UA": np.full(n, np.nan),
+        "origin_p_RU": np.full(n, np.nan),
+        "origin_side": np.full(n, None, dtype=object),
+        "origin_side_p": np.full(n, np.nan),
+        "origin_ellipse_major_m": np.full(n, np.nan),
+        "origin_ellipse_minor_m": np.full(n, np.nan),
+        "origin_ellipse_azimuth_deg": np.full(n, np.nan),
+    }
     if len(v):
-        # The centroid is the mean of a uniform distribution over the area: the point with the
-        # least expected squared distance to the true origin.
-        centroids = shapely.centroid(o.areas)
-        lon[v], lat[v] = o.to_lonlat.transform(shapely.get_x(centroids), shapely.get_y(centroids))
-        method[v] = np.where(pd.notna(o.group), "triangulated", "sector")
-        group[v] = o.group
-        by_side = side_areas(o.areas, incidents["occurred_at"].iloc[v], control_areas, crs=o.crs)
-        total = by_side["UA"] + by_side["RU"]
-        controlled = total > 0
-        p_ua[v[controlled]] = by_side["UA"][controlled] / total[controlled]
-        p_ru[v[controlled]] = by_side["RU"][controlled] / total[controlled]
-        side[v] = "undetermined"
+        times = incidents["occurred_at"].iloc[v]
+        x, y = o.density.median_point()
+        p_ua = side_probability(None, o.density, times, control_areas, crs=o.crs)
+        grouped = np.flatnonzero(pd.notna(o.group))
+        method = np.where(o.inconsistent, "inconsistent", "bearing").astype(object)
+        if len(grouped):
+            index = {g: k for k, g in enumerate(o.group_ids)}
+            number = np.array([index[g] for g in o.group[grouped]])
+            fx, fy = o.fixes.x[number], o.fixes.y[number]
+            draws = ellipse_draws(o.fixes, normal_draws())
+            first = np.unique(number, return_index=True)[1]
+            # One integral per group, on the ground in force at its first member's time.
+            p_fix = side_probability(
+                (draws[0][number[first]], draws[1][number[first]]),
+                _take(o.density, grouped[first]),
+                times.iloc[grouped[first]],
+                control_areas,
+                crs=o.crs,
+            )
+            x[grouped], y[grouped] = fx, fy
+            p_ua[grouped] = _spread(p_fix, number, first)
+            major, minor, azimuth = o.fixes.ellipse()
+            out["origin_ellipse_major_m"][v[grouped]] = major[number]
+            out["origin_ellipse_minor_m"][v[grouped]] = minor[number]
+            out["origin_ellipse_azimuth_deg"][v[grouped]] = azimuth[number]
+            method[grouped] = "triangulated"
+        lon, lat = o.to_lonlat.transform(x, y)
+        out["origin_lon"][v], out["origin_lat"][v] = lon, lat
+        out["origin_method"][v] = method
+        out["origin_group"][v] = o.group
+        out["origin_p_UA"][v] = p_ua
+        out["origin_p_RU"][v] = 1 - p_ua
+        side = np.where(np.isfinite(p_ua), "undetermined", None).astype(object)
         side[np.nan_to_num(p_ua) >= threshold] = "UA"
-        side[np.nan_to_num(p_ru) >= threshold] = "RU"
-    return pd.DataFrame(
-        {
-            "origin_lon": lon,
-            "origin_lat": lat,
-            "origin_method": method,
-            "origin_group": group,
-            "origin_p_UA": p_ua,
-            "origin_p_RU": p_ru,
-            "origin_side": side,
-            "origin_side_p": np.fmax(p_ua, p_ru),
-        },
-        index=incidents.index,
-    )
+        side[np.nan_to_num(1 - p_ua, nan=0.0) >= threshold] = "RU"
+        out["origin_side"][v] = side
+        out["origin_side_p"][v] = np.fmax(p_ua, 1 - p_ua)
+    return pd.DataFrame(out, index=incidents.index)
+
+
+def _spread(per_group: np.ndarray, number: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Give each member its group's value (``per_group`` is ordered like ``number[first]``)."""
+    by_number = np.full(number.max() + 1, np.nan)
+    by_number[number[first]] = per_group
+    return by_number[number]
+
+
+def _ellipse_rings(fixes: Fixes, k: int = 48) -> np.ndarray:
+    """The 95 % error ellipse of each fix as a ring in the theatre CRS."""
+    major, minor, azimuth = fixes.ellipse()
+    t = np.linspace(0, 2 * np.pi, k, endpoint=False)
+    a = np.radians(azimuth)[:, None]
+    ex, ey = major[:, None] * np.cos(t), minor[:, None] * np.sin(t)
+    # Major axis at `azimuth` clockwise from grid north.
+    x = fixes.x[:, None] + ex * np.sin(a) + ey * np.cos(a)
+    y = fixes.y[:, None] + ex * np.cos(a) - ey * np.sin(a)
+    return np.stack([x, y], axis=-1)
 
 
 def origin_sectors(
     incidents: pd.DataFrame,
     *,
     control_areas: gpd.GeoDataFrame,
-    default_bearing_halfwidth_deg: float = 10.0,
     window_minutes: float = 10.0,
     observer_apart_m: float = 500.0,
     default_distances_m: Mapping[str, tuple[float, float]] | None = None,
     origin_types: Collection[str] = ORIGIN_TYPES,
 ) -> gpd.GeoDataFrame:
-    """Return the candidate sectors and triangulated intersections, for the map.
+    """Return each report's origin wedge and each triangulation's error ellipse, for the map.
 
     Parameters are those of :func:`estimate_origins`; ``control_areas`` chooses the theatre CRS.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326. One row per report with an origin (``kind='sector'``, its ``uid`` and
-        ``origin_group``) and one per triangulation group (``kind='intersection'``, its
-        ``origin_group``, no ``uid``); ``area_km2`` measured in the theatre CRS.
+        EPSG:4326. One row per report with an origin (``kind='sector'``: the wedge two standard
+        deviations wide in bearing and log-distance, about 95 % of its density; its ``uid`` and
+        ``origin_group``) and one per consistent triangulation (``kind='intersection'``: the fix's
+        95 % error ellipse, its ``origin_group``, no ``uid``); ``area_km2`` measured in the
+        theatre CRS.
     """
     o = _compute(
         incidents,
         control_areas,
-        default_bearing_halfwidth_deg=default_bearing_halfwidth_deg,
         window_minutes=window_minutes,
         observer_apart_m=observer_apart_m,
         default_distances_m=default_distances_m,
         origin_types=origin_types,
+        rings=True,
     )
-    gids = list(o.group_areas)
-    inter_xy = np.array([o.group_areas[g] for g in gids], dtype=object)
-    inter = shapely.transform(inter_xy, lambda c: np.column_stack(o.to_lonlat.transform(c[:, 0], c[:, 1])))
-    # The sectors for the map come from the geodesic vertices themselves, not back-projected.
-    sectors = shapely.polygons(o.rings) if len(o.rings) else np.empty(0, dtype=object)
+    used = sorted({g for g in o.group if g is not None})
+    keep = np.array([o.group_ids.index(g) for g in used], dtype=int)
+    ellipse_xy = shapely.polygons(_ellipse_rings(o.fixes)[keep]) if len(keep) else np.empty(0, dtype=object)
+    ellipses = shapely.transform(
+        ellipse_xy, lambda c: np.column_stack(o.to_lonlat.transform(c[:, 0], c[:, 1]))
+    )
+    wedges = shapely.polygons(o.rings) if len(o.rings) else np.empty(0, dtype=object)
+    to_xy = Transformer.from_crs(4326, o.crs, always_xy=True)
+    wedge_xy = shapely.transform(wedges, lambda c: np.column_stack(to_xy.transform(c[:, 0], c[:, 1])))
     frame = pd.DataFrame(
         {
-            "uid": pd.array([*o.uid[o.valid], *([None] * len(gids))], dtype=object),
-            "origin_group": pd.array([*o.group, *gids], dtype=object),
-            "kind": ["sector"] * len(sectors) + ["intersection"] * len(gids),
-            "area_km2": np.concatenate([shapely.area(o.sectors), shapely.area(inter_xy)]) / 1e6,
+            "uid": pd.array([*o.uid[o.valid], *([None] * len(used))], dtype=object),
+            "origin_group": pd.array([*o.group, *used], dtype=object),
+            "kind": ["sector"] * len(wedges) + ["intersection"] * len(used),
+            "area_km2": np.concatenate([shapely.area(wedge_xy), shapely.area(ellipse_xy)]) / 1e6,
         }
     )
-    return gpd.GeoDataFrame(frame, geometry=np.concatenate([sectors, inter]), crs=4326)
+    return gpd.GeoDataFrame(frame, geometry=np.concatenate([wedges, ellipses]), crs=4326)

@@ -1,4 +1,4 @@
-"""Candidate sectors: a report's bearing and distance bracket, with defaults, drawn geodesically."""
+"""A report's bearing and distance bracket, with defaults by means of observation; wedges drawn geodesically."""
 
 from __future__ import annotations
 
@@ -53,30 +53,31 @@ def column(frame: pd.DataFrame, name: str, *, dtype: type = float) -> np.ndarray
     return np.full(len(frame), missing, dtype=dtype)
 
 
-def bearings(frame: pd.DataFrame, *, halfwidth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (has a bearing, start, clockwise width) in degrees for every report.
+def bearings(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (has a bearing, centre, clockwise spread) in degrees for every report.
 
     A range (``bearing_min_deg``..``bearing_max_deg``, which a compass point also fills) is read
-    clockwise from its minimum, so 350..20 spans 30 degrees across north; a single number gets
-    ``halfwidth`` each way.
+    clockwise from its minimum, so 350..20 is centred on 5 and spreads 30 degrees across north; a
+    single number has no spread of its own (its error comes from the means of observation).
     """
     bearing = column(frame, "bearing_deg")
     lo, hi = column(frame, "bearing_min_deg"), column(frame, "bearing_max_deg")
     span = np.where(hi > lo, hi - lo, hi - lo + 360.0)
     has_range = np.isfinite(lo) & np.isfinite(hi) & (lo != hi)
-    centre = np.where(np.isfinite(bearing), bearing, lo)
-    start = np.where(has_range, lo, centre - halfwidth) % 360.0
-    width = np.minimum(np.where(has_range, span, 2.0 * halfwidth), MAX_WIDTH_DEG)
-    return has_range | np.isfinite(centre), start, width
+    span = np.minimum(np.where(has_range, span, 0.0), MAX_WIDTH_DEG)
+    centre = np.where(has_range, lo + span / 2, np.where(np.isfinite(bearing), bearing, lo)) % 360.0
+    return has_range | np.isfinite(centre), centre, span
 
 
 def distances(
-    frame: pd.DataFrame, *, defaults: Mapping[str, tuple[float, float]] | None = None
+    frame: pd.DataFrame, *, defaults: Mapping[str, tuple[float, float]] | None = None, spread: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (nearest, farthest) metres, filling what a report leaves out from its means or weapon.
 
     A lone farthest distance starts at the default nearest or half of it, whichever is less; a
-    lone nearest distance ends at the default farthest or twice it, whichever is more.
+    lone nearest distance ends at the default farthest or twice it, whichever is more. With
+    ``spread``, a single distance is widened by :data:`EXACT_DISTANCE_SPREAD` each way (for a
+    drawn bracket); without, it stays one number (a density adds its own error).
     """
     n = len(frame)
     dmin, dmax = column(frame, "distance_min_m"), column(frame, "distance_max_m")
@@ -95,6 +96,8 @@ def distances(
     lo = np.where(has_lo, dmin, np.where(has_hi, np.minimum(def_lo, dmax / 2), def_lo))
     hi = np.where(has_hi, dmax, np.where(has_lo, np.maximum(def_hi, dmin * 2), def_hi))
     lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+    if not spread:
+        return np.maximum(lo, 0.0), hi
     exact = (hi - lo) < EXACT_DISTANCE_SPREAD * hi
     mid = (lo + hi) / 2
     lo = np.where(exact, mid * (1 - EXACT_DISTANCE_SPREAD), lo)

@@ -64,7 +64,7 @@ def triangulate(
     group = np.full(m, None, dtype=object)
     if m < 2:
         return group, {}
-    i, j = _pairs_in_window(s.times, window_ns)
+    i, j = pairs_in_window(s.times, window_ns)
     keep = s.different_observers(i, j, apart_m=apart_m)
     i, j = i[keep], j[keep]
     shapely.prepare(s.sectors)
@@ -94,7 +94,7 @@ def triangulate(
     return group, out
 
 
-def _pairs_in_window(times: np.ndarray, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
+def pairs_in_window(times: np.ndarray, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
     """Return every pair (i, j), i != j once, of times at most ``window_ns`` apart, by a sorted sweep."""
     # NaT (the int64 minimum) pairs with nothing.
     known = np.flatnonzero(times != np.iinfo(np.int64).min)

@@ -1,4 +1,4 @@
-"""The origin sectors of a selected report (and its triangulation group) as a map layer."""
+"""The origin of a selected report (its density's two-sigma wedge, and its group's fix ellipse) as a map layer."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ INTERSECTION_STYLE = {"color": "#000000", "weight": 2.5, "fillColor": "#000000",
 
 
 def origin_layer(sectors: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Return a layer with each candidate origin sector (dashed) and the triangulated intersection (dark).
+    """Return a layer with each report's origin wedge (dashed: two standard deviations each way, about
+    95 % of its density) and the triangulated fix's 95 % error ellipse (dark).
 
     Parameters
     ----------
@@ -26,6 +27,10 @@ def origin_layer(sectors: gpd.GeoDataFrame) -> folium.FeatureGroup:
         From :func:`geo.attribution.origin_sectors` (EPSG:4326), ``kind`` ``sector`` or ``intersection``.
     """
     group = folium.FeatureGroup(name="Fire origin of the selected report", show=True)
+    tooltips = {
+        "sector": "origin, 2 sigma of bearing and distance",
+        "intersection": "fix, 95 % error ellipse",
+    }
     for kind, style in (("sector", SECTOR_STYLE), ("intersection", INTERSECTION_STYLE)):
         part = sectors.loc[sectors["kind"] == kind]
         if part.empty:
@@ -33,6 +38,6 @@ def origin_layer(sectors: gpd.GeoDataFrame) -> folium.FeatureGroup:
         folium.GeoJson(
             part[["kind", "geometry"]].to_json(),
             style_function=lambda _, style=style: style,
-            tooltip=label(f"origin {kind}"),
+            tooltip=label(tooltips[kind]),
         ).add_to(group)
     return group
