@@ -38,8 +38,9 @@ class PatternParams:
         The space-time scan: H3 resolution of its cells, the largest disk (rings around a centre cell),
         the longest time window (days), the Monte Carlo replicates, the fewest reports a cluster may
         hold, and how many non-overlapping clusters are reported (per block).
-    scan_block_days
-        Longer periods are scanned in consecutive blocks of this many days, each its own test.
+    coverage_gap_days
+        A sector's days are *covered* (the data says something about them) when they lie within a
+        run of its report days no more than this far apart; a longer silence is unknown, not zero.
     profile_bins_km
         Edges of the distance-to-line histogram (a last bin takes everything beyond).
     seed
@@ -64,7 +65,7 @@ class PatternParams:
     scan_permutations: int = 99
     min_cluster_size: int = 5
     max_clusters: int = 20
-    scan_block_days: int = 31
+    coverage_gap_days: int = 7
     profile_bins_km: tuple[float, ...] = (0, 1, 2, 5, 10, 20, 50)
     seed: int = 20261001
 
@@ -89,12 +90,8 @@ class PatternParams:
             (self.hotspot_ring >= 0 and self.scan_rings >= 0, "hotspot_ring/scan_rings", "0 or more rings"),
             (self.permutations >= 0, "permutations", "0 (analytic only) or more, such as 999"),
             (self.scan_permutations >= 19, "scan_permutations", "at least 19 (so a p-value can reach 0.05)"),
-            (self.scan_max_days >= 1, "scan_max_days", "1 or more days"),
-            (
-                self.scan_block_days >= self.scan_max_days,
-                "scan_block_days/scan_max_days",
-                "blocks at least as long as the longest window",
-            ),
+            (1 <= self.scan_max_days <= 28, "scan_max_days", "at most 28 days (the shortest month)"),
+            (self.coverage_gap_days >= 1, "coverage_gap_days", "1 or more days"),
             (
                 self.min_cluster_size >= 2 and self.max_clusters >= 1,
                 "min_cluster_size/max_clusters",

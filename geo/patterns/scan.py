@@ -213,12 +213,17 @@ def _disjoint(candidates: list[tuple], grid: Grid, limit: int) -> list[tuple]:
     return chosen
 
 
+def month_of(days: pd.DatetimeIndex) -> np.ndarray:
+    """Each day's calendar month as one number (year * 12 + month - 1): the blocks of the tests."""
+    return (days.year * 12 + days.month - 1).to_numpy()
+
+
 def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     """Find the most likely space-time clusters and their Monte Carlo p-values.
 
-    Periods longer than ``scan_block_days`` are scanned in consecutive blocks of that many days,
-    each a test of its own, so memory and time per block stay bounded and grow linearly with the
-    period.
+    Each calendar month is scanned as a block of its own, a test of its own, so memory and time per
+    block stay bounded and grow linearly with the period, and reports of another month (an archive
+    uploaded later, or next month's) never change a month's clusters.
 
     Returns
     -------
@@ -231,7 +236,7 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     """
     if len(points) < params.min_cluster_size:
         return _empty()
-    block = ((points.day - points.day.min()) // pd.Timedelta(days=params.scan_block_days)).to_numpy()
+    block = month_of(points.day)
     found = [_scan_block(points.subset(block == b), params) for b in np.unique(block)]
     found = [f for f in found if len(f)]
     if not found:

@@ -1,4 +1,11 @@
-"""Daily counts per sector against a trailing baseline: surges by an upper-tail test and by ACLED's rule."""
+"""Daily counts per sector against a trailing baseline: surges by an upper-tail test and by ACLED's rule.
+
+Only days the data covers count: a sector's coverage calendar marks the days within runs of its
+report days at most ``coverage_gap_days`` apart. A day outside (years between an archive and the
+current month, weeks a sector went unreported) is unknown, not zero: it is neither tested nor part
+of a baseline. The false-discovery correction runs per calendar month, so data of other months
+never changes a month's surges.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ DAILY_COLUMNS = (
     "week_count",
     "week_baseline",
     "acled_surge",
+    "covered",
 )
 SURGE_COLUMNS = ("sector", "start", "end", "count", "baseline", "p_value", "rule", "report_uids")
 
@@ -35,6 +43,27 @@ def count_matrix(points: Points) -> tuple[np.ndarray, list[str], pd.DatetimeInde
     d_idx = ((points.day - days[0]) // pd.Timedelta(days=1)).to_numpy()
     flat = np.bincount(s_idx * len(days) + d_idx, minlength=len(sectors) * len(days))
     return flat.reshape(len(sectors), len(days)).astype(float), [str(s) for s in sectors], days
+
+
+def coverage(counts: np.ndarray, gap_days: int) -> np.ndarray:
+    """Sector-days the data covers: within a run of the sector's report days at most ``gap_days`` apart.
+
+    A day between two report days that are at most ``gap_days`` apart is covered, as are the report
+    days themselves; so is a day at most ``gap_days`` after the sector's last report when the data
+    goes on that long (a sector gone quiet while the others report is quiet, for a while).
+    """
+    n_s, n_d = counts.shape
+    if not n_d:
+        return np.zeros((n_s, 0), dtype=bool)
+    day = np.arange(n_d)
+    has = counts > 0
+    # Index of the last report day at or before each day, and the first at or after it (-1 / n_d).
+    prev = np.maximum.accumulate(np.where(has, day, -1), axis=1)
+    nxt = np.minimum.accumulate(np.where(has, day, n_d)[:, ::-1], axis=1)[:, ::-1]
+    known_prev = prev >= 0
+    bridged = known_prev & (nxt < n_d) & (nxt - prev <= gap_days)
+    tail = known_prev & (nxt == n_d) & (day - prev <= gap_days)
+    return has | bridged | tail
 
 
 def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tuple[np.ndarray, ...]:
@@ -64,20 +93,32 @@ def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tupl
     return mean, upper, p, np.where(over, "negbin", "poisson")
 
 
-def daily_tests(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarray]:
-    """Test every sector-day against its trailing baseline, day by day.
+def daily_tests(
+    counts: np.ndarray,
+    params: PatternParams,
+    covered: np.ndarray | None = None,
+    month: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Test every covered sector-day against its trailing baseline, day by day.
 
-    A day needs ``min_baseline_days`` earlier days. Days whose p-value is below
-    ``baseline_exclude_p`` are left out of the baselines that follow (a surge does not hide its
-    second day). The surge decision is Benjamini-Hochberg at ``alpha`` over all tested sector-days.
+    A day is tested when it is covered and at least ``min_baseline_days`` of the
+    ``baseline_days`` before it are; the baseline is the mean over those covered days only. Days
+    whose p-value is below ``baseline_exclude_p`` are left out of the baselines that follow (a surge
+    does not hide its second day). The surge decision is Benjamini-Hochberg at ``alpha`` over the
+    tested sector-days of each calendar month (``month``: each day's month number; one block when
+    None).
     """
     n_s, n_d = counts.shape
+    covered = np.ones((n_s, n_d), dtype=bool) if covered is None else covered
     out = {k: np.full((n_s, n_d), np.nan) for k in ("baseline", "upper", "p_value")}
     out["model"] = np.full((n_s, n_d), "", dtype=object)
-    usable = counts.astype(float).copy()
+    usable = np.where(covered, counts.astype(float), np.nan)
     for d in range(params.min_baseline_days, n_d):
         window = usable[:, max(0, d - params.baseline_days) : d]
         mean, upper, p, model = _tail(counts[:, d], window, params)
+        known = (np.sum(np.isfinite(window), axis=1) >= params.min_baseline_days) & covered[:, d]
+        mean, upper, p = (np.where(known, a, np.nan) for a in (mean, upper, p))
+        model = np.where(known, model, "")
         out["baseline"][:, d], out["upper"][:, d], out["p_value"][:, d], out["model"][:, d] = (
             mean,
             upper,
@@ -87,17 +128,27 @@ def daily_tests(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarr
         usable[p < params.baseline_exclude_p, d] = np.nan
     tested = np.isfinite(out["p_value"])
     q = np.full((n_s, n_d), np.nan)
-    if tested.any():
-        q[tested] = stats.false_discovery_control(out["p_value"][tested], method="bh")
+    month = np.zeros(n_d, dtype=int) if month is None else month
+    for m in np.unique(month):
+        block = tested & (month == m)[None, :]
+        if block.any():
+            q[block] = stats.false_discovery_control(out["p_value"][block], method="bh")
     out["q_value"] = q
     out["surge"] = tested & (q <= params.alpha) & (counts > out["baseline"])
     return out
 
 
-def acled_weeks(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarray]:
-    """ACLED's surge rule on the 7 days ending on each day against the mean of the weeks before them."""
+def acled_weeks(
+    counts: np.ndarray, params: PatternParams, covered: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """ACLED's surge rule on the 7 days ending on each day against the mean of the weeks before them.
+
+    Only where the week and the weeks before it are all covered days.
+    """
     n_s, n_d = counts.shape
+    covered = np.ones((n_s, n_d), dtype=bool) if covered is None else covered
     cum = np.concatenate([np.zeros((n_s, 1)), np.cumsum(counts, axis=1)], axis=1)
+    gaps = np.concatenate([np.zeros((n_s, 1)), np.cumsum(~covered, axis=1)], axis=1)
     week = np.full((n_s, n_d), np.nan)
     before = np.full((n_s, n_d), np.nan)
     span = 7 * params.acled_weeks
@@ -106,6 +157,10 @@ def acled_weeks(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarr
     if n_d >= 7 + span:
         end = np.arange(6 + span, n_d)  # days whose week and trailing weeks are all inside the data
         before[:, end] = (cum[:, end - 6] - cum[:, end - 6 - span]) / params.acled_weeks
+        # A gap anywhere in the week or the weeks before it leaves the day untested.
+        uncovered = (gaps[:, end + 1] - gaps[:, end - 6 - span]) > 0
+        before[:, end] = np.where(uncovered, np.nan, before[:, end])
+        week[:, end] = np.where(uncovered, np.nan, week[:, end])
     surge = (before > 0) & (week >= params.acled_ratio * before) & (week >= params.acled_min_count)
     return {"week_count": week, "week_baseline": before, "acled_surge": surge}
 
@@ -113,8 +168,16 @@ def acled_weeks(counts: np.ndarray, params: PatternParams) -> dict[str, np.ndarr
 def daily_frame(
     counts: np.ndarray, sectors: list[str], days: pd.DatetimeIndex, params: PatternParams
 ) -> pd.DataFrame:
-    """One row per sector and day with the count, the baseline band, the p-value and both surge rules."""
-    parts = {"count": counts, **daily_tests(counts, params), **acled_weeks(counts, params)}
+    """One row per sector and day with the count, the baseline band, the p-value, both surge rules
+    and whether the data covers the day (``covered``)."""
+    covered = coverage(counts, params.coverage_gap_days)
+    month = (days.year * 12 + days.month - 1).to_numpy() if len(days) else np.zeros(0, dtype=int)
+    parts = {
+        "count": counts,
+        **daily_tests(counts, params, covered, month),
+        **acled_weeks(counts, params, covered),
+        "covered": covered,
+    }
     frame = pd.DataFrame(
         {
             "sector": np.repeat(np.array(sectors, dtype=object), len(days)),

@@ -83,3 +83,54 @@ def test_every_sector_given_gets_a_series_and_reports_without_one_are_grouped():
     assert per_sector["(no sector)"] == 10 and per_sector["Quiet"] == 0
     assert per_sector.sum() == len(frame)
     assert found.daily.groupby("sector").size().nunique() == 1
+
+
+def _archive(frame, *, years: int, seed: int):
+    """A sparse archive of the same sectors, ``years`` years before the frame (an old dataset uploaded late)."""
+    old = synthetic.background(120, seed=seed, days=60, sectors=3)
+    old["occurred_at"] = old["occurred_at"] - pd.DateOffset(years=years)
+    old["uid"] = "archive-" + old["uid"]
+    return pd.concat([frame, old], ignore_index=True)
+
+
+def test_old_data_uploaded_into_a_current_store_changes_no_current_surge_or_cluster():
+    # The current month, with a planted surge; then the same month with a 2019 archive uploaded
+    # into the store. Before the coverage calendar the days between counted as zeros, so the first
+    # days of the month were tested against a baseline of 0.0 a day and flagged.
+    current = synthetic.background(1_800, seed=7, days=30, sectors=3)
+    current, _ = synthetic.plant_surge(current, 60, seed=8, sector="S2", day=20)
+    both = _archive(current, years=7, seed=9)
+    params = PatternParams(scan_permutations=19)
+    alone = find_patterns(current, params=params, parts=("surges", "clusters"))
+    mixed = find_patterns(both, params=params, parts=("surges", "clusters"))
+
+    def now(table, column):
+        return table[table[column] >= synthetic.START].reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(now(alone.surges, "start"), now(mixed.surges, "start"))
+    pd.testing.assert_frame_equal(
+        now(alone.clusters, "window_start").drop(columns="cluster_id"),
+        now(mixed.clusters, "window_start").drop(columns="cluster_id"),
+        check_like=True,
+    )
+    # The years between are unknown, not zero: not covered, never tested.
+    daily = mixed.daily
+    gap = daily[(daily["day"] < synthetic.START) & (daily["day"] > synthetic.START - pd.Timedelta(days=300))]
+    assert not gap["covered"].any() and gap["p_value"].isna().all()
+
+
+def test_a_sector_back_from_a_silence_is_not_tested_against_the_silence():
+    # S1 goes unreported for 20 days (a post closed), then reports as before: its first days back
+    # have too few covered days behind them to be tested, rather than a baseline of zero.
+    frame = synthetic.background(2_400, seed=3, days=40, sectors=3)
+    silent = (
+        (frame["sector"] == "S1")
+        & (frame["occurred_at"] >= synthetic.START + pd.Timedelta(days=10))
+        & (frame["occurred_at"] < synthetic.START + pd.Timedelta(days=30))
+    )
+    found = find_patterns(frame[~silent].reset_index(drop=True), parts=("surges",))
+    s1 = found.daily[found.daily["sector"] == "S1"].set_index("day")
+    back = synthetic.START + pd.Timedelta(days=30)
+    assert not s1.loc[back - pd.Timedelta(days=5), "covered"]
+    assert s1.loc[back : back + pd.Timedelta(days=6), "p_value"].isna().all()
+    assert not found.surges["sector"].eq("S1").any()
