@@ -368,6 +368,25 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Score the analysis on independent seeded worlds (and the demo month) against their truth."""
+    from geo.evaluation.run import table
+    from geo.evaluation.scores import evaluate_demo
+
+    if args.demo:
+        print("The demo month (data/demo):\n")
+        print(evaluate_demo().as_table())
+        print()
+    print(f"Independent worlds (geo/evaluation/world.py), {args.happenings} happenings each:\n")
+    print(table(args.seeds, happenings=args.happenings))
+    if args.curve:
+        from geo.evaluation.run import curve
+
+        print("\nThe likely threshold on the same worlds:\n")
+        print(curve(args.seeds, happenings=args.happenings))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m geo``."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Ceasefire Monitor's engine.")
@@ -457,6 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(add("batches", cmd_batches, "list stored batches"))
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))
     p.add_argument("batch_id")
+
+    p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="world seeds (default 1 2 3)")
+    p.add_argument("--happenings", type=int, default=600, help="happenings per world (default 600)")
+    p.add_argument("--demo", action="store_true", help="also score the demo month")
+    p.add_argument("--curve", action="store_true", help="also give precision and recall at other thresholds")
 
     p = with_store(add("demo", cmd_demo, "load the demo reports into the store, or regenerate them"))
     p.add_argument("--load", action="store_true", help="ingest data/demo/*.geojson into the store")

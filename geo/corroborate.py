@@ -49,6 +49,18 @@ TIME_TOLERANCE: dict[str, pd.Timedelta] = {
 # the other's: firing-position types locate the weapon, landing types the other end of the shot.
 FIRING_TYPES = frozenset({"outgoing_fire", "muzzle_flash", "burst_or_shots"})
 LANDING_TYPES = frozenset({"impact", "air_or_drone_strike"})
+# Where a report places the fire: at the weapon (a launch) or where it landed. A launch and a landing
+# of one fire are a weapon's range apart, so a launch and a landing close together in place and time
+# are two fires, most often an exchange (return fire lands where the first was fired from): they
+# never merge.
+ROLE: dict[str, str] = {
+    "outgoing_fire": "launch",
+    "muzzle_flash": "launch",
+    "burst_or_shots": "launch",
+    "impact": "landing",
+    "undetermined_explosion": "landing",
+    "air_or_drone_strike": "landing",
+}
 SIDES: tuple[str, ...] = ("UA", "RU")
 
 # Admiralty code as probabilities that a report is true (see docs/METHOD.md, "Corroboration").
@@ -180,6 +192,7 @@ class _Arrays:
     t: np.ndarray
     tol: np.ndarray
     family: np.ndarray
+    role: np.ndarray  # 'launch', 'landing' or None
     lean: np.ndarray  # 'UA', 'RU' or None
     source: np.ndarray  # integer codes
     observer_xy: np.ndarray  # NaN without an observer
@@ -189,7 +202,8 @@ class _Arrays:
 def _pair_distance(i: np.ndarray, j: np.ndarray, a: _Arrays, params: CorroborationParams) -> np.ndarray:
     """Return the normalised distance of report pairs: <= 1 when they may describe one happening.
 
-    Infinite for types of different families, for reports leaning to different firing sides, and
+    Infinite for types of different families, for a launch and a landing (:data:`ROLE`), for
+    reports leaning to different firing sides, and
     for two reports of one observer whose bearings differ by ``opposite_bearing_deg`` or more.
     """
     ds = np.hypot(a.xy[i, 0] - a.xy[j, 0], a.xy[i, 1] - a.xy[j, 1]) / (
@@ -199,6 +213,8 @@ def _pair_distance(i: np.ndarray, j: np.ndarray, a: _Arrays, params: Corroborati
     dt = np.abs(a.t[i] - a.t[j]) / (window + a.tol[i] + a.tol[j])
     d = np.maximum(ds, dt)
     d[a.family[i] != a.family[j]] = np.inf
+    ri, rj = a.role[i], a.role[j]
+    d[pd.notna(ri) & pd.notna(rj) & (ri != rj)] = np.inf
     li, lj = a.lean[i], a.lean[j]
     d[pd.notna(li) & pd.notna(lj) & (li != lj)] = np.inf
     apart = np.hypot(a.observer_xy[i, 0] - a.observer_xy[j, 0], a.observer_xy[i, 1] - a.observer_xy[j, 1])
@@ -269,6 +285,7 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
         t=t,
         tol=tol,
         family=reports["type"].map(TYPE_FAMILY).fillna("other").to_numpy(),
+        role=reports["type"].map(ROLE).to_numpy(dtype=object),
         lean=firing_lean(reports, params),
         source=pd.factorize(reports["source"])[0],
         observer_xy=np.column_stack([np.asarray(ox, dtype=float), np.asarray(oy, dtype=float)]),

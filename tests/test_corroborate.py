@@ -134,6 +134,7 @@ def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
         t=t,
         tol=tol,
         family=np.full(n, "fire"),
+        role=np.full(n, None, dtype=object),
         lean=np.full(n, None, dtype=object),
         source=np.arange(n),
         observer_xy=np.full((n, 2), np.nan),
@@ -198,10 +199,24 @@ def test_an_exchange_of_fire_from_one_post_is_two_linked_events():
     assert by_id.loc[event_id.iloc[1], "sources"] == ["OP-1", "OP-2"]
     exchange = by_id["exchange_id"]
     assert exchange.notna().all() and exchange.nunique() == 1
-    # Without the leans the same reports are one happening, and no exchange is recorded.
+    # Without the leans the launch and the landing still stay apart (one fire's launch and landing
+    # are a weapon's range apart; together they are two fires), but no exchange is recorded:
+    # nothing says which side fired which.
     plain = reports.drop(columns=["origin_p_UA", "origin_p_RU", "dist_to_line_m"])
     plain_ids, plain_events = group_reports(plain)
-    assert plain_ids.nunique() == 1 and plain_events["exchange_id"].isna().all()
+    assert plain_ids.nunique() == 2 and plain_ids.iloc[1] == plain_ids.iloc[2]
+    assert plain_events["exchange_id"].isna().all()
+
+
+def test_launches_merge_with_launches_and_landings_with_landings():
+    rows = [
+        _row("OP-1", "1", 0, 37.600, 48.100, "outgoing_fire"),
+        _row("OP-2", "2", 1, 37.601, 48.100, "muzzle_flash"),
+        _row("OP-3", "3", 2, 37.601, 48.101, "undetermined_explosion"),
+        _row("CAM-1", "4", 2, 37.602, 48.101, "impact"),
+    ]
+    event_id, _ = group_reports(_reports(rows))
+    assert event_id.iloc[0] == event_id.iloc[1] != event_id.iloc[2] == event_id.iloc[3]
 
 
 def test_one_observer_firing_bearings_far_apart_are_two_happenings():

@@ -161,6 +161,7 @@ def _compute(
             lon=lon[v][sub],
             lat=lat[v][sub],
             uid=uid[v][sub],
+            weapon=column(incidents, "weapon", dtype=object)[v][sub],
         )
         tried, _ = triangulate(sightings, window_ns=round(window_minutes * 60e9), apart_m=observer_apart_m)
         in_group = np.flatnonzero(pd.notna(tried))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
@@ -29,6 +30,9 @@ class Sightings:
         Who observed, and from where (degrees).
     uid
         Report keys, for stable group ids.
+    weapon
+        The weapon class each report names (None or ``unknown`` when it names none): a mortar and a
+        rocket launcher heard at once are two fires, whatever their bearings say.
     """
 
     sectors: np.ndarray
@@ -37,6 +41,15 @@ class Sightings:
     lon: np.ndarray
     lat: np.ndarray
     uid: np.ndarray
+    weapon: np.ndarray | None = None
+
+    def compatible(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """True where reports ``i`` and ``j`` may be of one fire: the same weapon class, or one unnamed."""
+        if self.weapon is None:
+            return np.ones(len(i), dtype=bool)
+        a, b = self.weapon[i], self.weapon[j]
+        unnamed = pd.isna(a) | pd.isna(b) | (a == "unknown") | (b == "unknown")
+        return np.asarray(unnamed | (a == b), dtype=bool)
 
     def different_observers(self, i: np.ndarray, j: np.ndarray, *, apart_m: float) -> np.ndarray:
         """True where reports ``i`` and ``j`` have another source or observer points ``apart_m`` apart."""
@@ -65,7 +78,7 @@ def triangulate(
     if m < 2:
         return group, {}
     i, j = pairs_in_window(s.times, window_ns)
-    keep = s.different_observers(i, j, apart_m=apart_m)
+    keep = s.different_observers(i, j, apart_m=apart_m) & s.compatible(i, j)
     i, j = i[keep], j[keep]
     shapely.prepare(s.sectors)
     keep = shapely.intersects(s.sectors[i], s.sectors[j])
@@ -83,7 +96,10 @@ def triangulate(
     for members in np.split(order, bounds) if len(order) else []:
         i, j = np.triu_indices(len(members), 1)
         consistent = np.ptp(s.times[members]) <= window_ns and bool(
-            s.different_observers(members[i], members[j], apart_m=apart_m).all()
+            (
+                s.different_observers(members[i], members[j], apart_m=apart_m)
+                & s.compatible(members[i], members[j])
+            ).all()
         )
         if consistent:
             whole = shapely.intersection_all(s.sectors[members])
@@ -127,7 +143,11 @@ def _split(
         for cand in left[1:]:
             if abs(s.times[cand] - s.times[chosen[0]]) > window_ns:
                 continue
-            if not s.different_observers(np.full(len(chosen), cand), np.array(chosen), apart_m=apart_m).all():
+            others = np.full(len(chosen), cand)
+            if not (
+                s.different_observers(others, np.array(chosen), apart_m=apart_m)
+                & s.compatible(others, np.array(chosen))
+            ).all():
                 continue
             trial = shapely.intersection(acc, s.sectors[cand])
             if shapely.area(trial) > MIN_AREA_M2:

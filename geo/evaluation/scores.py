@@ -26,6 +26,11 @@ class Scores:
     attribution_accuracy: float
     pair_precision: float
     pair_recall: float
+    wrong_side_flagged: float = float("nan")
+    wrong_side_likely: float = float("nan")
+    happening_likely_precision: float = float("nan")
+    happening_likely_recall: float = float("nan")
+    happening_flagged_recall: float = float("nan")
 
     def as_table(self) -> str:
         """The figures as a Markdown table, for docs/METHOD.md."""
@@ -71,8 +76,10 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
     Scores
         Precision and recall of ``likely`` (and of ``likely`` or ``possible``) against true
         violations; the share of true violations attributed to a side and how many of those are
-        right; and the pairwise precision and recall of merging reports into events (two reports
-        of one true happening should share an event, two of different happenings should not).
+        right; the pairwise precision and recall of merging reports into events (two reports
+        of one true happening should share an event, two of different happenings should not); the
+        wrong-side rate (true violations flagged and attributed to the side that did not fire, over
+        those flagged; and among ``likely``); and precision and recall per happening.
     """
     df = reports[["uid", "event_id", "flag_level", "attributed_side"]].merge(
         truth, on="uid", how="inner", validate="1:1"
@@ -88,6 +95,8 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
 
     real = df[df["happening_id"].notna() & (df["happening_id"] != "")]
     together = _pairs(real.groupby(["event_id", "happening_id"]).size())
+    wrong = attributed & ~right
+    happening = _per_happening(df, truly, likely, flagged)
     return Scores(
         reports=len(df),
         true_violations=int(truly.sum()),
@@ -99,7 +108,30 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
         attribution_accuracy=_share(int(right.sum()), int(attributed.sum())),
         pair_precision=_share(together, _pairs(df.groupby("event_id").size())),
         pair_recall=_share(together, _pairs(real.groupby("happening_id").size())),
+        wrong_side_flagged=_share(int((wrong & flagged).sum()), int((truly & flagged).sum())),
+        wrong_side_likely=_share(int((wrong & likely).sum()), int((truly & likely).sum())),
+        **happening,
     )
+
+
+def _per_happening(
+    df: pd.DataFrame, truly: pd.Series, likely: pd.Series, flagged: pd.Series
+) -> dict[str, float]:
+    """Precision and recall counted once per happening and once per event, not per report.
+
+    A true violation is found ``likely`` when any of its reports is; an event flagged ``likely`` is
+    right when most of its reports belong to true violations (a false claim's reports belong to none).
+    """
+    real = df["happening_id"].notna() & (df["happening_id"] != "")
+    by_happening = pd.DataFrame({"h": df["happening_id"], "v": truly, "l": likely, "f": flagged})[real]
+    violations = by_happening[by_happening["v"]].groupby("h")[["l", "f"]].any()
+    events = pd.DataFrame({"e": df["event_id"], "v": truly, "l": likely})
+    likely_events = events[events["l"]].groupby("e")["v"].mean()
+    return {
+        "happening_likely_precision": _share(int((likely_events > 0.5).sum()), len(likely_events)),
+        "happening_likely_recall": _share(int(violations["l"].sum()), len(violations)),
+        "happening_flagged_recall": _share(int(violations["f"].sum()), len(violations)),
+    }
 
 
 def evaluate_demo() -> Scores:
@@ -116,7 +148,3 @@ def evaluate_demo() -> Scores:
     reports = pd.concat(frames, ignore_index=True)
     result = analyse(reports, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
     return score_against_truth(result.reports, read_truth(DEMO_DIR / "ground_truth.csv"))
-
-
-if __name__ == "__main__":
-    print(evaluate_demo().as_table())

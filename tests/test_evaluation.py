@@ -1,0 +1,91 @@
+"""The evaluation harness: an independent world with a real mission's phenomena, read through ingest and scored."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo.evaluation.run import evaluate_world
+from geo.evaluation.scores import score_against_truth
+from geo.evaluation.world import generate
+from geo.rules import load_agreement
+from geo.scenario import load_scenario
+from geo.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def world():
+    settings = load_settings()
+    effective = load_agreement(settings.agreement_path).effective_at
+    return generate(load_scenario(settings.scenario_dir), seed=11, happenings=300, effective_at=effective)
+
+
+def test_the_world_holds_the_phenomena_it_claims(world):
+    props = pd.DataFrame([f["properties"] for f in world.features])
+    truth = world.truth
+    assert len(truth) == len(world.features) and truth["uid"].is_unique
+    kinds = set(truth["happening_kind"])
+    assert {"fire", "demining", "false_claim"} <= kinds
+    # Exchanges: happenings of both sides within 15 minutes of each other.
+    fire = truth[truth["happening_kind"] == "fire"]
+    assert set(fire["firing_side"]) == {"UA", "RU"}
+    # Media citing a party's report, and two channels of one party (one family).
+    cited = props["cites"].dropna()
+    assert len(cited) and set(cited) <= set(truth["uid"])
+    assert {"UA-MOD", "UA-GS"} <= set(props["source"]) or {"RU-MOD", "RU-DNR"} <= set(props["source"])
+    # Day-precision claims written as dates alone, sound-only reports, assessments, notifications.
+    assert props["occurred_at"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").any()
+    sound_only = props["observer_lon"].notna() & props["bearing_deg"].isna()
+    assert sound_only.any()
+    assert props["assessment"].dropna().str.contains("controlled detonation").any()
+    assert (
+        len(world.notifications)
+        == (truth.drop_duplicates("happening_id")["happening_kind"] == "demining").sum()
+    )
+    # Fire before the ceasefire is no violation; false claims belong to no happening.
+    assert not truth.loc[truth["happening_kind"] == "false_claim", "is_violation"].any()
+    assert (truth.loc[truth["is_false_report"], "happening_id"] == "").all()
+
+
+def test_the_same_seed_gives_the_same_world(world):
+    settings = load_settings()
+    effective = load_agreement(settings.agreement_path).effective_at
+    again = generate(load_scenario(settings.scenario_dir), seed=11, happenings=300, effective_at=effective)
+    assert again.features == world.features and again.truth.equals(world.truth)
+
+
+def test_a_world_goes_through_ingest_and_the_whole_analysis():
+    scores, world = evaluate_world(5, happenings=300)
+    assert scores.reports == len(world.features)
+    # Regression bounds on an independent world (docs/METHOD.md, "Evaluation", has the figures).
+    assert scores.likely_precision >= 0.95
+    assert scores.flagged_recall >= 0.95
+    assert scores.wrong_side_flagged <= 0.01
+    assert scores.happening_flagged_recall >= 0.95
+
+
+def test_scores_count_each_happening_once():
+    reports = pd.DataFrame(
+        {
+            "uid": ["a", "b", "c", "d"],
+            "event_id": ["e1", "e1", "e2", "e3"],
+            "flag_level": ["likely", "likely", "possible", "likely"],
+            "attributed_side": ["RU", "RU", "UA", "UA"],
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "uid": ["a", "b", "c", "d"],
+            "happening_id": ["h1", "h1", "h2", ""],
+            "is_violation": [True, True, True, False],
+            "firing_side": ["RU", "RU", "RU", ""],
+            "is_false_report": [False, False, False, True],
+        }
+    )
+    s = score_against_truth(reports, truth)
+    assert s.happening_likely_recall == 0.5  # h1 found likely, h2 only possible
+    assert s.happening_flagged_recall == 1.0
+    assert s.happening_likely_precision == 0.5  # e1 right, e3 a false claim
+    # c is a flagged true violation attributed to the side that did not fire.
+    assert s.wrong_side_flagged == pytest.approx(1 / 3)
+    assert s.wrong_side_likely == 0.0
