@@ -432,3 +432,14 @@ def test_time_sweep_finds_exactly_the_pairs_within_the_window():
     near = known & (np.abs(times[a] - times[b]) <= window)
     assert got == set(zip(a[near].tolist(), b[near].tolist(), strict=True))
     assert len(got) == len(i)
+
+
+def test_two_weapon_classes_heard_at_once_are_two_fires(control_areas):
+    fire = (37.56, 48.02)
+    reports = _reports(
+        _aimed((37.46, 47.95), fire, weapon="mortar"),
+        _aimed((37.46, 48.09), fire, weapon="mlrs", occurred_at=T1 + pd.Timedelta(minutes=3)),
+    )
+    assert (estimate_origins(reports, control_areas=control_areas)["origin_method"] == "bearing").all()
+    reports["weapon"] = ["mortar", "unknown"]
+    assert (estimate_origins(reports, control_areas=control_areas)["origin_method"] == "triangulated").all()
