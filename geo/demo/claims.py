@@ -60,6 +60,8 @@ def _party_rows(rng, h, reporter, lon, lat, attributed, klass, weapon, count, t)
         time_precision="hour",
         reliability=np.where(main, "D", "E"),
         credibility=rng.choice([3, 4, 5], n, p=[0.4, 0.4, 0.2]),
+        # Both channels of a party are one family: never independent of each other.
+        source_family=np.asarray(reporter, dtype=object),
         lon=lon,
         lat=lat,
         location_precision_m=rng.choice([1_000.0, 2_000.0, 3_000.0], n),
@@ -183,4 +185,15 @@ def false_reports(world: World, rng: np.random.Generator, start: pd.Timestamp, d
     press = _media_rows(
         rng, h[media], lon[media], lat[media], klass[media], weapon[media], count[media], t[media]
     )
-    return pd.concat([party, press], ignore_index=True)
+    # A third of the false claims are repeated by an outlet citing them (geo.demo.month sets cites).
+    echo = party.iloc[np.flatnonzero(rng.random(len(party)) < 0.33)]
+    repeated = _media_rows(
+        rng, echo["h"].to_numpy(), echo["lon"].to_numpy(), echo["lat"].to_numpy(), np.full(len(echo), "fire"),
+        echo["weapon"].to_numpy(), echo["count"].to_numpy(), echo["t"].to_numpy(),
+    )  # fmt: skip
+    for col in ("lon", "lat", "count", "weapon", "type"):
+        repeated[col] = echo[col].to_numpy()
+    repeated["copy_of"] = -2 - np.arange(len(echo))  # resolved to the party rows below
+    party = party.assign(_echo=-1)
+    party.loc[echo.index, "_echo"] = -2 - np.arange(len(echo))
+    return pd.concat([party, press, repeated], ignore_index=True)

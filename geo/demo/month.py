@@ -55,6 +55,12 @@ def _simulate(
     media = media_channel(rng, hf, wants, primary.loc[primary["source_type"] == "party"])
     reports = pd.concat([primary, media, false_reports(world, rng, start, days, N_FALSE)], ignore_index=True)
     reports["row"] = np.arange(len(reports))
+    # Outlets repeating a false claim cite it (geo.demo.claims.false_reports marks each pair).
+    marked = reports["_echo"].fillna(-1).to_numpy() <= -2
+    by_mark = pd.Series(reports.loc[marked, "row"].to_numpy(), index=reports.loc[marked, "_echo"].to_numpy())
+    echoes = reports["copy_of"].to_numpy() <= -2
+    reports.loc[echoes, "copy_of"] = by_mark.loc[reports.loc[echoes, "copy_of"].to_numpy()].to_numpy()
+    reports = reports.drop(columns="_echo")
     again = reports.loc[
         reports["source_type"]
         .isin(["party", "media", "open_source", "observation_post", "monitor"])
@@ -90,6 +96,8 @@ def _finish(r: pd.DataFrame, start: pd.Timestamp, days: int, rng: np.random.Gene
     r["uid"] = report_uid(r["source"], r["id"])
     by_row = pd.Series(r["uid"].to_numpy(), index=r["row"].to_numpy())
     r["rereport_of"] = r["copy_of"].map(by_row).fillna("").to_numpy()
+    # A copy says whom it repeats: the schema's cites (corroboration gives it no independence).
+    r["cites"] = np.where(r["rereport_of"] != "", r["rereport_of"], None)
     r["repeat_uid"] = r["repeat_of"].map(by_row).fillna("").to_numpy()
     return r
 

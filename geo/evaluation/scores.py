@@ -77,7 +77,8 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
         Precision and recall of ``likely`` (and of ``likely`` or ``possible``) against true
         violations; the share of true violations attributed to a side and how many of those are
         right; the pairwise precision and recall of merging reports into events (two reports
-        of one true happening should share an event, two of different happenings should not); the
+        of one true happening, or of one false claim and its copies, should share an event, two of
+        different happenings should not); the
         wrong-side rate (true violations flagged and attributed to the side that did not fire, over
         those flagged; and among ``likely``); and precision and recall per happening.
     """
@@ -93,7 +94,16 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
     attributed = truly & df["attributed_side"].isin(["UA", "RU"])
     right = attributed & df["attributed_side"].eq(df["firing_side"])
 
-    real = df[df["happening_id"].notna() & (df["happening_id"] != "")]
+    # For the pairs, a false claim and the reports repeating it (``rereport_of``, when the truth has
+    # it) are one claim: merging them is right, though no happening lies behind them.
+    claim = df["happening_id"].fillna("").astype(str)
+    root = df["uid"].astype(str)
+    if "rereport_of" in df:
+        copied = df["rereport_of"].fillna("").astype(str)
+        root = copied.where(copied != "", root)
+    false = df["is_false_report"].astype(bool) & (claim == "")
+    claim = claim.where(~false, "false:" + root)
+    real = df.assign(happening_id=claim)[claim != ""]
     together = _pairs(real.groupby(["event_id", "happening_id"]).size())
     wrong = attributed & ~right
     happening = _per_happening(df, truly, likely, flagged)

@@ -308,7 +308,12 @@ def generate(scenario: Scenario, *, seed: int, happenings: int = 600, effective_
             hid += _range_training(geo, rng, w, seed, hid + 1, t)
         else:
             _false_claim(geo, rng, w, side, t)
-    return World(w.features, pd.DataFrame(w.truth), notifications)
+    truth = pd.DataFrame(w.truth)
+    cites = pd.Series([f["properties"].get("cites") for f in w.features], index=truth.index)
+    truth["rereport_of"] = (
+        truth.get("rereport_of", pd.Series(None, index=truth.index)).fillna(cites).fillna("")
+    )
+    return World(w.features, truth, notifications)
 
 
 def _demining(
@@ -386,8 +391,12 @@ def _false_claim(geo: _Geo, rng, w: _Writer, side: str, t: pd.Timestamp) -> None
              "source_family": side, "location_precision_m": 1000.0, "time_precision": "hour",
              "description": f"shelling by {other}"}  # fmt: skip
     channels = [PARTY[side][0]] + ([PARTY[side][1]] if rng.uniform() < 0.5 else [])
+    first = None
     for channel in channels:
-        uid = w.add(channel, x, y, t + pd.Timedelta(minutes=float(rng.uniform(0, 30))), props, truth)
+        # The second channel repeats the first's claim: one claim, for the pair measures.
+        said = truth if first is None else {**truth, "rereport_of": first}
+        uid = w.add(channel, x, y, t + pd.Timedelta(minutes=float(rng.uniform(0, 30))), props, said)
+        first = first or uid
         if rng.uniform() < 0.5:
             outlet = str(rng.choice(MEDIA))
             w.add(outlet, x, y, t + pd.Timedelta(minutes=float(rng.normal(0, 20))),

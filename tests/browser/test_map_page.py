@@ -38,7 +38,7 @@ def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
     legend = frame.locator(".cm-legend")
     assert legend.is_visible()
     # The map opens coloured by flag level, with every report counted in the legend.
-    assert "Violation flag (3,585 reports)" in legend.inner_text()
+    assert "Violation flag (3,667 reports)" in legend.inner_text()
     assert frame.locator(".leaflet-control-scale").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1
     # No national flag in the attribution (Leaflet 1.9 prefixes one): the mission is impartial.
