@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import squareform
 
+from geo.attribution.sectors import WEAPON_REACH_M
 from geo.crs import centre_of, require_wgs84, theatre_crs
 
 # Reports of one happening may carry different but compatible types: a patrol hears an
@@ -92,7 +93,7 @@ class CorroborationParams:
     # ... or when an impact landed this far inside the other side's ground.
     lean_landing_m: float = 1000.0
     # Two bearings of one observer this far apart are two happenings, not one.
-    opposite_bearing_deg: float = 90.0
+    opposite_bearing_deg: float = 45.0
     # Reports of one observer: same source with observer points at most this far apart.
     same_observer_m: float = 500.0
     # A report heard with neither bearing nor distance is located at its observer only this roughly.
@@ -100,6 +101,15 @@ class CorroborationParams:
     # Events of opposite leans at most this far apart in minutes and metres form an exchange of fire.
     exchange_window_min: float = 30.0
     exchange_radius_m: float = 10_000.0
+    # A launch end and a landing end of one shot are at most this many minutes apart (plus both
+    # time tolerances), and a weapon's reach apart (see _link_shots).
+    shot_window_min: float = 5.0
+    # ... and at least this far apart: closer, a launch and a landing are two fires (an exchange).
+    shot_min_apart_m: float = 1000.0
+    link_shots: bool = True
+    # A judged point (a distance along a bearing) is uncertain by this share of its own standard
+    # error (estimate_error) in the pair test; see docs/METHOD.md for the trade it sets.
+    estimate_error_share: float = 0.0
 
 
 def report_probability(reliability: pd.Series, credibility: pd.Series) -> np.ndarray:
@@ -277,6 +287,7 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
     prec = reports["location_precision_m"].astype(float).fillna(params.default_precision_m).to_numpy()
     # A sound-only report stands at its observer: the fire was anywhere within earshot.
     prec = np.where(sound_only(reports), np.fmax(prec, params.sound_only_precision_m), prec)
+    prec = np.fmax(prec, params.estimate_error_share * estimate_error(reports))
     t, tol = _time_bounds(reports)
     ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))
     return _Arrays(
@@ -359,7 +370,162 @@ def group_reports(
         for s in np.unique(sub):
             idx = sub == s
             spread[members[idx]] = full[np.ix_(idx, idx)].max()
+    if params.link_shots:
+        label = _link_shots(label, a, reports, params)
     return _summarise(reports, label, a, spread, crs, params)
+
+
+def estimate_error(reports: pd.DataFrame) -> np.ndarray:
+    """One standard error, in metres, of a point placed along a bearing at a judged distance (0 for others).
+
+    A point a patrol placed "2,000 m to the S" by ear is off by about 40 % of the distance
+    (:data:`geo.attribution.density.DISTANCE_SIGMA_LOG`, by means of observation), far more than a
+    stated ``location_precision_m`` of a few hundred metres says.
+    """
+    from geo.attribution.density import DISTANCE_SIGMA_LOG, FALLBACK_DISTANCE_SIGMA_LOG
+
+    lo, hi = _column(reports, "distance_min_m"), _column(reports, "distance_max_m")
+    d = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.fmax(lo, hi))
+    means = _column(reports, "means", dtype=object)
+    sigma = pd.Series(means).map(DISTANCE_SIGMA_LOG).fillna(FALLBACK_DISTANCE_SIGMA_LOG).to_numpy()
+    observed = np.isfinite(_column(reports, "observer_lon"))
+    return np.where(observed & np.isfinite(d), d * np.expm1(sigma), 0.0)
+
+
+def _ends(label: np.ndarray, a: _Arrays, reports: pd.DataFrame) -> pd.DataFrame:
+    """One row per event of one end of a shot (all its reports launches, or all landings).
+
+    Columns: ``role``; ``x``, ``y`` (the precision-weighted location); ``prec`` (the best report's
+    location uncertainty); ``t``, ``tol`` (the time of its most precise report, and that report's
+    tolerance); ``weapon`` (the one class its reports name, None for none, ``"mixed"`` for
+    several); ``fired_by`` (the side its evidence says fired: a launch's lean or the ground it
+    stands on, a landing's lean or the other side of the ground it landed on; None when unknown
+    or contradictory).
+    """
+    role = a.role
+    fired_by = np.where(pd.notna(a.lean), a.lean, None)
+    weapon = _column(reports, "weapon", dtype=object)
+    weapon = np.where(pd.notna(weapon) & (weapon != "unknown"), weapon, None)
+    w = 1.0 / np.square(a.prec)
+    f = pd.DataFrame(
+        {"label": label, "role": role, "x": a.xy[:, 0] * w, "y": a.xy[:, 1] * w, "w": w,
+         "prec": np.fmax(a.prec, estimate_error(reports)), "t": a.t, "tol": a.tol, "weapon": weapon,
+         "fired_by": fired_by}
+    )  # fmt: skip
+    g = f.groupby("label", sort=False)
+    roles = g["role"].agg(lambda r: r.iloc[0] if r.notna().all() and r.nunique() == 1 else None)
+    best = f.loc[f.sort_values(["label", "tol", "prec"]).drop_duplicates("label").index].set_index("label")
+    weapons = f.dropna(subset=["weapon"]).groupby("label")["weapon"].agg(
+        lambda s: s.iloc[0] if s.nunique() == 1 else "mixed"
+    )
+    sides = f.dropna(subset=["fired_by"]).groupby("label")["fired_by"].first()
+    out = pd.DataFrame(
+        {
+            "role": roles,
+            "x": g["x"].sum() / g["w"].sum(),
+            "y": g["y"].sum() / g["w"].sum(),
+            "prec": g["prec"].min(),
+            "t": best["t"],
+            "tol": best["tol"],
+            "weapon": weapons,
+            "fired_by": sides,
+        }
+    )
+    return out[out["role"].notna() & out["weapon"].ne("mixed")]
+
+
+def _shot_candidates(
+    launch: pd.DataFrame, landing: pd.DataFrame, longest: float, window: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in ``launch``, in ``landing``) of every pair that may be one shot, and not many more.
+
+    Ends known to the minute are searched among themselves with the bare window; ends known to the
+    hour with the window widened by the hour. Ends known only to the day or vaguer are never joined:
+    in a busy sector a day holds many candidates, so the match could never be unique.
+    """
+    hour = TIME_TOLERANCE["hour"].value
+    found_i, found_j = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for lo_cls in (0, 1):
+        for hi_cls in (0, 1):
+            li = np.flatnonzero((launch["tol"].to_numpy() > 0) == bool(lo_cls))
+            hj = np.flatnonzero((landing["tol"].to_numpy() > 0) == bool(hi_cls))
+            li = li[launch["tol"].to_numpy()[li] <= hour]
+            hj = hj[landing["tol"].to_numpy()[hj] <= hour]
+            if not len(li) or not len(hj):
+                continue
+            t_max = window + launch["tol"].to_numpy()[li].max() + landing["tol"].to_numpy()[hj].max()
+            r_max = longest + launch["prec"].to_numpy()[li].max() + landing["prec"].to_numpy()[hj].max()
+            scale = r_max / t_max
+            pa = np.column_stack([launch[["x", "y"]].to_numpy()[li], launch["t"].to_numpy()[li] * scale])
+            pb = np.column_stack([landing[["x", "y"]].to_numpy()[hj], landing["t"].to_numpy()[hj] * scale])
+            near = cKDTree(pa).sparse_distance_matrix(cKDTree(pb), r_max, p=np.inf, output_type="ndarray")
+            found_i.append(li[near["i"]])
+            found_j.append(hj[near["j"]])
+    return np.concatenate(found_i), np.concatenate(found_j)
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """True where both values are known and differ."""
+    return pd.notna(a) & pd.notna(b) & (a != b)
+
+
+def _link_shots(label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: CorroborationParams) -> np.ndarray:
+    """Join the launch end and the landing end of one shot into one event, where the match is unique.
+
+    A post that hears a mortar fire and a camera that sees rounds land 3 km away describe one
+    happening from its two ends; the pair test keeps them apart (a launch and a landing close
+    together are two fires). A launch event and a landing event are one shot when their times
+    are within ``shot_window_min`` (plus both tolerances), they are at least the weapon's shortest
+    and at most its longest reach apart (:data:`WEAPON_REACH_M`, widened by both location
+    uncertainties; any class's when neither names one), they name one weapon class or one names
+    none, and their evidence names the same firing side (the launch stands on its ground, the
+    landing on the other's). Only a launch and a landing that are each other's one candidate are
+    joined: with two guns firing at once, or two targets hit, nothing is guessed.
+    """
+    ends = _ends(label, a, reports)
+    launch, landing = ends[ends["role"] == "launch"], ends[ends["role"] == "landing"]
+    if launch.empty or landing.empty:
+        return label
+    reach = np.array(list(WEAPON_REACH_M.values()))
+    longest = reach[:, 1].max()
+    window = params.shot_window_min * 60e9
+    i, j = _shot_candidates(launch, landing, longest, window)
+    lo, hi = launch.iloc[i], landing.iloc[j]
+    apart = np.hypot(lo["x"].to_numpy() - hi["x"].to_numpy(), lo["y"].to_numpy() - hi["y"].to_numpy())
+    slack = lo["prec"].to_numpy() + hi["prec"].to_numpy()
+    wa, wb = lo["weapon"].to_numpy(dtype=object), hi["weapon"].to_numpy(dtype=object)
+    weapon = np.where(pd.notna(wa), wa, wb)
+    bounds = np.array([WEAPON_REACH_M.get(k, (reach[:, 0].min(), longest)) if k else (reach[:, 0].min(), longest) for k in weapon]).reshape(-1, 2)
+    ok = (
+        (np.abs(lo["t"].to_numpy() - hi["t"].to_numpy()) <= window + lo["tol"].to_numpy() + hi["tol"].to_numpy())
+        & (apart >= np.fmax(bounds[:, 0], params.shot_min_apart_m))
+        & (apart - slack <= bounds[:, 1])
+        & (pd.isna(wa) | pd.isna(wb) | (wa == wb))
+        & ~_differ(lo["fired_by"].to_numpy(dtype=object), hi["fired_by"].to_numpy(dtype=object))
+    )
+    i, j = i[ok], j[ok]
+    if not len(i):
+        return label
+    # Candidates form a bipartite graph; a component is one shot when it has one launch end (heard
+    # landing in several places) or one landing end (its launch heard by several posts, each
+    # placing the weapon a little elsewhere). Two launches and two landings: not guessed.
+    m = len(launch)
+    graph = coo_matrix((np.ones(len(i)), (i, m + j)), shape=(m + len(landing), m + len(landing)))
+    _, comp = connected_components(graph, directed=False)
+    used_l, used_i = np.unique(i), np.unique(j)
+    n_launch = np.bincount(comp[used_l], minlength=comp.max() + 1)
+    n_landing = np.bincount(comp[m + used_i], minlength=comp.max() + 1)
+    star = (n_launch == 1) | (n_landing == 1)
+    ends = np.r_[launch.index.to_numpy()[used_l], landing.index.to_numpy()[used_i]]
+    ends_comp = np.r_[comp[used_l], comp[m + used_i]]
+    keep = star[ends_comp]
+    # Each joined end takes the smallest label of its shot.
+    into = pd.Series(ends[keep]).groupby(ends_comp[keep]).transform("min")
+    mapping = pd.Series(into.to_numpy(), index=ends[keep])
+    moved = pd.Series(label).map(mapping)
+    out = label.copy()
+    out[moved.notna().to_numpy()] = moved.dropna().to_numpy(dtype=np.int64)
+    return out
 
 
 def _neighbours(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -459,6 +625,9 @@ def _summarise(
     event_id = _event_ids(reports["uid"], label)
     family, p_true = independence(reports)
     w = 1.0 / np.square(a.prec)
+    # A shot's event stands where it landed: its launch reports locate the weapon, not the event.
+    landed = pd.Series(a.role == "landing").groupby(label).transform("any").to_numpy()
+    w = np.where(landed & (a.role == "launch"), 0.0, w)
     frame = pd.DataFrame(
         {
             "event_id": event_id.to_numpy(),

@@ -24,7 +24,7 @@ class ScoreParams:
 
     likely: float = 0.5
     possible: float = 0.3
-    attribution_threshold: float = 0.9
+    attribution_threshold: float = 0.95
     # Evidence strength for a side from where a weapon or firing position was seen.
     position_p: float = 0.95
     # Impact evidence: p(other side) rises from 0.5 at the line to this at impact_full_m inside.
@@ -240,7 +240,8 @@ def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams
             sentences.append("No side named: no report locates the weapon or where the fire landed.")
             continue
         lead = "UA" if p_ua >= 0.5 else "RU"
-        p = max(p_ua, 1 - p_ua)
+        # As attributed_side_p is stored, so the sentence and the column agree to the last digit shown.
+        p = round(max(p_ua, 1 - p_ua), 4)
         top = g.head(3)
         why = "; ".join(f"{u}: {s}" for u, s in zip(top["uid"], top["sentence"], strict=True))
         more = f" (and {len(g) - 3} more)" if len(g) > 3 else ""
@@ -248,7 +249,7 @@ def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams
             sentences.append(f"Attributed to {side} (p {p:.2f}) because {why}{more}.")
         else:
             sentences.append(
-                f"No side named: the evidence points to {lead} with p {p:.2f} only, below the "
+                f"No side named: the evidence points to {lead} with p {np.floor(p * 100) / 100:.2f} only, below the "
                 f"{params.attribution_threshold:.2f} needed ({why}{more})."
             )
     return sentences

@@ -256,13 +256,13 @@ def test_compass_bearing_and_range_across_north_centre_the_density(control_areas
 
 
 def test_sound_only_reports_take_the_distance_model_of_their_means(control_areas):
-    # No distance given: a heard report's density spans 500 m to 10 km (log-normal), so from 8 km
-    # behind the line it stays on its side, and a seen one has its own, shorter, default.
+    # No distance given: a heard report's density spans earshot, 300 m to 20 km (uniform in log), so
+    # from 8 km behind the line it still leans to its side, and a seen one has its own, shorter, default.
     post = dict(observer_lon=37.40, observer_lat=48.0, bearing_deg=270)
     reports = _reports(dict(**post, means="heard"), dict(**post, means="seen", occurred_at=T2))
     out = estimate_origins(reports, control_areas=control_areas)
     _, _, dist = GEOD.inv([37.40, 37.40], [48.0, 48.0], out["origin_lon"], out["origin_lat"])
-    assert dist[0] == pytest.approx(np.sqrt(500 * 10_000), rel=0.01)
+    assert dist[0] == pytest.approx(np.sqrt(300 * 20_000), rel=0.01)
     assert dist[1] == pytest.approx(np.sqrt(200 * 5_000), rel=0.01)
     assert (out["origin_side"] == "UA").all()
 
@@ -443,3 +443,37 @@ def test_two_weapon_classes_heard_at_once_are_two_fires(control_areas):
     assert (estimate_origins(reports, control_areas=control_areas)["origin_method"] == "bearing").all()
     reports["weapon"] = ["mortar", "unknown"]
     assert (estimate_origins(reports, control_areas=control_areas)["origin_method"] == "triangulated").all()
+
+
+def test_return_fire_minutes_later_is_not_triangulated_with_the_first_fire(control_areas):
+    # An exchange: a UA gun fires, and eight minutes later a RU gun answers from near where the
+    # rounds landed. Two posts each hear one of them; their bearings cross, but they are two fires.
+    ua_gun, ru_gun = (37.46, 48.02), (37.56, 48.02)
+    reports = _reports(
+        _aimed((37.40, 47.95), ua_gun),
+        _aimed((37.45, 48.10), ru_gun, occurred_at=T1 + pd.Timedelta(minutes=8)),
+    )
+    out = estimate_origins(reports, control_areas=control_areas)
+    assert (out["origin_method"] == "bearing").all()
+    # Within the window the same two bearings of one fire do triangulate.
+    one_fire = _reports(
+        _aimed((37.40, 47.95), ru_gun), _aimed((37.45, 48.10), ru_gun, occurred_at=T1 + pd.Timedelta(minutes=3))
+    )
+    assert (estimate_origins(one_fire, control_areas=control_areas)["origin_method"] == "triangulated").all()
+
+
+def test_a_heard_bearing_without_distance_spreads_over_earshot_and_names_no_side_near_the_line(control_areas):
+    # A post 6 km behind the line hears fire to the E (towards the line) and gives no distance. The
+    # weapon may be anywhere within earshot (300 m to 20 km, uniform in log distance): the share of
+    # that range beyond 6 km is ln(20000 / 6000) / ln(20000 / 300) = 0.29 (a log-normal about the
+    # bracket's middle, as before, gave 0.15), so no side can be named.
+    km6 = 6000 / (111_320 * np.cos(np.radians(48.0)))
+    heard = _reports(dict(observer_lon=LINE_LON - km6, observer_lat=48.0, bearing_deg=90))
+    row = estimate_origins(heard, control_areas=control_areas).iloc[0]
+    expected = np.log(20_000 / 6000) / np.log(20_000 / 300)
+    assert row["origin_p_RU"] == pytest.approx(expected, abs=0.05)
+    assert row["origin_side"] == "undetermined"
+    # The same post giving "about 15 km" places it across the line, clearly.
+    told = _reports(dict(observer_lon=LINE_LON - km6, observer_lat=48.0, bearing_deg=90, distance_min_m=15_000,
+                         distance_max_m=15_000))  # fmt: skip
+    assert estimate_origins(told, control_areas=control_areas).iloc[0]["origin_side"] == "RU"

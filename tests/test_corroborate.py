@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.corroborate import firing_lean, group_reports, independence, report_probability, sound_only
+from geo.corroborate import CorroborationParams, firing_lean, group_reports, independence, report_probability, sound_only
 from geo.score import ScoreParams, side_evidence
 
 T0 = pd.Timestamp("2026-10-05T04:00Z")
@@ -158,11 +158,12 @@ def test_components_too_large_for_linkage_are_split_so_every_pair_still_matches(
         read_batch(p.read_bytes(), filename=p.name).accepted for p in sorted(DEMO_DIR.glob("*.geojson"))
     ]
     reports = pd.concat(frames, ignore_index=True)
-    _, exact = corroborate_module.group_reports(reports)
+    # The guarantee holds for the events of one end of a shot, before launches and landings are joined.
+    params = corroborate_module.CorroborationParams(link_shots=False)
+    _, exact = corroborate_module.group_reports(reports, params=params)
     monkeypatch.setattr(corroborate_module, "MAX_LINKAGE", 3)
-    greedy_ids, greedy = corroborate_module.group_reports(reports)
+    greedy_ids, greedy = corroborate_module.group_reports(reports, params=params)
     assert greedy_ids.index.equals(reports.index)
-    params = corroborate_module.CorroborationParams()
     crs = corroborate_module.theatre_crs(*corroborate_module.centre_of(reports))
     a = corroborate_module._arrays(reports, crs, params)
     for members in greedy_ids.groupby(greedy_ids).indices.values():
@@ -227,6 +228,8 @@ def test_one_observer_firing_bearings_far_apart_are_two_happenings():
     ]
     event_id, events = group_reports(_reports(shots))
     assert event_id.nunique() == 2 and events["exchange_id"].isna().all()
+    shots[1]["bearing_deg"] = 145.0  # 55 degrees off: beyond two heard errors, two happenings
+    assert group_reports(_reports(shots))[0].nunique() == 2
     shots[1]["bearing_deg"] = 110.0  # the same direction, give or take: one happening
     event_id, _ = group_reports(_reports(shots))
     assert event_id.nunique() == 1
@@ -279,3 +282,58 @@ def test_a_media_report_citing_a_false_claim_adds_no_independence():
     # A citation of a report not in the store counts as unknown, graded at most F6.
     _, p_unknown = independence(_reports([media | {"cites": "RU-MOD/404"}]))
     assert p_unknown[0] == pytest.approx(0.5)
+
+
+def _shot_rows(extra_launch: bool = False, extra_landing_minute: float | None = None) -> gpd.GeoDataFrame:
+    """A post hears a UA mortar fire to the E, a camera sees rounds land 3.7 km away a minute later."""
+    post = {"observer_lon": 37.550, "observer_lat": 48.100}
+    rows = [
+        _row("OP-1", "1", 0, 37.560, 48.100, "outgoing_fire", weapon="mortar", means="heard",
+             bearing_deg=90.0, distance_min_m=700.0, distance_max_m=800.0, **post),  # fmt: skip
+        _row("CAM-2", "4", 1, 37.610, 48.100, "impact", weapon="mortar", location_precision_m=100.0),
+        _row("OP-3", "6", 1, 37.611, 48.101, "impact", location_precision_m=100.0),
+    ]
+    sides = ["UA", "RU", "RU"]
+    if extra_launch:  # another mortar firing at the same time 3.5 km to the other side of the target
+        rows.append(_row("OP-9", "2", 0, 37.657, 48.100, "outgoing_fire", weapon="mortar", location_precision_m=100.0))
+        sides.append("UA")
+    if extra_landing_minute is not None:  # rounds landing on the other side of the launch
+        rows.append(_row("CAM-5", "8", extra_landing_minute, 37.510, 48.100, "impact", weapon="mortar",
+                         location_precision_m=100.0))  # fmt: skip
+        sides.append("RU")
+    return _reports(rows).assign(side=sides)
+
+
+def test_the_launch_and_the_landing_of_one_shot_are_one_event_placed_where_it_landed():
+    reports = _shot_rows()
+    event_id, events = group_reports(reports)
+    assert event_id.nunique() == 1
+    event = events.iloc[0]
+    assert event["n_reports"] == 3 and event["n_sources"] == 3
+    # The event stands where the rounds landed, not halfway back to the weapon.
+    assert event.geometry.x == pytest.approx(37.6105, abs=0.001)
+    # Without joining ends, the launch is an event of its own.
+    apart = group_reports(reports, params=CorroborationParams(link_shots=False))[0]
+    assert apart.nunique() == 2 and apart.iloc[1] == apart.iloc[2]
+
+
+def test_a_shot_is_not_joined_when_its_ends_are_ambiguous_far_or_late():
+    # Two launches and two landings at once, each able to pair with either: nothing is guessed.
+    both = _shot_rows(extra_launch=True, extra_landing_minute=1)
+    assert group_reports(both)[0].nunique() == 4
+    # A landing 20 minutes after the launch is another fire.
+    late = _shot_rows()
+    late.loc[[1, 2], "occurred_at"] += pd.Timedelta(minutes=20)
+    assert group_reports(late)[0].nunique() == 2
+    # A mortar cannot reach 30 km.
+    far = _shot_rows()
+    far.geometry = gpd.points_from_xy([37.560, 38.000, 38.001], [48.100, 48.100, 48.101], crs=4326)
+    assert group_reports(far)[0].nunique() == 2
+    # A landing 300 m from the launch is return fire or another fire, never the same shot.
+    close = _shot_rows()
+    close.geometry = gpd.points_from_xy([37.560, 37.564, 37.565], [48.100, 48.100, 48.101], crs=4326)
+    assert group_reports(close)[0].nunique() == 2
+    # A launch leaning to one side and a landing leaning to the same side's ground fired by it: apart.
+    contradict = _shot_rows().assign(origin_p_UA=[0.95, np.nan, np.nan], dist_to_line_m=[900.0, 3000.0, 3000.0])
+    contradict["side"] = ["UA", "UA", "UA"]
+    assert group_reports(contradict)[0].nunique() == 2

@@ -59,8 +59,13 @@ def test_a_world_goes_through_ingest_and_the_whole_analysis():
     assert scores.reports == len(world.features)
     # Regression bounds on an independent world (docs/METHOD.md, "Evaluation", has the figures).
     assert scores.likely_precision >= 0.95
+    assert scores.likely_recall >= 0.75
     assert scores.flagged_recall >= 0.95
     assert scores.wrong_side_flagged <= 0.01
+    assert scores.wrong_side_likely <= 0.005
+    assert scores.pair_precision >= 0.8
+    # Pair recall is the trade taken for the wrong side (docs/METHOD.md): about 0.72 on 600 happenings.
+    assert scores.pair_recall >= 0.65
     assert scores.happening_flagged_recall >= 0.95
 
 

@@ -89,7 +89,7 @@ def test_side_from_position_origin_and_landing():
     assert "20.0 km inside UA" in ev.loc[1, "sentence"]
     out = score_events(EVENTS, reports, _reasons([])).set_index("event_id")
     assert out.loc["e1", "attributed_side"] == "RU"
-    assert out.loc["e2", "attributed_side"] == "undetermined"  # 0.8 is below the 0.9 threshold
+    assert out.loc["e2", "attributed_side"] == "undetermined"  # 0.8 is below the 0.95 threshold
     assert out.loc["e3", "attributed_side"] == "RU"  # origin evidence beats the observed position
 
 
@@ -188,3 +188,20 @@ def test_levels_and_bad_params():
         ScoreParams(likely=0.2, possible=0.5)
     with pytest.raises(InputError, match="event_id"):
         score_events(EVENTS, pd.DataFrame({"uid": [], "source": [], "type": []}), _reasons([]))
+
+
+def test_a_side_needs_p_095_and_the_sentence_never_rounds_up_to_the_threshold():
+    # 0.93 was enough under the former threshold of 0.9; a commission's "almost certain" starts at 0.95.
+    def one(p_ua):
+        reports = _reports(
+            [{"uid": "a", "event_id": "e1", "source": "OP-1", "type": "outgoing_fire", "side": "RU",
+              "observer_lon": 37.5, "origin_p_UA": p_ua}]  # fmt: skip
+        )
+        return score_events(EVENTS.iloc[:1], reports, _reasons([])).iloc[0]
+
+    assert one(0.07)["attributed_side"] == "undetermined"
+    below = one(0.0496)  # p(RU) 0.9504 ...
+    assert below["attributed_side"] == "RU" and below["side_reason"].startswith("Attributed to RU (p 0.95)")
+    near = one(0.0501)  # ... and p(RU) 0.9499 is shown as 0.94, not as the 0.95 it falls short of
+    assert near["attributed_side"] == "undetermined"
+    assert "points to RU with p 0.94 only, below the 0.95 needed" in near["side_reason"]

@@ -136,7 +136,8 @@ def _compute(
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
     v = np.flatnonzero(valid)
     means = column(incidents, "means", dtype=object)[v]
-    d = build(lon[v], lat[v], means, centre[v], spread[v], dmin[v], dmax[v], to_xy)
+    given = np.isfinite(column(incidents, "distance_min_m")) | np.isfinite(column(incidents, "distance_max_m"))
+    d = build(lon[v], lat[v], means, centre[v], spread[v], dmin[v], dmax[v], to_xy, flat=~given[v])
     times = pd.DatetimeIndex(incidents["occurred_at"]).as_unit("ns").asi8[v]
     source = column(incidents, "source", dtype=object)[v]
     # Triangulation is tried only among reports with a partner: another observer in the window.
@@ -197,7 +198,7 @@ def estimate_origins(
     *,
     control_areas: gpd.GeoDataFrame,
     threshold: float = 0.9,
-    window_minutes: float = 10.0,
+    window_minutes: float = 5.0,
     observer_apart_m: float = 500.0,
     default_distances_m: Mapping[str, tuple[float, float]] | None = None,
     origin_types: Collection[str] = ORIGIN_TYPES,
@@ -333,7 +334,7 @@ def origin_sectors(
     incidents: pd.DataFrame,
     *,
     control_areas: gpd.GeoDataFrame,
-    window_minutes: float = 10.0,
+    window_minutes: float = 5.0,
     observer_apart_m: float = 500.0,
     default_distances_m: Mapping[str, tuple[float, float]] | None = None,
     origin_types: Collection[str] = ORIGIN_TYPES,

@@ -31,7 +31,7 @@ from geo.versions import version_at
 
 # One standard deviation of a reported bearing, in degrees, by means of observation.
 BEARING_SIGMA_DEG: dict[str, float] = {
-    "heard": 12.0,
+    "heard": 15.0,
     "seen": 5.0,
     "camera": 3.0,
     "uav": 2.0,
@@ -41,7 +41,7 @@ FALLBACK_BEARING_SIGMA_DEG = 12.0
 # One standard deviation of the natural log of a reported distance, by means of observation:
 # 0.4 is a factor of 1.5 either way at one sigma.
 DISTANCE_SIGMA_LOG: dict[str, float] = {
-    "heard": 0.4,
+    "heard": 0.5,
     "seen": 0.25,
     "camera": 0.2,
     "uav": 0.1,
@@ -75,6 +75,9 @@ class Densities:
     north: np.ndarray
     log_d: np.ndarray
     sigma_log_d: np.ndarray
+    # True where the report gave no distance: the distance is then uniform in log over the default
+    # bracket (log_d its middle, sigma_log_d the uniform's standard deviation), not a measurement.
+    flat: np.ndarray
 
     def median_point(self) -> tuple[np.ndarray, np.ndarray]:
         """The point at the median distance along the reported bearing (theatre CRS)."""
@@ -86,7 +89,9 @@ class Densities:
         theta = np.radians(
             (self.bearing + self.north)[:, None] + self.sigma_bearing[:, None] * z_bearing[None, :]
         )
-        d = np.exp(self.log_d[:, None] + self.sigma_log_d[:, None] * z_distance[None, :])
+        # A flat density maps the same draw to the same quantile of its uniform (width sd * sqrt 12).
+        z = np.where(self.flat[:, None], np.sqrt(12.0) * (norm.cdf(z_distance)[None, :] - 0.5), z_distance[None, :])
+        d = np.exp(self.log_d[:, None] + self.sigma_log_d[:, None] * z)
         return self.x[:, None] + d * np.sin(theta), self.y[:, None] + d * np.cos(theta)
 
 
@@ -112,12 +117,16 @@ def build(
     dmin: np.ndarray,
     dmax: np.ndarray,
     to_xy: Transformer,
+    flat: np.ndarray | None = None,
 ) -> Densities:
     """Densities of reports with an observer, a bearing (centre and clockwise spread) and a distance bracket.
 
     ``bearing_spread`` is the width in degrees of a reported bearing range (0 for a single bearing);
-    ``dmin``..``dmax`` the distance bracket in metres (equal for a single distance).
+    ``dmin``..``dmax`` the distance bracket in metres (equal for a single distance). Where ``flat``,
+    the report gave no distance and the bracket is a default: the distance is uniform in log over
+    it, with no error of the means added (the bracket already spans every distance allowed).
     """
+    flat = np.zeros(len(lon), dtype=bool) if flat is None else np.asarray(flat, dtype=bool)
     sb = np.array([BEARING_SIGMA_DEG.get(m, FALLBACK_BEARING_SIGMA_DEG) for m in means], dtype=float)
     sd = np.array([DISTANCE_SIGMA_LOG.get(m, FALLBACK_DISTANCE_SIGMA_LOG) for m in means], dtype=float)
     lo = np.maximum(dmin, 1.0)
@@ -131,7 +140,8 @@ def build(
         sigma_bearing=np.sqrt(sb**2 + bearing_spread**2 / 12.0),
         north=grid_north(lon, lat, to_xy),
         log_d=(np.log(lo) + np.log(hi)) / 2.0,
-        sigma_log_d=np.sqrt(sd**2 + log_spread**2 / 12.0),
+        sigma_log_d=np.where(flat, log_spread / np.sqrt(12.0), np.sqrt(sd**2 + log_spread**2 / 12.0)),
+        flat=flat,
     )
 
 

@@ -19,12 +19,12 @@ BACK_BEARING_MEANS: frozenset[str] = frozenset({"crater_analysis"})
 
 # (nearest, farthest) metres when a report gives no distance; docs/METHOD.md ("Fire origin") says why.
 DEFAULT_DISTANCES_M: dict[str, tuple[float, float]] = {
-    "heard": (500.0, 10_000.0),
+    "heard": (300.0, 20_000.0),
     "seen": (200.0, 5_000.0),
     "camera": (200.0, 8_000.0),
     "uav": (0.0, 3_000.0),
 }
-FALLBACK_DISTANCE_M: tuple[float, float] = (500.0, 10_000.0)
+FALLBACK_DISTANCE_M: tuple[float, float] = (300.0, 20_000.0)
 # Crater analysis gives a direction, not a distance: the weapon's reach bounds it.
 WEAPON_REACH_M: dict[str, tuple[float, float]] = {
     "small_arms": (100.0, 2_000.0),
