@@ -56,6 +56,8 @@ REACH_SIGMAS = 3.3
 # Boundary vertices for the far-from-ground test, metres apart: the distance to the nearest vertex
 # overstates the distance to the boundary by at most half of this.
 BOUNDARY_STEP_M = 250.0
+# Cells of the coarse side grid (_Cells), metres: several boundary steps, so few cells are left to test.
+GRID_CELL_M = 1000.0
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,20 @@ class Densities:
         return x[:, 0], y[:, 0]
 
     def at(self, z_bearing: np.ndarray, z_distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Points ``z`` standard deviations off in bearing and log-distance: (m, k) x and y for k draws."""
+        """Points ``z`` standard deviations off in bearing and log-distance: (m, k) x and y for k draws.
+
+        Angles and offsets are computed in float32 (millimetres at tens of kilometres; half the time
+        of float64 at a million reports), then added to the float64 observer.
+        """
+        f4 = np.float32
         theta = np.radians(
-            (self.bearing + self.north)[:, None] + self.sigma_bearing[:, None] * z_bearing[None, :]
+            (self.bearing + self.north).astype(f4)[:, None]
+            + self.sigma_bearing.astype(f4)[:, None] * z_bearing.astype(f4)[None, :]
         )
         # A flat density maps the same draw to the same quantile of its uniform (width sd * sqrt 12).
-        z = np.where(self.flat[:, None], np.sqrt(12.0) * (norm.cdf(z_distance)[None, :] - 0.5), z_distance[None, :])
-        d = np.exp(self.log_d[:, None] + self.sigma_log_d[:, None] * z)
+        z_flat = (np.sqrt(12.0) * (norm.cdf(z_distance) - 0.5)).astype(f4)
+        z = np.where(self.flat[:, None], z_flat[None, :], z_distance.astype(f4)[None, :])
+        d = np.exp(self.log_d.astype(f4)[:, None] + self.sigma_log_d.astype(f4)[:, None] * z)
         return self.x[:, None] + d * np.sin(theta), self.y[:, None] + d * np.cos(theta)
 
 
@@ -101,9 +110,12 @@ def normal_draws(n: int = DRAWS, *, dims: int = 2, seed: int = SEED) -> np.ndarr
     return norm.ppf(np.clip(u, 1e-9, 1 - 1e-9))
 
 
-def grid_north(lon: np.ndarray, lat: np.ndarray, to_xy: Transformer) -> np.ndarray:
-    """The angle of true north from grid north at each point, degrees clockwise."""
-    x0, y0 = to_xy.transform(lon, lat)
+def grid_north(
+    lon: np.ndarray, lat: np.ndarray, to_xy: Transformer, xy: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """The angle of true north from grid north at each point, degrees clockwise (``xy``: the points
+    already projected, if at hand)."""
+    x0, y0 = to_xy.transform(lon, lat) if xy is None else xy
     x1, y1 = to_xy.transform(lon, np.minimum(lat + 0.01, 89.99))
     return np.degrees(np.arctan2(np.asarray(x1) - x0, np.asarray(y1) - y0))
 
@@ -132,13 +144,13 @@ def build(
     lo = np.maximum(dmin, 1.0)
     hi = np.maximum(dmax, lo)
     log_spread = np.log(hi / lo)
-    x, y = to_xy.transform(lon, lat)
+    x, y = (np.asarray(v, dtype=float) for v in to_xy.transform(lon, lat))
     return Densities(
         x=np.asarray(x, dtype=float),
         y=np.asarray(y, dtype=float),
         bearing=np.asarray(bearing, dtype=float) % 360.0,
         sigma_bearing=np.sqrt(sb**2 + bearing_spread**2 / 12.0),
-        north=grid_north(lon, lat, to_xy),
+        north=grid_north(lon, lat, to_xy, xy=(x, y)),
         log_d=(np.log(lo) + np.log(hi)) / 2.0,
         sigma_log_d=np.where(flat, log_spread / np.sqrt(12.0), np.sqrt(sd**2 + log_spread**2 / 12.0)),
         flat=flat,
@@ -151,6 +163,58 @@ class _Ground:
 
     polygons: dict[str, shapely.Geometry]
     boundary: dict[str, cKDTree | None]
+    cells: _Cells
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A coarse grid over the ground: each cell wholly on one side's ground, wholly off both, or to test.
+
+    Most draws of a density fall in cells no boundary crosses; only the rest need a point-in-polygon
+    test (at a million reports that test was a fifth of the enrichment's time).
+    """
+
+    x0: float
+    y0: float
+    size: float
+    code: np.ndarray  # (ny, nx) int8: OFF, one index per side (SIDES order), or TEST
+
+    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The cell code of each point; TEST outside the grid (``code`` has a border of TEST cells)."""
+        ny, nx = self.code.shape
+        ix = np.clip((x - self.x0) * (1.0 / self.size) + 1.0, 0, nx - 1).astype(np.int32)
+        iy = np.clip((y - self.y0) * (1.0 / self.size) + 1.0, 0, ny - 1).astype(np.int32)
+        return self.code.ravel().take(iy.astype(np.int64) * nx + ix)
+
+
+OFF, TEST = -1, 127
+
+
+def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
+    """Classify GRID_CELL_M cells by their centres, except those a boundary vertex (BOUNDARY_STEP_M
+    apart, so no edge skips a cell) falls in or next to, which are left to test."""
+    shapes = [g for g in polygons.values() if not g.is_empty]
+    if not shapes:
+        return _Cells(0.0, 0.0, GRID_CELL_M, np.full((1, 1), TEST, dtype=np.int8))
+    x0, y0, x1, y1 = shapely.total_bounds(np.array(shapes))
+    nx = max(1, int(np.ceil((x1 - x0) / GRID_CELL_M)))
+    ny = max(1, int(np.ceil((y1 - y0) / GRID_CELL_M)))
+    cx = x0 + (np.arange(nx) + 0.5) * GRID_CELL_M
+    cy = y0 + (np.arange(ny) + 0.5) * GRID_CELL_M
+    gx, gy = np.meshgrid(cx, cy)
+    code = np.full(gx.shape, OFF, dtype=np.int8)
+    for k, side in enumerate(SIDES):
+        code[shapely.contains_xy(polygons[side], gx, gy)] = k
+    edges = shapely.get_coordinates(
+        shapely.segmentize(shapely.boundary(np.array(shapes)), BOUNDARY_STEP_M)
+    )
+    ix = np.floor((edges[:, 0] - x0) / GRID_CELL_M).astype(np.int64)
+    iy = np.floor((edges[:, 1] - y0) / GRID_CELL_M).astype(np.int64)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            code[np.clip(iy + dy, 0, ny - 1), np.clip(ix + dx, 0, nx - 1)] = TEST
+    # A border of TEST cells: points beyond the grid clip onto it and are tested.
+    return _Cells(float(x0), float(y0), GRID_CELL_M, np.pad(code, 1, constant_values=TEST))
 
 
 def _ground(control_areas: gpd.GeoDataFrame, crs: CRS) -> dict[str, _Ground]:
@@ -167,7 +231,7 @@ def _ground(control_areas: gpd.GeoDataFrame, crs: CRS) -> dict[str, _Ground]:
             edge = shapely.segmentize(shapely.boundary(poly), BOUNDARY_STEP_M)
             coords = shapely.get_coordinates(edge)
             boundary[side] = cKDTree(coords) if len(coords) else None
-        out[label] = _Ground(polygons, boundary)
+        out[label] = _Ground(polygons, boundary, _cells(polygons))
     return out
 
 
@@ -192,7 +256,8 @@ def side_probability(
     if not m:
         return p_ua
     periods = control_areas.drop_duplicates("version")[["version", "valid_from"]]
-    version = version_at(pd.Series(np.asarray(times)), periods["valid_from"], periods["version"])
+    # A DatetimeIndex keeps the times as int64 (np.asarray of aware times makes Timestamp objects).
+    version = version_at(pd.DatetimeIndex(times), periods["valid_from"], periods["version"])
     ground = _ground(control_areas, crs)
     z = normal_draws() if draws is None else draws
     for label in pd.unique(version[pd.notna(version)]):
@@ -209,9 +274,11 @@ def side_probability(
         else:
             px, py = points[0][todo], points[1][todo]
         flat_x, flat_y = px.ravel(), py.ravel()
-        in_ua = shapely.contains_xy(g.polygons["UA"], flat_x, flat_y)
-        in_ru = np.zeros_like(in_ua)
-        rest = np.flatnonzero(~in_ua)
+        code = g.cells.lookup(flat_x, flat_y)
+        in_ua, in_ru = code == SIDES.index("UA"), code == SIDES.index("RU")
+        test = np.flatnonzero(code == TEST)
+        in_ua[test] = shapely.contains_xy(g.polygons["UA"], flat_x[test], flat_y[test])
+        rest = test[~in_ua[test]]
         in_ru[rest] = shapely.contains_xy(g.polygons["RU"], flat_x[rest], flat_y[rest])
         n_ua = in_ua.reshape(px.shape).sum(axis=1)
         n_ru = in_ru.reshape(px.shape).sum(axis=1)

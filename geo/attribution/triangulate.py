@@ -10,8 +10,9 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from geo.attribution.sectors import GEOD
 
+# Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
 # Intersections smaller than this (square metres) are sectors that only touch.
 MIN_AREA_M2 = 100.0
 
@@ -53,8 +54,13 @@ class Sightings:
 
     def different_observers(self, i: np.ndarray, j: np.ndarray, *, apart_m: float) -> np.ndarray:
         """True where reports ``i`` and ``j`` have another source or observer points ``apart_m`` apart."""
-        _, _, dist = GEOD.inv(self.lon[i], self.lat[i], self.lon[j], self.lat[j])
-        return (self.source[i] != self.source[j]) | (np.asarray(dist) > apart_m)
+        # Equirectangular: within the few kilometres that matter here it departs from the geodesic
+        # by far less than a metre, and a geodesic per pair cost half a second at a million reports.
+        lat = np.radians((self.lat[i] + self.lat[j]) / 2)
+        dx = np.radians(self.lon[i] - self.lon[j]) * np.cos(lat)
+        dy = np.radians(self.lat[i] - self.lat[j])
+        dist = EARTH_RADIUS_M * np.hypot(dx, dy)
+        return (self.source[i] != self.source[j]) | (dist > apart_m)
 
 
 def triangulate(
@@ -83,8 +89,9 @@ def triangulate(
     shapely.prepare(s.sectors)
     keep = shapely.intersects(s.sectors[i], s.sectors[j])
     i, j = i[keep], j[keep]
-    keep = shapely.area(shapely.intersection(s.sectors[i], s.sectors[j])) > MIN_AREA_M2
-    i, j = i[keep], j[keep]
+    overlap = shapely.intersection(s.sectors[i], s.sectors[j])
+    keep = shapely.area(overlap) > MIN_AREA_M2
+    i, j, overlap = i[keep], j[keep], overlap[keep]
     graph = coo_array((np.ones(len(i)), (i, j)), shape=(m, m)).tocsr()
     _, labels = connected_components(graph, directed=False)
     in_group = np.flatnonzero(np.bincount(labels)[labels] >= 2)
@@ -103,9 +110,17 @@ def triangulate(
     pi, pj = _pairs_within(starts, sizes)
     ok = s.different_observers(order[pi], order[pj], apart_m=apart_m) & s.compatible(order[pi], order[pj])
     consistent &= np.bincount(number[pi][~ok], minlength=len(starts)) == 0
-    whole = s.sectors[order[starts]].copy()
+    # The first two members' overlap is their pair's, already computed (none if they are no pair).
+    key = np.minimum(i, j) * m + np.maximum(i, j)
+    by_key = np.argsort(key)
+    a, b = order[starts], order[starts + 1]
+    wanted = np.minimum(a, b) * m + np.maximum(a, b)
+    at = np.clip(np.searchsorted(key[by_key], wanted), 0, max(len(key) - 1, 0))
+    paired = key[by_key][at] == wanted
+    whole = np.full(len(starts), shapely.Polygon(), dtype=object)
+    whole[paired] = overlap[by_key][at[paired]]
     rank = np.arange(len(order)) - np.repeat(starts, sizes)
-    for k in range(1, int(sizes.max())):  # one vectorised intersection per member rank
+    for k in range(2, int(sizes.max())):  # one vectorised intersection per further member rank
         pos = np.flatnonzero(rank == k)
         whole[number[pos]] = shapely.intersection(whole[number[pos]], s.sectors[order[pos]])
     taken = consistent & (shapely.area(whole) > MIN_AREA_M2)
@@ -113,8 +128,9 @@ def triangulate(
     gid = pd.Series(s.uid[order[members]]).groupby(number[members]).transform("min").to_numpy()
     group[order[members]] = np.char.add("T-", gid.astype(str)).astype(object)
     out.update(zip(group[order[starts[taken]]], whole[taken], strict=True))
+    adjacent = set(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), strict=True))
     for g in np.flatnonzero(~taken):
-        _split(s, order[starts[g] : starts[g] + sizes[g]], group, out, window_ns=window_ns, apart_m=apart_m)
+        _split(s, order[starts[g] : starts[g] + sizes[g]], group, out, window_ns=window_ns, adjacent=adjacent)
     return group, out
 
 
@@ -147,13 +163,20 @@ def _assign(s: Sightings, members: np.ndarray, area: shapely.Geometry, group: np
 
 
 def _split(
-    s: Sightings, members: np.ndarray, group: np.ndarray, out: dict, *, window_ns: int, apart_m: float
+    s: Sightings,
+    members: np.ndarray,
+    group: np.ndarray,
+    out: dict,
+    *,
+    window_ns: int,
+    adjacent: set[tuple[int, int]],
 ) -> None:
     """Split a group whose sectors share no point into consistent subsets, narrowest sectors first.
 
-    A subset takes a member when it is within the time window of the subset's first, comes from
-    another observer than every member so far, and keeps the intersection non-empty. The rest is
-    tried again; a member that fits in no subset of two keeps its own sector.
+    A subset takes a member when it is within the time window of the subset's first, is a candidate
+    pair of every member so far (``adjacent``: another observer, a compatible weapon, sectors that
+    overlap), and keeps the intersection non-empty. The rest is tried again; a member that fits in
+    no subset of two keeps its own sector.
     """
     left = members[np.lexsort((s.times[members], shapely.area(s.sectors[members])))]
     while len(left) >= 2:
@@ -161,11 +184,7 @@ def _split(
         for cand in left[1:]:
             if abs(s.times[cand] - s.times[chosen[0]]) > window_ns:
                 continue
-            others = np.full(len(chosen), cand)
-            if not (
-                s.different_observers(others, np.array(chosen), apart_m=apart_m)
-                & s.compatible(others, np.array(chosen))
-            ).all():
+            if not all((min(c, cand), max(c, cand)) in adjacent for c in chosen):
                 continue
             trial = shapely.intersection(acc, s.sectors[cand])
             if shapely.area(trial) > MIN_AREA_M2:
