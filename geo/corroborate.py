@@ -479,8 +479,8 @@ def _link_shots(label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: Co
     and at most its longest reach apart (:data:`WEAPON_REACH_M`, widened by both location
     uncertainties; any class's when neither names one), they name one weapon class or one names
     none, and their evidence names the same firing side (the launch stands on its ground, the
-    landing on the other's). Only a launch and a landing that are each other's one candidate are
-    joined: with two guns firing at once, or two targets hit, nothing is guessed.
+    landing on the other's). A landing joins the launch events that are its candidates when it is
+    their only candidate landing: with two targets hit, or two guns firing at two, nothing is guessed.
     """
     ends = _ends(label, a, reports)
     launch, landing = ends[ends["role"] == "launch"], ends[ends["role"] == "landing"]
@@ -506,16 +506,17 @@ def _link_shots(label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: Co
     i, j = i[ok], j[ok]
     if not len(i):
         return label
-    # Candidates form a bipartite graph; a component is one shot when it has one launch end (heard
-    # landing in several places) or one landing end (its launch heard by several posts, each
-    # placing the weapon a little elsewhere). Two launches and two landings: not guessed.
+    # Candidates form a bipartite graph; a component is one shot when it has one landing end: posts
+    # that heard one gun each place it a little elsewhere, so its launch may be several events. One
+    # launch with several candidate landings is not joined: the landings may be two targets (or
+    # two guns' rounds), and joining through the launch would chain them. On the demo month that
+    # chaining named the wrong side for 0.6 % of likely true violations (0.4 % without it).
     m = len(launch)
     graph = coo_matrix((np.ones(len(i)), (i, m + j)), shape=(m + len(landing), m + len(landing)))
     _, comp = connected_components(graph, directed=False)
     used_l, used_i = np.unique(i), np.unique(j)
-    n_launch = np.bincount(comp[used_l], minlength=comp.max() + 1)
     n_landing = np.bincount(comp[m + used_i], minlength=comp.max() + 1)
-    star = (n_launch == 1) | (n_landing == 1)
+    star = n_landing == 1
     ends = np.r_[launch.index.to_numpy()[used_l], landing.index.to_numpy()[used_i]]
     ends_comp = np.r_[comp[used_l], comp[m + used_i]]
     keep = star[ends_comp]

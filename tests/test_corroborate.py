@@ -337,3 +337,15 @@ def test_a_shot_is_not_joined_when_its_ends_are_ambiguous_far_or_late():
     contradict = _shot_rows().assign(origin_p_UA=[0.95, np.nan, np.nan], dist_to_line_m=[900.0, 3000.0, 3000.0])
     contradict["side"] = ["UA", "UA", "UA"]
     assert group_reports(contradict)[0].nunique() == 2
+
+
+def test_one_launch_with_two_candidate_landings_is_not_joined_but_one_landing_takes_its_launches():
+    # A launch whose rounds may have landed at either of two places: two targets, or two guns'
+    # rounds. Joining through the launch would chain the two landings into one event.
+    two_targets = _shot_rows(extra_landing_minute=1)
+    assert group_reports(two_targets)[0].nunique() == 3
+    # One landing and two launch events that can each have fired it (posts placing one gun a
+    # little differently, or a UAV fixing the weapon): one shot.
+    one_target = _shot_rows(extra_launch=True)
+    event_id, events = group_reports(one_target)
+    assert event_id.nunique() == 1 and events.iloc[0]["n_reports"] == 4
