@@ -110,6 +110,7 @@ class CorroborationParams:
     # A judged point (a distance along a bearing) is uncertain by this share of its own standard
     # error (estimate_error) in the pair test; see docs/METHOD.md for the trade it sets.
     estimate_error_share: float = 0.0
+    landing_error_share: float = 1.0
 
 
 def report_probability(reliability: pd.Series, credibility: pd.Series) -> np.ndarray:
@@ -187,6 +188,13 @@ def firing_lean(reports: pd.DataFrame, params: CorroborationParams | None = None
     for own, other in (SIDES, SIDES[::-1]):
         lean[at_position & (side == own)] = own
         lean[landed & (side == other)] = own
+    # A party reporting fire that landed says the other party fired it: whether or not that is
+    # true (the score gives it no weight as side evidence), it is what the report asserts, and a
+    # report asserting the other side's fire describes another happening.
+    family = _column(reports, "source_family", dtype=object)
+    party = (_column(reports, "source_type", dtype=object) == "party") & np.isin(rtype, list(LANDING_TYPES))
+    for own, other in (SIDES, SIDES[::-1]):
+        lean[party & (family == own)] = other
     for name in SIDES:
         p = _column(reports, f"origin_p_{name}")
         lean[np.nan_to_num(p) >= params.lean_origin_p] = name
@@ -284,9 +292,17 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
     metric = reports.geometry.to_crs(crs)
     xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
+    # A launch triangulated with others stands at their fix, the best estimate of where the weapon
+    # was: its own judged point may lie kilometres away from its partners'.
+    fixed = _column(reports, "origin_method", dtype=object) == "triangulated"
+    if fixed.any():
+        fx, fy = to_xy.transform(_column(reports, "origin_lon")[fixed], _column(reports, "origin_lat")[fixed])
+        xy[fixed] = np.column_stack([fx, fy])
     prec = reports["location_precision_m"].astype(float).fillna(params.default_precision_m).to_numpy()
     # A sound-only report stands at its observer: the fire was anywhere within earshot.
     prec = np.where(sound_only(reports), np.fmax(prec, params.sound_only_precision_m), prec)
+    landing = reports["type"].map(ROLE).to_numpy(dtype=object) == "landing"
+    prec = np.where(landing, np.fmax(prec, params.landing_error_share * estimate_error(reports)), prec)
     prec = np.fmax(prec, params.estimate_error_share * estimate_error(reports))
     t, tol = _time_bounds(reports)
     ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))

@@ -349,3 +349,50 @@ def test_one_launch_with_two_candidate_landings_is_not_joined_but_one_landing_ta
     one_target = _shot_rows(extra_launch=True)
     event_id, events = group_reports(one_target)
     assert event_id.nunique() == 1 and events.iloc[0]["n_reports"] == 4
+
+
+def test_heard_landings_match_within_their_judged_distance_but_heard_launches_do_not():
+    # Two posts 8 km apart hear one explosion "about 5 km" away; a judged distance is off by about
+    # half, so their points lie 2.5 km apart. Where a round landed may be matched that loosely (the
+    # two landings of an exchange lie a weapon's range apart); where a gun stood may not (the two
+    # guns of an exchange may stand that close).
+    def heard(rtype):
+        return _reports([
+            _row("OP-1", "1", 0, 37.600, 48.100, rtype, means="heard", observer_lon=37.560, observer_lat=48.070,
+                 bearing_deg=45.0, distance_min_m=5000.0, distance_max_m=5000.0),
+            _row("OP-2", "2", 2, 37.633, 48.100, rtype, means="heard", observer_lon=37.680, observer_lat=48.070,
+                 bearing_deg=315.0, distance_min_m=5000.0, distance_max_m=5000.0),
+        ])  # fmt: skip
+
+    assert group_reports(heard("undetermined_explosion"))[0].nunique() == 1
+    assert group_reports(heard("outgoing_fire"))[0].nunique() == 2
+    tight = CorroborationParams(landing_error_share=0.0)
+    assert group_reports(heard("undetermined_explosion"), params=tight)[0].nunique() == 2
+
+
+def test_launches_triangulated_together_stand_at_their_fix():
+    # Two posts' judged points of one gun lie 6 km apart; their bearings fix it between them.
+    reports = _reports([
+        _row("OP-1", "1", 0, 37.560, 48.100, "outgoing_fire", means="heard", observer_lon=37.50, observer_lat=48.10,
+             bearing_deg=90.0, origin_method="triangulated", origin_lon=37.600, origin_lat=48.100),
+        _row("OP-2", "2", 1, 37.640, 48.100, "outgoing_fire", means="heard", observer_lon=37.60, observer_lat=48.16,
+             bearing_deg=180.0, origin_method="triangulated", origin_lon=37.600, origin_lat=48.100),
+    ])  # fmt: skip
+    assert group_reports(reports)[0].nunique() == 1
+    alone = reports.assign(origin_method="bearing")
+    assert group_reports(alone)[0].nunique() == 2
+
+
+def test_each_party_claiming_the_other_fired_on_it_are_two_happenings():
+    # Mutual accusations for one hour at one place: each party says the other fired. Whatever the
+    # truth, the two claims cannot describe one happening with one firing side.
+    claim = {"means": "party_report", "source_type": "party", "location_precision_m": 1000.0,
+             "time_precision": "hour", "reliability": "D", "credibility": 3}  # fmt: skip
+    reports = _reports([
+        _row("UA-MOD", "1", 0, 37.600, 48.100, source_family="UA", **claim),
+        _row("RU-MOD", "1", 10, 37.605, 48.101, source_family="RU", **claim),
+        _row("UA-GS", "7", 20, 37.602, 48.099, source_family="UA", **claim),
+    ])  # fmt: skip
+    event_id, events = group_reports(reports)
+    assert event_id.iloc[0] == event_id.iloc[2] != event_id.iloc[1]
+    assert events["exchange_id"].notna().all()
