@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.errors import GeoError, InputError
 from geo.settings import Settings, load_settings
 
@@ -462,7 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--posts", help="observation posts (default: the scenario's)")
         p.add_argument("--agreement", help="agreement file (default: the agreement_path setting)")
         p.add_argument(
-            "--threshold", type=float, default=0.9, help="side attribution threshold (default 0.9)"
+            "--threshold",
+            type=float,
+            default=ATTRIBUTION_THRESHOLD,
+            help=f"side attribution threshold of a report's origin (default {ATTRIBUTION_THRESHOLD})",
         )
 
     p = with_store(add("patterns", cmd_patterns, "write surges, hotspots and space-time clusters"))

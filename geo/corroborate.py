@@ -431,8 +431,10 @@ def _ends(label: np.ndarray, a: _Arrays, reports: pd.DataFrame) -> pd.DataFrame:
     g = f.groupby("label", sort=False)
     roles = g["role"].agg(lambda r: r.iloc[0] if r.notna().all() and r.nunique() == 1 else None)
     best = f.loc[f.sort_values(["label", "tol", "prec"]).drop_duplicates("label").index].set_index("label")
-    weapons = f.dropna(subset=["weapon"]).groupby("label")["weapon"].agg(
-        lambda s: s.iloc[0] if s.nunique() == 1 else "mixed"
+    weapons = (
+        f.dropna(subset=["weapon"])
+        .groupby("label")["weapon"]
+        .agg(lambda s: s.iloc[0] if s.nunique() == 1 else "mixed")
     )
     sides = f.dropna(subset=["fired_by"]).groupby("label")["fired_by"].first()
     out = pd.DataFrame(
@@ -485,7 +487,9 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return pd.notna(a) & pd.notna(b) & (a != b)
 
 
-def _link_shots(label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: CorroborationParams) -> np.ndarray:
+def _link_shots(
+    label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: CorroborationParams
+) -> np.ndarray:
     """Join the launch end and the landing end of one shot into one event, where the match is unique.
 
     A post that hears a mortar fire and a camera that sees rounds land 3 km away describe one
@@ -511,9 +515,17 @@ def _link_shots(label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: Co
     slack = lo["prec"].to_numpy() + hi["prec"].to_numpy()
     wa, wb = lo["weapon"].to_numpy(dtype=object), hi["weapon"].to_numpy(dtype=object)
     weapon = np.where(pd.notna(wa), wa, wb)
-    bounds = np.array([WEAPON_REACH_M.get(k, (reach[:, 0].min(), longest)) if k else (reach[:, 0].min(), longest) for k in weapon]).reshape(-1, 2)
+    bounds = np.array(
+        [
+            WEAPON_REACH_M.get(k, (reach[:, 0].min(), longest)) if k else (reach[:, 0].min(), longest)
+            for k in weapon
+        ]
+    ).reshape(-1, 2)
     ok = (
-        (np.abs(lo["t"].to_numpy() - hi["t"].to_numpy()) <= window + lo["tol"].to_numpy() + hi["tol"].to_numpy())
+        (
+            np.abs(lo["t"].to_numpy() - hi["t"].to_numpy())
+            <= window + lo["tol"].to_numpy() + hi["tol"].to_numpy()
+        )
         & (apart >= np.fmax(bounds[:, 0], params.shot_min_apart_m))
         & (apart - slack <= bounds[:, 1])
         & (pd.isna(wa) | pd.isna(wb) | (wa == wb))

@@ -12,6 +12,7 @@ import pandas as pd
 
 import geo
 from geo import attribution, corroborate, patterns, proximity, rules, score
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.scenario import Scenario, load_scenario
 from geo.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -68,7 +69,7 @@ def enrich(
     scenario: Scenario,
     *,
     sectors: gpd.GeoDataFrame | None = None,
-    threshold: float = 0.9,
+    threshold: float = ATTRIBUTION_THRESHOLD,
 ) -> gpd.GeoDataFrame:
     """Add distance to the line in force, side, zones, sector and the estimated fire origin to each report."""
     near = proximity.measure(
@@ -130,7 +131,7 @@ def analyse(
     *,
     scenario_dir: Path,
     agreement_path: Path,
-    threshold: float = 0.9,
+    threshold: float = ATTRIBUTION_THRESHOLD,
 ) -> Analysis:
     """Run the whole path on a frame with the scenario and agreement files given."""
     scenario = load_scenario(scenario_dir)
@@ -164,7 +165,9 @@ def _from_storable(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=geometry.to_numpy(), crs=4326)
 
 
-def analyse_store(store, *, scenario_dir: Path, agreement_path: Path, threshold: float = 0.9) -> Analysis:
+def analyse_store(
+    store, *, scenario_dir: Path, agreement_path: Path, threshold: float = ATTRIBUTION_THRESHOLD
+) -> Analysis:
     """Return the analysis of every stored report, computed once per store revision and context.
 
     The result is kept with the store (its derived-data cache) under a key made of the store's

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import independence
 from geo.errors import InputError
 
@@ -24,7 +25,7 @@ class ScoreParams:
 
     likely: float = 0.5
     possible: float = 0.3
-    attribution_threshold: float = 0.95
+    attribution_threshold: float = ATTRIBUTION_THRESHOLD
     # Evidence strength for a side from where a weapon or firing position was seen.
     position_p: float = 0.95
     # Impact evidence: p(other side) rises from 0.5 at the line to this at impact_full_m inside.

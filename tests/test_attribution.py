@@ -457,7 +457,8 @@ def test_return_fire_minutes_later_is_not_triangulated_with_the_first_fire(contr
     assert (out["origin_method"] == "bearing").all()
     # Within the window the same two bearings of one fire do triangulate.
     one_fire = _reports(
-        _aimed((37.40, 47.95), ru_gun), _aimed((37.45, 48.10), ru_gun, occurred_at=T1 + pd.Timedelta(minutes=3))
+        _aimed((37.40, 47.95), ru_gun),
+        _aimed((37.45, 48.10), ru_gun, occurred_at=T1 + pd.Timedelta(minutes=3)),
     )
     assert (estimate_origins(one_fire, control_areas=control_areas)["origin_method"] == "triangulated").all()
 

@@ -7,7 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.corroborate import CorroborationParams, firing_lean, group_reports, independence, report_probability, sound_only
+from geo.corroborate import (
+    CorroborationParams,
+    firing_lean,
+    group_reports,
+    independence,
+    report_probability,
+    sound_only,
+)
 from geo.score import ScoreParams, side_evidence
 
 T0 = pd.Timestamp("2026-10-05T04:00Z")
@@ -288,14 +295,28 @@ def _shot_rows(extra_launch: bool = False, extra_landing_minute: float | None = 
     """A post hears a UA mortar fire to the E, a camera sees rounds land 3.7 km away a minute later."""
     post = {"observer_lon": 37.550, "observer_lat": 48.100}
     rows = [
-        _row("OP-1", "1", 0, 37.560, 48.100, "outgoing_fire", weapon="mortar", means="heard",
-             bearing_deg=90.0, distance_min_m=700.0, distance_max_m=800.0, **post),  # fmt: skip
+        _row(
+            "OP-1",
+            "1",
+            0,
+            37.560,
+            48.100,
+            "outgoing_fire",
+            weapon="mortar",
+            means="heard",
+            bearing_deg=90.0,
+            distance_min_m=700.0,
+            distance_max_m=800.0,
+            **post,
+        ),
         _row("CAM-2", "4", 1, 37.610, 48.100, "impact", weapon="mortar", location_precision_m=100.0),
         _row("OP-3", "6", 1, 37.611, 48.101, "impact", location_precision_m=100.0),
     ]
     sides = ["UA", "RU", "RU"]
     if extra_launch:  # another mortar firing at the same time 3.5 km to the other side of the target
-        rows.append(_row("OP-9", "2", 0, 37.657, 48.100, "outgoing_fire", weapon="mortar", location_precision_m=100.0))
+        rows.append(
+            _row("OP-9", "2", 0, 37.657, 48.100, "outgoing_fire", weapon="mortar", location_precision_m=100.0)
+        )
         sides.append("UA")
     if extra_landing_minute is not None:  # rounds landing on the other side of the launch
         rows.append(_row("CAM-5", "8", extra_landing_minute, 37.510, 48.100, "impact", weapon="mortar",
@@ -334,7 +355,9 @@ def test_a_shot_is_not_joined_when_its_ends_are_ambiguous_far_or_late():
     close.geometry = gpd.points_from_xy([37.560, 37.564, 37.565], [48.100, 48.100, 48.101], crs=4326)
     assert group_reports(close)[0].nunique() == 2
     # A launch leaning to one side and a landing leaning to the same side's ground fired by it: apart.
-    contradict = _shot_rows().assign(origin_p_UA=[0.95, np.nan, np.nan], dist_to_line_m=[900.0, 3000.0, 3000.0])
+    contradict = _shot_rows().assign(
+        origin_p_UA=[0.95, np.nan, np.nan], dist_to_line_m=[900.0, 3000.0, 3000.0]
+    )
     contradict["side"] = ["UA", "UA", "UA"]
     assert group_reports(contradict)[0].nunique() == 2
 

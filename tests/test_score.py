@@ -194,8 +194,17 @@ def test_a_side_needs_p_095_and_the_sentence_never_rounds_up_to_the_threshold():
     # 0.93 was enough under the former threshold of 0.9; a commission's "almost certain" starts at 0.95.
     def one(p_ua):
         reports = _reports(
-            [{"uid": "a", "event_id": "e1", "source": "OP-1", "type": "outgoing_fire", "side": "RU",
-              "observer_lon": 37.5, "origin_p_UA": p_ua}]  # fmt: skip
+            [
+                {
+                    "uid": "a",
+                    "event_id": "e1",
+                    "source": "OP-1",
+                    "type": "outgoing_fire",
+                    "side": "RU",
+                    "observer_lon": 37.5,
+                    "origin_p_UA": p_ua,
+                }
+            ]
         )
         return score_events(EVENTS.iloc[:1], reports, _reasons([])).iloc[0]
 

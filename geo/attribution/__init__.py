@@ -23,7 +23,7 @@ from geo.attribution.sectors import (
     locates_origin,
     sector_rings,
 )
-from geo.attribution.sides import SIDES
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD, SIDES
 from geo.attribution.triangulate import Sightings, pairs_in_window, triangulate
 from geo.crs import centre_of, require_wgs84, theatre_crs
 from geo.errors import InputError
@@ -136,7 +136,9 @@ def _compute(
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
     v = np.flatnonzero(valid)
     means = column(incidents, "means", dtype=object)[v]
-    given = np.isfinite(column(incidents, "distance_min_m")) | np.isfinite(column(incidents, "distance_max_m"))
+    given = np.isfinite(column(incidents, "distance_min_m")) | np.isfinite(
+        column(incidents, "distance_max_m")
+    )
     d = build(lon[v], lat[v], means, centre[v], spread[v], dmin[v], dmax[v], to_xy, flat=~given[v])
     times = pd.DatetimeIndex(incidents["occurred_at"]).as_unit("ns").asi8[v]
     source = column(incidents, "source", dtype=object)[v]
@@ -197,7 +199,7 @@ def estimate_origins(
     incidents: pd.DataFrame,
     *,
     control_areas: gpd.GeoDataFrame,
-    threshold: float = 0.9,
+    threshold: float = ATTRIBUTION_THRESHOLD,
     window_minutes: float = 5.0,
     observer_apart_m: float = 500.0,
     default_distances_m: Mapping[str, tuple[float, float]] | None = None,

@@ -205,9 +205,7 @@ def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
     code = np.full(gx.shape, OFF, dtype=np.int8)
     for k, side in enumerate(SIDES):
         code[shapely.contains_xy(polygons[side], gx, gy)] = k
-    edges = shapely.get_coordinates(
-        shapely.segmentize(shapely.boundary(np.array(shapes)), BOUNDARY_STEP_M)
-    )
+    edges = shapely.get_coordinates(shapely.segmentize(shapely.boundary(np.array(shapes)), BOUNDARY_STEP_M))
     ix = np.floor((edges[:, 0] - x0) / GRID_CELL_M).astype(np.int64)
     iy = np.floor((edges[:, 1] - y0) / GRID_CELL_M).astype(np.int64)
     for dx in (-1, 0, 1):

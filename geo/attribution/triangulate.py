@@ -10,7 +10,6 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-
 # Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
 # Intersections smaller than this (square metres) are sectors that only touch.
