@@ -378,13 +378,15 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         print("The demo month (data/demo):\n")
         print(evaluate_demo().as_table())
         print()
-    print(f"Independent worlds (geo/evaluation/world.py), {args.happenings} happenings each:\n")
-    print(table(args.seeds, happenings=args.happenings))
+    errors = tuple(args.heard_errors) if args.heard_errors else None
+    heard = f", heard errors {errors[0]:g} degrees and {errors[1]:g} in log distance" if errors else ""
+    print(f"Independent worlds (geo/evaluation/world.py), {args.happenings} happenings each{heard}:\n")
+    print(table(args.seeds, happenings=args.happenings, heard_errors=errors))
     if args.curve:
         from geo.evaluation.run import curve
 
         print("\nThe likely threshold on the same worlds:\n")
-        print(curve(args.seeds, happenings=args.happenings))
+        print(curve(args.seeds, happenings=args.happenings, heard_errors=errors))
     return EXIT_OK
 
 
@@ -486,6 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--happenings", type=int, default=600, help="happenings per world (default 600)")
     p.add_argument("--demo", action="store_true", help="also score the demo month")
     p.add_argument("--curve", action="store_true", help="also give precision and recall at other thresholds")
+    p.add_argument(
+        "--heard-errors",
+        type=float,
+        nargs=2,
+        metavar=("DEG", "LOG"),
+        help="worlds whose heard bearings and log distances err by these standard deviations (default 12 0.4)",
+    )
 
     p = with_store(add("demo", cmd_demo, "load the demo reports into the store, or regenerate them"))
     p.add_argument("--load", action="store_true", help="ingest data/demo/*.geojson into the store")

@@ -94,3 +94,21 @@ def test_scores_count_each_happening_once():
     # c is a flagged true violation attributed to the side that did not fire.
     assert s.wrong_side_flagged == pytest.approx(1 / 3)
     assert s.wrong_side_likely == 0.0
+
+
+def test_a_world_can_hear_worse_than_the_engine_assumes(world):
+    # The same seed with heard errors twice as wide: the same happenings and reports, but heard
+    # bearings scatter more about the truth (other means of observation are untouched).
+    settings = load_settings()
+    effective = load_agreement(settings.agreement_path).effective_at
+    worse = generate(
+        load_scenario(settings.scenario_dir), seed=11, happenings=300, effective_at=effective, heard_errors=(24.0, 0.8)
+    )
+    assert len(worse.features) == len(world.features)
+
+    def bearings(w, means):
+        props = pd.DataFrame([f["properties"] for f in w.features])
+        return props.loc[props["means"].eq(means) & props["bearing_deg"].notna(), "bearing_deg"]
+
+    assert bearings(worse, "seen").equals(bearings(world, "seen"))
+    assert not bearings(worse, "heard").equals(bearings(world, "heard"))

@@ -23,13 +23,17 @@ TARGETS: dict[str, tuple[float, str]] = {
 }
 
 
-def evaluate_world(seed: int, *, happenings: int = 600) -> tuple[Scores, World]:
+def evaluate_world(
+    seed: int, *, happenings: int = 600, heard_errors: tuple[float, float] | None = None
+) -> tuple[Scores, World]:
     """Generate one world, run ingest and the whole analysis on it, and score it against its truth."""
-    scores, world, _ = _run_world(seed, happenings=happenings)
+    scores, world, _ = _run_world(seed, happenings=happenings, heard_errors=heard_errors)
     return scores, world
 
 
-def _run_world(seed: int, *, happenings: int) -> tuple[Scores, World, pd.DataFrame]:
+def _run_world(
+    seed: int, *, happenings: int, heard_errors: tuple[float, float] | None = None
+) -> tuple[Scores, World, pd.DataFrame]:
     from geo.ingest import read_batch
     from geo.pipeline import analyse
     from geo.rules import load_agreement
@@ -39,7 +43,9 @@ def _run_world(seed: int, *, happenings: int) -> tuple[Scores, World, pd.DataFra
     settings = load_settings()
     scenario = load_scenario(settings.scenario_dir)
     effective_at = load_agreement(settings.agreement_path).effective_at
-    world = generate(scenario, seed=seed, happenings=happenings, effective_at=effective_at)
+    world = generate(
+        scenario, seed=seed, happenings=happenings, effective_at=effective_at, heard_errors=heard_errors
+    )
     batch = read_batch(world.geojson(), filename=f"world-{seed}.geojson", settings=settings)
     if batch.rejected:
         first = batch.rejected[0].issues[0]
@@ -52,9 +58,12 @@ def _run_world(seed: int, *, happenings: int) -> tuple[Scores, World, pd.DataFra
     return score_against_truth(result.reports, world.truth), world, result.reports
 
 
-def table(seeds: list[int], *, happenings: int = 600) -> str:
+def table(seeds: list[int], *, happenings: int = 600, heard_errors: tuple[float, float] | None = None) -> str:
     """A Markdown table: one row per measure, one column per seed, the mean and the target."""
-    scores = {seed: asdict(evaluate_world(seed, happenings=happenings)[0]) for seed in seeds}
+    scores = {
+        seed: asdict(evaluate_world(seed, happenings=happenings, heard_errors=heard_errors)[0])
+        for seed in seeds
+    }
     frame = pd.DataFrame(scores)
     lines = [
         "| measure | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | target |",
@@ -72,12 +81,16 @@ def table(seeds: list[int], *, happenings: int = 600) -> str:
 
 
 def curve(
-    seeds: list[int], *, happenings: int = 600, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6)
+    seeds: list[int],
+    *,
+    happenings: int = 600,
+    thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6),
+    heard_errors: tuple[float, float] | None = None,
 ) -> str:
     """Precision and recall of ``likely`` at other thresholds of the violation score, over all seeds' reports."""
     frames = []
     for seed in seeds:
-        _, world, reports = _run_world(seed, happenings=happenings)
+        _, world, reports = _run_world(seed, happenings=happenings, heard_errors=heard_errors)
         frames.append(reports[["uid", "violation_score", "attributed_side"]].merge(world.truth, on="uid"))
     df = pd.concat(frames, ignore_index=True)
     truly = df["is_violation"].astype(bool)

@@ -123,8 +123,8 @@ def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
 class _Writer:
     """Collects reports and their truth rows."""
 
-    def __init__(self, geo: _Geo, rng: np.random.Generator) -> None:
-        self.geo, self.rng = geo, rng
+    def __init__(self, geo: _Geo, rng: np.random.Generator, errors: dict[str, tuple[float, float]]) -> None:
+        self.geo, self.rng, self.errors = geo, rng, errors
         self.features: list[dict] = []
         self.truth: list[dict] = []
         self.counter: dict[str, int] = {}
@@ -154,7 +154,7 @@ class _Writer:
 
     def observe(self, means: str, ox: float, oy: float, tx: float, ty: float) -> tuple[float, float | None]:
         """A bearing and a distance from (ox, oy) to (tx, ty), with the world's errors of ``means``."""
-        sd_b, sd_d = ERRORS[means]
+        sd_b, sd_d = self.errors[means]
         bearing = (_bearing(ox, oy, tx, ty) + self.rng.normal(0, sd_b)) % 360.0
         dist = float(np.hypot(tx - ox, ty - oy)) * float(np.exp(self.rng.normal(0, sd_d)))
         step = 5.0 if means == "heard" else 1.0
@@ -179,11 +179,22 @@ def _fire_position(
     return None
 
 
-def generate(scenario: Scenario, *, seed: int, happenings: int = 600, effective_at: pd.Timestamp) -> World:
-    """Generate a month of reports and their truth (see the module docstring)."""
+def generate(
+    scenario: Scenario,
+    *,
+    seed: int,
+    happenings: int = 600,
+    effective_at: pd.Timestamp,
+    heard_errors: tuple[float, float] | None = None,
+) -> World:
+    """Generate a month of reports and their truth (see the module docstring).
+
+    ``heard_errors`` (bearing sd in degrees, log-distance sd) replaces the heard errors of
+    :data:`ERRORS`: a world whose observers hear worse than the engine assumes.
+    """
     rng = np.random.default_rng(seed)
     geo = _Geo(scenario)
-    w = _Writer(geo, rng)
+    w = _Writer(geo, rng, ERRORS | ({"heard": heard_errors} if heard_errors else {}))
     notifications: list[dict] = []
     weapons = list(WEAPONS)
     shares = np.array([WEAPONS[k][0] for k in weapons])
