@@ -51,7 +51,21 @@ def csv_mapping(upload: UploadedFile) -> IngestResult:
         "Dates are days (an end date is the end of that day)", value=base.day_dates,
         key=f"{keys.UPLOAD_CSV_DAY_DATES}-{preset}",
     )  # fmt: skip
-    mapping = mapping_from_tables(preset, fields, values, day_dates=day_dates)
+    # Numeric dates (05/02/2014): the columns decide where a value shows the order, and a column where
+    # none does is refused with a message naming it; this choice settles it (docs/IMPORT.md).
+    orders = {
+        "Decide from the values": None,
+        "Day first (31/01/2026)": True,
+        "Month first (01/31/2026)": False,
+    }
+    stated = base.dayfirst if isinstance(base.dayfirst, bool) else None
+    order = st.radio(
+        "Numeric dates", list(orders), horizontal=True, key=f"{keys.UPLOAD_CSV_DATE_ORDER}-{preset}",
+        index=list(orders.values()).index(stated),
+        help="A value like 05/02/2014 reads as 5 February or 2 May. A column with a number above 12 in either "
+        "place decides; a column where none does is refused until you choose here.",
+    )  # fmt: skip
+    mapping = mapping_from_tables(preset, fields, values, day_dates=day_dates, dayfirst=orders[order])
     st.download_button(
         "Save this mapping (JSON, for `python -m geo ingest --mapping`)", mapping.to_json(),
         file_name=f"{preset}-mapping.json", mime="application/json", key=keys.UPLOAD_CSV_SAVE, on_click="ignore",

@@ -7,7 +7,9 @@ import difflib
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,22 @@ TARGETS: tuple[str, ...] = (LONGITUDE, LATITUDE, *(f.name for f in FIELDS))
 # like a schema field (ACLED's `source`) would clash, and UCDP's names would read as a foreign schema.
 KEPT = "original"
 END_FIELDS = frozenset({"occurred_to"})
-DATE_FORMATS = ("ISO8601", "%d %B %Y", "%d-%b-%Y", "%d/%m/%Y")
+# The date fields a mapping can read, and the formats that need no decision: ISO 8601, "5 February 2014",
+# "05-Feb-2014". Numeric dates with the day and month in either order go through `date_orders` first.
+DATE_TARGETS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "datetime")
+DATE_FORMATS = ("ISO8601", "%d %B %Y", "%d-%b-%Y")
+# A numeric date: day and month in either order (05/02/2014, 5-2-2014, 05.02.2014), a four-digit year,
+# and an optional time, 24-hour or 12-hour with AM/PM (Excel writes UCDP's "1/22/2014 12:00:00 AM").
+NUMERIC_DATE = (
+    r"^(?P<first>\d{1,2})(?P<sep>[/.-])(?P<second>\d{1,2})(?P=sep)(?P<year>\d{4})"
+    r"(?:(?:\s+|T)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<sec>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r"(?:\s*(?P<half>[AaPp])\.?[Mm]\.?)?)?$"
+)
+_FIRST = {True: "day", False: "month"}  # what a day-month order (dayfirst) puts first
+DATE_ORDER_HINT = (
+    'Set "dayfirst": true or false (or "date_format": "%m/%d/%Y") for it in the mapping, '
+    'or choose "Numeric dates" on the Upload page.'
+)
 TABLE_SUFFIXES = (".csv", ".tsv")
 MAPPING_HINT = "Edit the mapping (docs/IMPORT.md) or choose another preset."
 
@@ -53,6 +70,14 @@ class ColumnMapping:
     day_dates
         The source's times are days: a date without a time is the start of that day, and the
         end of it for ``occurred_to``. Naive times are UTC in any case.
+    dayfirst
+        Whether numeric dates (05/02/2014) are day first (True) or month first (False), for every
+        date field or as {field: bool}. None: each column decides (:func:`date_orders`), and a
+        column where nothing decides is refused.
+    date_format
+        A strptime format (``"%m/%d/%Y"``) tried first on the date fields' values, for every date
+        field or as {field: format}; one naming the day and month before the year states the order
+        like ``dayfirst``.
     """
 
     name: str
@@ -60,6 +85,8 @@ class ColumnMapping:
     constants: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     day_dates: bool = False
+    dayfirst: bool | dict[str, bool] | None = None
+    date_format: str | dict[str, str] | None = None
 
     def to_json(self) -> str:
         """The mapping as JSON text (what ``--mapping FILE.json`` reads)."""
@@ -120,6 +147,8 @@ UCDP = ColumnMapping(
         "casualties_high": "high",
         "description": "source_headline",
     },
+    # No date order: GED's own CSV is ISO 8601, an Excel export of it month first ("1/22/2014
+    # 12:00:00 AM"); `date_orders` lets the date columns decide and refuses one where nothing does.
     constants={"source": "UCDP GED", "type": "other", "source_type": "open_source"},
     values={
         # UCDP GED codebook: 1 the day, 2 within 2-6 days, 3 the week, 4 the month, 5 the year.
@@ -218,13 +247,27 @@ def mapping_from_dict(doc: Any, *, where: str = "the mapping") -> ColumnMapping:
     if not isinstance(values, dict):
         msg = f"{where}: 'values' must be an object of value maps, not {values!r:.80}."
         raise InputError(msg, hint=MAPPING_HINT)
+    dayfirst = _per_target(doc.get("dayfirst"), bool, where=where, key="dayfirst", what="true or false")
+    date_format = _per_target(doc.get("date_format"), str, where=where, key="date_format", what="a format")
     return ColumnMapping(
         name=str(doc.get("name") or "custom"),
         columns=_text_dict(doc.get("columns", {}), where=where, key="columns"),
         constants=_text_dict(doc.get("constants", {}), where=where, key="constants"),
         values={str(t): _text_dict(m, where=where, key=f"values.{t}") for t, m in values.items()},
         day_dates=bool(doc.get("day_dates", False)),
+        dayfirst=dayfirst,
+        date_format=date_format,
     )
+
+
+def _per_target(value: Any, kind: type, *, where: str, key: str, what: str) -> Any:
+    """A setting for every date field (``value`` of ``kind``), or an object {field: value}, or None."""
+    if value is None or isinstance(value, kind):
+        return value
+    if isinstance(value, dict) and all(isinstance(v, kind) for v in value.values()):
+        return {str(k): v for k, v in value.items()}
+    msg = f"{where}: {key!r} must be {what}, or an object of date field -> {what}, not {value!r:.80}."
+    raise InputError(msg, hint=MAPPING_HINT)
 
 
 def read_csv(data: bytes, *, filename: str) -> pd.DataFrame:
@@ -306,13 +349,280 @@ def check_mapping(mapping: ColumnMapping, columns: list[str]) -> None:
     if "occurred_at" not in given and not {"occurred_from", "occurred_to"} <= given:
         msg = "The mapping gives no time."
         raise InputError(msg, hint="Map occurred_at, or both occurred_from and occurred_to, to date columns.")
+    for key in ("dayfirst", "date_format"):
+        setting = getattr(mapping, key)
+        for target in setting if isinstance(setting, dict) else ():
+            if target not in DATE_TARGETS:
+                msg = f'The mapping gives "{key}" for {target!r}, which is not a date field.'
+                raise InputError(
+                    msg, hint=f"Give it for {', '.join(DATE_TARGETS)}, or one value for all of them."
+                )
+    for target in DATE_TARGETS:
+        fmt = _for_target(mapping.date_format, target)
+        if fmt is not None:
+            _check_format(fmt)
+        _stated_order(mapping, target)
 
 
-def _times(text: pd.Series, *, end: bool, day_dates: bool) -> pd.Series:
-    """ISO 8601 UTC text of each time; a value that cannot be read stays as it was, for validation to name."""
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+def _for_target(setting: Any, target: str) -> Any:
+    """A mapping's date setting for one field: the one value for all, or the field's entry."""
+    return setting.get(target) if isinstance(setting, dict) else setting
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse a date_format that is not a strptime format (a sample date must survive a round trip)."""
+    sample = datetime(2014, 5, 2, 13, 5, 6)
+    try:
+        ok = "%" in fmt and bool(datetime.strptime(sample.strftime(fmt), fmt))
+    except ValueError:
+        ok = False
+    if not ok:
+        msg = f'The mapping\'s "date_format" {fmt!r} is not a strptime format.'
+        raise InputError(msg, hint='Write it with directives, such as "%m/%d/%Y" or "%d.%m.%Y %H:%M".')
+
+
+def _format_order(fmt: str) -> bool | None:
+    """Whether a format reads day first (True), month first (False), or says neither (None).
+
+    Only a format with the day and the month before the year (or without a year) says it: a year-first
+    format (``%Y-%m-%d``) says nothing about 05/02/2014.
+    """
+    day, month, year = (re.search(p, fmt) for p in (r"%-?d", r"%-?m", r"%-?[Yy]"))
+    if day is None or month is None or (year is not None and year.start() < max(day.start(), month.start())):
+        return None
+    return day.start() < month.start()
+
+
+def _stated_order(mapping: ColumnMapping, target: str) -> tuple[bool | None, str]:
+    """The order the mapping states for a date field's numeric dates, and where it says so.
+
+    Raises
+    ------
+    InputError
+        When ``dayfirst`` and ``date_format`` state different orders.
+    """
+    dayfirst = _for_target(mapping.dayfirst, target)
+    fmt = _for_target(mapping.date_format, target)
+    implied = None if fmt is None else _format_order(fmt)
+    said = f'"dayfirst": {str(dayfirst).lower()}'
+    if implied is not None and dayfirst is not None and implied != dayfirst:
+        msg = f'The mapping gives {target} {said}, but "date_format": "{fmt}", which reads the {_FIRST[implied]} first.'
+        raise InputError(msg, hint="Keep one of the two, or make them agree.")
+    if implied is not None:
+        return implied, f'"date_format": "{fmt}"'
+    return dayfirst, said if dayfirst is not None else ""
+
+
+@dataclass(frozen=True, eq=False)
+class DateOrder:
+    """How one date column's numeric dates (05/02/2014) are read, and what decided it.
+
+    Attributes
+    ----------
+    column
+        The CSV column (or the constant) the dates come from, as messages name it.
+    dayfirst
+        True: day first; False: month first; None: no date in it reads differently either way
+        (every one has the same day and month number, or is no date at all).
+    why
+        What decided the order, for the batch's notes.
+    dates
+        The numeric dates read in that order (UTC), by row; NaT for one that is no date (13/13/2014),
+        left for validation to name.
+    """
+
+    column: str
+    dayfirst: bool | None
+    why: str
+    dates: pd.Series
+
+    @property
+    def note(self) -> str | None:
+        """One line for the batch's notes, or None when the order did not matter."""
+        if self.dayfirst is None:
+            return None
+        return f"The numeric dates of the {self.column} were read {_FIRST[self.dayfirst]} first: {self.why}."
+
+
+def _numeric_dates(parts: pd.DataFrame, *, dayfirst: bool) -> pd.Series:
+    """Numeric dates (the groups of NUMERIC_DATE) as UTC times, NaT where they are no date in this order.
+
+    A 12-hour time counts 12 AM as midnight and 12 PM as noon; an hour of 0 or above 12 with AM/PM, a
+    24th hour or a 60th minute makes the value no date (pandas would carry it over into the next one).
+    """
+
+    def ints(name: str) -> np.ndarray:
+        return parts[name].fillna("0").astype("int64").to_numpy()
+
+    first, second, year, hour, minute, sec = map(ints, ("first", "second", "year", "hour", "minute", "sec"))
+    half = parts["half"].str.upper().fillna("").to_numpy(dtype=str)
+    twelve = half != ""
+    clock = (hour < 24) & (minute < 60) & (sec < 60) & (~twelve | ((hour >= 1) & (hour <= 12)))
+    hour = np.where(twelve, hour % 12 + np.where(half == "P", 12, 0), hour)
+    day, month = (first, second) if dayfirst else (second, first)
+    micro = parts["fraction"].fillna("").str.slice(0, 6).str.ljust(6, "0").astype("int64").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "year": year,
+            "month": month,
+            "day": day,
+            "hour": hour,
+            "minute": minute,
+            "second": sec,
+            "us": micro,
+        },
+        index=parts.index,
+    )
+    got = pd.to_datetime(frame, errors="coerce", utc=True).astype("datetime64[us, UTC]")
+    return got.where(clock)
+
+
+def _day_month(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series] | None:
+    """The numeric dates among ``text``: their text, and read day first and month first; None if none.
+
+    Each distinct value is read once (a date column repeats its days), then spread to its rows.
+    """
+    codes, distinct = pd.factorize(text)
+    parts = pd.Series(distinct, dtype=object).str.extract(NUMERIC_DATE)
+    numeric = np.append(parts["year"].notna().to_numpy(), False)  # code -1 (a missing value): not numeric
+    rows = numeric[codes]
+    if not rows.any():
+        return None
+    parts = parts[numeric[:-1]]
+    where = codes[rows]
+
+    def spread(read: pd.Series) -> pd.Series:
+        return pd.Series(read.reindex(range(len(distinct))).to_numpy()[where], index=text.index[rows])
+
+    return (
+        text[rows],
+        spread(_numeric_dates(parts, dayfirst=True)),
+        spread(_numeric_dates(parts, dayfirst=False)),
+    )
+
+
+def _reading(when: pd.Timestamp) -> str:
+    return f"{when.day} {when:%B %Y}"
+
+
+def _decide(
+    column: str, kind: str, found: tuple[pd.Series, pd.Series, pd.Series], stated: bool | None, said: str
+) -> DateOrder:
+    """The order of one column's numeric dates: the one stated, checked against the values, or the one
+    they show.
+
+    A value whose first number is above 12 (22/01/2014) can only be day first; one whose second is
+    (01/22/2014) only month first; others (05/02/2014) read either way.
+
+    Raises
+    ------
+    InputError
+        When the values contradict the order stated, show both orders, or (nothing stated) none at all
+        while some value reads differently either way.
+    """
+    text, dmy, mdy = found
+    only = {True: dmy.notna() & mdy.isna(), False: mdy.notna() & dmy.isna()}
+    example = {first: (int(np.argmax(m.to_numpy())) if m.any() else None) for first, m in only.items()}
+
+    def shown(first: bool) -> str:
+        i = example[first]
+        when = (dmy if first else mdy).iloc[i]
+        return f"{text.iloc[i]} (row {text.index[i]}), which can only be {_FIRST[first]} first ({_reading(when)})"
+
+    if stated is not None:
+        if example[not stated] is not None:
+            msg = f"The mapping says the {column} is {_FIRST[stated]} first ({said}), but it holds {shown(not stated)}."
+            hint = f"Remove {said} (the column then decides) or state the other order, or correct the value."
+            raise InputError(msg, hint=hint)
+        return DateOrder(column, stated, f"as the mapping says ({said})", dmy if stated else mdy)
+    if example[True] is not None and example[False] is not None:
+        msg = f"The {column} mixes the two orders: it holds {shown(True)}, and {shown(False)}."
+        raise InputError(
+            msg,
+            hint=f"Correct the values so that the whole {kind} has one order; an order cannot be set for part of it.",
+        )
+    for first in (True, False):
+        if example[first] is not None:
+            i = example[first]
+            why = f"{text.iloc[i]} (row {text.index[i]}) can only be {_reading((dmy if first else mdy).iloc[i])}"
+            return DateOrder(column, first, why, dmy if first else mdy)
+    differ = (dmy != mdy) & dmy.notna() & mdy.notna()
+    if differ.any():
+        i = int(np.argmax(differ.to_numpy()))
+        msg = (
+            f"The {column} holds dates like {text.iloc[i]} that read as {dmy.iloc[i].day} {dmy.iloc[i]:%B} or "
+            f"{mdy.iloc[i].day} {mdy.iloc[i]:%B}: nothing in the {kind} decides the order."
+        )
+        raise InputError(msg, hint=DATE_ORDER_HINT)
+    return DateOrder(column, None, "", dmy)
+
+
+def date_orders(table: pd.DataFrame, mapping: ColumnMapping) -> dict[str, DateOrder]:
+    """Decide, column by column, whether the numeric dates (05/02/2014) of the date fields are day or month first.
+
+    Never cell by cell: a value with a first number above 12 makes its column day first, one with a
+    second number above 12 month first, and every other value of the column is read in that order.
+    The mapping may state the order (``dayfirst``, or a ``date_format`` such as ``%m/%d/%Y``); the
+    values must not contradict it. ISO 8601 and dates with month names need no order.
+
+    Parameters
+    ----------
+    table
+        The CSV as text columns; the mapping checked against it (:func:`check_mapping`).
+
+    Returns
+    -------
+    dict
+        Date field -> its :class:`DateOrder`, for the fields whose column (or constant) holds numeric dates.
+
+    Raises
+    ------
+    InputError
+        Naming the column and a value: when the values contradict the order the mapping states, when
+        they show both orders, or when nothing states or shows the order and it matters.
+    """
+    seen: dict[str, tuple[pd.Series, pd.Series, pd.Series] | None] = {}
+    orders: dict[str, DateOrder] = {}
+    for target in DATE_TARGETS:
+        if target in mapping.columns:
+            name = mapping.columns[target]
+            column, kind = f'column "{name}"', "column"
+            if name not in seen:
+                seen[name] = _day_month(table[name].astype(str).str.strip())
+            found = seen[name]
+        elif target in mapping.constants:
+            column, kind = f"constant of {target}", "constant"
+            found = _day_month(pd.Series([mapping.constants[target].strip()]))
+        else:
+            continue
+        if found is not None:
+            orders[target] = _decide(column, kind, found, *_stated_order(mapping, target))
+    return orders
+
+
+def _times(
+    text: pd.Series,
+    *,
+    end: bool,
+    day_dates: bool,
+    date_format: str | None = None,
+    order: DateOrder | None = None,
+) -> pd.Series:
+    """ISO 8601 UTC text of each time; a value that cannot be read stays as it was, for validation to name.
+
+    The mapping's ``date_format`` is tried first; numeric dates are then read in the column's ``order``
+    (:func:`date_orders`), and the rest as ISO 8601, "5 February 2014" or "05-Feb-2014".
+    """
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    todo = (text != "").to_numpy(copy=True)
+    if date_format is not None and todo.any():
+        parsed[todo] = pd.to_datetime(text[todo], format=date_format, errors="coerce", utc=True)
+    if order is not None:
+        numeric = text.index.isin(order.dates.index)
+        parsed = parsed.where(parsed.notna() | ~numeric, order.dates.reindex(text.index))
+        todo &= ~numeric
     for fmt in DATE_FORMATS:
-        todo = parsed.isna() & (text != "")
+        todo &= parsed.isna().to_numpy()
         if not todo.any():
             break
         got = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
@@ -337,11 +647,16 @@ def _numbers(text: pd.Series, *, integer: bool) -> pd.Series:
     return out.where(number.notna(), text.where(text != "", None))
 
 
-def _converted(target: str, text: pd.Series, mapping: ColumnMapping) -> pd.Series:
+def _converted(
+    target: str, text: pd.Series, mapping: ColumnMapping, order: DateOrder | None = None
+) -> pd.Series:
     spec = FIELDS_BY_NAME.get(target)
     kind = "number" if spec is None else spec.kind
     if kind == "datetime":
-        return _times(text, end=target in END_FIELDS, day_dates=mapping.day_dates)
+        fmt = _for_target(mapping.date_format, target)
+        return _times(
+            text, end=target in END_FIELDS, day_dates=mapping.day_dates, date_format=fmt, order=order
+        )
     if kind in ("number", "integer") or (
         spec is not None and spec.choices and isinstance(spec.choices[0], int)
     ):
@@ -376,7 +691,9 @@ def _mapped_text(
     return mapped.fillna(""), issues
 
 
-def to_features(table: pd.DataFrame, mapping: ColumnMapping) -> tuple[dict[str, Any], list[Issue]]:
+def to_features(
+    table: pd.DataFrame, mapping: ColumnMapping, *, orders: dict[str, DateOrder] | None = None
+) -> tuple[dict[str, Any], list[Issue]]:
     """Turn the rows of a CSV into a GeoJSON FeatureCollection in the incident schema.
 
     Parameters
@@ -385,6 +702,9 @@ def to_features(table: pd.DataFrame, mapping: ColumnMapping) -> tuple[dict[str, 
         The CSV as text columns (:func:`read_csv`).
     mapping
         Checked against the table first (:func:`check_mapping`).
+    orders
+        The date orders of the table (:func:`date_orders` of the same table, with its index from 0),
+        decided here when not given.
 
     Returns
     -------
@@ -394,6 +714,7 @@ def to_features(table: pd.DataFrame, mapping: ColumnMapping) -> tuple[dict[str, 
     """
     check_mapping(mapping, list(table.columns))
     table = table.reset_index(drop=True)
+    orders = date_orders(table, mapping) if orders is None else orders
     ids = (
         table[mapping.columns["id"]].astype(object)
         if "id" in mapping.columns
@@ -404,8 +725,13 @@ def to_features(table: pd.DataFrame, mapping: ColumnMapping) -> tuple[dict[str, 
     for target, column in mapping.columns.items():
         text, said = _mapped_text(target, table[column], mapping, ids)
         issues += said
-        props[target] = _converted(target, text, mapping)
+        props[target] = _converted(target, text, mapping, orders.get(target))
     for target, value in mapping.constants.items():
+        if target in DATE_TARGETS:
+            # Read once (its order decided on that one value by date_orders), then given to every row.
+            one = _converted(target, pd.Series([value.strip()], dtype=object), mapping, orders.get(target))
+            props[target] = pd.Series([one.iloc[0]] * len(table), index=table.index, dtype=object)
+            continue
         props[target] = _converted(target, pd.Series(value, index=table.index, dtype=object), mapping)
     used = set(mapping.columns.values())
     kept = table[[c for c in table.columns if c not in used]].to_dict("records")
@@ -436,14 +762,17 @@ def read_mapped_csv(
     Raises
     ------
     InputError
-        When the CSV cannot be read, is too large, or the mapping does not fit it.
+        When the CSV cannot be read, is too large, or the mapping does not fit it (a date column
+        whose day-month order is not decided included: :func:`date_orders`).
     """
     settings = settings or load_settings()
     if len(data) > settings.max_upload_bytes:
         msg = f"{filename} is {len(data) / 1e6:.1f} MB, above the {settings.max_upload_mb:g} MB upload limit."
         raise InputError(msg, hint="Split the export by period, or raise max_upload_mb in ceasefire.toml.")
     table = read_csv(data, filename=filename)
-    collection, issues = to_features(table, mapping)
+    check_mapping(mapping, list(table.columns))
+    orders = date_orders(table, mapping)
+    collection, issues = to_features(table, mapping, orders=orders)
     geojson = orjson.dumps(collection, option=orjson.OPT_SERIALIZE_NUMPY)
     result = read_batch(geojson, filename=filename, settings=settings)
     compact = json.dumps(dataclasses.asdict(mapping), ensure_ascii=False, separators=(",", ":"))
@@ -451,7 +780,7 @@ def read_mapped_csv(
     return dataclasses.replace(
         result,
         issues=[*result.issues, *issues],
-        notes=[*result.notes, note],
+        notes=[*result.notes, note, *dict.fromkeys(o.note for o in orders.values() if o.note)],
         sha256=hashlib.sha256(data).hexdigest(),
         format=f"csv ({mapping.name} mapping)",
     )
@@ -505,11 +834,18 @@ def _cell(value: Any) -> str | None:
 
 
 def mapping_from_tables(
-    name: str, fields: pd.DataFrame, values: pd.DataFrame, *, day_dates: bool
+    name: str,
+    fields: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    day_dates: bool,
+    dayfirst: bool | dict[str, bool] | None = None,
+    date_format: str | dict[str, str] | None = None,
 ) -> ColumnMapping:
     """Build the mapping back from the two tables of :func:`mapping_tables` (as the user edited them).
 
-    Rows with neither a column nor a constant, and value rows without a value, are left out.
+    Rows with neither a column nor a constant, and value rows without a value, are left out;
+    ``dayfirst`` and ``date_format`` are passed on (:class:`ColumnMapping`).
     """
     columns, constants = {}, {}
     for target, column, constant in fields[["field", "column", "constant"]].itertuples(index=False):
@@ -521,7 +857,15 @@ def mapping_from_tables(
     for target, source, value in values[["field", "csv_value", "value"]].itertuples(index=False):
         if _cell(target) and _cell(source) is not None and _cell(value):
             maps.setdefault(str(target), {})[str(source).strip()] = _cell(value)
-    return ColumnMapping(name=name, columns=columns, constants=constants, values=maps, day_dates=day_dates)
+    return ColumnMapping(
+        name=name,
+        columns=columns,
+        constants=constants,
+        values=maps,
+        day_dates=day_dates,
+        dayfirst=dayfirst,
+        date_format=date_format,
+    )
 
 
 def read_upload(

@@ -48,3 +48,33 @@ def test_a_mapping_that_does_not_fit_says_what_is_missing(app_on, fresh_store_pa
     assert "The mapping gives no source." in at.error[0].value and "How to fix" in at.error[0].value
     assert not [b for b in at.button if b.key == "upload_commit"]
     assert open_store(fresh_store_path).count() == 0
+
+
+def test_an_ambiguous_date_column_is_refused_until_the_order_is_chosen(app_on, fresh_store_path, shared_data):
+    # The real UCDP GED rows, their dates rewritten as an Excel export writes them (month first), and
+    # only rows whose day and month are both 12 or less: nothing in the column decides the order.
+    import pandas as pd
+
+    ged = pd.read_csv(shared_data / "ucdp_ged" / "ucdp_ged_ukraine_2014-2022.csv", dtype=str)
+    start, end = pd.to_datetime(ged["date_start"]), pd.to_datetime(ged["date_end"])
+    ged = ged[(start.dt.day <= 12) & (end.dt.day <= 12) & (start.dt.day != start.dt.month)].head(40).copy()
+    for name in ("date_start", "date_end"):
+        when = pd.to_datetime(ged[name])
+        ged[name] = [f"{t.month}/{t.day}/{t.year} 12:00:00 AM" for t in when]
+    data = ged.to_csv(index=False).encode()
+    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at.file_uploader(key="upload_file").set_value(("ged-excel.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert at.selectbox(key="upload_csv_preset").value == "ucdp"
+    refusal = at.error[0].value
+    assert "nothing in the column decides the order" in refusal and "dayfirst" in refusal
+    assert not [b for b in at.button if b.key == "upload_commit"]
+    at.radio(key="upload_csv_date_order-ucdp").set_value("Month first (01/31/2026)").run()
+    assert not at.exception and not at.error
+    at.button(key="upload_commit").click().run()
+    stored = open_store(fresh_store_path).incidents()
+    assert len(stored) == len(ged)
+    first = ged.iloc[0]
+    month, day, year = (int(v) for v in first["date_start"].split()[0].split("/"))
+    row = stored[stored["id"] == str(first["id"])].iloc[0]
+    assert pd.Timestamp(row["occurred_from"]).date() == pd.Timestamp(year=year, month=month, day=day).date()
