@@ -29,8 +29,21 @@ def _read_input(path: str) -> tuple[bytes, str]:
 
 
 def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    """The scenario in force: the committed one, or the derived copy with the users' edits to this store."""
+    """The scenario in force: a folder the user passed (``--scenario DIR``, as it is), else the committed
+    one, or the derived copy with the users' edits to this store."""
     from geo.scenario_edits import ScenarioEdits, edits_root
+
+    given = getattr(args, "scenario", None)
+    if given:
+        folder = Path(given)
+        if not folder.is_dir():
+            msg = f"--scenario {given}: no such folder."
+            raise InputError(
+                msg,
+                hint="Give a folder with contact_line, control_areas, zones and posts .geojson (and optionally "
+                "sectors.geojson), laid out as data/scenario.",
+            )
+        return folder
 
     store_path = Path(args.store) if getattr(args, "store", None) else settings.store_path
     root = edits_root(store_path)
@@ -295,15 +308,27 @@ def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame
     return frame, scenario, agreement
 
 
+def _sectors(args: argparse.Namespace, settings: Settings, scenario):  # -> GeoDataFrame | None
+    """The scenario folder's sectors, refused when they lie along another line than the one passed."""
+    from geo.pipeline import scenario_sectors
+    from geo.sectors import SECTORS_FILE, check_sectors_fit
+
+    folder = _scenario_dir(args, settings)
+    sectors = scenario_sectors(folder)
+    if sectors is not None and getattr(args, "line", None):
+        check_sectors_fit(
+            sectors, scenario.lines, sectors_file=folder / SECTORS_FILE, line_file=Path(args.line)
+        )
+    return sectors
+
+
 def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
     """Write the reports with distance to the line, side, zones and estimated fire origin."""
     from geo.export import export_incidents
-    from geo.pipeline import enrich, scenario_sectors
+    from geo.pipeline import enrich
 
     frame, scenario, _ = _analysis_inputs(args, settings)
-    enriched = enrich(
-        frame, scenario, sectors=scenario_sectors(_scenario_dir(args, settings)), threshold=args.threshold
-    )
+    enriched = enrich(frame, scenario, sectors=_sectors(args, settings, scenario), threshold=args.threshold)
     export_incidents(enriched, Path(args.output), format=args.format)
     print(f"wrote {len(enriched)} enriched reports to {args.output}")
     return EXIT_OK
@@ -312,10 +337,10 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     """Write the reports enriched, merged into events, scored and flagged, with the reasons."""
     from geo.export import export_incidents
-    from geo.pipeline import enrich, flag, scenario_sectors
+    from geo.pipeline import enrich, flag
 
     frame, scenario, agreement = _analysis_inputs(args, settings)
-    sectors = scenario_sectors(_scenario_dir(args, settings))
+    sectors = _sectors(args, settings, scenario)
     result = flag(enrich(frame, scenario, sectors=sectors, threshold=args.threshold), scenario, agreement)
     export_incidents(result.reports, Path(args.output), format=args.format)
     levels = result.events["flag_level"].value_counts()
@@ -330,10 +355,10 @@ def cmd_patterns(args: argparse.Namespace, settings: Settings) -> int:
     """Write surges, hotspots, space-time clusters and distance profiles of the reports to a folder."""
     from geo.patterns import PatternParams, find_patterns
     from geo.patterns.files import write_patterns
-    from geo.pipeline import enrich, scenario_sectors
+    from geo.pipeline import enrich
 
     frame, scenario, _ = _analysis_inputs(args, settings)
-    sectors = scenario_sectors(_scenario_dir(args, settings))
+    sectors = _sectors(args, settings, scenario)
     params = PatternParams(alpha=args.alpha, resolution=args.resolution)
     found = find_patterns(
         enrich(frame, scenario, sectors=sectors), sectors=sectors, zones=scenario.zones, params=params
@@ -459,6 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("input", help="a file ingest accepts, or 'store' for the stored reports")
         p.add_argument("-o", "--output", required=True, help="output file")
         p.add_argument("--format", choices=["geojson", "csv", "gpkg"], default="geojson")
+        p.add_argument(
+            "--scenario",
+            help="a scenario folder laid out as data/scenario (default: the committed one with this store's edits)",
+        )
         p.add_argument("--line", help="contact line versions (default: the scenario's)")
         p.add_argument("--control", help="control areas (default: the scenario's)")
         p.add_argument("--zones", help="zones (default: the scenario's)")
@@ -476,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument("--resolution", type=int, default=6, help="H3 resolution of the hotspots (default 6)")
-    for option in ("--line", "--control", "--zones", "--posts", "--agreement"):
+    for option in ("--scenario", "--line", "--control", "--zones", "--posts", "--agreement"):
         p.add_argument(option, help="as for flag (default: the scenario's)")
 
     with_store(add("batches", cmd_batches, "list stored batches"))

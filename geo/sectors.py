@@ -70,3 +70,32 @@ def assign_sectors(
         found[~np.isfinite(at)] = None
         out[rows] = found
     return out
+
+
+# A sector start farther than this (metres) from every line version marks the sectors of another line.
+SECTOR_FIT_M = 5_000.0
+
+
+def check_sectors_fit(
+    sectors: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, sectors_file: Path, line_file: Path
+) -> None:
+    """Refuse sector starts that do not lie on the line versions passed (another theatre's sectors).
+
+    Raises
+    ------
+    InputError
+        Naming the sector, both files and the distance.
+    """
+    crs = theatre_crs(*centre_of(lines))
+    line = shapely.union_all(lines.to_crs(crs).geometry.to_numpy())
+    apart = shapely.distance(sectors.to_crs(crs).geometry.to_numpy(), line)
+    if (apart > SECTOR_FIT_M).any():
+        i = int(np.argmax(apart))
+        msg = (
+            f"The sectors of {sectors_file} lie along another line than {line_file}: sector "
+            f"{sectors['sector'].iloc[i]!r} starts {apart[i] / 1000:,.0f} km from it."
+        )
+        raise InputError(
+            msg,
+            hint="Pass --scenario DIR with your line and its own sectors.geojson (or none: reports then get no sector).",
+        )

@@ -22,7 +22,7 @@ def to_utc(value: Any, *, what: str) -> pd.Timestamp:
     Raises
     ------
     InputError
-        Naming ``what`` and the value when it is not a date or time.
+        Naming ``what`` and the value when it is not a date or time, or lies outside 1678-2261.
     """
     try:
         ts = pd.Timestamp(value)
@@ -31,4 +31,9 @@ def to_utc(value: Any, *, what: str) -> pd.Timestamp:
     if pd.isna(ts):
         msg = f"{what} {value!r} is not an ISO 8601 date or time."
         raise InputError(msg, hint="Write it like 2026-10-15 or 2026-10-15T06:00:00Z.")
-    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).as_unit("ns")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    try:
+        return ts.as_unit("ns")
+    except pd.errors.OutOfBoundsDatetime:  # nanoseconds cover 1677-09-21 to 2262-04-11
+        msg = f"{what} {value!r} is outside the dates this tool can hold (1678 to 2261)."
+        raise InputError(msg, hint="Check the year; write the date like 2026-10-15.") from None

@@ -178,7 +178,7 @@ def test_missing_file_names_the_file_and_the_fix(tmp_path):
 def test_missing_property_names_feature_and_property(tmp_path):
     folder = _copy(tmp_path)
     _edit(folder / "control_areas.geojson", lambda d: d["features"][2]["properties"].pop("side"))
-    with pytest.raises(InputError, match=r"Feature 2 of control_areas\.geojson has no 'side'"):
+    with pytest.raises(InputError, match=r"Feature 2 of \S*control_areas\.geojson has no 'side'"):
         load_scenario(folder)
 
 
