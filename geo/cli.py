@@ -18,13 +18,23 @@ EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_BUG = 0, 1, 2, 3
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _read_input(path: str) -> tuple[bytes, str]:
+def _read_input(path: str, settings: Settings) -> tuple[bytes, str]:
+    """The bytes of a file (or of standard input for ``-``), refused before reading when over the upload limit."""
+    limit = settings.max_upload_bytes
+    too_big = f"above the {settings.max_upload_mb:g} MB upload limit"
+    hint = "Split the batch, or raise max_upload_mb in ceasefire.toml."
     if path == "-":
-        return sys.stdin.buffer.read(), "stdin"
+        data = sys.stdin.buffer.read(limit + 1)  # never more than one byte past the limit in memory
+        if len(data) > limit:
+            raise InputError(f"Standard input is {too_big}.", hint=hint)
+        return data, "stdin"
     p = Path(path)
     if not p.is_file():
         msg = f"No file at {path!r}."
         raise InputError(msg, hint="Check the path; use - to read standard input.")
+    size = p.stat().st_size
+    if size > limit:
+        raise InputError(f"{p.name} is {size / 1e6:,.1f} MB, {too_big}.", hint=hint)
     return p.read_bytes(), p.name
 
 
@@ -107,7 +117,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a batch without storing it: exit 0 all valid, 1 some invalid, 2 unreadable."""
     from geo.ingest.mapping import read_upload
 
-    data, name = _read_input(args.file)
+    data, name = _read_input(args.file, settings)
     result = read_upload(data, filename=name, mapping=args.mapping, settings=settings)
     _print_report(result, as_json=args.json, limit=args.limit)
     return EXIT_OK if result.ok else EXIT_INVALID
@@ -117,12 +127,24 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Validate and store a batch; print a receipt."""
     from geo.ingest.mapping import read_upload
 
-    data, name = _read_input(args.file)
+    data, name = _read_input(args.file, settings)
     result = read_upload(data, filename=name, mapping=args.mapping, settings=settings)
     store = _store(args, settings)
     receipt = store.add_batch(
         result, original=data, uploader=args.uploader or settings.uploader, strict=args.strict
     )
+    if receipt.already_ingested:
+        # The same file again adds nothing and changes nothing: not a failure, and its issues were
+        # reported when it first came in.
+        if args.json:
+            json.dump(
+                {"batch_id": receipt.batch_id, "already_ingested": True, "message": receipt.message},
+                sys.stdout,
+            )
+            sys.stdout.write("\n")
+        else:
+            print(receipt.message)
+        return EXIT_OK
     if args.json:
         json.dump(
             {
@@ -141,11 +163,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
         sys.stdout.write("\n")
     else:
+        # The same report as `validate` gives for the file, then the receipt.
+        _print_report(result, as_json=False, limit=args.limit)
         print(f"batch {receipt.batch_id}  sha256 {receipt.sha256}")
         print(f"accepted {receipt.accepted}  rejected {receipt.rejected}  duplicates {receipt.duplicates}")
         print(receipt.message)
-        for issue in result.errors[: args.limit]:
-            print(issue.as_text(), file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_INVALID
 
 
@@ -284,8 +306,11 @@ def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame
     else:
         from geo.ingest import read_batch
 
-        data, name = _read_input(args.input)
+        data, name = _read_input(args.input, settings)
         result = read_batch(data, filename=name, settings=settings)
+        if result.n_features and result.accepted.empty:
+            msg = f"All {result.n_features} features of {name} were rejected: there is nothing to analyse."
+            raise InputError(msg, hint=f"See why with: python -m geo validate {args.input}")
         if result.rejected:
             print(
                 f"warning: {len(result.rejected)} of {result.n_features} features were rejected and are left out "
@@ -424,6 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
+        # Also after the command (SUPPRESS: absent here, the top-level value stands).
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show a traceback on unexpected errors",
+        )
         return p
 
     def with_store(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -1,0 +1,98 @@
+"""python -m geo for the data desk: a file too large is refused before it is read, a file of which
+nothing is accepted is a failure for the analysis commands, the same file again is no failure, and
+--debug may follow the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from geo.cli import main
+from geo.demo import DEMO_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_FILE = sorted(DEMO_DIR.glob("*.geojson"))[0]
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    # A sparse file of 3 GB: reading it would need 3 GB; the child may use at most 1 GB.
+    big = tmp_path / "huge.geojson"
+    with big.open("wb") as f:
+        f.truncate(3 * 1024**3)
+    script = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3)); "
+        "from geo.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    env = {"CM_MAX_UPLOAD_MB": "50", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "validate", str(big)], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "huge.geojson is 3,221.2 MB, above the 50 MB upload limit" in done.stderr
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+
+
+def test_standard_input_over_the_limit_is_refused(tmp_path):
+    env = {"CM_MAX_UPLOAD_MB": "0.001", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "validate", "-"], cwd=ROOT, env=env, input=DEMO_FILE.read_bytes(),
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and b"Standard input is above the 0.001 MB upload limit" in done.stderr
+
+
+def test_enrich_of_a_file_of_which_nothing_is_accepted_fails(capsys, tmp_path):
+    bad = tmp_path / "all_bad.geojson"
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [37.5, 48.0]},
+                        "properties": {},
+                    }
+                ]
+                * 3,
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.geojson"
+    code, _, err = run(capsys, "enrich", str(bad), "-o", str(out))
+    assert code == 2 and "All 3 features of all_bad.geojson were rejected" in err
+    assert "python -m geo validate" in err and not out.exists()
+
+
+def test_the_same_file_again_is_no_failure_and_repeats_nothing(capsys, tmp_path):
+    store = tmp_path / "store.gpkg"
+    # A file with one invalid feature: the first ingest reports it and exits 1 ...
+    doc = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    doc["features"] = doc["features"][:5]
+    doc["features"][0]["properties"]["type"] = "not_a_type"
+    path = tmp_path / "batch.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, first, _ = run(capsys, "ingest", str(path), "--store", str(store))
+    assert code == 1 and "not_a_type" in first and "accepted 4" in first
+    # ... and the same report as validate gives, line for line, before the receipt.
+    _, validated, _ = run(capsys, "validate", str(path))
+    assert first.startswith(validated)
+    # Again: nothing added, nothing repeated, exit 0.
+    code, again, err = run(capsys, "ingest", str(path), "--store", str(store))
+    assert code == 0 and "not_a_type" not in again + err and "already" in again
+
+
+def test_debug_may_follow_the_command(capsys):
+    code, _, _ = run(capsys, "validate", str(DEMO_FILE), "--debug")
+    assert code == 0
+    assert main(["--debug", "validate", str(DEMO_FILE)]) == 0
