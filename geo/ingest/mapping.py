@@ -78,6 +78,18 @@ class ColumnMapping:
         A strptime format (``"%m/%d/%Y"``) tried first on the date fields' values, for every date
         field or as {field: format}; one naming the day and month before the year states the order
         like ``dayfirst``.
+    encoding
+        The text encoding of a CSV (``"cp1252"`` for a Windows export); None: UTF-8, and a file that
+        is not UTF-8 is refused naming this key. The encoding used is noted with the batch.
+    id_from
+        When the source has no id column (NASA FIRMS): the columns whose values make each row's id, a
+        stable hash of them (``["latitude", "longitude", "acq_date", "acq_time", "satellite"]``), or
+        ``["*"]`` for every column. The same row always gets the same id, so importing a file again
+        duplicates nothing; two rows with the same values are one report (the second is rejected as a
+        duplicate, naming the first).
+    optional
+        Targets whose column a file may lack (a UCDP GED GeoJSON has no ``source_headline``): the
+        target is then left empty, and the batch notes say so. Any other missing column is refused.
     """
 
     name: str
@@ -87,6 +99,9 @@ class ColumnMapping:
     day_dates: bool = False
     dayfirst: bool | dict[str, bool] | None = None
     date_format: str | dict[str, str] | None = None
+    encoding: str | None = None
+    id_from: list[str] | None = None
+    optional: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The mapping as JSON text (what ``--mapping FILE.json`` reads)."""
@@ -146,11 +161,17 @@ UCDP = ColumnMapping(
         "casualties_best": "best",
         "casualties_high": "high",
         "description": "source_headline",
+        "type": "type_of_violence",
     },
+    optional=["description"],
     # No date order: GED's own CSV is ISO 8601, an Excel export of it month first ("1/22/2014
     # 12:00:00 AM"); `date_orders` lets the date columns decide and refuses one where nothing does.
-    constants={"source": "UCDP GED", "type": "other", "source_type": "open_source"},
+    constants={"source": "UCDP GED", "source_type": "open_source"},
     values={
+        # UCDP GED's type of violence: 1 state-based and 2 non-state armed conflict are fatal fighting
+        # between armed groups, read as an armed clash (as ACLED's "Armed clash"); 3 one-sided violence
+        # against civilians has no type of its own here.
+        "type": {"1": "burst_or_shots", "2": "burst_or_shots", "3": "other"},
         # UCDP GED codebook: 1 the day, 2 within 2-6 days, 3 the week, 4 the month, 5 the year.
         "time_precision": {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"},
         # 1 the place, 2 within 25 km, 3 a second-order unit, 4 a first-order unit, 5 a linear
@@ -198,6 +219,9 @@ def suggest_mapping(columns: list[str], *, presets: bool = True) -> ColumnMappin
     found = {t: lower[t] for t in TARGETS if t in lower}
     for target, names in COORDINATE_NAMES.items():
         found.setdefault(target, next((lower[n] for n in names if n in lower), None))
+    for target, column in ((LONGITUDE, GEOMETRY_LON), (LATITUDE, GEOMETRY_LAT)):
+        if found.get(target) is None and column in columns:
+            found[target] = column
     return ColumnMapping(name="custom", columns={t: c for t, c in found.items() if c is not None})
 
 
@@ -257,7 +281,27 @@ def mapping_from_dict(doc: Any, *, where: str = "the mapping") -> ColumnMapping:
         day_dates=bool(doc.get("day_dates", False)),
         dayfirst=dayfirst,
         date_format=date_format,
+        encoding=_optional_text(doc.get("encoding"), where=where, key="encoding"),
+        id_from=_text_list(doc.get("id_from"), where=where, key="id_from"),
+        optional=_text_list(doc.get("optional") or None, where=where, key="optional") or [],
     )
+
+
+def _optional_text(value: Any, *, where: str, key: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value.strip() if isinstance(value, str) else None
+    raise InputError(
+        f'{where}: {key!r} must be a name such as "cp1252", not {value!r:.80}.', hint=MAPPING_HINT
+    )
+
+
+def _text_list(value: Any, *, where: str, key: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return [str(v) for v in value]
+    msg = f'{where}: {key!r} must be a list of column names (or ["*"]), not {value!r:.80}.'
+    raise InputError(msg, hint=MAPPING_HINT)
 
 
 def _per_target(value: Any, kind: type, *, where: str, key: str, what: str) -> Any:
@@ -270,19 +314,32 @@ def _per_target(value: Any, kind: type, *, where: str, key: str, what: str) -> A
     raise InputError(msg, hint=MAPPING_HINT)
 
 
-def read_csv(data: bytes, *, filename: str) -> pd.DataFrame:
+def read_csv(data: bytes, *, filename: str, encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV export as text columns (nothing converted, empty cells as empty text).
+
+    ``encoding`` None reads UTF-8 (with or without a byte-order mark) and refuses other text; a name
+    (``cp1252``) reads the file in it. Nothing is guessed: cp1252 and UTF-8 decode many of the same
+    bytes to different letters.
 
     Raises
     ------
     InputError
-        When the file is not UTF-8 CSV text with a header and at least one row.
+        When the file is not CSV text in the encoding, with a header and at least one row.
     """
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding or "utf-8-sig")
+    except LookupError:
+        msg = f"The mapping's encoding {encoding!r} is not an encoding Python knows."
+        raise InputError(msg, hint='Use a name such as "utf-8", "cp1252", "latin-1" or "cp1251".') from None
     except UnicodeDecodeError as exc:
-        msg = f"{filename} is not UTF-8 text (byte {exc.start} cannot be read)."
-        raise InputError(msg, hint="Export the CSV as UTF-8 (ACLED and UCDP exports are).") from None
+        sample = data[max(0, exc.start - 20) : exc.start + 20]
+        used = encoding or "UTF-8"
+        msg = f"{filename} is not {used} text: byte {exc.start} ({data[exc.start : exc.start + 1]!r}, in {sample!r}) cannot be read."
+        raise InputError(
+            msg,
+            hint='Give the file\'s encoding in the mapping ("encoding": "cp1252" for a Windows export), '
+            "or export it as UTF-8.",
+        ) from None
     header = text.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=header.count)
     try:
@@ -299,10 +356,23 @@ def read_csv(data: bytes, *, filename: str) -> pd.DataFrame:
 def _column_error(column: str, target: str, columns: list[str]) -> InputError:
     near = difflib.get_close_matches(column, columns, n=3)
     maybe = f" Did you mean {', '.join(repr(c) for c in near)}?" if near else ""
-    msg = f"The mapping reads {target} from column {column!r}, which the CSV does not have.{maybe}"
+    msg = f"The mapping reads {target} from column {column!r}, which the file does not have.{maybe}"
     return InputError(
-        msg, hint=f"Pick one of the CSV's columns ({', '.join(columns[:12])}, ...), or another preset."
+        msg, hint=f"Pick one of the file's columns ({', '.join(columns[:12])}, ...), or another preset."
     )
+
+
+def fitted(mapping: ColumnMapping, columns: list[str]) -> tuple[ColumnMapping, list[str]]:
+    """The mapping without its optional targets whose column the file lacks, and a note for each."""
+    absent = [t for t in mapping.optional if t in mapping.columns and mapping.columns[t] not in columns]
+    if not absent:
+        return mapping, []
+    kept = {t: c for t, c in mapping.columns.items() if t not in absent}
+    notes = [
+        f"The file has no column {mapping.columns[t]!r}: {t} is left empty (optional in the {mapping.name!r} mapping)."
+        for t in absent
+    ]
+    return dataclasses.replace(mapping, columns=kept), notes
 
 
 def _check_choice(target: str, value: str, *, what: str) -> None:
@@ -340,7 +410,13 @@ def check_mapping(mapping: ColumnMapping, columns: list[str]) -> None:
             raise InputError(msg, hint=f"Choose the column {target} comes from, or drop its value map.")
         for source, value in values.items():
             _check_choice(target, value, what=f"for {source!r}")
-    given = set(mapping.columns) | set(mapping.constants)
+    given = set(mapping.columns) | set(mapping.constants) | ({"id"} if mapping.id_from else set())
+    if mapping.id_from and "id" in mapping.columns:
+        msg = f"The mapping reads id from the column {mapping.columns['id']!r} and derives it from {mapping.id_from}."
+        raise InputError(msg, hint="Keep one of the two.")
+    for column in mapping.id_from or []:
+        if column != "*" and column not in columns:
+            raise _column_error(column, "id", columns)
     needs = [("id",), ("source",), ("type",), (LONGITUDE,), (LATITUDE,)]
     for group in needs:
         if not given & set(group):
@@ -715,11 +791,12 @@ def to_features(
     check_mapping(mapping, list(table.columns))
     table = table.reset_index(drop=True)
     orders = date_orders(table, mapping) if orders is None else orders
-    ids = (
-        table[mapping.columns["id"]].astype(object)
-        if "id" in mapping.columns
-        else pd.Series(mapping.constants["id"], index=table.index, dtype=object)
-    )
+    if mapping.id_from:
+        ids = derived_ids(table, mapping.id_from)
+    elif "id" in mapping.columns:
+        ids = table[mapping.columns["id"]].astype(object)
+    else:
+        ids = pd.Series(mapping.constants["id"], index=table.index, dtype=object)
     props: dict[str, pd.Series] = {}
     issues: list[Issue] = []
     for target, column in mapping.columns.items():
@@ -733,6 +810,8 @@ def to_features(
             props[target] = pd.Series([one.iloc[0]] * len(table), index=table.index, dtype=object)
             continue
         props[target] = _converted(target, pd.Series(value, index=table.index, dtype=object), mapping)
+    if mapping.id_from:
+        props["id"] = ids
     used = set(mapping.columns.values())
     kept = table[[c for c in table.columns if c not in used]].to_dict("records")
     lon, lat = props.pop(LONGITUDE), props.pop(LATITUDE)
@@ -749,41 +828,134 @@ def to_features(
     return {"type": "FeatureCollection", "features": features}, issues
 
 
-def read_mapped_csv(
-    data: bytes, *, filename: str, mapping: ColumnMapping, settings: Settings | None = None
-) -> IngestResult:
-    """Read a CSV export through a column mapping and validate it like any batch.
+def derived_ids(table: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """A stable id per row from the values of ``columns`` (``["*"]``: all), for sources without ids.
 
-    The rows become GeoJSON Features (:func:`to_features`) that :func:`geo.ingest.read_batch`
-    validates; the result carries the CSV's own SHA-256 and name, so the store keeps the CSV as the
-    original file, and its notes record the mapping used. Feature numbers are the CSV's data rows,
-    counted from 0.
+    ``"row-"`` and the first 16 hex digits of the SHA-256 of the values, each with its column name,
+    joined by a unit separator: the same values give the same id in every import.
+    """
+    names = list(table.columns) if columns == ["*"] else columns
+    joined = pd.Series("", index=table.index, dtype=object)
+    for name in names:
+        joined = joined + name + "=" + table[name].astype(str) + "\x1f"
+    return joined.map(lambda text: "row-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]).astype(
+        object
+    )
+
+
+# Columns a table read from a geometry source gains: the point's WGS84 longitude and latitude.
+GEOMETRY_LON, GEOMETRY_LAT = "geometry_lon", "geometry_lat"
+
+
+def _text_cell(value: Any) -> str:
+    """A property value as the text a CSV cell would hold (None empty, lists and objects as JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def read_table(
+    data: bytes, *, filename: str, encoding: str | None = None, settings: Settings | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Any tabular source as text columns, and its kind: a CSV, or the attributes of a geometry source.
+
+    GeoJSON, a zipped shapefile, a GeoPackage, KML, FlatGeobuf or GeoParquet give their features'
+    properties as columns, plus :data:`GEOMETRY_LON` and :data:`GEOMETRY_LAT` for Point geometries
+    (reprojected to WGS84 when the file names another CRS; empty for other geometries), so a
+    mapping can read a UCDP GED GeoJSON as it reads the CSV.
 
     Raises
     ------
     InputError
-        When the CSV cannot be read, is too large, or the mapping does not fit it (a date column
+        As :func:`read_csv`, or when the file cannot be read (:func:`geo.ingest.formats.parse`).
+    """
+    from geo.ingest.batch import to_wgs84
+    from geo.ingest.formats import parse
+    from geo.ingest.geojson import WGS84_NAMES
+
+    if is_table(filename):
+        return read_csv(data, filename=filename, encoding=encoding), "csv"
+    settings = settings or load_settings()
+    parsed = parse(data, filename, max_bytes=settings.max_upload_bytes)
+    rows, lon, lat = [], [], []
+    for feature in parsed.features:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        rows.append({str(k): _text_cell(v) for k, v in props.items()} if isinstance(props, dict) else {})
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        coords = (
+            geometry.get("coordinates")
+            if isinstance(geometry, dict) and geometry.get("type") == "Point"
+            else None
+        )
+        ok = (
+            isinstance(coords, list)
+            and len(coords) >= 2
+            and all(isinstance(c, (int, float)) for c in coords[:2])
+        )
+        lon.append(float(coords[0]) if ok else np.nan)
+        lat.append(float(coords[1]) if ok else np.nan)
+    if not rows:
+        raise InputError(f"{filename} has no features.", hint="Upload a file with one feature per event.")
+    table = pd.DataFrame(rows, dtype=object).fillna("").astype(str)
+    x, y = np.asarray(lon), np.asarray(lat)
+    if parsed.source_crs and parsed.source_crs not in WGS84_NAMES and np.isfinite(x).any():
+        x, y = to_wgs84(x, y, parsed.source_crs, filename=filename)
+    table[GEOMETRY_LON] = [repr(round(float(v), 7)) if np.isfinite(v) else "" for v in x]
+    table[GEOMETRY_LAT] = [repr(round(float(v), 7)) if np.isfinite(v) else "" for v in y]
+    return table, parsed.format
+
+
+def read_mapped(
+    data: bytes, *, filename: str, mapping: ColumnMapping, settings: Settings | None = None
+) -> IngestResult:
+    """Read a tabular source (a CSV, or the attributes of GeoJSON, a shapefile, a GeoPackage ...)
+    through a column mapping and validate it like any batch.
+
+    The rows become GeoJSON Features (:func:`to_features`) that :func:`geo.ingest.read_batch`
+    validates; the result carries the file's own SHA-256 and name, so the store keeps it as the
+    original file, and its notes record the mapping used (and the encoding and date order where
+    they mattered). Feature numbers are the file's rows, counted from 0.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is too large, or the mapping does not fit it (a date column
         whose day-month order is not decided included: :func:`date_orders`).
     """
     settings = settings or load_settings()
     if len(data) > settings.max_upload_bytes:
         msg = f"{filename} is {len(data) / 1e6:.1f} MB, above the {settings.max_upload_mb:g} MB upload limit."
         raise InputError(msg, hint="Split the export by period, or raise max_upload_mb in ceasefire.toml.")
-    table = read_csv(data, filename=filename)
+    table, kind = read_table(data, filename=filename, encoding=mapping.encoding, settings=settings)
+    mapping, left_out = fitted(mapping, list(table.columns))
     check_mapping(mapping, list(table.columns))
     orders = date_orders(table, mapping)
     collection, issues = to_features(table, mapping, orders=orders)
     geojson = orjson.dumps(collection, option=orjson.OPT_SERIALIZE_NUMPY)
     result = read_batch(geojson, filename=filename, settings=settings)
     compact = json.dumps(dataclasses.asdict(mapping), ensure_ascii=False, separators=(",", ":"))
-    note = f"Read as CSV through the {mapping.name!r} column mapping (kept with the batch): {compact}"
+    read_as = "CSV" if kind == "csv" else f"a table of the attributes of {kind}"
+    notes = [
+        f"Read as {read_as} through the {mapping.name!r} column mapping (kept with the batch): {compact}"
+    ]
+    if kind == "csv" and mapping.encoding:
+        notes.append(f"The text was read as {mapping.encoding} (the mapping's encoding).")
+    notes += left_out
     return dataclasses.replace(
         result,
         issues=[*result.issues, *issues],
-        notes=[*result.notes, note, *dict.fromkeys(o.note for o in orders.values() if o.note)],
+        notes=[*result.notes, *notes, *dict.fromkeys(o.note for o in orders.values() if o.note)],
         sha256=hashlib.sha256(data).hexdigest(),
-        format=f"csv ({mapping.name} mapping)",
+        format=f"{kind} ({mapping.name} mapping)",
     )
+
+
+# The name the Upload page and earlier callers know.
+read_mapped_csv = read_mapped
 
 
 def mapping_tables(
@@ -892,4 +1064,4 @@ def read_upload(
             raise InputError(msg, hint=hint)
         return read_batch(data, filename=filename, settings=settings)
     chosen = load_mapping(mapping) if isinstance(mapping, str) else mapping
-    return read_mapped_csv(data, filename=filename, mapping=chosen, settings=settings)
+    return read_mapped(data, filename=filename, mapping=chosen, settings=settings)

@@ -123,7 +123,7 @@ def test_a_mapped_csv_is_stored_with_the_csv_as_its_original_file(tmp_path, sett
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"columns": ACLED.columns | {"id": "event_id"}}, "column 'event_id', which the CSV does not have"),
+        ({"columns": ACLED.columns | {"id": "event_id"}}, "column 'event_id', which the file does not have"),
         ({"columns": ACLED.columns | {"kind": "event_type"}}, "'kind', which is not an incident field"),
         ({"constants": ACLED.constants | {"source_type": "blog"}}, "'blog' (a constant)"),
         ({"constants": {}}, "gives no source"),
