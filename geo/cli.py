@@ -129,6 +129,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     data, name = _read_input(args.file, settings)
     result = read_upload(data, filename=name, mapping=args.mapping, settings=settings)
+    if result.accepted.empty and not (args.keep_rejected or args.strict):
+        # Storing it would keep only the file and its errors: a choice to make, not a default.
+        _print_report(result, as_json=False, limit=args.limit)
+        print(
+            f"nothing stored: no feature of {name} is valid. To keep the file and its error report for the "
+            f"record anyway, add --keep-rejected.",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     store = _store(args, settings)
     receipt = store.add_batch(
         result, original=data, uploader=args.uploader or settings.uploader, strict=args.strict
@@ -474,6 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_store(add("ingest", cmd_ingest, "validate and store a batch file; print a receipt"))
     p.add_argument("file")
     p.add_argument("--strict", action="store_true", help="refuse the whole batch if any feature is invalid")
+    p.add_argument(
+        "--keep-rejected",
+        action="store_true",
+        help="store a file of which no feature is valid (its original and error report, no reports)",
+    )
     p.add_argument("--uploader", default="", help="who uploads (default: the uploader setting)")
     p.add_argument("--json", action="store_true", help="print the receipt as JSON")
     p.add_argument("--limit", type=int, default=20, help="rejected-feature issues to print (default 20)")

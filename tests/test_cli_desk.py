@@ -96,3 +96,23 @@ def test_debug_may_follow_the_command(capsys):
     code, _, _ = run(capsys, "validate", str(DEMO_FILE), "--debug")
     assert code == 0
     assert main(["--debug", "validate", str(DEMO_FILE)]) == 0
+
+
+def test_a_file_of_which_nothing_is_valid_is_stored_only_when_asked(capsys, tmp_path):
+    store = tmp_path / "store.gpkg"
+    doc = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    doc["features"] = doc["features"][:3]
+    for f in doc["features"]:
+        f["properties"]["type"] = "not_a_type"
+    path = tmp_path / "all-bad.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "ingest", str(path), "--store", str(store))
+    assert code == 1 and "nothing stored" in err and "--keep-rejected" in err and "not_a_type" in out
+    assert not store.exists() or run(capsys, "batches", "--store", str(store))[1].count("all-bad") == 0
+    code, out, _ = run(capsys, "ingest", str(path), "--store", str(store), "--keep-rejected")
+    assert code == 1 and "accepted 0" in out and "rejected 3" in out
+    from geo.store import open_store
+
+    kept = open_store(store)
+    assert kept.count() == 0 and len(kept.quarantine()) == 3
+    assert kept.original_file(kept.batches()["batch_id"].iloc[0]).read_bytes() == path.read_bytes()

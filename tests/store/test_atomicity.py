@@ -36,11 +36,13 @@ def test_a_failure_after_the_reports_were_inserted_changes_nothing(store, kit, m
         real(con, frame)
         seen["rows inside the transaction"] = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
 
-    def fail(con, batch_id, result):
+    def fail(con, added=None):
         raise RuntimeError("disk unplugged")
 
     monkeypatch.setattr(GeoPackageStore, "_insert_reports", staticmethod(insert_then_count))
-    monkeypatch.setattr(GeoPackageStore, "_insert_quarantine", staticmethod(fail))
+    # The last step inside the transaction, after the original and the report of the rejected
+    # feature were written beside the store: they must go too.
+    monkeypatch.setattr(GeoPackageStore, "_touch", staticmethod(fail))
     with pytest.raises(StoreError) as err:
         kit.put(
             store,
@@ -96,3 +98,16 @@ def test_a_failed_retraction_keeps_the_reports(store, kit, monkeypatch):
     with pytest.raises(StoreError, match=f"Retracting batch {receipt.batch_id} failed.*nothing was changed"):
         store.retract_batch(receipt.batch_id)
     assert snapshot(store) == before and store.count() == 3
+
+
+def test_rejected_features_are_one_compressed_report_not_a_row_each(store, kit):
+    rejected = [kit.report(100 + i, type="x", description="d" * 200) for i in range(500)]
+    kit.put(store, [kit.report(1)], rejected=rejected, filename="mostly-bad.geojson")
+    with sqlite3.connect(store.path) as con:
+        assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    reports = list((store.path.parent / "files").glob("*.rejected.json.gz"))
+    assert len(reports) == 1 and reports[0].stat().st_size < 20_000  # 500 features of ~300 bytes each
+    q = store.quarantine()
+    assert len(q) == 500 and list(q["feature_index"]) == sorted(q["feature_index"])
+    batch = store.batches()["batch_id"].iloc[-1]
+    assert len(store.quarantine(batch)) == 500
