@@ -99,6 +99,16 @@ COMPASS_POINTS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Sane upper bounds: a count or a casualty figure above a million, or a distance or location
+# uncertainty above 1,000 km, is a typo or an overflow, never a ceasefire report.
+MAX_COUNT = 1_000_000
+MAX_DISTANCE_M = 1_000_000
+# Times are accepted from the start of EARLIEST_YEAR to the end of LATEST_YEAR (UTC): a year
+# outside is a typo (0206 for 2026) and would not fit the store's nanosecond timestamps anyway.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
+
 @dataclass(frozen=True)
 class Field:
     """One incident report property.
@@ -131,6 +141,20 @@ class Field:
     maximum: float | None = None
     aliases: tuple[str, ...] = field(default=())
 
+    def bounds(self) -> str:
+        """The allowed range in words for a message ("1 to 1,000,000", ">= 0"), or "" when unbounded."""
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and hi is not None:
+            return f"{bound_text(lo)} to {bound_text(hi)}"
+        if lo is not None:
+            return f">= {bound_text(lo)}"
+        return f"<= {bound_text(hi)}" if hi is not None else ""
+
+
+def bound_text(value: float) -> str:
+    """A bound as people read it: whole numbers with thousands separators (1,000,000), others as %g."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
 
 FIELDS: tuple[Field, ...] = (
     Field("id", "string", "Report identifier, unique within its source.", required=True),
@@ -157,7 +181,7 @@ FIELDS: tuple[Field, ...] = (
         default="minute",
     ),
     Field("type", "enum", "What was observed (the OSCE SMM's classes).", required=True, choices=INCIDENT_TYPES),
-    Field("count", "integer", "How many (the SMM wrote '18 explosions').", default=1, minimum=1),
+    Field("count", "integer", "How many (the SMM wrote '18 explosions').", default=1, minimum=1, maximum=MAX_COUNT),
     Field("weapon", "enum", "Weapon class, matching the withdrawal rules.", choices=tuple(WEAPON_CLASSES), default="unknown"),
     Field("means", "enum", "How it was observed.", choices=MEANS),
     Field("source_type", "enum", "Kind of source.", choices=SOURCE_TYPES, default="other"),
@@ -175,7 +199,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("reliability", "enum", "Admiralty source reliability, A to F.", choices=tuple(RELIABILITY), default="F"),
     Field("credibility", "enum", "Admiralty information credibility, 1 to 6.", choices=tuple(CREDIBILITY), default=6),
-    Field("location_precision_m", "number", "Radius of the location's uncertainty, in metres.", minimum=0),
+    Field("location_precision_m", "number", "Radius of the location's uncertainty, in metres.", minimum=0, maximum=MAX_DISTANCE_M),
     Field("observer_lon", "number", "Observer's longitude (WGS84) for fire heard or seen from a post.", minimum=-180, maximum=180),
     Field("observer_lat", "number", "Observer's latitude (WGS84).", minimum=-90, maximum=90),
     Field(
@@ -188,11 +212,11 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("bearing_min_deg", "number", "Lower end of a bearing range (clockwise from it to bearing_max_deg).", minimum=0, maximum=360),
     Field("bearing_max_deg", "number", "Upper end of a bearing range.", minimum=0, maximum=360),
-    Field("distance_min_m", "number", "Nearest estimated distance from the observer, metres.", minimum=0),
-    Field("distance_max_m", "number", "Farthest estimated distance from the observer, metres.", minimum=0),
-    Field("casualties_low", "integer", "Casualties, low estimate.", minimum=0),
-    Field("casualties_best", "integer", "Casualties, best estimate.", minimum=0),
-    Field("casualties_high", "integer", "Casualties, high estimate.", minimum=0),
+    Field("distance_min_m", "number", "Nearest estimated distance from the observer, metres.", minimum=0, maximum=MAX_DISTANCE_M),
+    Field("distance_max_m", "number", "Farthest estimated distance from the observer, metres.", minimum=0, maximum=MAX_DISTANCE_M),
+    Field("casualties_low", "integer", "Casualties, low estimate.", minimum=0, maximum=MAX_COUNT),
+    Field("casualties_best", "integer", "Casualties, best estimate.", minimum=0, maximum=MAX_COUNT),
+    Field("casualties_high", "integer", "Casualties, high estimate.", minimum=0, maximum=MAX_COUNT),
     Field("description", "string", "Free text as the source wrote it."),
     Field(
         "assessment",
@@ -295,11 +319,13 @@ def json_schema_text() -> str:
 def _describe_kind(f: Field) -> str:
     if f.kind == "enum":
         return "one of " + ", ".join(f"`{c}`" for c in f.choices)
+    if f.kind == "datetime":
+        return f"datetime (years {EARLIEST_YEAR} to {LATEST_YEAR}, UTC)"
     bounds = []
     if f.minimum is not None:
-        bounds.append(f">= {f.minimum:g}")
+        bounds.append(f">= {bound_text(f.minimum)}")
     if f.maximum is not None:
-        bounds.append(f"<= {f.maximum:g}")
+        bounds.append(f"<= {bound_text(f.maximum)}")
     return f.kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
@@ -313,6 +339,12 @@ def to_markdown() -> str:
         "",
         "Each report is a GeoJSON Feature with a Point geometry in WGS84 (lon, lat). Unknown",
         "properties are kept in the `extra` column, never dropped.",
+        "",
+        "Numbers must lie within the bounds given in the type column, and times within the years "
+        f"{EARLIEST_YEAR} to {LATEST_YEAR}",
+        "(UTC); a value outside, or one too large to store, rejects that report with an issue naming "
+        "the field,",
+        'the value and the allowed range (docs/IMPORT.md, "Hostile and odd input").',
         "",
         "| field | required | type | default | description |",
         "| --- | --- | --- | --- | --- |",

@@ -13,6 +13,8 @@ from geo.errors import InputError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 SCENARIO_DIR = DATA_DIR / "scenario"
+# What the setting outside_theatre may say.
+OUTSIDE_THEATRE_CHOICES: tuple[str, ...] = ("warn", "reject")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Settings:
     max_upload_mb: float = 200.0
     # lon_min, lat_min, lon_max, lat_max: where reports are expected (swapped-coordinate check).
     theatre_bbox: tuple[float, float, float, float] = (22.0, 44.0, 41.0, 53.0)
+    # A report outside theatre_bbox: "warn" keeps it with a warning naming the point and the box,
+    # "reject" refuses it (to the quarantine, with the same words).
+    outside_theatre: str = "warn"
     # The IANA time zone of the theatre's calendar: a date alone in a report is that day there.
     theatre_timezone: str = "Europe/Kyiv"
     scenario_dir: Path = SCENARIO_DIR
@@ -99,7 +104,19 @@ def load_settings(config: Path | None = None, environ: dict[str, str] | None = N
     values = {k: _coerce(k, v, getattr(settings, k)) for k, v in overrides.items()}
     if "theatre_timezone" in values:
         _check_timezone(str(values["theatre_timezone"]))
+    if "outside_theatre" in values:
+        check_outside_theatre(str(values["outside_theatre"]))
     return replace(settings, **values)
+
+
+def check_outside_theatre(value: str) -> str:
+    """Return the setting ``outside_theatre`` when it is one of its choices; raise naming them otherwise."""
+    if value not in OUTSIDE_THEATRE_CHOICES:
+        msg = f"Setting 'outside_theatre' is {value!r}, which is not one of {', '.join(OUTSIDE_THEATRE_CHOICES)}."
+        raise InputError(
+            msg, hint='Give "warn" (keep reports outside theatre_bbox, with a warning) or "reject".'
+        )
+    return value
 
 
 def _check_timezone(name: str) -> None:

@@ -21,7 +21,7 @@ from geo.ingest.geojson import WGS84_NAMES
 from geo.ingest.result import IngestResult, Issue, Rejection
 from geo.ingest.validate import check_fields
 from geo.schema import FIELDS, report_uid
-from geo.settings import Settings, load_settings
+from geo.settings import Settings, check_outside_theatre, load_settings
 
 FIELD_NAMES = [f.name for f in FIELDS]
 FIELDS_SET = frozenset(FIELD_NAMES)
@@ -32,15 +32,61 @@ SWAP_FIX = "GeoJSON writes [longitude, latitude]: swap the two numbers of every 
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, crs_name: str, *, filename: str) -> tuple[np.ndarray, np.ndarray]:
-    """Reproject coordinates from the CRS named in a legacy ``crs`` member to WGS84 lon/lat."""
+    """Reproject coordinates from the CRS named in a legacy ``crs`` member to WGS84 lon/lat.
+
+    A projected CRS (EPSG:3857, a UTM zone) whose every coordinate is plainly degrees (|x| <= 180 and
+    |y| <= 90) contradicts itself: reprojecting would move every point to within metres of the
+    projection's origin (0°, 0° for EPSG:3857). Such a file is refused, never "reprojected".
+
+    Raises
+    ------
+    InputError
+        When the CRS is unknown, or is projected while the coordinates are degrees.
+    """
     try:
         crs = CRS.from_user_input(crs_name)
     except CRSError:
         msg = f"{filename} declares the CRS {crs_name!r} in its 'crs' member, which is not a known CRS."
         hint = "Remove the legacy 'crs' member and write WGS84 lon/lat, as RFC 7946 asks."
         raise InputError(msg, hint=hint) from None
+    if not crs.is_geographic:
+        _refuse_degrees_as_projected(x, y, crs, crs_name, filename)
     lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _refuse_degrees_as_projected(
+    x: np.ndarray, y: np.ndarray, crs: CRS, crs_name: str, filename: str
+) -> None:
+    """Raise when a projected CRS is declared but every usable coordinate is within degree range."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    usable = np.isfinite(x) & np.isfinite(y)
+    if not usable.any() or not ((np.abs(x[usable]) <= 180) & (np.abs(y[usable]) <= 90)).all():
+        return
+    unit = crs.axis_info[0].unit_name if crs.axis_info else "unknown"
+    first = int(np.flatnonzero(usable)[0])
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(x[first], y[first])
+    msg = (
+        f"{filename} declares the projected CRS {crs_name} ({crs.name}; unit: {unit}) in its 'crs' member, "
+        "but every coordinate lies within ±180, ±90, as degrees do: the file contradicts itself. "
+        f"Reprojected, the first point [{_deg(x[first])}, {_deg(y[first])}] would become "
+        f"[{lon:.6g}, {lat:.6g}]; nothing was reprojected."
+    )
+    hint = (
+        "Remove the 'crs' member if the coordinates are WGS84 longitude/latitude (RFC 7946), or export "
+        f"the file again so that its coordinates are in {crs_name}."
+    )
+    raise InputError(msg, hint=hint)
+
+
+def _deg(value: float) -> str:
+    """A coordinate for a message, as written (up to 6 decimals, no trailing zeros)."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _box_text(bbox: tuple[float, float, float, float]) -> str:
+    x0, y0, x1, y1 = bbox
+    return f"lon {_deg(x0)} to {_deg(x1)}, lat {_deg(y0)} to {_deg(y1)}"
 
 
 def swapped(lon: np.ndarray, lat: np.ndarray, bbox: tuple[float, float, float, float]) -> bool:
@@ -48,49 +94,94 @@ def swapped(lon: np.ndarray, lat: np.ndarray, bbox: tuple[float, float, float, f
     ok = np.isfinite(lon)
     if not ok.any():
         return False
-    x0, y0, x1, y1 = bbox
-    inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
-    flipped = (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    inside, flipped = _in_box(lon, lat, bbox), _in_box(lat, lon, bbox)
     return not inside[ok].any() and bool(flipped[ok].all())
+
+
+def _in_box(x: np.ndarray, y: np.ndarray, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    x0, y0, x1, y1 = bbox
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
 
 def _check_coordinates(
     lon: np.ndarray, lat: np.ndarray, found: Findings, issues: list[Issue], settings: Settings
 ) -> None:
-    usable = np.isfinite(lon)
+    """Range, theatre and swap checks of every usable point (after any reprojection).
+
+    Out of range is an error. A batch whose every point lies in the theatre only as [lat, lon] is
+    refused point by point; when only some do, a batch-level warning names how many and one example.
+    A point outside ``theatre_bbox`` gets a warning naming the point and the box, or is rejected when
+    the setting ``outside_theatre`` is "reject". Nothing is ever swapped or moved.
+    """
+    mode = check_outside_theatre(settings.outside_theatre)
+    usable = np.isfinite(lon) & np.isfinite(lat)
     out_of_range = usable & ~((lon >= -180) & (lon <= 180) & (lat >= -90) & (lat <= 90))
     found.add(np.flatnonzero(out_of_range), "geometry",
-              lambda r: f"The coordinates [{lon[r]:g}, {lat[r]:g}] are out of range for longitude and latitude.",
+              lambda r: f"The coordinates [{_deg(lon[r])}, {_deg(lat[r])}] are out of range for longitude and latitude.",
               "Give WGS84 decimal degrees [lon, lat] (lon -180..180, lat -90..90), or declare the projection in a 'crs' member.")  # fmt: skip
+    placed = usable & ~out_of_range
+    box = _box_text(settings.theatre_bbox)
     if swapped(lon, lat, settings.theatre_bbox):
-        box = ", ".join(f"{v:g}" for v in settings.theatre_bbox)
         problem = (
             f"The coordinates look swapped: no point falls in the theatre ({box}) as [lon, lat], "
             "but every point does as [lat, lon]. They were not swapped for you."
         )
         issues.append(Issue(None, None, "geometry", problem, SWAP_FIX))
-        found.add(np.flatnonzero(usable & ~out_of_range), "geometry",
-                  lambda r: f"[{lon[r]:g}, {lat[r]:g}] lies outside the theatre; [{lat[r]:g}, {lon[r]:g}] would lie inside.",
+        found.add(np.flatnonzero(placed), "geometry",
+                  lambda r: f"[{_deg(lon[r])}, {_deg(lat[r])}] lies outside the theatre; [{_deg(lat[r])}, {_deg(lon[r])}] would lie inside.",
                   SWAP_FIX)  # fmt: skip
+        return
+    outside = placed & ~_in_box(lon, lat, settings.theatre_bbox)
+    looks = outside & _in_box(lat, lon, settings.theatre_bbox)
+    if looks.any():
+        first = int(np.flatnonzero(looks)[0])
+        n = int(looks.sum())
+        which = "1 point looks" if n == 1 else f"{n:,} points look"
+        problem = (
+            f"{which} swapped: {_deg(lon[first])}, {_deg(lat[first])} -> did you mean "
+            f"{_deg(lat[first])}, {_deg(lon[first])}? As given {'it lies' if n == 1 else 'they lie'} outside "
+            f"the theatre ({box}); as [lat, lon] {'it' if n == 1 else 'they'} would lie inside. "
+            "Nothing was swapped for you."
+        )
+        fix = "GeoJSON writes [longitude, latitude]: swap the two numbers of those positions (each feature's issue names its point) and upload again."
+        issues.append(Issue(None, None, "geometry", problem, fix, "warning"))
+
+    def said(r: int) -> str:
+        text = f"The point [{_deg(lon[r])}, {_deg(lat[r])}] lies outside the theatre ({box}; setting theatre_bbox)."
+        if lon[r] == 0 and lat[r] == 0:
+            text += " [0, 0] is where a missing location written as zeros lands."
+        if looks[r]:
+            text += (
+                f" As [lat, lon], [{_deg(lat[r])}, {_deg(lon[r])}], it would lie inside: are the two swapped?"
+            )
+        return text
+
+    if mode == "reject":
+        fix = (
+            "Check the location (GeoJSON writes [longitude, latitude]); if reports from there are expected, "
+            'widen theatre_bbox in ceasefire.toml, or set outside_theatre = "warn" to accept them with a warning.'
+        )
+    else:
+        fix = (
+            "Check the location (GeoJSON writes [longitude, latitude]); if reports from there are expected, "
+            'widen theatre_bbox in ceasefire.toml. Set outside_theatre = "reject" to refuse such points.'
+        )
+    found.add(np.flatnonzero(outside), "geometry", said, fix, "error" if mode == "reject" else "warning")
 
 
 def _foreign_schema(df: pd.DataFrame) -> list[Issue]:
     """Say so when the properties are another dataset's (UCDP GED, ACLED): every feature will fail."""
     columns = set(df.columns) - FIELDS_SET
-    for label, known, mapping in (
-        (
-            "UCDP GED",
-            UCDP_COLUMNS,
-            "date_start -> occurred_from, date_end -> occurred_to, id -> id, source 'UCDP'",
-        ),
-        ("ACLED", ACLED_COLUMNS, "event_date -> occurred_at, event_id_cnty -> id, source 'ACLED'"),
-    ):
+    for label, known, preset in (("UCDP GED", UCDP_COLUMNS, "ucdp"), ("ACLED", ACLED_COLUMNS, "acled")):
         seen = sorted(known & columns)
         if len(seen) >= 2:
             problem = (
                 f"The properties are {label}'s ({', '.join(seen)}, ...), not this tool's incident schema."
             )
-            fix = f"Rename the columns to the schema's ({mapping}, plus source and type; see docs/SCHEMA.md) before uploading."
+            fix = (
+                f"Read the file through the {label} column mapping: `python -m geo ingest FILE --mapping {preset}`, "
+                "or choose the mapping on the Upload page (docs/IMPORT.md)."
+            )
             return [Issue(None, None, None, problem, fix)]
     return []
 
@@ -200,6 +291,11 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
     issues += _foreign_schema(df)
     for r, first in structure.issues.items():
         found.by_row.setdefault(r, [])[:0] = first
+    lost = np.isfinite(structure.lon) & np.isfinite(structure.lat) & ~(np.isfinite(lon) & np.isfinite(lat))
+    found.add(np.flatnonzero(lost), "geometry",
+              lambda r: f"The point [{_deg(structure.lon[r])}, {_deg(structure.lat[r])}] cannot be reprojected from "
+                        f"{parsed.source_crs}: it lies outside that CRS's area.",
+              f"Check the point, and that the file's coordinates really are in {parsed.source_crs}.")  # fmt: skip
     _check_coordinates(lon, lat, found, issues, settings)
     for r in sorted(found.by_row):
         issues.extend(found.by_row[r])

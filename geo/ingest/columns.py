@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,8 @@ import pandas as pd
 from geo.ingest.result import Issue
 
 _CODES = {str: 1, int: 2, float: 2, bool: 3}
+# A value shown in a message is cut to this many characters (a hostile file may hold huge ones).
+SHOW_LIMIT = 80
 
 
 @dataclass
@@ -29,13 +32,7 @@ class Findings:
 
     def show(self, row: int, name: str) -> str:
         """The value as the file gave it, for a message: text quoted, anything else as JSON."""
-        value = self.raw(row, name)
-        if isinstance(value, str):
-            return repr(value)
-        try:
-            return orjson.dumps(value).decode()
-        except TypeError:
-            return repr(value)
+        return show_value(self.raw(row, name))
 
     def add(
         self,
@@ -50,6 +47,46 @@ class Findings:
             p = problem(r) if callable(problem) else problem
             f = fix(r) if callable(fix) else fix
             self.by_row.setdefault(r, []).append(Issue(r, self.ids[r], column, p, f, severity))  # type: ignore[arg-type]
+
+
+def show_value(value: Any) -> str:
+    """A value for a message: text quoted, NaN and Infinity by name, anything else as JSON; long ones cut."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        text = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    else:
+        try:
+            text = orjson.dumps(value).decode()
+        except TypeError:  # an integer beyond 64 bits, or something JSON cannot hold
+            text = repr(value)
+    if len(text) > SHOW_LIMIT:
+        text = f"{text[: SHOW_LIMIT - 20]}...{text[-10:]} ({len(text):,} characters)"
+    return text
+
+
+def as_float(s: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """The numbers under ``mask`` as floats (NaN elsewhere); an integer beyond a float's range is ±inf.
+
+    Python's JSON reader keeps integers of any size, which ``astype(float)`` refuses with an
+    OverflowError; only then are the values converted one by one.
+    """
+    out = np.full(len(s), np.nan)
+    if not mask.any():
+        return out
+    picked = s[mask]
+    try:
+        out[mask] = picked.astype(float).to_numpy()
+    except OverflowError:
+        out[mask] = [_to_float(v) for v in picked.tolist()]
+    return out
+
+
+def _to_float(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from geo.ingest.columns import show_value
 from geo.ingest.geojson import GEOMETRY_TYPES, json_type
 from geo.ingest.result import Issue
 
@@ -48,16 +49,40 @@ def _position(coords: Any) -> tuple[float, float, str | None]:
         return math.nan, math.nan, f"its coordinates have {len(coords)} value(s); a position needs [lon, lat]"
     for c in coords:
         if not isinstance(c, _NUMBER) or isinstance(c, bool):
-            return math.nan, math.nan, f"its coordinates hold the JSON {json_type(c)} {c!r}, not a number"
-        if not math.isfinite(c):
-            return math.nan, math.nan, "its coordinates hold NaN or Infinity, not a finite number"
+            shown = "" if c is None else f" {_short(repr(c))}"
+            return math.nan, math.nan, f"its coordinates hold the JSON {json_type(c)}{shown}, not a number"
+        if not math.isfinite(_to_float(c)):
+            what = "a number too large for a coordinate" if isinstance(c, int) else "NaN or Infinity"
+            return math.nan, math.nan, f"its coordinates hold {what} ({show_value(c)}), not a finite number"
     return float(coords[0]), float(coords[1]), None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _to_float(value: int | float) -> float:
+    """A coordinate as a float; an integer beyond a float's range (Python's reader keeps them) is inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _positions(coords: list[Any], rows: list[int]) -> np.ndarray:
+    """The [lon, lat] of the given rows as an (n, 2) float array; a too-large integer becomes inf."""
+    try:
+        return np.array([coords[r][:2] for r in rows], dtype=float).reshape(-1, 2)
+    except OverflowError:
+        return np.array([[_to_float(v) for v in coords[r][:2]] for r in rows], dtype=float).reshape(-1, 2)
 
 
 def _not_a_feature(i: int, feature: Any) -> Issue:
     kind = feature.get("type") if isinstance(feature, dict) else None
     if not isinstance(feature, dict):
         problem = f"The item is a JSON {json_type(feature)}: it is not a Feature object."
+    elif kind is not None and not isinstance(kind, str):
+        problem = f"The item's 'type' member is the JSON {json_type(kind)} {show_value(kind)}, not the string 'Feature'."
     elif kind in GEOMETRY_TYPES:
         problem = f"The item is a bare {kind} geometry: it is not a Feature with properties."
     else:
@@ -68,6 +93,18 @@ def _not_a_feature(i: int, feature: Any) -> Issue:
         'Give every item of "features" the form {"type": "Feature", "geometry": {...}, "properties": {...}}.'
     )
     return Issue(i, None, None, problem, fix)
+
+
+def _unknown_geometry(geometry: dict[str, Any]) -> str:
+    """Say what a geometry's 'type' member holds when it names no GeoJSON geometry type."""
+    if "type" not in geometry:
+        return "The geometry has no 'type' member; a report's location is a Point."
+    gtype = geometry["type"]
+    if not isinstance(gtype, str):
+        return f"The geometry's 'type' member is the JSON {json_type(gtype)} {show_value(gtype)}, not the string 'Point'."
+    close = difflib.get_close_matches(gtype, sorted(GEOMETRY_TYPES), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"The geometry's type {show_value(gtype)} is not a GeoJSON geometry type{hint}."
 
 
 def _inspect(i: int, feature: Any) -> tuple[dict[str, Any], str | None, float, float, bool, list[Issue]]:
@@ -122,7 +159,9 @@ def _inspect(i: int, feature: Any) -> tuple[dict[str, Any], str | None, float, f
                 Issue(i, fid, "geometry", "A MultiPoint of one point was read as a Point.",
                       "Use a Point geometry for a single location.", "warning")
             )  # fmt: skip
-        if gtype != "Point":
+        if gtype != "Point" and not (isinstance(gtype, str) and gtype in GEOMETRY_TYPES):
+            found.append(Issue(i, fid, "geometry", _unknown_geometry(geometry), POINT_FIX))
+        elif gtype != "Point":
             more = f" of {len(coords)} points" if gtype == "MultiPoint" and isinstance(coords, list) else ""
             found.append(
                 Issue(i, fid, "geometry", f"The geometry is a {gtype}{more}; an incident report is one Point.",
@@ -184,7 +223,7 @@ def check_features(
     lat = np.full(n, np.nan)
     rows = np.flatnonzero(fast)
     if len(rows):
-        xy = np.array([coords[r][:2] for r in rows.tolist()], dtype=float)
+        xy = _positions(coords, rows.tolist())
         finite = np.isfinite(xy).all(axis=1)
         lon[rows[finite]], lat[rows[finite]] = xy[finite, 0], xy[finite, 1]
         fast[rows[~finite]] = False
@@ -209,7 +248,7 @@ def check_features(
                 continue  # the Point's own check names it
             field = path.split(".")[1] if path.startswith("properties.") else path
             issues.setdefault(i, []).append(
-                Issue(i, ids[i], field, f"The value at '{path}' is NaN or Infinity, which JSON does not allow.",
+                Issue(i, ids[i], field, f"The value at '{path}' is NaN or Infinity (or a number too large to hold, such as 1e400), which JSON does not allow.",
                       "Write null for an unknown value, or give the number.")
             )  # fmt: skip
     return Structure(props, ids, lon, lat, issues, bool(had_z))

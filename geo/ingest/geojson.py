@@ -93,6 +93,10 @@ def _json_error(text: bytes, name: str, where: str = "") -> InputError:
     except (UnicodeDecodeError, RecursionError) as exc:
         msg = f"{name}{where} is not valid JSON ({exc})."
         return InputError(msg, hint="Save the file as UTF-8 GeoJSON.")
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (a guard against slow parsing).
+        msg = f"{name}{where} holds an integer of more than 4,300 digits, which no field can hold."
+        return InputError(msg, hint="Remove the runaway number (or write null) and upload again.")
     msg = f"{name}{where} is not valid JSON."
     return InputError(msg, hint="Save the file as UTF-8 GeoJSON.")
 
@@ -101,7 +105,7 @@ def _slow_loads(text: bytes, name: str, where: str = "") -> Any:
     """Parse with Python's json, which accepts NaN and Infinity and lets a hook see every member."""
     try:
         return json.loads(text, object_pairs_hook=_pairs_hook)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # JSONDecodeError is a ValueError
         raise _json_error(text, name, where) from None
 
 
@@ -198,18 +202,60 @@ def _find_collection(doc: dict[str, Any], path: str = "", depth: int = 0) -> tup
     return None
 
 
-def crs_name(doc: Any) -> str | None:
-    """The name in a legacy (GeoJSON 2008) ``crs`` member, or None."""
+def crs_name(doc: Any, name: str = "The file") -> str | None:
+    """The name in a legacy (GeoJSON 2008) ``crs`` member, or None.
+
+    A name or an EPSG code that is not text or a whole number (an object, an array, a boolean) is
+    refused rather than turned into text: the coordinates' meaning hangs on it.
+
+    Raises
+    ------
+    InputError
+        When the ``crs`` member names its CRS with something other than text or a number.
+    """
     crs = doc.get("crs") if isinstance(doc, dict) else None
     if not isinstance(crs, dict):
         return None
     props = crs.get("properties")
     if not isinstance(props, dict):
         return None
-    if crs.get("type") == "EPSG" and props.get("code") is not None:
-        return f"EPSG:{props['code']}"
-    name = props.get("name")
-    return str(name) if name else None
+    hint = 'Remove the legacy \'crs\' member and write WGS84 lon/lat, as RFC 7946 asks, or give {"name": "EPSG:4326"}.'
+    code = props.get("code")
+    if crs.get("type") == "EPSG" and code is not None:
+        if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).strip().isdigit():
+            msg = f"{name}'s 'crs' member gives the EPSG code as the JSON {json_type(code)} {_shown(code)}, not a number."
+            raise InputError(msg, hint=hint)
+        return f"EPSG:{str(code).strip()}"
+    value = props.get("name")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        msg = (
+            f"{name}'s 'crs' member names its CRS with the JSON {json_type(value)} {_shown(value)}, not text."
+        )
+        raise InputError(msg, hint=hint)
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A parsed JSON value as JSON, cut short for a message."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unread_crs(doc: Any, found: str | None) -> list[Issue]:
+    """A warning when a ``crs`` member is present but names no CRS this reader understands."""
+    if found is not None or not isinstance(doc, dict) or doc.get("crs") is None:
+        return []
+    problem = (
+        f"The legacy 'crs' member ({_shown(doc['crs'])}) names no CRS this tool reads; the coordinates "
+        "were read as WGS84 lon/lat and are checked as such."
+    )
+    fix = 'Remove the \'crs\' member if the coordinates are WGS84, or give {"type": "name", "properties": {"name": "EPSG:3857"}}.'
+    return [file_issue(problem, fix, field="crs")]
 
 
 def _not_geojson(doc: Any, name: str) -> InputError:
@@ -225,6 +271,14 @@ def _not_geojson(doc: Any, name: str) -> InputError:
         )
         return InputError(msg, hint="Upload a GeoJSON FeatureCollection of Point features.")
     kind = doc.get("type")
+    if kind is not None and not isinstance(kind, str):
+        msg = (
+            f'{name}: the top-level "type" member is the JSON {json_type(kind)} {_shown(kind)}, '
+            'not a string such as "FeatureCollection".'
+        )
+        return InputError(
+            msg, hint='Write "type": "FeatureCollection" (with a "features" array) at the top level.'
+        )
     if kind == "Topology":
         msg = f'{name} is TopoJSON ("type": "Topology"), not GeoJSON.'
         hint = CONVERT_HINT.format(name=name) + " (or `topo2geo` from topojson-client)."
@@ -258,16 +312,20 @@ def _features_of(doc: Any, name: str) -> Parsed:
             what = "missing" if "features" not in doc else f"a JSON {json_type(features)}"
             msg = f"{name}: the FeatureCollection's 'features' member is {what}, not an array."
             raise InputError(msg, hint='Give the features as an array: "features": [ {...}, {...} ].')
-        return Parsed(features, "geojson", source_crs=crs_name(doc))
+        source_crs = crs_name(doc, name)
+        return Parsed(features, "geojson", source_crs=source_crs, issues=_unread_crs(doc, source_crs))
     if kind == "Feature":
-        return Parsed([doc], "geojson-feature", source_crs=crs_name(doc))
-    if kind in GEOMETRY_TYPES:
+        source_crs = crs_name(doc, name)
+        return Parsed([doc], "geojson-feature", source_crs=source_crs, issues=_unread_crs(doc, source_crs))
+    if isinstance(kind, str) and kind in GEOMETRY_TYPES:
         issue = file_issue(
             f"The file is a bare {kind} geometry, not a Feature; it was read as one feature without properties.",
             'Wrap it as {"type": "Feature", "geometry": ..., "properties": {...}} to give it properties.',
         )
         feature = {"type": "Feature", "geometry": doc, "properties": {}}
-        return Parsed([feature], "geojson-geometry", issues=[issue], source_crs=crs_name(doc))
+        source_crs = crs_name(doc, name)
+        issues = [issue, *_unread_crs(doc, source_crs)]
+        return Parsed([feature], "geojson-geometry", issues=issues, source_crs=source_crs)
     found = _find_collection(doc) if isinstance(doc, dict) else None
     if found:
         where, inner = found

@@ -716,6 +716,8 @@ def _times(
 def _numbers(text: pd.Series, *, integer: bool) -> pd.Series:
     """Numbers from text; a value that is not a number stays as text, for validation to name."""
     number = pd.to_numeric(text.where(text != ""), errors="coerce")
+    # Infinity and NaN stay text for validation to name: as numbers they would reach the batch as null.
+    number = number.where(np.isfinite(number.astype(float)))
     out = number.astype(object)
     if integer:
         whole = number.notna() & (number % 1 == 0)

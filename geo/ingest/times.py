@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.ingest.columns import Findings, kinds
+from geo.schema import EARLIEST_YEAR, LATEST_YEAR
 
 # An offset or Z at the end; a date-only value is told apart first, since '-05' ends it too.
 TZ_SUFFIX = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -21,6 +22,10 @@ ISO_FIX = "Write ISO 8601 with an offset, such as 2026-10-05T04:10:00+03:00 or 2
 
 
 DEFAULT_TIMEZONE = "Europe/Kyiv"
+# The supported range (docs/SCHEMA.md): from the start of EARLIEST_YEAR to the end of LATEST_YEAR, UTC.
+EARLIEST = pd.Timestamp(f"{EARLIEST_YEAR}-01-01T00:00:00Z")
+END = pd.Timestamp(f"{LATEST_YEAR + 1}-01-01T00:00:00Z")
+SPAN_TEXT = f"{EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31 (UTC)"
 
 
 def _local_midnight(dates: pd.Series, timezone: str) -> pd.Series:
@@ -54,11 +59,20 @@ def _check_time(
     zoned = text.str.contains(TZ_SUFFIX).to_numpy(dtype=bool) & ~day
     readable = day | zoned
     values = pd.to_datetime(text.where(zoned), utc=True, format="ISO8601", errors="coerce")
+    # Judged before anything else touches them: outside the range a time does not fit nanoseconds.
+    early_late = (values.notna() & ((values < EARLIEST) | (values >= END))).to_numpy(dtype=bool, copy=True)
     if day.any():
+        # A date alone is judged as written: 1900-01-01 is in the range even where its day began in 1899 UTC.
         dates = pd.to_datetime(text.where(day), format="%Y-%m-%d", errors="coerce")
+        naive_ok = (dates >= EARLIEST.tz_localize(None)) & (dates < END.tz_localize(None))
+        early_late |= (dates.notna() & ~naive_ok).to_numpy(dtype=bool)
+        dates = dates.where(naive_ok)
         values = values.where(~day, _local_midnight(dates, timezone))
+    values = values.where(~early_late)
+    out.add(rows[early_late], name, lambda r: f"{name} {out.show(r, name)} lies outside the supported range of times, {SPAN_TEXT}.",
+            f"Check the year (a typo such as 0206 for 2026 is the usual cause); times from {EARLIEST_YEAR} to {LATEST_YEAR} are accepted.")  # fmt: skip
     parsed = pd.Series(values.dt.as_unit("ns").array, index=text.index).reindex(s.index)
-    unparsed = readable & values.isna().to_numpy()
+    unparsed = readable & values.isna().to_numpy() & ~early_late
     naive = ~readable
     if naive.any():
         # Told apart so that the message says what is wrong: a time without an offset, or no time at all.

@@ -77,7 +77,7 @@ def test_ucdp_ged_is_rejected_feature_by_feature_and_kept(shared_data):
     result = read_batch(path.read_bytes(), filename=path.name, settings=Settings())
     assert result.n_features == 1447 and len(result.rejected) == 1447 and not len(result.accepted)
     file_level = [i for i in result.issues if i.index is None]
-    assert "UCDP GED" in file_level[0].problem and "date_start -> occurred_from" in file_level[0].fix
+    assert "UCDP GED" in file_level[0].problem and "--mapping ucdp" in file_level[0].fix
     first = result.rejected[0]
     said = {i.field: i.problem for i in first.issues}
     assert {"source", "type", "occurred_at"} <= set(said) and "missing" in said["source"]
