@@ -29,6 +29,10 @@ class Settings:
     tile_url: str = ""
     tile_attribution: str = ""
     max_upload_mb: float = 200.0
+    # An upload may hold at most this many features, and a zip archive may expand to at most this
+    # many MB: a 2.4 MB zipped shapefile of a million points needed 2.3 GB to read (docs/IMPORT.md).
+    max_features: int = 250_000
+    max_uncompressed_mb: float = 1000.0
     # lon_min, lat_min, lon_max, lat_max: where reports are expected (swapped-coordinate check).
     theatre_bbox: tuple[float, float, float, float] = (22.0, 44.0, 41.0, 53.0)
     # A report outside theatre_bbox: "warn" keeps it with a warning naming the point and the box,
@@ -49,6 +53,11 @@ class Settings:
     def max_upload_bytes(self) -> int:
         """The largest upload accepted, in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_uncompressed_bytes(self) -> int:
+        """The most an uploaded archive may expand to, in bytes."""
+        return int(self.max_uncompressed_mb * 1024 * 1024)
 
 
 def _coerce(name: str, raw: object, current: object) -> object:

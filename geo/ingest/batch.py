@@ -258,7 +258,13 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
     """
     settings = settings or load_settings()
     sha = hashlib.sha256(data).hexdigest()
-    parsed = parse(data, filename, max_bytes=settings.max_upload_bytes)
+    parsed = parse(
+        data,
+        filename,
+        max_bytes=settings.max_upload_bytes,
+        max_features=settings.max_features,
+        max_uncompressed=settings.max_uncompressed_bytes,
+    )
     issues: list[Issue] = list(parsed.issues)
     notes = list(parsed.notes)
     structure = check_features(parsed.features, duplicates=parsed.duplicates, nonfinite=parsed.nonfinite)

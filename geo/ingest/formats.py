@@ -7,6 +7,8 @@ import re
 import tempfile
 import warnings
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,27 @@ CSV_HINT = (
 FORMATS_HINT = "Upload GeoJSON, newline-delimited GeoJSON, a zipped shapefile, GeoPackage, KML/KMZ, FlatGeobuf or GeoParquet."
 
 
-def _ogr_layers(target: str, name: str, label: str) -> tuple[Any, Any]:
+@dataclass(frozen=True)
+class Limits:
+    """What an upload may expand to: features, and bytes out of an archive (None: no limit)."""
+
+    features: int | None = None
+    uncompressed: int | None = None
+
+    def check_count(self, n: int, name: str, *, about: bool = False) -> None:
+        """Refuse ``n`` features over the limit, before they are read when the count comes first."""
+        if self.features is not None and n > self.features:
+            msg = f"{name} holds {'about ' if about else ''}{n:,} features, over the limit of {self.features:,} per upload."
+            raise InputError(msg, hint=LIMIT_HINT)
+
+
+LIMIT_HINT = (
+    "Split it into smaller batches (by period or area), or raise max_features / max_uncompressed_mb in "
+    "ceasefire.toml (memory grows with them: about 1 GB per 250,000 features)."
+)
+
+
+def _ogr_layers(target: str, name: str, label: str, limits: Limits = Limits()) -> tuple[Any, Any]:
     import pyogrio
 
     try:
@@ -33,6 +55,9 @@ def _ogr_layers(target: str, name: str, label: str) -> tuple[Any, Any]:
         if len(layers) == 0:
             msg = f"{name} ({label}) has no layers."
             raise InputError(msg, hint="Upload a file with one point layer.")
+        # Counted from the file's header before anything is read: a few MB may hold millions.
+        count = pyogrio.read_info(target, layer=layers[0][0]).get("features", -1)
+        limits.check_count(int(count), name)
         return layers, pyogrio.read_dataframe(target, layer=layers[0][0])
     except InputError:
         raise
@@ -41,16 +66,48 @@ def _ogr_layers(target: str, name: str, label: str) -> tuple[Any, Any]:
         raise InputError(msg, hint=CONVERT_HINT.format(name=name)) from None
 
 
-def _read_with_ogr(data: bytes, name: str, suffix: str, label: str) -> Parsed:
+def _extract(data: bytes, folder: Path, name: str, limits: Limits) -> None:
+    """Unpack a zip archive into ``folder``, never writing more than the limit whatever its headers say."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    declared = sum(i.file_size for i in archive.infolist())
+    too_big = f"{name} expands to more than the limit of {_size(limits.uncompressed or 0)}"
+    if limits.uncompressed is not None and declared > limits.uncompressed:
+        raise InputError(f"{too_big} ({_size(declared)} declared).", hint=LIMIT_HINT)
+    written = 0
+    try:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            target = folder / Path(info.filename).name  # no paths from the archive: nothing outside folder
+            with archive.open(info) as src, target.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if limits.uncompressed is not None and written > limits.uncompressed:
+                        raise InputError(f"{too_big} (its headers said {_size(declared)}).", hint=LIMIT_HINT)
+                    out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        # A member whose data does not match its header (a size or CRC that lies) is damage, or a trick.
+        msg = f"{name} is a damaged zip archive ({exc})."
+        raise InputError(msg, hint="Zip the files again and upload the new archive.") from None
+
+
+def _read_with_ogr(data: bytes, name: str, suffix: str, label: str, limits: Limits = Limits()) -> Parsed:
     """Read a GIS file (zipped shapefile, GeoPackage, KML, FlatGeobuf) through pyogrio, in WGS84."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        target = f"/vsizip/{path}" if suffix in (".zip", ".kmz") else str(path)
+        if suffix in (".zip", ".kmz"):
+            # Unpacked here under the limit, not read through /vsizip: a zip bomb stops at the limit.
+            _extract(data, Path(tmp), name, limits)
+            wanted = ".shp" if suffix == ".zip" else ".kml"
+            found = sorted(p for p in Path(tmp).iterdir() if p.suffix.lower() == wanted)
+            target = str(found[0]) if found else str(Path(tmp))
+        else:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(data)
+            target = str(path)
         # GDAL's warnings about a damaged upload are kept as notes, not raised: the file is judged here.
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
-            layers, frame = _ogr_layers(target, name, label)
+            layers, frame = _ogr_layers(target, name, label, limits)
     notes = [f"GDAL said: {w.message}" for w in said]
     issues = []
     if len(layers) > 1:
@@ -117,7 +174,7 @@ def _read_parquet(data: bytes, name: str) -> Parsed:
     return Parsed(doc["features"], "GeoParquet", notes=notes)
 
 
-def _zip(data: bytes, name: str) -> Parsed:
+def _zip(data: bytes, name: str, limits: Limits = Limits()) -> Parsed:
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     except zipfile.BadZipFile:
@@ -125,9 +182,9 @@ def _zip(data: bytes, name: str) -> Parsed:
         raise InputError(msg, hint="Zip the files again and upload the new archive.") from None
     lower = [n.lower() for n in names]
     if any(n.endswith(".shp") for n in lower):
-        return _read_with_ogr(data, name, ".zip", "a zipped shapefile")
+        return _read_with_ogr(data, name, ".zip", "a zipped shapefile", limits)
     if any(n.endswith(".kml") for n in lower):
-        return _read_with_ogr(data, name, ".kmz", "KMZ")
+        return _read_with_ogr(data, name, ".kmz", "KMZ", limits)
     if any(n.endswith(".gpkg") for n in lower):
         msg = f"{name} is a zip archive holding a GeoPackage."
         raise InputError(msg, hint="Upload the .gpkg file itself, unzipped.")
@@ -186,7 +243,14 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:,.1f} MB" if n >= 100 * 1024 else f"{n:,} bytes"
 
 
-def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
+def parse(
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int,
+    max_features: int | None = None,
+    max_uncompressed: int | None = None,
+) -> Parsed:
     """Recognise the file and return its features.
 
     Parameters
@@ -197,6 +261,10 @@ def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
         Its name, for messages and to recognise newline-delimited GeoJSON.
     max_bytes
         The upload limit.
+    max_features, max_uncompressed
+        How many features the file may hold and how many bytes an archive may expand to (None: no
+        limit); checked before the features are read where the format allows (a GIS file's header,
+        a count of GeoJSON's ``"Feature"`` members, an archive's expansion), exactly after.
 
     Raises
     ------
@@ -212,12 +280,19 @@ def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
     if not data.strip(b" \t\r\n\x00"):
         what = "empty" if not data else "blank (only whitespace)"
         raise InputError(f"{name} is {what}.", hint="Upload a GeoJSON FeatureCollection of incident reports.")
+    limits = Limits(max_features, max_uncompressed)
+    parsed = _parse(data, name, limits)
+    limits.check_count(len(parsed.features), name)
+    return parsed
+
+
+def _parse(data: bytes, name: str, limits: Limits) -> Parsed:
     if data.startswith(b"PK"):
-        return _zip(data, name)
+        return _zip(data, name, limits)
     if data.startswith(b"SQLite format 3"):
-        return _read_with_ogr(data, name, ".gpkg", "a GeoPackage")
+        return _read_with_ogr(data, name, ".gpkg", "a GeoPackage", limits)
     if data.startswith(b"fgb\x03"):
-        return _read_with_ogr(data, name, ".fgb", "FlatGeobuf")
+        return _read_with_ogr(data, name, ".fgb", "FlatGeobuf", limits)
     if data.startswith(b"PAR1"):
         return _read_parquet(data, name)
     problem = _binary(data, name)
@@ -232,11 +307,13 @@ def parse(data: bytes, name: str, *, max_bytes: int) -> Parsed:
     if first == b"<":
         head = text[:2000].lower()
         if b"<kml" in head:
-            return _read_with_ogr(data, name, ".kml", "KML")
+            return _read_with_ogr(data, name, ".kml", "KML", limits)
         what = "GPX" if b"<gpx" in head else "GML" if b"gml" in head else "XML or HTML"
         msg = f"{name} is {what}, not GeoJSON."
         raise InputError(msg, hint=CONVERT_HINT.format(name=name))
     if first in (b"{", b"[", b"\x1e", b'"') or text.lstrip()[:4] in (b"null", b"true", b"fals"):
+        # Counted in the bytes before parsing (parsed, a million small features take gigabytes).
+        limits.check_count(text.count(b'"Feature"'), name, about=True)
         parsed = parse_lines(text, name) if looks_like_lines(text, name) else parse_json(text, name)
         parsed.notes[:0] = notes
         return parsed

@@ -882,7 +882,13 @@ def read_table(
     if is_table(filename):
         return read_csv(data, filename=filename, encoding=encoding), "csv"
     settings = settings or load_settings()
-    parsed = parse(data, filename, max_bytes=settings.max_upload_bytes)
+    parsed = parse(
+        data,
+        filename,
+        max_bytes=settings.max_upload_bytes,
+        max_features=settings.max_features,
+        max_uncompressed=settings.max_uncompressed_bytes,
+    )
     rows, lon, lat = [], [], []
     for feature in parsed.features:
         props = feature.get("properties") if isinstance(feature, dict) else None
