@@ -12,6 +12,7 @@ from geo.report import SIZES, build_pack, map_image, pack_name
 from ui import data, keys
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
+from ui.text import md_escape
 
 SIZE_LABELS = {"slide": "Slide (16:9)", "a4": "A4 landscape"}
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -33,10 +34,14 @@ with user_errors("preparing the briefing"):
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
-        f"{len(shown):,} of {len(reports):,} reports · {filters.describe()} · choose the sector in the sidebar"
+        f"{len(shown):,} of {len(reports):,} reports · {md_escape(filters.describe())}"
+        " · choose the sector in the sidebar"
     )
     if shown.empty:
-        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+        st.info(
+            f"No report matches the filters ({md_escape(filters.describe())})."
+            " Widen the period or clear a filter."
+        )
     # The scenario in force (with users' edits), so the manifest's context key is the analysis's.
     settings = dataclasses.replace(data.settings(), scenario_dir=data.scenario_dir())
     name = pack_name(filters)

@@ -19,6 +19,7 @@ from geo.maps import incident_map
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
+from ui.text import md_escape, plain_frame
 
 # Rows sent to the browser; the exports always hold every filtered row.
 TABLE_LIMIT = 10_000
@@ -33,9 +34,9 @@ def show_detail(
     """One report: its fields, reasons, event and sources, batch and original file, and a small map."""
     detail = report_detail(uid, reports, events, data.store().batches())
     row = detail.report
-    st.subheader(f"{row['source']} · {row['id']}")
+    st.subheader(f"{md_escape(row['source'])} · {md_escape(row['id'])}")
     if uid not in set(shown["uid"]):
-        st.info(f"{uid} is outside the filters: its detail is shown all the same.")
+        st.info(f"{md_escape(uid)} is outside the filters: its detail is shown all the same.")
     if detail.event is not None:
         e = detail.event
         c1, c2, c3, c4 = st.columns(4)
@@ -44,13 +45,15 @@ def show_detail(
         c3.metric("Attributed to", str(e["attributed_side"]))
         c4.metric("Sources", int(e["n_sources"]))
         st.caption(
-            f"Event {e['event_id']} · confidence {e['confidence']:.0%} · {int(e['n_reports'])} reports"
+            f"Event {md_escape(e['event_id'])} · confidence {e['confidence']:.0%}"
+            f" · {int(e['n_reports'])} reports"
         )
         if isinstance(e.get("side_reason"), str):
-            st.markdown(f"**Why this side:** {e['side_reason']}")
+            st.markdown(f"**Why this side:** {md_escape(e['side_reason'])}")
         if isinstance(e.get("exchange_id"), str):
             st.caption(
-                f"Part of exchange of fire {e['exchange_id']}: the other side's fire is its own event."
+                f"Part of exchange of fire {md_escape(e['exchange_id'])}:"
+                " the other side's fire is its own event."
             )
     left, right = st.columns([3, 2])
     with left:
@@ -58,18 +61,23 @@ def show_detail(
         if detail.reasons.empty:
             st.caption("No reasons recorded for this report's event.")
         for r in detail.reasons.itertuples():
-            st.markdown(f"- **{r.code}** ({r.weight:.2f}): {r.sentence}")
+            st.markdown(f"- **{md_escape(r.code)}** ({r.weight:.2f}): {md_escape(r.sentence)}")
         st.markdown("**Sources (the reports of its event)**")
-        st.dataframe(detail.sources, hide_index=True, width="stretch", column_config={"occurred_at": TIME})
+        st.dataframe(
+            plain_frame(detail.sources), hide_index=True, width="stretch", column_config={"occurred_at": TIME}
+        )
         if detail.batch is not None:
             b = detail.batch
             st.markdown("**Batch**")
+            uploaded = (
+                f"uploaded {b['uploaded_at']:%Y-%m-%d %H:%M} UTC by {md_escape(b['uploader'] or 'unnamed')}"
+            )
             st.caption(
-                f"{b['batch_id']} · {b['filename']} · uploaded {b['uploaded_at']:%Y-%m-%d %H:%M} UTC"
-                f" by {b['uploader'] or 'unnamed'} · SHA-256 {b['sha256']}"
+                f"{md_escape(b['batch_id'])} · {md_escape(b['filename'])} · {uploaded}"
+                f" · SHA-256 {md_escape(b['sha256'])}"
             )
             st.download_button(
-                f"Original file ({b['filename']})",
+                f"Original file ({md_escape(b['filename'])})",
                 data=data.store().original_file(b["batch_id"]).read_bytes,
                 file_name=str(b["filename"]),
                 key=keys.INCIDENTS_ORIGINAL,
@@ -88,7 +96,7 @@ def show_detail(
         st.session_state[keys.INCIDENTS_MAP_COUNT] = len(small.cm_layers.incidents.data["features"])
         st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
     with st.expander("Every field"):
-        st.dataframe(detail.fields, hide_index=True, width="stretch")
+        st.dataframe(plain_frame(detail.fields), hide_index=True, width="stretch")
 
 
 with user_errors("listing the reports"):
@@ -100,15 +108,18 @@ with user_errors("listing the reports"):
     reports, events = data.analysis()
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
-    st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
+    st.caption(f"{len(shown):,} of {len(reports):,} reports · {md_escape(filters.describe())}")
     if shown.empty:
-        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+        st.info(
+            f"No report matches the filters ({md_escape(filters.describe())})."
+            " Widen the period or clear a filter."
+        )
     else:
         table = incident_table(shown, limit=TABLE_LIMIT)
         if len(shown) > TABLE_LIMIT:
             st.caption(f"The table lists the newest {TABLE_LIMIT:,}; the exports hold all {len(shown):,}.")
         picked = st.dataframe(
-            table,
+            plain_frame(table),
             hide_index=True,
             width="stretch",
             height=420,

@@ -17,6 +17,7 @@ from geo.report import map_image, pack_name
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
+from ui.text import md_escape
 
 st.title("Map")
 
@@ -64,14 +65,13 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
+        described = f"{md_escape(filters.describe())} · line {md_escape(version_label)}"
         if drawing.points is not None:
-            st.caption(
-                f"{drawing.kept:,} of {len(reports):,} reports · {filters.describe()} · line {version_label}"
-            )
+            st.caption(f"{drawing.kept:,} of {len(reports):,} reports · {described}")
         else:
             st.caption(
                 f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
-                f"{drawing.resolution}): zoom in to see each report · {filters.describe()} · line {version_label}"
+                f"{drawing.resolution}): zoom in to see each report · {described}"
             )
         live = live_map(
             drawing.points if drawing.points is not None else reports.iloc[:0],
@@ -134,10 +134,13 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             st.rerun(scope="fragment")
         if len(chosen):
             row = chosen.iloc[0]
-            st.subheader(f"{row['source']} · {row['id']} · {row.get('flag_level', '')}")
+            heading = (row["source"], row["id"], row.get("flag_level", ""))
+            st.subheader(" · ".join(md_escape(part) for part in heading))
+            # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
             st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
             for reason in row.get("reasons", None) or []:
-                st.markdown(f"- **{reason['code']}** ({reason['weight']:.2f}): {reason['sentence']}")
+                code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
+                st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")
 
 
 with user_errors("drawing the map"):
@@ -157,7 +160,10 @@ with user_errors("drawing the map"):
     mask = mapstate.search(mask, reports)
     mask = mapstate.playback(mask, reports)
     if not empty and not mask.any():
-        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+        st.info(
+            f"No report matches the filters ({md_escape(filters.describe())})."
+            " Widen the period or clear a filter."
+        )
     show_patterns = not empty and st.sidebar.toggle(
         "Hotspots and clusters",
         key=keys.MAP_PATTERNS,

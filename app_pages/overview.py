@@ -15,6 +15,7 @@ from geo.summary import (
 )
 from ui import data, keys
 from ui.errors import user_errors
+from ui.text import plain_frame
 
 st.title("Overview")
 
@@ -77,7 +78,7 @@ with user_errors("summarising the reports"):
 
     st.subheader("Latest likely violations")
     st.dataframe(
-        latest_flagged(reports, events, n=15),
+        plain_frame(latest_flagged(reports, events, n=15)),
         width="stretch",
         hide_index=True,
         column_config={
@@ -88,7 +89,7 @@ with user_errors("summarising the reports"):
     st.subheader("Latest reports")
     columns = ["occurred_at", "type", "weapon", "source", "flag_level", "side", "description"]
     st.dataframe(
-        reports.nlargest(15, "occurred_at")[[c for c in columns if c in reports.columns]],
+        plain_frame(reports.nlargest(15, "occurred_at")[[c for c in columns if c in reports.columns]]),
         width="stretch",
         hide_index=True,
         column_config={

@@ -10,6 +10,7 @@ from geo.patterns import uids_in_cells
 from ui import charts, data, keys
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
+from ui.text import md_escape, plain_frame
 
 st.title("Patterns")
 st.caption(
@@ -35,10 +36,13 @@ with user_errors("computing the patterns"):
     )
     shown = apply_filters(reports, filters)
     if shown.empty:
-        st.info(f"No report matches the filters ({filters.describe()}). Widen the period or clear a filter.")
+        st.info(
+            f"No report matches the filters ({md_escape(filters.describe())})."
+            " Widen the period or clear a filter."
+        )
         st.stop()
     p = data.patterns(filters, resolution)
-    st.caption(f"{len(shown):,} of {len(reports):,} reports · {filters.describe()}")
+    st.caption(f"{len(shown):,} of {len(reports):,} reports · {md_escape(filters.describe())}")
 
     st.header("Surges by sector")
     if p.surges.empty:
@@ -57,7 +61,7 @@ with user_errors("computing the patterns"):
     sectors = p.daily["sector"].unique().tolist()
     flagged = set(p.daily.loc[p.daily["surge"], "sector"])
     for sector in sorted(sectors, key=lambda s: (s not in flagged, str(s))):
-        label = f"{sector}{' · surge' if sector in flagged else ''}"
+        label = f"{md_escape(sector)}{' · surge' if sector in flagged else ''}"
         with st.expander(label, expanded=sector in flagged):
             st.altair_chart(charts.surge_chart(p.daily.loc[p.daily["sector"] == sector]), width="stretch")
 
@@ -110,9 +114,11 @@ with user_errors("computing the patterns"):
             uids = uids_in_cells(shown, [ident], resolution)
         members = shown.loc[shown["uid"].isin(list(uids))]
         st.session_state[keys.PATTERNS_SELECTED] = (kind, ident, len(members))
-        st.subheader(f"Reports of {kind} {ident} ({len(members):,})")
+        st.subheader(f"Reports of {kind} {md_escape(ident)} ({len(members):,})")
         columns = ["uid", "occurred_at", "type", "weapon", "source", "flag_level", "side", "sector"]
-        st.dataframe(members[[c for c in columns if c in members]], hide_index=True, width="stretch")
+        st.dataframe(
+            plain_frame(members[[c for c in columns if c in members]]), hide_index=True, width="stretch"
+        )
 
     st.header("Distance profiles")
     if not p.distance.empty:

@@ -19,6 +19,7 @@ from geo.ingest.report import issues_table
 from geo.maps import incident_map
 from ui import data, keys
 from ui.errors import user_errors
+from ui.text import md_escape, plain_frame
 
 
 def csv_mapping(upload: UploadedFile) -> IngestResult:
@@ -100,13 +101,13 @@ if upload is not None:
         c3.metric("Rejected", len(result.rejected))
         c4.metric("Warnings", len(result.warnings))
         for note in result.notes:
-            st.info(note)
+            st.info(md_escape(note))  # notes quote the file's own names (CRS, columns)
         if result.errors:
             st.error(f"{len(result.rejected)} features will be kept in quarantine, not stored as reports.")
-            st.dataframe(issues_table(result.errors), width="stretch", hide_index=True)
+            st.dataframe(plain_frame(issues_table(result.errors)), width="stretch", hide_index=True)
         if result.warnings:
             with st.expander(f"{len(result.warnings)} warnings (accepted, corrected or harmless)"):
-                st.dataframe(issues_table(result.warnings), width="stretch", hide_index=True)
+                st.dataframe(plain_frame(issues_table(result.warnings)), width="stretch", hide_index=True)
         if len(result.accepted):
             preview = incident_map(
                 result.accepted,
@@ -127,12 +128,15 @@ if upload is not None:
             st.rerun()
         receipt = st.session_state.get(keys.UPLOAD_RECEIPT)
         if receipt is not None and receipt.sha256 == result.sha256:
-            (st.warning if receipt.already_ingested else st.success)(receipt.message)
+            (st.warning if receipt.already_ingested else st.success)(md_escape(receipt.message))
             r1, r2, r3 = st.columns(3)
             r1.metric("Stored", receipt.accepted)
             r2.metric("Quarantined", receipt.rejected)
             r3.metric("Duplicates skipped", receipt.duplicates)
-            st.caption(f"Batch {receipt.batch_id} · {receipt.filename} · SHA-256 {receipt.sha256}")
+            st.caption(
+                f"Batch {md_escape(receipt.batch_id)} · {md_escape(receipt.filename)}"
+                f" · SHA-256 {md_escape(receipt.sha256)}"
+            )
 
 st.subheader("Batch history")
 retracted = st.session_state.pop(keys.RETRACT_RESULT, None)
@@ -140,13 +144,13 @@ if retracted is not None:
     # Widget values may be reset only before the widgets are drawn: here, on the rerun after retracting.
     st.session_state[keys.RETRACT_BATCH] = None
     st.session_state[keys.RETRACT_CONFIRM] = False
-    st.success(f"Retracted batch {retracted[0]}: {retracted[1]} reports removed from view.")
+    st.success(f"Retracted batch {md_escape(retracted[0])}: {retracted[1]} reports removed from view.")
 with user_errors("listing the batches"):
     batches = data.store().batches()
     if batches.empty:
         st.caption("No batches yet.")
     else:
-        st.dataframe(batches, width="stretch", hide_index=True)
+        st.dataframe(plain_frame(batches), width="stretch", hide_index=True)
         active = batches.loc[batches["retracted_at"].isna(), "batch_id"].tolist()
         if active:
             target = st.selectbox(

@@ -11,6 +11,7 @@ from geo.scenario import ZONE_KINDS
 from geo.terms import rules_table, unrestricted_weapons, withdrawal_table
 from ui import data, keys
 from ui.errors import user_errors
+from ui.text import md_escape, plain, plain_frame
 
 NEW = "New zone"
 
@@ -56,12 +57,14 @@ with user_errors("drawing the line versions and zones"):
     )  # fmt: skip
     change = line_change(scenario, compare, version) if compare else None
     if change is not None:
-        st.dataframe(change.summary(), hide_index=True)
+        st.dataframe(plain_frame(change.summary()), hide_index=True)
     author = st.sidebar.text_input("Your name (recorded with each edit)", key=keys.ZONES_AUTHOR)
 
     st.subheader("Draw or edit a zone")
     zones = scenario.zones
-    target = st.selectbox("Zone", [NEW, *zones["zone_id"].astype(str)], key=keys.ZONES_TARGET)
+    target = st.selectbox(
+        "Zone", [NEW, *zones["zone_id"].astype(str)], key=keys.ZONES_TARGET, format_func=plain
+    )
     _zone_form_defaults(target, zones)
     editing = zones.loc[zones["zone_id"] == target].geometry.iloc[0] if target != NEW else None
     st.caption(
@@ -108,17 +111,17 @@ with user_errors("drawing the line versions and zones"):
         )
         st.session_state.pop(keys.ZONES_DRAWING, None)
         st.session_state[keys.ZONES_RESULT] = (
-            f"Saved zone {edit.label} (edit {edit.seq}); the analysis uses it now."
+            f"Saved zone {md_escape(edit.label)} (edit {edit.seq}); the analysis uses it now."
         )
         st.rerun()
     if target != NEW:
         sure = st.checkbox(
-            f"Take zone {target} out of force (its history is kept)",
+            f"Take zone {md_escape(target)} out of force (its history is kept)",
             key=f"{keys.ZONES_REMOVE_CONFIRM}_{target}",
         )
         if st.button("Remove zone", key=keys.ZONES_ZONE_REMOVE, disabled=not sure):
             edit = edits.remove_zone(target, author=author)
-            st.session_state[keys.ZONES_RESULT] = f"Removed zone {target} (edit {edit.seq})."
+            st.session_state[keys.ZONES_RESULT] = f"Removed zone {md_escape(target)} (edit {edit.seq})."
             st.rerun()
 
 with user_errors("adding the line version"):
@@ -130,7 +133,7 @@ with user_errors("adding the line version"):
     upload = st.file_uploader("Line version file", type=["geojson", "json"], key=keys.ZONES_LINE_FILE)
     if st.button("Add line version", key=keys.ZONES_LINE_SAVE, disabled=upload is None):
         edit = edits.add_line_version(upload.getvalue(), filename=upload.name, author=author)
-        st.session_state[keys.ZONES_RESULT] = f"Added line version {edit.label} (edit {edit.seq})."
+        st.session_state[keys.ZONES_RESULT] = f"Added line version {md_escape(edit.label)} (edit {edit.seq})."
         st.session_state[keys.ZONES_SHOW_VERSION] = edit.label
         st.rerun()
 
@@ -140,17 +143,21 @@ with user_errors("listing the edits"):
     if history.empty:
         st.caption("No edits yet: the committed scenario is in force.")
     else:
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(plain_frame(history), hide_index=True, width="stretch")
 
 with user_errors("reading the agreement"):
     agreement = load_agreement(data.settings().agreement_path)
-    st.subheader(f"Agreement in force: {agreement.short_name}")
-    st.markdown(f"**{agreement.name}**")
-    st.caption(f"In effect from {agreement.effective_at:%Y-%m-%d %H:%M} UTC · {agreement.source}")
+    # The agreement file is the operator's, but its words are shown as written all the same.
+    st.subheader(f"Agreement in force: {md_escape(agreement.short_name)}")
+    st.markdown(f"**{md_escape(agreement.name)}**")
+    st.caption(f"In effect from {agreement.effective_at:%Y-%m-%d %H:%M} UTC · {md_escape(agreement.source)}")
     st.markdown("**Withdrawal zones per weapon class**")
     st.dataframe(withdrawal_table(agreement), hide_index=True, width="stretch")
     free = unrestricted_weapons(agreement)
     if free:
-        st.caption(f"No withdrawal distance for {', '.join(free)}: their fire is judged by the rules below.")
+        st.caption(
+            f"No withdrawal distance for {md_escape(', '.join(free))}:"
+            " their fire is judged by the rules below."
+        )
     st.markdown("**Rules: what counts as a violation**")
     st.dataframe(rules_table(agreement), hide_index=True, width="stretch")

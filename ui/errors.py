@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from geo.errors import GeoError
+from ui.text import md_escape
 
 log = logging.getLogger("ceasefire_monitor")
 
@@ -17,6 +18,9 @@ log = logging.getLogger("ceasefire_monitor")
 @contextmanager
 def user_errors(action: str) -> Iterator[None]:
     """Run a block; show a GeoError's message and hint, and any other failure as a short apology.
+
+    A message and hint quote what the user gave (file and column names, ids, link parameters), so
+    they are shown as text (:func:`ui.text.md_escape`), never as Markdown.
 
     Parameters
     ----------
@@ -26,7 +30,8 @@ def user_errors(action: str) -> Iterator[None]:
     try:
         yield
     except GeoError as exc:
-        st.error(f"{exc.message}" + (f"\n\n**How to fix:** {exc.hint}" if exc.hint else ""), icon="⚠️")
+        hint = f"\n\n**How to fix:** {md_escape(exc.hint)}" if exc.hint else ""
+        st.error(md_escape(exc.message) + hint, icon="⚠️")
     except Exception as exc:
         log.exception("unexpected failure while %s", action)
         st.error(f"Something went wrong while {action}: {type(exc).__name__}. Nothing was changed.", icon="⚠️")

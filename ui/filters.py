@@ -17,6 +17,7 @@ from geo.errors import InputError
 from geo.filters import CHOICE_COLUMNS, MISSING, PARAMS, Filters
 from geo.framememo import per_frame
 from ui import keys
+from ui.text import md_escape, plain
 
 LABELS = {
     "type": "Type",
@@ -68,7 +69,8 @@ def _link_filters() -> Filters:
         try:
             Filters.from_params({name: value})
         except InputError as exc:
-            st.sidebar.warning(f"Ignored from the link: {exc.message}")
+            # A link is anyone's text: its values are quoted in the message, shown as text.
+            st.sidebar.warning(f"Ignored from the link: {md_escape(exc.message)}")
             continue
         readable[name] = value
     return Filters.from_params(readable)
@@ -151,6 +153,7 @@ def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
             default=[v for v in link.choices.get(column, ()) if v in options],
             key=WIDGET_KEYS[column],
             placeholder="All",
+            format_func=plain,  # sources are the users' names; the values stay as stored
         )
         choices[column] = tuple(picked)
     min_km, max_km = _distance(reports, link)

@@ -19,6 +19,7 @@ from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
 from geo.maps.view import View
 from ui import keys
+from ui.text import md_escape
 
 PLAY_SECONDS = 1.5
 VIEW_PARAMS = ("lat", "lon", "z")
@@ -134,12 +135,14 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
         place = load_gazetteer().find(text, limit=1)
         if place.empty:
             st.warning(
-                f"No report has the id or uid {text!r}, and no settlement is named so. Ids are "
-                "case-sensitive; a uid is source:id; places are GeoNames names (Avdiyivka, Bakhmut)."
+                f"No report has the id or uid {md_escape(repr(text))}, and no settlement is named so."
+                " Ids are case-sensitive; a uid is source:id; places are GeoNames names (Avdiyivka, Bakhmut)."
             )
             return mask
         row = place.iloc[0]
-        st.caption(f"{row['name']} ({row['country']}, population {int(row['population']):,})")
+        st.caption(
+            f"{md_escape(row['name'])} ({md_escape(row['country'])}, population {int(row['population']):,})"
+        )
         if st.session_state.get(keys.MAP_PLACE) != text:
             st.session_state[keys.MAP_PLACE] = text
             st.session_state[keys.MAP_LINK_VIEW] = View(float(row["lat"]), float(row["lon"]), 11)
@@ -149,9 +152,12 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     first = hits[0]
     uid = str(reports["uid"].iloc[first])
     if len(hits) > 1:
-        st.caption(f"{len(hits)} sources use the id {text!r}; showing {uid}. Search by uid to choose.")
+        st.caption(
+            f"{len(hits)} sources use the id {md_escape(repr(text))}; showing {md_escape(uid)}."
+            " Search by uid to choose."
+        )
     if not mask[first]:
-        st.info(f"{uid} is outside the filters: it is shown with them.")
+        st.info(f"{md_escape(uid)} is outside the filters: it is shown with them.")
         mask = mask.copy()
         mask[first] = True
     if st.session_state.get(keys.SELECTED_UID) != uid:

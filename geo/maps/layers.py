@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from geo.errors import InputError
 from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.latlon import bounds_latlon, latlon
-from geo.maps.legend import LegendEntry, LegendSection
+from geo.maps.legend import LegendEntry, LegendSection, escape_text
 
 # (column, popup heading); rows appear only for columns the frame has.
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (
@@ -199,8 +198,9 @@ def _native(value: Any) -> Any:
 
 
 def _escape(series: pd.Series) -> pd.Series:
-    # html.escape per value: every string a user supplied reaches the map's HTML only through here.
-    return series.astype(str).map(html.escape)
+    # Escaped per value, bidirectional controls shown as U+FFFD: every string a user supplied reaches
+    # the map's HTML only through here.
+    return series.astype(str).map(escape_text)
 
 
 def incident_layer(

@@ -38,6 +38,24 @@ class LegendSection:
     entries: tuple[LegendEntry, ...]
 
 
+# Unicode bidirectional controls (ALM, LRM/RLM, the embeddings and overrides U+202A-U+202E, the
+# isolates U+2066-U+2069). In user text they make a name display reordered ("evil\u202egpj.exe" reads
+# as "evilexe.jpg"), so each is shown as BIDI_MARK instead: visible, never obeyed.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_MARK = "\ufffd"
+_BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS, BIDI_MARK))
+
+
+def without_bidi(text: str) -> str:
+    """Return ``text`` with every bidirectional control (:data:`BIDI_CONTROLS`) replaced by U+FFFD."""
+    return text.translate(_BIDI)
+
+
+def escape_text(text: object) -> str:
+    """Return ``str(text)`` as HTML text: escaped, its bidirectional controls replaced by U+FFFD."""
+    return html.escape(without_bidi(str(text)))
+
+
 _SYMBOLS = {
     "dot": "border-radius:50%;background:{c};border:2px solid {c}",
     "ring": "border-radius:50%;background:#fff;border:3px solid {c}",
@@ -52,14 +70,14 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
     """Return the legend's HTML: a ``div.cm-legend`` with one block per section."""
     parts = ['<div class="cm-legend">']
     if title:
-        parts.append(f'<div class="cm-legend-title">{html.escape(title)}</div>')
+        parts.append(f'<div class="cm-legend-title">{escape_text(title)}</div>')
     for section in sections:
-        parts.append(f'<div class="cm-legend-section">{html.escape(section.title)}</div>')
+        parts.append(f'<div class="cm-legend-section">{escape_text(section.title)}</div>')
         for entry in section.entries:
             css = _SYMBOLS[entry.symbol].format(c=html.escape(entry.colour, quote=True))
             parts.append(
                 f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
-                f"{html.escape(entry.label)}</div>"
+                f"{escape_text(entry.label)}</div>"
             )
     parts.append("</div>")
     return "".join(parts)

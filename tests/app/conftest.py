@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,28 @@ def app_on(monkeypatch):
     return build
 
 
+# A backslash before ASCII punctuation, as ui.text.md_escape writes it; the word joiner it adds.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def as_shown(markdown: str) -> str:
+    """The text a reader sees of Markdown ``markdown``: its backslash escapes resolved (the rest kept)."""
+    return _ESCAPED.sub(r"\1", markdown).replace("\u2060", "")
+
+
+@pytest.fixture
+def shown():
+    """Return :func:`as_shown`: Markdown source as read on screen (user text in it is escaped)."""
+    return as_shown
+
+
 @pytest.fixture
 def texts():
-    """Return a function joining every message, caption and markdown text of an AppTest."""
+    """Return a function joining every message, caption and markdown text of an AppTest, as shown."""
 
     def join(at: AppTest) -> str:
         elements = [*at.info, *at.error, *at.warning, *at.success, *at.caption, *at.markdown]
-        return " ".join(e.value for e in elements)
+        return " ".join(as_shown(e.value) for e in elements)
 
     return join
 

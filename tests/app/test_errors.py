@@ -30,11 +30,11 @@ def _unexpected_script():
     st.markdown("the page goes on")
 
 
-def test_a_geo_error_shows_its_message_and_fix():
+def test_a_geo_error_shows_its_message_and_fix(shown):
     at = AppTest.from_function(_geo_error_script, default_timeout=TIMEOUT_S).run()
     assert not at.exception
     (error,) = at.error
-    assert "batch.geojson is empty." in error.value
+    assert "batch.geojson is empty." in shown(error.value)
     assert "**How to fix:** Upload a GeoJSON FeatureCollection" in error.value
     assert not at.expander
     assert at.markdown[-1].value == "the page goes on"

@@ -114,7 +114,7 @@ def test_upload_on_an_empty_store(app_on, empty_store_path, texts):
     assert not at.button
 
 
-def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
+def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store, shown):
     from geo.pipeline import analyse_store
     from geo.settings import load_settings
 
@@ -127,9 +127,9 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store):
     at.session_state["selected_uid"] = pick["uid"]
     at.run()
     assert not at.exception and not at.error
-    assert any(pick["id"] in h.value for h in at.subheader)
-    shown = " ".join(m.value for m in at.markdown)
-    assert "FIRE_AFTER_EFFECTIVE" in shown and "SIDE_ORIGIN" in shown
+    assert any(pick["id"] in shown(h.value) for h in at.subheader)
+    reasons = " ".join(shown(m.value) for m in at.markdown)
+    assert "FIRE_AFTER_EFFECTIVE" in reasons and "SIDE_ORIGIN" in reasons
 
 
 def test_pages_leave_the_shared_analysis_untouched(app_on, demo_store):

@@ -61,10 +61,10 @@ def test_the_same_file_again_is_already_ingested(app_on, fresh_store_path, small
     assert len(open_store(fresh_store_path).batches()) == 1
 
 
-def test_a_bad_file_names_the_problem_and_stores_nothing(upload_page, fresh_store_path, shared_data):
+def test_a_bad_file_names_the_problem_and_stores_nothing(upload_page, fresh_store_path, shared_data, shown):
     bad = (shared_data / "geojson_bad" / "bad-json.geojson").read_bytes()
     at = _choose(upload_page, "bad-json.geojson", bad)
-    message = " ".join(e.value for e in at.error)
+    message = " ".join(shown(e.value) for e in at.error)
     assert "bad-json.geojson is not valid JSON" in message and "line 3" in message
     assert "How to fix" in message
     assert not [b for b in at.button if b.key == "upload_commit"], "nothing to commit"

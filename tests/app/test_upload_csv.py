@@ -37,7 +37,7 @@ def test_an_acled_export_is_mapped_validated_and_committed(app_on, fresh_store_p
     assert len(store.quarantine(batch["batch_id"])) == len(expected.rejected)
 
 
-def test_a_mapping_that_does_not_fit_says_what_is_missing(app_on, fresh_store_path, shared_data):
+def test_a_mapping_that_does_not_fit_says_what_is_missing(app_on, fresh_store_path, shared_data, shown):
     data = (shared_data / "ucdp_ged" / "ucdp_ged_ukraine_2014-2022.csv").read_bytes()
     at = app_on(fresh_store_path, UPLOAD_PAGE)
     at.file_uploader(key="upload_file").set_value(("ged.csv", data, "text/csv")).run()
@@ -45,7 +45,7 @@ def test_a_mapping_that_does_not_fit_says_what_is_missing(app_on, fresh_store_pa
     # "custom" starts from the columns named like the schema: UCDP has no source or type column.
     at.selectbox(key="upload_csv_preset").set_value("custom").run()
     assert not at.exception
-    assert "The mapping gives no source." in at.error[0].value and "How to fix" in at.error[0].value
+    assert "The mapping gives no source." in shown(at.error[0].value) and "How to fix" in at.error[0].value
     assert not [b for b in at.button if b.key == "upload_commit"]
     assert open_store(fresh_store_path).count() == 0
 

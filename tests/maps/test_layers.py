@@ -34,6 +34,22 @@ def test_user_text_is_escaped_in_popups_and_tooltips(incidents):
     assert "<script>" not in shown and "<b>" not in shown
 
 
+def test_bidi_controls_in_user_text_show_as_a_mark_in_popups_tooltips_and_legend(incidents):
+    from geo.maps.legend import BIDI_CONTROLS, legend_html
+
+    reversed_name = "evil\u202egpj.exe \u2066x\u2069"
+    hostile = incidents.assign(source=reversed_name, description=reversed_name)
+    layer = incident_layer(hostile, colour_by="type")
+    feature = layer.data["features"][0]["properties"]
+    rows = dict(zip(layer.popup_labels, feature["rows"], strict=True))
+    assert rows["Source"] == rows["Description"] == "evil\ufffdgpj.exe \ufffdx\ufffd"
+    assert "evil\ufffdgpj.exe" in feature["tip"]
+    drawn = legend_html([layer.legend], title=f"Event of {reversed_name}")
+    assert "Event of evil\ufffdgpj.exe" in drawn
+    every = json.dumps(layer.data, ensure_ascii=False) + drawn
+    assert not set(BIDI_CONTROLS) & set(every)
+
+
 def test_popup_rows_hold_the_report_fields(incidents):
     layer = incident_layer(incidents)
     rows = dict(zip(layer.popup_labels, _by_uid(layer)["CVM-OP-06:a-1"]["properties"]["rows"], strict=True))
