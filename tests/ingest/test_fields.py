@@ -206,12 +206,18 @@ def test_bad_values_name_feature_field_problem_and_fix(feature, batch, settings,
         ({"casualties_best": 5, "casualties_high": 2}, "(low null, best 5, high 2)"),
     ],
 )
-def test_casualty_estimates_out_of_order_are_kept_as_given_with_a_warning(feature, batch, settings, props, said):
+def test_casualty_estimates_out_of_order_are_kept_as_given_with_a_warning(
+    feature, batch, settings, props, said
+):
     # Real data has them (UCDP GED): the report stands, the figures are named, never reordered.
     result = read_batch(batch(feature(id="ok"), feature(**props)), filename="b.geojson", settings=settings)
     assert not result.rejected and result.accepted["id"].tolist() == ["ok", "r1"]
     (warning,) = result.warnings
-    assert warning.field == "casualties_best" and said in warning.problem and "kept as the source gives" in warning.problem
+    assert (
+        warning.field == "casualties_best"
+        and said in warning.problem
+        and "kept as the source gives" in warning.problem
+    )
     row = result.accepted.set_index("id").loc["r1"]
     for name, value in props.items():
         assert row[name] == value
