@@ -1,5 +1,6 @@
 """Upload: validate a batch (a CSV through a column mapping), see every issue, commit it; the batch history."""
 
+import dataclasses
 import math
 
 import streamlit as st
@@ -21,10 +22,24 @@ from ui import data, keys
 from ui.errors import user_errors
 from ui.text import md_escape, plain_frame
 
+# Encodings a desk meets in CSV exports; None is UTF-8 (with or without a byte-order mark).
+ENCODINGS = {"UTF-8": None, "Windows-1252 (Western Europe)": "cp1252", "Windows-1251 (Cyrillic)": "cp1251",
+             "Latin-1 (ISO 8859-1)": "latin-1"}  # fmt: skip
+FOREIGN_SCHEMA = "not this tool's incident schema"
+
 
 def csv_mapping(upload: UploadedFile) -> IngestResult:
-    """The mapping step of a CSV: a preset, then its columns and value maps, which the user can edit."""
-    table = data.csv_table(upload)
+    """The mapping step of a table (a CSV, or a GIS file's attributes): a preset, then its columns and
+    value maps, which the user can edit."""
+    encoding = None
+    if is_table(upload.name):
+        label = st.selectbox(
+            "Text encoding", list(ENCODINGS), key=keys.UPLOAD_CSV_ENCODING,
+            help="UTF-8 unless the file says otherwise: a CSV saved by Excel on Windows is often Windows-1252. "
+            "Nothing is guessed; a file that is not in the encoding chosen is refused, naming the byte.",
+        )  # fmt: skip
+        encoding = ENCODINGS[label]
+    table = data.csv_table(upload, encoding)
     st.subheader("Column mapping")
     suggested = suggest_mapping(list(table.columns))
     names = [*PRESETS, "custom"]
@@ -67,6 +82,7 @@ def csv_mapping(upload: UploadedFile) -> IngestResult:
         "place decides; a column where none does is refused until you choose here.",
     )  # fmt: skip
     mapping = mapping_from_tables(preset, fields, values, day_dates=day_dates, dayfirst=orders[order])
+    mapping = dataclasses.replace(mapping, encoding=encoding, optional=base.optional, id_from=base.id_from)
     st.download_button(
         "Save this mapping (JSON, for `python -m geo ingest --mapping`)", mapping.to_json(),
         file_name=f"{preset}-mapping.json", mime="application/json", key=keys.UPLOAD_CSV_SAVE, on_click="ignore",
@@ -93,7 +109,16 @@ uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 if upload is not None:
     with user_errors("reading the batch"):
-        result = csv_mapping(upload) if is_table(upload.name) else data.validated(upload)
+        mapped = is_table(upload.name)
+        if not mapped:
+            as_given = data.validated(upload)
+            # Another dataset's attributes (a UCDP GED GeoJSON, a partner's shapefile): offer the mapping.
+            foreign = any(FOREIGN_SCHEMA in i.problem for i in as_given.errors if i.index is None)
+            mapped = st.checkbox(
+                "Read its attributes through a column mapping (another dataset's schema: UCDP GED, ACLED, FIRMS ...)",
+                value=foreign, key=keys.UPLOAD_AS_TABLE,
+            )  # fmt: skip
+        result = csv_mapping(upload) if mapped else as_given
         st.subheader("Validation report")
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Features", result.n_features)
@@ -120,7 +145,19 @@ if upload is not None:
             st_folium(
                 preview, key=keys.UPLOAD_PREVIEW, returned_objects=[], use_container_width=True, height=450
             )
-        if st.button(f"Commit {len(result.accepted)} reports", key=keys.UPLOAD_COMMIT, type="primary"):
+        if len(result.accepted):
+            commit = st.button(
+                f"Commit {len(result.accepted)} reports", key=keys.UPLOAD_COMMIT, type="primary"
+            )
+        else:
+            # Nothing to store as a report: keeping the file and its errors is a choice, not a default.
+            st.warning("No feature of this file is valid: committing would store no report.")
+            commit = st.button(
+                "Keep the file and its error report for the record (no reports)", key=keys.UPLOAD_KEEP_REJECTED,
+                help="The original file and the list of its rejected features are kept with a batch record; the "
+                "map and the analysis do not change.",
+            )  # fmt: skip
+        if commit:
             st.session_state[keys.UPLOAD_RECEIPT] = data.store().add_batch(
                 result, original=upload.getvalue(), uploader=uploader or data.settings().uploader
             )

@@ -13,7 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
-from geo.ingest.mapping import ColumnMapping, read_csv, read_mapped_csv
+from geo.ingest.mapping import ColumnMapping, read_mapped, read_table
 from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
 from geo.pipeline import Analysis, analyse_store, context_key, scenario_sectors
@@ -124,23 +124,24 @@ def validated(upload: UploadedFile) -> IngestResult:
     return memo[1]
 
 
-def csv_table(upload: UploadedFile) -> pd.DataFrame:
-    """Return an uploaded CSV as text columns, read once per upload in this session."""
+def csv_table(upload: UploadedFile, encoding: str | None = None) -> pd.DataFrame:
+    """Return an uploaded table (a CSV, or the attributes of a GIS file) as text columns, read once
+    per upload and encoding in this session."""
     memo = st.session_state.get(keys.UPLOAD_CSV_TABLE)
-    if memo is None or memo[0] != upload.file_id:
-        memo = (upload.file_id, read_csv(upload.getvalue(), filename=upload.name))
+    key = (upload.file_id, encoding)
+    if memo is None or memo[0] != key:
+        table, _ = read_table(upload.getvalue(), filename=upload.name, encoding=encoding, settings=settings())
+        memo = (key, table)
         st.session_state[keys.UPLOAD_CSV_TABLE] = memo
     return memo[1]
 
 
 def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
-    """Return a CSV upload read through ``mapping``, once per upload and mapping in this session."""
+    """Return an upload read through ``mapping``, once per upload and mapping in this session."""
     memo = st.session_state.get(keys.UPLOAD_CSV_RESULT)
     key = (upload.file_id, mapping.to_json())
     if memo is None or memo[0] != key:
-        result = read_mapped_csv(
-            upload.getvalue(), filename=upload.name, mapping=mapping, settings=settings()
-        )
+        result = read_mapped(upload.getvalue(), filename=upload.name, mapping=mapping, settings=settings())
         memo = (key, result)
         st.session_state[keys.UPLOAD_CSV_RESULT] = memo
     return memo[1]

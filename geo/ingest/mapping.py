@@ -196,7 +196,8 @@ def guess_preset(columns: list[str]) -> str | None:
     """Return the preset whose columns the CSV has (``acled``, ``ucdp``), or None."""
     have = set(columns)
     for name, preset in PRESETS.items():
-        if set(preset.columns.values()) <= have:
+        needed = {c for t, c in preset.columns.items() if t not in preset.optional}
+        if needed <= have:
             return name
     return None
 

@@ -78,3 +78,55 @@ def test_an_ambiguous_date_column_is_refused_until_the_order_is_chosen(app_on, f
     month, day, year = (int(v) for v in first["date_start"].split()[0].split("/"))
     row = stored[stored["id"] == str(first["id"])].iloc[0]
     assert pd.Timestamp(row["occurred_from"]).date() == pd.Timestamp(year=year, month=month, day=day).date()
+
+
+def test_a_geojson_of_another_datasets_schema_is_offered_the_mapping_and_imports(
+    app_on, fresh_store_path, shared_data
+):
+    path = shared_data / "ucdp_ged" / "ucdp_ged_ukraine_minsk2_2015-02-15_2022-02-23.geojson"
+    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at.file_uploader(key="upload_file").set_value(
+        (path.name, path.read_bytes(), "application/geo+json")
+    ).run()
+    assert not at.exception
+    # The plain reading finds UCDP's schema, so the mapping step is offered and already chosen.
+    assert at.checkbox(key="upload_as_table").value is True
+    assert at.selectbox(key="upload_csv_preset").value == "ucdp"
+    assert _metrics(at)["Valid"] == "1447" and _metrics(at)["Rejected"] == "0"
+    at.button(key="upload_commit").click().run()
+    assert not at.exception and open_store(fresh_store_path).count() == 1447
+
+
+def test_a_windows_csv_is_read_in_the_encoding_chosen(app_on, fresh_store_path, texts):
+    rows = "id,source,type,longitude,latitude,occurred_at,description\n"
+    rows += "a1,Partner,impact,37.6,48.1,2026-10-05T04:10:00Z,Obstrel bilya sela Novosélivka\n"
+    data = rows.encode("cp1252")
+    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at.file_uploader(key="upload_file").set_value(("partner.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert "is not UTF-8 text" in texts(at)
+    at.selectbox(key="upload_csv_encoding").set_value("Windows-1252 (Western Europe)").run()
+    assert not at.exception and _metrics(at)["Valid"] == "1"
+    at.button(key="upload_commit").click().run()
+    assert open_store(fresh_store_path).incidents()["description"].iloc[0].endswith("Novosélivka")
+
+
+def test_a_file_of_which_nothing_is_valid_is_kept_only_by_an_explicit_choice(app_on, fresh_store_path):
+    import json
+
+    from geo.demo import DEMO_DIR
+
+    doc = json.loads(sorted(DEMO_DIR.glob("*.geojson"))[0].read_text(encoding="utf-8"))
+    doc["features"] = doc["features"][:4]
+    for f in doc["features"]:
+        f["properties"]["type"] = "not_a_type"
+    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at.file_uploader(key="upload_file").set_value(
+        ("bad.geojson", json.dumps(doc).encode(), "application/geo+json")
+    ).run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "upload_commit"], "no 'Commit 0 reports'"
+    assert any("No feature of this file is valid" in w.value for w in at.warning)
+    at.button(key="upload_keep_rejected").click().run()
+    store = open_store(fresh_store_path)
+    assert store.count() == 0 and len(store.batches()) == 1 and len(store.quarantine()) == 4
