@@ -369,8 +369,8 @@ def _split_line_file(data: bytes, *, filename: str) -> tuple[dict[str, Any], dic
     """The line feature and the control-area feature of each side in an uploaded line file."""
     try:
         doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{filename} is not valid JSON ({exc})."
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        msg = f"{filename} is not valid JSON ({str(exc)[:120]})."
         raise InputError(msg, hint=LINE_FILE_HINT) from None
     features = (
         doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else None
@@ -380,8 +380,11 @@ def _split_line_file(data: bytes, *, filename: str) -> tuple[dict[str, Any], dic
         raise InputError(msg, hint=LINE_FILE_HINT)
     kinds: dict[str, list[dict[str, Any]]] = {"line": [], "area": [], "other": []}
     for f in features:
-        gtype = (f.get("geometry") or {}).get("type")
-        f["properties"] = f.get("properties") or {}
+        geometry = f.get("geometry")
+        gtype = geometry.get("type") if isinstance(geometry, dict) else None
+        gtype = gtype if isinstance(gtype, str) else None
+        props = f.get("properties")
+        f["properties"] = props if isinstance(props, dict) else {}
         key = {"LineString": "line", "MultiLineString": "line", "Polygon": "area", "MultiPolygon": "area"}
         kinds[key.get(gtype, "other")].append(f)
     if kinds["other"] or len(kinds["line"]) != 1:
@@ -402,12 +405,30 @@ def _split_line_file(data: bytes, *, filename: str) -> tuple[dict[str, Any], dic
             hint="Add each side's control area: which side a report is on is a polygon test, not a guess.",
         )
     for f in [*kinds["line"], *areas.values()]:
-        geom = shape(f["geometry"])
+        what = "the line" if f in kinds["line"] else f"the {f['properties']['side']} control area"
+        try:
+            geom = shape(f["geometry"])
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            IndexError,
+            shapely.errors.GEOSException,
+        ) as exc:
+            msg = f"{filename}: {what} cannot be read as a geometry ({' '.join(str(exc).split())[:120]})."
+            raise InputError(
+                msg, hint="Give coordinates as [longitude, latitude] numbers, a line at least two points."
+            ) from None
         if not geom.is_valid or geom.is_empty:
-            what = "The line" if f in kinds["line"] else f"The {f['properties']['side']} control area"
-            msg = f"{filename}: {what.lower()} is not a valid geometry ({shapely.is_valid_reason(geom)})."
+            msg = f"{filename}: {what} is not a valid geometry ({shapely.is_valid_reason(geom)})."
             raise InputError(
                 msg, hint="Repair it in a GIS (for example QGIS's Fix geometries) and upload again."
+            )
+        if f in kinds["line"] and not geom.is_simple:
+            msg = f"{filename}: the line crosses itself."
+            raise InputError(
+                msg, hint="A contact line divides two sides: redraw it so that it never crosses itself."
             )
     return kinds["line"][0], areas
 

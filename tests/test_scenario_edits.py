@@ -220,3 +220,39 @@ def test_a_save_cut_off_while_writing_leaves_the_history_whole(edits, monkeypatc
     assert _digest(edits.root / "history") == before
     zones = set(edits.scenario().zones["zone_id"])
     assert "PS-9" in zones and "PS-10" not in zones
+
+
+@pytest.mark.parametrize(
+    ("line", "valid_from", "message"),
+    [
+        (
+            {"type": "LineString", "coordinates": [["a", "b"], ["c", "d"]]},
+            "2026-11-01",
+            "cannot be read as a geometry",
+        ),
+        ({"type": "LineString", "coordinates": [[37.5, 48.0]]}, "2026-11-01", "cannot be read as a geometry"),
+        (
+            {"type": "LineString", "coordinates": [[37.0, 48.0], [38.0, 49.0], [38.0, 48.0], [37.0, 49.0]]},
+            "2026-11-01",
+            "the line crosses itself",
+        ),  # fmt: skip
+        (
+            {"type": "LineString", "coordinates": [[37.5, 48.0], [37.6, 48.5]]},
+            "0001-01-01",
+            "outside the dates",
+        ),
+    ],
+    ids=["string-coordinates", "one-point", "self-crossing", "year-1"],
+)
+def test_a_malformed_line_upload_is_one_clear_refusal(edits, base, line, valid_from, message):
+    doc = json.loads(_line_file(base, source="v2", version="v9", valid_from=valid_from))
+    doc["features"][0]["geometry"] = line
+    with pytest.raises(InputError) as caught:
+        edits.add_line_version(json.dumps(doc).encode(), filename="new.geojson")
+    assert message in caught.value.message and "\n" not in caught.value.message and caught.value.hint
+    assert edits.edits() == [] and edits.scenario_dir() == SCENARIO_DIR
+
+
+def test_a_line_upload_of_deeply_nested_json_is_refused(edits):
+    with pytest.raises(InputError, match="is not valid JSON"):
+        edits.add_line_version(b"[" * 100_000 + b"]" * 100_000, filename="deep.geojson")
