@@ -235,7 +235,7 @@ def test_a_save_cut_off_while_writing_leaves_the_history_whole(edits, monkeypatc
             {"type": "LineString", "coordinates": [[37.0, 48.0], [38.0, 49.0], [38.0, 48.0], [37.0, 49.0]]},
             "2026-11-01",
             "the line crosses itself",
-        ),  # fmt: skip
+        ),
         (
             {"type": "LineString", "coordinates": [[37.5, 48.0], [37.6, 48.5]]},
             "0001-01-01",
