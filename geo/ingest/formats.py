@@ -132,26 +132,45 @@ def _read_with_ogr(data: bytes, name: str, suffix: str, label: str, limits: Limi
             )
             frame[col] = text.astype(object).where(frame[col].notna(), None)
     if suffix == ".zip":
-        frame, renamed = _untruncate(frame)
+        frame, renamed, unclear = _untruncate(frame)
         if renamed:
             notes.append(f"Shapefile column names cut to 10 characters were read as {', '.join(renamed)}.")
+        if unclear:
+            issues.append(
+                file_issue(
+                    f"The shapefile's columns {', '.join(unclear)} look like schema fields cut to 10 characters, "
+                    "but which field each is cannot be told: they are kept with each report under 'extra', "
+                    "not read as fields.",
+                    "Upload the layer as a GeoPackage or GeoJSON (full column names), or read it through a "
+                    "column mapping that names each column's field (docs/IMPORT.md).",
+                )
+            )
     doc = orjson.loads(frame.to_json(na="drop", drop_id=True))
     return Parsed(doc["features"], label, notes=notes, issues=issues)
 
 
-def _untruncate(frame: Any) -> tuple[Any, list[str]]:
-    """Map shapefile column names cut to 10 characters back to the schema's field names."""
+def _untruncate(frame: Any) -> tuple[Any, list[str], list[str]]:
+    """Map shapefile column names cut to 10 characters back to the schema's field names.
+
+    Returns the frame, the names restored (``"col -> field"``), and the columns that look cut from
+    a schema field but cannot be told apart (``observer_l`` is observer_lon or observer_lat; GDAL
+    numbers clashes ``observer_1``): those stay unknown properties, kept under ``extra``.
+    """
     from geo.schema import FIELDS
 
     names = [f.name for f in FIELDS]
-    mapping = {}
+    mapping, unclear = {}, []
     for col in frame.columns:
-        if col in names or len(col) != 10:
+        if col in names or len(col) != 10 or col == "geometry":
             continue
         matches = [n for n in names if n.startswith(col)]
         if len(matches) == 1:
             mapping[col] = matches[0]
-    return frame.rename(columns=mapping), [f"{k} -> {v}" for k, v in mapping.items()]
+            continue
+        stem = re.sub(r"_?\d+$", "", col)  # GDAL's laundering: casualti_1, observer_1
+        if len(stem) >= 6 and any(n.startswith(stem) for n in names):
+            unclear.append(col)
+    return frame.rename(columns=mapping), [f"{k} -> {v}" for k, v in mapping.items()], unclear
 
 
 def _read_parquet(data: bytes, name: str) -> Parsed:
