@@ -4,10 +4,10 @@ version, and the agreement's terms in force."""
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.line_change import line_change
 from geo.maps.zone_editor import drawn_geometry, zone_map
 from geo.rules import load_agreement
 from geo.scenario import ZONE_KINDS
+from geo.scenario.line_change import line_change
 from geo.terms import rules_table, unrestricted_weapons, withdrawal_table
 from ui import data, keys
 from ui.errors import user_errors

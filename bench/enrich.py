@@ -108,7 +108,7 @@ def naive(incidents, lines, control_areas, zones):
     import pandas as pd
 
     from geo.crs import centre_of, theatre_crs
-    from geo.versions import version_at
+    from geo.scenario.versions import version_at
 
     crs = theatre_crs(*centre_of(lines))
     version = version_at(incidents["occurred_at"], lines["valid_from"], lines["version"])

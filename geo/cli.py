@@ -41,7 +41,7 @@ def _read_input(path: str, settings: Settings) -> tuple[bytes, str]:
 def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
     """The scenario in force: a folder the user passed (``--scenario DIR``, as it is), else the committed
     one, or the derived copy with the users' edits to this store."""
-    from geo.scenario_edits import ScenarioEdits, edits_root
+    from geo.scenario.edits import ScenarioEdits, edits_root
 
     given = getattr(args, "scenario", None)
     if given:
@@ -345,7 +345,7 @@ def _analysis_inputs(args: argparse.Namespace, settings: Settings):  # -> (frame
 def _sectors(args: argparse.Namespace, settings: Settings, scenario):  # -> GeoDataFrame | None
     """The scenario folder's sectors, refused when they lie along another line than the one passed."""
     from geo.pipeline import scenario_sectors
-    from geo.sectors import SECTORS_FILE, check_sectors_fit
+    from geo.scenario.sectors import SECTORS_FILE, check_sectors_fit
 
     folder = _scenario_dir(args, settings)
     sectors = scenario_sectors(folder)

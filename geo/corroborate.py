@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import squareform
 
-from geo.attribution.sectors import WEAPON_REACH_M
+from geo.attribution.wedges import WEAPON_REACH_M
 from geo.crs import centre_of, require_wgs84, theatre_crs
 
 # Reports of one happening may carry different but compatible types: a patrol hears an

@@ -14,7 +14,7 @@ import geo
 from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.scenario import Scenario, load_scenario
-from geo.sectors import SECTORS_FILE, assign_sectors, load_sectors
+from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
 # Per-report columns the flag step adds, taken from the report's event: its score ...
 EVENT_COLUMNS = (

@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 
 from geo.crs import centre_of, geodesic_m, require_wgs84, theatre_crs, to_theatre
 from geo.errors import InputError
-from geo.versions import version_at
+from geo.scenario.versions import version_at
 
 COLUMNS: tuple[str, ...] = ("line_version", "dist_to_line_m", "nearest_lon", "nearest_lat", "side", "zones")
 

@@ -130,7 +130,7 @@ def test_enrich_uses_the_zones_users_drew_for_the_store(capsys, tmp_path):
     import geopandas as gpd
 
     from geo.demo import DEMO_DIR
-    from geo.scenario_edits import ScenarioEdits, edits_root
+    from geo.scenario.edits import ScenarioEdits, edits_root
     from geo.settings import Settings, load_settings
 
     store = tmp_path / "store.gpkg"

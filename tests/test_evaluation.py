@@ -102,7 +102,11 @@ def test_a_world_can_hear_worse_than_the_engine_assumes(world):
     settings = load_settings()
     effective = load_agreement(settings.agreement_path).effective_at
     worse = generate(
-        load_scenario(settings.scenario_dir), seed=11, happenings=300, effective_at=effective, heard_errors=(24.0, 0.8)
+        load_scenario(settings.scenario_dir),
+        seed=11,
+        happenings=300,
+        effective_at=effective,
+        heard_errors=(24.0, 0.8),
     )
     assert len(worse.features) == len(world.features)
 

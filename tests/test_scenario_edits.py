@@ -12,10 +12,10 @@ from shapely.geometry import mapping
 from geo.demo import SHIFT_M
 from geo.errors import InputError
 from geo.ingest import read_batch
-from geo.line_change import line_change
 from geo.pipeline import analyse_store, context_key
 from geo.scenario import load_scenario
-from geo.scenario_edits import LINE, ZONE, ZONE_REMOVED, ScenarioEdits, edits_root
+from geo.scenario.edits import LINE, ZONE, ZONE_REMOVED, ScenarioEdits, edits_root
+from geo.scenario.line_change import line_change
 from geo.settings import SCENARIO_DIR, Settings, load_settings
 from geo.store import open_store
 
@@ -204,7 +204,7 @@ def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, ba
 
 
 def test_a_save_cut_off_while_writing_leaves_the_history_whole(edits, monkeypatch):
-    import geo.scenario_edits as module
+    import geo.scenario.edits as module
 
     edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")
     before = _digest(edits.root / "history")

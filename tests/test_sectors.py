@@ -9,7 +9,7 @@ import pytest
 from geo.errors import InputError
 from geo.proximity import measure
 from geo.scenario import load_scenario
-from geo.sectors import assign_sectors, load_sectors
+from geo.scenario.sectors import assign_sectors, load_sectors
 
 
 def test_points_near_towns_fall_in_their_sector():

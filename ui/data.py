@@ -18,7 +18,7 @@ from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
 from geo.pipeline import Analysis, analyse_store, context_key, scenario_sectors
 from geo.scenario import Scenario, load_scenario
-from geo.scenario_edits import ScenarioEdits, edits_root
+from geo.scenario.edits import ScenarioEdits, edits_root
 from geo.settings import Settings, load_settings
 from geo.store import Store, open_store
 from ui import keys

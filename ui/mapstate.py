@@ -18,6 +18,7 @@ import streamlit as st
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
 from geo.maps.view import View
+from geo.scenario import Scenario
 from ui import keys
 from ui.text import md_escape
 
@@ -105,7 +106,7 @@ def record_drawn(layers: Any) -> None:
     }
 
 
-def line_version(scenario: Any, filters: Filters) -> tuple[pd.Timestamp | None, str]:
+def line_version(scenario: Scenario, filters: Filters) -> tuple[pd.Timestamp | None, str]:
     """Sidebar picker of the contact line drawn; return the time to draw it at and its label."""
     lines = scenario.lines.sort_values("valid_from")
     labels = [NOW_LINE] + [

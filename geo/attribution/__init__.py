@@ -13,7 +13,9 @@ from pyproj import Transformer
 
 from geo.attribution.density import Densities, build, normal_draws, side_probability
 from geo.attribution.fix import Fixes, ellipse_draws, stansfield
-from geo.attribution.sectors import (
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD, SIDES
+from geo.attribution.triangulate import Sightings, pairs_in_window, triangulate
+from geo.attribution.wedges import (
     DEFAULT_DISTANCES_M,
     MAX_WIDTH_DEG,
     ORIGIN_TYPES,
@@ -23,8 +25,6 @@ from geo.attribution.sectors import (
     locates_origin,
     sector_rings,
 )
-from geo.attribution.sides import ATTRIBUTION_THRESHOLD, SIDES
-from geo.attribution.triangulate import Sightings, pairs_in_window, triangulate
 from geo.crs import centre_of, require_wgs84, theatre_crs
 from geo.errors import InputError
 

@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 from scipy.stats import norm, qmc
 
 from geo.attribution.sides import DENSIFY_DEG, SIDES
-from geo.versions import version_at
+from geo.scenario.versions import version_at
 
 # One standard deviation of a reported bearing, in degrees, by means of observation.
 BEARING_SIGMA_DEG: dict[str, float] = {

@@ -10,7 +10,7 @@ import shapely
 
 from geo.demo.geography import FRONT, SECTORS, Frame
 from geo.scenario import Scenario
-from geo.versions import version_at
+from geo.scenario.versions import version_at
 
 TOWN_SHARE = 0.45
 

@@ -36,7 +36,7 @@ from pyproj import Geod, Transformer
 
 from geo.crs import centre_of, theatre_crs
 from geo.scenario import Scenario
-from geo.versions import version_at
+from geo.scenario.versions import version_at
 
 GEOD = Geod(ellps="WGS84")
 START = pd.Timestamp("2026-10-01T00:00:00Z")

@@ -19,6 +19,7 @@ from geo.maps.layers import EVENT_STYLES, MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
 from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
+from geo.scenario import Scenario
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
@@ -263,7 +264,7 @@ def layer_control_last(m: folium.Map) -> folium.Map:
 
 def incident_map(
     incidents: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     settings: Settings,
     colour_by: str = "type",
@@ -338,7 +339,7 @@ def incident_map(
 
 def live_map(
     incidents: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     settings: Settings,
     colour_by: str = "type",

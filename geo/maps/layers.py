@@ -17,6 +17,7 @@ from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.latlon import bounds_latlon, latlon
 from geo.maps.legend import LegendEntry, LegendSection, escape_text
+from geo.scenario import Scenario
 
 # (column, popup heading); rows appear only for columns the frame has.
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (
@@ -313,7 +314,7 @@ def incident_layer(
     )
 
 
-def _at(incidents: gpd.GeoDataFrame, scenario: Any, at: Any) -> pd.Timestamp:
+def _at(incidents: gpd.GeoDataFrame, scenario: Scenario, at: Any) -> pd.Timestamp:
     if at is not None:
         ts = pd.Timestamp(at)
         return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
@@ -326,7 +327,7 @@ def _tip(frame: pd.DataFrame, column: str) -> np.ndarray:
     return _escape(frame[column].astype("string").fillna("")).to_numpy()
 
 
-def scenario_layers(scenario: Any, *, at: pd.Timestamp) -> dict[str, Any]:
+def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
     """Return the contact lines, control areas, zones and posts in force at ``at`` as FeatureCollections.
 
     Parameters
@@ -495,7 +496,7 @@ def hexagon_layer(hexagons: gpd.GeoDataFrame, *, colour_by: str) -> tuple[dict[s
 
 def map_layers(
     incidents: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     colour_by: str = "type",
     selected_uid: str | None = None,

@@ -22,6 +22,7 @@ from geo.maps.build import base_map
 from geo.maps.layers import context_legend, frame_features, scenario_layers
 from geo.maps.legend import Legend, LegendEntry, LegendSection
 from geo.maps.vector import VectorLayer
+from geo.scenario import Scenario
 from geo.settings import Settings
 
 
@@ -78,7 +79,7 @@ def cluster_features(clusters: gpd.GeoDataFrame) -> dict[str, Any]:
 def pattern_map(
     hotspots: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     settings: Settings,
     at: pd.Timestamp,

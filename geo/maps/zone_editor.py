@@ -11,13 +11,14 @@ import pandas as pd
 import shapely
 from folium.plugins import Draw
 
-from geo.line_change import LineChange
 from geo.maps.assets import STATIC_URL, localise_assets, walk_elements
 from geo.maps.build import incident_map, layer_control_last
 from geo.maps.latlon import latlon
 from geo.maps.legend import Legend, LegendEntry, LegendSection, legend_html
 from geo.maps.style import ORANGE, SIDE_COLOURS, SKY_BLUE
 from geo.maps.vector import VectorLayer
+from geo.scenario import Scenario
+from geo.scenario.line_change import LineChange
 from geo.settings import Settings
 
 MOVED_COLOUR = ORANGE
@@ -95,7 +96,7 @@ def _change_layers(m: folium.Map, change: LineChange) -> LegendSection:
 
 
 def zone_map(
-    scenario: Any,
+    scenario: Scenario,
     *,
     settings: Settings,
     version: str,
@@ -112,7 +113,7 @@ def zone_map(
     version
         The line version drawn (with its control areas).
     change
-        The change from another version (:func:`geo.line_change.line_change`) to draw over it.
+        The change from another version (:func:`geo.scenario.line_change.line_change`) to draw over it.
     editing
         A zone's geometry to put in the Draw tool's layer, so that its vertices can be moved.
     static_url

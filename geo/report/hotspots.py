@@ -19,6 +19,7 @@ from geo.maps.context import load_countries
 from geo.patterns import Patterns, find_patterns
 from geo.pipeline import scenario_sectors
 from geo.report.mapimage import view_bounds
+from geo.scenario import Scenario
 
 # Hot and cold levels of Gi*: the palette the app's pattern map uses.
 LEVEL_COLOURS: dict[str, str] = style.HOTSPOT_COLOURS
@@ -78,7 +79,7 @@ def cluster_table(patterns: Patterns) -> pd.DataFrame:
 
 
 def hotspot_chart(
-    patterns: Patterns, reports: gpd.GeoDataFrame, scenario: Any, at: pd.Timestamp, *, size=(7.0, 5.0)
+    patterns: Patterns, reports: gpd.GeoDataFrame, scenario: Scenario, at: pd.Timestamp, *, size=(7.0, 5.0)
 ) -> Figure:
     """Return a map of the hot and cold cells and the clusters' circles over the line in force."""
     fig = Figure(figsize=size, facecolor="white")

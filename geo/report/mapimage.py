@@ -27,6 +27,7 @@ from geo.gazetteer import load_gazetteer
 from geo.maps import style
 from geo.maps.context import load_countries
 from geo.report.stamp import Stamp, make_stamp
+from geo.scenario import Scenario
 from geo.settings import Settings
 
 # Figure sizes in inches: a 16:9 slide (PowerPoint's widescreen) and A4 landscape.
@@ -82,14 +83,14 @@ def period_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     return f"{a} to {b} UTC"
 
 
-def line_time(reports: pd.DataFrame, filters: Filters, scenario: Any) -> pd.Timestamp:
+def line_time(reports: pd.DataFrame, filters: Filters, scenario: Scenario) -> pd.Timestamp:
     """Return the time whose line and control areas are drawn: the period's end, else the last version's start."""
     end = period_of(reports, filters)[1]
     return pd.Timestamp(scenario.lines["valid_from"].max()) if end is None or pd.isna(end) else end
 
 
 def view_bounds(
-    reports: gpd.GeoDataFrame, scenario: Any, at: pd.Timestamp, bounds: tuple[float, ...] | None
+    reports: gpd.GeoDataFrame, scenario: Scenario, at: pd.Timestamp, bounds: tuple[float, ...] | None
 ) -> tuple[float, float, float, float]:
     """Return the lon/lat box to show: ``bounds``, else the reports' (or the line's) box with a margin."""
     if bounds is not None:
@@ -118,7 +119,7 @@ def _fit(box: tuple[float, float, float, float], width_in: float, height_in: flo
     return (minx, miny - grow, maxx, maxy + grow)
 
 
-def _draw_scenario(ax: Axes, scenario: Any, at: pd.Timestamp) -> list[Any]:
+def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
     """Draw control areas, zones, posts and the line in force; return their legend handles."""
     handles: list[Any] = []
     control = scenario.control_at(at)
@@ -305,7 +306,7 @@ def _furniture(ax: Axes, box: tuple[float, ...]) -> None:
 
 def draw_map(
     reports: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     filters: Filters,
     stamp: Stamp,
@@ -403,7 +404,7 @@ def figure_bytes(fig: Figure, *, fmt: str, dpi: int) -> bytes:
 
 def map_image(
     reports: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     filters: Filters,
     settings: Settings,

@@ -44,6 +44,7 @@ from geo.report.manifest import Manifest, differences, file_sha256
 from geo.report.mapimage import MARKING, draw_map, figure_bytes, line_time, period_of, period_text
 from geo.report.stamp import Stamp, content_hash, make_stamp
 from geo.rules import Agreement, load_agreement
+from geo.scenario import Scenario
 from geo.score import ScoreParams
 from geo.settings import Settings
 
@@ -454,7 +455,7 @@ def _methods(
 
 def build_pack(
     reports: gpd.GeoDataFrame,
-    scenario: Any,
+    scenario: Scenario,
     *,
     filters: Filters,
     settings: Settings,
@@ -576,7 +577,7 @@ def write_pack(pack: Pack, pdf_path: Path) -> tuple[Path, Path]:
 
 
 def rebuild(
-    manifest: Manifest, reports: gpd.GeoDataFrame, scenario: Any, *, settings: Settings
+    manifest: Manifest, reports: gpd.GeoDataFrame, scenario: Scenario, *, settings: Settings
 ) -> tuple[Pack, list[str]]:
     """Build a pack again from a manifest's filters and options; return it and how it differs (empty: none).
 

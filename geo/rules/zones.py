@@ -14,7 +14,7 @@ from geo.crs import centre_of, require_wgs84, theatre_crs
 from geo.errors import InputError
 from geo.rules.agreement import Agreement, AgreementError, _suggest
 from geo.rules.spec import IN_FORCE
-from geo.versions import version_at
+from geo.scenario.versions import version_at
 
 ZONE_COLUMNS = [
     "withdrawal",

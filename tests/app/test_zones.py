@@ -10,7 +10,7 @@ from shapely.geometry import mapping
 
 from geo.rules import load_agreement
 from geo.scenario import load_scenario
-from geo.scenario_edits import ScenarioEdits, edits_root
+from geo.scenario.edits import ScenarioEdits, edits_root
 from geo.settings import SCENARIO_DIR, Settings, load_settings
 
 ZONES_PAGE = "app_pages/zones.py"

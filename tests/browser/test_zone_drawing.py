@@ -24,7 +24,7 @@ def _map_frame(page):
 
 
 def test_a_rectangle_drawn_on_the_map_is_stored_as_a_zone(offline_page, demo_store_path, artifacts):
-    from geo.scenario_edits import ScenarioEdits, edits_root
+    from geo.scenario.edits import ScenarioEdits, edits_root
     from geo.settings import SCENARIO_DIR, Settings
 
     page = offline_page.page

@@ -7,11 +7,11 @@ import pytest
 import shapely
 from folium.plugins import Draw
 
-from geo.line_change import line_change
 from geo.maps import remote_urls
 from geo.maps.vector import VectorLayer
 from geo.maps.zone_editor import drawn_geometry, zone_map
 from geo.scenario import load_scenario
+from geo.scenario.line_change import line_change
 from geo.settings import SCENARIO_DIR, Settings
 
 

@@ -10,7 +10,7 @@ import shapely
 
 from geo.crs import centre_of, theatre_crs
 from geo.errors import InputError
-from geo.scenario import SIDES, Scenario
+from geo.scenario.loading import SIDES, Scenario
 
 # A stretch of the newer line farther than this from the older one counts as moved (digitising noise).
 MOVED_TOLERANCE_M = 100.0

@@ -13,9 +13,9 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
+from geo.scenario.versions import version_at
 from geo.settings import SCENARIO_DIR
 from geo.utc import to_utc
-from geo.versions import version_at
 
 SIDES: tuple[str, ...] = ("UA", "RU")
 # designated_range: a range or site where the agreement permits live fire (training, demolition).

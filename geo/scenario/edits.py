@@ -27,7 +27,7 @@ from shapely.geometry import mapping, shape
 
 from geo.crs import centre_of, theatre_crs
 from geo.errors import InputError
-from geo.scenario import FILES, SIDES, ZONE_KINDS, Scenario, load_scenario
+from geo.scenario.loading import FILES, SIDES, ZONE_KINDS, Scenario, load_scenario
 from geo.settings import Settings, load_settings
 from geo.utc import to_utc
 
