@@ -33,5 +33,5 @@ navigation = st.navigation(
 
 with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")
-    st.caption(f"Store revision {data.store().revision()} · {data.store().count():,} reports")
+    st.caption(f"Store revision {data.pin_revision()} · {data.store().count():,} reports")
 navigation.run()

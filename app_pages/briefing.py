@@ -46,7 +46,7 @@ with user_errors("preparing the briefing"):
     settings = dataclasses.replace(data.settings(), scenario_dir=data.scenario_dir())
     name = pack_name(filters)
     base = (
-        data.store().revision(),
+        data.revision(),
         context_key(settings.scenario_dir, settings.agreement_path),
         tuple(sorted(filters.to_params().items())),
     )

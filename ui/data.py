@@ -99,12 +99,27 @@ def _out_of_the_collectors_sight() -> None:
     gc.freeze()
 
 
+def pin_revision() -> int:
+    """Read the store's revision for this run (app.py calls it first thing): every later read in the run,
+    the analysis, the hexagon index and the patterns, is of that revision, so an ingest by another
+    session during the run shows on the next run instead of mixing two revisions in one page."""
+    revision = store().revision()
+    st.session_state[keys.RUN_REVISION] = revision
+    return revision
+
+
+def revision() -> int:
+    """The revision this run reads (:func:`pin_revision`), or the store's current one outside a run."""
+    pinned = st.session_state.get(keys.RUN_REVISION)
+    return store().revision() if pinned is None else int(pinned)
+
+
 def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change."""
     s, directory = settings(), scenario_dir()
     return _analysis(
         str(s.store_path),
-        store().revision(),
+        revision(),
         context_key(directory, s.agreement_path),
         str(directory),
         str(s.agreement_path),
@@ -162,7 +177,7 @@ def hex_index(resolution: int) -> HexIndex:
     """Every analysed report's H3 cell at ``resolution``: built once per store revision and resolution."""
     s = settings()
     return _hex_index(
-        str(s.store_path), store().revision(), context_key(scenario_dir(), s.agreement_path), resolution
+        str(s.store_path), revision(), context_key(scenario_dir(), s.agreement_path), resolution
     )
 
 
@@ -184,7 +199,7 @@ def patterns(filters: Filters, resolution: int) -> Patterns:
     s = settings()
     return _patterns(
         str(s.store_path),
-        store().revision(),
+        revision(),
         context_key(scenario_dir(), s.agreement_path),
         tuple(filters.to_params().items()),
         resolution,
