@@ -429,13 +429,11 @@ def _ends(label: np.ndarray, a: _Arrays, reports: pd.DataFrame) -> pd.DataFrame:
          "fired_by": fired_by}
     )  # fmt: skip
     g = f.groupby("label", sort=False)
-    roles = g["role"].agg(lambda r: r.iloc[0] if r.notna().all() and r.nunique() == 1 else None)
+    # One role for the whole event, else none: every report known and all the same.
+    roles = g["role"].first().where((g["role"].count() == g.size()) & (g["role"].nunique() == 1))
     best = f.loc[f.sort_values(["label", "tol", "prec"]).drop_duplicates("label").index].set_index("label")
-    weapons = (
-        f.dropna(subset=["weapon"])
-        .groupby("label")["weapon"]
-        .agg(lambda s: s.iloc[0] if s.nunique() == 1 else "mixed")
-    )
+    named = f.dropna(subset=["weapon"]).groupby("label")["weapon"]
+    weapons = named.first().where(named.nunique() == 1, "mixed")
     sides = f.dropna(subset=["fired_by"]).groupby("label")["fired_by"].first()
     out = pd.DataFrame(
         {
@@ -603,7 +601,8 @@ def _spread_of(
 
 def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:
     """Name each event by a hash of its member uids, so the id is stable when recomputed."""
-    first = pd.Series(uids.to_numpy(), index=label).groupby(level=0).agg(lambda s: "\x1f".join(sorted(s)))
+    ordered = pd.DataFrame({"label": label, "uid": uids.to_numpy()}).sort_values(["label", "uid"])
+    first = ordered.groupby("label", sort=False)["uid"].agg("\x1f".join)
     names = {k: "ev-" + hashlib.sha1(v.encode()).hexdigest()[:12] for k, v in first.items()}
     return pd.Series(label).map(names)
 
@@ -689,15 +688,16 @@ def _summarise(
             "n_reports": g.size(),
             "n_sources": g["source"].nunique(),
             "n_families": g["family"].nunique(),
-            "sources": g["source"].agg(lambda s: sorted(set(s))),
+            "sources": _sorted_sets(frame["event_id"], frame["source"]),
             "report_uids": g["uid"].agg(list),
-            "type": g["type"].agg(_most_specific_type),
-            "weapon": known_weapon.groupby("event_id")["weapon"].agg(lambda s: s.mode().iloc[0]),
+            "type": _most_specific_types(frame["event_id"], frame["type"]),
+            "weapon": _modes(known_weapon["event_id"], known_weapon["weapon"]),
             # Every pair in an event matches, so its leaning reports all lean one way.
             "lean": leaning.groupby("event_id")["lean"].first(),
             "agreement": 1.0 - params.disagreement_penalty * g["spread"].max(),
         }
     )
+    events.index.name = "event_id"
     events["weapon"] = events["weapon"].fillna("unknown")
     events["confidence"] = (1.0 - np.exp(miss)) * events["agreement"]
     events["exchange_id"] = _exchanges(events, params)
@@ -739,7 +739,29 @@ def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> pd.Series:
     return out
 
 
-def _most_specific_type(types: pd.Series) -> str:
-    """Return the most common type, preferring any specific one over 'undetermined_explosion'."""
-    specific = types[types != "undetermined_explosion"]
-    return str((specific if len(specific) else types).mode().iloc[0])
+def _modes(keys: pd.Series, values: pd.Series, *, preferred: pd.Series | None = None) -> pd.Series:
+    """Each key's most common value (ties: the smallest, as ``Series.mode().iloc[0]``), all keys at once.
+
+    With ``preferred`` (a boolean per row), a key's preferred values are counted alone when it has any.
+    """
+    f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).dropna(subset=["v"])
+    counts = f.groupby(["k", "v"]).size().rename("n").reset_index()
+    if preferred is not None:
+        wanted = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy(), "p": preferred.to_numpy()})
+        counts = counts.merge(wanted.drop_duplicates(["k", "v"]), on=["k", "v"], how="left")
+        counts = counts[counts["p"] | ~counts.groupby("k")["p"].transform("any")]
+    best = counts.sort_values(["k", "n", "v"], ascending=[True, False, True], kind="stable").drop_duplicates(
+        "k"
+    )
+    return best.set_index("k")["v"].rename_axis(None)
+
+
+def _most_specific_types(keys: pd.Series, types: pd.Series) -> pd.Series:
+    """Each event's most common type, preferring any specific one over 'undetermined_explosion'."""
+    return _modes(keys, types, preferred=types != "undetermined_explosion")
+
+
+def _sorted_sets(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """Each key's distinct values, sorted, as a list."""
+    f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).drop_duplicates().sort_values(["k", "v"])
+    return f.groupby("k", sort=True)["v"].agg(list).rename_axis(None)

@@ -102,10 +102,20 @@ def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
     return pd.DataFrame({"p_UA": p_ua, "basis": basis, "sentence": sentences}, index=reports.index)
 
 
-def _pool(p: pd.Series) -> float:
-    """Pool independent probabilities for UA by summing log-odds (each source's evidence counts once)."""
-    q = p.clip(0.01, 0.99)
-    return float(1 / (1 + np.exp(-np.log(q / (1 - q)).sum())))
+def _pooled(evidence: pd.DataFrame) -> pd.Series:
+    """Pool each event's independent probabilities for UA by summing log-odds (each observation once).
+
+    One vectorised sum over all events (a groupby with a Python function per event took 159 s at a
+    million reports).
+    """
+    q = evidence["p_UA"].clip(0.01, 0.99).to_numpy(dtype=float)
+    logit = pd.Series(np.log(q / (1 - q)), index=evidence.index).groupby(evidence["event_id"]).sum()
+    return 1 / (1 + np.exp(-logit))
+
+
+def _positions(keys: pd.Series | np.ndarray) -> dict:
+    """Each key's row positions, in row order: one grouping pass instead of a frame per group."""
+    return pd.Series(np.arange(len(keys))).groupby(np.asarray(keys)).indices
 
 
 def score_events(
@@ -165,7 +175,7 @@ def score_events(
     evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
     evidence["family"] = _families(reports)
     decisive = _decisive(evidence.dropna(subset=["p_UA"]), reports)
-    p_ua = decisive.groupby("event_id")["p_UA"].agg(_pool)
+    p_ua = _pooled(decisive)
 
     pattern = _pattern_reasons(patterns, to_event)
     lift = 1 - (1 - params.pattern_weight) ** pattern.groupby("event_id").size()
@@ -230,22 +240,22 @@ def _decisive(evidence: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
 
 def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams) -> list[str]:
     """One sentence per event: why this side (with its probability and the reports behind it), or why none."""
-    drivers = {
-        eid: g.sort_values("strength", ascending=False, kind="stable")
-        for eid, g in decisive.groupby("event_id")
-    }
+    # The strongest first within each event, ties in their order (two stable sorts).
+    ranked = decisive.sort_values("strength", ascending=False, kind="stable")
+    ranked = ranked.sort_values("event_id", kind="stable")
+    said = (ranked["uid"].astype(str) + ": " + ranked["sentence"].astype(str)).to_numpy(dtype=object)
+    drivers = _positions(ranked["event_id"])
     sentences = []
     for eid, side, p_ua in zip(out["event_id"], out["attributed_side"], out["p_UA"], strict=True):
-        g = drivers.get(eid)
-        if g is None or not np.isfinite(p_ua):
+        rows = drivers.get(eid)
+        if rows is None or not np.isfinite(p_ua):
             sentences.append("No side named: no report locates the weapon or where the fire landed.")
             continue
         lead = "UA" if p_ua >= 0.5 else "RU"
         # As attributed_side_p is stored, so the sentence and the column agree to the last digit shown.
         p = round(max(p_ua, 1 - p_ua), 4)
-        top = g.head(3)
-        why = "; ".join(f"{u}: {s}" for u, s in zip(top["uid"], top["sentence"], strict=True))
-        more = f" (and {len(g) - 3} more)" if len(g) > 3 else ""
+        why = "; ".join(said[rows[:3]])
+        more = f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""
         if side in SIDES:
             sentences.append(f"Attributed to {side} (p {p:.2f}) because {why}{more}.")
         else:
@@ -273,32 +283,43 @@ def _explain(
 ) -> list[list[dict]]:
     """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence."""
     kind_of = {"breach": "rule", "mitigate": "mitigation", "cap": "cap"}
-    rules = {
-        eid: [
-            {"kind": kind_of.get(e, "rule"), "code": c, "weight": round(float(w), 3), "sentence": s}
-            for c, w, s, e in zip(g["code"], g["weight"], g["sentence"], g["effect"], strict=True)
-        ]
-        for eid, g in rule_reasons.groupby("event_id")
-    }
-    sides = {
-        eid: [
-            {
-                "kind": "side",
-                "code": f"SIDE_{b.upper()}",
-                "weight": round(abs(p - 0.5) * 2, 3),
-                "sentence": f"{uid}: {s}",
-            }
-            for b, p, uid, s in zip(g["basis"], g["p_UA"], g["uid"], g["sentence"], strict=True)
-        ]
-        for eid, g in side_reasons.groupby("event_id")
-    }
-    patterns = {
-        eid: [
-            {"kind": "pattern", "code": c, "weight": round(pattern_weight, 3), "sentence": s}
-            for c, s in zip(g["code"], g["sentence"], strict=True)
-        ]
-        for eid, g in pattern_reasons.groupby("event_id")
-    }
+    # Each table's records are built once, then handed to their events by position.
+    rule_records = [
+        {"kind": kind_of.get(e, "rule"), "code": c, "weight": round(float(w), 3), "sentence": s}
+        for c, w, s, e in zip(
+            rule_reasons["code"],
+            rule_reasons["weight"],
+            rule_reasons["sentence"],
+            rule_reasons["effect"],
+            strict=True,
+        )
+    ]
+    side_records = [
+        {
+            "kind": "side",
+            "code": f"SIDE_{b.upper()}",
+            "weight": round(abs(p - 0.5) * 2, 3),
+            "sentence": f"{uid}: {s}",
+        }
+        for b, p, uid, s in zip(
+            side_reasons["basis"],
+            side_reasons["p_UA"],
+            side_reasons["uid"],
+            side_reasons["sentence"],
+            strict=True,
+        )
+    ]
+    pattern_records = [
+        {"kind": "pattern", "code": c, "weight": round(pattern_weight, 3), "sentence": s}
+        for c, s in zip(pattern_reasons["code"], pattern_reasons["sentence"], strict=True)
+    ]
+
+    def by_event(table: pd.DataFrame, records: list[dict]) -> dict:
+        return {eid: [records[i] for i in rows] for eid, rows in _positions(table["event_id"]).items()}
+
+    rules = by_event(rule_reasons, rule_records)
+    sides = by_event(side_reasons, side_records)
+    patterns = by_event(pattern_reasons, pattern_records)
     result = []
     for eid, conf in zip(out["event_id"], out["confidence"], strict=True):
         head = {
