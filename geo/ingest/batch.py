@@ -16,7 +16,7 @@ from pyproj.exceptions import CRSError
 from geo.errors import InputError
 from geo.ingest.columns import Findings
 from geo.ingest.features import check_features
-from geo.ingest.formats import ACLED_COLUMNS, UCDP_COLUMNS, parse
+from geo.ingest.formats import ACLED_COLUMNS, UCDP_COLUMNS, parse_upload
 from geo.ingest.geojson import WGS84_NAMES
 from geo.ingest.result import IngestResult, Issue, Rejection
 from geo.ingest.validate import check_fields
@@ -258,13 +258,7 @@ def read_batch(data: bytes, *, filename: str, settings: Settings | None = None) 
     """
     settings = settings or load_settings()
     sha = hashlib.sha256(data).hexdigest()
-    parsed = parse(
-        data,
-        filename,
-        max_bytes=settings.max_upload_bytes,
-        max_features=settings.max_features,
-        max_uncompressed=settings.max_uncompressed_bytes,
-    )
+    parsed = parse_upload(data, filename, settings)
     issues: list[Issue] = list(parsed.issues)
     notes = list(parsed.notes)
     structure = check_features(parsed.features, duplicates=parsed.duplicates, nonfinite=parsed.nonfinite)

@@ -16,6 +16,7 @@ import orjson
 
 from geo.errors import InputError
 from geo.ingest.geojson import CONVERT_HINT, Parsed, file_issue, looks_like_lines, parse_json, parse_lines
+from geo.settings import Settings
 
 ACLED_COLUMNS = frozenset({"event_id_cnty", "event_date", "sub_event_type", "actor1", "disorder_type"})
 UCDP_COLUMNS = frozenset({"date_start", "where_prec", "side_a", "side_b", "best", "where_coordinates"})
@@ -303,6 +304,17 @@ def parse(
     parsed = _parse(data, name, limits)
     limits.check_count(len(parsed.features), name)
     return parsed
+
+
+def parse_upload(data: bytes, name: str, settings: Settings, *, max_bytes: int | None = None) -> Parsed:
+    """:func:`parse` with the limits of ``settings`` (the upload size, or ``max_bytes`` when given)."""
+    return parse(
+        data,
+        name,
+        max_bytes=settings.max_upload_bytes if max_bytes is None else max_bytes,
+        max_features=settings.max_features,
+        max_uncompressed=settings.max_uncompressed_bytes,
+    )
 
 
 def _parse(data: bytes, name: str, limits: Limits) -> Parsed:

@@ -10,7 +10,7 @@ import shapely
 
 from geo.errors import InputError
 from geo.ingest.batch import to_wgs84
-from geo.ingest.formats import parse
+from geo.ingest.formats import parse_upload
 from geo.ingest.geojson import WGS84_NAMES, json_type
 from geo.ingest.result import Issue
 from geo.settings import Settings
@@ -88,14 +88,8 @@ def read_layer(
     InputError
         When the file cannot be read, or no feature is usable.
     """
-    limits = Settings()  # a context layer is small; the batch limits bound it all the same
-    parsed = parse(
-        data,
-        filename,
-        max_bytes=max_bytes,
-        max_features=limits.max_features,
-        max_uncompressed=limits.max_uncompressed_bytes,
-    )
+    # A context layer is small; the batch limits bound it all the same.
+    parsed = parse_upload(data, filename, Settings(), max_bytes=max_bytes)
     features = parsed.features
     issues: list[Issue] = list(parsed.issues)
     issues += [Issue(None, None, None, note, "Nothing to do.", "warning") for note in parsed.notes]

@@ -877,19 +877,13 @@ def read_table(
         As :func:`read_csv`, or when the file cannot be read (:func:`geo.ingest.formats.parse`).
     """
     from geo.ingest.batch import to_wgs84
-    from geo.ingest.formats import parse
+    from geo.ingest.formats import parse_upload
     from geo.ingest.geojson import WGS84_NAMES
 
     if is_table(filename):
         return read_csv(data, filename=filename, encoding=encoding), "csv"
     settings = settings or load_settings()
-    parsed = parse(
-        data,
-        filename,
-        max_bytes=settings.max_upload_bytes,
-        max_features=settings.max_features,
-        max_uncompressed=settings.max_uncompressed_bytes,
-    )
+    parsed = parse_upload(data, filename, settings)
     rows, lon, lat = [], [], []
     for feature in parsed.features:
         props = feature.get("properties") if isinstance(feature, dict) else None
