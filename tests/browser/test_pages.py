@@ -66,6 +66,20 @@ def test_upload_accepts_a_good_batch_and_commits_it(offline_page, artifacts, tmp
     page.screenshot(path=artifacts / "upload-committed.png", full_page=True)
 
 
+def test_upload_offers_the_mapping_for_another_datasets_geojson(offline_page, artifacts, shared_data):
+    # The real UCDP GED GeoJSON: its schema is recognised, the mapping step shown with the UCDP preset.
+    page = offline_page.page
+    page.goto("/upload")
+    page.get_by_text("Batch history").wait_for(timeout=TIMEOUT_MS)
+    path = shared_data / "ucdp_ged" / "ucdp_ged_ukraine_minsk2_2015-02-15_2022-02-23.geojson"
+    page.locator('input[type="file"]').set_input_files(str(path))
+    page.get_by_text("Column mapping").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Commit 1447 reports").wait_for(timeout=TIMEOUT_MS)
+    _settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=artifacts / "upload-mapped-geojson.png", full_page=True)
+
+
 @pytest.mark.parametrize(
     ("path", "heading", "shot"),
     [("/patterns", "Distance profiles", "patterns.png"), ("/briefing", "Briefing", "briefing.png")],
