@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -206,9 +207,16 @@ def _extra(df: pd.DataFrame, props: list[dict], rows: np.ndarray) -> list[str]:
     if not unknown:
         return ["{}"] * len(rows)
     # From the parsed properties rather than the frame, so that nested values and explicit nulls survive.
-    return [
-        orjson.dumps(_unknown(props[r], unknown), option=orjson.OPT_SORT_KEYS).decode() for r in rows.tolist()
-    ]
+    return [_json_text(_unknown(props[r], unknown)) for r in rows.tolist()]
+
+
+def _json_text(value: dict) -> str:
+    """``value`` as compact JSON with sorted keys; an integer beyond 64 bits is written exactly
+    (orjson refuses it, and reading it as a float would change it)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
 
 
 def _frame(

@@ -331,7 +331,11 @@ def _parse(data: bytes, name: str, limits: Limits) -> Parsed:
         raise problem
     notes = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        data = data.decode("utf-16").encode("utf-8")
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeError as exc:  # a byte-order mark, then no valid UTF-16 (or a lone surrogate)
+            msg = f"{name} starts as UTF-16 text but is not valid UTF-16 ({exc.reason} at byte {exc.start})."
+            raise InputError(msg, hint="Save the file as UTF-8 GeoJSON.") from None
         notes.append("The file was UTF-16 text; it was read as such (RFC 8259 asks for UTF-8).")
     text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     first = text.lstrip()[:1]

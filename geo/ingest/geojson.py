@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,9 +105,40 @@ def _json_error(text: bytes, name: str, where: str = "") -> InputError:
 def _slow_loads(text: bytes, name: str, where: str = "") -> Any:
     """Parse with Python's json, which accepts NaN and Infinity and lets a hook see every member."""
     try:
-        return json.loads(text, object_pairs_hook=_pairs_hook)
+        doc = json.loads(text, object_pairs_hook=_pairs_hook)
     except (ValueError, UnicodeDecodeError, RecursionError):  # JSONDecodeError is a ValueError
         raise _json_error(text, name, where) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(doc, name)
+    return doc
+
+
+# An integer literal of 19 digits or more (it may lie beyond 64 bits). Inside a string it only costs a slow read.
+_BIG_INTEGER = re.compile(rb"(?<![\d.eE+-])-?\d{19,}(?![\d.eE])")
+# A \uD800-\uDFFF escape: a surrogate, which Python's json keeps when it is not half of a pair.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(doc: Any, name: str) -> None:
+    """Refuse a document holding text with an unpaired surrogate: it is not Unicode, and no store keeps it."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in node.items())
+            bad = next((k for k in node if isinstance(k, str) and _LONE_SURROGATE.search(k)), None)
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+            bad = None
+        else:
+            bad = node if isinstance(node, str) and _LONE_SURROGATE.search(node) else None
+        if bad is not None:
+            shown = bad.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:60]
+            msg = f"{name} holds text with an unpaired UTF-16 surrogate at {where or 'the top'} ({shown!r}): not Unicode text."
+            raise InputError(
+                msg, hint="Correct the text (a cut-off emoji or a broken \\u escape is the usual cause)."
+            )
 
 
 def _same_members(text: bytes, doc: Any) -> bool:
@@ -130,6 +162,9 @@ def _loads(text: bytes, name: str, where: str = "") -> tuple[Any, bool]:
     Duplicates are spotted by counting member names in the text against orjson's own output: equal
     counts mean none were lost. Only then, or when orjson fails, is the text read again slowly.
     """
+    if _BIG_INTEGER.search(text):
+        # orjson reads an integer beyond 64 bits as a float, silently changing it: Python's json keeps it.
+        return _slow_loads(text, name, where), True
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError:
