@@ -513,12 +513,11 @@ def _link_shots(
     slack = lo["prec"].to_numpy() + hi["prec"].to_numpy()
     wa, wb = lo["weapon"].to_numpy(dtype=object), hi["weapon"].to_numpy(dtype=object)
     weapon = np.where(pd.notna(wa), wa, wb)
-    bounds = np.array(
-        [
-            WEAPON_REACH_M.get(k, (reach[:, 0].min(), longest)) if k else (reach[:, 0].min(), longest)
-            for k in weapon
-        ]
-    ).reshape(-1, 2)
+    # The named class's reach, or any class's when neither end names one (or it is not in the table).
+    named = pd.Series(weapon, dtype=object)
+    nearest = named.map({k: r[0] for k, r in WEAPON_REACH_M.items()}).fillna(reach[:, 0].min())
+    farthest = named.map({k: r[1] for k, r in WEAPON_REACH_M.items()}).fillna(longest)
+    bounds = np.column_stack([nearest.to_numpy(dtype=float), farthest.to_numpy(dtype=float)])
     ok = (
         (
             np.abs(lo["t"].to_numpy() - hi["t"].to_numpy())
