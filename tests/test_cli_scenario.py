@@ -124,3 +124,24 @@ def test_malformed_line_files_are_one_clear_line(capsys, tmp_path, text):
     )
     assert code == 2 and "Traceback" not in err and "unexpected" not in err
     assert "bad_line.geojson" in err or "valid_from" in err
+
+
+def test_control_areas_with_a_grey_zone_between_them_still_fit_their_line(capsys, tmp_path):
+    # Both sides pulled back 500 m from the line (a grey zone): the line still runs along their edges.
+    doc = json.loads((SCENARIO_DIR / "control_areas.geojson").read_text(encoding="utf-8"))
+    lines = json.loads((SCENARIO_DIR / "contact_line.geojson").read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        version = f["properties"]["version"]
+        line = next(
+            shapely.geometry.shape(g["geometry"])
+            for g in lines["features"]
+            if g["properties"]["version"] == version
+        )
+        area = shapely.geometry.shape(f["geometry"]).difference(line.buffer(0.007))  # about 500 m
+        f["geometry"] = shapely.geometry.mapping(area)
+    areas = tmp_path / "grey_zone_areas.geojson"
+    areas.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(
+        capsys, "enrich", str(DEMO_FILE), "-o", str(tmp_path / "o.geojson"), "--control", str(areas)
+    )
+    assert code == 0, err

@@ -248,9 +248,10 @@ def check_fit(scenario: Scenario, paths: dict[str, Path], *, overridden: set[str
                 shapely.boundary(shapely.union_all(sides.loc[sides["side"] == s].geometry.to_numpy()))
                 for s in SIDES
             ]
-            shared = shapely.intersection(shapely.buffer(edges[0], 50.0), edges[1])
             along = shapely.line_interpolate_point(line, np.linspace(0, 1, 101), normalized=True)
-            apart = np.median(shapely.distance(along, shared)) if not shared.is_empty else np.inf
+            # The line runs along both sides' edges (with a grey zone between them, within its width).
+            off = np.fmax(shapely.distance(along, edges[0]), shapely.distance(along, edges[1]))
+            apart = float(np.nanmedian(off)) if np.isfinite(off).any() else np.inf
             if apart > FIT_BOUNDARY_M:
                 msg = (
                     f"Line version {version!r} of {line_file} does not run along the boundary of the control areas "
