@@ -428,6 +428,30 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the stored analysis up to date and say what it did: the counts and the seconds per stage."""
+    from geo.pipeline import Timings, analyse_store
+
+    store = _store(args, settings)
+    timings = Timings()
+    result = analyse_store(
+        store,
+        scenario_dir=_scenario_dir(args, settings),
+        agreement_path=settings.agreement_path,
+        timings=timings,
+    )
+    how = "up to date: read back" if list(timings) == ["read back"] else "analysed from scratch"
+    levels = result.events["flag_level"].value_counts() if len(result.events) else {}
+    print(
+        f"{how}: {len(result.reports):,} reports in {len(result.events):,} events at store revision "
+        f"{store.revision()} ("
+        + ", ".join(f"{levels.get(k, 0):,} {k}" for k in ("likely", "possible", "unlikely"))
+        + ")"
+    )
+    print(timings.table())
+    return EXIT_OK
+
+
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Score the analysis on independent seeded worlds (and the demo month) against their truth."""
     from geo.evaluation.run import table
@@ -557,6 +581,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_store(add("batches", cmd_batches, "list stored batches"))
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))
     p.add_argument("batch_id")
+
+    with_store(
+        add("analyse", cmd_analyse, "bring the stored analysis up to date; print what it did, per stage")
+    )
 
     p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="world seeds (default 1 2 3)")

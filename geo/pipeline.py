@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +94,22 @@ def scenario_sectors(directory: Path) -> gpd.GeoDataFrame | None:
     return load_sectors(directory) if (Path(directory) / SECTORS_FILE).is_file() else None
 
 
+class Timings(dict):
+    """Seconds per stage of an analysis, in the order run (``with timings.stage("score"): ...``)."""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - start
+
+    def table(self) -> str:
+        """One line per stage: name and seconds."""
+        return "\n".join(f"{name:<12} {seconds:8.2f} s" for name, seconds in self.items())
+
+
 def flag(
     enriched: gpd.GeoDataFrame,
     scenario: Scenario,
@@ -98,6 +117,7 @@ def flag(
     *,
     params: score.ScoreParams | None = None,
     pattern_params: patterns.PatternParams | None = None,
+    timings: Timings | None = None,
 ) -> Analysis:
     """Apply the agreement's rules, merge reports into events and score each event.
 
@@ -106,20 +126,25 @@ def flag(
     counted per report, one happening told by six sources would be a "cluster" of six and raise
     its own score, which corroboration already counts.
     """
-    reasons = rules.evaluate(
-        enriched,
-        agreement,
-        lines=scenario.lines,
-        control_areas=scenario.control_areas,
-        zones=scenario.zones,
-        posts=scenario.posts,
-    )
-    event_id, events = corroborate.group_reports(enriched)
+    timings = Timings() if timings is None else timings
+    with timings.stage("rules"):
+        reasons = rules.evaluate(
+            enriched,
+            agreement,
+            lines=scenario.lines,
+            control_areas=scenario.control_areas,
+            zones=scenario.zones,
+            posts=scenario.posts,
+        )
+    with timings.stage("corroborate"):
+        event_id, events = corroborate.group_reports(enriched)
     reports = enriched.assign(event_id=event_id)
     one_per_event = reports.drop_duplicates("event_id")
-    found = patterns.find_patterns(one_per_event, params=pattern_params, parts=("surges", "clusters"))
-    evidence = patterns.pattern_evidence(found, unit="events")
-    scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
+    with timings.stage("patterns"):
+        found = patterns.find_patterns(one_per_event, params=pattern_params, parts=("surges", "clusters"))
+        evidence = patterns.pattern_evidence(found, unit="events")
+    with timings.stage("score"):
+        scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
     events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
     per_report = events.set_index("event_id")[[*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS]]
     reports = reports.join(per_report, on="event_id")
@@ -132,11 +157,14 @@ def analyse(
     scenario_dir: Path,
     agreement_path: Path,
     threshold: float = ATTRIBUTION_THRESHOLD,
+    timings: Timings | None = None,
 ) -> Analysis:
-    """Run the whole path on a frame with the scenario and agreement files given."""
+    """Run the whole path on a frame with the scenario and agreement files given (stage seconds in ``timings``)."""
+    timings = Timings() if timings is None else timings
     scenario = load_scenario(scenario_dir)
-    enriched = enrich(incidents, scenario, sectors=scenario_sectors(scenario_dir), threshold=threshold)
-    result = flag(enriched, scenario, rules.load_agreement(agreement_path))
+    with timings.stage("enrich"):
+        enriched = enrich(incidents, scenario, sectors=scenario_sectors(scenario_dir), threshold=threshold)
+    result = flag(enriched, scenario, rules.load_agreement(agreement_path), timings=timings)
     # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
     return Analysis(_geometry_last(result.reports), _geometry_last(result.events), result.reasons)
 
@@ -166,7 +194,12 @@ def _from_storable(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def analyse_store(
-    store, *, scenario_dir: Path, agreement_path: Path, threshold: float = ATTRIBUTION_THRESHOLD
+    store,
+    *,
+    scenario_dir: Path,
+    agreement_path: Path,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+    timings: Timings | None = None,
 ) -> Analysis:
     """Return the analysis of every stored report, computed once per store revision and context.
 
@@ -174,14 +207,23 @@ def analyse_store(
     revision and :func:`context_key`, so a new batch, a retraction, a new line version, a zone or an
     agreement change each give a fresh computation, and nothing else does.
     """
+    timings = Timings() if timings is None else timings
     key = f"r{store.revision()}-{context_key(scenario_dir, agreement_path)}-t{threshold}"
-    cached = [store.load_derived(name, key) for name in ("reports", "events", "reasons")]
-    if all(c is not None for c in cached):
-        return Analysis(_from_storable(cached[0]), _from_storable(cached[1]), cached[2])
+    with timings.stage("read back"):
+        cached = [store.load_derived(name, key) for name in ("reports", "events", "reasons")]
+        if all(c is not None for c in cached):
+            return Analysis(_from_storable(cached[0]), _from_storable(cached[1]), cached[2])
+    with timings.stage("read"):
+        incidents = store.incidents()
     result = analyse(
-        store.incidents(), scenario_dir=scenario_dir, agreement_path=agreement_path, threshold=threshold
+        incidents,
+        scenario_dir=scenario_dir,
+        agreement_path=agreement_path,
+        threshold=threshold,
+        timings=timings,
     )
-    store.save_derived("reports", key, _to_storable(result.reports))
-    store.save_derived("events", key, _to_storable(result.events))
-    store.save_derived("reasons", key, result.reasons)
+    with timings.stage("write"):
+        store.save_derived("reports", key, _to_storable(result.reports))
+        store.save_derived("events", key, _to_storable(result.events))
+        store.save_derived("reasons", key, result.reasons)
     return result

@@ -116,3 +116,17 @@ def test_a_file_of_which_nothing_is_valid_is_stored_only_when_asked(capsys, tmp_
     kept = open_store(store)
     assert kept.count() == 0 and len(kept.quarantine()) == 3
     assert kept.original_file(kept.batches()["batch_id"].iloc[0]).read_bytes() == path.read_bytes()
+
+
+def test_analyse_brings_the_stored_analysis_up_to_date_and_says_what_it_did(capsys, tmp_path):
+    store = tmp_path / "store.gpkg"
+    assert run(capsys, "ingest", str(DEMO_FILE), "--store", str(store))[0] == 0
+    code, out, _ = run(capsys, "analyse", "--store", str(store))
+    n = len(json.loads(DEMO_FILE.read_text(encoding="utf-8"))["features"])
+    assert code == 0 and out.startswith(f"analysed from scratch: {n:,} reports in ")
+    for stage in ("read", "enrich", "rules", "corroborate", "patterns", "score", "write"):
+        assert f"\n{stage} " in out
+    code, again, _ = run(capsys, "analyse", "--store", str(store))
+    assert code == 0 and again.startswith("up to date: read back: ") and "corroborate" not in again
+    # The figures are the same either way.
+    assert again.split(":", 2)[2].split("\n")[0] == out.split(":", 1)[1].split("\n")[0]
