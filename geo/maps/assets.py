@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from branca.element import CssLink, Element, JavascriptLink
 
@@ -14,35 +15,36 @@ STATIC_DIR = PROJECT_ROOT / "static"
 # Streamlit serves ./static at /app/static/ when [server] enableStaticServing = true.
 STATIC_URL = "/app/static"
 
-_FOLIUM = "https://cdn.jsdelivr.net/gh/python-visualization/folium"
+_FOLIUM = "/gh/python-visualization/folium"
 
-# folium 0.20's CDN URLs -> files under static/ (see static/MANIFEST.json). None drops the asset:
+# folium 0.20's asset addresses, by their path (the package, version and file; the host a map names is
+# not kept) -> files under static/ (see static/MANIFEST.json). None drops the asset:
 # the Bootstrap 3 glyphicon sheet is not published on npm on its own (use Icon(prefix="fa")), and the
 # awesome-marker rotation sheet only serves Icon(angle=...), which the app does not use.
 LOCAL_ASSETS: dict[str, str | None] = {
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "fontawesome/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "awesome-markers/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "awesome-markers/leaflet.awesome-markers.css",
+    "/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/leaflet.js",
+    "/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet/leaflet.css",
+    "/jquery-3.7.1.min.js": "jquery/jquery.min.js",
+    "/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "bootstrap/bootstrap.bundle.min.js",
+    "/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap/bootstrap.min.css",
+    "/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
+    "/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "fontawesome/css/all.min.css",
+    "/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "awesome-markers/leaflet.awesome-markers.js",
+    "/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "awesome-markers/leaflet.awesome-markers.css",
     f"{_FOLIUM}/folium/templates/leaflet.awesome.rotate.min.css": None,
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": "markercluster/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": "markercluster/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "fullscreen/Control.FullScreen.js",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
-    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js": "measure/leaflet-measure.min.js",
-    "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": "measure/leaflet-measure.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js": "minimap/Control.MiniMap.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css": "minimap/Control.MiniMap.min.css",
-    "https://cdn.jsdelivr.net/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.js": "mouse-position/L.Control.MousePosition.js",
-    "https://cdn.jsdelivr.net/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.css": "mouse-position/L.Control.MousePosition.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "draw/leaflet.draw.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "draw/leaflet.draw.css",
+    "/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": "markercluster/leaflet.markercluster.js",
+    "/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": "markercluster/MarkerCluster.css",
+    "/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "markercluster/MarkerCluster.Default.css",
+    "/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "fullscreen/Control.FullScreen.js",
+    "/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
+    "/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js": "measure/leaflet-measure.min.js",
+    "/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": "measure/leaflet-measure.css",
+    "/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.js": "minimap/Control.MiniMap.min.js",
+    "/ajax/libs/leaflet-minimap/3.6.1/Control.MiniMap.css": "minimap/Control.MiniMap.min.css",
+    "/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.js": "mouse-position/L.Control.MousePosition.js",
+    "/gh/ardhi/Leaflet.MousePosition/src/L.Control.MousePosition.min.css": "mouse-position/L.Control.MousePosition.css",
+    "/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "draw/leaflet.draw.js",
+    "/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "draw/leaflet.draw.css",
     f"{_FOLIUM}@main/folium/templates/leaflet_heat.min.js": "heat/leaflet-heat.js",
 }
 
@@ -78,14 +80,19 @@ def local_url(url: str, *, base_url: str = STATIC_URL) -> str | None:
     """
     if not url.startswith(("http://", "https://", "//")):
         return url
-    if url not in LOCAL_ASSETS:
+    if _asset_key(url) not in LOCAL_ASSETS:
         msg = (
             f"The map asks for {url}, which static/ does not vendor. Add the npm package to "
             "scripts/vendor-assets.sh, run it, and map the URL in geo/maps/assets.py LOCAL_ASSETS."
         )
         raise UnvendoredAssetError(msg)
-    path = LOCAL_ASSETS[url]
+    path = LOCAL_ASSETS[_asset_key(url)]
     return None if path is None else f"{base_url.rstrip('/')}/{path}"
+
+
+def _asset_key(url: str) -> str:
+    """The key of an asset address in :data:`LOCAL_ASSETS`: its path (package, version, file)."""
+    return urlsplit(url).path
 
 
 def map_bundle_text(static_dir: Path = STATIC_DIR) -> str:
@@ -105,7 +112,7 @@ def write_map_bundle(static_dir: Path = STATIC_DIR) -> Path:
 def _script_url(url: str, *, base_url: str) -> str | None:
     """Where a map loads a script from: the bundle for Leaflet, nothing for a bundled plugin."""
     local = local_url(url, base_url=base_url)
-    path = LOCAL_ASSETS.get(url)
+    path = LOCAL_ASSETS.get(_asset_key(url))
     if path == BUNDLED_SCRIPTS[0]:
         return f"{base_url.rstrip('/')}/{MAP_BUNDLE}"
     if path in BUNDLED_SCRIPTS:
