@@ -83,7 +83,7 @@ def local_url(url: str, *, base_url: str = STATIC_URL) -> str | None:
     if _asset_key(url) not in LOCAL_ASSETS:
         msg = (
             f"The map asks for {url}, which static/ does not vendor. Add the npm package to "
-            "scripts/vendor-assets.sh, run it, and map the URL in geo/maps/assets.py LOCAL_ASSETS."
+            "scripts/vendor-assets.sh, run it, and map the path of the address in geo/maps/assets.py LOCAL_ASSETS."
         )
         raise UnvendoredAssetError(msg)
     path = LOCAL_ASSETS[_asset_key(url)]
