@@ -5,11 +5,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.maps.zone_editor import drawn_geometry, zone_map
-from geo.rules import load_agreement
 from geo.scenario import ZONE_KINDS
 from geo.scenario.line_change import line_change
-from geo.terms import rules_table, unrestricted_weapons, withdrawal_table
 from ui import data, keys
+from ui.agreement import show_agreement
 from ui.errors import user_errors
 from ui.text import md_escape, plain, plain_frame
 
@@ -146,18 +145,4 @@ with user_errors("listing the edits"):
         st.dataframe(plain_frame(history), hide_index=True, width="stretch")
 
 with user_errors("reading the agreement"):
-    agreement = load_agreement(data.settings().agreement_path)
-    # The agreement file is the operator's, but its words are shown as written all the same.
-    st.subheader(f"Agreement in force: {md_escape(agreement.short_name)}")
-    st.markdown(f"**{md_escape(agreement.name)}**")
-    st.caption(f"In effect from {agreement.effective_at:%Y-%m-%d %H:%M} UTC · {md_escape(agreement.source)}")
-    st.markdown("**Withdrawal zones per weapon class**")
-    st.dataframe(withdrawal_table(agreement), hide_index=True, width="stretch")
-    free = unrestricted_weapons(agreement)
-    if free:
-        st.caption(
-            f"No withdrawal distance for {md_escape(', '.join(free))}:"
-            " their fire is judged by the rules below."
-        )
-    st.markdown("**Rules: what counts as a violation**")
-    st.dataframe(rules_table(agreement), hide_index=True, width="stretch")
+    show_agreement()

@@ -1,0 +1,83 @@
+"""One report's detail as the Incidents page shows it: fields, reasons, event, sources, batch, a small map."""
+
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.detail import report_detail
+from geo.maps import incident_map
+from ui import data, keys
+from ui.text import md_escape, plain_frame
+
+TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
+
+
+def show_detail(
+    uid: str, reports: gpd.GeoDataFrame, events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame
+) -> None:
+    """One report: its fields, reasons, event and sources, batch and original file, and a small map."""
+    detail = report_detail(uid, reports, events, data.store().batches())
+    row = detail.report
+    st.subheader(f"{md_escape(row['source'])} · {md_escape(row['id'])}")
+    if uid not in set(shown["uid"]):
+        st.info(f"{md_escape(uid)} is outside the filters: its detail is shown all the same.")
+    if detail.event is not None:
+        e = detail.event
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Flag", str(e["flag_level"]))
+        c2.metric("Violation score", f"{e['violation_score']:.2f}")
+        c3.metric("Attributed to", str(e["attributed_side"]))
+        c4.metric("Sources", int(e["n_sources"]))
+        st.caption(
+            f"Event {md_escape(e['event_id'])} · confidence {e['confidence']:.0%}"
+            f" · {int(e['n_reports'])} reports"
+        )
+        if isinstance(e.get("side_reason"), str):
+            st.markdown(f"**Why this side:** {md_escape(e['side_reason'])}")
+        if isinstance(e.get("exchange_id"), str):
+            st.caption(
+                f"Part of exchange of fire {md_escape(e['exchange_id'])}:"
+                " the other side's fire is its own event."
+            )
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Reasons**")
+        if detail.reasons.empty:
+            st.caption("No reasons recorded for this report's event.")
+        for r in detail.reasons.itertuples():
+            st.markdown(f"- **{md_escape(r.code)}** ({r.weight:.2f}): {md_escape(r.sentence)}")
+        st.markdown("**Sources (the reports of its event)**")
+        st.dataframe(
+            plain_frame(detail.sources), hide_index=True, width="stretch", column_config={"occurred_at": TIME}
+        )
+        if detail.batch is not None:
+            b = detail.batch
+            st.markdown("**Batch**")
+            uploaded = (
+                f"uploaded {b['uploaded_at']:%Y-%m-%d %H:%M} UTC by {md_escape(b['uploader'] or 'unnamed')}"
+            )
+            st.caption(
+                f"{md_escape(b['batch_id'])} · {md_escape(b['filename'])} · {uploaded}"
+                f" · SHA-256 {md_escape(b['sha256'])}"
+            )
+            st.download_button(
+                f"Original file ({md_escape(b['filename'])})",
+                data=data.store().original_file(b["batch_id"]).read_bytes,
+                file_name=str(b["filename"]),
+                key=keys.INCIDENTS_ORIGINAL,
+                on_click="ignore",
+            )
+    with right:
+        small = incident_map(
+            detail.members,
+            data.scenario(),
+            settings=data.settings(),
+            colour_by="source_type",
+            selected_uid=uid,
+            at=row["occurred_at"],
+            title=f"Event of {uid}",
+        )
+        st.session_state[keys.INCIDENTS_MAP_COUNT] = len(small.cm_layers.incidents.data["features"])
+        st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
+    with st.expander("Every field"):
+        st.dataframe(plain_frame(detail.fields), hide_index=True, width="stretch")
