@@ -15,7 +15,7 @@ import re
 
 import pandas as pd
 
-from geo.maps.legend import BIDI_CONTROLS, BIDI_MARK, without_bidi
+from geo.text import BIDI_CONTROLS, BIDI_MARK, without_bidi
 
 # Every character with a Markdown or Streamlit meaning: CommonMark/GFM punctuation, ``$`` (LaTeX),
 # ``:`` (colour directives ``:red[...]``, ``:material/...:`` icons) and ``&`` (entity references,

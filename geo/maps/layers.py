@@ -16,8 +16,9 @@ from geo.errors import InputError
 from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.latlon import bounds_latlon, latlon
-from geo.maps.legend import LegendEntry, LegendSection, escape_text
+from geo.maps.legend import LegendEntry, LegendSection
 from geo.scenario import Scenario
+from geo.text import escape_text
 
 # (column, popup heading); rows appear only for columns the frame has.
 POPUP_FIELDS: tuple[tuple[str, str], ...] = (

@@ -35,7 +35,8 @@ def test_user_text_is_escaped_in_popups_and_tooltips(incidents):
 
 
 def test_bidi_controls_in_user_text_show_as_a_mark_in_popups_tooltips_and_legend(incidents):
-    from geo.maps.legend import BIDI_CONTROLS, legend_html
+    from geo.maps.legend import legend_html
+    from geo.text import BIDI_CONTROLS
 
     reversed_name = "evil\u202egpj.exe \u2066x\u2069"
     hostile = incidents.assign(source=reversed_name, description=reversed_name)
