@@ -30,7 +30,7 @@ class Settings:
     tile_attribution: str = ""
     max_upload_mb: float = 200.0
     # An upload may hold at most this many features, and a zip archive may expand to at most this
-    # many MB: a 2.4 MB zipped shapefile of a million points needed 2.3 GB to read (docs/IMPORT.md).
+    # many MB: a small zipped shapefile of a million points needed 2.3 GB to read (docs/IMPORT.md).
     max_features: int = 250_000
     max_uncompressed_mb: float = 1000.0
     # lon_min, lat_min, lon_max, lat_max: where reports are expected (swapped-coordinate check).
