@@ -139,16 +139,22 @@ def validated(upload: UploadedFile) -> IngestResult:
     return memo[1]
 
 
-def csv_table(upload: UploadedFile, encoding: str | None = None) -> pd.DataFrame:
-    """Return an uploaded table (a CSV, or the attributes of a GIS file) as text columns, read once
-    per upload and encoding in this session."""
+def _table_read(upload: UploadedFile, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    """An uploaded table and its kind (read_table), read once per upload and encoding in this session."""
     memo = st.session_state.get(keys.UPLOAD_CSV_TABLE)
     key = (upload.file_id, encoding)
     if memo is None or memo[0] != key:
-        table, _ = read_table(upload.getvalue(), filename=upload.name, encoding=encoding, settings=settings())
-        memo = (key, table)
+        memo = (
+            key,
+            read_table(upload.getvalue(), filename=upload.name, encoding=encoding, settings=settings()),
+        )
         st.session_state[keys.UPLOAD_CSV_TABLE] = memo
     return memo[1]
+
+
+def csv_table(upload: UploadedFile, encoding: str | None = None) -> pd.DataFrame:
+    """Return an uploaded table (a CSV, or the attributes of a GIS file) as text columns."""
+    return _table_read(upload, encoding)[0]
 
 
 def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
@@ -156,7 +162,13 @@ def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
     memo = st.session_state.get(keys.UPLOAD_CSV_RESULT)
     key = (upload.file_id, mapping.to_json())
     if memo is None or memo[0] != key:
-        result = read_mapped(upload.getvalue(), filename=upload.name, mapping=mapping, settings=settings())
+        result = read_mapped(
+            upload.getvalue(),
+            filename=upload.name,
+            mapping=mapping,
+            settings=settings(),
+            table=_table_read(upload, mapping.encoding),
+        )
         memo = (key, result)
         st.session_state[keys.UPLOAD_CSV_RESULT] = memo
     return memo[1]

@@ -913,7 +913,12 @@ def read_table(
 
 
 def read_mapped(
-    data: bytes, *, filename: str, mapping: ColumnMapping, settings: Settings | None = None
+    data: bytes,
+    *,
+    filename: str,
+    mapping: ColumnMapping,
+    settings: Settings | None = None,
+    table: tuple[pd.DataFrame, str] | None = None,
 ) -> IngestResult:
     """Read a tabular source (a CSV, or the attributes of GeoJSON, a shapefile, a GeoPackage ...)
     through a column mapping and validate it like any batch.
@@ -933,7 +938,9 @@ def read_mapped(
     if len(data) > settings.max_upload_bytes:
         msg = f"{filename} is {len(data) / 1e6:.1f} MB, above the {settings.max_upload_mb:g} MB upload limit."
         raise InputError(msg, hint="Split the export by period, or raise max_upload_mb in ceasefire.toml.")
-    table, kind = read_table(data, filename=filename, encoding=mapping.encoding, settings=settings)
+    # ``table``: what read_table already gave for ``data`` in the mapping's encoding (the Upload page reads
+    # it once for its editors), so that a large file is not parsed again on every edit.
+    table, kind = table or read_table(data, filename=filename, encoding=mapping.encoding, settings=settings)
     mapping, left_out = fitted(mapping, list(table.columns))
     check_mapping(mapping, list(table.columns))
     orders = date_orders(table, mapping)
