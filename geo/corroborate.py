@@ -320,10 +320,32 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
     )
 
 
+@dataclass(frozen=True)
+class Corroboration:
+    """The events of a set of reports, and which reports' outcomes depend on each other.
+
+    Attributes
+    ----------
+    event_id, events
+        As :func:`group_reports` returns them.
+    links
+        Pairs of report positions (``(k, 2)``, rows of the input frame) whose outcomes depend on
+        each other: every matching pair, and for the joins between events (a shot's two ends, an
+        exchange of fire) one report of each event. The reports of a connected component of these
+        links get the same events, ids and summaries whatever other reports are analysed with
+        them, which is what lets :mod:`geo.incremental` recompute only the components a batch
+        touches.
+    """
+
+    event_id: pd.Series
+    events: gpd.GeoDataFrame
+    links: np.ndarray
+
+
 def group_reports(
-    reports: gpd.GeoDataFrame, *, params: CorroborationParams | None = None
+    reports: gpd.GeoDataFrame, *, params: CorroborationParams | None = None, crs: object | None = None
 ) -> tuple[pd.Series, gpd.GeoDataFrame]:
-    """Merge reports of the same happening into events.
+    """Merge reports of the same happening into events (:func:`corroborate` without the links).
 
     Parameters
     ----------
@@ -331,6 +353,9 @@ def group_reports(
         The normalised incident frame (EPSG:4326), optionally enriched.
     params
         Matching thresholds; defaults as documented in docs/METHOD.md.
+    crs
+        The metric CRS to measure in: the theatre's (``Scenario.crs``) so that the result does not
+        depend on which reports are analysed together; None centres one on the reports.
 
     Returns
     -------
@@ -342,6 +367,14 @@ def group_reports(
         families, see :func:`independence`), ``sources``, ``report_uids``, ``confidence``,
         ``agreement`` and ``exchange_id`` (the exchange of fire it belongs to, or None).
     """
+    result = corroborate(reports, params=params, crs=crs)
+    return result.event_id, result.events
+
+
+def corroborate(
+    reports: gpd.GeoDataFrame, *, params: CorroborationParams | None = None, crs: object | None = None
+) -> Corroboration:
+    """Merge reports of the same happening into events, with the links between reports (:class:`Corroboration`)."""
     params = params or CorroborationParams()
     require_wgs84(reports, what="The reports to corroborate")
     n = len(reports)
@@ -350,8 +383,9 @@ def group_reports(
             {"event_id": pd.Series(dtype=object), "confidence": pd.Series(dtype=float)},
             geometry=gpd.GeoSeries([], crs=4326),
         )
-        return pd.Series([], index=reports.index, dtype=object, name="event_id"), empty
-    crs = theatre_crs(*centre_of(reports))
+        no_ids = pd.Series([], index=reports.index, dtype=object, name="event_id")
+        return Corroboration(no_ids, empty, np.empty((0, 2), dtype=np.int64))
+    crs = theatre_crs(*centre_of(reports)) if crs is None else crs
     a = _arrays(reports, crs, params)
 
     pairs = _candidate_pairs(a.xy, a.prec, a.t, a.tol, params)
@@ -386,9 +420,22 @@ def group_reports(
         for s in np.unique(sub):
             idx = sub == s
             spread[members[idx]] = full[np.ix_(idx, idx)].max()
+    links = [pairs]
     if params.link_shots:
-        label = _link_shots(label, a, reports, params)
-    return _summarise(reports, label, a, spread, crs, params)
+        joined, shots = _link_shots(label, a, reports, params)
+        links.append(_first_of(label, shots))
+        label = joined
+    event_id, events, exchanges = _summarise(reports, label, a, spread, crs, params)
+    links.append(_first_of(event_id.to_numpy(), exchanges))
+    return Corroboration(event_id, events, np.concatenate(links).astype(np.int64))
+
+
+def _first_of(label: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Pairs of labels (events) as pairs of report positions: each label's first report stands for it."""
+    if not len(pairs):
+        return np.empty((0, 2), dtype=np.int64)
+    first = pd.Series(np.arange(len(label))).groupby(label, sort=False).first()
+    return np.column_stack([first.loc[pairs[:, 0]].to_numpy(), first.loc[pairs[:, 1]].to_numpy()])
 
 
 def estimate_error(reports: pd.DataFrame) -> np.ndarray:
@@ -487,7 +534,7 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _link_shots(
     label: np.ndarray, a: _Arrays, reports: pd.DataFrame, params: CorroborationParams
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Join the launch end and the landing end of one shot into one event, where the match is unique.
 
     A post that hears a mortar fire and a camera that sees rounds land 3 km away describe one
@@ -499,11 +546,14 @@ def _link_shots(
     none, and their evidence names the same firing side (the launch stands on its ground, the
     landing on the other's). A landing joins the launch events that are its candidates when it is
     their only candidate landing: with two targets hit, or two guns firing at two, nothing is guessed.
+
+    Returns the labels after joining, and every candidate pair of ends (their labels before joining).
     """
+    none = np.empty((0, 2), dtype=np.int64)
     ends = _ends(label, a, reports)
     launch, landing = ends[ends["role"] == "launch"], ends[ends["role"] == "landing"]
     if launch.empty or landing.empty:
-        return label
+        return label, none
     reach = np.array(list(WEAPON_REACH_M.values()))
     longest = reach[:, 1].max()
     window = params.shot_window_min * 60e9
@@ -530,7 +580,8 @@ def _link_shots(
     )
     i, j = i[ok], j[ok]
     if not len(i):
-        return label
+        return label, none
+    candidates = np.column_stack([launch.index.to_numpy()[i], landing.index.to_numpy()[j]]).astype(np.int64)
     # Candidates form a bipartite graph; a component is one shot when it has one landing end: posts
     # that heard one gun each place it a little elsewhere, so its launch may be several events. One
     # launch with several candidate landings is not joined: the landings may be two targets (or
@@ -551,7 +602,7 @@ def _link_shots(
     moved = pd.Series(label).map(mapping)
     out = label.copy()
     out[moved.notna().to_numpy()] = moved.dropna().to_numpy(dtype=np.int64)
-    return out
+    return out, candidates
 
 
 def _neighbours(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -648,7 +699,8 @@ def _summarise(
     spread: np.ndarray,
     crs: object,
     params: CorroborationParams,
-) -> tuple[pd.Series, gpd.GeoDataFrame]:
+) -> tuple[pd.Series, gpd.GeoDataFrame, np.ndarray]:
+    """The events' table, each report's event id and the pairs of event ids tested as an exchange."""
     event_id = _event_ids(reports["uid"], label)
     family, p_true = independence(reports)
     w = 1.0 / np.square(a.prec)
@@ -699,32 +751,34 @@ def _summarise(
     events.index.name = "event_id"
     events["weapon"] = events["weapon"].fillna("unknown")
     events["confidence"] = (1.0 - np.exp(miss)) * events["agreement"]
-    events["exchange_id"] = _exchanges(events, params)
+    events["exchange_id"], exchanges = _exchanges(events, params)
     geometry = gpd.GeoSeries(gpd.points_from_xy(events["x"], events["y"]), crs=crs).to_crs(4326)
     out = gpd.GeoDataFrame(
         events.drop(columns=["x", "y", "lean"]).reset_index(), geometry=geometry.to_numpy(), crs=4326
     )
-    return pd.Series(event_id.to_numpy(), index=reports.index, name="event_id"), out
+    return pd.Series(event_id.to_numpy(), index=reports.index, name="event_id"), out, exchanges
 
 
-def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> pd.Series:
+def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> tuple[pd.Series, np.ndarray]:
     """Link events of opposite firing sides close in space and time into exchanges of fire.
 
     Returns each event's ``exchange_id`` (``'xc-'`` and a hash of its member event ids), None for
-    an event in no exchange. Each event of an exchange keeps its own side and reasons.
+    an event in no exchange, and the linked pairs of event ids. Each event of an exchange keeps its
+    own side and reasons.
     """
     out = pd.Series(None, index=events.index, dtype=object)
+    none = np.empty((0, 2), dtype=object)
     lean = events["lean"].to_numpy(dtype=object)
     idx = np.flatnonzero(pd.notna(lean))
     if len(idx) < 2:
-        return out
+        return out, none
     t = pd.DatetimeIndex(events["occurred_at"].to_numpy()[idx]).as_unit("ns").asi8 / 60e9
     scale = params.exchange_radius_m / params.exchange_window_min
     pts = np.column_stack([events["x"].to_numpy()[idx], events["y"].to_numpy()[idx], t * scale])
     pairs = cKDTree(pts).query_pairs(params.exchange_radius_m, p=np.inf, output_type="ndarray")
     pairs = pairs[lean[idx[pairs[:, 0]]] != lean[idx[pairs[:, 1]]]]
     if not len(pairs):
-        return out
+        return out, none
     m = len(idx)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
     _, comp = connected_components(graph, directed=False)
@@ -735,7 +789,7 @@ def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> pd.Series:
         .agg(lambda s: "xc-" + hashlib.sha1("\x1f".join(sorted(s)).encode()).hexdigest()[:12])
     )
     out.iloc[idx[linked]] = pd.Series(comp[linked]).map(names).to_numpy()
-    return out
+    return out, events.index.to_numpy()[idx[pairs]]
 
 
 def _modes(keys: pd.Series, values: pd.Series, *, preferred: pd.Series | None = None) -> pd.Series:

@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from pyproj import CRS
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 import geo
 from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
+from geo.crs import centre_of, theatre_crs
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -31,6 +36,10 @@ EVENT_COLUMNS = (
 )
 # ... and from corroboration: the exchange of fire it belongs to and its independent source families.
 CORROBORATION_COLUMNS = ("exchange_id", "n_families")
+# Each report's influence key: the smallest uid among the reports whose outcomes depend on each
+# other through triangulation, corroboration, a shot's two ends, an exchange or a citation
+# (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
+INFLUENCE = "influence"
 # Columns holding lists, stored as JSON text in the derived-data cache.
 LIST_COLUMNS = ("zones", "reasons", "sources", "report_uids")
 
@@ -52,6 +61,40 @@ class Analysis:
     reports: gpd.GeoDataFrame
     events: gpd.GeoDataFrame
     reasons: pd.DataFrame
+    evidence: pd.DataFrame | None = None
+
+
+def scenario_crs(scenario: Scenario) -> CRS:
+    """The metric CRS every neighbour test is made in: the theatre's, whichever reports are analysed together."""
+    return theatre_crs(*centre_of(scenario.control_areas))
+
+
+def influence_keys(uids: pd.Series, links: list[np.ndarray]) -> np.ndarray:
+    """Each report's influence key: the smallest uid of its connected component under ``links``.
+
+    ``links`` are ``(k, 2)`` arrays of positions in ``uids``. A report linked to none is its own key.
+    """
+    n = len(uids)
+    pairs = np.concatenate(
+        [np.empty((0, 2), dtype=np.int64), *[np.asarray(p, dtype=np.int64) for p in links]]
+    )
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    text = uids.astype(str).to_numpy(dtype=object)
+    return pd.Series(text).groupby(component).transform("min").to_numpy(dtype=object)
+
+
+def citation_links(uids: pd.Series, cites: pd.Series | None) -> np.ndarray:
+    """Pairs of positions (citing, cited) where a report cites another one in the same frame."""
+    if cites is None:
+        return np.empty((0, 2), dtype=np.int64)
+    at = pd.Series(np.arange(len(uids)), index=uids.astype(str).to_numpy())
+    at = at[~at.index.duplicated()]
+    target = cites.astype(object).where(cites.notna(), "").astype(str).to_numpy(dtype=object)
+    citing = np.flatnonzero(target != "")
+    cited = pd.Series(target[citing]).map(at).to_numpy(dtype=float)
+    known = np.isfinite(cited)
+    return np.column_stack([citing[known], cited[known].astype(np.int64)])
 
 
 def context_key(scenario_dir: Path, agreement_path: Path) -> str:
@@ -75,6 +118,16 @@ def enrich(
     threshold: float = ATTRIBUTION_THRESHOLD,
 ) -> gpd.GeoDataFrame:
     """Add distance to the line in force, side, zones, sector and the estimated fire origin to each report."""
+    origin = attribution.estimate_origins(
+        incidents, control_areas=scenario.control_areas, threshold=threshold
+    )
+    return measure(incidents, scenario, sectors=sectors).join(origin)
+
+
+def measure(
+    incidents: gpd.GeoDataFrame, scenario: Scenario, *, sectors: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Add what depends on each report alone: distance to the line in force, side, zones and sector."""
     near = proximity.measure(
         incidents, lines=scenario.lines, control_areas=scenario.control_areas, zones=scenario.zones
     )
@@ -83,10 +136,7 @@ def enrich(
     if sectors is not None:
         nearest = gpd.GeoSeries.from_xy(near["nearest_lon"], near["nearest_lat"], crs=4326, index=near.index)
         near["sector"] = assign_sectors(nearest, near["line_version"], lines=scenario.lines, sectors=sectors)
-    origin = attribution.estimate_origins(
-        incidents, control_areas=scenario.control_areas, threshold=threshold
-    )
-    return incidents.join(near).join(origin)
+    return incidents.join(near)
 
 
 def scenario_sectors(directory: Path) -> gpd.GeoDataFrame | None:
@@ -118,37 +168,100 @@ def flag(
     params: score.ScoreParams | None = None,
     pattern_params: patterns.PatternParams | None = None,
     timings: Timings | None = None,
+    origin_links: np.ndarray | None = None,
 ) -> Analysis:
     """Apply the agreement's rules, merge reports into events and score each event.
 
     Membership in a significant space-time cluster or sector surge (:mod:`geo.patterns`) is
     evidence for the score. The patterns count each event once (its first report stands for it):
     counted per report, one happening told by six sources would be a "cluster" of six and raise
-    its own score, which corroboration already counts.
+    its own score, which corroboration already counts. ``origin_links`` (from
+    :func:`geo.attribution.estimate_origins_linked`) join the influence keys of reports
+    triangulated together.
     """
     timings = Timings() if timings is None else timings
     with timings.stage("rules"):
-        reasons = rules.evaluate(
-            enriched,
-            agreement,
-            lines=scenario.lines,
-            control_areas=scenario.control_areas,
-            zones=scenario.zones,
-            posts=scenario.posts,
-        )
+        reasons = in_report_order(evaluate_rules(enriched, scenario, agreement), enriched["uid"])
     with timings.stage("corroborate"):
-        event_id, events = corroborate.group_reports(enriched)
-    reports = enriched.assign(event_id=event_id)
-    one_per_event = reports.drop_duplicates("event_id")
-    with timings.stage("patterns"):
-        found = patterns.find_patterns(one_per_event, params=pattern_params, parts=("surges", "clusters"))
-        evidence = patterns.pattern_evidence(found, unit="events")
+        found = corroborate.corroborate(enriched, crs=scenario_crs(scenario))
+        links = [found.links, citation_links(enriched["uid"], enriched.get("cites"))]
+        if origin_links is not None:
+            links.append(origin_links)
+        base = enriched.assign(event_id=found.event_id, **{INFLUENCE: influence_keys(enriched["uid"], links)})
+    return judge(base, found.events, reasons, params=params, pattern_params=pattern_params, timings=timings)
+
+
+def evaluate_rules(
+    enriched: gpd.GeoDataFrame, scenario: Scenario, agreement: rules.Agreement
+) -> pd.DataFrame:
+    """The agreement's rules on each report (:func:`geo.rules.evaluate` with the scenario's geography)."""
+    return rules.evaluate(
+        enriched,
+        agreement,
+        lines=scenario.lines,
+        control_areas=scenario.control_areas,
+        zones=scenario.zones,
+        posts=scenario.posts,
+    )
+
+
+def in_report_order(reasons: pd.DataFrame, uids: pd.Series) -> pd.DataFrame:
+    """The reasons in the order of their reports in ``uids`` (each report's in the rules' order).
+
+    One canonical order, whichever way the table was built: the score breaks ties between equal
+    reasons by it, so a from-scratch and an incremental analysis explain alike.
+    """
+    position = pd.Series(np.arange(len(uids)), index=uids.astype(str).to_numpy())
+    rank = reasons["uid"].astype(str).map(position)
+    return reasons.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
+    """One report per event, the event's first in the frame's order: what the patterns count."""
+    return reports.drop_duplicates("event_id")
+
+
+def find_evidence(
+    one_per_event: gpd.GeoDataFrame,
+    params: patterns.PatternParams | None,
+    parts: tuple[str, ...] = ("surges", "clusters"),
+) -> pd.DataFrame:
+    """The pattern evidence (surges, clusters) of events counted once each."""
+    found = patterns.find_patterns(one_per_event, params=params, parts=parts)
+    evidence = patterns.pattern_evidence(found, unit="events")
+    # One canonical order (the score lists pattern reasons in it), as geo.incremental rebuilds it.
+    return evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True)
+
+
+def judge(
+    base: gpd.GeoDataFrame,
+    events: gpd.GeoDataFrame,
+    reasons: pd.DataFrame,
+    *,
+    params: score.ScoreParams | None = None,
+    pattern_params: patterns.PatternParams | None = None,
+    timings: Timings | None = None,
+    evidence: pd.DataFrame | None = None,
+) -> Analysis:
+    """Score the events of ``base`` (reports with ``event_id``) and give each report its event's score.
+
+    ``evidence`` is the pattern evidence when already known; otherwise found from ``base``.
+    """
+    timings = Timings() if timings is None else timings
+    if evidence is None:
+        with timings.stage("patterns"):
+            evidence = find_evidence(stand_ins(base), pattern_params)
     with timings.stage("score"):
-        scores = score.score_events(events, reports, reasons, params=params, patterns=evidence)
-    events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
-    per_report = events.set_index("event_id")[[*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS]]
-    reports = reports.join(per_report, on="event_id")
-    return Analysis(reports=reports, events=events, reasons=reasons)
+        scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
+        events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
+        reports = per_report(base, events)
+    return Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence)
+
+
+def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The reports with their event's score, side, reasons and corroboration columns."""
+    per_event = events.set_index("event_id")[[*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS]]
+    return base.drop(columns=[c for c in per_event.columns if c in base]).join(per_event, on="event_id")
 
 
 def analyse(
@@ -163,10 +276,19 @@ def analyse(
     timings = Timings() if timings is None else timings
     scenario = load_scenario(scenario_dir)
     with timings.stage("enrich"):
-        enriched = enrich(incidents, scenario, sectors=scenario_sectors(scenario_dir), threshold=threshold)
-    result = flag(enriched, scenario, rules.load_agreement(agreement_path), timings=timings)
+        measured = measure(incidents, scenario, sectors=scenario_sectors(scenario_dir))
+    with timings.stage("origins"):
+        origins, origin_links = attribution.estimate_origins_linked(
+            incidents, control_areas=scenario.control_areas, threshold=threshold
+        )
+    enriched = measured.join(origins)
+    result = flag(
+        enriched, scenario, rules.load_agreement(agreement_path), timings=timings, origin_links=origin_links
+    )
     # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
-    return Analysis(_geometry_last(result.reports), _geometry_last(result.events), result.reasons)
+    return Analysis(
+        _geometry_last(result.reports), _geometry_last(result.events), result.reasons, result.evidence
+    )
 
 
 def _geometry_last(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

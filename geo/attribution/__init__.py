@@ -73,6 +73,7 @@ class _Origins:
     uid: np.ndarray  # (n,) report keys
     crs: object  # the theatre CRS
     to_lonlat: Transformer
+    partners: np.ndarray  # (k, 2) report positions (rows of the input) tried together in triangulation
 
 
 def _wedges(d: Densities, lon: np.ndarray, lat: np.ndarray, sigmas: float) -> np.ndarray:
@@ -149,6 +150,7 @@ def _compute(
     keep = np.hypot(d.x[i] - d.x[j], d.y[i] - d.y[j]) <= reach[i] + reach[j]
     i, j = i[keep], j[keep]
     keep = observers.different_observers(i, j, apart_m=observer_apart_m)
+    partners = np.column_stack([v[i[keep]], v[j[keep]]]).astype(np.int64)
     partnered = np.unique(np.concatenate([i[keep], j[keep]]))
     wedge_rings = _wedges(d, lon[v], lat[v], MAP_SIGMAS) if rings else np.empty((0, 0, 2))
     group = np.full(len(v), None, dtype=object)
@@ -188,6 +190,7 @@ def _compute(
         uid=uid,
         crs=crs,
         to_lonlat=Transformer.from_crs(crs, 4326, always_xy=True),
+        partners=partners,
     )
 
 
@@ -245,6 +248,32 @@ def estimate_origins(
         When the threshold is not in (0.5, 1], an option is out of range, the control areas are
         not EPSG:4326 or lack ``side``, ``version`` or ``valid_from``, or the incidents lack
         ``type`` or ``occurred_at``.
+    """
+    return estimate_origins_linked(
+        incidents,
+        control_areas=control_areas,
+        threshold=threshold,
+        window_minutes=window_minutes,
+        observer_apart_m=observer_apart_m,
+        default_distances_m=default_distances_m,
+        origin_types=origin_types,
+    )[0]
+
+
+def estimate_origins_linked(
+    incidents: pd.DataFrame,
+    *,
+    control_areas: gpd.GeoDataFrame,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+    window_minutes: float = 5.0,
+    observer_apart_m: float = 500.0,
+    default_distances_m: Mapping[str, tuple[float, float]] | None = None,
+    origin_types: Collection[str] = ORIGIN_TYPES,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`estimate_origins`, and the pairs of report positions tried together in triangulation.
+
+    A report's origin depends only on the reports linked to it by those pairs (directly or through
+    others), which is what lets :mod:`geo.incremental` recompute only what a batch touches.
     """
     if not 0.5 < threshold <= 1:
         msg = f"The attribution threshold {threshold!r} is not above 0.5 and at most 1."
@@ -310,7 +339,7 @@ def estimate_origins(
         side[np.nan_to_num(1 - p_ua, nan=0.0) >= threshold] = "RU"
         out["origin_side"][v] = side
         out["origin_side_p"][v] = np.fmax(p_ua, 1 - p_ua)
-    return pd.DataFrame(out, index=incidents.index)
+    return pd.DataFrame(out, index=incidents.index), o.partners
 
 
 def _spread(per_group: np.ndarray, number: np.ndarray, first: np.ndarray) -> np.ndarray:

@@ -1,0 +1,462 @@
+"""Bring an analysis up to date with a changed set of reports, recomputing only what the change reaches.
+
+A batch adds reports, a retraction removes some. What depends on a report alone (distance to the
+line, side, zones, sector) is measured for the new reports only. What depends on neighbours is
+recomputed for the reports the change can reach, found in three steps:
+
+1. **Origins.** Triangulation joins reports of different observers at most five minutes apart. The
+   reports changed (the new ones, and the influence mates of the removed ones, see
+   :data:`geo.pipeline.INFLUENCE`) are analysed with every report within that window of them; the
+   connected components of the pairs tried together that hold a changed report are the reports whose
+   origins can change. When one of them has a partner outside what was analysed the window grows
+   and the step runs again. Pairs are tried on each report's own data, so this step is exact.
+2. **Events.** The same with the widest window of any corroboration test (:data:`WINDOW_NS`, plus
+   each report's time tolerance): matching pairs, a shot's two ends, exchanges of fire and
+   citations link reports; the components holding a changed report (or one whose origin changed)
+   are recomputed, with two windows' margin of reports around them, and replace what was stored.
+3. **Patterns and scores.** Space-time clusters are scanned per calendar month, so only the months
+   whose events changed are scanned again; sector surges (a trailing baseline, cheap) are tested
+   again over the whole period. An event is scored again when it is new or its pattern evidence
+   changed.
+
+The result equals a from-scratch analysis of the same reports (tests/test_incremental.py applies
+random sequences of batches and retractions to both); ``python -m geo analyse --check`` compares
+the two on a real store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geo import attribution, corroborate, rules, score
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
+from geo.corroborate import CorroborationParams
+from geo.patterns.evidence import CLUSTER_CODE
+from geo.patterns.scan import month_of
+from geo.pipeline import (
+    CORROBORATION_COLUMNS,
+    EVENT_COLUMNS,
+    INFLUENCE,
+    Analysis,
+    Timings,
+    citation_links,
+    evaluate_rules,
+    find_evidence,
+    in_report_order,
+    influence_keys,
+    measure,
+    per_report,
+    scenario_crs,
+    stand_ins,
+)
+from geo.scenario import Scenario
+
+MINUTE_NS = 60_000_000_000
+# Triangulation pairs reports at most this far apart (geo.attribution.estimate_origins' default).
+TRIANGULATION_NS = 5 * MINUTE_NS
+# The widest time window of any test between reports or events (corroboration, shot ends,
+# exchanges of fire), to which both reports' time tolerances are added.
+WINDOW_NS = round(
+    max(
+        CorroborationParams().window_min,
+        CorroborationParams().exchange_window_min,
+        CorroborationParams().shot_window_min,
+    )
+    * MINUTE_NS
+)
+# Columns the neighbour steps write: the fire origin, the event and the influence key.
+ORIGIN_COLUMNS = attribution.OUTPUT_COLUMNS
+# Columns the score adds to an event (geo.score.score_events, less the confidence it reads).
+SCORE_COLUMNS = (*EVENT_COLUMNS[1:6], "p_UA", "reasons")
+MAX_ROUNDS = 50
+
+
+class TooFar(RuntimeError):
+    """The change reaches further than an update may go (:data:`MAX_ROUNDS`): analyse from scratch."""
+
+
+@dataclass(frozen=True)
+class Update:
+    """What an update did: the reports added and removed, and how much was recomputed."""
+
+    mode: str  # "unchanged", "incremental" or "from scratch"
+    added: int = 0
+    removed: int = 0
+    reports_recomputed: int = 0
+    events_recomputed: int = 0
+    events_rescored: int = 0
+    months_scanned: int = 0
+    rounds: int = 0
+
+    def summary(self) -> str:
+        """One line for a person: what changed and what was recomputed."""
+        if self.mode != "incremental":
+            return f"{self.mode}: {self.added:,} reports added, {self.removed:,} removed"
+        return (
+            f"incremental: {self.added:,} reports added, {self.removed:,} removed; recomputed "
+            f"{self.reports_recomputed:,} reports in {self.events_recomputed:,} events, rescored "
+            f"{self.events_rescored:,} events, scanned {self.months_scanned} month(s) for clusters"
+        )
+
+
+def _merged(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of intervals ``[lo, hi]`` as sorted disjoint intervals."""
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], np.maximum.accumulate(hi[order])
+    start = np.r_[True, lo[1:] > hi[:-1]]
+    ends = np.r_[np.flatnonzero(start)[1:] - 1, len(lo) - 1]
+    return lo[start], hi[ends]
+
+
+def _near(chosen: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Every report whose interval overlaps the interval of a chosen report (the chosen included)."""
+    if not chosen.any():
+        return chosen.copy()
+    a, b = _merged(lo[chosen], hi[chosen])
+    k = np.searchsorted(a, hi, side="right") - 1
+    out = k >= 0
+    out[out] = b[k[out]] >= lo[out]
+    return out | chosen
+
+
+def _cited(chosen: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The chosen reports and those citing or cited by one of them."""
+    out = chosen.copy()
+    if len(pairs):
+        out[pairs[chosen[pairs[:, 0]], 1]] = True
+        out[pairs[chosen[pairs[:, 1]], 0]] = True
+    return out
+
+
+def _components(n: int, links: list[np.ndarray]) -> np.ndarray:
+    pairs = np.concatenate([np.empty((0, 2), dtype=np.int64), *links]).astype(np.int64)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _reached(component: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Members of the components that hold a seed (both over the same positions)."""
+    return np.isin(component, np.unique(component[seeds]))
+
+
+def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[np.ndarray, np.ndarray]:
+    t = pd.DatetimeIndex(frame["occurred_at"]).as_unit("ns").asi8.astype(np.float64)
+    half = np.full(len(t), half_ns, dtype=np.float64)
+    if tolerance:
+        tol = frame["time_precision"].map(corroborate.TIME_TOLERANCE).fillna(pd.Timedelta(0))
+        half = half + pd.to_timedelta(tol).dt.total_seconds().to_numpy() * 1e9
+    return t - half, t + half
+
+
+def _families_changed(before: pd.DataFrame, now: pd.DataFrame) -> set[str]:
+    """Sources whose family (geo.corroborate.independence, a citation by source name) differs."""
+
+    def families(frame: pd.DataFrame) -> pd.Series:
+        source = frame["source"].astype(str)
+        fam = frame["source_family"] if "source_family" in frame else pd.Series(None, index=frame.index)
+        fam = fam.where(fam.notna() & (fam.astype(str) != ""), source).astype(str)
+        out = pd.Series(fam.to_numpy(), index=source.to_numpy())
+        return out[~out.index.duplicated()]
+
+    a, b = families(before), families(now)
+    joined = pd.concat([a.rename("a"), b.rename("b")], axis=1)
+    return set(joined.index[joined["a"].ne(joined["b"])])
+
+
+def update(
+    previous: Analysis,
+    incidents: gpd.GeoDataFrame,
+    *,
+    scenario: Scenario,
+    agreement: rules.Agreement,
+    sectors: gpd.GeoDataFrame | None = None,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+    timings: Timings | None = None,
+) -> tuple[Analysis, Update]:
+    """Return the analysis of ``incidents`` from ``previous`` (an analysis with the same scenario and terms).
+
+    ``incidents`` is every stored report now, in the store's order. ``previous`` must carry its
+    pattern evidence and influence keys (an analysis made by this version); otherwise raise
+    ValueError and let the caller analyse from scratch.
+    """
+    timings = Timings() if timings is None else timings
+    if previous.evidence is None or INFLUENCE not in previous.reports:
+        msg = "The previous analysis lacks its pattern evidence or influence keys."
+        raise ValueError(msg)
+    before = previous.reports
+    uid = incidents["uid"].astype(str).reset_index(drop=True)
+    known = pd.Index(before["uid"].astype(str))
+    is_new = ~uid.isin(known).to_numpy()
+    gone = known[~known.isin(uid)]
+    if not is_new.any() and not len(gone):
+        return previous, Update("unchanged")
+    n = len(uid)
+    frame = incidents.reset_index(drop=True)
+
+    # What depends on each report alone: measured for the new reports only.
+    neighbours = {*ORIGIN_COLUMNS, "event_id", INFLUENCE, *EVENT_COLUMNS, *CORROBORATION_COLUMNS}
+    own = [c for c in before.columns if c not in frame.columns and c not in neighbours and c != "geometry"]
+    carried = [*own, *ORIGIN_COLUMNS, "event_id", INFLUENCE]
+    at = pd.Series(np.arange(len(before)), index=known)
+    parts = [
+        pd.DataFrame(
+            before[carried].to_numpy(dtype=object)[at.reindex(uid[~is_new]).to_numpy()],
+            index=np.flatnonzero(~is_new),
+            columns=carried,
+        )
+    ]
+    if is_new.any():
+        with timings.stage("enrich"):
+            fresh = measure(frame[is_new], scenario, sectors=sectors)
+        parts.append(
+            pd.DataFrame(fresh[own].to_numpy(dtype=object), index=np.flatnonzero(is_new), columns=own)
+        )
+    carried_values = pd.concat(parts).sort_index()
+    base = frame.join(carried_values[carried])
+
+    # The reports the change reaches directly: the new ones, the influence mates of the removed
+    # ones, and those citing a source whose family changed.
+    lost = before["uid"].astype(str).isin(gone).to_numpy()
+    mates = set(before[INFLUENCE].to_numpy()[lost])
+    dirty = is_new | base[INFLUENCE].isin(mates).to_numpy()
+    changed_sources = _families_changed(before, frame)
+    if changed_sources and "cites" in frame:
+        dirty |= frame["cites"].astype(object).isin(changed_sources).to_numpy()
+
+    rounds = 0
+    hit = np.zeros(n, dtype=bool)
+    new_ids: set = set()
+    made = previous.events.iloc[:0][[c for c in previous.events.columns if c not in SCORE_COLUMNS]]
+    was = base["event_id"].copy()
+    if dirty.any():
+        rounds, hit, made = _neighbours(base, frame, dirty, scenario, threshold, timings)
+        new_ids = set(made["event_id"])
+
+    with timings.stage("rules"):
+        redone = pd.Index(uid[hit])
+        kept = previous.reasons[~previous.reasons["uid"].astype(str).isin(redone.union(gone))]
+        fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
+        reasons = in_report_order(pd.concat([kept, fresh_reasons], ignore_index=True), uid)
+
+    # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
+    with timings.stage("patterns"):
+        old_stand = stand_ins(before)[["event_id", "uid", "occurred_at"]]
+        new_stand_full = stand_ins(base)
+        new_stand = new_stand_full[["event_id", "uid", "occurred_at"]]
+        both = old_stand.merge(new_stand, on=["event_id", "uid"], how="outer", indicator=True)
+        moved = both[both["_merge"] != "both"]
+        when = moved["occurred_at_x"].fillna(moved["occurred_at_y"])
+        months = set(month_of(pd.DatetimeIndex(when.dropna()).floor("D")).tolist())
+        month = month_of(pd.DatetimeIndex(new_stand["occurred_at"]).floor("D"))
+        scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
+        surges = find_evidence(new_stand_full, None, parts=("surges",))
+        old = previous.evidence
+        old_month = old["uid"].map(
+            pd.Series(month_of(pd.DatetimeIndex(old_stand["occurred_at"]).floor("D")), index=old_stand["uid"])
+        )
+        kept_clusters = old[(old["code"] == CLUSTER_CODE) & ~old_month.isin(months)]
+        evidence = pd.concat([kept_clusters, scanned, surges], ignore_index=True)
+        evidence = evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True)
+        differ = old.merge(evidence, how="outer", indicator=True)
+        touched_uids = set(differ.loc[differ["_merge"] != "both", "uid"])
+
+    # Scores: new events, and events whose pattern evidence changed.
+    with timings.stage("score"):
+        event_of = base.set_index(uid.to_numpy())["event_id"]
+        again = set(event_of.reindex(list(touched_uids)).dropna()) - new_ids
+        replaced = set(before["event_id"][lost]) | set(was[hit]) | new_ids
+        survivors = previous.events[~previous.events["event_id"].isin(replaced)]
+        rescore = pd.concat(
+            [made, survivors[survivors["event_id"].isin(again)][list(made.columns)]], ignore_index=True
+        )
+        events = [survivors[~survivors["event_id"].isin(again)]]
+        if len(rescore):
+            members = base["event_id"].isin(set(rescore["event_id"])).to_numpy()
+            scope = base[INFLUENCE].isin(set(base[INFLUENCE][members])).to_numpy()
+            in_scope = set(uid[scope])
+            scores = score.score_events(
+                rescore,
+                base[scope],
+                reasons[reasons["uid"].astype(str).isin(in_scope)],
+                patterns=evidence[evidence["uid"].isin(in_scope)],
+            )
+            events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
+        events = pd.concat(events, ignore_index=True)
+        events = events.sort_values("event_id", kind="stable").reset_index(drop=True)
+        events = gpd.GeoDataFrame(events, geometry="geometry", crs=4326)
+        for col in carried:  # as stored, not the object columns the rows were gathered in
+            base[col] = base[col].astype(before[col].dtype)
+        reports = per_report(base.set_index(incidents.index), events)
+    return (
+        Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence),
+        Update(
+            "incremental",
+            added=int(is_new.sum()),
+            removed=len(gone),
+            reports_recomputed=int(hit.sum()),
+            events_recomputed=len(made),
+            events_rescored=len(rescore),
+            months_scanned=len(months),
+            rounds=rounds,
+        ),
+    )
+
+
+def _neighbours(
+    base: pd.DataFrame,
+    frame: pd.DataFrame,
+    dirty: np.ndarray,
+    scenario: Scenario,
+    threshold: float,
+    timings: Timings,
+) -> tuple[int, np.ndarray, pd.DataFrame]:
+    """Recompute origins, then events, of the reports the dirty ones reach; write them into ``base``.
+
+    Returns the rounds run, the reports recomputed (a mask) and their events (corroboration columns).
+    """
+    n, rounds = len(base), 0
+    # A report recomputed may leave the company it had: whatever was linked to it before (its old
+    # influence mates) is recomputed too, though no link joins them now.
+    old_key = base[INFLUENCE].to_numpy(dtype=object)
+
+    def mates(chosen: np.ndarray) -> np.ndarray:
+        keys = old_key[chosen]
+        return np.isin(old_key, keys[pd.notna(keys)]) | chosen
+
+    # 1. Origins: exact closure under the pairs tried in triangulation.
+    with timings.stage("origins"):
+        lo, hi = _time_bounds(frame, TRIANGULATION_NS / 2, tolerance=False)
+        reach = dirty.copy()
+        for _ in range(MAX_ROUNDS):
+            rounds += 1
+            analysed = _near(reach, lo, hi)
+            rows = np.flatnonzero(analysed)
+            origins, tried = attribution.estimate_origins_linked(
+                base.iloc[rows], control_areas=scenario.control_areas, threshold=threshold
+            )
+            hit = np.zeros(n, dtype=bool)
+            hit[rows[_reached(_components(len(rows), [tried]), dirty[rows])]] = True
+            grown = mates(hit)
+            if not (grown & ~dirty).any() and not (_near(hit, lo, hi) & ~analysed).any():
+                break
+            dirty = dirty | grown
+            reach |= grown
+        else:
+            raise TooFar(f"The change reaches further than {MAX_ROUNDS} rounds of triangulation.")
+        redo = hit[rows]
+        for col in ORIGIN_COLUMNS:
+            base.loc[base.index[rows[redo]], col] = origins[col].to_numpy()[redo]
+        dirty = dirty | hit
+
+    # 2. Events: the components of every link between reports that hold a changed report, computed
+    # with two windows' margin of reports around them.
+    with timings.stage("corroborate"):
+        lo, hi = _time_bounds(frame, WINDOW_NS / 2, tolerance=True)
+        cite_pairs = citation_links(frame["uid"], frame.get("cites"))
+
+        def around(chosen: np.ndarray) -> np.ndarray:
+            return _cited(_near(chosen, lo, hi), cite_pairs)
+
+        crs = scenario_crs(scenario)
+        reach = dirty.copy()
+        for _ in range(MAX_ROUNDS):
+            rounds += 1
+            analysed = around(around(reach))
+            rows = np.flatnonzero(analysed)
+            part = base.iloc[rows]
+            found = corroborate.corroborate(part, crs=crs)
+            _, tried = attribution.estimate_origins_linked(
+                part, control_areas=scenario.control_areas, threshold=threshold
+            )
+            links = [found.links, tried, citation_links(part["uid"], part.get("cites"))]
+            inside = _reached(_components(len(rows), links), dirty[rows])
+            hit = np.zeros(n, dtype=bool)
+            hit[rows[inside]] = True
+            grown = mates(hit)
+            if not (grown & ~dirty).any() and not (around(around(hit)) & ~analysed).any():
+                break
+            dirty = dirty | grown
+            reach |= grown
+        else:
+            raise TooFar(f"The change reaches further than {MAX_ROUNDS} rounds of corroboration.")
+        keys = influence_keys(part["uid"], links)
+        base.loc[base.index[rows[inside]], "event_id"] = found.event_id.to_numpy()[inside]
+        base.loc[base.index[rows[inside]], INFLUENCE] = keys[inside]
+        ids = set(found.event_id.to_numpy()[inside])
+    return rounds, hit, found.events[found.events["event_id"].isin(ids)]
+
+
+# Each table's key: rows are compared in this order, whatever order either analysis keeps them in.
+TABLE_KEYS = {
+    "reports": ["uid"],
+    "events": ["event_id"],
+    "reasons": ["uid", "code", "sentence"],
+    "evidence": ["uid", "code"],
+}
+
+
+def _same(p: object, q: object) -> bool:
+    if isinstance(p, list | tuple | dict | np.ndarray) or isinstance(q, list | tuple | dict | np.ndarray):
+        return json.dumps(_plain(p), sort_keys=True, default=str) == json.dumps(
+            _plain(q), sort_keys=True, default=str
+        )
+    return bool(p == q)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def differences(a: Analysis, b: Analysis, *, limit: int = 10) -> list[str]:
+    """Where two analyses of the same reports differ (at most ``limit`` lines); empty when they agree.
+
+    Tables are compared row by row in key order (:data:`TABLE_KEYS`), column by column, values
+    exactly (floats to the last bit, lists and their dicts in order); missing values of any kind
+    (None, NaN, NaT, NA) are equal to each other.
+    """
+    out: list[str] = []
+    for name, key in TABLE_KEYS.items():
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None or y is None:
+            if (x is None) != (y is None):
+                out.append(f"{name}: present in one analysis only")
+            continue
+        x = pd.DataFrame(x).sort_values(key, kind="stable").reset_index(drop=True)
+        y = pd.DataFrame(y).sort_values(key, kind="stable").reset_index(drop=True)
+        if set(x.columns) != set(y.columns):
+            out.append(f"{name}: columns differ: {sorted(set(x.columns) ^ set(y.columns))}")
+        if len(x) != len(y):
+            out.append(f"{name}: {len(x):,} rows against {len(y):,}")
+            continue
+        for col in [c for c in y.columns if c in x.columns]:
+            if col == "geometry":
+                xs, ys = gpd.GeoSeries(x[col]), gpd.GeoSeries(y[col])
+                bad = np.flatnonzero(~(xs.geom_equals_exact(ys, tolerance=0) | (xs.isna() & ys.isna())))
+            else:
+                gap_x, gap_y = pd.isna(x[col]).to_numpy(), pd.isna(y[col]).to_numpy()
+                values_x, values_y = x[col].to_numpy(dtype=object), y[col].to_numpy(dtype=object)
+                both = np.flatnonzero(~gap_x & ~gap_y)
+                unequal = [i for i in both if not _same(values_x[i], values_y[i])]
+                bad = np.sort(np.r_[np.flatnonzero(gap_x != gap_y), unequal]).astype(int)
+            if len(bad):
+                i = bad[0]
+                out.append(
+                    f"{name}.{col}: {len(bad):,} row(s) differ; first {key}={x.loc[i, key].tolist()}: "
+                    f"{x.loc[i, col]!r} against {y.loc[i, col]!r}"
+                )
+            if len(out) >= limit:
+                return out
+    return out
