@@ -430,26 +430,39 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
     """Bring the stored analysis up to date and say what it did: the counts and the seconds per stage."""
-    from geo.pipeline import Timings, analyse_store
+    from geo.pipeline import Timings, analyse
+    from geo.refresh import refresh_store
 
     store = _store(args, settings)
     timings = Timings()
-    result = analyse_store(
-        store,
-        scenario_dir=_scenario_dir(args, settings),
-        agreement_path=settings.agreement_path,
-        timings=timings,
+    scenario_dir = _scenario_dir(args, settings)
+    result, done = refresh_store(
+        store, scenario_dir=scenario_dir, agreement_path=settings.agreement_path, timings=timings
     )
-    how = "up to date: read back" if list(timings) == ["read back"] else "analysed from scratch"
     levels = result.events["flag_level"].value_counts() if len(result.events) else {}
     print(
-        f"{how}: {len(result.reports):,} reports in {len(result.events):,} events at store revision "
-        f"{store.revision()} ("
+        f"{done.summary()}\n{len(result.reports):,} reports in {len(result.events):,} events at store "
+        f"revision {store.revision()} ("
         + ", ".join(f"{levels.get(k, 0):,} {k}" for k in ("likely", "possible", "unlikely"))
         + ")"
     )
     print(timings.table())
-    return EXIT_OK
+    if not args.check:
+        return EXIT_OK
+    from geo.incremental import differences
+
+    again = analyse(store.incidents(), scenario_dir=scenario_dir, agreement_path=settings.agreement_path)
+    found = differences(result, again)
+    if not found:
+        print("check: the stored analysis equals a from-scratch analysis of the same reports")
+        return EXIT_OK
+    print(
+        "check: the stored analysis differs from a from-scratch analysis:",
+        *found,
+        sep="\n  ",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
@@ -582,8 +595,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))
     p.add_argument("batch_id")
 
-    with_store(
+    p = with_store(
         add("analyse", cmd_analyse, "bring the stored analysis up to date; print what it did, per stage")
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="also analyse every report from scratch and compare (exit 1 and name what differs)",
     )
 
     p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")

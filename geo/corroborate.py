@@ -69,6 +69,12 @@ RELIABILITY_P: dict[str, float] = {"A": 0.9, "B": 0.75, "C": 0.6, "D": 0.4, "E":
 CREDIBILITY_P: dict[int, float] = {1: 0.9, 2: 0.75, 3: 0.6, 4: 0.4, 5: 0.2, 6: 0.5}
 
 
+# Space-time searches (cKDTree, Chebyshev) look this much (relatively) beyond their bound, in times
+# counted from the earliest searched: scaled epoch nanoseconds (about 1e11 m) lose the last metres
+# of a pair exactly at the bound, which then depended on the other reports searched. What is found
+# is tested exactly afterwards, on the original values.
+SEARCH_SLACK = 1e-6
+
 # Components larger than this are split greedily (see _greedy_complete): complete linkage needs
 # every pair of a component, a memory and time square in its size.
 MAX_LINKAGE = 1500
@@ -263,6 +269,7 @@ def _candidate_pairs(
     allows (a day-precise report's day) and, in a busy month, make every nearby pair a candidate.
     """
     window = params.window_min * 60e9
+    t = t - t.min() if len(t) else t
     cls = pd.MultiIndex.from_arrays([_classes(prec), _classes(tol)])
     codes, _ = cls.factorize()
     groups = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)] if len(codes) else []
@@ -276,12 +283,14 @@ def _candidate_pairs(
             if members_b is members_a:
                 if len(members_a) < 2:
                     continue
-                local = cKDTree(pts_a).query_pairs(r_max, p=np.inf, output_type="ndarray")
+                local = cKDTree(pts_a).query_pairs(
+                    r_max * (1 + SEARCH_SLACK), p=np.inf, output_type="ndarray"
+                )
                 i, j = members_a[local[:, 0]], members_a[local[:, 1]]
             else:
                 pts_b = np.column_stack([xy[members_b], t[members_b] * scale])
                 near = cKDTree(pts_a).sparse_distance_matrix(
-                    cKDTree(pts_b), r_max, p=np.inf, output_type="ndarray"
+                    cKDTree(pts_b), r_max * (1 + SEARCH_SLACK), p=np.inf, output_type="ndarray"
                 )
                 i, j = members_a[near["i"]], members_b[near["j"]]
             found.append(np.column_stack([np.minimum(i, j), np.maximum(i, j)]))
@@ -507,6 +516,7 @@ def _shot_candidates(
     in a busy sector a day holds many candidates, so the match could never be unique.
     """
     hour = TIME_TOLERANCE["hour"].value
+    t0 = min(launch["t"].min(), landing["t"].min())
     found_i, found_j = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for lo_cls in (0, 1):
         for hi_cls in (0, 1):
@@ -519,9 +529,15 @@ def _shot_candidates(
             t_max = window + launch["tol"].to_numpy()[li].max() + landing["tol"].to_numpy()[hj].max()
             r_max = longest + launch["prec"].to_numpy()[li].max() + landing["prec"].to_numpy()[hj].max()
             scale = r_max / t_max
-            pa = np.column_stack([launch[["x", "y"]].to_numpy()[li], launch["t"].to_numpy()[li] * scale])
-            pb = np.column_stack([landing[["x", "y"]].to_numpy()[hj], landing["t"].to_numpy()[hj] * scale])
-            near = cKDTree(pa).sparse_distance_matrix(cKDTree(pb), r_max, p=np.inf, output_type="ndarray")
+            pa = np.column_stack(
+                [launch[["x", "y"]].to_numpy()[li], (launch["t"].to_numpy()[li] - t0) * scale]
+            )
+            pb = np.column_stack(
+                [landing[["x", "y"]].to_numpy()[hj], (landing["t"].to_numpy()[hj] - t0) * scale]
+            )
+            near = cKDTree(pa).sparse_distance_matrix(
+                cKDTree(pb), r_max * (1 + SEARCH_SLACK), p=np.inf, output_type="ndarray"
+            )
             found_i.append(li[near["i"]])
             found_j.append(hj[near["j"]])
     return np.concatenate(found_i), np.concatenate(found_j)
@@ -772,11 +788,16 @@ def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> tuple[pd.Se
     idx = np.flatnonzero(pd.notna(lean))
     if len(idx) < 2:
         return out, none
-    t = pd.DatetimeIndex(events["occurred_at"].to_numpy()[idx]).as_unit("ns").asi8 / 60e9
-    scale = params.exchange_radius_m / params.exchange_window_min
-    pts = np.column_stack([events["x"].to_numpy()[idx], events["y"].to_numpy()[idx], t * scale])
-    pairs = cKDTree(pts).query_pairs(params.exchange_radius_m, p=np.inf, output_type="ndarray")
-    pairs = pairs[lean[idx[pairs[:, 0]]] != lean[idx[pairs[:, 1]]]]
+    ns = pd.DatetimeIndex(events["occurred_at"].to_numpy()[idx]).as_unit("ns").asi8
+    x, y = events["x"].to_numpy()[idx], events["y"].to_numpy()[idx]
+    radius, window = params.exchange_radius_m, params.exchange_window_min * 60e9
+    pts = np.column_stack([x, y, (ns - ns.min()) * (radius / window)])
+    pairs = cKDTree(pts).query_pairs(radius * (1 + SEARCH_SLACK), p=np.inf, output_type="ndarray")
+    a, b = pairs[:, 0], pairs[:, 1]
+    exact = (
+        (np.abs(x[a] - x[b]) <= radius) & (np.abs(y[a] - y[b]) <= radius) & (np.abs(ns[a] - ns[b]) <= window)
+    )
+    pairs = pairs[exact & (lean[idx[a]] != lean[idx[b]])]
     if not len(pairs):
         return out, none
     m = len(idx)

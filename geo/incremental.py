@@ -94,6 +94,8 @@ class Update:
     events_rescored: int = 0
     months_scanned: int = 0
     rounds: int = 0
+    # Per stored table, the months whose rows changed (geo.refresh writes only those again).
+    changed: dict[str, set[str]] | None = None
 
     def summary(self) -> str:
         """One line for a person: what changed and what was recomputed."""
@@ -104,6 +106,12 @@ class Update:
             f"{self.reports_recomputed:,} reports in {self.events_recomputed:,} events, rescored "
             f"{self.events_rescored:,} events, scanned {self.months_scanned} month(s) for clusters"
         )
+
+
+def month_labels(times: pd.Series) -> np.ndarray:
+    """Each time's calendar month (UTC) as ``YYYY-MM``, ``undated`` when missing: the stored partitions."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return np.where(stamps.isna(), "undated", stamps.strftime("%Y-%m")).astype(object)
 
 
 def _merged(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +204,7 @@ def update(
     is_new = ~uid.isin(known).to_numpy()
     gone = known[~known.isin(uid)]
     if not is_new.any() and not len(gone):
-        return previous, Update("unchanged")
+        return previous, Update("unchanged", changed={})
     n = len(uid)
     frame = incidents.reset_index(drop=True)
 
@@ -243,7 +251,7 @@ def update(
         redone = pd.Index(uid[hit])
         kept = previous.reasons[~previous.reasons["uid"].astype(str).isin(redone.union(gone))]
         fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
-        reasons = in_report_order(pd.concat([kept, fresh_reasons], ignore_index=True), uid)
+        reasons = in_report_order(pd.concat([kept, fresh_reasons], ignore_index=True))
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
     with timings.stage("patterns"):
@@ -294,6 +302,10 @@ def update(
         for col in carried:  # as stored, not the object columns the rows were gathered in
             base[col] = base[col].astype(before[col].dtype)
         reports = per_report(base.set_index(incidents.index), events)
+    rows = month_labels(pd.concat([base["occurred_at"][hit | is_new], before["occurred_at"][lost]]))
+    old_events = previous.events["event_id"].isin(replaced | again).to_numpy()
+    changed_events = pd.concat([previous.events["occurred_at"][old_events], rescore["occurred_at"]])
+    changed = {"reports": set(rows), "reasons": set(rows), "events": set(month_labels(changed_events))}
     return (
         Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence),
         Update(
@@ -305,6 +317,7 @@ def update(
             events_rescored=len(rescore),
             months_scanned=len(months),
             rounds=rounds,
+            changed={**changed, "evidence": {"all"}},
         ),
     )
 
@@ -368,13 +381,13 @@ def _neighbours(
         reach = dirty.copy()
         for _ in range(MAX_ROUNDS):
             rounds += 1
-            analysed = around(around(reach))
+            # One hop more than the margin: what the changed reports reach is mostly within one
+            # hop of them, so one round usually suffices.
+            analysed = around(around(around(reach)))
             rows = np.flatnonzero(analysed)
             part = base.iloc[rows]
             found = corroborate.corroborate(part, crs=crs)
-            _, tried = attribution.estimate_origins_linked(
-                part, control_areas=scenario.control_areas, threshold=threshold
-            )
+            tried = attribution.triangulation_links(part, control_areas=scenario.control_areas)
             links = [found.links, tried, citation_links(part["uid"], part.get("cites"))]
             inside = _reached(_components(len(rows), links), dirty[rows])
             hit = np.zeros(n, dtype=bool)

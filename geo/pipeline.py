@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +39,6 @@ CORROBORATION_COLUMNS = ("exchange_id", "n_families")
 # other through triangulation, corroboration, a shot's two ends, an exchange or a citation
 # (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
 INFLUENCE = "influence"
-# Columns holding lists, stored as JSON text in the derived-data cache.
-LIST_COLUMNS = ("zones", "reasons", "sources", "report_uids")
 
 
 @dataclass(frozen=True)
@@ -173,7 +170,7 @@ def flag(
     """Apply the agreement's rules, merge reports into events and score each event.
 
     Membership in a significant space-time cluster or sector surge (:mod:`geo.patterns`) is
-    evidence for the score. The patterns count each event once (its first report stands for it):
+    evidence for the score. The patterns count each event once (its earliest report stands for it):
     counted per report, one happening told by six sources would be a "cluster" of six and raise
     its own score, which corroboration already counts. ``origin_links`` (from
     :func:`geo.attribution.estimate_origins_linked`) join the influence keys of reports
@@ -181,7 +178,7 @@ def flag(
     """
     timings = Timings() if timings is None else timings
     with timings.stage("rules"):
-        reasons = in_report_order(evaluate_rules(enriched, scenario, agreement), enriched["uid"])
+        reasons = in_report_order(evaluate_rules(enriched, scenario, agreement))
     with timings.stage("corroborate"):
         found = corroborate.corroborate(enriched, crs=scenario_crs(scenario))
         links = [found.links, citation_links(enriched["uid"], enriched.get("cites"))]
@@ -205,20 +202,20 @@ def evaluate_rules(
     )
 
 
-def in_report_order(reasons: pd.DataFrame, uids: pd.Series) -> pd.DataFrame:
-    """The reasons in the order of their reports in ``uids`` (each report's in the rules' order).
+def in_report_order(reasons: pd.DataFrame) -> pd.DataFrame:
+    """The reasons ordered by report uid (each report's in the rules' order).
 
-    One canonical order, whichever way the table was built: the score breaks ties between equal
-    reasons by it, so a from-scratch and an incremental analysis explain alike.
+    One canonical order, whichever way the table was built and whatever order the reports came in:
+    the score breaks ties between equal reasons by it, so a from-scratch and an incremental
+    analysis explain alike.
     """
-    position = pd.Series(np.arange(len(uids)), index=uids.astype(str).to_numpy())
-    rank = reasons["uid"].astype(str).map(position)
-    return reasons.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+    return reasons.sort_values("uid", kind="stable").reset_index(drop=True)
 
 
 def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
-    """One report per event, the event's first in the frame's order: what the patterns count."""
-    return reports.drop_duplicates("event_id")
+    """One report per event, its earliest (then the smallest uid): what the patterns count."""
+    order = reports.sort_values(["occurred_at", "uid"], kind="stable")
+    return order.drop_duplicates("event_id")
 
 
 def find_evidence(
@@ -296,25 +293,6 @@ def _geometry_last(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame[[c for c in frame.columns if c != name] + [name]]
 
 
-def _to_storable(frame: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    if "geometry" in frame:
-        out["geometry_wkb"] = frame.geometry.to_wkb()
-    for col in LIST_COLUMNS:
-        if col in out:
-            out[col] = [json.dumps(v, ensure_ascii=False, default=str) for v in out[col]]
-    return out
-
-
-def _from_storable(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    out = frame.copy()
-    for col in LIST_COLUMNS:
-        if col in out:
-            out[col] = [json.loads(v) for v in out[col]]
-    geometry = gpd.GeoSeries.from_wkb(out.pop("geometry_wkb"), crs=4326)
-    return gpd.GeoDataFrame(out, geometry=geometry.to_numpy(), crs=4326)
-
-
 def analyse_store(
     store,
     *,
@@ -323,29 +301,9 @@ def analyse_store(
     threshold: float = ATTRIBUTION_THRESHOLD,
     timings: Timings | None = None,
 ) -> Analysis:
-    """Return the analysis of every stored report, computed once per store revision and context.
+    """Return the analysis of every stored report, up to date with the store (:func:`geo.refresh.refresh_store`)."""
+    from geo.refresh import refresh_store
 
-    The result is kept with the store (its derived-data cache) under a key made of the store's
-    revision and :func:`context_key`, so a new batch, a retraction, a new line version, a zone or an
-    agreement change each give a fresh computation, and nothing else does.
-    """
-    timings = Timings() if timings is None else timings
-    key = f"r{store.revision()}-{context_key(scenario_dir, agreement_path)}-t{threshold}"
-    with timings.stage("read back"):
-        cached = [store.load_derived(name, key) for name in ("reports", "events", "reasons")]
-        if all(c is not None for c in cached):
-            return Analysis(_from_storable(cached[0]), _from_storable(cached[1]), cached[2])
-    with timings.stage("read"):
-        incidents = store.incidents()
-    result = analyse(
-        incidents,
-        scenario_dir=scenario_dir,
-        agreement_path=agreement_path,
-        threshold=threshold,
-        timings=timings,
-    )
-    with timings.stage("write"):
-        store.save_derived("reports", key, _to_storable(result.reports))
-        store.save_derived("events", key, _to_storable(result.events))
-        store.save_derived("reasons", key, result.reasons)
-    return result
+    return refresh_store(
+        store, scenario_dir=scenario_dir, agreement_path=agreement_path, threshold=threshold, timings=timings
+    )[0]

@@ -110,7 +110,9 @@ def _compute(
     default_distances_m: Mapping[str, tuple[float, float]] | None,
     origin_types: Collection[str],
     rings: bool = False,
-) -> _Origins:
+    partners_only: bool = False,
+) -> _Origins | np.ndarray:
+    """The origins of ``incidents``; with ``partners_only``, only the pairs tried in triangulation."""
     require_wgs84(control_areas, what="The control areas")
     absent = [c for c in ("side", "version", "valid_from") if c not in control_areas]
     if absent:
@@ -151,6 +153,8 @@ def _compute(
     i, j = i[keep], j[keep]
     keep = observers.different_observers(i, j, apart_m=observer_apart_m)
     partners = np.column_stack([v[i[keep]], v[j[keep]]]).astype(np.int64)
+    if partners_only:
+        return partners
     partnered = np.unique(np.concatenate([i[keep], j[keep]]))
     wedge_rings = _wedges(d, lon[v], lat[v], MAP_SIGMAS) if rings else np.empty((0, 0, 2))
     group = np.full(len(v), None, dtype=object)
@@ -258,6 +262,27 @@ def estimate_origins(
         default_distances_m=default_distances_m,
         origin_types=origin_types,
     )[0]
+
+
+def triangulation_links(
+    incidents: pd.DataFrame,
+    *,
+    control_areas: gpd.GeoDataFrame,
+    window_minutes: float = 5.0,
+    observer_apart_m: float = 500.0,
+    default_distances_m: Mapping[str, tuple[float, float]] | None = None,
+    origin_types: Collection[str] = ORIGIN_TYPES,
+) -> np.ndarray:
+    """The pairs of report positions :func:`estimate_origins_linked` tries together, without the origins."""
+    return _compute(
+        incidents,
+        control_areas,
+        window_minutes=window_minutes,
+        observer_apart_m=observer_apart_m,
+        default_distances_m=default_distances_m,
+        origin_types=origin_types,
+        partners_only=True,
+    )
 
 
 def estimate_origins_linked(

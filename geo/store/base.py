@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geo.ingest.result import IngestResult
 
@@ -123,10 +126,24 @@ class Store(Protocol):
         """Return the number of stored (not retracted) reports."""
         ...
 
-    def save_derived(self, name: str, key: str, frame: pd.DataFrame) -> None:
-        """Keep a derived table (an analysis result) under ``name`` for ``key``."""
+    def save_analysis(
+        self,
+        key: str,
+        tables: dict[str, pd.DataFrame],
+        months: dict[str, np.ndarray],
+        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
+        *,
+        since: str | None = None,
+        changed: dict[str, set[str]] | None = None,
+    ) -> None:
+        """Keep an analysis under ``key`` in monthly partitions, rewriting only the ``changed`` months
+        of the one kept under ``since`` (see :class:`geo.store.derived.AnalysisFiles`)."""
         ...
 
-    def load_derived(self, name: str, key: str) -> pd.DataFrame | None:
-        """Return the derived table kept for ``name`` and ``key``, or None."""
+    def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
+        """Return the tables of the analysis kept under ``key``, or None."""
+        ...
+
+    def analysis_keys(self) -> list[str]:
+        """Return the keys of the analyses kept, newest first."""
         ...

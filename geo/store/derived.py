@@ -1,13 +1,18 @@
-"""The derived-data cache: analysis results kept as Parquet files under keys that include the store revision."""
+"""The stored analysis: Parquet partitions by month, listed by a manifest per key (store revision and context)."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 def _safe(text: str) -> str:
@@ -15,44 +20,116 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
-class DerivedCache:
-    """Tables saved under ``(name, key)``; a new key for a name replaces the older ones.
+class AnalysisFiles:
+    """The stored analysis: its tables in monthly Parquet partitions, listed by one manifest per key.
+
+    A new analysis that changed only some months writes only those months' partitions and a new
+    manifest that also lists the previous files of the months it left alone; the manifest is
+    replaced atomically, then files no manifest lists are removed. A reader that finds a file gone
+    (replaced by a newer analysis while it read) gets None and asks again.
 
     Parameters
     ----------
     folder
-        ``<store dir>/derived``.
+        ``<store dir>/derived``; the files go in ``analysis-<store_id>/`` under it.
     store_id
-        The store's identity, in every file name: a new store in the same folder (whose revision
-        starts again at 0) never reads an old store's results.
+        The store's identity: a new store in the same folder never reads an old store's analysis.
     """
 
     def __init__(self, folder: Path, store_id: str) -> None:
-        self.folder = folder
-        self.store_id = store_id
+        self.folder = folder / f"analysis-{store_id}"
 
-    def path(self, name: str, key: str) -> Path:
-        """The file of ``(name, key)``."""
-        return self.folder / f"{_safe(name)}--{_safe(key)}--{self.store_id}.parquet"
+    def _manifest(self, key: str) -> Path:
+        return self.folder / f"manifest--{_safe(key)}.json"
 
-    def save(self, name: str, key: str, frame: pd.DataFrame) -> None:
-        """Write the table atomically, then remove this store's other keys of ``name``."""
+    def keys(self) -> list[str]:
+        """The keys of the analyses kept, newest first."""
+        found = sorted(self.folder.glob("manifest--*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        out = []
+        for path in found:
+            try:
+                out.append(json.loads(path.read_text())["key"])
+            except (OSError, ValueError, KeyError):
+                continue
+        return out
+
+    def _files(self, key: str) -> dict[str, dict[str, str]] | None:
+        try:
+            return json.loads(self._manifest(key).read_text())["tables"]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def load(self, key: str) -> dict[str, pa.Table] | None:
+        """Every table of the analysis kept under ``key``, or None when there is none (or a file is gone)."""
+        files = self._files(key)
+        if files is None:
+            return None
+        try:
+            return {
+                name: pa.concat_tables([pq.read_table(self.folder / f) for f in parts.values()])
+                if parts
+                else None
+                for name, parts in files.items()
+            }
+        except (OSError, pa.ArrowException):
+            return None
+
+    def save(
+        self,
+        key: str,
+        tables: dict[str, pd.DataFrame],
+        months: dict[str, np.ndarray],
+        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
+        *,
+        since: str | None = None,
+        changed: dict[str, set[str]] | None = None,
+    ) -> None:
+        """Keep ``tables`` under ``key``, partitioned by ``months`` (one label per row).
+
+        With ``since`` (a key kept) and ``changed`` (per table, the months that differ from it),
+        the other months reuse ``since``'s files. ``to_arrow`` converts one partition's rows.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.path(name, key)
+        before = self._files(since) if since is not None and changed is not None else None
+        token = uuid.uuid4().hex[:12]
+        listed: dict[str, dict[str, str]] = {}
+        for name, frame in tables.items():
+            # An empty table keeps its columns in one empty partition.
+            label = np.asarray(months[name], dtype=object) if len(frame) else np.array(["empty"], dtype=object)
+            order = np.argsort(label, kind="stable")
+            values, starts = np.unique(label[order], return_index=True)
+            ends = np.r_[starts[1:], len(order)]
+            parts: dict[str, str] = {}
+            old = (before or {}).get(name)
+            for month, a, b in zip(values.tolist(), starts, ends, strict=True):
+                if old is not None and month in old and month not in changed.get(name, set()):
+                    parts[month] = old[month]
+                    continue
+                file = f"{_safe(name)}--{_safe(month)}--{token}.parquet"
+                rows = np.sort(order[a:b]) if len(frame) else np.empty(0, dtype=np.int64)
+                self._write(self.folder / file, to_arrow(name, frame.iloc[rows]))
+                parts[month] = file
+            listed[name] = parts
+        self._write_text(self._manifest(key), json.dumps({"key": key, "tables": listed}))
+        keep = {f for parts in listed.values() for f in parts.values()} | {self._manifest(key).name}
+        for path in self.folder.iterdir():
+            if path.name not in keep and not path.name.startswith(".incoming-"):
+                path.unlink(missing_ok=True)
+
+    def _write(self, target: Path, table: pa.Table) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".incoming-", suffix=".parquet")
         os.close(fd)
         try:
-            frame.to_parquet(tmp, index=False)
+            pq.write_table(table, tmp)
             os.replace(tmp, target)
         finally:
             Path(tmp).unlink(missing_ok=True)
-        for old in self.folder.glob(f"{_safe(name)}--*--{self.store_id}.parquet"):
-            if old != target:
-                old.unlink(missing_ok=True)
 
-    def load(self, name: str, key: str) -> pd.DataFrame | None:
-        """Return the table of ``(name, key)``, or None when there is none or it cannot be read."""
+    def _write_text(self, target: Path, text: str) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".incoming-", suffix=".json")
+        os.close(fd)
         try:
-            return pd.read_parquet(self.path(name, key))
-        except (OSError, pa.ArrowException):
-            return None
+            Path(tmp).write_text(text)
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)

@@ -10,12 +10,13 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
@@ -27,7 +28,7 @@ from geo.store import columns as cols
 from geo.store import sql
 from geo.store.base import BATCH_COLUMNS, BatchReceipt
 from geo.store.columnar import ColumnarCopy, query_filters
-from geo.store.derived import DerivedCache
+from geo.store.derived import AnalysisFiles
 
 LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
 WRITE_HINT = "Check the disk space and that no other program is writing to the store, then retry."
@@ -77,7 +78,7 @@ class GeoPackageStore:
         self._files = self.path.parent / "files"
         self._id = self._open()
         self._columnar = ColumnarCopy(self.path.parent / "columnar", self._id)
-        self._cache = DerivedCache(self.path.parent / "derived", self._id)
+        self._analysis = AnalysisFiles(self.path.parent / "derived", self._id)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -519,10 +520,23 @@ class GeoPackageStore:
             raise StoreError(msg, hint="Restore the folder from a backup; the reports themselves are intact.")
         return path
 
-    def save_derived(self, name: str, key: str, frame: pd.DataFrame) -> None:
-        """Keep a derived table for ``(name, key)``; this store's older keys of the same name are removed."""
-        self._cache.save(name, key, frame)
+    def save_analysis(
+        self,
+        key: str,
+        tables: dict[str, pd.DataFrame],
+        months: dict[str, np.ndarray],
+        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
+        *,
+        since: str | None = None,
+        changed: dict[str, set[str]] | None = None,
+    ) -> None:
+        """Keep an analysis under ``key`` (see :class:`geo.store.derived.AnalysisFiles`)."""
+        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed)
 
-    def load_derived(self, name: str, key: str) -> pd.DataFrame | None:
-        """Return the derived table kept for ``(name, key)``, or None (also when it cannot be read)."""
-        return self._cache.load(name, key)
+    def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
+        """Return the tables of the analysis kept under ``key``, or None (also when it cannot be read)."""
+        return self._analysis.load(key)
+
+    def analysis_keys(self) -> list[str]:
+        """Return the keys of the analyses kept, newest first."""
+        return self._analysis.keys()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pandas as pd
+import pyarrow as pa
 
 from geo.store import open_store
 
@@ -49,35 +50,67 @@ def test_an_edit_in_another_program_is_seen(store, kit):
     assert store.revision() == rev + 3
 
 
+def _plain(name: str, frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _keep(store, key: str, tables: dict[str, pd.DataFrame], **kw) -> None:
+    months = {name: frame["month"].to_numpy() for name, frame in tables.items()}
+    store.save_analysis(key, tables, months, _plain, **kw)
+
+
+def _files(store) -> set[str]:
+    return {p.name for p in (store.path.parent / "derived").rglob("*.parquet")}
+
+
 def test_a_new_store_in_the_same_folder_ignores_the_old_copies(tmp_path, kit):
     old = open_store(tmp_path / "store.gpkg")
     kit.put(old, [kit.report(i) for i in range(3)])
-    old.save_derived("reports", "r1-ctx", pd.DataFrame({"a": [1]}))
+    _keep(old, "r1-ctx", {"reports": pd.DataFrame({"a": [1], "month": ["2026-10"]})})
     old.path.unlink()
     new = open_store(tmp_path / "store.gpkg")
     kit.put(new, [kit.report(9)], filename="other.geojson")
     assert new.revision() == 1 and new.incidents()["id"].tolist() == ["r9"]
-    assert new.load_derived("reports", "r1-ctx") is None
+    assert new.load_analysis("r1-ctx") is None and new.analysis_keys() == []
 
 
-def test_derived_tables_are_kept_per_key_and_pruned(store):
-    frame = pd.DataFrame({"uid": ["a/1", "b/2"], "score": [0.5, 0.9]})
-    assert store.load_derived("reports", "r1-abc") is None
-    store.save_derived("reports", "r1-abc", frame)
-    store.save_derived("events", "r1-abc", frame.iloc[:1])
-    pd.testing.assert_frame_equal(store.load_derived("reports", "r1-abc"), frame)
-    store.save_derived("reports", "r2-abc", frame.assign(score=[0.1, 0.2]))
-    assert store.load_derived("reports", "r1-abc") is None  # stale keys of the same name are pruned
-    assert store.load_derived("reports", "r2-abc")["score"].tolist() == [0.1, 0.2]
-    assert len(store.load_derived("events", "r1-abc")) == 1  # other names are left alone
-    assert store.load_derived("reports/../x", "*") is None
+def test_an_analysis_is_kept_by_month_and_only_changed_months_are_written_again(store):
+    frame = pd.DataFrame(
+        {"uid": ["a/1", "b/2", "c/3"], "score": [0.5, 0.9, 0.1], "month": ["2026-09", "2026-10", "2026-10"]}
+    )
+    assert store.load_analysis("r1-abc") is None
+    _keep(store, "r1-abc", {"reports": frame, "events": frame.iloc[:0]})
+    first = _files(store)
+    assert len(first) == 3  # two months of reports, and the empty events table keeps its columns
+    back = store.load_analysis("r1-abc")
+    assert sorted(back["reports"].column("uid").to_pylist()) == ["a/1", "b/2", "c/3"]
+    assert back["events"].num_rows == 0 and "score" in back["events"].column_names
+    # A new analysis that changed October only: September's file is reused, October's rewritten.
+    later = frame.assign(score=[0.5, 0.2, 0.3])
+    _keep(
+        store,
+        "r2-abc",
+        {"reports": later, "events": later.iloc[:0]},
+        since="r1-abc",
+        changed={"reports": {"2026-10"}},
+    )
+    second = _files(store)
+    september = {f for f in first if "2026-09" in f}
+    assert september <= second and not ({f for f in first if "2026-10" in f} & second)
+    assert store.analysis_keys() == ["r2-abc"]  # the older manifest and its files are removed
+    assert store.load_analysis("r1-abc") is None
+    back = store.load_analysis("r2-abc")["reports"].to_pandas().sort_values("uid")
+    assert back["score"].tolist() == [0.5, 0.2, 0.3]
+    assert store.load_analysis("../x") is None
 
 
-def test_an_unreadable_derived_table_is_a_miss(store):
-    store.save_derived("reports", "k", pd.DataFrame({"a": [1]}))
-    (path,) = (store.path.parent / "derived").glob("reports--k--*.parquet")
+def test_an_unreadable_analysis_file_is_a_miss(store):
+    _keep(store, "k", {"reports": pd.DataFrame({"a": [1], "month": ["2026-10"]})})
+    (path,) = (store.path.parent / "derived").rglob("reports--2026-10--*.parquet")
     path.write_bytes(b"truncated")
-    assert store.load_derived("reports", "k") is None
+    assert store.load_analysis("k") is None
+    path.unlink()
+    assert store.load_analysis("k") is None
 
 
 def test_a_hundred_thousand_reports_store_and_read_back(store, kit):

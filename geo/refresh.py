@@ -1,0 +1,214 @@
+"""The stored analysis kept up to date: read back when current, updated incrementally, or made from scratch.
+
+``refresh_store`` is the one path the app, the CLI and the briefing pack take to the analysis of a
+store. The analysis is kept with the store under a key made of the store's revision and the
+context (scenario files, agreement, software version, attribution threshold): a key already kept
+is read back; otherwise the newest analysis of the same context is brought up to date with
+:func:`geo.incremental.update`, and only the months it changed are written again. The latest
+analysis of each store also stays in this process's memory, so a running app server updates it
+without reading it back.
+
+Tables are stored as Arrow: list columns (zones, sources, the uids of an event's reports, its
+reasons) as Arrow list and struct columns, kept as such in memory (``pandas.ArrowDtype``: an
+element becomes a Python list when read); a report's score, side and reasons are its event's,
+stored once with the event and joined when read.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from geo import rules
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
+from geo.incremental import TooFar, Update, month_labels, update
+from geo.pipeline import (
+    CORROBORATION_COLUMNS,
+    EVENT_COLUMNS,
+    Analysis,
+    Timings,
+    analyse,
+    context_key,
+    per_report,
+    scenario_sectors,
+)
+from geo.scenario import load_scenario
+
+REASON = pa.struct(
+    [("kind", pa.string()), ("code", pa.string()), ("weight", pa.float64()), ("sentence", pa.string())]
+)
+LIST_TYPES: dict[str, pa.DataType] = {
+    "zones": pa.list_(pa.string()),
+    "sources": pa.list_(pa.string()),
+    "report_uids": pa.list_(pa.string()),
+    "reasons": pa.list_(REASON),
+}
+TABLES = ("reports", "events", "reasons", "evidence")
+# Columns a report takes from its event: stored with the event only.
+FROM_EVENT = (*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS)
+
+_latest: dict[str, tuple[str, Analysis]] = {}
+_lock = threading.Lock()
+
+
+def _list_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return pa.array(values).cast(kind)
+    items = [
+        None if v is None or (not isinstance(v, list | np.ndarray) and pd.isna(v)) else list(v)
+        for v in values
+    ]
+    return pa.array(items, type=kind)
+
+
+def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
+    """One stored table (or a partition of it) as Arrow: geometry as WKB, list columns as lists."""
+    plain = pd.DataFrame(frame.drop(columns=["geometry", *LIST_TYPES], errors="ignore"))
+    table = pa.Table.from_pandas(plain, preserve_index=False)
+    for col in [c for c in frame.columns if c in LIST_TYPES]:
+        table = table.append_column(col, _list_array(frame[col], LIST_TYPES[col]))
+    if "geometry" in frame:
+        table = table.append_column("geometry_wkb", pa.array(gpd.GeoSeries(frame["geometry"]).to_wkb()))
+    return table.select([c for c in [*frame.columns, "geometry_wkb"] if c in table.column_names])
+
+
+def from_arrow(table: pa.Table) -> pd.DataFrame:
+    """A stored table back as pandas; list columns stay Arrow (``pandas.ArrowDtype``), geometry is parsed."""
+    frame = table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
+    if "geometry_wkb" not in frame:
+        return frame
+    geometry = gpd.GeoSeries.from_wkb(frame.pop("geometry_wkb"), crs=4326)
+    return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=4326)
+
+
+def _partitions(result: Analysis) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    reports = result.reports.drop(columns=[c for c in FROM_EVENT if c in result.reports])
+    month_of_report = pd.Series(
+        month_labels(reports["occurred_at"]), index=reports["uid"].astype(str).to_numpy()
+    )
+    tables = {
+        "reports": reports,
+        "events": result.events,
+        "reasons": result.reasons,
+        "evidence": result.evidence,
+    }
+    months = {
+        "reports": month_of_report.to_numpy(),
+        "events": month_labels(result.events["occurred_at"]),
+        "reasons": result.reasons["uid"].astype(str).map(month_of_report).fillna("undated").to_numpy(),
+        "evidence": np.full(len(result.evidence), "all", dtype=object),
+    }
+    return tables, months
+
+
+def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
+    if any(tables.get(name) is None for name in TABLES):
+        return None
+    events = from_arrow(tables["events"])
+    reports = per_report(from_arrow(tables["reports"]), events)
+    return Analysis(reports, events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"]))
+
+
+def _context(key: str) -> str:
+    return key.split("-", 1)[1]
+
+
+def refresh_store(
+    store,
+    *,
+    scenario_dir: Path,
+    agreement_path: Path,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+    timings: Timings | None = None,
+) -> tuple[Analysis, Update]:
+    """Return the analysis of every stored report at the store's revision, and what it took.
+
+    ``Update.mode`` says how: ``kept`` (in this process's memory), ``read back`` (from the store),
+    ``incremental`` (from the previous analysis of the same context) or ``from scratch``.
+    """
+    timings = Timings() if timings is None else timings
+    context = f"{context_key(scenario_dir, agreement_path)}-t{threshold}"
+    identity = str(Path(store.path).resolve())
+    with _lock:
+        revision = store.revision()
+        key = f"r{revision}-{context}"
+        memo = _latest.get(identity)
+        if memo is not None and memo[0] == key:
+            return memo[1], Update("kept")
+        with timings.stage("read back"):
+            kept = store.load_analysis(key)
+            result = _from_tables(kept) if kept is not None else None
+        if result is not None:
+            _latest[identity] = (key, result)
+            return result, Update("read back")
+        since, previous = _previous(store, identity, context, timings)
+        with timings.stage("read"):
+            incidents = store.incidents()
+            while store.revision() != revision:  # a write landed while reading: read that revision
+                revision = store.revision()
+                incidents = store.incidents()
+            key = f"r{revision}-{context}"
+        result, done = _analysed(previous, incidents, scenario_dir, agreement_path, threshold, timings)
+        with timings.stage("write"):
+            tables, months = _partitions(result)
+            changed = done.changed if done.mode in ("incremental", "unchanged") else None
+            store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed)
+        _latest[identity] = (key, result)
+        return result, done
+
+
+def _previous(store, identity: str, context: str, timings: Timings) -> tuple[str | None, Analysis | None]:
+    """The newest analysis of the same context: the one in memory, else the newest the store keeps."""
+    memo = _latest.get(identity)
+    if memo is not None and _context(memo[0]) == context:
+        return memo
+    with timings.stage("read back"):
+        for key in store.analysis_keys():
+            if _context(key) == context:
+                tables = store.load_analysis(key)
+                found = _from_tables(tables) if tables is not None else None
+                if found is not None:
+                    return key, found
+    return None, None
+
+
+def _analysed(
+    previous: Analysis | None,
+    incidents: gpd.GeoDataFrame,
+    scenario_dir: Path,
+    agreement_path: Path,
+    threshold: float,
+    timings: Timings,
+) -> tuple[Analysis, Update]:
+    if previous is not None:
+        try:
+            return update(
+                previous,
+                incidents,
+                scenario=load_scenario(scenario_dir),
+                agreement=rules.load_agreement(agreement_path),
+                sectors=scenario_sectors(scenario_dir),
+                threshold=threshold,
+                timings=timings,
+            )
+        except (ValueError, TooFar):
+            timings.clear()  # the update's stages do not count: it starts again from scratch
+    result = analyse(
+        incidents,
+        scenario_dir=scenario_dir,
+        agreement_path=agreement_path,
+        threshold=threshold,
+        timings=timings,
+    )
+    return result, Update("from scratch", added=len(incidents))
+
+
+def forget(store) -> None:
+    """Drop this process's memory of the store's latest analysis (tests; a store replaced on disk)."""
+    with _lock:
+        _latest.pop(str(Path(store.path).resolve()), None)
