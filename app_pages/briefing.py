@@ -1,13 +1,10 @@
 """Briefing: the map image, the PDF pack with its manifest, and exports of exactly the filtered rows."""
 
-import dataclasses
-
 import streamlit as st
 
 from geo.export import FORMATS as EXPORT_FORMATS
 from geo.export import MEDIA_TYPES, SUFFIXES, export_bytes, stored_columns
 from geo.filters import apply_filters
-from geo.pipeline import context_key
 from geo.report import SIZES, build_pack, map_image, pack_name
 from ui import data, keys
 from ui.errors import user_errors
@@ -30,7 +27,9 @@ with user_errors("preparing the briefing"):
     if data.store().count() == 0:
         st.info("No reports yet: upload a batch on the Upload page, then come back here to build a briefing.")
         st.stop()
-    reports, _ = data.analysis()
+    # The context in force (the scenario with users' edits), the one the analysis and the manifest name.
+    context = data.context()
+    reports, _ = data.analysis(context)
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
@@ -42,14 +41,8 @@ with user_errors("preparing the briefing"):
             f"No report matches the filters ({md_escape(filters.describe())})."
             " Widen the period or clear a filter."
         )
-    # The scenario in force (with users' edits), so the manifest's context key is the analysis's.
-    settings = dataclasses.replace(data.settings(), scenario_dir=data.scenario_dir())
-    name = pack_name(filters)
-    base = (
-        data.revision(),
-        context_key(settings.scenario_dir, settings.agreement_path),
-        tuple(sorted(filters.to_params().items())),
-    )
+    settings, name = data.settings(), pack_name(filters)
+    base = (data.revision(), context.key, tuple(sorted(filters.to_params().items())))
     title = st.text_input(
         "Title", key=keys.BRIEF_TITLE, placeholder="default: the colour scheme, or the pack's own"
     )
@@ -63,7 +56,7 @@ with user_errors("preparing the briefing"):
     if st.button("Build the map image", key=keys.BRIEF_IMAGE_BUILD):
         image = map_image(
             shown,
-            data.scenario(),
+            context.scenario,
             filters=filters,
             settings=settings,
             size=size,
@@ -89,7 +82,12 @@ with user_errors("preparing the briefing"):
     if st.button("Build the PDF pack", key=keys.BRIEF_PACK_BUILD):
         with st.spinner("Building the pack ..."):
             pack = build_pack(
-                reports, data.scenario(), filters=filters, settings=settings, title=title or None
+                reports,
+                context.scenario,
+                filters=filters,
+                settings=settings,
+                context=context,
+                title=title or None,
             )
         st.session_state[keys.BRIEF_PACK] = (signature, pack)
     pack = _current(keys.BRIEF_PACK, signature)

@@ -1,12 +1,18 @@
 """Bench: the whole analysis (enrich, rules, corroborate, patterns, score) at mission scale, per stage.
 
-Run: ``python bench/analysis.py [--sizes 10000 100000] [--layout demo overlap]``. Reports are the demo
+Run: ``python bench/analysis.py [--sizes 10000 100000] [--layout demo overlap] [--store]``. Reports are the demo
 month (data/demo, 3,667 reports of a real mission's phenomena) copied until the size is reached, with
 new ids. Two layouts (issue 12): ``demo`` puts each copy a month after the last, so the density is the
 demo month's over a longer period; ``overlap`` puts every copy in the same month, shifted by up to
 2 km and 30 minutes, the stress case in which corroboration chains reports of different copies into
 very large components. Each run is a child process: ``geo.pipeline.analyse`` with its seconds per
 stage (``geo.pipeline.Timings``) and the child's own peak memory (VmHWM). Prints a Markdown table.
+
+With ``--store`` each run goes through a real store instead (``geo.refresh.refresh_store``, the path
+the app and the CLI take): the reports but the newest 1,000 are stored in batches of 100,000 and
+analysed from scratch (the analysis written with the store); the newest 1,000 then come as one
+batch and the analysis is brought up to date (incremental); then the process forgets it and reads
+it back, as a restarted app server does. Seconds for each, and what the update recomputed.
 """
 
 from __future__ import annotations
@@ -78,14 +84,66 @@ def child(n: int, layout: str) -> None:
     print(json.dumps({"total": total, "events": len(result.events), "peak_mb": peak, **timings}))
 
 
+def child_store(n: int, layout: str) -> None:
+    import dataclasses
+    import tempfile
+
+    from geo.ingest import read_batch
+    from geo.pipeline import Timings
+    from geo.refresh import forget, refresh_store
+    from geo.settings import load_settings
+    from geo.store import open_store
+
+    frame = reports(n, layout).sort_values("occurred_at", kind="stable").reset_index(drop=True)
+    template = read_batch(b'{"type": "FeatureCollection", "features": []}', filename="bench.geojson")
+    store = open_store(Path(tempfile.mkdtemp(prefix="bench-analysis-")) / "store.gpkg")
+
+    def put(rows, k: int) -> None:
+        result = dataclasses.replace(
+            template, accepted=rows.reset_index(drop=True), sha256=f"{k:064d}", n_features=len(rows)
+        )
+        store.add_batch(result, original=f"bench {k}".encode())
+
+    held = frame.tail(1000)
+    rest = frame.iloc[: len(frame) - len(held)]
+    for k, first in enumerate(range(0, len(rest), 100_000)):
+        put(rest.iloc[first : first + 100_000], k)
+    settings = load_settings()
+    kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
+    out = {}
+    for step in ("scratch", "update", "read back"):
+        if step == "update":
+            put(held, 10_000)
+        if step == "read back":
+            forget(store)
+        timings = Timings()
+        t0 = time.perf_counter()
+        result, done = refresh_store(store, timings=timings, **kw)
+        out[step] = {
+            "total": time.perf_counter() - t0,
+            "mode": done.mode,
+            "summary": done.summary(),
+            **timings,
+        }
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) // 1024
+    print(json.dumps({"events": len(result.events), "peak_mb": peak, **out}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--layout", nargs="+", choices=["demo", "overlap"], default=["demo", "overlap"])
+    parser.add_argument(
+        "--store", action="store_true", help="through a store: from scratch, a 1k batch, read back"
+    )
     parser.add_argument("--child", nargs=2, metavar=("N", "LAYOUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(int(args.child[0]), args.child[1])
+        (child_store if args.store else child)(int(args.child[0]), args.child[1])
+        return
+    if args.store:
+        store_table(args)
         return
     print("| reports | layout | events | " + " | ".join(STAGES) + " | total s | peak MB |")
     print("| ---: | --- | ---: | " + " | ".join("---:" for _ in STAGES) + " | ---: | ---: |")
@@ -103,6 +161,30 @@ def main() -> None:
                 f"| {n:,} | {layout} | {r['events']:,} | {stages} | {r['total']:.1f} | {r['peak_mb']:,} |",
                 flush=True,
             )
+
+
+def store_table(args: argparse.Namespace) -> None:
+    steps = ("scratch", "update", "read back")
+    print(
+        "| reports | layout | events | from scratch s | 1k batch: update s | restart: read back s | peak MB |"
+    )
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    details = []
+    for layout in args.layout:
+        for n in args.sizes:
+            done = subprocess.run(
+                [sys.executable, __file__, "--store", "--child", str(n), layout],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            cells = " | ".join(f"{r[s]['total']:.1f}" for s in steps)
+            print(f"| {n:,} | {layout} | {r['events']:,} | {cells} | {r['peak_mb']:,} |", flush=True)
+            stages = {k: round(v, 2) for k, v in r["update"].items() if isinstance(v, float) and k != "total"}
+            details.append(f"- {n:,} {layout}: {r['update']['summary']}; stages (s) {stages}")
+    print()
+    print("\n".join(details))
 
 
 if __name__ == "__main__":

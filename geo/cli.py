@@ -38,34 +38,47 @@ def _read_input(path: str, settings: Settings) -> tuple[bytes, str]:
     return p.read_bytes(), p.name
 
 
+def _given_scenario(args: argparse.Namespace) -> Path | None:
+    """The folder the user passed (``--scenario DIR``), checked, or None."""
+    given = getattr(args, "scenario", None)
+    if not given:
+        return None
+    folder = Path(given)
+    if not folder.is_dir():
+        msg = f"--scenario {given}: no such folder."
+        raise InputError(
+            msg,
+            hint="Give a folder with contact_line, control_areas, zones and posts .geojson (and optionally "
+            "sectors.geojson), laid out as data/scenario.",
+        )
+    return folder
+
+
+def _store_path(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.store) if getattr(args, "store", None) else settings.store_path
+
+
 def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
     """The scenario in force: a folder the user passed (``--scenario DIR``, as it is), else the committed
-    one, or the derived copy with the users' edits to this store."""
-    from geo.scenario.edits import ScenarioEdits, edits_root
+    one, or the derived copy with the users' edits to this store (:func:`geo.context.scenario_in_force`)."""
+    from geo.context import scenario_in_force
 
-    given = getattr(args, "scenario", None)
-    if given:
-        folder = Path(given)
-        if not folder.is_dir():
-            msg = f"--scenario {given}: no such folder."
-            raise InputError(
-                msg,
-                hint="Give a folder with contact_line, control_areas, zones and posts .geojson (and optionally "
-                "sectors.geojson), laid out as data/scenario.",
-            )
-        return folder
+    return scenario_in_force(
+        settings, store_path=_store_path(args, settings), scenario_dir=_given_scenario(args)
+    )
 
-    store_path = Path(args.store) if getattr(args, "store", None) else settings.store_path
-    root = edits_root(store_path)
-    if root.resolve() in Path(settings.scenario_dir).resolve().parents:  # already the edited one
-        return Path(settings.scenario_dir)
-    return ScenarioEdits(root, settings.scenario_dir, settings=settings).scenario_dir()
+
+def _context(args: argparse.Namespace, settings: Settings):  # -> geo.context.Context
+    """The analysis context in force for this store (:func:`geo.context.resolve`), ``--scenario`` winning."""
+    from geo.context import resolve
+
+    return resolve(settings, store_path=_store_path(args, settings), scenario_dir=_given_scenario(args))
 
 
 def _store(args: argparse.Namespace, settings: Settings):
     from geo.store import open_store
 
-    return open_store(Path(args.store) if getattr(args, "store", None) else settings.store_path)
+    return open_store(_store_path(args, settings))
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -198,13 +211,16 @@ def _filter_params(args: argparse.Namespace) -> dict[str, str]:
 ANALYSED_PARAMS = frozenset({"side", "flag_level", "sector", "dmin", "dmax"})
 
 
-def _analysed(args: argparse.Namespace, settings: Settings):
+def _analysed(args: argparse.Namespace, settings: Settings, context=None):
+    """The analysis of the stored reports in ``context`` (default the context in force, :func:`_context`)."""
     from geo.pipeline import analyse_store
 
+    context = context if context is not None else _context(args, settings)
     return analyse_store(
         _store(args, settings),
-        scenario_dir=_scenario_dir(args, settings),
-        agreement_path=settings.agreement_path,
+        scenario_dir=context.scenario_dir,
+        agreement_path=context.agreement_path,
+        threshold=context.threshold,
     )
 
 
@@ -232,10 +248,10 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     from geo.filters import Filters
     from geo.report import FORMATS as IMAGE_FORMATS
     from geo.report import Manifest, build_pack, manifest_path, map_image, rebuild, write_pack
-    from geo.scenario import load_scenario
 
-    # The scenario in force for this store (users' edits included), as the analysis used.
-    settings = dataclasses.replace(settings, scenario_dir=_scenario_dir(args, settings))
+    # The context in force for this store (users' edits included): the analysis's, the manifest's key.
+    context = _context(args, settings)
+    settings = dataclasses.replace(settings, scenario_dir=context.scenario_dir)
     params = _filter_params(args)
     if args.manifest and params:
         msg = "--manifest gives the filters; --from, --to and --filter cannot be added to it."
@@ -248,13 +264,15 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         msg = f"-o {args.output} would overwrite the manifest being checked ({args.manifest})."
         raise InputError(msg, hint="Write the rebuilt pack under another name, e.g. -o pack-rebuilt.pdf.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
-    reports = _analysed(args, settings).reports
-    scenario = load_scenario(_scenario_dir(args, settings))
+    reports = _analysed(args, settings, context).reports
+    scenario = context.scenario
     if manifest is not None:
-        pack, changes = rebuild(manifest, reports, scenario, settings=settings)
+        pack, changes = rebuild(manifest, reports, scenario, settings=settings, context=context)
     else:
         filters = Filters.from_params(params)
-        pack = build_pack(reports, scenario, filters=filters, settings=settings, title=args.title)
+        pack = build_pack(
+            reports, scenario, filters=filters, settings=settings, context=context, title=args.title
+        )
         changes = []
     image = None
     if args.image:
@@ -435,9 +453,10 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
 
     store = _store(args, settings)
     timings = Timings()
-    scenario_dir = _scenario_dir(args, settings)
+    context = _context(args, settings)
+    scenario_dir, agreement_path = context.scenario_dir, context.agreement_path
     result, done = refresh_store(
-        store, scenario_dir=scenario_dir, agreement_path=settings.agreement_path, timings=timings
+        store, scenario_dir=scenario_dir, agreement_path=agreement_path, timings=timings
     )
     levels = result.events["flag_level"].value_counts() if len(result.events) else {}
     print(
@@ -451,7 +470,7 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     from geo.incremental import differences
 
-    again = analyse(store.incidents(), scenario_dir=scenario_dir, agreement_path=settings.agreement_path)
+    again = analyse(store.incidents(), scenario_dir=scenario_dir, agreement_path=agreement_path)
     found = differences(result, again)
     if not found:
         print("check: the stored analysis equals a from-scratch analysis of the same reports")

@@ -99,6 +99,8 @@ class Update:
 
     def summary(self) -> str:
         """One line for a person: what changed and what was recomputed."""
+        if self.mode in ("kept", "read back", "unchanged"):
+            return f"{self.mode}: the analysis is current (no report added or removed since it was made)"
         if self.mode != "incremental":
             return f"{self.mode}: {self.added:,} reports added, {self.removed:,} removed"
         return (

@@ -94,17 +94,44 @@ def citation_links(uids: pd.Series, cites: pd.Series | None) -> np.ndarray:
     return np.column_stack([citing[known], cited[known].astype(np.int64)])
 
 
+# context_key's memo: the key of each set of files, by what their metadata says of them (path, inode,
+# size, modification and change times), so that an unchanged set is never read again. A file changed
+# in the last _SETTLED_NS may change again within its file system's time resolution with the same
+# metadata (as git's "racy" index entries), so a set holding one is hashed each time, not memoised.
+_CONTEXT_KEYS: dict[tuple, str] = {}
+_CONTEXT_KEYS_MAX = 256
+_SETTLED_NS = 2_000_000_000
+
+
 def context_key(scenario_dir: Path, agreement_path: Path) -> str:
     """Return a hash of everything the analysis depends on besides the reports.
 
     The scenario files (line versions, control areas, zones, posts), the agreement file and the
     software version: a change to any of them gives a new key, so cached results are recomputed.
+    Cheap to call again: the files are read only when their metadata changed since the last call.
     """
+    paths = [*sorted(Path(scenario_dir).glob("*.geojson")), Path(agreement_path)]
+    stats = [path.stat() for path in paths]
+    signature = (
+        geo.__version__,
+        *(
+            (str(path.absolute()), s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+            for path, s in zip(paths, stats, strict=True)
+        ),
+    )
+    key = _CONTEXT_KEYS.get(signature)
+    if key is not None:
+        return key
     h = hashlib.sha256(geo.__version__.encode())
-    for path in [*sorted(Path(scenario_dir).glob("*.geojson")), Path(agreement_path)]:
+    for path in paths:
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    key = h.hexdigest()[:16]
+    if time.time_ns() - max((max(s.st_mtime_ns, s.st_ctime_ns) for s in stats), default=0) > _SETTLED_NS:
+        if len(_CONTEXT_KEYS) >= _CONTEXT_KEYS_MAX:
+            _CONTEXT_KEYS.clear()
+        _CONTEXT_KEYS[signature] = key
+    return key
 
 
 def enrich(

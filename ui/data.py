@@ -11,13 +11,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from geo.context import Context, fingerprint, resolve
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_mapped, read_table
 from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
-from geo.pipeline import Analysis, analyse_store, context_key, scenario_sectors
-from geo.scenario import Scenario, load_scenario
+from geo.pipeline import Analysis, analyse_store
+from geo.scenario import Scenario
 from geo.scenario.edits import ScenarioEdits, edits_root
 from geo.settings import Settings, load_settings
 from geo.store import Store, open_store
@@ -51,21 +52,35 @@ def scenario_edits() -> ScenarioEdits:
     return ScenarioEdits(edits_root(s.store_path), s.scenario_dir, settings=s)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _context(s: Settings, state: tuple) -> Context:
+    # The fingerprint is in the arguments only to key the cache: the same files, the same context.
+    return resolve(s)
+
+
+def context() -> Context:
+    """The analysis context in force: the scenario with the users' edits, the agreement and their key.
+
+    Resolved once per state of the files it reads (:func:`geo.context.fingerprint`: an edit, or a
+    changed scenario or agreement file, gives a new one) and shared by every session, with the
+    scenario it loads: read-only, never mutate its frames.
+    """
+    s = settings()
+    resolved = _context(s, fingerprint(s))
+    if not resolved.scenario_dir.is_dir():  # the derived copy was removed meanwhile: write it again
+        _context.clear()
+        resolved = _context(s, fingerprint(s))
+    return resolved
+
+
 def scenario_dir() -> Path:
     """The folder of the scenario in force: the committed one, or a derived copy with the users' edits."""
-    return scenario_edits().scenario_dir()
-
-
-@st.cache_resource
-def _scenario(directory: str, key: str) -> Scenario:
-    # Read-only and shared: never mutate the frames it holds.
-    return load_scenario(Path(directory))
+    return context().scenario_dir
 
 
 def scenario() -> Scenario:
-    """The contact line versions, control areas, zones and posts (reloaded when their files change)."""
-    s, directory = settings(), scenario_dir()
-    return _scenario(str(directory), context_key(directory, s.agreement_path))
+    """The contact line versions, control areas, zones and posts in force (reloaded when their files change)."""
+    return context().scenario
 
 
 # cache_resource, not cache_data: cache_data keeps a pickle and unpickles a fresh copy on every
@@ -114,15 +129,15 @@ def revision() -> int:
     return store().revision() if pinned is None else int(pinned)
 
 
-def analysis() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change."""
-    s, directory = settings(), scenario_dir()
+def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change.
+
+    ``ctx`` is the context to analyse in (default :func:`context`): pass the one a page records, as
+    a briefing pack's manifest does, so that the record is the analysis's.
+    """
+    c = ctx if ctx is not None else context()
     return _analysis(
-        str(s.store_path),
-        revision(),
-        context_key(directory, s.agreement_path),
-        str(directory),
-        str(s.agreement_path),
+        str(settings().store_path), revision(), c.key, str(c.scenario_dir), str(c.agreement_path)
     )
 
 
@@ -179,40 +194,33 @@ def _hex_index(store_path: str, revision: int, key: str, resolution: int) -> Hex
     # The finest index is built from the points once; every coarser one from its cells (cheap).
     if resolution < MAX_RESOLUTION:
         return _hex_index(store_path, revision, key, MAX_RESOLUTION).coarser(resolution)
-    s = settings()
+    c = context()
     return HexIndex.build(
-        _analysis(store_path, revision, key, str(scenario_dir()), str(s.agreement_path))[0], resolution
+        _analysis(store_path, revision, key, str(c.scenario_dir), str(c.agreement_path))[0], resolution
     )
 
 
 def hex_index(resolution: int) -> HexIndex:
     """Every analysed report's H3 cell at ``resolution``: built once per store revision and resolution."""
-    s = settings()
-    return _hex_index(
-        str(s.store_path), revision(), context_key(scenario_dir(), s.agreement_path), resolution
-    )
+    return _hex_index(str(settings().store_path), revision(), context().key, resolution)
 
 
 @st.cache_resource(show_spinner="Computing patterns ...", max_entries=4)
 def _patterns(store_path: str, revision: int, key: str, params: tuple, resolution: int) -> Patterns:
-    s, directory = settings(), scenario_dir()
-    reports = _analysis(store_path, revision, key, str(directory), str(s.agreement_path))[0]
+    c = context()
+    reports = _analysis(store_path, revision, key, str(c.scenario_dir), str(c.agreement_path))[0]
     shown = apply_filters(reports, Filters.from_params(dict(params)))
     return find_patterns(
-        shown,
-        sectors=scenario_sectors(directory),
-        zones=scenario().zones,
-        params=PatternParams(resolution=resolution),
+        shown, sectors=c.sectors, zones=c.scenario.zones, params=PatternParams(resolution=resolution)
     )
 
 
 def patterns(filters: Filters, resolution: int) -> Patterns:
     """Surges, hotspots, clusters and profiles of the filtered reports; once per store revision and filters."""
-    s = settings()
     return _patterns(
-        str(s.store_path),
+        str(settings().store_path),
         revision(),
-        context_key(scenario_dir(), s.agreement_path),
+        context().key,
         tuple(filters.to_params().items()),
         resolution,
     )

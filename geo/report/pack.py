@@ -37,13 +37,13 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 import geo
+from geo.context import Context
 from geo.filters import Filters, apply_filters
-from geo.pipeline import context_key
 from geo.report import charts, figures, hotspots
 from geo.report.manifest import Manifest, differences, file_sha256
 from geo.report.mapimage import MARKING, draw_map, figure_bytes, line_time, period_of, period_text
 from geo.report.stamp import Stamp, content_hash, make_stamp
-from geo.rules import Agreement, load_agreement
+from geo.rules import Agreement
 from geo.scenario import Scenario
 from geo.score import ScoreParams
 from geo.settings import Settings
@@ -459,6 +459,7 @@ def build_pack(
     *,
     filters: Filters,
     settings: Settings,
+    context: Context | None = None,
     title: str | None = None,
     colour_by: str = "flag_level",
     generated_at: pd.Timestamp | None = None,
@@ -476,7 +477,12 @@ def build_pack(
     filters
         Period, sector and other choices (a sector is ``filters.choices["sector"]``).
     settings
-        ``agreement_path``, ``scenario_dir``, ``classification``.
+        ``classification`` and the map's settings; with no ``context``, also ``scenario_dir`` and
+        ``agreement_path`` as they are (the scenario in force: pass the edited one, if any).
+    context
+        The context the reports were analysed in (:func:`geo.context.resolve`: the scenario in force
+        with the users' edits, the agreement): the manifest records its key, the sectors are its
+        scenario's. Default: the settings' ``scenario_dir`` and ``agreement_path``.
     title
         The cover's title; default "Ceasefire monitoring briefing".
     colour_by
@@ -487,18 +493,20 @@ def build_pack(
         The score settings the analysis used (default :class:`geo.score.ScoreParams`), for the methods page.
     """
     _fonts()
+    if context is None:
+        context = Context(scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
     shown = apply_filters(reports, filters)
     store_hash = content_hash(reports)
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
-    patterns = hotspots.pack_patterns(shown, settings.scenario_dir)
+    patterns = hotspots.pack_patterns(shown, context.scenario_dir)
     head = figures.headline(shown) | hotspots.pattern_figures(patterns)
     table = figures.violations_table(shown)
     manifest = Manifest(
         filters=filters.to_params(),
         options={"colour_by": colour_by, "title": title},
-        agreement_file=Path(settings.agreement_path).name,
-        agreement_sha256=file_sha256(settings.agreement_path),
-        context_key=context_key(settings.scenario_dir, settings.agreement_path),
+        agreement_file=context.agreement_path.name,
+        agreement_sha256=file_sha256(context.agreement_path),
+        context_key=context.key,
         software_version=geo.__version__,
         store_hash=store_hash,
         view_hash=stamp.view_hash,
@@ -508,7 +516,7 @@ def build_pack(
     sectors = ", ".join(filters.choices.get("sector", ())) or "all sectors"
     period = period_text(*period_of(shown, filters))
     st = _styles()
-    agreement = load_agreement(settings.agreement_path)
+    agreement = context.agreement
     story = _cover(
         st,
         title=title or "Ceasefire monitoring briefing",
@@ -577,13 +585,19 @@ def write_pack(pack: Pack, pdf_path: Path) -> tuple[Path, Path]:
 
 
 def rebuild(
-    manifest: Manifest, reports: gpd.GeoDataFrame, scenario: Scenario, *, settings: Settings
+    manifest: Manifest,
+    reports: gpd.GeoDataFrame,
+    scenario: Scenario,
+    *,
+    settings: Settings,
+    context: Context | None = None,
 ) -> tuple[Pack, list[str]]:
     """Build a pack again from a manifest's filters and options; return it and how it differs (empty: none).
 
     The figures are recomputed from the reports given (every analysed report, as for
     :func:`build_pack`); :func:`geo.report.manifest.differences` says when the stored reports,
     the agreement, the scenario or the software no longer match, and which figures changed.
+    ``settings`` and ``context`` are as for :func:`build_pack`.
     """
     options = manifest.options or {}
     pack = build_pack(
@@ -591,6 +605,7 @@ def rebuild(
         scenario,
         filters=Filters.from_params(manifest.filters),
         settings=settings,
+        context=context,
         title=options.get("title"),
         colour_by=options.get("colour_by", "flag_level"),
     )

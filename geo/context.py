@@ -1,0 +1,152 @@
+"""The analysis context: what an analysis depends on besides the reports, resolved once.
+
+"Which scenario is in force?" has one answer for a store: the committed scenario with the users'
+edits kept beside the store (:mod:`geo.scenario.edits`), or a folder given explicitly (the CLI's
+``--scenario``). :func:`resolve` gives it with the agreement, the attribution threshold and the
+context key (:func:`geo.pipeline.context_key`), so that the analysis, its cache and a briefing
+pack's manifest all name the same context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.attribution.sides import ATTRIBUTION_THRESHOLD
+from geo.errors import InputError
+from geo.pipeline import _SETTLED_NS, context_key, scenario_sectors
+from geo.rules import Agreement, load_agreement
+from geo.scenario import Scenario, load_scenario
+from geo.scenario.edits import ScenarioEdits, edits_root
+from geo.settings import Settings
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an analysis depends on besides the reports: the scenario in force, the agreement, the threshold.
+
+    Attributes
+    ----------
+    scenario_dir
+        The folder of the scenario in force: the committed one, or the derived copy with the edits.
+    agreement_path
+        The agreement file.
+    threshold
+        The side attribution threshold of a report's origin.
+    key
+        :func:`geo.pipeline.context_key` of the scenario folder and the agreement (the key pack
+        manifests record); computed when not given.
+
+    The scenario, its sectors and the agreement are read on first use and kept: they are shared,
+    so never mutate the frames they hold.
+    """
+
+    scenario_dir: Path
+    agreement_path: Path
+    threshold: float = ATTRIBUTION_THRESHOLD
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scenario_dir", Path(self.scenario_dir))
+        object.__setattr__(self, "agreement_path", Path(self.agreement_path))
+        if not self.key:
+            object.__setattr__(self, "key", context_key(self.scenario_dir, self.agreement_path))
+
+    # cached_property writes to the instance's __dict__ directly, which a frozen dataclass (without
+    # slots) allows; the cached values are not fields, so equality and hashing ignore them.
+    @cached_property
+    def scenario(self) -> Scenario:
+        """The contact line versions, control areas, zones and posts of :attr:`scenario_dir`."""
+        return load_scenario(self.scenario_dir)
+
+    @cached_property
+    def sectors(self) -> gpd.GeoDataFrame | None:
+        """The scenario's sectors, or None when it defines none."""
+        return scenario_sectors(self.scenario_dir)
+
+    @cached_property
+    def agreement(self) -> Agreement:
+        """The agreement's terms."""
+        return load_agreement(self.agreement_path)
+
+
+def _store_path(settings: Settings, store_path: Path | None) -> Path:
+    return Path(store_path) if store_path is not None else Path(settings.store_path)
+
+
+def scenario_in_force(
+    settings: Settings, *, store_path: Path | None = None, scenario_dir: Path | None = None
+) -> Path:
+    """The folder of the scenario in force for the store at ``store_path`` (default the settings').
+
+    An explicit ``scenario_dir`` wins, as it is. Otherwise the settings' ``scenario_dir`` with the
+    users' edits kept beside the store: itself when there are none, or when it is already that
+    store's edited copy; else the derived copy with the edits applied (written when missing).
+    """
+    if scenario_dir is not None:
+        folder = Path(scenario_dir)
+        if not folder.is_dir():
+            msg = f"No scenario folder at {folder}."
+            raise InputError(
+                msg,
+                hint="Give a folder laid out as data/scenario (contact line, control areas, zones, posts).",
+            )
+        return folder
+    root = edits_root(_store_path(settings, store_path))
+    base = Path(settings.scenario_dir)
+    if root.resolve() in base.resolve().parents:  # already the edited one
+        return base
+    return ScenarioEdits(root, base, settings=settings).scenario_dir()
+
+
+def resolve(
+    settings: Settings,
+    *,
+    store_path: Path | None = None,
+    scenario_dir: Path | None = None,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+) -> Context:
+    """The context in force for a store: the committed scenario with the users' edits kept beside the store
+    (:mod:`geo.scenario.edits`), the agreement and threshold of the settings. An explicit ``scenario_dir``
+    (the CLI's ``--scenario``) wins.
+
+    ``store_path`` defaults to the settings' store. Reading the edits hashes the scenario's files:
+    resolve once per analysis, or cache on :func:`fingerprint`.
+    """
+    folder = scenario_in_force(settings, store_path=store_path, scenario_dir=scenario_dir)
+    return Context(scenario_dir=folder, agreement_path=Path(settings.agreement_path), threshold=threshold)
+
+
+def fingerprint(
+    settings: Settings, *, store_path: Path | None = None, scenario_dir: Path | None = None
+) -> tuple:
+    """A cheap summary of every file :func:`resolve` reads, which changes whenever its answer may change.
+
+    The path, inode, size and modification and change times of the scenario's files, of the stored
+    edits and of the agreement, from their metadata alone; a file changed in the last moments (when
+    a further change might leave the same metadata) is also summarised by its content's hash.
+    Cache a resolved context on it, with the settings: equal fingerprints, the same context.
+    """
+    if scenario_dir is not None:
+        folders = [Path(scenario_dir)]
+    else:
+        folders = [Path(settings.scenario_dir), edits_root(_store_path(settings, store_path)) / "history"]
+    paths = [p for folder in folders for p in sorted(folder.glob("*.geojson"))]
+    paths.append(Path(settings.agreement_path))
+    now = time.time_ns()
+    out = []
+    for path in paths:
+        try:
+            s = path.stat()
+            recent = now - max(s.st_mtime_ns, s.st_ctime_ns) <= _SETTLED_NS
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if recent else None
+        except FileNotFoundError:  # gone meanwhile, or no agreement: resolve says so
+            out.append((str(path.absolute()), None))
+            continue
+        out.append((str(path.absolute()), s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns, digest))
+    return tuple(out)
