@@ -665,11 +665,33 @@ def _spread_of(
             spread[idx] = _pair_distance(idx[ii], idx[jj], a, params).max()
 
 
+def _groups(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each key (sorted) and its values (sorted), as object arrays: a sort and a split, no per-group pandas."""
+    keys = np.asarray(keys)
+    values = np.asarray(values, dtype=object)
+    order = np.lexsort((values.astype(str), keys))
+    k, v = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, dtype=np.int64)
+    return k[starts], np.split(v, starts[1:]) if len(k) else []
+
+
+def _lists(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """Each key's values in their order, as a list (``groupby(keys).agg(list)`` without per-group pandas)."""
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, dtype=np.int64)
+    return pd.Series(
+        [g.tolist() for g in np.split(v, starts[1:])] if len(k) else [], index=k[starts], dtype=object
+    )
+
+
 def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:
     """Name each event by a hash of its member uids, so the id is stable when recomputed."""
-    ordered = pd.DataFrame({"label": label, "uid": uids.to_numpy()}).sort_values(["label", "uid"])
-    first = ordered.groupby("label", sort=False)["uid"].agg("\x1f".join)
-    names = {k: "ev-" + hashlib.sha1(v.encode()).hexdigest()[:12] for k, v in first.items()}
+    labels, members = _groups(label, uids.astype(str).to_numpy(dtype=object))
+    names = {
+        int(k): "ev-" + hashlib.sha1("\x1f".join(m.tolist()).encode()).hexdigest()[:12]
+        for k, m in zip(labels, members, strict=True)
+    }
     return pd.Series(label).map(names)
 
 
@@ -756,7 +778,9 @@ def _summarise(
             "n_sources": g["source"].nunique(),
             "n_families": g["family"].nunique(),
             "sources": _sorted_sets(frame["event_id"], frame["source"]),
-            "report_uids": g["uid"].agg(list),
+            "report_uids": _lists(
+                frame["event_id"].to_numpy(dtype=object), frame["uid"].to_numpy(dtype=object)
+            ),
             "type": _most_specific_types(frame["event_id"], frame["type"]),
             "weapon": _modes(known_weapon["event_id"], known_weapon["weapon"]),
             # Every pair in an event matches, so its leaning reports all lean one way.
@@ -837,5 +861,6 @@ def _most_specific_types(keys: pd.Series, types: pd.Series) -> pd.Series:
 
 def _sorted_sets(keys: pd.Series, values: pd.Series) -> pd.Series:
     """Each key's distinct values, sorted, as a list."""
-    f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).drop_duplicates().sort_values(["k", "v"])
-    return f.groupby("k", sort=True)["v"].agg(list).rename_axis(None)
+    f = pd.DataFrame({"k": keys.to_numpy(dtype=object), "v": values.to_numpy(dtype=object)}).drop_duplicates()
+    k, groups = _groups(f["k"].to_numpy(dtype=object), f["v"].to_numpy(dtype=object))
+    return pd.Series([g.tolist() for g in groups], index=k, dtype=object)
