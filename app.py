@@ -33,5 +33,17 @@ navigation = st.navigation(
 
 with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")
-    st.caption(f"Store revision {data.pin_revision()} · {data.store().count():,} reports")
+    st.caption(f"Store revision {data.pin_analysis()} · {data.store().count():,} reports")
+
+
+@st.fragment(run_every=2)
+def _when_the_update_lands() -> None:
+    """Rerun the app once the background update this run's note is about has landed."""
+    if data.update_landed():
+        st.rerun(scope="app")
+
+
+if data.updating_note():
+    st.info(data.updating_note(), icon=":material/hourglass_top:")
+    _when_the_update_lands()
 navigation.run()

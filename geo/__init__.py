@@ -1,3 +1,3 @@
 """Ceasefire Monitor's engine: ingest, store, enrich, flag and brief; never imports streamlit."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

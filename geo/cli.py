@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -211,6 +212,17 @@ def _filter_params(args: argparse.Namespace) -> dict[str, str]:
 ANALYSED_PARAMS = frozenset({"side", "flag_level", "sector", "dmin", "dmax"})
 
 
+def _progress():
+    """Stage timings that also say each stage on a terminal's stderr as it starts (long analyses)."""
+    from geo.pipeline import Timings
+    from geo.refresh import Progress
+
+    if not sys.stderr.isatty():
+        return Timings()
+    start = time.monotonic()
+    return Progress(lambda stage: print(f"[{time.monotonic() - start:6.1f} s] {stage} ...", file=sys.stderr))
+
+
 def _analysed(args: argparse.Namespace, settings: Settings, context=None):
     """The analysis of the stored reports in ``context`` (default the context in force, :func:`_context`)."""
     from geo.pipeline import analyse_store
@@ -221,6 +233,7 @@ def _analysed(args: argparse.Namespace, settings: Settings, context=None):
         scenario_dir=context.scenario_dir,
         agreement_path=context.agreement_path,
         threshold=context.threshold,
+        timings=_progress(),
     )
 
 
@@ -448,11 +461,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
     """Bring the stored analysis up to date and say what it did: the counts and the seconds per stage."""
-    from geo.pipeline import Timings, analyse
+    from geo.pipeline import analyse
     from geo.refresh import refresh_store
 
     store = _store(args, settings)
-    timings = Timings()
+    timings = _progress()
     context = _context(args, settings)
     scenario_dir, agreement_path = context.scenario_dir, context.agreement_path
     result, done = refresh_store(

@@ -232,6 +232,9 @@ def update(
     if is_new.any():
         with timings.stage("enrich"):
             fresh = measure(frame[is_new], scenario, sectors=sectors)
+        if [c for c in fresh.columns if c not in frame.columns] != own:
+            msg = "The previous analysis was measured with other columns (another version)."
+            raise ValueError(msg)
         parts.append(
             pd.DataFrame(fresh[own].to_numpy(dtype=object), index=np.flatnonzero(is_new), columns=own)
         )

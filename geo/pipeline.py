@@ -20,6 +20,7 @@ import geo
 from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
+from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -157,6 +158,9 @@ def measure(
     )
     # Text columns as pandas' string dtype, as they come back from the store's cache.
     near["line_version"] = near["line_version"].astype("str")
+    # The finest map hexagon, kept with the analysis: a map server counts by it instead of locating
+    # every report again (geo.maps.aggregate.HexIndex).
+    near[H3_COLUMN] = h3_cells(incidents.geometry, MAX_RESOLUTION)
     if sectors is not None:
         nearest = gpd.GeoSeries.from_xy(near["nearest_lon"], near["nearest_lat"], crs=4326, index=near.index)
         near["sector"] = assign_sectors(nearest, near["line_version"], lines=scenario.lines, sectors=sectors)

@@ -114,8 +114,45 @@ def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
     return Analysis(reports, events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"]))
 
 
+def _identity(store) -> str:
+    """A store's path and id: a new store made at the same path is another store."""
+    return f"{Path(store.path).resolve()}#{store.store_id}"
+
+
 def _context(key: str) -> str:
     return key.split("-", 1)[1]
+
+
+def key_for(
+    store, *, scenario_dir: Path, agreement_path: Path, threshold: float = ATTRIBUTION_THRESHOLD
+) -> str:
+    """The key of the analysis of ``store`` at its revision now, in this context (what :func:`refresh_store` keeps)."""
+    return f"r{store.revision()}-{context_key(scenario_dir, agreement_path)}-t{threshold}"
+
+
+def revision_of(key: str) -> int:
+    """The store revision an analysis key names."""
+    return int(key.split("-", 1)[0][1:])
+
+
+def latest(store) -> tuple[str, Analysis] | None:
+    """The latest analysis of ``store`` this process holds, with its key, or None.
+
+    Never waits for an analysis under way (one dictionary read, atomic in CPython).
+    """
+    return _latest.get(_identity(store))
+
+
+class Progress(Timings):
+    """Timings that also tell ``listener`` each stage as it starts (a progress bar, a terminal line)."""
+
+    def __init__(self, listener) -> None:
+        super().__init__()
+        self.listener = listener
+
+    def stage(self, name: str):
+        self.listener(name)
+        return super().stage(name)
 
 
 def refresh_store(
@@ -133,7 +170,7 @@ def refresh_store(
     """
     timings = Timings() if timings is None else timings
     context = f"{context_key(scenario_dir, agreement_path)}-t{threshold}"
-    identity = str(Path(store.path).resolve())
+    identity = _identity(store)
     with _lock:
         revision = store.revision()
         key = f"r{revision}-{context}"
@@ -211,4 +248,4 @@ def _analysed(
 def forget(store) -> None:
     """Drop this process's memory of the store's latest analysis (tests; a store replaced on disk)."""
     with _lock:
-        _latest.pop(str(Path(store.path).resolve()), None)
+        _latest.pop(_identity(store), None)

@@ -144,3 +144,35 @@ def test_analyse_brings_the_stored_analysis_up_to_date_and_says_what_it_did(caps
     assert "check: the stored analysis equals a from-scratch analysis of the same reports" in later
 
 
+def test_a_long_command_says_each_stage_on_a_terminal(tmp_path):
+    import os
+    import pty
+
+    store = tmp_path / "store.gpkg"
+    cli = [sys.executable, "-m", "geo"]
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [*cli, "ingest", str(DEMO_FILE), "--store", str(store)], cwd=root, check=True, capture_output=True
+    )
+    main_fd, terminal = pty.openpty()
+    done = subprocess.run(
+        [*cli, "analyse", "--store", str(store)], cwd=root, stderr=terminal, stdout=subprocess.PIPE, text=True
+    )
+    os.close(terminal)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(main_fd)
+    assert done.returncode == 0 and done.stdout.startswith("from scratch: ")
+    lines = said.decode().splitlines()
+    stages = [line.split("] ")[1] for line in lines if "] " in line]
+    assert stages.index("read ...") < stages.index("enrich ...") < stages.index("corroborate ...")
+    # Piped (not a terminal), stderr stays quiet.
+    again = subprocess.run([*cli, "analyse", "--store", str(store)], cwd=root, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stderr == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,18 +12,19 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from geo import refresh
 from geo.context import Context, fingerprint, resolve
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_mapped, read_table
 from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
-from geo.pipeline import Analysis, analyse_store
+from geo.pipeline import Analysis
 from geo.scenario import Scenario
 from geo.scenario.edits import ScenarioEdits, edits_root
 from geo.settings import Settings, load_settings
 from geo.store import Store, open_store
-from ui import keys
+from ui import keys, updating
 
 
 @st.cache_resource
@@ -83,20 +85,24 @@ def scenario() -> Scenario:
     return context().scenario
 
 
-# cache_resource, not cache_data: cache_data keeps a pickle and unpickles a fresh copy on every
-# rerun (about 2.7 s and 1.2 GB per million analysed reports, extrapolated from the demo). The
-# frames are shared by every session and must never be mutated; a test checks the pages do not.
-@st.cache_resource(show_spinner="Analysing reports ...", max_entries=2)
+# The analysis is shared by every session and must never be mutated; a test checks the pages do not.
+# It is held by geo.refresh (the latest per store) and ui.updating (the ones pages were given), not
+# by st.cache_data, which would keep a pickle and unpickle a fresh copy on every rerun.
 def _analysis(
     store_path: str, revision: int, key: str, scenario_dir: str, agreement_path: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    # The revision and context key are in the arguments only to key the cache; the store answers
-    # for the revision it holds now, which is the one asked for.
-    result: Analysis = analyse_store(
-        _store(store_path), scenario_dir=Path(scenario_dir), agreement_path=Path(agreement_path)
-    )
-    _out_of_the_collectors_sight()
-    return result.reports, result.events
+    """The analysis of the store at ``revision`` in the context ``key``: held, or made now with a progress bar."""
+    ctx = Context(Path(scenario_dir), Path(agreement_path), key=key)
+    wanted = f"r{revision}-{key}-t{ctx.threshold}"
+    found = updating.shown(_store(store_path), wanted)
+    held = refresh.latest(_store(store_path))
+    if found is None and held is not None and held[0] == wanted:
+        found = held[1]
+    if found is None:
+        wanted, found = updating.analyse_now(_store(store_path), ctx)
+    if updating.remember(_store(store_path), wanted, found):
+        _out_of_the_collectors_sight()
+    return found.reports, found.events
 
 
 def _out_of_the_collectors_sight() -> None:
@@ -114,30 +120,98 @@ def _out_of_the_collectors_sight() -> None:
     gc.freeze()
 
 
-def pin_revision() -> int:
-    """Read the store's revision for this run (app.py calls it first thing): every later read in the run,
-    the analysis, the hexagon index and the patterns, is of that revision, so an ingest by another
-    session during the run shows on the next run instead of mixing two revisions in one page."""
-    revision = store().revision()
-    st.session_state[keys.RUN_REVISION] = revision
-    return revision
+# How long a run waits for a background update before showing the last analysis with a note: a
+# small batch lands within it and the page simply shows it.
+WAIT_S = 1.0
+
+
+def pin_analysis() -> int:
+    """Choose the analysis this run shows (app.py calls it first thing) and return its store revision.
+
+    The analysis of the store as it is now when this process holds it (or has none yet: the page
+    then makes it, with a progress bar). When the store changed since the analysis held, the update
+    starts in the background; a small one lands within :data:`WAIT_S`, otherwise the run shows the
+    analysis held with a note (:func:`updating_note`) and app.py reruns when the update has landed.
+    Every later read in the run (the analysis, the hexagon index, the patterns) is of the analysis
+    chosen, so an ingest by another session during the run never mixes two revisions in one page.
+    """
+    s, ctx = store(), context()
+    now = updating.current_key(s, ctx)
+    held = refresh.latest(s)
+    note = None
+    key = now
+    if held is not None and held[0] != now:
+        job = updating.start(s, ctx)
+        deadline = time.monotonic() + WAIT_S
+        while not job.done and time.monotonic() < deadline:
+            time.sleep(0.05)
+        held = refresh.latest(s)
+        if held is not None and held[0] != now:
+            key, note = held[0], _note(s, held, now, job)
+    if held is not None and held[0] == key and updating.remember(s, key, held[1]):
+        _out_of_the_collectors_sight()
+    st.session_state[keys.RUN_ANALYSIS] = key
+    st.session_state[keys.UPDATING_NOTE] = note
+    return refresh.revision_of(key)
+
+
+def _note(s: Store, held: tuple[str, Analysis], now: str, job: updating.Job) -> str:
+    shown_rev, now_rev = refresh.revision_of(held[0]), refresh.revision_of(now)
+    if job.error is not None:
+        return (
+            f"The analysis could not be brought up to date ({job.error}); the pages show it as of store "
+            f"revision {shown_rev}. Try again, or run `python -m geo analyse` to see why."
+        )
+    what = (
+        "the scenario or agreement changed"
+        if held[0].split("-", 1)[1] != now.split("-", 1)[1]
+        else f"{s.count():,} reports stored now, {len(held[1].reports):,} in the analysis shown"
+    )
+    return (
+        f"Updating the analysis ({what}; store revision {shown_rev} to {now_rev}, now at: {job.stage}). "
+        f"The pages show the analysis of revision {shown_rev} until the update lands."
+    )
+
+
+def updating_note() -> str | None:
+    """What this run says about an update under way, or None when it shows the current analysis."""
+    return st.session_state.get(keys.UPDATING_NOTE)
+
+
+def update_landed() -> bool:
+    """True when the update this run's note is about has finished (app.py reruns then)."""
+    job = updating.job(store())
+    return job is None or job.done
 
 
 def revision() -> int:
-    """The revision this run reads (:func:`pin_revision`), or the store's current one outside a run."""
-    pinned = st.session_state.get(keys.RUN_REVISION)
-    return store().revision() if pinned is None else int(pinned)
+    """The store revision of the analysis this run shows (:func:`pin_analysis`), or the store's now."""
+    pinned = st.session_state.get(keys.RUN_ANALYSIS)
+    return store().revision() if pinned is None else refresh.revision_of(pinned)
 
 
 def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Every stored report with its enrichment and flag, and the events; recomputed when data or terms change.
+    """Every stored report with its enrichment and flag, and the events: the analysis this run shows.
 
     ``ctx`` is the context to analyse in (default :func:`context`): pass the one a page records, as
     a briefing pack's manifest does, so that the record is the analysis's.
     """
     c = ctx if ctx is not None else context()
+    pinned = st.session_state.get(keys.RUN_ANALYSIS)
+    if pinned is not None and pinned.split("-", 1)[1] == f"{c.key}-t{c.threshold}":
+        found = updating.shown(store(), pinned)
+        if found is not None:
+            return found.reports, found.events
     return _analysis(
         str(settings().store_path), revision(), c.key, str(c.scenario_dir), str(c.agreement_path)
+    )
+
+
+def analysis_key() -> str:
+    """The key of the analysis this run shows (store revision and context): what caches above it use."""
+    pinned = st.session_state.get(keys.RUN_ANALYSIS)
+    return updating.cache_key(
+        store(), pinned if pinned is not None else updating.current_key(store(), context())
     )
 
 
@@ -190,37 +264,27 @@ def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _hex_index(store_path: str, revision: int, key: str, resolution: int) -> HexIndex:
-    # The finest index is built from the points once; every coarser one from its cells (cheap).
+def _hex_index(key: str, resolution: int, _reports: gpd.GeoDataFrame) -> HexIndex:
+    # The finest index comes from the cells the analysis keeps (h3_cell); coarser ones from its cells.
     if resolution < MAX_RESOLUTION:
-        return _hex_index(store_path, revision, key, MAX_RESOLUTION).coarser(resolution)
-    c = context()
-    return HexIndex.build(
-        _analysis(store_path, revision, key, str(c.scenario_dir), str(c.agreement_path))[0], resolution
-    )
+        return _hex_index(key, MAX_RESOLUTION, _reports).coarser(resolution)
+    return HexIndex.build(_reports, resolution)
 
 
 def hex_index(resolution: int) -> HexIndex:
-    """Every analysed report's H3 cell at ``resolution``: built once per store revision and resolution."""
-    return _hex_index(str(settings().store_path), revision(), context().key, resolution)
+    """Every analysed report's H3 cell at ``resolution``: built once per analysis and resolution."""
+    return _hex_index(analysis_key(), resolution, analysis()[0])
 
 
 @st.cache_resource(show_spinner="Computing patterns ...", max_entries=4)
-def _patterns(store_path: str, revision: int, key: str, params: tuple, resolution: int) -> Patterns:
+def _patterns(key: str, params: tuple, resolution: int, _reports: gpd.GeoDataFrame) -> Patterns:
     c = context()
-    reports = _analysis(store_path, revision, key, str(c.scenario_dir), str(c.agreement_path))[0]
-    shown = apply_filters(reports, Filters.from_params(dict(params)))
+    shown = apply_filters(_reports, Filters.from_params(dict(params)))
     return find_patterns(
         shown, sectors=c.sectors, zones=c.scenario.zones, params=PatternParams(resolution=resolution)
     )
 
 
 def patterns(filters: Filters, resolution: int) -> Patterns:
-    """Surges, hotspots, clusters and profiles of the filtered reports; once per store revision and filters."""
-    return _patterns(
-        str(settings().store_path),
-        revision(),
-        context().key,
-        tuple(filters.to_params().items()),
-        resolution,
-    )
+    """Surges, hotspots, clusters and profiles of the filtered reports; once per analysis and filters."""
+    return _patterns(analysis_key(), tuple(filters.to_params().items()), resolution, analysis()[0])

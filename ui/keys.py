@@ -84,8 +84,10 @@ UPLOAD_CSV_FIELDS = "upload_csv_fields"
 UPLOAD_CSV_VALUES = "upload_csv_values"
 UPLOAD_CSV_DAY_DATES = "upload_csv_day_dates"
 UPLOAD_CSV_DATE_ORDER = "upload_csv_date_order"
-# The store revision a run reads (ui.data.pin_revision).
-RUN_REVISION = "run_revision"
+# The analysis a run reads, by its key (ui.data.pin_analysis), and the note shown while the next one
+# is computed in the background.
+RUN_ANALYSIS = "run_analysis"
+UPDATING_NOTE = "updating_note"
 UPLOAD_CSV_ENCODING = "upload_csv_encoding"
 UPLOAD_AS_TABLE = "upload_as_table"
 UPLOAD_KEEP_REJECTED = "upload_keep_rejected"

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.framememo import per_frame
+from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, MIN_RESOLUTION, h3_cells
 from geo.settings import Settings
 
 # Most reports drawn one by one (circle markers on one canvas); more in view are aggregated. With
@@ -29,7 +30,7 @@ from geo.settings import Settings
 # the map_popup_limit setting only the selected report carries its rows. An operator changes the
 # limit with the map_point_limit setting.
 POINT_LIMIT = Settings.map_point_limit
-MIN_RESOLUTION, MAX_RESOLUTION = 3, 9
+
 # Flag levels from worst to least; a hexagon is labelled by the worst level among its reports.
 FLAG_ORDER = ("likely", "possible", "unlikely")
 
@@ -83,21 +84,14 @@ class HexIndex:
 
     @classmethod
     def build(cls, reports: gpd.GeoDataFrame, resolution: int) -> HexIndex:
-        """Index the reports' points at ``resolution`` (one H3 call per distinct rounded position)."""
-        geometry = reports.geometry
-        valid = ~(geometry.isna() | geometry.is_empty).to_numpy()
-        x = np.where(valid, shapely.get_x(geometry.to_numpy()), np.nan)
-        y = np.where(valid, shapely.get_y(geometry.to_numpy()), np.nan)
-        # Rounding to 1e-5 degrees (about a metre) merges repeated positions before the scalar calls.
-        keys = pd.MultiIndex.from_arrays([np.round(x[valid], 5), np.round(y[valid], 5)])
-        key_codes, unique = keys.factorize()
-        unique_cells = np.array(
-            [h3.latlng_to_cell(lat, lon, resolution) for lon, lat in unique], dtype=object
-        )
-        cell_codes, cells = pd.factorize(unique_cells)
-        codes = np.full(len(reports), -1, dtype=np.int64)
-        codes[valid] = cell_codes[key_codes]
-        return cls(resolution=resolution, codes=codes, cells=np.asarray(cells, dtype=object))
+        """Index the reports' points at ``resolution``: from the cells the analysis keeps (``h3_cell``,
+        :data:`MAX_RESOLUTION`) when it has them, else one H3 call per distinct rounded position."""
+        if resolution == MAX_RESOLUTION and H3_COLUMN in reports:
+            found = reports[H3_COLUMN].to_numpy(dtype=object)
+        else:
+            found = h3_cells(reports.geometry, resolution)
+        codes, cells = pd.factorize(found)  # a missing cell is -1
+        return cls(resolution=resolution, codes=codes.astype(np.int64), cells=np.asarray(cells, dtype=object))
 
     def coarser(self, resolution: int) -> HexIndex:
         """The same reports' cells at a coarser ``resolution``, by H3's hierarchy: one parent call per

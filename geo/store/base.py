@@ -118,6 +118,11 @@ class Store(Protocol):
         """Return the path of the file a batch came from."""
         ...
 
+    @property
+    def store_id(self) -> str:
+        """Return the store's identity (a new store made at the same path has another)."""
+        ...
+
     def revision(self) -> int:
         """Return a number that changes on every write (the key for caches above the store)."""
         ...

@@ -95,7 +95,9 @@ class AnalysisFiles:
         listed: dict[str, dict[str, str]] = {}
         for name, frame in tables.items():
             # An empty table keeps its columns in one empty partition.
-            label = np.asarray(months[name], dtype=object) if len(frame) else np.array(["empty"], dtype=object)
+            label = (
+                np.asarray(months[name], dtype=object) if len(frame) else np.array(["empty"], dtype=object)
+            )
             order = np.argsort(label, kind="stable")
             values, starts = np.unique(label[order], return_index=True)
             ends = np.r_[starts[1:], len(order)]

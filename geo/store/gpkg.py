@@ -199,6 +199,11 @@ class GeoPackageStore:
             row = con.execute(query, params).fetchone()
         return None if row is None else row[0]
 
+    @property
+    def store_id(self) -> str:
+        """This store's identity: a new store made at the same path has another."""
+        return self._id
+
     def revision(self) -> int:
         """Return a number that changes on every write, ours or another program's."""
         return int(self._scalar("SELECT value FROM meta WHERE key = 'revision'"))

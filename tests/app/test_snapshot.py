@@ -4,6 +4,7 @@ way shows on the next run, and never breaks this one (it did on the Map page onc
 from __future__ import annotations
 
 import shutil
+import time
 
 from geo.ingest import read_batch
 from geo.store import open_store
@@ -39,5 +40,21 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     assert done, "the other session's ingest happened inside the run"
     assert not at.exception and not at.error
     assert at.session_state["map_hexagon_count"] == demo_store.count()  # the revision the run started with
+    # The next run starts the update in the background and, until it lands, shows the last
+    # analysis with a note saying so (no wait here, so the note shows whatever the update's size).
+    monkeypatch.setattr(data, "WAIT_S", 0.0)
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "Updating the analysis" in i.value]
+    assert notes and "revision" in notes[0], [i.value for i in at.info]
+    assert at.session_state["map_hexagon_count"] == demo_store.count()
+    from ui import updating
+
+    job = updating.job(open_store(path))
+    deadline = time.monotonic() + 120
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job.done and job.error is None
     at.run()
     assert not at.exception and at.session_state["map_hexagon_count"] == demo_store.count() + 40
+    assert not [i.value for i in at.info if "Updating the analysis" in i.value]
