@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STAGES = ("enrich", "rules", "corroborate", "patterns", "score")
+STAGES = ("enrich", "origins", "rules", "corroborate", "patterns", "score")
 
 
 def reports(n: int, layout: str):
@@ -86,6 +86,7 @@ def child(n: int, layout: str) -> None:
 
 def child_store(n: int, layout: str) -> None:
     import dataclasses
+    import gc
     import tempfile
 
     from geo.ingest import read_batch
@@ -104,10 +105,11 @@ def child_store(n: int, layout: str) -> None:
         )
         store.add_batch(result, original=f"bench {k}".encode())
 
-    held = frame.tail(1000)
-    rest = frame.iloc[: len(frame) - len(held)]
-    for k, first in enumerate(range(0, len(rest), 100_000)):
-        put(rest.iloc[first : first + 100_000], k)
+    held = frame.tail(1000).copy()
+    for k, first in enumerate(range(0, len(frame) - len(held), 100_000)):
+        put(frame.iloc[first : min(first + 100_000, len(frame) - len(held))], k)
+    del frame  # the store has them: the peak below is the analysis's, not the generator's
+    gc.collect()
     settings = load_settings()
     kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
     out = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import uuid
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+log = logging.getLogger("ceasefire_monitor")
 
 
 def _safe(text: str) -> str:
@@ -66,12 +69,17 @@ class AnalysisFiles:
             return None
         try:
             return {
-                name: pa.concat_tables([pq.read_table(self.folder / f) for f in parts.values()])
+                # A month may hold a column only missing values (Arrow's null type): widen to the others'.
+                name: pa.concat_tables(
+                    [pq.read_table(self.folder / f) for f in parts.values()], promote_options="permissive"
+                )
                 if parts
                 else None
                 for name, parts in files.items()
             }
-        except (OSError, pa.ArrowException):
+        except (OSError, pa.ArrowException) as exc:
+            # Not silent: the caller analyses again (from scratch, at worst minutes), and says so.
+            log.warning("the stored analysis %s could not be read (%s); it will be made again", key, exc)
             return None
 
     def save(

@@ -104,6 +104,14 @@ def test_an_analysis_is_kept_by_month_and_only_changed_months_are_written_again(
     assert store.load_analysis("../x") is None
 
 
+def test_a_month_whose_column_holds_only_missing_values_reads_back(store):
+    # A month without any citation stores that column as Arrow's null type; the months read together.
+    frame = pd.DataFrame({"uid": ["a/1", "b/2"], "cites": [None, "a/1"], "month": ["2026-09", "2026-10"]})
+    _keep(store, "r1-abc", {"reports": frame})
+    back = store.load_analysis("r1-abc")["reports"].to_pandas().sort_values("uid")
+    assert back["cites"].isna().tolist() == [True, False] and back["cites"].iloc[1] == "a/1"
+
+
 def test_an_unreadable_analysis_file_is_a_miss(store):
     _keep(store, "k", {"reports": pd.DataFrame({"a": [1], "month": ["2026-10"]})})
     (path,) = (store.path.parent / "derived").rglob("reports--2026-10--*.parquet")
