@@ -49,7 +49,6 @@ from geo.pipeline import (
     citation_links,
     evaluate_rules,
     find_evidence,
-    in_report_order,
     influence_keys,
     measure,
     per_report,
@@ -113,7 +112,12 @@ class Update:
 def month_labels(times: pd.Series) -> np.ndarray:
     """Each time's calendar month (UTC) as ``YYYY-MM``, ``undated`` when missing: the stored partitions."""
     stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return np.where(stamps.isna(), "undated", stamps.strftime("%Y-%m")).astype(object)
+    number = np.where(stamps.isna(), -1, stamps.year * 12 + stamps.month - 1)
+    codes, unique = pd.factorize(number)  # one text per month, not per report
+    text = np.array(
+        [f"{m // 12:04d}-{m % 12 + 1:02d}" if m >= 0 else "undated" for m in unique], dtype=object
+    )
+    return text[codes] if len(codes) else np.empty(0, dtype=object)
 
 
 def _among(values: object, chosen: object) -> np.ndarray:
@@ -222,24 +226,15 @@ def update(
     own = [c for c in before.columns if c not in frame.columns and c not in neighbours and c != "geometry"]
     carried = [*own, *ORIGIN_COLUMNS, "event_id", INFLUENCE]
     at = pd.Series(np.arange(len(before)), index=known)
-    parts = [
-        pd.DataFrame(
-            before[carried].to_numpy(dtype=object)[at.reindex(uid[~is_new]).to_numpy()],
-            index=np.flatnonzero(~is_new),
-            columns=carried,
-        )
-    ]
+    parts = [before[carried].iloc[at.reindex(uid[~is_new]).to_numpy()].set_axis(np.flatnonzero(~is_new))]
     if is_new.any():
         with timings.stage("enrich"):
             fresh = measure(frame[is_new], scenario, sectors=sectors)
         if [c for c in fresh.columns if c not in frame.columns] != own:
             msg = "The previous analysis was measured with other columns (another version)."
             raise ValueError(msg)
-        parts.append(
-            pd.DataFrame(fresh[own].to_numpy(dtype=object), index=np.flatnonzero(is_new), columns=own)
-        )
-    carried_values = pd.concat(parts).sort_index()
-    base = frame.join(carried_values[carried])
+        parts.append(pd.DataFrame(fresh[own]).set_axis(np.flatnonzero(is_new)))
+    base = frame.join(pd.concat(parts).sort_index()[carried])
 
     # The reports the change reaches directly: the new ones, the influence mates of the removed
     # ones, and those citing a source whose family changed.
@@ -263,14 +258,22 @@ def update(
         redone = pd.Index(uid[hit])
         kept = previous.reasons[~_among(previous.reasons["uid"], redone.union(gone))]
         fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
-        reasons = in_report_order(pd.concat([kept, fresh_reasons], ignore_index=True))
+        reasons = pd.concat([kept, fresh_reasons], ignore_index=True)
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
     with timings.stage("patterns"):
-        old_stand = stand_ins(before)[["event_id", "uid", "occurred_at"]]
+        # Only events whose members changed can change their stand-in: compare those.
+        old_stand = stand_ins(
+            before[_among(before["event_id"], set(before["event_id"][lost]) | set(was[hit]))]
+        )
         new_stand_full = stand_ins(base)
         new_stand = new_stand_full[["event_id", "uid", "occurred_at"]]
-        both = old_stand.merge(new_stand, on=["event_id", "uid"], how="outer", indicator=True)
+        both = old_stand[["event_id", "uid", "occurred_at"]].merge(
+            new_stand[_among(new_stand["event_id"], new_ids)],
+            on=["event_id", "uid"],
+            how="outer",
+            indicator=True,
+        )
         moved = both[both["_merge"] != "both"]
         when = moved["occurred_at_x"].fillna(moved["occurred_at_y"])
         months = set(month_of(pd.DatetimeIndex(when.dropna()).floor("D")).tolist())
@@ -278,8 +281,12 @@ def update(
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
         surges = find_evidence(new_stand_full, None, parts=("surges",))
         old = previous.evidence
+        old_time = before.loc[_among(known, set(old["uid"])), ["uid", "occurred_at"]]
         old_month = old["uid"].map(
-            pd.Series(month_of(pd.DatetimeIndex(old_stand["occurred_at"]).floor("D")), index=old_stand["uid"])
+            pd.Series(
+                month_of(pd.DatetimeIndex(old_time["occurred_at"]).floor("D")),
+                index=old_time["uid"].to_numpy(),
+            )
         )
         kept_clusters = old[(old["code"] == CLUSTER_CODE) & ~old_month.isin(months)]
         evidence = pd.concat([kept_clusters, scanned, surges], ignore_index=True)
@@ -311,8 +318,9 @@ def update(
         events = pd.concat(events, ignore_index=True)
         events = events.sort_values("event_id", kind="stable").reset_index(drop=True)
         events = gpd.GeoDataFrame(events, geometry="geometry", crs=4326)
-        for col in carried:  # as stored, not the object columns the rows were gathered in
-            base[col] = base[col].astype(before[col].dtype)
+        for col in carried:  # as stored (a column the new rows lacked may have widened)
+            if base[col].dtype != before[col].dtype:
+                base[col] = base[col].astype(before[col].dtype)
         reports = per_report(base.set_index(incidents.index), events)
     rows = month_labels(pd.concat([base["occurred_at"][hit | is_new], before["occurred_at"][lost]]))
     old_events = _among(previous.events["event_id"], replaced | again)

@@ -209,7 +209,7 @@ def flag(
     """
     timings = Timings() if timings is None else timings
     with timings.stage("rules"):
-        reasons = in_report_order(evaluate_rules(enriched, scenario, agreement))
+        reasons = evaluate_rules(enriched, scenario, agreement)
     with timings.stage("corroborate"):
         found = corroborate.corroborate(enriched, crs=scenario_crs(scenario))
         links = [found.links, citation_links(enriched["uid"], enriched.get("cites"))]
@@ -231,16 +231,6 @@ def evaluate_rules(
         zones=scenario.zones,
         posts=scenario.posts,
     )
-
-
-def in_report_order(reasons: pd.DataFrame) -> pd.DataFrame:
-    """The reasons ordered by report uid (each report's in the rules' order).
-
-    One canonical order, whichever way the table was built and whatever order the reports came in:
-    the score breaks ties between equal reasons by it, so a from-scratch and an incremental
-    analysis explain alike.
-    """
-    return reasons.sort_values("uid", kind="stable").reset_index(drop=True)
 
 
 def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:

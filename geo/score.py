@@ -157,6 +157,9 @@ def score_events(
         msg = f"Reports to score lack the column(s) {', '.join(sorted(missing))}."
         raise InputError(msg, hint="Corroborate them first (geo.corroborate.group_reports).")
     to_event = reports.set_index("uid")["event_id"]
+    # Reasons in one order, by report uid (each report's in the rules' order): ties between equal
+    # reasons break by it, whichever way the table was built (geo.incremental rebuilds it in parts).
+    reasons = reasons.sort_values("uid", kind="stable")
 
     # Rule evidence: each reason code counts once per event at its highest weight; breaches combine
     # as independent chances that the event breaches the agreement (noisy-OR), the strongest
