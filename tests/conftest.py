@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,23 @@ def demo_analysis(demo_store):
     return analyse_store(
         demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
     )
+
+
+@pytest.fixture
+def small_store_batch() -> bytes:
+    """A batch of two reports inside the square drawn around (37.6, 48.1) and one well outside it."""
+    places = [(37.6, 48.1), (37.61, 48.11), (37.9, 48.4)]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(p)},
+            "properties": {
+                "id": f"z{i}",
+                "source": "desk",
+                "occurred_at": "2026-10-20T06:00:00Z",
+                "type": "impact",
+            },
+        }
+        for i, p in enumerate(places)
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()

@@ -210,23 +210,3 @@ def test_a_context_is_a_value(tmp_path, settings):
     assert same == context
     with pytest.raises(AttributeError):
         context.key = "other"  # type: ignore[misc]
-
-
-@pytest.fixture
-def small_store_batch() -> bytes:
-    """Two reports inside the square drawn around (37.6, 48.1) and one well outside it."""
-    places = [(37.6, 48.1), (37.61, 48.11), (37.9, 48.4)]
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(p)},
-            "properties": {
-                "id": f"z{i}",
-                "source": "desk",
-                "occurred_at": "2026-10-20T06:00:00Z",
-                "type": "impact",
-            },
-        }
-        for i, p in enumerate(places)
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()

@@ -163,26 +163,6 @@ def test_a_new_zone_changes_the_analysis_key_and_reaches_the_reports(tmp_path, s
     assert [("PS-9" in z) for z in after.reports["zones"]] == inside.tolist()
 
 
-@pytest.fixture
-def small_store_batch() -> bytes:
-    """Two reports inside the square drawn around (37.6, 48.1) and one well outside it."""
-    places = [(37.6, 48.1), (37.61, 48.11), (37.9, 48.4)]
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": list(p)},
-            "properties": {
-                "id": f"z{i}",
-                "source": "desk",
-                "occurred_at": "2026-10-20T06:00:00Z",
-                "type": "impact",
-            },
-        }
-        for i, p in enumerate(places)
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
 def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, base, monkeypatch):
     data = _line_file(base, source="v1", version="v3", valid_from="2026-11-01")
     edits.add_line_version(data, filename="first.geojson")
