@@ -33,7 +33,10 @@ navigation = st.navigation(
 
 with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")
-    st.caption(f"Store revision {data.pin_analysis()} · {data.store().count():,} reports")
+    shown = data.pin_analysis()
+    now = data.store().revision()
+    behind = f" · analysis of revision {shown}" if shown != now else ""
+    st.caption(f"Store revision {now} · {data.store().count():,} reports{behind}")
 
 
 @st.fragment(run_every=2)

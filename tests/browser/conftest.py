@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -60,14 +62,13 @@ def demo_store_path(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_store_path: Path, tmp_path_factory) -> str:
-    """Start ``streamlit run`` on a free port over the demo store; yield its base URL, stop it after."""
+@contextmanager
+def running_app(store_path: Path, log: Path) -> Iterator[str]:
+    """``streamlit run`` on a free port over ``store_path``: its base URL while the block runs, stopped after."""
     if not APP.is_file():
         pytest.skip(f"no Streamlit entry script at {APP} yet")
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "CM_STORE_PATH": str(demo_store_path)}
+    env = {**os.environ, "CM_STORE_PATH": str(store_path)}
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -102,6 +103,13 @@ def app_url(demo_store_path: Path, tmp_path_factory) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_store_path: Path, tmp_path_factory) -> Iterator[str]:
+    """Start ``streamlit run`` on a free port over the demo store; yield its base URL, stop it after."""
+    with running_app(demo_store_path, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
