@@ -179,9 +179,13 @@ def updating_note() -> str | None:
 
 
 def update_landed() -> bool:
-    """True when the update this run's note is about has finished (app.py reruns then)."""
+    """True when the update this run's note is about has landed (app.py reruns then).
+
+    A failed update has not: its note stays until the user acts (a rerun tries again), rather than
+    the app rerunning and failing every two seconds.
+    """
     job = updating.job(store())
-    return job is None or job.done
+    return job is None or (job.done and job.error is None)
 
 
 def revision() -> int:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from geo import refresh
 from geo.context import Context
+from geo.errors import GeoError
 from geo.pipeline import Analysis
 
 log = logging.getLogger("ceasefire_monitor")
@@ -86,7 +87,10 @@ def start(store, ctx: Context) -> Job:
             )
         except Exception as exc:  # any failure: shown on the page, logged with its traceback
             log.exception("the background analysis update failed")
-            job.error = str(exc) or type(exc).__name__
+            # A GeoError says what is wrong and how to fix it; anything else is a fault, in the log.
+            job.error = (
+                str(exc) if isinstance(exc, GeoError) else "an unexpected error, written to the server's log"
+            )
         finally:
             job.done = True
 

@@ -58,3 +58,43 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     at.run()
     assert not at.exception and at.session_state["map_hexagon_count"] == demo_store.count() + 40
     assert not [i.value for i in at.info if "Updating the analysis" in i.value]
+
+
+def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
+    app_on, demo_store, tmp_path, monkeypatch, small_batch
+):
+    folder = tmp_path / "copy"
+    shutil.copytree(demo_store.path.parent, folder)
+    path = folder / demo_store.path.name
+    from geo import refresh
+    from geo.errors import StoreError
+    from ui import data, updating
+
+    at = app_on(path)
+    assert not at.exception
+    batch = small_batch(10, source="failing-update")
+    open_store(path).add_batch(read_batch(batch, filename="ten.geojson"), original=batch)
+
+    def broken(*args, **kwargs):
+        raise StoreError("The disk is full.", hint="Free some space.")
+
+    monkeypatch.setattr(refresh, "refresh_store", broken)
+    monkeypatch.setattr(data, "WAIT_S", 5.0)  # the failure lands within the wait
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "could not be brought up to date" in i.value]
+    assert notes and "The disk is full. Free some space." in notes[0], [i.value for i in at.info]
+    assert f"as of store revision {open_store(path).revision() - 1}" in notes[0]
+    assert updating.job(open_store(path)).error == "The disk is full. Free some space."
+    # Fixed: the next run tries again and shows the new reports.
+    monkeypatch.undo()
+    monkeypatch.setenv("CM_STORE_PATH", str(path))
+    at.run()
+    job = updating.job(open_store(path))
+    deadline = time.monotonic() + 120
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = updating.job(open_store(path))
+    at.run()
+    assert not at.exception
+    assert not [i.value for i in at.info if "analysis" in i.value.lower()]
