@@ -202,7 +202,9 @@ def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     """
     c = ctx if ctx is not None else context()
     pinned = st.session_state.get(keys.RUN_ANALYSIS)
-    if pinned is not None and pinned.split("-", 1)[1] == f"{c.key}-t{c.threshold}":
+    # The run's analysis, also when the scenario or agreement just changed and the new one is still
+    # being made (the note says so); a context asked for by name (a briefing pack) must be that one.
+    if pinned is not None and (ctx is None or pinned.split("-", 1)[1] == f"{c.key}-t{c.threshold}"):
         found = updating.shown(store(), pinned)
         if found is not None:
             return found.reports, found.events

@@ -98,3 +98,36 @@ def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
     at.run()
     assert not at.exception
     assert not [i.value for i in at.info if "analysis" in i.value.lower()]
+
+
+def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_new_one_lands(
+    app_on, demo_store, tmp_path, monkeypatch
+):
+    folder = tmp_path / "copy"
+    shutil.copytree(demo_store.path.parent, folder)
+    path = folder / demo_store.path.name
+    from geo.scenario.edits import ScenarioEdits, edits_root
+    from geo.settings import load_settings
+    from ui import data, updating
+
+    at = app_on(path, MAP_PAGE)
+    assert not at.exception
+    settings = load_settings()
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[37.58, 48.08], [37.62, 48.08], [37.62, 48.12], [37.58, 48.12], [37.58, 48.08]]],
+    }
+    edits = ScenarioEdits(edits_root(path), settings.scenario_dir, settings=settings)
+    edits.save_zone(square, zone_id="PS-9", kind="protected_site", name="School", author="another desk")
+    monkeypatch.setattr(data, "WAIT_S", 0.0)
+    at.run()
+    assert not at.exception and not at.error
+    notes = [i.value for i in at.info if "Updating the analysis" in i.value]
+    assert notes and "the scenario or agreement changed" in notes[0], [i.value for i in at.info]
+    job = updating.job(open_store(path))
+    deadline = time.monotonic() + 180
+    while not job.done and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert job.done and job.error is None
+    at.run()
+    assert not at.exception and not [i.value for i in at.info if "Updating the analysis" in i.value]
