@@ -12,6 +12,18 @@ from geo.store import open_store
 MAP_PAGE = "app_pages/map.py"
 
 
+def _landed(path, timeout_s: float = 180) -> None:
+    """Wait for the background update of the store at ``path`` to finish; it must have succeeded."""
+    from ui import updating
+
+    deadline = time.monotonic() + timeout_s
+    job = updating.job(open_store(path))
+    while job is not None and not job.done and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = updating.job(open_store(path))
+    assert job is not None and job.done and job.error is None
+
+
 def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     app_on, demo_store, tmp_path, monkeypatch, small_batch
 ):
@@ -48,13 +60,8 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     notes = [i.value for i in at.info if "Updating the analysis" in i.value]
     assert notes and "revision" in notes[0], [i.value for i in at.info]
     assert at.session_state["map_hexagon_count"] == demo_store.count()
-    from ui import updating
 
-    job = updating.job(open_store(path))
-    deadline = time.monotonic() + 120
-    while not job.done and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert job.done and job.error is None
+    _landed(path)
     at.run()
     assert not at.exception and at.session_state["map_hexagon_count"] == demo_store.count() + 40
     assert not [i.value for i in at.info if "Updating the analysis" in i.value]
@@ -90,11 +97,7 @@ def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
     monkeypatch.undo()
     monkeypatch.setenv("CM_STORE_PATH", str(path))
     at.run()
-    job = updating.job(open_store(path))
-    deadline = time.monotonic() + 120
-    while not job.done and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job = updating.job(open_store(path))
+    _landed(path)
     at.run()
     assert not at.exception
     assert not [i.value for i in at.info if "analysis" in i.value.lower()]
@@ -108,7 +111,7 @@ def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_n
     path = folder / demo_store.path.name
     from geo.scenario.edits import ScenarioEdits, edits_root
     from geo.settings import load_settings
-    from ui import data, updating
+    from ui import data
 
     at = app_on(path, MAP_PAGE)
     assert not at.exception
@@ -124,10 +127,6 @@ def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_n
     assert not at.exception and not at.error
     notes = [i.value for i in at.info if "Updating the analysis" in i.value]
     assert notes and "the scenario or agreement changed" in notes[0], [i.value for i in at.info]
-    job = updating.job(open_store(path))
-    deadline = time.monotonic() + 180
-    while not job.done and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert job.done and job.error is None
+    _landed(path)
     at.run()
     assert not at.exception and not [i.value for i in at.info if "Updating the analysis" in i.value]
