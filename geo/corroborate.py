@@ -131,8 +131,9 @@ def report_probability(reliability: pd.Series, credibility: pd.Series) -> np.nda
     return np.sqrt(r * c)
 
 
-def _time_bounds(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return each report's time (ns since epoch) and its tolerance (ns)."""
+def time_bounds(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return each report's time (ns since epoch) and its tolerance (ns): its precision's half-width, or
+    half its stated interval (``occurred_from`` to ``occurred_to``) when that is wider."""
     t = pd.DatetimeIndex(reports["occurred_at"]).as_unit("ns").asi8.astype(np.float64)
     tol = reports["time_precision"].map(TIME_TOLERANCE).fillna(pd.Timedelta(0))
     tol = pd.to_timedelta(tol).dt.total_seconds().to_numpy() * 1e9
@@ -313,7 +314,7 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
     landing = reports["type"].map(ROLE).to_numpy(dtype=object) == "landing"
     prec = np.where(landing, np.fmax(prec, params.landing_error_share * estimate_error(reports)), prec)
     prec = np.fmax(prec, params.estimate_error_share * estimate_error(reports))
-    t, tol = _time_bounds(reports)
+    t, tol = time_bounds(reports)
     ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))
     return _Arrays(
         xy=xy,

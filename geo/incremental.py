@@ -168,11 +168,9 @@ def _reached(component: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 
 
 def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[np.ndarray, np.ndarray]:
-    t = pd.DatetimeIndex(frame["occurred_at"]).as_unit("ns").asi8.astype(np.float64)
-    half = np.full(len(t), half_ns, dtype=np.float64)
-    if tolerance:
-        tol = frame["time_precision"].map(corroborate.TIME_TOLERANCE).fillna(pd.Timedelta(0))
-        half = half + pd.to_timedelta(tol).dt.total_seconds().to_numpy() * 1e9
+    """Each report's reach in time: ``half_ns`` either side, plus its tolerance as corroboration takes it."""
+    t, tol = corroborate.time_bounds(frame)
+    half = half_ns + (tol if tolerance else 0.0)
     return t - half, t + half
 
 

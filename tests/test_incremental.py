@@ -117,3 +117,25 @@ def test_differences_names_what_differs(pools):
     assert len(found) == 1 and found[0].startswith("events.violation_score: 1 row(s) differ")
     fewer = differences(a, Analysis(a.reports.iloc[1:], a.events, a.reasons, a.evidence))
     assert fewer == [f"reports: {len(a.reports):,} rows against {len(a.reports) - 1:,}"]
+
+
+def test_a_report_given_as_an_interval_reaches_as_far_as_corroboration_looks(pools, context):
+    # A report dated as an interval (occurred_from/to) is matched over half the interval either side,
+    # beyond its stated precision: a later report of the same happening inside that half must reach it.
+    pool = pools["demo"]
+    a = pool[(pool["type"] == "impact") & (pool["time_precision"] == "minute")].iloc[[0]].copy()
+    at = a["occurred_at"].iloc[0]
+    a["occurred_from"], a["occurred_to"] = at - pd.Timedelta(hours=4), at + pd.Timedelta(hours=4)
+    b = a.copy()
+    b["uid"] = b["uid"] + "-later"
+    b["id"] = b["id"] + "-later"
+    b["occurred_at"] = at + pd.Timedelta(hours=3)
+    b["occurred_from"] = b["occurred_to"] = b["occurred_at"].where(b["occurred_at"].isna())  # no interval
+    rest = pool[(pool["occurred_at"] - at).abs() > pd.Timedelta(hours=12)].head(50)
+    first = pd.concat([rest, a], ignore_index=True)
+    both = pd.concat([first, b], ignore_index=True)
+    expected = _scratch(both)
+    joined = expected.reports.set_index("uid")["event_id"]
+    assert joined[a["uid"].iloc[0]] == joined[b["uid"].iloc[0]], "the two reports are one event from scratch"
+    current, _ = update(_scratch(first), both, **context)
+    assert differences(current, expected) == []
