@@ -211,7 +211,7 @@ def test_a_crs_member_of_the_wrong_kind_is_an_input_error(feature, batch, settin
 
 
 def test_an_unreadable_crs_member_is_said_not_ignored(feature, batch, settings):
-    crs = {"type": "link", "properties": {"href": "http://example.org/crs", "type": "proj4"}}
+    crs = {"type": "link", "properties": {"href": "crs/epsg4326.proj4", "type": "proj4"}}
     result = read(batch(feature(), crs=crs), settings)
     assert result.ok and len(result.accepted) == 1
     (issue,) = result.warnings
