@@ -41,12 +41,14 @@ from geo.corroborate import CorroborationParams
 from geo.patterns.evidence import CLUSTER_CODE
 from geo.patterns.scan import month_of
 from geo.pipeline import (
+    CONTENT_HASH,
     CORROBORATION_COLUMNS,
     EVENT_COLUMNS,
     INFLUENCE,
     Analysis,
     Timings,
     citation_links,
+    content_hashes,
     evaluate_rules,
     find_evidence,
     influence_keys,
@@ -88,6 +90,7 @@ class Update:
     mode: str  # "unchanged", "incremental" or "from scratch"
     added: int = 0
     removed: int = 0
+    edited: int = 0
     reports_recomputed: int = 0
     events_recomputed: int = 0
     events_rescored: int = 0
@@ -103,7 +106,9 @@ class Update:
         if self.mode != "incremental":
             return f"{self.mode}: {self.added:,} reports added, {self.removed:,} removed"
         return (
-            f"incremental: {self.added:,} reports added, {self.removed:,} removed; recomputed "
+            f"incremental: {self.added:,} reports added, {self.removed:,} removed"
+            + (f", {self.edited:,} edited in place" if self.edited else "")
+            + "; recomputed "
             f"{self.reports_recomputed:,} reports in {self.events_recomputed:,} events, rescored "
             f"{self.events_rescored:,} events, scanned {self.months_scanned} month(s) for clusters"
         )
@@ -202,28 +207,36 @@ def update(
     """Return the analysis of ``incidents`` from ``previous`` (an analysis with the same scenario and terms).
 
     ``incidents`` is every stored report now, in the store's order. ``previous`` must carry its
-    pattern evidence and influence keys (an analysis made by this version); otherwise raise
+    pattern evidence, influence keys and content hashes (an analysis made by this version); otherwise raise
     ValueError and let the caller analyse from scratch.
     """
     timings = Timings() if timings is None else timings
-    if previous.evidence is None or INFLUENCE not in previous.reports:
-        msg = "The previous analysis lacks its pattern evidence or influence keys."
+    if previous.evidence is None or not {INFLUENCE, CONTENT_HASH} <= set(previous.reports.columns):
+        msg = "The previous analysis lacks its pattern evidence, influence keys or content hashes."
         raise ValueError(msg)
     before = previous.reports
     uid = pd.Series(incidents["uid"].astype(str).to_numpy(dtype=object), dtype=object)
     known = pd.Index(before["uid"].to_numpy(dtype=object)).astype(str).astype(object)
     is_new = ~_among(uid, known)
     gone = known[~_among(known, uid)]
-    if not is_new.any() and not len(gone):
-        return previous, Update("unchanged", changed={})
-    n = len(uid)
     frame = incidents.reset_index(drop=True)
+    # A report edited in place (QGIS, sqlite3: the store's triggers allow it) keeps its uid: its
+    # content hash tells. It is analysed again as if removed and added.
+    at = pd.Series(np.arange(len(before)), index=known)
+    stored_hash = before[CONTENT_HASH].to_numpy()[at.reindex(uid[~is_new]).to_numpy()]
+    edited = np.zeros(len(uid), dtype=bool)
+    edited[~is_new] = content_hashes(frame[~is_new]) != stored_hash
+    if not is_new.any() and not len(gone) and not edited.any():
+        return previous, Update("unchanged", changed={})
+    if edited.any():
+        gone = gone.union(pd.Index(uid[edited]))
+        is_new = is_new | edited
+    n = len(uid)
 
     # What depends on each report alone: measured for the new reports only.
     neighbours = {*ORIGIN_COLUMNS, "event_id", INFLUENCE, *EVENT_COLUMNS, *CORROBORATION_COLUMNS}
     own = [c for c in before.columns if c not in frame.columns and c not in neighbours and c != "geometry"]
     carried = [*own, *ORIGIN_COLUMNS, "event_id", INFLUENCE]
-    at = pd.Series(np.arange(len(before)), index=known)
     parts = [before[carried].iloc[at.reindex(uid[~is_new]).to_numpy()].set_axis(np.flatnonzero(~is_new))]
     if is_new.any():
         with timings.stage("enrich"):
@@ -328,8 +341,9 @@ def update(
         Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence),
         Update(
             "incremental",
-            added=int(is_new.sum()),
-            removed=len(gone),
+            added=int((is_new & ~edited).sum()),
+            removed=len(gone) - int(edited.sum()),
+            edited=int(edited.sum()),
             reports_recomputed=int(hit.sum()),
             events_recomputed=len(made),
             events_rescored=len(rescore),

@@ -40,6 +40,11 @@ CORROBORATION_COLUMNS = ("exchange_id", "n_families")
 # other through triangulation, corroboration, a shot's two ends, an exchange or a citation
 # (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
 INFLUENCE = "influence"
+# Each report's content hash as analysed (:func:`content_hashes`): a report edited in place keeps its
+# uid but not its hash, so geo.incremental analyses it again.
+CONTENT_HASH = "content_hash"
+# Columns the hash leaves out: the batch a report came in says nothing the analysis reads.
+UNHASHED = ("geometry", "batch_id")
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,14 @@ def influence_keys(uids: pd.Series, links: list[np.ndarray]) -> np.ndarray:
     _, component = connected_components(graph, directed=False)
     text = uids.astype(str).to_numpy(dtype=object)
     return pd.Series(text).groupby(component).transform("min").to_numpy(dtype=object)
+
+
+def content_hashes(incidents: gpd.GeoDataFrame) -> np.ndarray:
+    """A hash of each report's stored fields and position (not its batch), one int64 per row (the
+    uint64 hash read as signed: GeoJSON and GeoPackage exports hold it)."""
+    fields = pd.DataFrame(incidents.drop(columns=[c for c in UNHASHED if c in incidents.columns]))
+    fields["_x"], fields["_y"] = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    return pd.util.hash_pandas_object(fields[sorted(fields.columns)], index=False).to_numpy().view(np.int64)
 
 
 def citation_links(uids: pd.Series, cites: pd.Series | None) -> np.ndarray:
@@ -161,6 +174,7 @@ def measure(
     # The finest map hexagon, kept with the analysis: a map server counts by it instead of locating
     # every report again (geo.maps.aggregate.HexIndex).
     near[H3_COLUMN] = h3_cells(incidents.geometry, MAX_RESOLUTION)
+    near[CONTENT_HASH] = content_hashes(incidents)
     if sectors is not None:
         nearest = gpd.GeoSeries.from_xy(near["nearest_lon"], near["nearest_lat"], crs=4326, index=near.index)
         near["sector"] = assign_sectors(nearest, near["line_version"], lines=scenario.lines, sectors=sectors)

@@ -139,3 +139,16 @@ def test_a_report_given_as_an_interval_reaches_as_far_as_corroboration_looks(poo
     assert joined[a["uid"].iloc[0]] == joined[b["uid"].iloc[0]], "the two reports are one event from scratch"
     current, _ = update(_scratch(first), both, **context)
     assert differences(current, expected) == []
+
+
+def test_a_report_edited_in_place_is_analysed_again(pools, context):
+    # The store lets a report be corrected in QGIS or sqlite3: same uid, new content.
+    frame = pools["world"].copy()
+    first = _scratch(frame)
+    edited = frame.copy()
+    row = int(np.flatnonzero(first.reports["event_id"].duplicated(keep=False).to_numpy())[0])
+    edited.loc[row, "type"] = "weapon_sighting" if edited.loc[row, "type"] != "weapon_sighting" else "impact"
+    current, done = update(first, edited, **context)
+    assert done.mode == "incremental" and done.edited == 1 and done.added == 0 and done.removed == 0
+    assert "1 edited in place" in done.summary()
+    assert differences(current, _scratch(edited)) == []
