@@ -8,6 +8,11 @@ significance of the best cylinders comes from replicates in which the days are s
 reports (both margins kept): p = (1 + replicates whose best cylinder scores at least as high) /
 (1 + replicates). Every replicate scans the same family of cylinders, so the p-value accounts for
 all the cylinders tried. The work is linear in reports, cells and days, never quadratic.
+
+The replicates are counted all at once, in small integers, and only where a cylinder can matter:
+a replicate keeps every disk's total and every window's total, so no cylinder ever holds more
+reports than the smaller of the two, and a centre none of whose cylinders could reach the
+statistic of the weakest cluster found is never counted (:func:`_centres`). This changes no result.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ CLUSTER_COLUMNS = (
 )
 # How many of the best cylinders of each (disk size, window length) are kept as candidates.
 CANDIDATES_PER_SHAPE = 500
+# Centres whose replicates are counted together: few enough for one chunk's tables to stay in cache.
+CENTRES_PER_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -59,11 +66,18 @@ class Grid:
     disks: tuple[sparse.csr_matrix, ...]
 
 
-def grid_of(points: Points, params: PatternParams) -> Grid:
-    """Index every report by its cell at ``scan_resolution`` and its day."""
-    cells, cell_idx = np.unique(
-        hexgrid.cells_of(points.lon, points.lat, params.scan_resolution), return_inverse=True
-    )
+def grid_of(
+    points: Points, cell: np.ndarray, every: np.ndarray, disks: tuple[sparse.csr_matrix, ...]
+) -> Grid:
+    """Index every report by its cell and its day.
+
+    ``cell`` is each report's cell at ``scan_resolution``; ``disks`` are
+    :func:`hexgrid.ring_matrix` of ``every`` cell of the whole period, computed once for all blocks: a
+    block's disks are their rows and columns of the block's cells, the very matrices
+    ``ring_matrix`` gives for those cells alone.
+    """
+    cells, cell_idx = np.unique(cell, return_inverse=True)
+    at = np.searchsorted(every, cells)
     first = points.day.min()
     day_idx = ((points.day - first) // pd.Timedelta(days=1)).to_numpy().astype(np.int64)
     return Grid(
@@ -72,8 +86,14 @@ def grid_of(points: Points, params: PatternParams) -> Grid:
         day_idx=day_idx,
         n_days=int(day_idx.max()) + 1,
         first_day=first,
-        disks=hexgrid.ring_matrix(cells, params.scan_rings),
+        disks=tuple(disk[at][:, at] for disk in disks),
     )
+
+
+def _members(grid: Grid, rings: int, centre: int) -> np.ndarray:
+    """The cells (indices) of the disk of ``rings`` around ``centre``."""
+    disk = grid.disks[rings]
+    return disk.indices[disk.indptr[centre] : disk.indptr[centre + 1]]
 
 
 def _llr(c: np.ndarray, mu: np.ndarray, total: float) -> np.ndarray:
@@ -98,11 +118,13 @@ class Margins:
     disk_totals: tuple[np.ndarray, ...]
     window_totals: dict[int, np.ndarray]
 
-    def expected(self, rings: int, length: int, centre=slice(None), start=slice(None)) -> np.ndarray:
-        """Expected counts of cylinders (every one, or those at the ``centre`` and ``start`` indices)."""
-        disk = self.disk_totals[rings][centre]
-        window = self.window_totals[length][start] / self.total
-        return disk * window if isinstance(centre, np.ndarray) else disk[:, None] * window[None, :]
+    def expected(self, rings: int, length: int, centres: np.ndarray) -> np.ndarray:
+        """Expected counts of the cylinders at the ``centres`` (indices), for every start (centres x starts)."""
+        return self.disk_totals[rings][centres, None] * (self.window_totals[length] / self.total)[None, :]
+
+    def expected_at(self, rings: int, length: int, centre: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Expected counts of the cylinders at each (``centre``, ``start``) pair."""
+        return self.disk_totals[rings][centre] * (self.window_totals[length][start] / self.total)
 
 
 def margins_of(grid: Grid, counts: np.ndarray, params: PatternParams) -> Margins:
@@ -118,61 +140,102 @@ def margins_of(grid: Grid, counts: np.ndarray, params: PatternParams) -> Margins
 def candidates(grid: Grid, counts: np.ndarray, margins: Margins, params: PatternParams) -> list[tuple]:
     """The best ``CANDIDATES_PER_SHAPE`` cylinders of each (disk, window length) with at least ``min_cluster_size``.
 
-    Each is (llr, rings, centre index, first day index, length, observed, expected).
+    Each is (llr, rings, centre index, first day index, length, observed, expected). Only centres
+    whose disk holds ``min_cluster_size`` reports over the block can have such a cylinder.
     """
     kept = []
     for rings, disk in enumerate(grid.disks):
-        for length, observed in _windows(disk @ counts, params.scan_max_days):
-            expected = margins.expected(rings, length)
-            centre, start = np.nonzero((observed >= params.min_cluster_size) & (observed > expected))
-            c, mu = observed[centre, start], expected[centre, start]
+        centres = np.flatnonzero(margins.disk_totals[rings] >= params.min_cluster_size)
+        for length, observed in _windows(disk[centres] @ counts, params.scan_max_days):
+            expected = margins.expected(rings, length, centres)
+            row, start = np.nonzero((observed >= params.min_cluster_size) & (observed > expected))
+            c, mu, centre = observed[row, start], expected[row, start], centres[row]
             llr = _llr(c, mu, margins.total)
-            top = np.argsort(-llr, kind="stable")[:CANDIDATES_PER_SHAPE]
-            kept += [(llr[i], rings, centre[i], start[i], length, c[i], mu[i]) for i in top]
+            top = _best(llr, CANDIDATES_PER_SHAPE)
+            kept += zip(
+                llr[top].tolist(),
+                [rings] * len(top),
+                centre[top].tolist(),
+                start[top].tolist(),
+                [length] * len(top),
+                c[top].tolist(),
+                mu[top].tolist(),
+                strict=True,
+            )
     return kept
 
 
-def _thresholds(margins: Margins, params: PatternParams, floor: float) -> dict[tuple[int, int], np.ndarray]:
-    """Per shape, the fewest reports a cylinder needs before its statistic can reach ``floor`` (days x cells).
+def _best(values: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` largest values, as ``np.argsort(-values, kind="stable")[:k]`` gives them.
 
-    From ln x <= x - 1 the statistic is at most C (c - mu)^2 / (mu (C - mu)), so c below
-    mu + sqrt(floor mu (C - mu) / C) cannot reach it: replicates compute logarithms only above that.
+    Only the values down to the k-th largest are sorted: every value above it and every tie with it
+    (in index order, as a stable sort keeps them) come first in the full sort too.
     """
-    out = {}
-    for rings in range(len(margins.disk_totals)):
-        for length in margins.window_totals:
-            mu = margins.expected(rings, length)
-            need = mu + np.sqrt(floor * mu * (margins.total - mu) / margins.total)
-            out[rings, length] = np.ascontiguousarray(np.maximum(need, params.min_cluster_size).T)
-    return out
+    key = -values
+    if len(key) <= k:
+        return np.argsort(key, kind="stable")
+    kth = np.partition(key, k - 1)[k - 1]
+    if np.isnan(kth):  # fewer than k numbers: NaNs sort last, as in the full sort
+        return np.argsort(key, kind="stable")[:k]
+    pick = np.flatnonzero(key <= kth)
+    return pick[np.argsort(key[pick], kind="stable")[:k]]
 
 
-def _replicate_max(
-    grid: Grid, counts: np.ndarray, margins: Margins, need: dict, params: PatternParams
-) -> float:
-    """The best statistic of one replicate among cylinders that reach their ``need``; 0 if none does.
+def _centres(
+    grid: Grid, margins: Margins, params: PatternParams, floor: float, rings: int, dtype: np.dtype
+) -> Iterator[tuple[np.ndarray, sparse.csr_matrix, dict[int, np.ndarray]]]:
+    """The centres whose cylinders of ``rings`` can reach ``floor`` in a replicate, in chunks.
 
-    Days run along the first axis here, so each window sum and comparison is one contiguous pass
-    into reused buffers (this loop is most of the scan's time).
+    Yields (centres, their disks' rows in ``dtype``, and per window length the fewest reports each
+    cylinder needs, centres x starts x 1). From ln x <= x - 1 the statistic is at most
+    C (c - mu)^2 / (mu (C - mu)), so c below mu + sqrt(floor mu (C - mu) / C) cannot reach ``floor``:
+    replicates compute logarithms only from that need on (and from ``min_cluster_size``).
+
+    What makes leaving cylinders out exact: a replicate shuffles the days among the reports, so it
+    keeps the disk's total over the block and the window's total over every cell, and its count
+    can never exceed the smaller of the two. A cylinder whose bound is below its need never counts
+    in any replicate: its need becomes the largest value of ``dtype``, above every count. A centre
+    none of whose cylinders can count is not computed at all. Counts are integers, so "at least
+    need" is "at least ceil(need)", which is at most the bound and so fits ``dtype``.
     """
-    n_cells, n_days = len(grid.cells), grid.n_days
-    cum = np.zeros((n_days + 1, n_cells))
-    window = np.empty((n_days, n_cells))
-    hit = np.empty((n_days, n_cells), dtype=bool)
-    best = 0.0
-    for rings, disk in enumerate(grid.disks):
-        np.cumsum((disk @ counts).T, axis=0, out=cum[1:])
-        for length in range(1, min(params.scan_max_days, n_days) + 1):
-            rows = n_days - length + 1
-            observed = np.subtract(cum[length:], cum[:-length], out=window[:rows])
-            mask = np.greater_equal(observed, need[rings, length], out=hit[:rows])
-            if not mask.any():
-                continue
-            flat = np.flatnonzero(mask)
-            start, centre = np.divmod(flat, n_cells)
-            mu = margins.expected(rings, length, centre, start)
-            best = max(best, float(_llr(observed.ravel()[flat], mu, margins.total).max()))
-    return best
+    disk_totals = margins.disk_totals[rings]
+    never = np.iinfo(dtype).max
+    # The need is at least min_cluster_size, so smaller disks cannot count: no need to compute theirs.
+    centres = np.flatnonzero(disk_totals >= params.min_cluster_size)
+    # Needs and bounds depend on the disk's total alone, of which there are few: computed once each.
+    totals, of_centre = np.unique(disk_totals[centres], return_inverse=True)
+    needs, useful = {}, np.zeros(len(totals), dtype=bool)
+    for length, window_totals in margins.window_totals.items():
+        mu = totals[:, None] * (window_totals / margins.total)[None, :]
+        need = np.maximum(
+            mu + np.sqrt(floor * mu * (margins.total - mu) / margins.total), params.min_cluster_size
+        )
+        reachable = np.minimum(totals[:, None], window_totals[None, :]) >= need
+        useful |= reachable.any(axis=1)
+        needs[length] = np.where(reachable, np.ceil(need), never).astype(dtype)
+    useful = useful[of_centre]
+    centres, of_centre = centres[useful], of_centre[useful]
+    disk = grid.disks[rings][centres].astype(dtype)
+    needs = {length: need[of_centre][:, :, None] for length, need in needs.items()}
+    for a in range(0, len(centres), CENTRES_PER_CHUNK):
+        part = slice(a, a + CENTRES_PER_CHUNK)
+        yield centres[part], disk[part], {length: need[part] for length, need in needs.items()}
+
+
+def _replicate_tables(grid: Grid, params: PatternParams, dtype: np.dtype) -> np.ndarray:
+    """Reports per (cell, day) of every replicate, replicates along the last axis: cells x (days x replicates).
+
+    Replicate k shuffles the days with the k-th permutation drawn from ``params.seed``, always in
+    that order, so the replicates (and p-values) do not depend on how they are computed.
+    """
+    rng = np.random.default_rng(params.seed)
+    n_reps = params.scan_permutations
+    tables = np.zeros(len(grid.cells) * grid.n_days * n_reps, dtype=dtype)
+    cell_days = grid.cell_idx * grid.n_days
+    ones = np.ones(len(cell_days), dtype=dtype)
+    for k in range(n_reps):
+        np.add.at(tables, (cell_days + rng.permutation(grid.day_idx)) * n_reps + k, ones)
+    return tables.reshape(len(grid.cells), grid.n_days * n_reps)
 
 
 def null_maxima(grid: Grid, margins: Margins, params: PatternParams, floor: float) -> np.ndarray:
@@ -180,15 +243,36 @@ def null_maxima(grid: Grid, margins: Margins, params: PatternParams, floor: floa
 
     Only statistics of at least ``floor`` are computed exactly (a smaller best is returned as 0):
     the p-values compare the replicates with clusters whose statistic is at least ``floor``.
+
+    Every replicate is counted at once: replicates run along the last axis, so one sparse product
+    gives a chunk of disks' daily counts in all of them, and each window sum and comparison is one
+    pass. Counts never exceed the largest disk total, so they are kept in the smallest unsigned
+    integer that holds it. Each replicate's best of a shape (disk size, window length) is taken
+    as the best of all that shape's cylinders, then kept if above the best so far (as ``max`` would:
+    a shape whose best is not a number is passed over).
     """
-    rng = np.random.default_rng(params.seed)
-    need = _thresholds(margins, params, floor)
-    return np.array(
-        [
-            _replicate_max(grid, _table(grid, rng.permutation(grid.day_idx)), margins, need, params)
-            for _ in range(params.scan_permutations)
-        ]
-    )
+    largest = max(int(totals.max()) for totals in margins.disk_totals)
+    dtype = np.min_scalar_type(largest + 1)
+    tables = _replicate_tables(grid, params, dtype)
+    n_reps, n_days = params.scan_permutations, grid.n_days
+    best = np.zeros(n_reps)
+    for rings in range(len(grid.disks)):
+        shape_best = {length: np.full(n_reps, -np.inf) for length in margins.window_totals}
+        for centres, disk, needs in _centres(grid, margins, params, floor, rings, dtype):
+            table = (disk @ tables).reshape(len(centres), n_days, n_reps)
+            observed = table
+            for length, need in needs.items():
+                if length > 1:  # windows one day longer: centres x starts x replicates
+                    observed = observed[:, :-1] + table[:, length - 1 :]
+                hit = np.flatnonzero(observed >= need)
+                centre, rest = np.divmod(hit, observed.shape[1] * n_reps)
+                start, replicate = np.divmod(rest, n_reps)
+                mu = margins.expected_at(rings, length, centres[centre], start)
+                llr = _llr(observed.ravel()[hit].astype(float), mu, margins.total)
+                np.maximum.at(shape_best[length], replicate, llr)
+        for shape in shape_best.values():
+            best = np.where(shape > best, shape, best)
+    return best
 
 
 def _table(grid: Grid, day_idx: np.ndarray) -> np.ndarray:
@@ -199,15 +283,14 @@ def _table(grid: Grid, day_idx: np.ndarray) -> np.ndarray:
 
 def _disjoint(candidates: list[tuple], grid: Grid, limit: int) -> list[tuple]:
     """The best candidates that share no (cell, day) with a better one, at most ``limit``."""
-    chosen, taken = [], []
+    chosen, taken = [], np.zeros((len(grid.cells), grid.n_days), dtype=bool)
     for cand in sorted(candidates, key=lambda c: -c[0]):
         _, rings, centre, start, length, _, _ = cand
-        members = set(grid.disks[rings][centre].indices.tolist())
-        days = (start, start + length - 1)
-        if any(days[0] <= d1 and d0 <= days[1] and members & m for m, (d0, d1) in taken):
+        members, days = _members(grid, rings, centre), slice(start, start + length)
+        if taken[members, days].any():
             continue
         chosen.append(cand)
-        taken.append((members, days))
+        taken[members, days] = True
         if len(chosen) == limit:
             break
     return chosen
@@ -223,7 +306,8 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
 
     Each calendar month is scanned as a block of its own, a test of its own, so memory and time per
     block stay bounded and grow linearly with the period, and reports of another month (an archive
-    uploaded later, or next month's) never change a month's clusters.
+    uploaded later, or next month's) never change a month's clusters. The disks around every cell
+    are found once for the whole period; each block takes those of its own cells.
 
     Returns
     -------
@@ -236,8 +320,14 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     """
     if len(points) < params.min_cluster_size:
         return _empty()
+    cell = hexgrid.cells_of(points.lon, points.lat, params.scan_resolution)
+    every = np.unique(cell)
+    disks = hexgrid.ring_matrix(every, params.scan_rings)
     block = month_of(points.day)
-    found = [_scan_block(points.subset(block == b), params) for b in np.unique(block)]
+    found = []
+    for b in np.unique(block):
+        keep = block == b
+        found.append(_scan_block(points.subset(keep), cell[keep], every, disks, params))
     found = [f for f in found if len(f)]
     if not found:
         return _empty()
@@ -246,11 +336,17 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=4326)
 
 
-def _scan_block(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
-    """The clusters of one block of days."""
+def _scan_block(
+    points: Points,
+    cell: np.ndarray,
+    every: np.ndarray,
+    disks: tuple[sparse.csr_matrix, ...],
+    params: PatternParams,
+) -> gpd.GeoDataFrame:
+    """The clusters of one block of days (``cell``, ``every`` and ``disks`` as in :func:`grid_of`)."""
     if len(points) < params.min_cluster_size:
         return _empty()
-    grid = grid_of(points, params)
+    grid = grid_of(points, cell, every, disks)
     counts = _table(grid, grid.day_idx)
     margins = margins_of(grid, counts, params)
     chosen = _disjoint(candidates(grid, counts, margins, params), grid, params.max_clusters)
@@ -264,21 +360,24 @@ def _frame(
     chosen: list[tuple], grid: Grid, points: Points, maxima: np.ndarray, params: PatternParams
 ) -> gpd.GeoDataFrame:
     """The chosen cylinders as clusters: members, times, radius and Monte Carlo p-value."""
-    lon, lat = hexgrid.centres(grid.cells[[c[2] for c in chosen]])
+    centres = grid.cells[[c[2] for c in chosen]]
+    lon, lat = hexgrid.centres(centres)
+    names = hexgrid.cell_names(centres)
+    geod = Geod(ellps="WGS84")
+    time = points.time.asi8  # the first and last member found on these, then taken as Timestamps
     rows = []
     for i, (llr, rings, centre, start, length, observed, expected) in enumerate(chosen):
-        members = (
-            np.isin(grid.cell_idx, grid.disks[rings][centre].indices)
-            & (grid.day_idx >= start)
-            & (grid.day_idx < start + length)
+        in_disk = np.zeros(len(grid.cells), dtype=bool)
+        in_disk[_members(grid, rings, centre)] = True
+        members = np.flatnonzero(
+            in_disk[grid.cell_idx] & (grid.day_idx >= start) & (grid.day_idx < start + length)
         )
-        _, _, dist = Geod(ellps="WGS84").inv(
-            np.full(int(members.sum()), lon[i]),
-            np.full(int(members.sum()), lat[i]),
+        _, _, dist = geod.inv(
+            np.full(len(members), lon[i]),
+            np.full(len(members), lat[i]),
             points.lon[members],
             points.lat[members],
         )
-        times = points.time[members]
         p = (1 + int((maxima >= llr).sum())) / (1 + len(maxima))
         rows.append(
             {
@@ -288,11 +387,11 @@ def _frame(
                 "llr": float(llr),
                 "p_value": p,
                 "significant": p <= params.alpha,
-                "start": times.min(),
-                "end": times.max(),
+                "start": points.time[members[np.argmin(time[members])]],
+                "end": points.time[members[np.argmax(time[members])]],
                 "window_start": grid.first_day + pd.Timedelta(days=int(start)),
                 "window_end": grid.first_day + pd.Timedelta(days=int(start + length)),
-                "cell": hexgrid.cell_names(grid.cells[[centre]])[0],
+                "cell": names[i],
                 "rings": rings,
                 "radius_m": float(dist.max(initial=0.0)),
                 "report_uids": points.uid[members].tolist(),

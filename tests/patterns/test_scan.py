@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from geo.patterns import PatternParams, find_patterns, synthetic
+from geo.patterns import PatternParams, find_patterns, hexgrid, synthetic
+from geo.patterns import scan as sc
 from geo.patterns.frame import points_of
 from geo.patterns.scan import _llr, clusters
 
@@ -84,3 +86,101 @@ def test_long_periods_are_scanned_per_calendar_month_and_clusters_do_not_cross_o
     last = (found["window_end"] - pd.Timedelta(days=1)).dt.month
     assert (block == last).all() and set(block) == {10, 11, 12}
     assert found["cluster_id"].is_unique
+
+
+def _block(frame, params):
+    """The grid, counts and margins of one block, as ``scan.clusters`` makes them."""
+    points = points_of(frame)
+    cell = hexgrid.cells_of(points.lon, points.lat, params.scan_resolution)
+    every = np.unique(cell)
+    grid = sc.grid_of(points, cell, every, hexgrid.ring_matrix(every, params.scan_rings))
+    counts = sc._table(grid, grid.day_idx)
+    margins = sc.margins_of(grid, counts, params)
+    return grid, counts, margins
+
+
+def _plain_null_maxima(grid, margins, params, floor):
+    """Each replicate's best statistic among all cylinders that reach their need, one replicate at a time."""
+    rng = np.random.default_rng(params.seed)
+    maxima = []
+    for _ in range(params.scan_permutations):
+        counts = sc._table(grid, rng.permutation(grid.day_idx))
+        best = 0.0
+        for rings, disk in enumerate(grid.disks):
+            for length, observed in sc._windows(disk @ counts, params.scan_max_days):
+                mu = (
+                    margins.disk_totals[rings][:, None]
+                    * (margins.window_totals[length] / margins.total)[None, :]
+                )
+                need = np.maximum(
+                    mu + np.sqrt(floor * mu * (margins.total - mu) / margins.total), params.min_cluster_size
+                )
+                hit = observed >= need
+                if hit.any():
+                    best = max(best, float(_llr(observed[hit], mu[hit], margins.total).max()))
+        maxima.append(best)
+    return np.array(maxima)
+
+
+@pytest.mark.parametrize(
+    ("n", "days", "floor"), [(500, 25, None), (500, 25, 3.0), (120, 6, None), (120, 6, 3.0)]
+)
+def test_pruned_replicates_give_the_maxima_of_a_plain_scan_of_every_cylinder(n, days, floor):
+    # A sparse block of many days and a dense one of few; the floor of the scan and a lower one.
+    frame = synthetic.background(n, seed=31, days=days, box=BOX)
+    frame, _ = synthetic.plant_cluster(
+        frame, 12, seed=32, centre=(35.25, 47.15), radius_m=2_000, first_day=2, days=2
+    )
+    params = PatternParams(scan_permutations=29)
+    grid, counts, margins = _block(frame, params)
+    if floor is None:  # as the scan does: the weakest cluster reported
+        chosen = sc._disjoint(sc.candidates(grid, counts, margins, params), grid, params.max_clusters)
+        floor = min(c[0] for c in chosen)
+    computed = [
+        len(centres)
+        for rings in range(len(grid.disks))
+        for centres, _, _ in sc._centres(grid, margins, params, floor, rings, np.dtype(np.uint8))
+    ]
+    assert 0 < sum(computed) < len(grid.cells) * len(grid.disks)  # some centres are left out, some not
+    plain = _plain_null_maxima(grid, margins, params, floor)
+    assert (plain >= floor).any()
+    assert np.array_equal(sc.null_maxima(grid, margins, params, floor), plain)
+
+
+def test_cylinders_holding_their_whole_disk_are_not_pruned():
+    # One cell of min_cluster_size reports among lone reports far apart: every cylinder that can count is
+    # that cell's, and in many replicates its best holds all 5 (the bound itself).
+    rng = np.random.default_rng(7)
+    lon = np.r_[np.full(5, 35.25), 35.0 + 0.1 * np.arange(40)]
+    lat = np.r_[np.full(5, 47.15), np.full(40, 47.6)]
+    days = rng.integers(0, 10, len(lon))
+    frame = gpd.GeoDataFrame(
+        {
+            "uid": [f"r{i}" for i in range(len(lon))],
+            "occurred_at": synthetic.START + pd.to_timedelta(days, unit="D"),
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs=4326,
+    )
+    params = PatternParams(scan_permutations=49)
+    grid, _, margins = _block(frame, params)
+    plain = _plain_null_maxima(grid, margins, params, floor=1.0)
+    assert (plain > 0).mean() > 0.1
+    assert np.array_equal(sc.null_maxima(grid, margins, params, floor=1.0), plain)
+
+
+def test_a_blocks_disks_are_those_of_its_own_cells():
+    frame = synthetic.background(300, seed=41, days=20, box=BOX)
+    points = points_of(frame)
+    cell = hexgrid.cells_of(points.lon, points.lat, FAST.scan_resolution)
+    every = np.unique(cell)
+    part = points.day < points.day.min() + pd.Timedelta(days=5)
+    grid = sc.grid_of(points.subset(part), cell[part], every, hexgrid.ring_matrix(every, 2))
+    for shared, own in zip(grid.disks, hexgrid.ring_matrix(grid.cells, 2), strict=True):
+        assert shared.shape == own.shape and (shared != own).nnz == 0
+
+
+def test_the_best_candidates_come_in_the_order_of_a_full_stable_sort():
+    values = np.random.default_rng(3).integers(0, 40, 2_000).astype(float)  # many ties
+    for k in (1, 10, 500, 1_999, 2_000, 5_000):
+        assert np.array_equal(sc._best(values, k), np.argsort(-values, kind="stable")[:k])
