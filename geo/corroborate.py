@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from scipy.spatial.distance import squareform
 
 from geo.attribution.wedges import WEAPON_REACH_M
 from geo.crs import centre_of, require_wgs84, theatre_crs
@@ -216,12 +217,18 @@ class _Arrays:
     prec: np.ndarray
     t: np.ndarray
     tol: np.ndarray
-    family: np.ndarray
+    family: np.ndarray  # never missing ('other' for a type of none)
     role: np.ndarray  # 'launch', 'landing' or None
     lean: np.ndarray  # 'UA', 'RU' or None
     source: np.ndarray  # integer codes
     observer_xy: np.ndarray  # NaN without an observer
     bearing: np.ndarray  # degrees or NaN
+
+    @cached_property
+    def kinds(self) -> np.ndarray:
+        """``family``, ``role`` and ``lean`` as integer codes, -1 for none (a column each): pairs of
+        codes compare many times faster than pairs of strings."""
+        return np.column_stack([pd.factorize(v)[0] for v in (self.family, self.role, self.lean)])
 
 
 def _pair_distance(i: np.ndarray, j: np.ndarray, a: _Arrays, params: CorroborationParams) -> np.ndarray:
@@ -237,11 +244,10 @@ def _pair_distance(i: np.ndarray, j: np.ndarray, a: _Arrays, params: Corroborati
     window = params.window_min * 60e9
     dt = np.abs(a.t[i] - a.t[j]) / (window + a.tol[i] + a.tol[j])
     d = np.maximum(ds, dt)
-    d[a.family[i] != a.family[j]] = np.inf
-    ri, rj = a.role[i], a.role[j]
-    d[pd.notna(ri) & pd.notna(rj) & (ri != rj)] = np.inf
-    li, lj = a.lean[i], a.lean[j]
-    d[pd.notna(li) & pd.notna(lj) & (li != lj)] = np.inf
+    ki, kj = a.kinds[i], a.kinds[j]
+    d[ki[:, 0] != kj[:, 0]] = np.inf
+    # A role or a lean tells reports apart when both have one (a code of 0 or more) and they differ.
+    d[((ki[:, 1:] != kj[:, 1:]) & (ki[:, 1:] >= 0) & (kj[:, 1:] >= 0)).any(axis=1)] = np.inf
     apart = np.hypot(a.observer_xy[i, 0] - a.observer_xy[j, 0], a.observer_xy[i, 1] - a.observer_xy[j, 1])
     same_observer = (a.source[i] == a.source[j]) & (apart <= params.same_observer_m)
     turn = np.abs((a.bearing[i] - a.bearing[j] + 180.0) % 360.0 - 180.0)
@@ -271,8 +277,8 @@ def _candidate_pairs(
     """
     window = params.window_min * 60e9
     t = t - t.min() if len(t) else t
-    cls = pd.MultiIndex.from_arrays([_classes(prec), _classes(tol)])
-    codes, _ = cls.factorize()
+    prec_class, tol_class = _classes(prec), _classes(tol)
+    codes, _ = pd.factorize(prec_class * (tol_class.max(initial=0) + 1) + tol_class)
     groups = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)] if len(codes) else []
     found = [np.empty((0, 2), dtype=np.int64)]
     for a, members_a in enumerate(groups):
@@ -312,8 +318,9 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
     # A sound-only report stands at its observer: the fire was anywhere within earshot.
     prec = np.where(sound_only(reports), np.fmax(prec, params.sound_only_precision_m), prec)
     landing = reports["type"].map(ROLE).to_numpy(dtype=object) == "landing"
-    prec = np.where(landing, np.fmax(prec, params.landing_error_share * estimate_error(reports)), prec)
-    prec = np.fmax(prec, params.estimate_error_share * estimate_error(reports))
+    error = estimate_error(reports)
+    prec = np.where(landing, np.fmax(prec, params.landing_error_share * error), prec)
+    prec = np.fmax(prec, params.estimate_error_share * error)
     t, tol = time_bounds(reports)
     ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))
     return _Arrays(
@@ -404,32 +411,7 @@ def corroborate(
     pairs, d = pairs[keep], d[keep]
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-
-    # Split each connected component by complete linkage so that every pair inside an event matches.
-    # A loop over components, not reports: most are single reports and skipped.
-    label = component.astype(np.int64) * n
-    spread = np.zeros(n)
-    sizes = np.bincount(component)
-    order = np.argsort(component, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    large = sizes > MAX_LINKAGE
-    if large.any():
-        neighbours = _neighbours(pairs, n)
-    for comp in np.flatnonzero(sizes > 1):
-        members = order[starts[comp] : starts[comp + 1]]
-        if large[comp]:
-            sub = _greedy_complete(members, neighbours, a.t)
-            label[members] += sub
-            _spread_of(members, sub, spread, a, params)
-            continue
-        ii, jj = np.triu_indices(len(members), k=1)
-        dm = _pair_distance(members[ii], members[jj], a, params)
-        sub = fcluster(linkage(np.minimum(dm, 1e6), method="complete"), t=1.0, criterion="distance")
-        label[members] += sub
-        full = squareform(np.minimum(dm, 1e6))
-        for s in np.unique(sub):
-            idx = sub == s
-            spread[members[idx]] = full[np.ix_(idx, idx)].max()
+    label, spread = _split_components(component, pairs, d, a, params)
     links = [pairs]
     if params.link_shots:
         joined, shots = _link_shots(label, a, reports, params)
@@ -475,36 +457,47 @@ def _ends(label: np.ndarray, a: _Arrays, reports: pd.DataFrame) -> pd.DataFrame:
     stands on, a landing's lean or the other side of the ground it landed on; None when unknown
     or contradictory).
     """
-    role = a.role
-    fired_by = np.where(pd.notna(a.lean), a.lean, None)
-    weapon = _column(reports, "weapon", dtype=object)
-    weapon = np.where(pd.notna(weapon) & (weapon != "unknown"), weapon, None)
-    w = 1.0 / np.square(a.prec)
-    f = pd.DataFrame(
-        {"label": label, "role": role, "x": a.xy[:, 0] * w, "y": a.xy[:, 1] * w, "w": w,
-         "prec": np.fmax(a.prec, estimate_error(reports)), "t": a.t, "tol": a.tol, "weapon": weapon,
-         "fired_by": fired_by}
-    )  # fmt: skip
-    g = f.groupby("label", sort=False)
+    keys, at = np.unique(label, return_inverse=True)
+    size = np.bincount(at, minlength=len(keys))
+    order = np.argsort(at, kind="stable")
+    starts = np.r_[0, np.cumsum(size)[:-1]]
     # One role for the whole event, else none: every report known and all the same.
-    roles = g["role"].first().where((g["role"].count() == g.size()) & (g["role"].nunique() == 1))
-    best = f.loc[f.sort_values(["label", "tol", "prec"]).drop_duplicates("label").index].set_index("label")
-    named = f.dropna(subset=["weapon"]).groupby("label")["weapon"]
-    weapons = named.first().where(named.nunique() == 1, "mixed")
-    sides = f.dropna(subset=["fired_by"]).groupby("label")["fired_by"].first()
+    role = np.full(len(keys), None, dtype=object)
+    for name in ("launch", "landing"):
+        role[np.bincount(at, weights=a.role == name, minlength=len(keys)) == size] = name
+    w = 1.0 / np.square(a.prec)
+    sums = pd.DataFrame({"x": a.xy[:, 0] * w, "y": a.xy[:, 1] * w, "w": w}).groupby(at).sum()
+    prec = np.fmax(a.prec, estimate_error(reports))
+    # The most precise report: the first of the event's sorted by tolerance, then uncertainty.
+    best = np.lexsort((prec, a.tol, at))[starts]
+    weapon = _column(reports, "weapon", dtype=object)
+    named = np.flatnonzero(pd.notna(weapon) & (weapon != "unknown"))
+    code, _ = pd.factorize(weapon[named])
+    lowest, highest = np.full(len(keys), len(named)), np.full(len(keys), -1)
+    np.minimum.at(lowest, at[named], code)
+    np.maximum.at(highest, at[named], code)
+    weapons = np.full(len(keys), None, dtype=object)
+    has, first = np.unique(at[named], return_index=True)
+    weapons[has] = weapon[named[first]]
+    weapons[lowest < highest] = "mixed"
+    leaning = np.flatnonzero(pd.notna(a.lean))
+    sides = np.full(len(keys), None, dtype=object)
+    has, first = np.unique(at[leaning], return_index=True)
+    sides[has] = a.lean[leaning[first]]
     out = pd.DataFrame(
         {
-            "role": roles,
-            "x": g["x"].sum() / g["w"].sum(),
-            "y": g["y"].sum() / g["w"].sum(),
-            "prec": g["prec"].min(),
-            "t": best["t"],
-            "tol": best["tol"],
+            "role": role,
+            "x": sums["x"].to_numpy() / sums["w"].to_numpy(),
+            "y": sums["y"].to_numpy() / sums["w"].to_numpy(),
+            "prec": np.minimum.reduceat(prec[order], starts),
+            "t": a.t[best],
+            "tol": a.tol[best],
             "weapon": weapons,
             "fired_by": sides,
-        }
+        },
+        index=keys,
     )
-    return out[out["role"].notna() & out["weapon"].ne("mixed")]
+    return out[pd.notna(role) & (weapons != "mixed")]
 
 
 def _shot_candidates(
@@ -634,6 +627,141 @@ def _neighbours(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return graph.indptr, graph.indices
 
 
+# Components split by scipy's linkage are measured together, a batch of one size at a time, up to
+# about this many pairs of reports at once.
+PAIRS_PER_BATCH = 1 << 20
+
+
+def _split_components(
+    component: np.ndarray, pairs: np.ndarray, d: np.ndarray, a: _Arrays, params: CorroborationParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split each connected component of the matching pairs by complete linkage, so that every pair
+    inside an event matches.
+
+    Returns each report's label (its component times the number of reports, plus the number
+    ``fcluster`` gives its event within the component, or plus 0 for a report alone) and its
+    event's spread (the largest normalised distance between two of its reports, 0 alone).
+
+    ``pairs`` (sorted, with their distances ``d``) are all the matching pairs: :func:`_candidate_pairs`
+    misses none, so a pair of one component not among them does not match. Most components need no
+    linkage, and get what linkage and ``fcluster`` give them:
+
+    * every pair matches (two reports always): complete linkage merges at pair distances, the last
+      at the largest, at most 1, so ``fcluster`` makes one cluster and numbers it 1;
+    * three reports, one pair not matching: ``fcluster`` numbers 1 the pair merged first and 2 the
+      third report (merged last, above 1). scipy's nearest-neighbour chain merges first the closer
+      of the two matching pairs, the first in condensed (sorted) order on a tie.
+
+    The others go through scipy, those too large for linkage through :func:`_greedy_complete`.
+    """
+    n = len(component)
+    sizes = np.bincount(component)
+    label = component.astype(np.int64) * n
+    spread = np.zeros(n)
+    pair_comp = component[pairs[:, 0]]
+    n_pairs = np.bincount(pair_comp, minlength=len(sizes))
+    large = sizes > MAX_LINKAGE
+
+    # Every pair matching: one event, as wide as its widest pair.
+    clique = (sizes > 1) & (n_pairs == sizes * (sizes - 1) // 2) & ~large
+    widest = np.zeros(len(sizes))
+    np.maximum.at(widest, pair_comp, d)
+    in_clique = clique[component]
+    label[in_clique] += 1
+    spread[in_clique] = widest[component[in_clique]]
+
+    # Three reports, two matching pairs: the closer pair (the first, in the sorted pairs, on a tie)
+    # is event 1, the third report event 2.
+    triple = (sizes == 3) & (n_pairs == 2) & ~large
+    at = np.flatnonzero(triple[pair_comp])
+    at = at[np.argsort(pair_comp[at], kind="stable")]
+    first, second = at[0::2], at[1::2]
+    merged = np.where(d[second] < d[first], second, first)
+    label[triple[component]] += 2
+    label[pairs[merged].ravel()] -= 1
+    spread[pairs[merged].ravel()] = np.repeat(d[merged], 2)
+
+    # The others, in batches of one size: reports of a component in ascending order, a row each.
+    order = np.argsort(component, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    rest = (sizes > 1) & ~clique & ~triple & ~large
+    for m in np.unique(sizes[rest]).tolist():
+        ii, jj = np.triu_indices(m, k=1)
+        comps = np.flatnonzero(rest & (sizes == m))
+        step = max(1, PAIRS_PER_BATCH // len(ii))
+        for lo in range(0, len(comps), step):
+            members = order[starts[comps[lo : lo + step], None] + np.arange(m)]
+            _link_alike(members, ii, jj, label, spread, a, params)
+
+    if large.any():
+        neighbours = _neighbours(pairs, n)
+    for comp in np.flatnonzero(large):
+        members = order[starts[comp] : starts[comp + 1]]
+        sub = _greedy_complete(members, neighbours, a.t)
+        label[members] += sub
+        _spread_of(members, sub, spread, a, params)
+    return label, spread
+
+
+def _link_alike(
+    members: np.ndarray,
+    ii: np.ndarray,
+    jj: np.ndarray,
+    label: np.ndarray,
+    spread: np.ndarray,
+    a: _Arrays,
+    params: CorroborationParams,
+) -> None:
+    """Split components of one size by complete linkage, writing into ``label`` and ``spread``.
+
+    ``members`` holds one component a row, its reports in ascending order; ``ii``, ``jj`` are the
+    condensed (upper triangle) pairs of a row. All rows are measured at once, linked one by one.
+    """
+    k, m = members.shape
+    dm = _pair_distance(members[:, ii].ravel(), members[:, jj].ravel(), a, params)
+    dm = np.minimum(dm, 1e6).reshape(k, len(ii))
+    sub = np.stack([_flat_clusters(linkage(row, method="complete")) for row in dm])
+    label[members] += sub
+    # An event's spread is its largest pair distance, each event numbered apart by its row.
+    event = np.arange(k)[:, None] * (m + 1) + sub
+    inside = sub[:, ii] == sub[:, jj]
+    widest = np.zeros(k * (m + 1))
+    np.maximum.at(widest, event[:, ii][inside], dm[inside])
+    spread[members] = widest[event]
+
+
+def _flat_clusters(z: np.ndarray) -> np.ndarray:
+    """``fcluster(z, t=1.0, criterion="distance")`` of a complete linkage ``z``, without the cost of
+    its checks (most of the time of a small component).
+
+    Complete linkage merges at heights that never decrease up the tree, and ``z`` lists its merges
+    by height: the clusters are the subtrees of the merges at 1 or below (a prefix of ``z``) and
+    the reports above them alone. ``fcluster`` numbers them from 1 as it walks down from the root:
+    at each node first the node's subtree children (left, right), each a cluster or walked in
+    turn, then its report children (left, right).
+    """
+    n = len(z) + 1
+    children = z[:, :2].astype(np.int64)
+    below = int(np.searchsorted(z[:, 2], 1.0, side="right"))
+    # Each node's top within the clusters: itself, or its cluster's merge.
+    top = np.arange(2 * n - 1)
+    top[children[:below].ravel()] = np.repeat(np.arange(n, n + below), 2)
+    while not np.array_equal(top, top[top]):
+        top = top[top]
+    number = np.zeros(2 * n - 1, dtype=np.int32)
+    count = 0
+    walk = [2 * n - 2]
+    while walk:
+        node = walk.pop()
+        if node < n + below:  # a report alone or a cluster: the next number
+            count += 1
+            number[node] = count
+            continue
+        left, right = children[node - n].tolist()
+        walk.extend(reversed([c for c in (left, right) if c >= n] + [c for c in (left, right) if c < n]))
+    return number[top[:n]]
+
+
 def _greedy_complete(
     members: np.ndarray, neighbours: tuple[np.ndarray, np.ndarray], t: np.ndarray
 ) -> np.ndarray:
@@ -666,34 +794,25 @@ def _spread_of(
             spread[idx] = _pair_distance(idx[ii], idx[jj], a, params).max()
 
 
-def _groups(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Each key (sorted) and its values (sorted), as object arrays: a sort and a split, no per-group pandas."""
-    keys = np.asarray(keys)
-    values = np.asarray(values, dtype=object)
-    order = np.lexsort((values.astype(str), keys))
-    k, v = keys[order], values[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, dtype=np.int64)
-    return k[starts], np.split(v, starts[1:]) if len(k) else []
+def _event_ids(uids: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Name each event by a hash of its member uids (sorted), so the id is stable when recomputed.
 
-
-def _lists(keys: np.ndarray, values: np.ndarray) -> pd.Series:
-    """Each key's values in their order, as a list (``groupby(keys).agg(list)`` without per-group pandas)."""
-    order = np.argsort(keys, kind="stable")
-    k, v = keys[order], values[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, dtype=np.int64)
-    return pd.Series(
-        [g.tolist() for g in np.split(v, starts[1:])] if len(k) else [], index=k[starts], dtype=object
-    )
-
-
-def _event_ids(uids: pd.Series, label: np.ndarray) -> pd.Series:
-    """Name each event by a hash of its member uids, so the id is stable when recomputed."""
-    labels, members = _groups(label, uids.astype(str).to_numpy(dtype=object))
-    names = {
-        int(k): "ev-" + hashlib.sha1("\x1f".join(m.tolist()).encode()).hexdigest()[:12]
-        for k, m in zip(labels, members, strict=True)
-    }
-    return pd.Series(label).map(names)
+    Returns the distinct ids, sorted, and each report's event: its id's position among them (two
+    labels with one id, were there any, are one event, as grouping by the id makes them).
+    """
+    order = np.lexsort((uids.astype(str), label))
+    k = label[order]
+    new = np.r_[True, k[1:] != k[:-1]]
+    bounds = np.r_[np.flatnonzero(new), len(k)].tolist()
+    members = uids[order].tolist()
+    names = [
+        "ev-" + hashlib.sha1("\x1f".join(members[lo:hi]).encode()).hexdigest()[:12]
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+    ids, of_label = np.unique(np.array(names, dtype=object), return_inverse=True)
+    event = np.empty(len(label), dtype=np.int64)
+    event[order] = of_label[np.cumsum(new) - 1]
+    return ids, event
 
 
 def independence(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -739,65 +858,115 @@ def _summarise(
     crs: object,
     params: CorroborationParams,
 ) -> tuple[pd.Series, gpd.GeoDataFrame, np.ndarray]:
-    """The events' table, each report's event id and the pairs of event ids tested as an exchange."""
-    event_id = _event_ids(reports["uid"], label)
+    """The events' table, each report's event id and the pairs of event ids tested as an exchange.
+
+    Events are numbered in the order of their ids, and every column is computed for all of them at
+    once from the reports sorted by event (no per-event pandas): sums and medians by pandas'
+    grouped kernels (its compensated sums), the rest by sorting and counting integer codes.
+    """
+    ids, event = _event_ids(reports["uid"].astype(str).to_numpy(dtype=object), label)
+    n_events = len(ids)
+    order = np.argsort(event, kind="stable")
+    starts = np.r_[0, np.cumsum(np.bincount(event, minlength=n_events))[:-1]]
     family, p_true = independence(reports)
     w = 1.0 / np.square(a.prec)
     # A shot's event stands where it landed: its launch reports locate the weapon, not the event.
-    landed = pd.Series(a.role == "landing").groupby(label).transform("any").to_numpy()
+    landed = np.isin(label, label[a.role == "landing"])
     w = np.where(landed & (a.role == "launch"), 0.0, w)
-    frame = pd.DataFrame(
-        {
-            "event_id": event_id.to_numpy(),
-            "x": a.xy[:, 0] * w,
-            "y": a.xy[:, 1] * w,
-            "w": w,
-            "t": reports["occurred_at"].to_numpy(),
-            "source": reports["source"].to_numpy(),
-            "family": family,
-            "uid": reports["uid"].to_numpy(),
-            "type": reports["type"].to_numpy(),
-            "weapon": reports["weapon"].fillna("unknown").to_numpy(),
-            "lean": a.lean,
-            "p": p_true,
-            "spread": spread,
-        }
-    )
-    g = frame.groupby("event_id", sort=True)
+    sums = pd.DataFrame({"x": a.xy[:, 0] * w, "y": a.xy[:, 1] * w, "w": w}).groupby(event).sum()
     # A family (a party with its channels, a source with those citing it) counts once per event:
     # its best report stands for it.
-    per_family = frame.groupby(["event_id", "family"])["p"].max()
-    miss = np.log1p(-per_family.clip(upper=0.999)).groupby(level=0).sum()
-    known_weapon = frame[frame["weapon"] != "unknown"]
-    leaning = frame.dropna(subset=["lean"])
+    by_family, families, of_family = _distinct(event, family)
+    best = np.full(len(families), -np.inf)
+    np.maximum.at(best, of_family, p_true)
+    miss = pd.Series(np.log1p(-np.minimum(best, 0.999))).groupby(by_family).sum().to_numpy()
+    by_source, sources, _ = _distinct(event, reports["source"].to_numpy(dtype=object))
+    weapon = reports["weapon"].fillna("unknown").to_numpy(dtype=object)
+    known = weapon != "unknown"
+    # Every pair in an event matches, so its leaning reports all lean one way.
+    leaning = np.flatnonzero(pd.notna(a.lean))
+    leaned, first_lean = np.unique(event[leaning], return_index=True)
+    lean = np.full(n_events, None, dtype=object)
+    lean[leaned] = a.lean[leaning[first_lean]]
+    index = pd.Index(ids, name="event_id")
     events = pd.DataFrame(
         {
-            "x": g["x"].sum() / g["w"].sum(),
-            "y": g["y"].sum() / g["w"].sum(),
-            "occurred_at": g["t"].median(),
-            "n_reports": g.size(),
-            "n_sources": g["source"].nunique(),
-            "n_families": g["family"].nunique(),
-            "sources": _sorted_sets(frame["event_id"], frame["source"]),
-            "report_uids": _lists(
-                frame["event_id"].to_numpy(dtype=object), frame["uid"].to_numpy(dtype=object)
+            "x": sums["x"].to_numpy() / sums["w"].to_numpy(),
+            "y": sums["y"].to_numpy() / sums["w"].to_numpy(),
+            "occurred_at": pd.Series(reports["occurred_at"].array).groupby(event).median().array,
+            "n_reports": np.bincount(event, minlength=n_events),
+            "n_sources": np.bincount(by_source, minlength=n_events),
+            "n_families": np.bincount(by_family, minlength=n_events),
+            "sources": _lists(by_source, sources, index),
+            "report_uids": _lists(event[order], reports["uid"].to_numpy(dtype=object)[order], index),
+            "type": _modes(
+                event, reports["type"].to_numpy(dtype=object), n_events, vague="undetermined_explosion"
             ),
-            "type": _most_specific_types(frame["event_id"], frame["type"]),
-            "weapon": _modes(known_weapon["event_id"], known_weapon["weapon"]),
-            # Every pair in an event matches, so its leaning reports all lean one way.
-            "lean": leaning.groupby("event_id")["lean"].first(),
-            "agreement": 1.0 - params.disagreement_penalty * g["spread"].max(),
-        }
+            # Filled after the column is made, as a column of no weapon at all stays an object one.
+            "weapon": pd.Series(_modes(event[known], weapon[known], n_events), index=index).fillna("unknown"),
+            "lean": lean,
+            "agreement": 1.0 - params.disagreement_penalty * np.maximum.reduceat(spread[order], starts),
+        },
+        index=index,
     )
-    events.index.name = "event_id"
-    events["weapon"] = events["weapon"].fillna("unknown")
     events["confidence"] = (1.0 - np.exp(miss)) * events["agreement"]
     events["exchange_id"], exchanges = _exchanges(events, params)
-    geometry = gpd.GeoSeries(gpd.points_from_xy(events["x"], events["y"]), crs=crs).to_crs(4326)
-    out = gpd.GeoDataFrame(
-        events.drop(columns=["x", "y", "lean"]).reset_index(), geometry=geometry.to_numpy(), crs=4326
+    # The coordinates' transform, as GeoSeries.to_crs does it, without making points twice.
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(
+        events["x"].to_numpy(), events["y"].to_numpy()
     )
-    return pd.Series(event_id.to_numpy(), index=reports.index, name="event_id"), out, exchanges
+    out = gpd.GeoDataFrame(
+        events.drop(columns=["x", "y", "lean"]).reset_index(), geometry=gpd.points_from_xy(lon, lat), crs=4326
+    )
+    return pd.Series(ids[event], index=reports.index, name="event_id"), out, exchanges
+
+
+def _distinct(event: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (event, value) pairs, sorted by event then value (as strings); no value missing.
+
+    Returns each pair's event and value, and each report's pair (a position among them).
+    """
+    code, names = pd.factorize(values)
+    order = np.argsort(names.astype(str))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    width = max(len(names), 1)
+    key, pair = np.unique(event * width + rank[code], return_inverse=True)
+    return key // width, names[order][key % width], pair
+
+
+def _lists(event: np.ndarray, values: np.ndarray, index: pd.Index) -> pd.Series:
+    """Each event's values in their order, as a list (``event`` sorted, every event of ``index`` in it)."""
+    bounds = np.r_[0, np.cumsum(np.bincount(event, minlength=len(index)))].tolist()
+    flat = values.tolist()
+    return pd.Series([flat[lo:hi] for lo, hi in itertools.pairwise(bounds)], index=index, dtype=object)
+
+
+def _modes(
+    event: np.ndarray,
+    values: np.ndarray,
+    n_events: int,
+    *,
+    vague: object = None,
+) -> np.ndarray:
+    """Each event's most common value (ties: the smallest), None for an event without one.
+
+    A ``vague`` value (an 'undetermined_explosion' among types) counts only in an event without
+    another.
+    """
+    known = pd.notna(values)
+    in_event, value, pair = _distinct(event[known], values[known])
+    count = np.bincount(pair, minlength=len(value))
+    if vague is not None:
+        wanted = value != vague
+        keep = wanted | (np.bincount(in_event, weights=wanted, minlength=n_events) == 0)[in_event]
+        in_event, value, count = in_event[keep], value[keep], count[keep]
+    # Pairs are sorted by event then value: the most common comes first with a stable sort by count.
+    best = np.lexsort((-count, in_event))
+    best = best[np.diff(in_event[best], prepend=-1) != 0]
+    out = np.full(n_events, None, dtype=object)
+    out[in_event[best]] = value[best]
+    return out
 
 
 def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> tuple[pd.Series, np.ndarray]:
@@ -813,7 +982,7 @@ def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> tuple[pd.Se
     idx = np.flatnonzero(pd.notna(lean))
     if len(idx) < 2:
         return out, none
-    ns = pd.DatetimeIndex(events["occurred_at"].to_numpy()[idx]).as_unit("ns").asi8
+    ns = pd.DatetimeIndex(events["occurred_at"]).as_unit("ns").asi8[idx]
     x, y = events["x"].to_numpy()[idx], events["y"].to_numpy()[idx]
     radius, window = params.exchange_radius_m, params.exchange_window_min * 60e9
     pts = np.column_stack([x, y, (ns - ns.min()) * (radius / window)])
@@ -829,39 +998,11 @@ def _exchanges(events: pd.DataFrame, params: CorroborationParams) -> tuple[pd.Se
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
     _, comp = connected_components(graph, directed=False)
     linked = np.bincount(comp)[comp] >= 2
-    names = (
-        pd.Series(events.index.to_numpy()[idx][linked])
-        .groupby(comp[linked])
-        .agg(lambda s: "xc-" + hashlib.sha1("\x1f".join(sorted(s)).encode()).hexdigest()[:12])
-    )
-    out.iloc[idx[linked]] = pd.Series(comp[linked]).map(names).to_numpy()
+    members: dict[int, list[str]] = {}
+    for c, event in zip(comp[linked].tolist(), events.index.to_numpy()[idx][linked].tolist(), strict=True):
+        members.setdefault(c, []).append(event)
+    names = {
+        c: "xc-" + hashlib.sha1("\x1f".join(sorted(m)).encode()).hexdigest()[:12] for c, m in members.items()
+    }
+    out.iloc[idx[linked]] = np.array([names[c] for c in comp[linked].tolist()], dtype=object)
     return out, events.index.to_numpy()[idx[pairs]]
-
-
-def _modes(keys: pd.Series, values: pd.Series, *, preferred: pd.Series | None = None) -> pd.Series:
-    """Each key's most common value (ties: the smallest, as ``Series.mode().iloc[0]``), all keys at once.
-
-    With ``preferred`` (a boolean per row), a key's preferred values are counted alone when it has any.
-    """
-    f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).dropna(subset=["v"])
-    counts = f.groupby(["k", "v"]).size().rename("n").reset_index()
-    if preferred is not None:
-        wanted = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy(), "p": preferred.to_numpy()})
-        counts = counts.merge(wanted.drop_duplicates(["k", "v"]), on=["k", "v"], how="left")
-        counts = counts[counts["p"] | ~counts.groupby("k")["p"].transform("any")]
-    best = counts.sort_values(["k", "n", "v"], ascending=[True, False, True], kind="stable").drop_duplicates(
-        "k"
-    )
-    return best.set_index("k")["v"].rename_axis(None)
-
-
-def _most_specific_types(keys: pd.Series, types: pd.Series) -> pd.Series:
-    """Each event's most common type, preferring any specific one over 'undetermined_explosion'."""
-    return _modes(keys, types, preferred=types != "undetermined_explosion")
-
-
-def _sorted_sets(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """Each key's distinct values, sorted, as a list."""
-    f = pd.DataFrame({"k": keys.to_numpy(dtype=object), "v": values.to_numpy(dtype=object)}).drop_duplicates()
-    k, groups = _groups(f["k"].to_numpy(dtype=object), f["v"].to_numpy(dtype=object))
-    return pd.Series([g.tolist() for g in groups], index=k, dtype=object)

@@ -419,3 +419,95 @@ def test_each_party_claiming_the_other_fired_on_it_are_two_happenings():
     event_id, events = group_reports(reports)
     assert event_id.iloc[0] == event_id.iloc[2] != event_id.iloc[1]
     assert events["exchange_id"].notna().all()
+
+
+def _split_by_scipy(component: np.ndarray, a, params) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and spreads as complete linkage gives them, scipy on every component (the reference)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    from geo.corroborate import _pair_distance
+
+    n = len(component)
+    label, spread = component.astype(np.int64) * n, np.zeros(n)
+    for comp in np.unique(component):
+        members = np.flatnonzero(component == comp)
+        if len(members) < 2:
+            continue
+        ii, jj = np.triu_indices(len(members), k=1)
+        dm = np.minimum(_pair_distance(members[ii], members[jj], a, params), 1e6)
+        sub = fcluster(linkage(dm, method="complete"), t=1.0, criterion="distance")
+        label[members] += sub
+        full = squareform(dm)
+        for s in np.unique(sub):
+            spread[members[sub == s]] = full[np.ix_(sub == s, sub == s)].max()
+    return label, spread
+
+
+def test_components_split_without_linkage_get_what_linkage_gives():
+    """The splits that skip scipy (all pairs matching, three reports) and the flat clusters read from
+    scipy's tree number every event as ``fcluster`` does, ties and distances of exactly 1 included."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from geo.corroborate import CorroborationParams, _Arrays, _pair_distance, _split_components
+
+    rng = np.random.default_rng(7)
+    # Small groups of reports on a grid of 1 km steps, groups 100 km apart: with a radius of 2 km and
+    # no other uncertainty, pair distances are 0, 0.5, 0.71, 1 or more, often tied; a few leans make
+    # reports at one place fail to match.
+    sizes = rng.integers(1, 9, 3000)
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    n = len(group)
+    xy = rng.integers(0, 3, (n, 2)) * 1000.0 + group[:, None] * 100_000.0
+    params = CorroborationParams(radius_m=2000.0)
+    a = _Arrays(
+        xy=xy,
+        prec=np.zeros(n),
+        t=np.zeros(n),
+        tol=np.zeros(n),
+        family=np.full(n, "fire"),
+        role=np.full(n, None, dtype=object),
+        lean=rng.choice(np.array([None, None, None, None, "UA", "RU"], dtype=object), n),
+        source=np.arange(n),
+        observer_xy=np.full((n, 2), np.nan),
+        bearing=np.full(n, np.nan),
+    )
+    starts = np.r_[0, np.cumsum(sizes)]
+    ii, jj = np.concatenate(
+        [
+            np.array(np.triu_indices(k, k=1)) + s
+            for k, s in zip(sizes.tolist(), starts[:-1].tolist(), strict=True)
+        ],
+        axis=1,
+    )
+    d = _pair_distance(ii, jj, a, params)
+    pairs, d = np.column_stack([ii, jj])[d <= 1], d[d <= 1]
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+
+    label, spread = _split_components(component, pairs, d, a, params)
+    expected_label, expected_spread = _split_by_scipy(component, a, params)
+    np.testing.assert_array_equal(label, expected_label)
+    np.testing.assert_array_equal(spread, expected_spread)
+    # Every way through is taken: one pair short of all matching among three (with ties), and
+    # split by linkage, with events numbered apart.
+    comp_size = np.bincount(component)
+    pair_count = np.bincount(component[pairs[:, 0]], minlength=len(comp_size))
+    assert ((comp_size == 3) & (pair_count == 2)).sum() > 50
+    assert ((comp_size > 3) & (pair_count < comp_size * (comp_size - 1) // 2)).sum() > 50
+    assert (label - component * n).max() >= 3
+
+
+def test_flat_clusters_of_a_complete_linkage_are_fclusters():
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from geo.corroborate import _flat_clusters
+
+    rng = np.random.default_rng(11)
+    for _ in range(2000):
+        n = int(rng.integers(2, 30))
+        # Many ties, distances of exactly 1, and the 1e6 that stands for "never".
+        d = rng.choice([0.0, 0.5, 0.75, 1.0, 1.0, 1.25, 2.0, 1e6], n * (n - 1) // 2)
+        z = linkage(d, method="complete")
+        np.testing.assert_array_equal(_flat_clusters(z), fcluster(z, t=1.0, criterion="distance"))
