@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,11 +95,12 @@ def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
         ("landing", "the fire landed {d:.1f} km inside {o}-controlled area, so it more likely came from {s}"),
     ):
         idx = np.flatnonzero(basis == kind)
-        for i in idx:  # formatting sentences only; the figures above are vectorised
-            s = "UA" if p_ua[i] >= 0.5 else "RU"
-            sentences[i] = text.format(
-                p=max(p_ua[i], 1 - p_ua[i]), s=s, o="RU" if s == "UA" else "UA", d=depth[i] / 1000
-            )
+        # Formatting sentences only (the figures above are vectorised), from plain floats.
+        said = []
+        for p, d in zip(p_ua[idx].tolist(), (depth[idx] / 1000).tolist(), strict=True):
+            s = "UA" if p >= 0.5 else "RU"
+            said.append(text.format(p=max(p, 1 - p), s=s, o="RU" if s == "UA" else "UA", d=d))
+        sentences[idx] = said
     return pd.DataFrame({"p_UA": p_ua, "basis": basis, "sentence": sentences}, index=reports.index)
 
 
@@ -113,9 +115,25 @@ def _pooled(evidence: pd.DataFrame) -> pd.Series:
     return 1 / (1 + np.exp(-logit))
 
 
-def _positions(keys: pd.Series | np.ndarray) -> dict:
-    """Each key's row positions, in row order: one grouping pass instead of a frame per group."""
-    return pd.Series(np.arange(len(keys))).groupby(np.asarray(keys)).indices
+def _spans(keys: pd.Series, table_keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each key's rows of a table lie once the table is grouped by key.
+
+    Returns ``order``, the table's row positions grouped by key (in row order within a key; rows
+    whose key is not among ``keys`` are left out), and each of ``keys``'s ``start`` and ``count``
+    in it (a missing key has none). One factorisation of both and one stable sort: a dict of arrays
+    per group (groupby ``.indices``) cost seconds at a million reports.
+    """
+    codes, uniques = pd.factorize(pd.concat([keys, table_keys], ignore_index=True))
+    mine, table = codes[: len(keys)], codes[len(keys) :]
+    # One slot more than there are keys, never wanted: a missing key (code -1) finds it empty.
+    wanted = np.zeros(len(uniques) + 1, dtype=bool)
+    wanted[mine] = True
+    wanted[-1] = False
+    kept = np.flatnonzero(wanted[table])
+    order = kept[np.argsort(table[kept], kind="stable")]
+    count = np.bincount(table[kept], minlength=len(uniques) + 1)
+    start = np.cumsum(count) - count
+    return order, start[mine], count[mine]
 
 
 def score_events(
@@ -202,12 +220,10 @@ def score_events(
 
 def _capped(reasons: pd.DataFrame) -> set:
     """Events whose every breaching report carries a cap: one precise report of the breach lifts it."""
-    flags = reasons.assign(breach=reasons["effect"] == "breach", cap=reasons["effect"] == "cap")
-    per_report = flags.groupby("uid").agg(
-        event_id=("event_id", "first"), breach=("breach", "any"), cap=("cap", "any")
-    )
-    uncapped = set(per_report.loc[per_report["breach"] & ~per_report["cap"], "event_id"])
-    return set(per_report.loc[per_report["cap"], "event_id"]) - uncapped
+    cap = reasons["effect"] == "cap"
+    uncapped = (reasons["effect"] == "breach") & ~reasons["uid"].isin(reasons.loc[cap, "uid"])
+    events = reasons["event_id"].to_numpy(dtype=object)
+    return set(events[cap.to_numpy()]) - set(events[uncapped.to_numpy()])
 
 
 def _families(reports: pd.DataFrame) -> np.ndarray:
@@ -243,28 +259,34 @@ def _decisive(evidence: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
 
 def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams) -> list[str]:
     """One sentence per event: why this side (with its probability and the reports behind it), or why none."""
-    # The strongest first within each event, ties in their order (two stable sorts).
+    # The strongest first within each event, ties in their order.
     ranked = decisive.sort_values("strength", ascending=False, kind="stable")
-    ranked = ranked.sort_values("event_id", kind="stable")
     said = (ranked["uid"].astype(str) + ": " + ranked["sentence"].astype(str)).to_numpy(dtype=object)
-    drivers = _positions(ranked["event_id"])
+    order, start, count = _spans(out["event_id"], ranked["event_id"])
+    # The three strongest, joined column-wise: the k-th of each event that has one.
+    why = np.full(len(out), "", dtype=object)
+    for k in range(3):
+        has = count > k
+        first = said[order[start[has] + k]]
+        why[has] = first if k == 0 else why[has] + "; " + first
+    none = "No side named: no report locates the weapon or where the fire landed."
     sentences = []
-    for eid, side, p_ua in zip(out["event_id"], out["attributed_side"], out["p_UA"], strict=True):
-        rows = drivers.get(eid)
-        if rows is None or not np.isfinite(p_ua):
-            sentences.append("No side named: no report locates the weapon or where the fire landed.")
+    for side, p_ua, n, because in zip(
+        out["attributed_side"].tolist(), out["p_UA"].tolist(), count.tolist(), why.tolist(), strict=True
+    ):
+        if not n or not math.isfinite(p_ua):
+            sentences.append(none)
             continue
         lead = "UA" if p_ua >= 0.5 else "RU"
         # As attributed_side_p is stored, so the sentence and the column agree to the last digit shown.
         p = round(max(p_ua, 1 - p_ua), 4)
-        why = "; ".join(said[rows[:3]])
-        more = f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""
+        more = f" (and {n - 3} more)" if n > 3 else ""
         if side in SIDES:
-            sentences.append(f"Attributed to {side} (p {p:.2f}) because {why}{more}.")
+            sentences.append(f"Attributed to {side} (p {p:.2f}) because {because}{more}.")
         else:
             sentences.append(
                 f"No side named: the evidence points to {lead} with p {np.floor(p * 100) / 100:.2f} only, below the "
-                f"{params.attribution_threshold:.2f} needed ({why}{more})."
+                f"{params.attribution_threshold:.2f} needed ({because}{more})."
             )
     return sentences
 
@@ -284,16 +306,20 @@ def _explain(
     pattern_reasons: pd.DataFrame,
     pattern_weight: float,
 ) -> list[list[dict]]:
-    """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence."""
+    """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence.
+
+    Every table's records are built once from plain lists (not element by element from the
+    frames' Arrow-backed columns), then stacked in that order and grouped by event in one stable
+    sort, so each event's reasons keep the order of the tables and of the rows within them.
+    """
     kind_of = {"breach": "rule", "mitigate": "mitigation", "cap": "cap"}
-    # Each table's records are built once, then handed to their events by position.
     rule_records = [
         {"kind": kind_of.get(e, "rule"), "code": c, "weight": round(float(w), 3), "sentence": s}
         for c, w, s, e in zip(
-            rule_reasons["code"],
-            rule_reasons["weight"],
-            rule_reasons["sentence"],
-            rule_reasons["effect"],
+            rule_reasons["code"].tolist(),
+            rule_reasons["weight"].tolist(),
+            rule_reasons["sentence"].tolist(),
+            rule_reasons["effect"].tolist(),
             strict=True,
         )
     ]
@@ -305,31 +331,30 @@ def _explain(
             "sentence": f"{uid}: {s}",
         }
         for b, p, uid, s in zip(
-            side_reasons["basis"],
-            side_reasons["p_UA"],
-            side_reasons["uid"],
-            side_reasons["sentence"],
+            side_reasons["basis"].tolist(),
+            side_reasons["p_UA"].tolist(),
+            side_reasons["uid"].tolist(),
+            side_reasons["sentence"].tolist(),
             strict=True,
         )
     ]
     pattern_records = [
         {"kind": "pattern", "code": c, "weight": round(pattern_weight, 3), "sentence": s}
-        for c, s in zip(pattern_reasons["code"], pattern_reasons["sentence"], strict=True)
+        for c, s in zip(pattern_reasons["code"].tolist(), pattern_reasons["sentence"].tolist(), strict=True)
     ]
-
-    def by_event(table: pd.DataFrame, records: list[dict]) -> dict:
-        return {eid: [records[i] for i in rows] for eid, rows in _positions(table["event_id"]).items()}
-
-    rules = by_event(rule_reasons, rule_records)
-    sides = by_event(side_reasons, side_records)
-    patterns = by_event(pattern_reasons, pattern_records)
+    records = np.array([*pattern_records, *rule_records, *side_records], dtype=object)
+    owners = pd.concat(
+        [pattern_reasons["event_id"], rule_reasons["event_id"], side_reasons["event_id"]], ignore_index=True
+    )
+    order, start, count = _spans(out["event_id"], owners)
+    grouped = records[order].tolist()
     result = []
-    for eid, conf in zip(out["event_id"], out["confidence"], strict=True):
+    for conf, first, n in zip(out["confidence"].tolist(), start.tolist(), count.tolist(), strict=True):
         head = {
             "kind": "corroboration",
             "code": "CONFIDENCE",
             "weight": round(float(conf), 3),
             "sentence": f"The event happened with confidence {conf:.0%} (sources and their Admiralty grades).",
         }
-        result.append([head, *patterns.get(eid, []), *rules.get(eid, []), *sides.get(eid, [])])
+        result.append([head, *grouped[first : first + n]])
     return result

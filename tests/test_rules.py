@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MINSK = ROOT / "data" / "agreement.toml"
 PARIS = ROOT / "data" / "agreements" / "paris_framework.toml"
 GEOD = Geod(ellps="WGS84")
+# The module, not the function geo.rules re-exports under the same name.
+evaluate_module = importlib.import_module("geo.rules.evaluate")
 
 # The line runs along a meridian: v1 at 37.8 E, then v2 (UA advanced 0.1 degree, about 7.4 km) at 37.9 E.
 V1_LON, V2_LON, LAT = 37.8, 37.9, 48.0
@@ -885,3 +890,86 @@ def test_a_bad_notification_is_refused_by_name(change, problem):
 
 def test_two_notices_with_one_id_are_refused():
     assert "has the id 'N-014' twice" in _fails(VALID + NOTICE + NOTICE).message
+
+
+# The reasons' texts are built column-wise (geo.rules.evaluate); these tests hold each piece to the
+# plain per-report way it replaced, on varied values.
+
+
+def test_sentences_fill_a_template_as_format_map_would():
+    agreement = load_agreement(MINSK)
+    rule = agreement.rule("FIRE_AFTER_EFFECTIVE")
+    extra = {
+        "over": np.array(["over A", "", np.nan, "over {B}", "x"], dtype=object),
+        "zone_name": np.array(["a", "b", "c", "d", "e"], dtype=object),
+        "band_km": np.array([1.5, 2.0, np.nan, None, "3"], dtype=object),
+    }
+    hit = evaluate_module.Hit(rule, np.arange(5), extra)
+    ctx = SimpleNamespace(agreement=agreement)
+    constants = {"short_name": agreement.short_name, "clause": rule.clause}
+    for template in (
+        "{over} and {zone_name!r} ({short_name}, {clause}) {band_km} {over}",
+        "{{braces}} {band_km!s}{band_km!a}",
+        "{short_name} only",
+    ):
+        hit = replace(hit, rule=replace(rule, sentence=template))
+        expected = [
+            template.format_map({**constants, **{k: v[i] for k, v in extra.items()}}) for i in range(5)
+        ]
+        assert list(evaluate_module._sentences(ctx, hit)) == expected
+    # Without placeholders the sentence is the template as written.
+    hit = replace(hit, rule=replace(rule, sentence="Fixed {{text}}."))
+    assert list(evaluate_module._sentences(ctx, hit)) == ["Fixed {{text}}."] * 5
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Kyiv"])
+def test_when_is_what_strftime_writes(tz):
+    rng = np.random.default_rng(1)
+    ns = rng.integers(-2 * 10**18, 4 * 10**18, 200)
+    times = pd.DatetimeIndex(pd.to_datetime(ns, unit="ns", utc=True)).tz_convert(tz)
+    times = times.insert(3, pd.NaT).insert(0, pd.Timestamp("1969-12-31 23:59:59.999", tz=tz))
+    expected = times.strftime("on %Y-%m-%d at %H:%M UTC").to_numpy(dtype=object)
+    got = evaluate_module._when(times)
+    assert [str(x) for x in got] == [str(x) for x in expected] and pd.isna(got[4])
+
+
+def test_place_describes_each_report_as_the_per_report_rule_does():
+    rng = np.random.default_rng(2)
+    n = 300
+    side = rng.choice(["UA", "RU", "none", "ambiguous", "unknown"], n).astype(object)
+    dist = np.where(rng.random(n) < 0.3, np.nan, rng.uniform(0, 60_000, n))
+    sides = {"UA": "Ukraine", "RU": "Russia"}
+
+    def one(s, d):
+        far = f"{d / 1000:.1f} km from the contact line"
+        if s in sides:
+            return f"on the {s}-controlled side" + (f", {far}" if np.isfinite(d) else "")
+        if s == "ambiguous":
+            return "too close to the contact line to tell the side" + (f" ({far})" if np.isfinite(d) else "")
+        if s == "none":
+            return "outside both control areas"
+        return far if np.isfinite(d) else "at the reported place"
+
+    assert list(evaluate_module._place(side, dist, sides)) == [
+        one(s, d) for s, d in zip(side, dist, strict=True)
+    ]
+
+
+def test_near_without_measuring_finds_the_same_targets():
+    # Two overlapping squares and one apart: points inside one, inside both (nearer to either),
+    # on an edge, outside all.
+    targets = pd.DataFrame(
+        {"geometry": [shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10), shapely.box(20, 0, 30, 10)]}
+    )
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.uniform(-5, 35, 400), 10.0, 5.0, 20.0]
+    y = np.r_[rng.uniform(-5, 15, 400), 5.0, 5.0, 10.0]
+    ctx = SimpleNamespace(points=shapely.points(x, y))
+    mask = rng.random(len(x)) < 0.9
+    mask[-3:] = True
+    rule = load_agreement(MINSK).rule("FLIGHT_OVER_SECURITY_ZONE")
+    pos, j, d = evaluate_module._near(ctx, rule, mask, targets, 0.0)
+    pos_fast, j_fast, d_fast = evaluate_module._near(ctx, rule, mask, targets, 0.0, measure=False)
+    assert pos.tolist() == pos_fast.tolist() and j.tolist() == j_fast.tolist()
+    both = np.isfinite(d_fast)
+    assert both.any() and (d_fast[both] == d[both]).all()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InputError
-from geo.score import ScoreParams, level_of, score_events, side_evidence
+from geo.score import ScoreParams, _explain, _side_reasons, _spans, level_of, score_events, side_evidence
 
 
 def _reports(rows):
@@ -214,3 +214,125 @@ def test_a_side_needs_p_095_and_the_sentence_never_rounds_up_to_the_threshold():
     near = one(0.0501)  # ... and p(RU) 0.9499 is shown as 0.94, not as the 0.95 it falls short of
     assert near["attributed_side"] == "undetermined"
     assert "points to RU with p 0.94 only, below the 0.95 needed" in near["side_reason"]
+
+
+# The reasons are grouped by event column-wise (geo.score._spans); these references do it the plain
+# way, event by event, on varied tables: missing event ids, events without rows, rows of events
+# not scored, ties in strength and more than three drivers.
+
+
+def _rows_of(table: pd.DataFrame, eid) -> list[int]:
+    return [i for i, e in enumerate(table["event_id"]) if e == eid]  # NaN equals nothing
+
+
+def _varied_tables(seed: int):
+    rng = np.random.default_rng(seed)
+    ids = [f"e{i}" for i in range(12)]
+
+    def some(n):
+        picked = rng.choice([*ids, "other", None], n).astype(object)
+        return np.where(picked == None, np.nan, picked)  # noqa: E711
+
+    out = pd.DataFrame({"event_id": [*ids[:10], np.nan], "confidence": [*rng.random(10), np.nan]})
+    out["p_UA"] = np.where(rng.random(len(out)) < 0.2, np.nan, rng.choice([0.02, 0.5, 0.7, 0.97], len(out)))
+    out["attributed_side"] = rng.choice(["UA", "RU", "undetermined"], len(out))
+    rules = pd.DataFrame(
+        {
+            "event_id": pd.array(some(40), dtype="str"),
+            "code": rng.choice(["FIRE", "ZONE", "CAP"], 40),
+            "weight": rng.choice([0.5, 0.6004999, 0.9], 40),
+            "sentence": [f"rule {i}" for i in range(40)],
+            "effect": rng.choice(["breach", "mitigate", "cap", "other"], 40),
+        }
+    )
+    sides = pd.DataFrame(
+        {
+            "event_id": some(80),
+            "basis": rng.choice(["origin", "position", "landing"], 80),
+            "p_UA": rng.choice([0.05, 0.2, 0.8, 0.95, 0.5], 80),
+            "uid": [f"u{i}" for i in range(80)],
+            "sentence": [f"side {i}" for i in range(80)],
+        }
+    )
+    sides["strength"] = (sides["p_UA"] - 0.5).abs()
+    patterns = pd.DataFrame(
+        {"event_id": some(8), "code": rng.choice(["PATTERN_CLUSTER", "PATTERN_SURGE"], 8)}
+    ).assign(sentence=lambda d: [f"pattern {i}" for i in range(len(d))])
+    return out, rules, sides, patterns
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_spans_group_rows_as_a_dict_of_positions_would(seed):
+    rng = np.random.default_rng(seed)
+    keys = pd.Series(rng.choice(["a", "b", "c", "d", None], 6).tolist(), dtype="str")
+    table = pd.Series(rng.choice(["a", "b", "c", "x", None], 50).tolist(), dtype="str")
+    order, start, count = _spans(keys, table)
+    for key, first, n in zip(keys, start, count, strict=True):
+        assert order[first : first + n].tolist() == _rows_of(pd.DataFrame({"event_id": table}), key)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_explained_reasons_match_a_per_event_reference(seed):
+    out, rules, sides, patterns = _varied_tables(seed)
+    kind_of = {"breach": "rule", "mitigate": "mitigation", "cap": "cap"}
+    expected = []
+    for eid, conf in zip(out["event_id"], out["confidence"], strict=True):
+        reasons = [
+            {
+                "kind": "corroboration",
+                "code": "CONFIDENCE",
+                "weight": round(float(conf), 3),
+                "sentence": f"The event happened with confidence {conf:.0%} (sources and their Admiralty grades).",
+            }
+        ]
+        for i in _rows_of(patterns, eid):
+            row = patterns.iloc[i]
+            reasons.append(
+                {"kind": "pattern", "code": row["code"], "weight": 0.3, "sentence": row["sentence"]}
+            )
+        for i in _rows_of(rules, eid):
+            row = rules.iloc[i]
+            kind = kind_of.get(row["effect"], "rule")
+            weight = round(float(row["weight"]), 3)
+            reasons.append({"kind": kind, "code": row["code"], "weight": weight, "sentence": row["sentence"]})
+        for i in _rows_of(sides, eid):
+            row = sides.iloc[i]
+            reasons.append(
+                {
+                    "kind": "side",
+                    "code": f"SIDE_{row['basis'].upper()}",
+                    "weight": round(abs(float(row["p_UA"]) - 0.5) * 2, 3),
+                    "sentence": f"{row['uid']}: {row['sentence']}",
+                }
+            )
+        expected.append(reasons)
+    got = _explain(out, rules, sides, patterns, 0.3)
+    # repr tells 0.6 from 0.6000000000000001 and a float from a numpy float.
+    assert repr(got) == repr(expected)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_side_reasons_match_a_per_event_reference(seed):
+    out, _, sides, _ = _varied_tables(seed)
+    params = ScoreParams()
+    expected = []
+    for eid, side, p_ua in zip(out["event_id"], out["attributed_side"], out["p_UA"], strict=True):
+        rows = sorted(
+            _rows_of(sides, eid), key=lambda i: -sides["strength"].iloc[i]
+        )  # stable: ties keep order
+        if not rows or not np.isfinite(p_ua):
+            expected.append("No side named: no report locates the weapon or where the fire landed.")
+            continue
+        why = "; ".join(f"{sides['uid'].iloc[i]}: {sides['sentence'].iloc[i]}" for i in rows[:3])
+        more = f" (and {len(rows) - 3} more)" if len(rows) > 3 else ""
+        p = round(max(p_ua, 1 - p_ua), 4)
+        lead = "UA" if p_ua >= 0.5 else "RU"
+        if side in ("UA", "RU"):
+            expected.append(f"Attributed to {side} (p {p:.2f}) because {why}{more}.")
+        else:
+            expected.append(
+                f"No side named: the evidence points to {lead} with p {np.floor(p * 100) / 100:.2f} only, "
+                f"below the {params.attribution_threshold:.2f} needed ({why}{more})."
+            )
+    assert _side_reasons(out, sides, params) == expected
+    assert any(" more)" in s for s in expected)  # the tables do have events with over three drivers
