@@ -67,26 +67,27 @@ def coverage(counts: np.ndarray, gap_days: int) -> np.ndarray:
 
 
 def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tuple[np.ndarray, ...]:
-    """Test one day's counts (one per sector) against each sector's trailing window (NaN = left out).
+    """Test counts against their trailing windows (NaN = left out), one test per row of ``window``.
 
+    ``window`` holds the window's days along its last axis, ``counts`` one count per window.
     Returns the baseline mean, the upper band, the upper-tail p-value and the model used.
     """
-    n = np.sum(np.isfinite(window), axis=1)
-    total = np.nansum(window, axis=1)
-    mean = np.divide(total, n, out=np.full(len(n), np.nan), where=n > 0)
-    sumsq = np.nansum(window**2, axis=1)
+    n = np.sum(np.isfinite(window), axis=-1)
+    total = np.nansum(window, axis=-1)
+    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=n > 0)
+    sumsq = np.nansum(window**2, axis=-1)
     var = np.divide(sumsq - total * mean, n - 1, out=mean.copy(), where=n > 1)
     # Poisson with an estimated mean: the gamma-Poisson predictive of a Jeffreys posterior, NB(S + 1/2, n/(n+1)).
     # Distributions called, not frozen: freezing builds a docstring per call (a second per 800 days).
     pn, pp = total + 0.5, n / (n + 1.0)
-    dispersion = np.divide((n - 1) * var, mean, out=np.zeros(len(n)), where=mean > 0)
+    dispersion = np.divide((n - 1) * var, mean, out=np.zeros(n.shape), where=mean > 0)
     over = (
         (n > 1)
         & (mean > 0)
         & (var > mean)
         & (stats.chi2.sf(dispersion, np.maximum(n - 1, 1)) < params.overdispersion_p)
     )
-    size = np.divide(mean**2, var - mean, out=np.ones(len(n)), where=var > mean)
+    size = np.divide(mean**2, var - mean, out=np.ones(n.shape), where=var > mean)
     nn, np_ = size, size / (size + np.where(mean > 0, mean, 1.0))
     p = np.where(over, stats.nbinom.sf(counts - 1, nn, np_), stats.nbinom.sf(counts - 1, pn, pp))
     p[n == 0] = np.nan
@@ -95,13 +96,31 @@ def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tupl
     return mean, upper, p, np.where(over, "negbin", "poisson")
 
 
+def _test_days(
+    counts: np.ndarray, usable: np.ndarray, covered: np.ndarray, first: int, last: int, params: PatternParams
+) -> tuple[np.ndarray, ...]:
+    """The tests of days ``first`` to ``last`` (exclusive), every sector at once, with ``usable`` as it is.
+
+    Each day's window is the ``baseline_days`` before it (fewer at the start of the data); a day
+    with fewer than ``min_baseline_days`` covered days in it, or not covered itself, is not tested.
+    """
+    width = params.baseline_days
+    padded = np.concatenate([np.full((usable.shape[0], width), np.nan), usable], axis=1)
+    # Day d's window is usable[:, d - width : d], i.e. padded[:, d : d + width].
+    windows = np.lib.stride_tricks.sliding_window_view(padded[:, first : last - 1 + width], width, axis=1)
+    mean, upper, p, model = _tail(counts[:, first:last], windows, params)
+    known = (np.sum(np.isfinite(windows), axis=-1) >= params.min_baseline_days) & covered[:, first:last]
+    mean, upper, p = (np.where(known, a, np.nan) for a in (mean, upper, p))
+    return mean, upper, p, np.where(known, model, "")
+
+
 def daily_tests(
     counts: np.ndarray,
     params: PatternParams,
     covered: np.ndarray | None = None,
     month: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Test every covered sector-day against its trailing baseline, day by day.
+    """Test every covered sector-day against its trailing baseline.
 
     A day is tested when it is covered and at least ``min_baseline_days`` of the
     ``baseline_days`` before it are; the baseline is the mean over those covered days only. Days
@@ -109,25 +128,39 @@ def daily_tests(
     does not hide its second day). The surge decision is Benjamini-Hochberg at ``alpha`` over the
     tested sector-days of each calendar month (``month``: each day's month number; one block when
     None).
+
+    Every day is tested at once; then, in day order, each day found below ``baseline_exclude_p``
+    is left out and only the ``baseline_days`` after it, whose windows hold it, are tested again.
+    A day's test reads only earlier days, so when the scan reaches a day every exclusion in its
+    window has been applied and its test is final: the same figures as testing day by day.
     """
     n_s, n_d = counts.shape
     covered = np.ones((n_s, n_d), dtype=bool) if covered is None else covered
     out = {k: np.full((n_s, n_d), np.nan) for k in ("baseline", "upper", "p_value")}
     out["model"] = np.full((n_s, n_d), "", dtype=object)
     usable = np.where(covered, counts.astype(float), np.nan)
-    for d in range(params.min_baseline_days, n_d):
-        window = usable[:, max(0, d - params.baseline_days) : d]
-        mean, upper, p, model = _tail(counts[:, d], window, params)
-        known = (np.sum(np.isfinite(window), axis=1) >= params.min_baseline_days) & covered[:, d]
-        mean, upper, p = (np.where(known, a, np.nan) for a in (mean, upper, p))
-        model = np.where(known, model, "")
-        out["baseline"][:, d], out["upper"][:, d], out["p_value"][:, d], out["model"][:, d] = (
-            mean,
-            upper,
-            p,
-            model,
-        )
-        usable[p < params.baseline_exclude_p, d] = np.nan
+    first = params.min_baseline_days
+
+    def test(start: int, stop: int) -> None:
+        if start < stop:
+            for key, values in zip(
+                ("baseline", "upper", "p_value", "model"),
+                _test_days(counts, usable, covered, start, stop, params),
+                strict=True,
+            ):
+                out[key][:, start:stop] = values
+
+    test(first, n_d)
+    day = first
+    while day < n_d:
+        low = out["p_value"][:, day:] < params.baseline_exclude_p
+        hits = np.flatnonzero(low.any(axis=0))
+        if not len(hits):
+            break
+        day += int(hits[0])
+        usable[low[:, hits[0]], day] = np.nan
+        test(day + 1, min(day + 1 + params.baseline_days, n_d))
+        day += 1
     tested = np.isfinite(out["p_value"])
     q = np.full((n_s, n_d), np.nan)
     month = np.zeros(n_d, dtype=int) if month is None else month
