@@ -144,7 +144,10 @@ def _as_stored(values: pd.Series, dtype: object) -> pd.Series | None:
             return pd.Series(pd.array(items, dtype=dtype), index=values.index, name=values.name)
         except (TypeError, ValueError, pa.ArrowException):
             return None
-    if isinstance(dtype, pd.StringDtype) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    if isinstance(dtype, pd.StringDtype) and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    ):
         return values.astype(dtype)
     return None
 
@@ -218,8 +221,16 @@ def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[
     return t - half, t + half
 
 
-def _families_changed(before: pd.DataFrame, now: pd.DataFrame) -> set[str]:
-    """Sources whose family (geo.corroborate.independence, a citation by source name) differs."""
+def _families_changed(
+    before: pd.DataFrame, now: pd.DataFrame, gone: np.ndarray, added: np.ndarray
+) -> set[str]:
+    """Sources whose family (geo.corroborate.independence, a citation by source name) differs.
+
+    A source's family is its first report's. Only sources of the reports ``gone`` from ``before``
+    or ``added`` to ``now`` (masks) can change it: the others' reports are the same, in the same order.
+    """
+    sources = set(before["source"][gone].astype(str)) | set(now["source"][added].astype(str))
+    before, now = before[_among(before["source"], sources)], now[_among(now["source"], sources)]
 
     def families(frame: pd.DataFrame) -> pd.Series:
         source = frame["source"].astype(str)
@@ -264,7 +275,9 @@ def update(
     at = pd.Series(np.arange(len(before)), index=known)
     stored_hash = before[CONTENT_HASH].to_numpy()[at.reindex(uid[~is_new]).to_numpy()]
     edited = np.zeros(len(uid), dtype=bool)
-    edited[~is_new] = content_hashes(frame[~is_new]) != stored_hash
+    edited[~is_new] = (
+        content_hashes(frame)[~is_new] != stored_hash
+    )  # (hashing all costs less than taking rows)
     if not is_new.any() and not len(gone) and not edited.any():
         return previous, Update("unchanged", changed={})
     if edited.any():
@@ -291,7 +304,7 @@ def update(
     lost = _among(known, gone)
     mates = set(before[INFLUENCE].to_numpy()[lost])
     dirty = is_new | _among(base[INFLUENCE], mates)
-    changed_sources = _families_changed(before, frame)
+    changed_sources = _families_changed(before, frame, lost, is_new)
     if changed_sources and "cites" in frame:
         dirty |= _among(frame["cites"], changed_sources)
 
@@ -364,9 +377,9 @@ def update(
                 patterns=evidence[_among(evidence["uid"], in_scope)],
             )
             events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
-        events = _stacked(events, ignore_index=True)
-        events = events.sort_values("event_id", kind="stable").reset_index(drop=True)
-        events = gpd.GeoDataFrame(events, geometry="geometry", crs=4326)
+        # Kept events in their order, then the new and rescored ones: no table is kept in any
+        # particular order (the stored one comes back month by month), and sorting costs a copy.
+        events = gpd.GeoDataFrame(_stacked(events, ignore_index=True), geometry="geometry", crs=4326)
         for col in carried:  # as stored (a column the new rows lacked may have widened)
             if base[col].dtype != before[col].dtype:
                 base[col] = base[col].astype(before[col].dtype)
