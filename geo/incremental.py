@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -132,6 +133,47 @@ def _among(values: object, chosen: object) -> np.ndarray:
     return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(pool).to_numpy()
 
 
+def _as_stored(values: pd.Series, dtype: object) -> pd.Series | None:
+    """``values`` (a few fresh rows) in a kept column's Arrow type, or None when they do not fit it."""
+    if isinstance(dtype, pd.ArrowDtype):
+        items = [
+            None if v is None or (not isinstance(v, list | tuple | np.ndarray) and pd.isna(v)) else list(v)
+            for v in values
+        ]
+        try:
+            return pd.Series(pd.array(items, dtype=dtype), index=values.index, name=values.name)
+        except (TypeError, ValueError, pa.ArrowException):
+            return None
+    if isinstance(dtype, pd.StringDtype) and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    ):
+        return values.astype(dtype)
+    return None
+
+
+def _stacked(frames: list[pd.DataFrame], **kwargs) -> pd.DataFrame:
+    """``pd.concat`` keeping the largest frame's Arrow column types: the other frames' rows are cast to them.
+
+    The kept analysis holds Arrow columns (strings, lists); concatenated with a few fresh rows of
+    Python objects, pandas would turn its million values into Python objects (seconds at 1M rows),
+    where casting the few fresh ones costs nothing. A value that does not fit is left as it is.
+    """
+    big = max(frames, key=len)
+    out = []
+    for frame in frames:
+        if frame is not big and len(frame):
+            frame = frame.copy(deep=False)
+            for col in frame.columns.intersection(big.columns):
+                want = big[col].dtype
+                if frame[col].dtype != want and isinstance(want, pd.ArrowDtype | pd.StringDtype):
+                    cast = _as_stored(frame[col], want)
+                    if cast is not None:
+                        frame[col] = cast
+        out.append(frame)
+    return pd.concat(out, **kwargs)
+
+
 def _merged(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The union of intervals ``[lo, hi]`` as sorted disjoint intervals."""
     order = np.argsort(lo, kind="stable")
@@ -179,8 +221,16 @@ def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[
     return t - half, t + half
 
 
-def _families_changed(before: pd.DataFrame, now: pd.DataFrame) -> set[str]:
-    """Sources whose family (geo.corroborate.independence, a citation by source name) differs."""
+def _families_changed(
+    before: pd.DataFrame, now: pd.DataFrame, gone: np.ndarray, added: np.ndarray
+) -> set[str]:
+    """Sources whose family (geo.corroborate.independence, a citation by source name) differs.
+
+    A source's family is its first report's. Only sources of the reports ``gone`` from ``before``
+    or ``added`` to ``now`` (masks) can change it: the others' reports are the same, in the same order.
+    """
+    sources = set(before["source"][gone].astype(str)) | set(now["source"][added].astype(str))
+    before, now = before[_among(before["source"], sources)], now[_among(now["source"], sources)]
 
     def families(frame: pd.DataFrame) -> pd.Series:
         source = frame["source"].astype(str)
@@ -225,7 +275,9 @@ def update(
     at = pd.Series(np.arange(len(before)), index=known)
     stored_hash = before[CONTENT_HASH].to_numpy()[at.reindex(uid[~is_new]).to_numpy()]
     edited = np.zeros(len(uid), dtype=bool)
-    edited[~is_new] = content_hashes(frame[~is_new]) != stored_hash
+    edited[~is_new] = (
+        content_hashes(frame)[~is_new] != stored_hash
+    )  # (hashing all costs less than taking rows)
     if not is_new.any() and not len(gone) and not edited.any():
         return previous, Update("unchanged", changed={})
     if edited.any():
@@ -245,14 +297,14 @@ def update(
             msg = "The previous analysis was measured with other columns (another version)."
             raise ValueError(msg)
         parts.append(pd.DataFrame(fresh[own]).set_axis(np.flatnonzero(is_new)))
-    base = frame.join(pd.concat(parts).sort_index()[carried])
+    base = frame.join(_stacked(parts).sort_index()[carried])
 
     # The reports the change reaches directly: the new ones, the influence mates of the removed
     # ones, and those citing a source whose family changed.
     lost = _among(known, gone)
     mates = set(before[INFLUENCE].to_numpy()[lost])
     dirty = is_new | _among(base[INFLUENCE], mates)
-    changed_sources = _families_changed(before, frame)
+    changed_sources = _families_changed(before, frame, lost, is_new)
     if changed_sources and "cites" in frame:
         dirty |= _among(frame["cites"], changed_sources)
 
@@ -269,7 +321,7 @@ def update(
         redone = pd.Index(uid[hit])
         kept = previous.reasons[~_among(previous.reasons["uid"], redone.union(gone))]
         fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
-        reasons = pd.concat([kept, fresh_reasons], ignore_index=True)
+        reasons = _stacked([kept, fresh_reasons], ignore_index=True)
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
     with timings.stage("patterns"):
@@ -300,7 +352,7 @@ def update(
             )
         )
         kept_clusters = old[(old["code"] == CLUSTER_CODE) & ~old_month.isin(months)]
-        evidence = pd.concat([kept_clusters, scanned, surges], ignore_index=True)
+        evidence = _stacked([kept_clusters, scanned, surges], ignore_index=True)
         evidence = evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True)
         differ = old.merge(evidence, how="outer", indicator=True)
         touched_uids = set(differ.loc[differ["_merge"] != "both", "uid"])
@@ -310,11 +362,10 @@ def update(
         event_of = base.set_index(uid.to_numpy())["event_id"]
         again = set(event_of.reindex(list(touched_uids)).dropna()) - new_ids
         replaced = set(before["event_id"][lost]) | set(was[hit]) | new_ids
-        survivors = previous.events[~_among(previous.events["event_id"], replaced)]
-        rescore = pd.concat(
-            [made, survivors[_among(survivors["event_id"], again)][list(made.columns)]], ignore_index=True
-        )
-        events = [survivors[~_among(survivors["event_id"], again)]]
+        is_replaced = _among(previous.events["event_id"], replaced)
+        is_again = _among(previous.events["event_id"], again) & ~is_replaced
+        rescore = pd.concat([made, previous.events[is_again][list(made.columns)]], ignore_index=True)
+        events = [previous.events[~is_replaced & ~is_again]]
         if len(rescore):
             members = _among(base["event_id"], set(rescore["event_id"]))
             scope = _among(base[INFLUENCE], set(base[INFLUENCE][members]))
@@ -326,15 +377,15 @@ def update(
                 patterns=evidence[_among(evidence["uid"], in_scope)],
             )
             events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
-        events = pd.concat(events, ignore_index=True)
-        events = events.sort_values("event_id", kind="stable").reset_index(drop=True)
-        events = gpd.GeoDataFrame(events, geometry="geometry", crs=4326)
+        # Kept events in their order, then the new and rescored ones: no table is kept in any
+        # particular order (the stored one comes back month by month), and sorting costs a copy.
+        events = gpd.GeoDataFrame(_stacked(events, ignore_index=True), geometry="geometry", crs=4326)
         for col in carried:  # as stored (a column the new rows lacked may have widened)
             if base[col].dtype != before[col].dtype:
                 base[col] = base[col].astype(before[col].dtype)
         reports = per_report(base.set_index(incidents.index), events)
     rows = month_labels(pd.concat([base["occurred_at"][hit | is_new], before["occurred_at"][lost]]))
-    old_events = _among(previous.events["event_id"], replaced | again)
+    old_events = is_replaced | is_again
     changed_events = pd.concat([previous.events["occurred_at"][old_events], rescore["occurred_at"]])
     changed = {"reports": set(rows), "reasons": set(rows), "events": set(month_labels(changed_events))}
     return (

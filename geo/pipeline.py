@@ -247,10 +247,22 @@ def evaluate_rules(
     )
 
 
+# What the patterns read of a stand-in (geo.patterns.frame.points_of), and the event it stands for.
+STAND_IN_COLUMNS = ("uid", "occurred_at", "event_id", "sector", "geometry")
+
+
 def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
-    """One report per event, its earliest (then the smallest uid): what the patterns count."""
-    order = reports.sort_values(["occurred_at", "uid"], kind="stable")
-    return order.drop_duplicates("event_id")
+    """One report per event, its earliest (then the smallest uid): what the patterns count.
+
+    Rows in that order (times missing last), with :data:`STAND_IN_COLUMNS` only: ordering
+    positions and taking those columns is a fraction of sorting every column of every report.
+    """
+    times = pd.DatetimeIndex(pd.to_datetime(reports["occurred_at"], utc=True))
+    uid_rank = reports["uid"].rank(method="first").to_numpy()
+    order = np.lexsort((uid_rank, times.asi8, times.isna()))
+    event = pd.factorize(reports["event_id"].to_numpy(dtype=object))[0][order]
+    _, first = np.unique(event, return_index=True)  # a missing event (-1) counts as one, as in drop_duplicates
+    return reports[[c for c in STAND_IN_COLUMNS if c in reports]].iloc[order[np.sort(first)]]
 
 
 def find_evidence(

@@ -66,33 +66,67 @@ def coverage(counts: np.ndarray, gap_days: int) -> np.ndarray:
     return has | bridged | tail
 
 
-def _tail(counts: np.ndarray, window: np.ndarray, params: PatternParams) -> tuple[np.ndarray, ...]:
-    """Test one day's counts (one per sector) against each sector's trailing window (NaN = left out).
+def _tail(
+    counts: np.ndarray, window: np.ndarray, params: PatternParams, *, band: bool = True
+) -> tuple[np.ndarray, ...]:
+    """Test counts against their trailing windows (NaN = left out), one test per row of ``window``.
 
-    Returns the baseline mean, the upper band, the upper-tail p-value and the model used.
+    ``window`` holds the window's days along its last axis, ``counts`` one count per window.
+    Returns the baseline mean, the upper band (None unless ``band``: its quantile function is
+    most of the cost), the upper-tail p-value and the model used.
     """
-    n = np.sum(np.isfinite(window), axis=1)
-    total = np.nansum(window, axis=1)
-    mean = np.divide(total, n, out=np.full(len(n), np.nan), where=n > 0)
-    sumsq = np.nansum(window**2, axis=1)
+    n = np.sum(np.isfinite(window), axis=-1)
+    total = np.nansum(window, axis=-1)
+    mean = np.divide(total, n, out=np.full(n.shape, np.nan), where=n > 0)
+    sumsq = np.nansum(window**2, axis=-1)
     var = np.divide(sumsq - total * mean, n - 1, out=mean.copy(), where=n > 1)
     # Poisson with an estimated mean: the gamma-Poisson predictive of a Jeffreys posterior, NB(S + 1/2, n/(n+1)).
     # Distributions called, not frozen: freezing builds a docstring per call (a second per 800 days).
     pn, pp = total + 0.5, n / (n + 1.0)
-    dispersion = np.divide((n - 1) * var, mean, out=np.zeros(len(n)), where=mean > 0)
+    dispersion = np.divide((n - 1) * var, mean, out=np.zeros(n.shape), where=mean > 0)
     over = (
         (n > 1)
         & (mean > 0)
         & (var > mean)
         & (stats.chi2.sf(dispersion, np.maximum(n - 1, 1)) < params.overdispersion_p)
     )
-    size = np.divide(mean**2, var - mean, out=np.ones(len(n)), where=var > mean)
+    size = np.divide(mean**2, var - mean, out=np.ones(n.shape), where=var > mean)
     nn, np_ = size, size / (size + np.where(mean > 0, mean, 1.0))
     p = np.where(over, stats.nbinom.sf(counts - 1, nn, np_), stats.nbinom.sf(counts - 1, pn, pp))
     p[n == 0] = np.nan
+    if not band:
+        return mean, None, p, None
     q = 1 - params.alpha
     upper = np.where(over, stats.nbinom.ppf(q, nn, np_), stats.nbinom.ppf(q, pn, pp))
     return mean, upper, p, np.where(over, "negbin", "poisson")
+
+
+def _test_days(
+    counts: np.ndarray,
+    usable: np.ndarray,
+    covered: np.ndarray,
+    first: int,
+    last: int,
+    params: PatternParams,
+    *,
+    band: bool = True,
+) -> tuple[np.ndarray, ...]:
+    """The tests of days ``first`` to ``last`` (exclusive), every sector at once, with ``usable`` as it is.
+
+    Each day's window is the ``baseline_days`` before it (fewer at the start of the data); a day
+    with fewer than ``min_baseline_days`` covered days in it, or not covered itself, is not tested.
+    Without ``band`` only the p-values (the upper band and the model are None).
+    """
+    width = params.baseline_days
+    padded = np.concatenate([np.full((usable.shape[0], width), np.nan), usable], axis=1)
+    # Day d's window is usable[:, d - width : d], i.e. padded[:, d : d + width].
+    windows = np.lib.stride_tricks.sliding_window_view(padded[:, first : last - 1 + width], width, axis=1)
+    mean, upper, p, model = _tail(counts[:, first:last], windows, params, band=band)
+    known = (np.sum(np.isfinite(windows), axis=-1) >= params.min_baseline_days) & covered[:, first:last]
+    if not band:
+        return None, None, np.where(known, p, np.nan), None
+    mean, upper, p = (np.where(known, a, np.nan) for a in (mean, upper, p))
+    return mean, upper, p, np.where(known, model, "")
 
 
 def daily_tests(
@@ -101,7 +135,7 @@ def daily_tests(
     covered: np.ndarray | None = None,
     month: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Test every covered sector-day against its trailing baseline, day by day.
+    """Test every covered sector-day against its trailing baseline.
 
     A day is tested when it is covered and at least ``min_baseline_days`` of the
     ``baseline_days`` before it are; the baseline is the mean over those covered days only. Days
@@ -109,25 +143,42 @@ def daily_tests(
     does not hide its second day). The surge decision is Benjamini-Hochberg at ``alpha`` over the
     tested sector-days of each calendar month (``month``: each day's month number; one block when
     None).
+
+    Every day's p-value is computed at once; then, in day order, each day found below
+    ``baseline_exclude_p`` is left out and only the ``baseline_days`` after it, whose windows hold
+    it, are tested again. A day's test reads only earlier days, so when the scan reaches a day every
+    exclusion in its window has been applied and its p-value is final; one last pass with every
+    exclusion known gives the bands. The same figures as testing day by day (a test compares).
     """
     n_s, n_d = counts.shape
     covered = np.ones((n_s, n_d), dtype=bool) if covered is None else covered
     out = {k: np.full((n_s, n_d), np.nan) for k in ("baseline", "upper", "p_value")}
     out["model"] = np.full((n_s, n_d), "", dtype=object)
     usable = np.where(covered, counts.astype(float), np.nan)
-    for d in range(params.min_baseline_days, n_d):
-        window = usable[:, max(0, d - params.baseline_days) : d]
-        mean, upper, p, model = _tail(counts[:, d], window, params)
-        known = (np.sum(np.isfinite(window), axis=1) >= params.min_baseline_days) & covered[:, d]
-        mean, upper, p = (np.where(known, a, np.nan) for a in (mean, upper, p))
-        model = np.where(known, model, "")
-        out["baseline"][:, d], out["upper"][:, d], out["p_value"][:, d], out["model"][:, d] = (
-            mean,
-            upper,
-            p,
-            model,
-        )
-        usable[p < params.baseline_exclude_p, d] = np.nan
+    first = params.min_baseline_days
+
+    def p_values(start: int, stop: int) -> np.ndarray:
+        return _test_days(counts, usable, covered, start, stop, params, band=False)[2]
+
+    p = np.full((n_s, n_d), np.nan)
+    if first < n_d:
+        p[:, first:] = p_values(first, n_d)
+    day = first
+    while day < n_d:
+        low = p[:, day:] < params.baseline_exclude_p
+        hits = np.flatnonzero(low.any(axis=0))
+        if not len(hits):
+            break
+        day += int(hits[0])
+        usable[low[:, hits[0]], day] = np.nan
+        stop = min(day + 1 + params.baseline_days, n_d)
+        if day + 1 < stop:
+            p[:, day + 1 : stop] = p_values(day + 1, stop)
+        day += 1
+    if first < n_d:
+        tests = _test_days(counts, usable, covered, first, n_d, params)
+        for key, values in zip(("baseline", "upper", "p_value", "model"), tests, strict=True):
+            out[key][:, first:] = values
     tested = np.isfinite(out["p_value"])
     q = np.full((n_s, n_d), np.nan)
     month = np.zeros(n_d, dtype=int) if month is None else month
@@ -193,22 +244,50 @@ def daily_frame(
 
 def surge_table(daily: pd.DataFrame, points: Points) -> pd.DataFrame:
     """One row per significant sector-day and per run of days under ACLED's rule, with the reports in it."""
-    keys = pd.Series(np.arange(len(points))).groupby([points.sector, points.day]).indices
+    members = _SectorDays(points)
     rows = []
     for row in daily[daily["surge"]].itertuples():
-        uids = points.uid[keys.get((row.sector, row.day), [])].tolist()
+        uids = points.uid[members.between(row.sector, row.day, row.day)].tolist()
         rows.append((row.sector, row.day, row.day, row.count, row.baseline, row.p_value, row.model, uids))
     for sector, group in daily[daily["acled_surge"]].groupby("sector"):
         run = (group["day"].diff() != pd.Timedelta(days=1)).cumsum()
         for _, days in group.groupby(run):
             start, end = days["day"].iloc[0] - pd.Timedelta(days=6), days["day"].iloc[-1]
-            hit = (points.sector == sector) & (points.day >= start) & (points.day <= end)
+            hit = members.between(sector, start, end)
             baseline = days["week_baseline"].iloc[0] * len(pd.date_range(start, end)) / 7
             rows.append(
-                (sector, start, end, int(hit.sum()), baseline, np.nan, "acled_week", points.uid[hit].tolist())
+                (sector, start, end, len(hit), baseline, np.nan, "acled_week", points.uid[hit].tolist())
             )
     table = pd.DataFrame(rows, columns=list(SURGE_COLUMNS))
     return table.sort_values(["start", "sector", "rule"], ignore_index=True)
+
+
+class _SectorDays:
+    """The points of a sector over a run of days, found by binary search (one sort, not a scan per run)."""
+
+    def __init__(self, points: Points) -> None:
+        sector, names = pd.factorize(points.sector)
+        self.sectors = {name: i for i, name in enumerate(names)}
+        self.origin = points.day.min() if len(points) else pd.Timestamp(0, tz="UTC")
+        day = self._day(points.day) if len(points) else np.zeros(0, dtype=np.int64)
+        self.span = int(day.max()) + 1 if len(day) else 1
+        key = sector.astype(np.int64) * self.span + day
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+
+    def _day(self, when) -> np.ndarray:
+        return np.asarray((when - self.origin) // pd.Timedelta(days=1), dtype=np.int64)
+
+    def between(self, sector: str, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+        """Positions (ascending) of the points of ``sector`` from day ``start`` to day ``end``, both included."""
+        if sector not in self.sectors:
+            return np.zeros(0, dtype=np.int64)
+        first = min(max(int(self._day(start)), 0), self.span)
+        last = min(max(int(self._day(end)), -1), self.span - 1)
+        base = self.sectors[sector] * self.span
+        lo = np.searchsorted(self.keys, base + first, side="left")
+        hi = np.searchsorted(self.keys, base + last, side="right")
+        return np.sort(self.order[lo:hi])
 
 
 def hourly_counts(points: Points, params: PatternParams) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from geo.patterns import PatternParams, find_patterns, synthetic
-from geo.patterns.temporal import acled_weeks, daily_tests
+from geo.patterns.temporal import acled_weeks, coverage, daily_tests
 
 SIGNIFICANT = ["poisson", "negbin"]
 
@@ -53,6 +53,49 @@ def test_a_surge_day_does_not_raise_the_baseline_of_the_next():
     out = daily_tests(counts, PatternParams())
     assert out["surge"][0, 20] and out["surge"][0, 21]
     assert out["baseline"][0, 21] == pytest.approx(counts[0, 7:21][counts[0, 7:21] < 60].mean(), rel=0.2)
+
+
+def _tests_day_by_day(counts, params, covered, month):
+    """The definition, one day after the other: each day against its window, its exclusion applied
+    before the next day is tested (what daily_tests computes all at once)."""
+    from geo.patterns.temporal import _tail
+
+    n_s, n_d = counts.shape
+    p_value = np.full((n_s, n_d), np.nan)
+    baseline, upper = p_value.copy(), p_value.copy()
+    usable = np.where(covered, counts, np.nan)
+    for d in range(params.min_baseline_days, n_d):
+        window = usable[:, max(0, d - params.baseline_days) : d]
+        mean, up, p, _ = _tail(counts[:, d], window, params)
+        known = (np.isfinite(window).sum(axis=1) >= params.min_baseline_days) & covered[:, d]
+        baseline[:, d], upper[:, d], p_value[:, d] = (np.where(known, a, np.nan) for a in (mean, up, p))
+        usable[p_value[:, d] < params.baseline_exclude_p, d] = np.nan
+    q = np.full((n_s, n_d), np.nan)
+    for m in np.unique(month):
+        block = np.isfinite(p_value) & (month == m)[None, :]
+        if block.any():
+            q[block] = stats.false_discovery_control(p_value[block], method="bh")
+    return {"baseline": baseline, "upper": upper, "p_value": p_value, "q_value": q}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_all_days_at_once_equal_the_day_by_day_definition(seed):
+    # Bursts far above the baseline make excluded days (some in a row, some a window apart), gaps
+    # leave days uncovered, and the first days come before any baseline exists.
+    rng = np.random.default_rng(seed)
+    n_s, n_d = int(rng.integers(1, 7)), int(rng.integers(40, 300))
+    counts = rng.poisson(rng.gamma(2, 3, (n_s, 1)), (n_s, n_d)).astype(float)
+    burst = rng.random((n_s, n_d)) < 0.05
+    counts[burst] += rng.poisson(40, int(burst.sum()))
+    counts[rng.random((n_s, n_d)) < 0.15] = 0
+    params = PatternParams(min_baseline_days=int(rng.integers(1, 8)))
+    covered = coverage(counts, params.coverage_gap_days)
+    month = np.arange(n_d) // 30
+    expected = _tests_day_by_day(counts, params, covered, month)
+    out = daily_tests(counts, params, covered, month)
+    assert (out["p_value"] < params.baseline_exclude_p).any()  # the exclusions are exercised
+    for key, values in expected.items():
+        np.testing.assert_array_equal(out[key], values, err_msg=key)
 
 
 def test_overdispersed_baselines_use_the_negative_binomial():
