@@ -91,13 +91,15 @@ def _tail(
         & (stats.chi2.sf(dispersion, np.maximum(n - 1, 1)) < params.overdispersion_p)
     )
     size = np.divide(mean**2, var - mean, out=np.ones(n.shape), where=var > mean)
-    nn, np_ = size, size / (size + np.where(mean > 0, mean, 1.0))
-    p = np.where(over, stats.nbinom.sf(counts - 1, nn, np_), stats.nbinom.sf(counts - 1, pn, pp))
+    # Each test's own model's parameters, so each distribution function is called once (elementwise:
+    # the same numbers as calling both models and choosing).
+    nb_n = np.where(over, size, pn)
+    nb_p = np.where(over, size / (size + np.where(mean > 0, mean, 1.0)), pp)
+    p = stats.nbinom.sf(counts - 1, nb_n, nb_p)
     p[n == 0] = np.nan
     if not band:
         return mean, None, p, None
-    q = 1 - params.alpha
-    upper = np.where(over, stats.nbinom.ppf(q, nn, np_), stats.nbinom.ppf(q, pn, pp))
+    upper = stats.nbinom.ppf(1 - params.alpha, nb_n, nb_p)
     return mean, upper, p, np.where(over, "negbin", "poisson")
 
 
