@@ -289,7 +289,11 @@ def update(
     neighbours = {*ORIGIN_COLUMNS, "event_id", INFLUENCE, *EVENT_COLUMNS, *CORROBORATION_COLUMNS}
     own = [c for c in before.columns if c not in frame.columns and c not in neighbours and c != "geometry"]
     carried = [*own, *ORIGIN_COLUMNS, "event_id", INFLUENCE]
-    parts = [before[carried].iloc[at.reindex(uid[~is_new]).to_numpy()].set_axis(np.flatnonzero(~is_new))]
+    where = at.reindex(uid[~is_new]).to_numpy()
+    # Usually the kept reports are the first ones, in the same order (a batch came at the end): a
+    # slice then, not a copy of every column of every report.
+    first_rows = slice(0, len(where)) if np.array_equal(where, np.arange(len(where))) else where
+    parts = [before[carried].iloc[first_rows].set_axis(np.flatnonzero(~is_new))]
     if is_new.any():
         with timings.stage("enrich"):
             fresh = measure(frame[is_new], scenario, sectors=sectors)
