@@ -16,6 +16,7 @@ the 99.95th percentile) gets its probability from the log-normal tail without dr
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -190,7 +191,25 @@ class _Cells:
 OFF, TEST = -1, 127
 
 
+# The grids made, by the polygons' content: a scenario's control areas are classified once per
+# process, not at every analysis (a quarter of a second each, most of a small update's origins).
+_CELLS: dict[bytes, _Cells] = {}
+_CELLS_MAX = 16
+
+
 def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
+    """The grid of :func:`_classify` for these polygons, made once per process (read only: numpy)."""
+    key = hashlib.sha256(b"".join(shapely.to_wkb(polygons[side]) for side in SIDES)).digest()
+    found = _CELLS.get(key)
+    if found is None:
+        found = _classify(polygons)
+        if len(_CELLS) >= _CELLS_MAX:
+            _CELLS.pop(next(iter(_CELLS)))
+        _CELLS[key] = found
+    return found
+
+
+def _classify(polygons: dict[str, shapely.Geometry]) -> _Cells:
     """Classify GRID_CELL_M cells by their centres, except those a boundary vertex (BOUNDARY_STEP_M
     apart, so no edge skips a cell) falls in or next to, which are left to test."""
     shapes = [g for g in polygons.values() if not g.is_empty]
@@ -212,7 +231,9 @@ def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
         for dy in (-1, 0, 1):
             code[np.clip(iy + dy, 0, ny - 1), np.clip(ix + dx, 0, nx - 1)] = TEST
     # A border of TEST cells: points beyond the grid clip onto it and are tested.
-    return _Cells(float(x0), float(y0), GRID_CELL_M, np.pad(code, 1, constant_values=TEST))
+    code = np.pad(code, 1, constant_values=TEST)
+    code.setflags(write=False)  # shared by every analysis of these polygons
+    return _Cells(float(x0), float(y0), GRID_CELL_M, code)
 
 
 def _ground(control_areas: gpd.GeoDataFrame, crs: CRS) -> dict[str, _Ground]:
