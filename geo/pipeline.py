@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,8 +189,29 @@ def scenario_sectors(directory: Path) -> gpd.GeoDataFrame | None:
     return load_sectors(directory) if (Path(directory) / SECTORS_FILE).is_file() else None
 
 
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform.startswith("linux") else None
+
+
+def give_back_memory() -> None:
+    """Return the memory freed by a stage to the system (glibc keeps freed blocks for reuse otherwise:
+    half a gigabyte between the stages of a million-report analysis). No effect where not glibc."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
 class Timings(dict):
-    """Seconds per stage of an analysis, in the order run (``with timings.stage("score"): ...``)."""
+    """Seconds per stage of an analysis, in the order run (``with timings.stage("score"): ...``).
+
+    After each stage the memory it freed goes back to the system (:func:`give_back_memory`).
+    """
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -195,6 +219,7 @@ class Timings(dict):
         try:
             yield
         finally:
+            give_back_memory()
             self[name] = self.get(name, 0.0) + time.perf_counter() - start
 
     def table(self) -> str:
@@ -261,7 +286,9 @@ def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
     uid_rank = reports["uid"].rank(method="first").to_numpy()
     order = np.lexsort((uid_rank, times.asi8, times.isna()))
     event = pd.factorize(reports["event_id"].to_numpy(dtype=object))[0][order]
-    _, first = np.unique(event, return_index=True)  # a missing event (-1) counts as one, as in drop_duplicates
+    _, first = np.unique(
+        event, return_index=True
+    )  # a missing event (-1) counts as one, as in drop_duplicates
     return reports[[c for c in STAND_IN_COLUMNS if c in reports]].iloc[order[np.sort(first)]]
 
 
