@@ -59,12 +59,14 @@ class _Locator:
     the perpendicular (clamped to the segment). Instead of the distance to every segment, a KD-tree
     over samples of the segments yields a few candidates, among them every segment nearly as near
     as the nearest; the measure is then taken on those. Only the sector of a position is wanted:
-    :meth:`sector_index` returns it, or -1 where the candidates or float rounding leave it in doubt.
+    :meth:`sector_index` returns how many cuts lie at or before it, or -1 where near-tied candidates
+    or float rounding could put GEOS's position on the other side of a cut.
 
     Parameters
     ----------
     line
-        A LineString or MultiLineString in a metric CRS, as given to ``line_locate_point``.
+        A LineString or MultiLineString with at least one segment, in a metric CRS, as given to
+        ``line_locate_point``.
     cuts
         The sector starts' positions along ``line``, sorted.
     """
@@ -72,17 +74,15 @@ class _Locator:
     def __init__(self, line: shapely.Geometry, cuts: np.ndarray) -> None:
         coords, part = shapely.get_coordinates(shapely.get_parts(line), return_index=True)
         starts = np.flatnonzero(part[:-1] == part[1:])
-        if not len(starts):
-            msg = "A contact line version has no segment."
-            raise InputError(msg, hint="Give each line version at least one segment.")
         ax, ay = coords[starts, 0], coords[starts, 1]
         dx, dy = coords[starts + 1, 0] - ax, coords[starts + 1, 1] - ay
         # GEOS walks the parts in order, adding up their segments' lengths without gaps.
         length = np.sqrt(dx * dx + dy * dy)
         inv_len2 = np.divide(1.0, length**2, out=np.zeros_like(length), where=length > 0)
-        self.seg = np.column_stack([ax, ay, dx, dy, inv_len2])
-        self.length = length
-        self.before = np.cumsum(length) - length
+        # One row per segment (start x, start y, dx, dy, 1 / length^2, position of its start,
+        # length) so that one gather fetches a candidate; a zero-length segment gets 0 in the fifth
+        # column and so the position of its start, as in GEOS.
+        self.seg = np.column_stack([ax, ay, dx, dy, inv_len2, np.cumsum(length) - length, length])
         self.cuts = cuts
         # Samples at the middle of m equal pieces of each segment, pieces about as long as a typical
         # segment, so that a few samples reach past the longest half-piece (see _round).
@@ -100,7 +100,7 @@ class _Locator:
         """How many cuts lie at or before each (finite) point's position; -1 where in doubt."""
         out = np.full(len(px), -1, dtype=np.int64)
         todo = np.arange(len(px))
-        k = min(4, self.tree.n)
+        k = min(3, self.tree.n)
         while len(todo):
             # Wider queries go to fewer points at a time: at most WORK (point, sample) pairs each.
             step = max(1, WORK // k)
@@ -118,9 +118,12 @@ class _Locator:
         cand = self.sample_seg[idx.reshape(len(rows), -1)]
         g = self.seg[cand]
         ex, ey = x - g[..., 0], y - g[..., 1]
-        t = np.clip((ex * g[..., 2] + ey * g[..., 3]) * g[..., 4], 0.0, 1.0)
-        d = np.hypot(ex - t * g[..., 2], ey - t * g[..., 3])
-        at = self.before[cand] + t * self.length[cand]
+        t = (ex * g[..., 2] + ey * g[..., 3]) * g[..., 4]
+        np.clip(t, 0.0, 1.0, out=t)
+        ex -= t * g[..., 2]
+        ey -= t * g[..., 3]
+        d = np.sqrt(ex * ex + ey * ey)
+        at = g[..., 5] + t * g[..., 6]
         near = d.min(axis=1)
         # GEOS's segment is among the candidates nearer than near + TOL_M: a segment that is not a
         # candidate has all its samples at least r_k away and every point within `half` of one of
@@ -164,8 +167,10 @@ def assign_sectors(
     out = np.full(len(nearest), None, dtype=object)
     metric_lines = lines.to_crs(crs)
     starts = sectors.to_crs(crs).geometry.to_numpy()
-    geoms = nearest.to_numpy()
-    lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
+    # Empty and missing points have no coordinates and stay NaN.
+    lon, lat = np.full(len(nearest), np.nan), np.full(len(nearest), np.nan)
+    xy, at = shapely.get_coordinates(nearest.to_numpy(), return_index=True)
+    lon[at], lat[at] = xy[:, 0], xy[:, 1]
     version = line_version.to_numpy()
     names = sectors["sector"].to_numpy()
     finite = np.isfinite(lon) & np.isfinite(lat)
@@ -178,9 +183,11 @@ def assign_sectors(
             continue
         cuts = shapely.line_locate_point(line, starts)
         order = np.argsort(cuts)
-        locator = _Locator(line, cuts[order])
-        versions.append((rows, line, locator.cuts, order))
-        tasks += [(locator, rows[lo : lo + CHUNK]) for lo in range(0, len(rows), CHUNK)]
+        versions.append((rows, line, cuts[order], order))
+        # A line without a segment leaves its reports in doubt, to the whole-line measure.
+        if shapely.get_num_coordinates(line) > 1:
+            locator = _Locator(line, cuts[order])
+            tasks += [(locator, rows[lo : lo + CHUNK]) for lo in range(0, len(rows), CHUNK)]
 
     def run(task: tuple[_Locator, np.ndarray]) -> None:
         locator, rows = task
@@ -192,8 +199,15 @@ def assign_sectors(
         doubt = rows[count[rows] < 0]
         if len(doubt):
             # The whole-line measure, on points projected as ever: exactly the positions GEOS gives.
-            at = shapely.line_locate_point(line, nearest.iloc[doubt].to_crs(crs).to_numpy())
-            count[doubt] = np.searchsorted(cuts, at, side="right")
+            # Points in doubt are mostly a vertex where a sector starts, the nearest point of every
+            # report off its outer corner: each distinct point is measured once.
+            _, first, again = np.unique(
+                np.column_stack([lon[doubt], lat[doubt]]), axis=0, return_index=True, return_inverse=True
+            )
+            at = shapely.line_locate_point(line, nearest.iloc[doubt[first]].to_crs(crs).to_numpy())
+            at = at[again.ravel()]
+            count[doubt] = np.where(np.isfinite(at), np.searchsorted(cuts, at, side="right"), -1)
+        rows = rows[count[rows] >= 0]
         out[rows] = names[order][np.clip(count[rows] - 1, 0, len(order) - 1)]
     return out
 
