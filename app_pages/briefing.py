@@ -5,6 +5,7 @@ import streamlit as st
 from geo.export import FORMATS as EXPORT_FORMATS
 from geo.export import MEDIA_TYPES, SUFFIXES, export_bytes, stored_columns
 from geo.filters import apply_filters
+from geo.pipeline import with_reasons
 from geo.report import SIZES, build_pack, map_image, pack_name
 from ui import data, keys
 from ui.errors import user_errors
@@ -29,7 +30,7 @@ with user_errors("preparing the briefing"):
         st.stop()
     # The context in force (the scenario with users' edits), the one the analysis and the manifest name.
     context = data.context()
-    reports, _ = data.analysis(context)
+    reports, events = data.analysis(context)
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
@@ -84,6 +85,7 @@ with user_errors("preparing the briefing"):
             pack = build_pack(
                 reports,
                 context.scenario,
+                events=events,
                 filters=filters,
                 settings=settings,
                 context=context,
@@ -123,7 +125,8 @@ with user_errors("preparing the briefing"):
     with_analysis = analysis_col.checkbox("Add the analysis columns", key=keys.BRIEF_EXPORT_ANALYSIS)
     signature = (*base, export_format, with_analysis)
     if st.button(f"Prepare {len(shown):,} reports as {export_format}", key=keys.BRIEF_EXPORT_BUILD):
-        rows = shown if with_analysis else stored_columns(shown)
+        # With the analysis, each report carries its event's reasons (kept with the event).
+        rows = with_reasons(shown, events) if with_analysis else stored_columns(shown)
         st.session_state[keys.BRIEF_EXPORT] = (signature, export_bytes(rows, format=export_format))
     exported = _current(keys.BRIEF_EXPORT, signature)
     if exported is not None:

@@ -67,7 +67,7 @@ with user_errors("listing the reports"):
         for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
             col.download_button(
                 f"Export {label} ({len(shown):,} rows)",
-                data=partial(export_bytes, shown, fmt),
+                data=partial(export_bytes, shown, fmt, events=events),
                 file_name=export_file_name(filters.describe(), fmt),
                 mime=media_type(fmt),
                 key=keys.INCIDENTS_EXPORT[fmt],

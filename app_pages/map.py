@@ -13,6 +13,7 @@ from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
+from geo.pipeline import with_reasons
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
@@ -43,15 +44,17 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
                 f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
                 f"{drawing.resolution}): zoom in to see each report · {described}"
             )
+        shown_events = events_of(events, drawing.points)
+        points = drawing.points if drawing.points is not None else reports.iloc[:0]
         live = live_map(
-            drawing.points if drawing.points is not None else reports.iloc[:0],
+            points if shown_events is None else with_reasons(points, shown_events),
             data.scenario(),
             settings=data.settings(),
             colour_by=colour_by,
             selected_uid=selected,
             at=at,
             hexagons=drawing.hexagons,
-            events=events_of(events, drawing.points),
+            events=shown_events,
             view=mapstate.anchor(
                 (
                     drawing.key,
@@ -108,7 +111,10 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             st.subheader(" · ".join(md_escape(part) for part in heading))
             # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
             st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
-            for reason in row.get("reasons", None) or []:
+            reasons = with_reasons(chosen.iloc[:1], events)["reasons"].iloc[0] if events is not None else []
+            if reasons:
+                st.markdown("**Reasons (of its event: every report of it shows the same)**")
+            for reason in reasons:
                 code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
                 st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")
 

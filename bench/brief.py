@@ -78,7 +78,7 @@ def demo_reports():
 
 
 def prepare(n: int, folder: Path) -> tuple[Path, float]:
-    """Analyse ``n`` copied demo reports; pickle the analysed frame; return its path and the seconds taken."""
+    """Analyse ``n`` copied demo reports; pickle the analysed reports and events; return the path and seconds."""
     from geo.pipeline import analyse
     from geo.settings import load_settings
 
@@ -86,15 +86,17 @@ def prepare(n: int, folder: Path) -> tuple[Path, float]:
     t0 = time.perf_counter()
     analysed = analyse(
         copies(demo_reports(), n), scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
-    ).reports
+    )
     seconds = time.perf_counter() - t0
     path = folder / f"analysed-{n}.pickle"
-    path.write_bytes(pickle.dumps(analysed))
+    path.write_bytes(pickle.dumps((analysed.reports, analysed.events)))
     return path, seconds
 
 
 def child(kind: str, source: Path, n: int, repeat: int) -> None:
     """Time one workload on the pickled reports and print seconds, peak RSS and output size as JSON."""
+    import pandas as pd
+
     from geo.filters import Filters
     from geo.report import build_pack, map_image
     from geo.scenario import load_scenario
@@ -102,15 +104,21 @@ def child(kind: str, source: Path, n: int, repeat: int) -> None:
 
     settings = load_settings(environ={})
     scenario = load_scenario(settings.scenario_dir)
-    reports = pickle.loads(source.read_bytes())
+    reports, events = pickle.loads(source.read_bytes())
     if len(reports) < n:
+        reps = -(-n // len(reports))
         reports = copies(reports, n, seed=1)
+        # The copies' events, under the ids copies() gives them (each violation's reasons are its event's).
+        events = pd.concat(
+            [events.assign(event_id=events["event_id"] + (f"-c{k}" if k else "")) for k in range(reps)],
+            ignore_index=True,
+        )
     month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31"})
     best, size, pages = float("inf"), 0, 0
     for _ in range(repeat):
         t0 = time.perf_counter()
         if kind == "pack":
-            out = build_pack(reports, scenario, filters=month, settings=settings).pdf
+            out = build_pack(reports, scenario, events=events, filters=month, settings=settings).pdf
             pages = out.count(b"/Type /Page\n")
         else:
             size, dpi = ("slide", 150) if kind == "image" else ("a4", 300)

@@ -241,16 +241,22 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the stored reports the filters select to GeoJSON, CSV, GeoPackage or KML."""
     from geo.export import export_incidents, stored_columns
     from geo.filters import Filters, apply_filters
+    from geo.pipeline import with_reasons
 
     params = _filter_params(args)
     filters = Filters.from_params(params)
+    events = None
     if args.with_analysis or ANALYSED_PARAMS & params.keys():
-        frame = _analysed(args, settings).reports
+        analysis = _analysed(args, settings)
+        frame, events = analysis.reports, analysis.events
     else:
         frame = _store(args, settings).incidents(start=filters.start, end=filters.end)
     frame = apply_filters(frame, filters)
+    # With the analysis, each report carries its event's reasons (kept with the event, not the report).
     export_incidents(
-        frame if args.with_analysis else stored_columns(frame), Path(args.output), format=args.format
+        with_reasons(frame, events) if args.with_analysis else stored_columns(frame),
+        Path(args.output),
+        format=args.format,
     )
     print(f"wrote {len(frame)} reports to {args.output} ({filters.describe()})")
     return EXIT_OK
@@ -277,14 +283,23 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         msg = f"-o {args.output} would overwrite the manifest being checked ({args.manifest})."
         raise InputError(msg, hint="Write the rebuilt pack under another name, e.g. -o pack-rebuilt.pdf.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
-    reports = _analysed(args, settings, context).reports
+    analysis = _analysed(args, settings, context)
+    reports, events = analysis.reports, analysis.events
     scenario = context.scenario
     if manifest is not None:
-        pack, changes = rebuild(manifest, reports, scenario, settings=settings, context=context)
+        pack, changes = rebuild(
+            manifest, reports, scenario, events=events, settings=settings, context=context
+        )
     else:
         filters = Filters.from_params(params)
         pack = build_pack(
-            reports, scenario, filters=filters, settings=settings, context=context, title=args.title
+            reports,
+            scenario,
+            events=events,
+            filters=filters,
+            settings=settings,
+            context=context,
+            title=args.title,
         )
         changes = []
     image = None
@@ -402,12 +417,12 @@ def cmd_enrich(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     """Write the reports enriched, merged into events, scored and flagged, with the reasons."""
     from geo.export import export_incidents
-    from geo.pipeline import enrich, flag
+    from geo.pipeline import enrich, flag, with_reasons
 
     frame, scenario, agreement = _analysis_inputs(args, settings)
     sectors = _sectors(args, settings, scenario)
     result = flag(enrich(frame, scenario, sectors=sectors, threshold=args.threshold), scenario, agreement)
-    export_incidents(result.reports, Path(args.output), format=args.format)
+    export_incidents(with_reasons(result.reports, result.events), Path(args.output), format=args.format)
     levels = result.events["flag_level"].value_counts()
     print(
         f"wrote {len(result.reports)} reports in {len(result.events)} events to {args.output}: "

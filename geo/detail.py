@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from geo.errors import InputError
 from geo.export import MEDIA_TYPES, export_incidents
 from geo.gazetteer import describe_places
+from geo.pipeline import with_reasons
 
 # Columns of the table, in order; only those the frame has are shown.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -94,7 +96,8 @@ class ReportDetail:
     batch
         The batch it came with (``store.batches()`` row: filename, SHA-256, uploader, time), or None.
     reasons
-        ``code``, ``kind``, ``weight``, ``sentence``: why the event is flagged as it is.
+        ``code``, ``kind``, ``weight``, ``sentence``: why its event is flagged as it is (the
+        event's reasons: every report of it shows the same).
     """
 
     report: pd.Series
@@ -154,17 +157,22 @@ def report_detail(
     if "batch_id" in reports.columns and len(batches):
         found = batches.loc[batches["batch_id"] == row["batch_id"]]
         batch = found.iloc[0] if len(found) else None
-    reasons = row.get("reasons")
+    # The reasons are the event's (kept with it): the rules its reports broke and its side evidence.
+    reasons = event.get("reasons") if event is not None else None
     reasons = pd.DataFrame(
-        reasons if isinstance(reasons, list) else [], columns=["code", "kind", "weight", "sentence"]
+        list(reasons) if isinstance(reasons, list | tuple | np.ndarray) else [],
+        columns=["code", "kind", "weight", "sentence"],
     )
     return ReportDetail(row, _fields(row, geometry), event, sources, members, batch, reasons)
 
 
-def export_bytes(frame: gpd.GeoDataFrame, format: str) -> bytes:
-    """Exactly the rows of ``frame`` as a CSV, GeoJSON or GeoPackage file (see :mod:`geo.export`)."""
+def export_bytes(frame: gpd.GeoDataFrame, format: str, *, events: pd.DataFrame | None = None) -> bytes:
+    """Exactly the rows of ``frame`` as a CSV, GeoJSON or GeoPackage file (see :mod:`geo.export`).
+
+    With the analysis's ``events``, each report carries its event's reasons.
+    """
     buffer = io.BytesIO()
-    export_incidents(frame, buffer, format=format)
+    export_incidents(frame if events is None else with_reasons(frame, events), buffer, format=format)
     return buffer.getvalue()
 
 

@@ -27,7 +27,7 @@ from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
-# Per-report columns the flag step adds, taken from the report's event: its score ...
+# Columns the flag step gives an event, the event id first: its score ...
 EVENT_COLUMNS = (
     "event_id",
     "violation_score",
@@ -39,6 +39,10 @@ EVENT_COLUMNS = (
 )
 # ... and from corroboration: the exchange of fire it belongs to and its independent source families.
 CORROBORATION_COLUMNS = ("exchange_id", "n_families")
+# What a report takes from its event (per_report). The event's reasons stay with the event and are
+# joined where a report is shown or exported (:func:`with_reasons`): a copy of them per report cost
+# seconds and most of a gigabyte at a million reports, at every update and every restart.
+REPORT_EVENT_COLUMNS = (*(c for c in EVENT_COLUMNS[1:] if c != "reasons"), *CORROBORATION_COLUMNS)
 # Each report's influence key: the smallest uid among the reports whose outcomes depend on each
 # other through triangulation, corroboration, a shot's two ends, an exchange or a citation
 # (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
@@ -57,7 +61,8 @@ class Analysis:
     Attributes
     ----------
     reports
-        The incidents with every enrichment column and their event's score.
+        The incidents with every enrichment column and their event's score and side
+        (:data:`REPORT_EVENT_COLUMNS`; the reasons with :func:`with_reasons`).
     events
         One row per event with its score, side and reasons.
     reasons
@@ -330,9 +335,22 @@ def judge(
 
 
 def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The reports with their event's score, side, reasons and corroboration columns."""
-    per_event = events.set_index("event_id")[[*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS]]
-    return base.drop(columns=[c for c in per_event.columns if c in base]).join(per_event, on="event_id")
+    """The reports with their event's score, side and corroboration columns (:data:`REPORT_EVENT_COLUMNS`)."""
+    per_event = events.set_index("event_id")[list(REPORT_EVENT_COLUMNS)]
+    gone = [c for c in (*per_event.columns, "reasons") if c in base]
+    return base.drop(columns=gone).join(per_event, on="event_id")
+
+
+def with_reasons(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """``reports`` (a few: those shown or exported) with their event's ``reasons`` (a list per report).
+
+    The reasons are the event's, the same for every report of it: the rules a report broke and
+    the side evidence of its whole event (:func:`geo.score.score_events`).
+    """
+    reasons = events.drop_duplicates("event_id").set_index("event_id")["reasons"]
+    out = reports.drop(columns=["reasons"], errors="ignore").join(reasons, on="event_id")
+    out["reasons"] = [list(r) if isinstance(r, list | np.ndarray) else [] for r in out["reasons"]]
+    return out
 
 
 def analyse(

@@ -174,12 +174,18 @@ def test_a_pack_made_after_an_edit_records_the_edited_scenarios_key(edited_store
     context = resolve(settings, store_path=edited_store.path)
     committed = context_key(SCENARIO_DIR, settings.agreement_path)
     assert context.scenario_dir != SCENARIO_DIR and context.key != committed
-    reports = analyse_store(
+    analysis = analyse_store(
         edited_store, scenario_dir=context.scenario_dir, agreement_path=context.agreement_path
-    ).reports
+    )
+    reports = analysis.reports
     assert any("PS-9" in z for z in reports["zones"]), "the analysis used the edited scenario"
     pack = build_pack(
-        reports, context.scenario, filters=Filters.from_params({}), settings=settings, context=context
+        reports,
+        context.scenario,
+        events=analysis.events,
+        filters=Filters.from_params({}),
+        settings=settings,
+        context=context,
     )
     assert pack.manifest.context_key == context.key
 

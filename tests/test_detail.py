@@ -36,7 +36,8 @@ def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analys
     row = reports.loc[reports["uid"] == uid].iloc[0]
     assert detail.batch["batch_id"] == row["batch_id"]
     assert demo_store.original_file(row["batch_id"]).name == detail.batch["sha256"]
-    assert detail.reasons["sentence"].tolist() == [r["sentence"] for r in row["reasons"]]
+    assert detail.reasons["sentence"].tolist() == [r["sentence"] for r in multi["reasons"]]
+    assert len(detail.reasons) and "reasons" not in reports  # the event's, kept with it
     fields = detail.fields.set_index("field")["value"]
     assert fields["lon, lat"] == f"{row.geometry.x:.5f}, {row.geometry.y:.5f}"
     assert json.loads(fields["zones"]) == list(row["zones"])

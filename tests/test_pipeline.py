@@ -56,7 +56,11 @@ def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
     )
     assert done.mode == "read back"
     assert differences(again, first) == []
-    assert again.reports["reasons"].iloc[0] == first.reports["reasons"].iloc[0]
+    assert (
+        again.events["reasons"].iloc[0]
+        == first.events.set_index("event_id").loc[again.events["event_id"].iloc[0], "reasons"]
+    )
+    assert "reasons" not in again.reports  # kept with the event; joined where a report is shown
     assert isinstance(again.events["report_uids"].iloc[0], list)
 
     # Another agreement is another context: a new key and new reasons for the same reports.
@@ -65,7 +69,7 @@ def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
         settings.scenario_dir, settings.agreement_path
     )
     paris = analyse_store(demo_store, scenario_dir=settings.scenario_dir, agreement_path=other)
-    codes = {r["code"] for rs in paris.reports["reasons"] for r in rs}
+    codes = {r["code"] for rs in paris.events["reasons"] for r in rs}
     assert "DISENGAGEMENT_ACTIVITY" not in codes  # the second agreement has no such rule
     assert paris.reports["violation_score"].tolist() != first.reports["violation_score"].tolist()
 

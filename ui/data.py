@@ -108,7 +108,7 @@ def _analysis(
 def _out_of_the_collectors_sight() -> None:
     """Exempt everything alive now (the analysis just loaded) from Python's cyclic garbage collector.
 
-    The analysis holds millions of Python objects (each report's reasons and sources) for as long
+    The analysis can hold millions of Python objects (each event's reasons and sources) for as long
     as it is cached, and Streamlit runs a full collection after every script run: at a million
     reports that walk took 1 to 2 s per rerun, holding the interpreter, so every click waited for
     it (py-spy, bench/app.py). Frozen objects are still freed by reference counting when the cache

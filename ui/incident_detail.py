@@ -41,7 +41,7 @@ def show_detail(
             )
     left, right = st.columns([3, 2])
     with left:
-        st.markdown("**Reasons**")
+        st.markdown("**Reasons** (of its event: every report of it shows the same)")
         if detail.reasons.empty:
             st.caption("No reasons recorded for this report's event.")
         for r in detail.reasons.itertuples():

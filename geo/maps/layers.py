@@ -44,7 +44,7 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("attributed_side", "Attributed to"),
     ("side_reason", "Why this side"),
     ("exchange_id", "Exchange of fire"),
-    ("reasons", "Reasons"),
+    ("reasons", "Reasons (its event)"),
     ("batch_id", "Batch"),
 )
 _METRES = ("location_precision_m", "dist_to_line_m")

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from geo.gazetteer import describe_places
+from geo.pipeline import with_reasons
 
 # The columns of the table of likely violations, in order.
 TABLE_COLUMNS = ("event", "time", "place", "type", "weapon", "side", "side_reason", "reasons", "sources")
@@ -57,9 +58,12 @@ def _reason_codes(value: Any) -> str:
     return ", ".join(f"{r['code']} ({r['weight']:g})" for r in _reasons(value))
 
 
-def reason_codes(reports: pd.DataFrame) -> pd.DataFrame:
-    """Return each reason code the likely violations carry: ``code``, ``kind``, ``events`` and an ``example`` sentence."""
-    likely = _events(reports, "likely").drop_duplicates("event_id")
+def reason_codes(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Return each reason code the likely violations carry: ``code``, ``kind``, ``events`` and an ``example`` sentence.
+
+    ``events`` are the analysis's: the reasons are kept with each event, not with its reports.
+    """
+    likely = with_reasons(_events(reports, "likely").drop_duplicates("event_id"), events)
     rows = [
         (r["code"], r.get("kind", ""), r["sentence"])
         for value in likely.get("reasons", [])
@@ -74,14 +78,14 @@ def reason_codes(reports: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def violations_table(reports: pd.DataFrame) -> pd.DataFrame:
+def violations_table(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Return one row per likely violation (event) among the reports, in time order.
 
     Columns :data:`TABLE_COLUMNS`: the event id; the first report's time (UTC); the place of the
     reports' mean position ("3 km SE of Avdiyivka"); the most reported type and weapon; the
     attributed side with its probability and the sentence saying why (``side_reason``, the reports
     that drove it); the reason codes with their weights (:func:`reason_codes`
-    gives a sentence for each); the sources, sorted.
+    gives a sentence for each, from the analysis's ``events``); the sources, sorted.
     """
     likely = _events(reports, "likely")
     if likely.empty:
@@ -99,7 +103,7 @@ def violations_table(reports: pd.DataFrame) -> pd.DataFrame:
         }
     )
     grouped = frame.groupby("event", sort=False)
-    first = likely.drop_duplicates("event_id").set_index("event_id")
+    first = with_reasons(likely.drop_duplicates("event_id"), events).set_index("event_id")
     table = grouped.agg(
         time=("occurred_at", "min"),
         lon=("lon", "mean"),

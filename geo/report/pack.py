@@ -457,6 +457,7 @@ def build_pack(
     reports: gpd.GeoDataFrame,
     scenario: Scenario,
     *,
+    events: pd.DataFrame,
     filters: Filters,
     settings: Settings,
     context: Context | None = None,
@@ -474,6 +475,8 @@ def build_pack(
         here, and the whole frame gives the store's content hash.
     scenario
         The scenario the reports were analysed with.
+    events
+        The same analysis's events: each violation's reasons are kept with its event.
     filters
         Period, sector and other choices (a sector is ``filters.choices["sector"]``).
     settings
@@ -500,7 +503,7 @@ def build_pack(
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
     patterns = hotspots.pack_patterns(shown, context.scenario_dir)
     head = figures.headline(shown) | hotspots.pattern_figures(patterns)
-    table = figures.violations_table(shown)
+    table = figures.violations_table(shown, events)
     manifest = Manifest(
         filters=filters.to_params(),
         options={"colour_by": colour_by, "title": title},
@@ -542,7 +545,7 @@ def build_pack(
         title=f"Reported incidents, {sectors}",
     )
     story += [Paragraph("Map", st["h1"]), _png(fig, width_mm=174, dpi=MAP_DPI), PageBreak()]
-    story += [*_violations(st, table), *_codes(st, figures.reason_codes(shown)), PageBreak()]
+    story += [*_violations(st, table), *_codes(st, figures.reason_codes(shown, events)), PageBreak()]
     story += [*_charts(st, shown), PageBreak()]
     chart = hotspots.hotspot_chart(patterns, shown, scenario, line_time(shown, filters, scenario))
     story += [*_patterns(st, patterns, chart), PageBreak()]
@@ -589,6 +592,7 @@ def rebuild(
     reports: gpd.GeoDataFrame,
     scenario: Scenario,
     *,
+    events: pd.DataFrame,
     settings: Settings,
     context: Context | None = None,
 ) -> tuple[Pack, list[str]]:
@@ -597,12 +601,13 @@ def rebuild(
     The figures are recomputed from the reports given (every analysed report, as for
     :func:`build_pack`); :func:`geo.report.manifest.differences` says when the stored reports,
     the agreement, the scenario or the software no longer match, and which figures changed.
-    ``settings`` and ``context`` are as for :func:`build_pack`.
+    ``events``, ``settings`` and ``context`` are as for :func:`build_pack`.
     """
     options = manifest.options or {}
     pack = build_pack(
         reports,
         scenario,
+        events=events,
         filters=Filters.from_params(manifest.filters),
         settings=settings,
         context=context,

@@ -69,7 +69,9 @@ class AnalysisFiles:
         if files is None:
             return None
         try:
-            return {name: self._read(list(parts.values())) if parts else None for name, parts in files.items()}
+            return {
+                name: self._read(list(parts.values())) if parts else None for name, parts in files.items()
+            }
         except (OSError, pa.ArrowException) as exc:
             # Not silent: the caller analyses again (from scratch, at worst minutes), and says so.
             log.warning("the stored analysis %s could not be read (%s); it will be made again", key, exc)

@@ -71,7 +71,7 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     assert at.session_state["incidents_map_count"] == event["n_reports"]
     batch = demo_store.batches().set_index("batch_id").loc[row["batch_id"]]
     assert f"SHA-256 {batch['sha256']}" in texts(at) and batch["filename"] in texts(at)
-    for reason in row["reasons"]:
+    for reason in event["reasons"]:
         assert any(reason["sentence"] in shown(m.value) for m in at.markdown)
     assert any(shown(m.value) == f"**Why this side:** {event['side_reason']}" for m in at.markdown)
     fields = at.dataframe[-1].value.set_index("field")["value"]

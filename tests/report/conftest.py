@@ -32,6 +32,12 @@ def reports(demo_analysis):
 
 
 @pytest.fixture(scope="session")
+def events(demo_analysis):
+    """The analysed demo's events (read-only): each violation's reasons are kept with its event."""
+    return demo_analysis.events
+
+
+@pytest.fixture(scope="session")
 def week():
     return Filters.from_params(WEEK)
 

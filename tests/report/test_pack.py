@@ -20,8 +20,10 @@ from tests.report.conftest import GENERATED_AT
 
 
 @pytest.fixture(scope="module")
-def pack(reports, scenario, week, settings):
-    return build_pack(reports, scenario, filters=week, settings=settings, generated_at=GENERATED_AT)
+def pack(reports, events, scenario, week, settings):
+    return build_pack(
+        reports, scenario, events=events, filters=week, settings=settings, generated_at=GENERATED_AT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +88,12 @@ def test_every_page_has_the_marking_the_stamp_and_its_number(pages, pack, settin
         assert "Generated 2026-11-01 12:00:00 UTC" in flat
 
 
-def test_a_long_pack_has_contents_and_a_short_one_none(pages, reports, scenario, settings):
+def test_a_long_pack_has_contents_and_a_short_one_none(pages, reports, events, scenario, settings):
     assert "Contents" in pages[1] and "Likely violations" in pages[1]
     day = Filters.from_params({"from": "2026-10-06", "to": "2026-10-06", "sector": "Kherson"})
-    short = build_pack(reports, scenario, filters=day, settings=settings, title="Брифінг: Херсон, 6 жовтня")
+    short = build_pack(
+        reports, scenario, events=events, filters=day, settings=settings, title="Брифінг: Херсон, 6 жовтня"
+    )
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(short.pdf)).pages]
     assert not any("Contents" in t for t in texts)
     assert "Брифінг: Херсон, 6 жовтня" in texts[0]  # a Cyrillic title prints as given
@@ -112,21 +116,21 @@ def test_the_manifest_is_embedded_and_matches(pack, week_reports, week):
     assert embedded.generated_at == "2026-11-01T12:00:00Z"
 
 
-def test_rebuilding_from_the_manifest_gives_the_same_figures(pack, reports, scenario, settings):
+def test_rebuilding_from_the_manifest_gives_the_same_figures(pack, reports, events, scenario, settings):
     again, changes = rebuild(
-        Manifest.from_json(pack.manifest.to_json()), reports, scenario, settings=settings
+        Manifest.from_json(pack.manifest.to_json()), reports, scenario, events=events, settings=settings
     )
     assert changes == []
     assert again.manifest.figures == pack.manifest.figures and again.table.equals(pack.table)
 
 
-def test_a_changed_store_is_named_when_rebuilding(pack, reports, scenario, settings, week_reports):
+def test_a_changed_store_is_named_when_rebuilding(pack, reports, events, scenario, settings, week_reports):
     dropped = reports.drop(index=week_reports.index[:5])
-    _, changes = rebuild(pack.manifest, dropped, scenario, settings=settings)
+    _, changes = rebuild(pack.manifest, dropped, scenario, events=events, settings=settings)
     assert changes[0].startswith("The stored reports no longer match the manifest")
     assert any(c.startswith("Figure 'reports': 106") or "Figure 'reports'" in c for c in changes)
     outside = reports.drop(index=reports.index.difference(week_reports.index)[:5])
-    _, changes = rebuild(pack.manifest, outside, scenario, settings=settings)
+    _, changes = rebuild(pack.manifest, outside, scenario, events=events, settings=settings)
     assert changes == ["The store has changed since the pack was made, but not the reports the pack covers."]
 
 
@@ -136,9 +140,9 @@ def test_differences_name_the_agreement_and_software(pack):
     assert any("agreement file differs" in c for c in changes) and any("9.9" in c for c in changes)
 
 
-def test_an_empty_period_gives_a_pack_that_says_so(reports, scenario, settings):
+def test_an_empty_period_gives_a_pack_that_says_so(reports, events, scenario, settings):
     nothing = Filters.from_params({"from": "2027-01-01", "to": "2027-01-31"})
-    empty = build_pack(reports, scenario, filters=nothing, settings=settings)
+    empty = build_pack(reports, scenario, events=events, filters=nothing, settings=settings)
     text = _flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(empty.pdf)).pages))
     assert "No event in this period and sector was flagged as a likely violation" in text
     assert empty.manifest.figures["reports"] == 0 and empty.table.empty
