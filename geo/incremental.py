@@ -221,23 +221,19 @@ def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[
     return t - half, t + half
 
 
-def _families_changed(
-    before: pd.DataFrame, now: pd.DataFrame, gone: np.ndarray, added: np.ndarray
-) -> set[str]:
+def _families_changed(before: pd.DataFrame, now: pd.DataFrame) -> set[str]:
     """Sources whose family (geo.corroborate.independence, a citation by source name) differs.
 
-    A source's family is its first report's. Only sources of the reports ``gone`` from ``before``
-    or ``added`` to ``now`` (masks) can change it: the others' reports are the same, in the same order.
+    A source's family is its first report's: only those rows (and two columns) are read.
     """
-    sources = set(before["source"][gone].astype(str)) | set(now["source"][added].astype(str))
-    before, now = before[_among(before["source"], sources)], now[_among(now["source"], sources)]
 
     def families(frame: pd.DataFrame) -> pd.Series:
-        source = frame["source"].astype(str)
-        fam = frame["source_family"] if "source_family" in frame else pd.Series(None, index=frame.index)
+        first = ~frame["source"].duplicated().to_numpy()
+        rows = frame.loc[first, [c for c in ("source", "source_family") if c in frame.columns]]
+        source = rows["source"].astype(str)
+        fam = rows["source_family"] if "source_family" in rows else pd.Series(None, index=rows.index)
         fam = fam.where(fam.notna() & (fam.astype(str) != ""), source).astype(str)
-        out = pd.Series(fam.to_numpy(), index=source.to_numpy())
-        return out[~out.index.duplicated()]
+        return pd.Series(fam.to_numpy(), index=source.to_numpy())
 
     a, b = families(before), families(now)
     joined = pd.concat([a.rename("a"), b.rename("b")], axis=1)
@@ -308,7 +304,7 @@ def update(
     lost = _among(known, gone)
     mates = set(before[INFLUENCE].to_numpy()[lost])
     dirty = is_new | _among(base[INFLUENCE], mates)
-    changed_sources = _families_changed(before, frame, lost, is_new)
+    changed_sources = _families_changed(before, frame)
     if changed_sources and "cites" in frame:
         dirty |= _among(frame["cites"], changed_sources)
 
