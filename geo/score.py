@@ -7,12 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import independence
 from geo.errors import InputError
 
 SIDES: tuple[str, ...] = ("UA", "RU")
+# One of an event's reasons (its ``reasons`` column is a list of them), as the analysis is stored.
+REASON = pa.struct(
+    [("kind", pa.string()), ("code", pa.string()), ("weight", pa.float64()), ("sentence", pa.string())]
+)
 
 # Types whose reported location is where the weapon was: the side that controls it is responsible.
 FIRING_POSITION_TYPES = frozenset({"outgoing_fire", "muzzle_flash", "weapon_sighting"})
@@ -166,8 +171,9 @@ def score_events(
     -------
     pandas.DataFrame
         Indexed like ``events``: ``event_id``, ``violation_score``, ``flag_level``,
-        ``attributed_side``, ``attributed_side_p``, ``p_UA``, and ``reasons``: a list of dicts
-        (``kind``, ``code``, ``weight``, ``sentence``) that explains the score.
+        ``attributed_side``, ``attributed_side_p``, ``p_UA``, and ``reasons``: an Arrow list of
+        :data:`REASON` (``kind``, ``code``, ``weight``, ``sentence``) that explains the score; an
+        element reads as a list of dicts.
     """
     params = params or ScoreParams()
     missing = {"uid", "event_id", "source", "type"} - set(reports.columns)
@@ -175,27 +181,23 @@ def score_events(
         msg = f"Reports to score lack the column(s) {', '.join(sorted(missing))}."
         raise InputError(msg, hint="Corroborate them first (geo.corroborate.group_reports).")
     to_event = reports.set_index("uid")["event_id"]
-    # Reasons in one order, by report uid (each report's in the rules' order): ties between equal
-    # reasons break by it, whichever way the table was built (geo.incremental rebuilds it in parts).
-    reasons = reasons.sort_values("uid", kind="stable")
-
     # Rule evidence: each reason code counts once per event at its highest weight; breaches combine
     # as independent chances that the event breaches the agreement (noisy-OR), the strongest
     # mitigation (a notified activity, an observer's lawful assessment) scales that down, and a cap
     # (a time straddling the effective time) keeps the event at most 'possible'.
-    r = reasons.assign(event_id=reasons["uid"].map(to_event)).dropna(subset=["event_id"])
-    if "effect" not in r:
-        r = r.assign(effect="breach")
-    best = r.sort_values("weight", ascending=False, kind="stable").drop_duplicates(["event_id", "code"])
+    r, best = _ranked(reasons, to_event)
+    capped = _capped(r)
+    del r
     breaches = best[best["effect"] == "breach"]
     breach = 1 - np.exp(np.log1p(-breaches["weight"].clip(upper=0.999)).groupby(breaches["event_id"]).sum())
     mitigations = best[best["effect"] == "mitigate"]
     mitigation = mitigations.groupby("event_id")["weight"].max().clip(0, 1)
-    capped = _capped(r)
+    del breaches, mitigations
 
     evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
     evidence["family"] = _families(reports)
     decisive = _decisive(evidence.dropna(subset=["p_UA"]), reports)
+    del evidence
     p_ua = _pooled(decisive)
 
     pattern = _pattern_reasons(patterns, to_event)
@@ -214,8 +216,27 @@ def score_events(
     out["attributed_side"] = np.where(decided, np.where(out["p_UA"] >= 0.5, "UA", "RU"), "undetermined")
     out["attributed_side_p"] = side_p.round(4)
     out["side_reason"] = _side_reasons(out, decisive, params)
-    out["reasons"] = _explain(out, best, decisive, pattern, params.pattern_weight)
+    out["reasons"] = _explain(out, best, reasons["sentence"], decisive, pattern, params.pattern_weight)
     return out.drop(columns=["breach"])
+
+
+def _ranked(reasons: pd.DataFrame, to_event: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reasons of the reports in ``to_event`` with their event, and each event's best reason per code.
+
+    Returns the reasons (``uid``, ``code``, ``weight``, ``effect``, ``event_id``) ordered by report
+    uid (each report's in the rules' order): ties between equal reasons break by it, whichever way
+    the table was built (geo.incremental rebuilds it in parts); and of those, each event's codes
+    once at their highest weight, the strongest first. Both are indexed by row position in
+    ``reasons`` and leave its sentences out: sorting the whole table with them made several copies
+    of a million sentences; the score takes only those it lists.
+    """
+    narrow = reasons[[c for c in ("uid", "code", "weight", "effect") if c in reasons]].reset_index(drop=True)
+    narrow = narrow.sort_values("uid", kind="stable")
+    r = narrow.assign(event_id=narrow["uid"].map(to_event)).dropna(subset=["event_id"])
+    if "effect" not in r:
+        r = r.assign(effect="breach")
+    best = r.sort_values("weight", ascending=False, kind="stable").drop_duplicates(["event_id", "code"])
+    return r, best
 
 
 def _capped(reasons: pd.DataFrame) -> set:
@@ -302,59 +323,108 @@ def _pattern_reasons(patterns: pd.DataFrame | None, to_event: pd.Series) -> pd.D
 def _explain(
     out: pd.DataFrame,
     rule_reasons: pd.DataFrame,
+    rule_sentences: pd.Series,
     side_reasons: pd.DataFrame,
     pattern_reasons: pd.DataFrame,
     pattern_weight: float,
-) -> list[list[dict]]:
+) -> pd.Series:
     """Build each event's list of reasons: corroboration, patterns, the rules that fired, the side evidence.
 
-    Every table's records are built once from plain lists (not element by element from the
-    frames' Arrow-backed columns), then stacked in that order and grouped by event in one stable
-    sort, so each event's reasons keep the order of the tables and of the rows within them.
+    Returns a Series indexed like ``out`` of Arrow lists of :data:`REASON` structs (as the analysis
+    is stored, and as it reads back: an element is a list of dicts). Every table's reasons are built
+    column-wise as Arrow arrays, stacked in that order and grouped by event in one stable sort, so
+    each event's reasons keep the order of the tables and of the rows within them. A list of dicts
+    per event took 1.4 GB of Python objects at a million reports.
+
+    ``rule_reasons`` are indexed by row position in ``rule_sentences``, the sentences of the
+    reasons table they were chosen from: each is copied once, into the lists.
     """
     kind_of = {"breach": "rule", "mitigate": "mitigation", "cap": "cap"}
-    rule_records = [
-        {"kind": kind_of.get(e, "rule"), "code": c, "weight": round(float(w), 3), "sentence": s}
-        for c, w, s, e in zip(
-            rule_reasons["code"].tolist(),
-            rule_reasons["weight"].tolist(),
-            rule_reasons["sentence"].tolist(),
-            rule_reasons["effect"].tolist(),
-            strict=True,
-        )
-    ]
-    side_records = [
-        {
-            "kind": "side",
-            "code": f"SIDE_{b.upper()}",
-            "weight": round(abs(p - 0.5) * 2, 3),
-            "sentence": f"{uid}: {s}",
-        }
-        for b, p, uid, s in zip(
-            side_reasons["basis"].tolist(),
-            side_reasons["p_UA"].tolist(),
-            side_reasons["uid"].tolist(),
-            side_reasons["sentence"].tolist(),
-            strict=True,
-        )
-    ]
-    pattern_records = [
-        {"kind": "pattern", "code": c, "weight": round(pattern_weight, 3), "sentence": s}
-        for c, s in zip(pattern_reasons["code"].tolist(), pattern_reasons["sentence"].tolist(), strict=True)
-    ]
-    records = np.array([*pattern_records, *rule_records, *side_records], dtype=object)
+    conf = out["confidence"].to_numpy(dtype=float)
+    levels, which = _distinct(conf)
+    head = {
+        "kind": np.full(len(out), "corroboration", dtype=object),
+        "code": np.full(len(out), "CONFIDENCE", dtype=object),
+        "weight": _rounded(conf),
+        "sentence": np.array(
+            [
+                f"The event happened with confidence {c:.0%} (sources and their Admiralty grades)."
+                for c in levels.tolist()
+            ],
+            dtype=object,
+        )[which],
+    }
+    pattern = {
+        "kind": np.full(len(pattern_reasons), "pattern", dtype=object),
+        "code": pattern_reasons["code"],
+        "weight": np.full(len(pattern_reasons), round(pattern_weight, 3)),
+        "sentence": pattern_reasons["sentence"],
+    }
+    rule = {
+        "kind": rule_reasons["effect"].map(kind_of).fillna("rule"),
+        "code": rule_reasons["code"],
+        "weight": _rounded(rule_reasons["weight"].to_numpy(dtype=float)),
+        "sentence": rule_sentences,
+    }
+    side = {
+        "kind": np.full(len(side_reasons), "side", dtype=object),
+        "code": "SIDE_" + side_reasons["basis"].astype(str).str.upper(),
+        "weight": _rounded(np.abs(side_reasons["p_UA"].to_numpy(dtype=float) - 0.5) * 2),
+        "sentence": side_reasons["uid"].astype(str) + ": " + side_reasons["sentence"].astype(str),
+    }
     owners = pd.concat(
         [pattern_reasons["event_id"], rule_reasons["event_id"], side_reasons["event_id"]], ignore_index=True
     )
     order, start, count = _spans(out["event_id"], owners)
-    grouped = records[order].tolist()
-    result = []
-    for conf, first, n in zip(out["confidence"].tolist(), start.tolist(), count.tolist(), strict=True):
-        head = {
-            "kind": "corroboration",
-            "code": "CONFIDENCE",
-            "weight": round(float(conf), 3),
-            "sentence": f"The event happened with confidence {conf:.0%} (sources and their Admiralty grades).",
-        }
-        result.append([head, *grouped[first : first + n]])
-    return result
+    # Each event's list: its head (row i of the stack), then its rows of the tables (after the heads).
+    offsets = np.concatenate([[0], np.cumsum(count + 1)])
+    take = np.empty(offsets[-1], dtype=np.int64)
+    body = np.ones(len(take), dtype=bool)
+    body[offsets[:-1]] = False
+    take[~body] = np.arange(len(out))
+    within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    take[body] = len(out) + order[np.repeat(start, count) + within]
+    # The sentences' stack holds every rule sentence: a rule reason's row there is its position.
+    take_said = take.copy()
+    rows = np.concatenate(
+        [
+            np.arange(len(pattern_reasons)),
+            len(pattern_reasons) + rule_reasons.index.to_numpy(dtype=np.int64),
+            len(pattern_reasons) + len(rule_sentences) + np.arange(len(side_reasons)),
+        ]
+    )
+    take_said[body] = len(out) + rows[take[body] - len(out)]
+    fields = [
+        pa.concat_arrays([_column(t[f.name], f.type) for t in (head, pattern, rule, side)]).take(
+            take_said if f.name == "sentence" else take
+        )
+        for f in REASON
+    ]
+    listed = pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.StructArray.from_arrays(fields, fields=list(REASON))
+    )
+    return pd.Series(pd.arrays.ArrowExtensionArray(listed), index=out.index)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct floats of ``values`` to the bit (-0.0 is not 0.0) and where each value is among them."""
+    bits, which = np.unique(np.ascontiguousarray(values, dtype=float).view(np.uint64), return_inverse=True)
+    return bits.view(float), which
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """Python's ``round(v, 3)`` of each value (correctly rounded, unlike numpy's), once per distinct value."""
+    distinct, which = _distinct(values)
+    return np.array([round(v, 3) for v in distinct.tolist()], dtype=float)[which]
+
+
+def _column(values: pd.Series | np.ndarray, kind: pa.DataType) -> pa.Array:
+    """Values as one Arrow array of ``kind``, Arrow-backed columns without Python objects.
+
+    A pandas column's missing values become nulls; a NaN among numpy floats stays NaN, as the
+    stored lists keep it (geo.refresh).
+    """
+    array = pa.array(values)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(kind)

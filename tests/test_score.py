@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from geo.errors import InputError
-from geo.score import ScoreParams, _explain, _side_reasons, _spans, level_of, score_events, side_evidence
+from geo.score import (
+    REASON,
+    ScoreParams,
+    _explain,
+    _side_reasons,
+    _spans,
+    level_of,
+    score_events,
+    side_evidence,
+)
 
 
 def _reports(rows):
@@ -306,9 +316,10 @@ def test_explained_reasons_match_a_per_event_reference(seed):
                 }
             )
         expected.append(reasons)
-    got = _explain(out, rules, sides, patterns, 0.3)
+    got = _explain(out, rules.drop(columns="sentence"), rules["sentence"], sides, patterns, 0.3)
+    assert got.index.equals(out.index) and got.dtype == pd.ArrowDtype(pa.list_(REASON))
     # repr tells 0.6 from 0.6000000000000001 and a float from a numpy float.
-    assert repr(got) == repr(expected)
+    assert repr(got.tolist()) == repr(expected)
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -11,6 +11,7 @@ from functools import cached_property
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from geo.corroborate import TIME_TOLERANCE
@@ -626,18 +627,22 @@ def evaluate(
             if rule.effect == "breach":
                 breached[hit.pos] = True
         if len(hit.pos):
-            hits.append((order, hit, _sentences(ctx, hit)))
+            # As Arrow at once: a million sentences as Python strings took half a gigabyte.
+            hits.append((order, hit, pa.array(_sentences(ctx, hit), pa.large_string())))
+    # The reports' points and copies are not needed to put the reasons together.
+    del ctx, projected, x, y
     if not hits:
         return _no_reasons()
     return _reasons(enriched["uid"].to_numpy(), hits)
 
 
-def _reasons(uids: np.ndarray, hits: list[tuple[int, Hit, list[str]]]) -> pd.DataFrame:
+def _reasons(uids: np.ndarray, hits: list[tuple[int, Hit, pa.Array]]) -> pd.DataFrame:
     """The reasons of every rule that fired, in one frame: by report, then by the rules' order in the file.
 
-    ``hits`` are each rule's place in the file, what it fired on and its sentences. Their arrays are
-    joined and ordered once (a stable sort: where both keys tie the order of ``hits`` stays) and the
-    frame built once; a frame per rule, then a concat and a sort, converted every text twice.
+    ``hits`` are each rule's place in the file, what it fired on and its sentences (Arrow strings).
+    Their arrays are joined and ordered once (a stable sort: where both keys tie the order of
+    ``hits`` stays) and the frame built once; a frame per rule, then a concat and a sort, converted
+    every text twice. The sentences stay Arrow throughout, as the ``str`` column they become.
     """
     sizes = [len(hit.pos) for _, hit, _ in hits]
     rules = [hit.rule for _, hit, _ in hits]
@@ -653,7 +658,9 @@ def _reasons(uids: np.ndarray, hits: list[tuple[int, Hit, list[str]]]) -> pd.Dat
             "code": each([r.code for r in rules]),
             "severity": each([r.severity for r in rules]),
             "weight": np.repeat([r.weight for r in rules], sizes)[order],
-            "sentence": np.array([s for _, _, sentences in hits for s in sentences], dtype=object)[order],
+            "sentence": pd.array(
+                pa.concat_arrays([sentences for _, _, sentences in hits]).take(order), dtype="str"
+            ),
             "effect": each([r.effect for r in rules]),
         }
     )
