@@ -38,10 +38,8 @@ from geo.pipeline import (
     scenario_sectors,
 )
 from geo.scenario import load_scenario
+from geo.score import REASON
 
-REASON = pa.struct(
-    [("kind", pa.string()), ("code", pa.string()), ("weight", pa.float64()), ("sentence", pa.string())]
-)
 LIST_TYPES: dict[str, pa.DataType] = {
     "zones": pa.list_(pa.string()),
     "sources": pa.list_(pa.string()),
