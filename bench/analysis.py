@@ -227,8 +227,9 @@ def store_table(args: argparse.Namespace) -> None:
             r = json.loads(done.stdout.strip().splitlines()[-1])
             cells = " | ".join(f"{r[s]['total']:.1f} | {r[s]['peak_mb']:,}" for s in steps)
             print(f"| {n:,} | {layout} | {r['events']:,} | {cells} |", flush=True)
-            stages = {k: round(v, 2) for k, v in r["update"].items() if isinstance(v, float) and k != "total"}
-            details.append(f"- {n:,} {layout}: {r['update']['summary']}; stages (s) {stages}")
+            for step in ("scratch", "update"):
+                stages = {k: round(v, 2) for k, v in r[step].items() if isinstance(v, float) and k != "total"}
+                details.append(f"- {n:,} {layout}, {step}: {r[step]['summary']}; stages (s) {stages}")
     print()
     print("\n".join(details))
 
