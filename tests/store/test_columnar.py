@@ -112,6 +112,35 @@ def test_a_month_whose_column_holds_only_missing_values_reads_back(store):
     assert back["cites"].isna().tolist() == [True, False] and back["cites"].iloc[1] == "a/1"
 
 
+def test_many_months_are_written_from_one_conversion_with_the_same_rows(store):
+    # Past WHOLE_FROM months a table is converted once and each month takes its rows: each month's
+    # file holds exactly its rows, in their order, and a column of mixed types still stores per month.
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    frame = pd.DataFrame(
+        {
+            "uid": [f"u/{i}" for i in range(60)],
+            "score": [i / 7 for i in range(60)],
+            "cites": [None if i % 3 else f"u/{i - 1}" for i in range(60)],
+            "month": [months[(i * 5) % 12] for i in range(60)],
+        }
+    )
+    # Whole numbers in the first half-year, texts after: no one Arrow type for the whole column.
+    mixed = frame.assign(extra=[i if (i * 5) % 12 < 6 else f"t{i}" for i in range(60)])
+    for key, table in (("r1-abc", frame), ("r2-abc", mixed)):
+        _keep(store, key, {"reports": table})
+        for month in months:
+            (path,) = (store.path.parent / "derived").rglob(f"reports--{month}--*.parquet")
+            got = pd.read_parquet(path)
+            want = table[table["month"] == month].reset_index(drop=True)
+            assert (
+                got["uid"].tolist() == want["uid"].tolist()
+                and got["score"].tolist() == want["score"].tolist()
+            )
+            assert got["cites"].isna().tolist() == want["cites"].isna().tolist()
+            if "extra" in table:
+                assert [str(v) for v in got["extra"]] == [str(v) for v in want["extra"]]
+
+
 def test_an_unreadable_analysis_file_is_a_miss(store):
     _keep(store, "k", {"reports": pd.DataFrame({"a": [1], "month": ["2026-10"]})})
     (path,) = (store.path.parent / "derived").rglob("reports--2026-10--*.parquet")
