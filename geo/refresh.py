@@ -57,11 +57,8 @@ _lock = threading.Lock()
 def _list_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
     if isinstance(values.dtype, pd.ArrowDtype):
         return pa.array(values).cast(kind)
-    items = [
-        None if v is None or (not isinstance(v, list | np.ndarray) and pd.isna(v)) else list(v)
-        for v in values
-    ]
-    return pa.array(items, type=kind)
+    # Arrow reads Python lists and numpy arrays alike, and a missing value (None, NaN) as null.
+    return pa.array(values.to_numpy(dtype=object), type=kind, from_pandas=True)
 
 
 def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:

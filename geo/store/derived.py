@@ -131,9 +131,18 @@ class AnalysisFiles:
                 else:
                     write.append((month, order[a:b] if len(frame) else np.empty(0, dtype=np.int64)))
             whole = self._whole(name, frame, to_arrow) if len(write) > WHOLE_FROM else None
+            if (
+                whole is not None
+            ):  # the rows to write in partition order, once; each partition a slice of them
+                whole = whole.take(pa.array(np.concatenate([rows for _, rows in write])))
+            at = 0
             for month, rows in write:
                 file = f"{_safe(name)}--{_safe(month)}--{token}.parquet"
-                part = whole.take(pa.array(rows)) if whole is not None else to_arrow(name, frame.iloc[rows])
+                if whole is not None:
+                    part = whole.slice(at, len(rows))
+                    at += len(rows)
+                else:
+                    part = to_arrow(name, frame.iloc[rows])
                 self._write(self.folder / file, part)
                 parts[month] = file
             listed[name] = parts
