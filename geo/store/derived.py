@@ -17,8 +17,23 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 log = logging.getLogger("ceasefire_monitor")
-# Writing more partitions than this, a table is converted to Arrow whole and each partition takes its rows.
-WHOLE_FROM = 4
+# Partitions to write are converted to Arrow in groups of about this many rows: one copy per group,
+# not per month (a copy of the frame per month took 20 s for 280 months at 1M), and not the whole
+# table at once (a gigabyte more at the peak).
+GROUP_ROWS = 200_000
+
+
+def _groups(write: list[tuple[str, np.ndarray]]) -> list[list[tuple[str, np.ndarray]]]:
+    """Consecutive (month, rows) pairs in groups of about :data:`GROUP_ROWS` rows."""
+    groups: list[list[tuple[str, np.ndarray]]] = [[]]
+    size = 0
+    for month, rows in write:
+        if groups[-1] and size + len(rows) > GROUP_ROWS:
+            groups.append([])
+            size = 0
+        groups[-1].append((month, rows))
+        size += len(rows)
+    return [g for g in groups if g]
 
 
 def _safe(text: str) -> str:
@@ -130,21 +145,20 @@ class AnalysisFiles:
                     parts[month] = old[month]
                 else:
                     write.append((month, order[a:b] if len(frame) else np.empty(0, dtype=np.int64)))
-            whole = self._whole(name, frame, to_arrow) if len(write) > WHOLE_FROM else None
-            if (
-                whole is not None
-            ):  # the rows to write in partition order, once; each partition a slice of them
-                whole = whole.take(pa.array(np.concatenate([rows for _, rows in write])))
-            at = 0
-            for month, rows in write:
-                file = f"{_safe(name)}--{_safe(month)}--{token}.parquet"
-                if whole is not None:
-                    part = whole.slice(at, len(rows))
-                    at += len(rows)
-                else:
-                    part = to_arrow(name, frame.iloc[rows])
-                self._write(self.folder / file, part)
-                parts[month] = file
+            for group in _groups(write):
+                # The group's rows in partition order, converted once; each month a slice of them.
+                rows = np.concatenate([r for _, r in group])
+                table = self._converted(name, frame.iloc[rows], to_arrow) if len(group) > 1 else None
+                at = 0
+                for month, part_rows in group:
+                    file = f"{_safe(name)}--{_safe(month)}--{token}.parquet"
+                    if table is not None:
+                        part = table.slice(at, len(part_rows))
+                    else:
+                        part = to_arrow(name, frame.iloc[part_rows])
+                    at += len(part_rows)
+                    self._write(self.folder / file, part)
+                    parts[month] = file
             listed[name] = parts
         self._write_text(self._manifest(key), json.dumps({"key": key, "tables": listed}))
         keep = {f for parts in listed.values() for f in parts.values()} | {self._manifest(key).name}
@@ -153,14 +167,13 @@ class AnalysisFiles:
                 path.unlink(missing_ok=True)
 
     @staticmethod
-    def _whole(
-        name: str, frame: pd.DataFrame, to_arrow: Callable[[str, pd.DataFrame], pa.Table]
+    def _converted(
+        name: str, rows: pd.DataFrame, to_arrow: Callable[[str, pd.DataFrame], pa.Table]
     ) -> pa.Table | None:
-        """The whole table as Arrow, once, for many partitions to take their rows from (converting
-        each month's rows apart cost a copy of the frame per month: 20 s for 280 months at 1M).
-        None when the columns do not convert as one (each partition is then converted alone)."""
+        """Several partitions' rows as Arrow at once, or None when their columns do not convert as
+        one (each partition is then converted alone)."""
         try:
-            return to_arrow(name, frame)
+            return to_arrow(name, rows)
         except (pa.ArrowException, TypeError, ValueError):
             return None
 
