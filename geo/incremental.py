@@ -271,9 +271,8 @@ def update(
     at = pd.Series(np.arange(len(before)), index=known)
     stored_hash = before[CONTENT_HASH].to_numpy()[at.reindex(uid[~is_new]).to_numpy()]
     edited = np.zeros(len(uid), dtype=bool)
-    edited[~is_new] = (
-        content_hashes(frame)[~is_new] != stored_hash
-    )  # (hashing all costs less than taking rows)
+    # Every row hashed, then the kept ones picked: taking the kept rows first would copy them all.
+    edited[~is_new] = content_hashes(frame)[~is_new] != stored_hash
     if not is_new.any() and not len(gone) and not edited.any():
         return previous, Update("unchanged", changed={})
     if edited.any():

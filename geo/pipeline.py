@@ -291,9 +291,8 @@ def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
     uid_rank = reports["uid"].rank(method="first").to_numpy()
     order = np.lexsort((uid_rank, times.asi8, times.isna()))
     event = pd.factorize(reports["event_id"].to_numpy(dtype=object))[0][order]
-    _, first = np.unique(
-        event, return_index=True
-    )  # a missing event (-1) counts as one, as in drop_duplicates
+    # A missing event (code -1) counts as one, as drop_duplicates counts it.
+    _, first = np.unique(event, return_index=True)
     return reports[[c for c in STAND_IN_COLUMNS if c in reports]].iloc[order[np.sort(first)]]
 
 

@@ -39,7 +39,8 @@ def count_matrix(points: Points) -> tuple[np.ndarray, list[str], pd.DatetimeInde
     if len(points) == 0:
         return np.zeros((0, 0)), [], pd.DatetimeIndex([], tz="UTC")
     days = pd.date_range(points.day.min(), points.day.max(), freq="D")
-    s_idx, sectors = pd.factorize(points.sector, sort=True)  # np.unique's, by hashing (no sort of a million texts)
+    # np.unique's codes and sorted names, by hashing: no sort of a million texts.
+    s_idx, sectors = pd.factorize(points.sector, sort=True)
     d_idx = ((points.day - days[0]) // pd.Timedelta(days=1)).to_numpy()
     flat = np.bincount(s_idx * len(days) + d_idx, minlength=len(sectors) * len(days))
     return flat.reshape(len(sectors), len(days)).astype(float), [str(s) for s in sectors], days
