@@ -121,7 +121,8 @@ class AnalysisFiles:
         """Keep ``tables`` under ``key``, partitioned by ``months`` (one label per row).
 
         With ``since`` (a key kept) and ``changed`` (per table, the months that differ from it),
-        the other months reuse ``since``'s files. ``to_arrow`` converts one partition's rows.
+        the other months reuse ``since``'s files. ``to_arrow`` converts rows: several months' at once
+        (:data:`GROUP_ROWS`), each month's alone when their columns do not convert together.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         before = self._files(since) if since is not None and changed is not None else None
