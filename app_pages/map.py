@@ -111,7 +111,9 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             st.subheader(" · ".join(md_escape(part) for part in heading))
             # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
             st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
-            reasons = with_reasons(chosen.iloc[:1], events)["reasons"].iloc[0] if events is not None else []
+            # Its event's reasons: that one event looked up, not every event joined.
+            own = events[(events["event_id"] == row["event_id"]).to_numpy()] if events is not None else None
+            reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0] if own is not None else []
             if reasons:
                 st.markdown("**Reasons (of its event: every report of it shows the same)**")
             for reason in reasons:

@@ -43,13 +43,19 @@ def test_above_the_popup_limit_the_selected_report_alone_brings_its_popup(
     assert at.session_state["selected_uid"] == pick["uid"] and at.session_state["map_popup_count"] == 1
 
 
-def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, reports, shown):
+def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, demo_analysis, reports, shown):
     pick = reports.loc[reports["flag_level"] == "likely"].iloc[0]
     link = {"lat": "48.0100", "lon": "37.8000", "z": "10", "uid": pick["uid"]}
     at = app_on(demo_store.path, MAP_PAGE, query=link)
     assert not at.exception and not at.error
     assert at.session_state["map_anchor"][1] == (48.01, 37.8, 10)
     assert any(pick["id"] in shown(h.value) for h in at.subheader)
+    # The selected report's reasons, said to be its event's (kept with the event, joined to show).
+    events = demo_analysis.events
+    reasons = events.loc[events["event_id"] == pick["event_id"], "reasons"].iloc[0]
+    lines = [shown(m.value) for m in at.markdown]
+    assert any(line.startswith("**Reasons (of its event") for line in lines)
+    assert len(reasons) and all(any(r["sentence"] in line for line in lines) for r in reasons)
     assert {k: at.query_params[k] for k in link} == link
 
 
