@@ -109,12 +109,13 @@ def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
     return Analysis(reports, events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"]))
 
 
-def _identity(store) -> str:
+def identity(store) -> str:
     """A store's path and id: a new store made at the same path is another store."""
     return f"{Path(store.path).resolve()}#{store.store_id}"
 
 
-def _context(key: str) -> str:
+def context_of(key: str) -> str:
+    """The context an analysis key names (scenario and agreement files, software, threshold)."""
     return key.split("-", 1)[1]
 
 
@@ -135,7 +136,7 @@ def latest(store) -> tuple[str, Analysis] | None:
 
     Never waits for an analysis under way (one dictionary read, atomic in CPython).
     """
-    return _latest.get(_identity(store))
+    return _latest.get(identity(store))
 
 
 class Progress(Timings):
@@ -165,20 +166,20 @@ def refresh_store(
     """
     timings = Timings() if timings is None else timings
     context = f"{context_key(scenario_dir, agreement_path)}-t{threshold}"
-    identity = _identity(store)
+    store_key = identity(store)
     with _lock:
         revision = store.revision()
         key = f"r{revision}-{context}"
-        memo = _latest.get(identity)
+        memo = _latest.get(store_key)
         if memo is not None and memo[0] == key:
             return memo[1], Update("kept")
         with timings.stage("read back"):
             kept = store.load_analysis(key)
             result = _from_tables(kept) if kept is not None else None
         if result is not None:
-            _latest[identity] = (key, result)
+            _latest[store_key] = (key, result)
             return result, Update("read back")
-        since, previous = _previous(store, identity, context, timings)
+        since, previous = _previous(store, store_key, context, timings)
         with timings.stage("read"):
             incidents = store.incidents()
             while store.revision() != revision:  # a write landed while reading: read that revision
@@ -190,18 +191,18 @@ def refresh_store(
             tables, months = _partitions(result)
             changed = done.changed if done.mode in ("incremental", "unchanged") else None
             store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed)
-        _latest[identity] = (key, result)
+        _latest[store_key] = (key, result)
         return result, done
 
 
-def _previous(store, identity: str, context: str, timings: Timings) -> tuple[str | None, Analysis | None]:
+def _previous(store, store_key: str, context: str, timings: Timings) -> tuple[str | None, Analysis | None]:
     """The newest analysis of the same context: the one in memory, else the newest the store keeps."""
-    memo = _latest.get(identity)
-    if memo is not None and _context(memo[0]) == context:
+    memo = _latest.get(store_key)
+    if memo is not None and context_of(memo[0]) == context:
         return memo
     with timings.stage("read back"):
         for key in store.analysis_keys():
-            if _context(key) == context:
+            if context_of(key) == context:
                 tables = store.load_analysis(key)
                 found = _from_tables(tables) if tables is not None else None
                 if found is not None:
@@ -243,4 +244,4 @@ def _analysed(
 def forget(store) -> None:
     """Drop this process's memory of the store's latest analysis (tests; a store replaced on disk)."""
     with _lock:
-        _latest.pop(_identity(store), None)
+        _latest.pop(identity(store), None)

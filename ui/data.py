@@ -164,7 +164,7 @@ def _note(s: Store, held: tuple[str, Analysis], now: str, job: updating.Job) -> 
         )
     what = (
         "the scenario or agreement changed"
-        if held[0].split("-", 1)[1] != now.split("-", 1)[1]
+        if refresh.context_of(held[0]) != refresh.context_of(now)
         else f"{s.count():,} reports stored now, {len(held[1].reports):,} in the analysis shown"
     )
     return (
@@ -204,7 +204,7 @@ def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     pinned = st.session_state.get(keys.RUN_ANALYSIS)
     # The run's analysis, also when the scenario or agreement just changed and the new one is still
     # being made (the note says so); a context asked for by name (a briefing pack) must be that one.
-    if pinned is not None and (ctx is None or pinned.split("-", 1)[1] == f"{c.key}-t{c.threshold}"):
+    if pinned is not None and (ctx is None or refresh.context_of(pinned) == f"{c.key}-t{c.threshold}"):
         found = updating.shown(store(), pinned)
         if found is not None:
             return found.reports, found.events

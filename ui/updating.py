@@ -13,7 +13,6 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
@@ -55,10 +54,6 @@ _lock = threading.Lock()
 _shown: OrderedDict[str, Analysis] = OrderedDict()
 
 
-def _identity(store) -> str:
-    return f"{Path(store.path).resolve()}#{store.store_id}"
-
-
 def current_key(store, ctx: Context) -> str:
     """The key of the analysis of the store as it is now, in ``ctx``."""
     return refresh.key_for(
@@ -70,11 +65,11 @@ def start(store, ctx: Context) -> Job:
     """Start bringing the analysis of ``store`` up to date in ``ctx`` in the background (once per key)."""
     key = current_key(store, ctx)
     with _lock:
-        job = _jobs.get(_identity(store))
+        job = _jobs.get(refresh.identity(store))
         if job is not None and job.key == key and job.error is None:
             return job
         job = Job(key)
-        _jobs[_identity(store)] = job
+        _jobs[refresh.identity(store)] = job
 
     def work() -> None:
         try:
@@ -100,7 +95,7 @@ def start(store, ctx: Context) -> Job:
 
 def job(store) -> Job | None:
     """The update under way or last finished for ``store``, if any."""
-    return _jobs.get(_identity(store))
+    return _jobs.get(refresh.identity(store))
 
 
 def analyse_now(store, ctx: Context) -> tuple[str, Analysis]:
@@ -127,7 +122,7 @@ def analyse_now(store, ctx: Context) -> tuple[str, Analysis]:
 
 def remember(store, key: str, analysis: Analysis) -> bool:
     """Keep ``analysis`` (of ``store``, under ``key``) as one a page was given; True when it is new here."""
-    key = f"{_identity(store)}|{key}"
+    key = f"{refresh.identity(store)}|{key}"
     with _lock:
         new = key not in _shown
         _shown[key] = analysis
@@ -139,9 +134,9 @@ def remember(store, key: str, analysis: Analysis) -> bool:
 
 def shown(store, key: str) -> Analysis | None:
     """The analysis of ``store`` pages were given under ``key``, if still kept."""
-    return _shown.get(f"{_identity(store)}|{key}")
+    return _shown.get(f"{refresh.identity(store)}|{key}")
 
 
 def cache_key(store, key: str) -> str:
     """``key`` made unique across stores: what caches above the analysis are keyed on."""
-    return f"{_identity(store)}|{key}"
+    return f"{refresh.identity(store)}|{key}"
