@@ -136,14 +136,11 @@ def _among(values: object, chosen: object) -> np.ndarray:
 def _as_stored(values: pd.Series, dtype: object) -> pd.Series | None:
     """``values`` (a few fresh rows) in a kept column's Arrow type, or None when they do not fit it."""
     if isinstance(dtype, pd.ArrowDtype):
-        items = [
-            None if v is None or (not isinstance(v, list | tuple | np.ndarray) and pd.isna(v)) else list(v)
-            for v in values
-        ]
-        try:
-            return pd.Series(pd.array(items, dtype=dtype), index=values.index, name=values.name)
+        try:  # as geo.refresh stores list columns: lists and arrays alike, None and NaN as null
+            array = pa.array(values.to_numpy(dtype=object), type=dtype.pyarrow_dtype, from_pandas=True)
         except (TypeError, ValueError, pa.ArrowException):
             return None
+        return pd.Series(pd.array(array, dtype=dtype), index=values.index, name=values.name)
     if isinstance(dtype, pd.StringDtype) and pd.api.types.infer_dtype(values, skipna=True) in (
         "string",
         "empty",
