@@ -17,6 +17,7 @@ the 99.95th percentile) gets its probability from the log-normal tail without dr
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -195,6 +196,7 @@ OFF, TEST = -1, 127
 # process, not at every analysis (a quarter of a second each, most of a small update's origins).
 _CELLS: dict[bytes, _Cells] = {}
 _CELLS_MAX = 16
+_CELLS_LOCK = threading.Lock()  # analyses may run in several threads (app updates, CLI)
 
 
 def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
@@ -203,9 +205,10 @@ def _cells(polygons: dict[str, shapely.Geometry]) -> _Cells:
     found = _CELLS.get(key)
     if found is None:
         found = _classify(polygons)
-        if len(_CELLS) >= _CELLS_MAX:
-            _CELLS.pop(next(iter(_CELLS)))
-        _CELLS[key] = found
+        with _CELLS_LOCK:
+            if len(_CELLS) >= _CELLS_MAX:
+                _CELLS.pop(next(iter(_CELLS)))
+            _CELLS[key] = found
     return found
 
 
