@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from geo.evaluation import evaluate_demo
 from geo.incremental import differences
 from geo.ingest import read_batch
-from geo.pipeline import analyse_store, context_key
+from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, stand_ins
 from geo.refresh import forget, refresh_store
 from geo.settings import load_settings
 
@@ -125,3 +126,15 @@ def test_every_event_says_why_this_side_with_the_reports_behind_it(demo_analysis
     by_event = events.set_index("event_id")["side_reason"]
     assert (reports["side_reason"] == reports["event_id"].map(by_event)).all()
     assert "exchange_id" in reports and "n_families" in reports
+
+
+def test_stand_ins_are_each_events_earliest_report_in_time_order(demo_analysis):
+    # The definition, by sorting every column: earliest time (missing last), then smallest uid,
+    # first per event; missing times and a report without an event included.
+    reports = demo_analysis.reports.copy()
+    reports.loc[reports.index[::40], "occurred_at"] = pd.NaT
+    reports.loc[reports.index[::97], "event_id"] = None
+    expected = reports.sort_values(["occurred_at", "uid"], kind="stable").drop_duplicates("event_id")
+    got = stand_ins(reports)
+    assert got.index.tolist() == expected.index.tolist()
+    assert list(got.columns) == list(STAND_IN_COLUMNS)
