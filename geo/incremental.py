@@ -26,6 +26,7 @@ the two on a real store.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -46,6 +48,7 @@ from geo.pipeline import (
     CORROBORATION_COLUMNS,
     EVENT_COLUMNS,
     INFLUENCE,
+    REPORT_EVENT_COLUMNS,
     Analysis,
     Timings,
     citation_links,
@@ -99,6 +102,9 @@ class Update:
     rounds: int = 0
     # Per stored table, the months whose rows changed (geo.refresh writes only those again).
     changed: dict[str, set[str]] | None = None
+    # Reports read from the store (geo.refresh reads only the batches added since the previous
+    # analysis when that is all that changed); None when not said.
+    reports_read: int | None = None
 
     def summary(self) -> str:
         """One line for a person: what changed and what was recomputed."""
@@ -112,6 +118,11 @@ class Update:
             + "; recomputed "
             f"{self.reports_recomputed:,} reports in {self.events_recomputed:,} events, rescored "
             f"{self.events_rescored:,} events, scanned {self.months_scanned} month(s) for clusters"
+            + (
+                f"; read {self.reports_read:,} reports from the store"
+                if self.reports_read is not None
+                else ""
+            )
         )
 
 
@@ -126,10 +137,30 @@ def month_labels(times: pd.Series) -> np.ndarray:
     return text[codes] if len(codes) else np.empty(0, dtype=object)
 
 
+def _arrow_text(values: object) -> pa.Array | pa.ChunkedArray | None:
+    """``values`` as the Arrow text array they hold (no copy), or None when they hold something else."""
+    if not isinstance(values, pd.Series | pd.Index) or not isinstance(
+        values.dtype, pd.ArrowDtype | pd.StringDtype
+    ):
+        return None
+    try:
+        array = pa.array(values.array)
+    except (TypeError, pa.ArrowException):
+        return None
+    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
 def _among(values: object, chosen: object) -> np.ndarray:
-    """Which ``values`` are in ``chosen`` (a hash lookup on object arrays: pandas' Arrow strings test
-    membership element by element in Python, a second per 100,000)."""
-    pool = list(chosen) if isinstance(chosen, set | frozenset) else np.asarray(chosen, dtype=object)
+    """Which ``values`` are in ``chosen`` (as pandas' ``isin`` says).
+
+    Arrow text is looked up in Arrow (a million in about 15 ms); anything else as Python objects
+    (pandas' own ``isin`` on Arrow text tests element by element in Python, a second per 100,000).
+    """
+    pool = list(chosen) if isinstance(chosen, set | frozenset) else np.asarray(chosen, dtype=object).tolist()
+    text = _arrow_text(values)
+    if text is not None and all(isinstance(v, str) for v in pool):
+        found = pc.is_in(text, value_set=pa.array(pool, type=text.type))
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(pool).to_numpy()
 
 
@@ -149,7 +180,7 @@ def _as_stored(values: pd.Series, dtype: object) -> pd.Series | None:
     return None
 
 
-def _stacked(frames: list[pd.DataFrame], **kwargs) -> pd.DataFrame:
+def stacked(frames: list[pd.DataFrame], **kwargs) -> pd.DataFrame:
     """``pd.concat`` keeping the largest frame's Arrow column types: the other frames' rows are cast to them.
 
     The kept analysis holds Arrow columns (strings, lists); concatenated with a few fresh rows of
@@ -169,6 +200,76 @@ def _stacked(frames: list[pd.DataFrame], **kwargs) -> pd.DataFrame:
                         frame[col] = cast
         out.append(frame)
     return pd.concat(out, **kwargs)
+
+
+# Rows are kept in blocks of at most this many: an update copies the blocks it changes and shares
+# the others with the previous analysis (a million events' reasons are 400 MB; copying them took
+# more than a second, most of it the system handing out fresh memory).
+BLOCK_ROWS = 65_536
+
+
+def _bounds(frame: pd.DataFrame) -> np.ndarray:
+    """Block starts (and the end) over ``frame``'s rows: where a column's Arrow chunk starts, and
+    every :data:`BLOCK_ROWS` within longer chunks."""
+    starts = {0, len(frame)}
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.ArrowDtype | pd.StringDtype):
+            array = pa.array(frame[col].array)
+            if isinstance(array, pa.ChunkedArray):
+                starts.update(np.cumsum([len(c) for c in array.chunks]).tolist())
+    edges = np.array(sorted(starts))
+    cut = [np.arange(a, b, BLOCK_ROWS) for a, b in itertools.pairwise(edges)]
+    return np.r_[np.concatenate([np.empty(0, dtype=np.int64), *cut]), len(frame)].astype(np.int64)
+
+
+def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each Arrow column's chunks copied into one."""
+    frame = frame.copy(deep=False)
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.ArrowDtype | pd.StringDtype):
+            array = pa.array(frame[col].array)
+            if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
+                frame[col] = pd.Series(
+                    pd.array(array.combine_chunks(), dtype=frame[col].dtype), index=frame.index, name=col
+                )
+    return frame
+
+
+def _joined(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pieces`` one after the other, runs of small ones copied into one (else every update would
+    leave its own few rows as one more Arrow chunk); large ones are shared, not copied."""
+    out: list[pd.DataFrame] = []
+    run: list[pd.DataFrame] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            out.append(_one_chunk(pd.concat(run)))
+        elif run:
+            out.append(run[0])
+        run.clear()
+
+    for piece in pieces:
+        if len(piece) < BLOCK_ROWS // 2:
+            run.append(piece)
+            if sum(map(len, run)) >= BLOCK_ROWS:
+                flush()
+            continue
+        flush()
+        out.append(piece)
+    flush()
+    return out[0] if len(out) == 1 else pd.concat(out)
+
+
+def without_rows(frame: pd.DataFrame, drop: np.ndarray) -> pd.DataFrame:
+    """``frame`` less the rows where ``drop``, as ``frame[~drop]``, copying only the blocks that lose a row."""
+    if not drop.any():
+        return frame
+    bounds = _bounds(frame)
+    pieces = []
+    for a, b in itertools.pairwise(bounds):
+        block = frame.iloc[a:b]
+        pieces.append(block[~drop[a:b]] if drop[a:b].any() else block)
+    return _joined([p for p in pieces if len(p)] or [frame.iloc[:0]])
 
 
 def _merged(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,12 +347,18 @@ def update(
     sectors: gpd.GeoDataFrame | None = None,
     threshold: float = ATTRIBUTION_THRESHOLD,
     timings: Timings | None = None,
+    appended: int | None = None,
 ) -> tuple[Analysis, Update]:
     """Return the analysis of ``incidents`` from ``previous`` (an analysis with the same scenario and terms).
 
     ``incidents`` is every stored report now, in the store's order. ``previous`` must carry its
     pattern evidence, influence keys and content hashes (an analysis made by this version); otherwise raise
     ValueError and let the caller analyse from scratch.
+
+    ``appended`` says, when known, that the reports only grew: the last ``appended`` rows are new,
+    the others are ``previous``'s reports, unchanged, in its order (the store says so by its batches
+    and their edit counts, :func:`geo.refresh.refresh_store`). No report is then compared by uid or
+    content hash.
     """
     timings = Timings() if timings is None else timings
     if previous.evidence is None or not {INFLUENCE, CONTENT_HASH} <= set(previous.reports.columns):
@@ -259,17 +366,28 @@ def update(
         raise ValueError(msg)
     before = previous.reports
     uid = pd.Series(incidents["uid"].astype(str).to_numpy(dtype=object), dtype=object)
-    known = pd.Index(before["uid"].to_numpy(dtype=object)).astype(str).astype(object)
-    is_new = ~_among(uid, known)
-    gone = known[~_among(known, uid)]
     frame = incidents.reset_index(drop=True)
-    # A report edited in place (QGIS, sqlite3: the store's triggers allow it) keeps its uid: its
-    # content hash tells. It is analysed again as if removed and added.
-    at = pd.Series(np.arange(len(before)), index=known)
-    stored_hash = before[CONTENT_HASH].to_numpy()[at.reindex(uid[~is_new]).to_numpy()]
-    edited = np.zeros(len(uid), dtype=bool)
-    # Every row hashed, then the kept ones picked: taking the kept rows first would copy them all.
-    edited[~is_new] = content_hashes(frame)[~is_new] != stored_hash
+    if appended is not None:
+        if len(frame) - appended != len(before):
+            msg = "The reports said to be the previous analysis's are not as many as its reports."
+            raise ValueError(msg)
+        is_new = np.arange(len(frame)) >= len(before)
+        gone = pd.Index([], dtype=object)
+        edited = np.zeros(len(uid), dtype=bool)
+        where = np.arange(len(before))
+    else:
+        known = pd.Index(before["uid"].to_numpy(dtype=object)).astype(str).astype(object)
+        is_new = ~_among(uid, known)
+        gone = known[~_among(known, uid)]
+        # A report edited in place (QGIS, sqlite3: the store's triggers allow it) keeps its uid: its
+        # content hash tells. It is analysed again as if removed and added.
+        at = pd.Series(np.arange(len(before)), index=known)
+        where = at.reindex(uid[~is_new]).to_numpy()
+        stored_hash = before[CONTENT_HASH].to_numpy()[where]
+        edited = np.zeros(len(uid), dtype=bool)
+        # Every row hashed, then the kept ones picked: taking the kept rows first would copy them all.
+        edited[~is_new] = content_hashes(frame)[~is_new] != stored_hash
+        where = where[~edited[~is_new]]
     if not is_new.any() and not len(gone) and not edited.any():
         return previous, Update("unchanged", changed={})
     if edited.any():
@@ -281,7 +399,6 @@ def update(
     neighbours = {*ORIGIN_COLUMNS, "event_id", INFLUENCE, *EVENT_COLUMNS, *CORROBORATION_COLUMNS}
     own = [c for c in before.columns if c not in frame.columns and c not in neighbours and c != "geometry"]
     carried = [*own, *ORIGIN_COLUMNS, "event_id", INFLUENCE]
-    where = at.reindex(uid[~is_new]).to_numpy()
     # Usually the kept reports are the first ones, in the same order (a batch came at the end): a
     # slice then, not a copy of every column of every report.
     first_rows = slice(0, len(where)) if np.array_equal(where, np.arange(len(where))) else where
@@ -293,11 +410,11 @@ def update(
             msg = "The previous analysis was measured with other columns (another version)."
             raise ValueError(msg)
         parts.append(pd.DataFrame(fresh[own]).set_axis(np.flatnonzero(is_new)))
-    base = frame.join(_stacked(parts).sort_index()[carried])
+    base = frame.join(stacked(parts).sort_index()[carried])
 
     # The reports the change reaches directly: the new ones, the influence mates of the removed
     # ones, and those citing a source whose family changed.
-    lost = _among(known, gone)
+    lost = _among(before["uid"], gone) if len(gone) else np.zeros(len(before), dtype=bool)
     mates = set(before[INFLUENCE].to_numpy()[lost])
     dirty = is_new | _among(base[INFLUENCE], mates)
     changed_sources = _families_changed(before, frame)
@@ -315,9 +432,9 @@ def update(
 
     with timings.stage("rules"):
         redone = pd.Index(uid[hit])
-        kept = previous.reasons[~_among(previous.reasons["uid"], redone.union(gone))]
+        kept = without_rows(previous.reasons, _among(previous.reasons["uid"], redone.union(gone)))
         fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
-        reasons = _stacked([kept, fresh_reasons], ignore_index=True)
+        reasons = stacked([kept, fresh_reasons], ignore_index=True)
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
     with timings.stage("patterns"):
@@ -340,7 +457,7 @@ def update(
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
         surges = find_evidence(new_stand_full, None, parts=("surges",))
         old = previous.evidence
-        old_time = before.loc[_among(known, set(old["uid"])), ["uid", "occurred_at"]]
+        old_time = before.loc[_among(before["uid"], set(old["uid"])), ["uid", "occurred_at"]]
         old_month = old["uid"].map(
             pd.Series(
                 month_of(pd.DatetimeIndex(old_time["occurred_at"]).floor("D")),
@@ -348,7 +465,7 @@ def update(
             )
         )
         kept_clusters = old[(old["code"] == CLUSTER_CODE) & ~old_month.isin(months)]
-        evidence = _stacked([kept_clusters, scanned, surges], ignore_index=True)
+        evidence = stacked([kept_clusters, scanned, surges], ignore_index=True)
         evidence = evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True)
         differ = old.merge(evidence, how="outer", indicator=True)
         touched_uids = set(differ.loc[differ["_merge"] != "both", "uid"])
@@ -361,7 +478,7 @@ def update(
         is_replaced = _among(previous.events["event_id"], replaced)
         is_again = _among(previous.events["event_id"], again) & ~is_replaced
         rescore = pd.concat([made, previous.events[is_again][list(made.columns)]], ignore_index=True)
-        events = [previous.events[~is_replaced & ~is_again]]
+        events = [without_rows(previous.events, is_replaced | is_again)]
         if len(rescore):
             members = _among(base["event_id"], set(rescore["event_id"]))
             scope = _among(base[INFLUENCE], set(base[INFLUENCE][members]))
@@ -375,11 +492,12 @@ def update(
             events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
         # Kept events in their order, then the new and rescored ones: no table is kept in any
         # particular order (the stored one comes back month by month), and sorting costs a copy.
-        events = gpd.GeoDataFrame(_stacked(events, ignore_index=True), geometry="geometry", crs=4326)
+        events = gpd.GeoDataFrame(stacked(events, ignore_index=True), geometry="geometry", crs=4326)
         for col in carried:  # as stored (a column the new rows lacked may have widened)
             if base[col].dtype != before[col].dtype:
                 base[col] = base[col].astype(before[col].dtype)
-        reports = per_report(base.set_index(incidents.index), events)
+        leading = len(where) if isinstance(first_rows, slice) and not is_new[: len(where)].any() else None
+        reports = _per_report(base, before, leading, events, replaced | again).set_axis(incidents.index)
     rows = month_labels(pd.concat([base["occurred_at"][hit | is_new], before["occurred_at"][lost]]))
     old_events = is_replaced | is_again
     changed_events = pd.concat([previous.events["occurred_at"][old_events], rescore["occurred_at"]])
@@ -399,6 +517,39 @@ def update(
             changed={**changed, "evidence": {"all"}},
         ),
     )
+
+
+def _per_report(
+    base: pd.DataFrame, before: pd.DataFrame, leading: int | None, events: pd.DataFrame, changed: set
+) -> gpd.GeoDataFrame:
+    """``per_report(base, events)``: each report with its event's columns.
+
+    With ``leading`` (the first ``leading`` reports are ``before``'s, in its order), a block of
+    reports none of whose events is in ``changed`` (new, recomputed or rescored events) keeps
+    ``before``'s values, shared, not copied; only the other blocks are joined to ``events``.
+    """
+    columns = [c for c in REPORT_EVENT_COLUMNS if c in events.columns]
+    if leading is None or not set(columns) <= set(before.columns):
+        return per_report(base, events)
+    old = pd.DataFrame(before[columns]).iloc[:leading]
+    touched = np.ones(len(base), dtype=bool)
+    touched[:leading] = _among(base["event_id"].iloc[:leading], changed)
+    bounds = np.r_[_bounds(old), np.arange(leading, len(base), BLOCK_ROWS)[1:], len(base)]
+    bounds = np.unique(bounds)
+    pieces = []
+    for a, b in itertools.pairwise(bounds):
+        if touched[a:b].any():
+            ids = base["event_id"].iloc[a:b]
+            near = events[_among(events["event_id"], set(ids.dropna()))]
+            pieces.append(pd.DataFrame(ids).join(near.set_index("event_id")[columns], on="event_id")[columns])
+        else:
+            pieces.append(old.iloc[a:b])
+    values = stacked(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+    for col in columns:  # as the old values' type (a block of fresh rows may have come out wider)
+        if values[col].dtype != old[col].dtype and len(old):
+            values[col] = values[col].astype(old[col].dtype)
+    kept = base.drop(columns=[c for c in (*columns, "reasons") if c in base]).reset_index(drop=True)
+    return gpd.GeoDataFrame(pd.concat([kept, values], axis=1), geometry="geometry", crs=base.crs)
 
 
 def _neighbours(

@@ -16,6 +16,7 @@ stored once with the event and joined when read.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from geo import rules
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
-from geo.incremental import TooFar, Update, month_labels, update
+from geo.incremental import TooFar, Update, month_labels, stacked, update
 from geo.pipeline import (
     CORROBORATION_COLUMNS,
     EVENT_COLUMNS,
@@ -49,8 +50,11 @@ LIST_TYPES: dict[str, pa.DataType] = {
 TABLES = ("reports", "events", "reasons", "evidence")
 # Columns a report takes from its event: stored with the event only.
 FROM_EVENT = (*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS)
+# A store's active batches, each with its count of outside edits (``Store.listing``).
+Batches = tuple[tuple[str, int], ...]
 
-_latest: dict[str, tuple[str, Analysis]] = {}
+# Per store: the latest analysis this process made or read, its key and the store's batches it is of.
+_latest: dict[str, tuple[str, Analysis, Batches | None]] = {}
 _lock = threading.Lock()
 
 
@@ -136,7 +140,8 @@ def latest(store) -> tuple[str, Analysis] | None:
 
     Never waits for an analysis under way (one dictionary read, atomic in CPython).
     """
-    return _latest.get(identity(store))
+    held = _latest.get(identity(store))
+    return None if held is None else (held[0], held[1])
 
 
 class Progress(Timings):
@@ -177,26 +182,65 @@ def refresh_store(
             kept = store.load_analysis(key)
             result = _from_tables(kept) if kept is not None else None
         if result is not None:
-            _latest[store_key] = (key, result)
+            _latest[store_key] = (key, result, store.analysis_batches(key))
             return result, Update("read back")
-        since, previous = _previous(store, store_key, context, timings)
+        since, previous, made_of = _previous(store, store_key, context, timings)
         with timings.stage("read"):
-            incidents = store.incidents()
-            while store.revision() != revision:  # a write landed while reading: read that revision
-                revision = store.revision()
-                incidents = store.incidents()
+            revision, batches, incidents, appended = _read(store, previous, made_of)
             key = f"r{revision}-{context}"
-        result, done = _analysed(previous, incidents, scenario_dir, agreement_path, threshold, timings)
+        result, done = _analysed(
+            previous, incidents, scenario_dir, agreement_path, threshold, timings, appended=appended
+        )
+        done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
         with timings.stage("write"):
             tables, months = _partitions(result)
             changed = done.changed if done.mode in ("incremental", "unchanged") else None
-            store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed)
-        _latest[store_key] = (key, result)
+            store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
+        _latest[store_key] = (key, result, batches)
         return result, done
 
 
-def _previous(store, store_key: str, context: str, timings: Timings) -> tuple[str | None, Analysis | None]:
-    """The newest analysis of the same context: the one in memory, else the newest the store keeps."""
+def _read(
+    store, previous: Analysis | None, made_of: Batches | None
+) -> tuple[int, Batches, gpd.GeoDataFrame, int | None]:
+    """The store's revision, its batches and every report it holds, as of one revision.
+
+    When the store only gained batches since ``previous`` was made (``made_of`` are the batches it
+    was made of, none edited or retracted since), only the new batches are read: the other reports
+    are ``previous``'s, the first rows, in its order. ``appended`` is then the number of reports
+    read (the last rows), else None (every report was read from the store).
+    """
+    while True:
+        revision, batches = store.listing()
+        incidents, appended = None, None
+        if previous is not None and made_of is not None and batches[: len(made_of)] == made_of:
+            fresh = store.incidents(batches=[b for b, _ in batches[len(made_of) :]])
+            incidents = _with_kept(previous.reports, fresh)
+            appended = None if incidents is None else len(fresh)
+        if incidents is None:
+            incidents = store.incidents()
+        if store.revision() == revision:  # else a write landed while reading: read that revision
+            return revision, batches, incidents, appended
+
+
+def _with_kept(reports: gpd.GeoDataFrame, fresh: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The stored columns of ``reports`` (an analysis's), then the ``fresh`` rows: as the store
+    would return them all. None when ``reports`` lacks a stored column or holds it in another type."""
+    columns = list(fresh.columns)
+    if not set(columns) <= set(reports.columns) or reports.geometry.name != fresh.geometry.name:
+        return None
+    kept = pd.DataFrame(reports[columns])
+    if any(kept[c].dtype != fresh[c].dtype for c in columns if c != fresh.geometry.name):
+        return None
+    frame = stacked([kept, pd.DataFrame(fresh)], ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry=fresh.geometry.name, crs=fresh.crs)
+
+
+def _previous(
+    store, store_key: str, context: str, timings: Timings
+) -> tuple[str | None, Analysis | None, Batches | None]:
+    """The newest analysis of the same context, the one in memory or else the newest the store
+    keeps, with its key and the store's batches it was made of."""
     memo = _latest.get(store_key)
     if memo is not None and context_of(memo[0]) == context:
         return memo
@@ -206,8 +250,8 @@ def _previous(store, store_key: str, context: str, timings: Timings) -> tuple[st
                 tables = store.load_analysis(key)
                 found = _from_tables(tables) if tables is not None else None
                 if found is not None:
-                    return key, found
-    return None, None
+                    return key, found, store.analysis_batches(key)
+    return None, None, None
 
 
 def _analysed(
@@ -217,12 +261,15 @@ def _analysed(
     agreement_path: Path,
     threshold: float,
     timings: Timings,
+    *,
+    appended: int | None = None,
 ) -> tuple[Analysis, Update]:
     if previous is not None:
         try:
             return update(
                 previous,
                 incidents,
+                appended=appended,
                 scenario=load_scenario(scenario_dir),
                 agreement=rules.load_agreement(agreement_path),
                 sectors=scenario_sectors(scenario_dir),

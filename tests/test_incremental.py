@@ -9,14 +9,16 @@ every step the two analyses must agree to the last bit (geo.incremental.differen
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo import rules
-from geo.incremental import differences, update
+from geo import incremental, rules
+from geo.incremental import differences, update, without_rows
 from geo.pipeline import Analysis, analyse, scenario_sectors
 from geo.scenario import load_scenario
 from geo.settings import load_settings
@@ -77,9 +79,15 @@ def _live(pool: pd.DataFrame, batches: list[np.ndarray], live: list[int]) -> pd.
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@pytest.mark.parametrize("source", ["demo", "world"])
+# Small blocks: the kept rows are shared block by block (geo.incremental.BLOCK_ROWS, 65,536 rows),
+# so at this size every table is one block unless the blocks are made small.
+@pytest.mark.parametrize(("source", "block"), [("demo", None), ("world", None), ("demo", 97)])
 @given(seed=st.integers(0, 2**31), n_batches=st.integers(3, 5))
-def test_batches_and_retractions_give_the_from_scratch_analysis(pools, context, source, seed, n_batches):
+def test_batches_and_retractions_give_the_from_scratch_analysis(
+    pools, context, source, block, seed, n_batches, monkeypatch
+):
+    if block is not None:
+        monkeypatch.setattr(incremental, "BLOCK_ROWS", block)
     pool = pools[source]
     rng = np.random.default_rng(seed)
     deal = rng.integers(0, n_batches, size=len(pool))
@@ -95,7 +103,9 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(pools, context, 
     for op, b in steps[1:]:
         live = [*live, b] if op == "add" else [x for x in live if x != b]
         frame = _live(pool, batches, live)
-        current, done = update(current, frame, **context)
+        # A batch added at the end may be said to be that (as the store says it through its batches).
+        appended = len(batches[b]) if op == "add" and rng.random() < 0.5 else None
+        current, done = update(current, frame, appended=appended, **context)
         expected = _scratch(frame)
         assert differences(current, expected) == [], f"{source} seed {seed}: after {op} of batch {b}"
         did.append(done)
@@ -152,3 +162,70 @@ def test_a_report_edited_in_place_is_analysed_again(pools, context):
     assert done.mode == "incremental" and done.edited == 1 and done.added == 0 and done.removed == 0
     assert "1 edited in place" in done.summary()
     assert differences(current, _scratch(edited)) == []
+
+
+def _arrow_frame(n: int, rng: np.random.Generator, pieces: int) -> pd.DataFrame:
+    """A frame of the kinds of column the analysis keeps, its Arrow columns in ``pieces`` chunks."""
+    import geopandas as gpd
+    import pyarrow as pa
+
+    reason = pa.list_(pa.struct([("code", pa.string()), ("weight", pa.float64())]))
+    lists = [[{"code": f"C{i % 7}", "weight": float(i)}] * (i % 3) for i in range(n)]
+    frame = gpd.GeoDataFrame(
+        {
+            "uid": pd.Series([f"r{i}" if i % 11 else None for i in range(n)], dtype="str"),
+            "reasons": pd.Series(pd.array(pa.array(lists, type=reason), dtype=pd.ArrowDtype(reason))),
+            "score": rng.random(n),
+            "count": np.arange(n),
+        },
+        geometry=gpd.points_from_xy(rng.random(n), rng.random(n)),
+        crs=4326,
+    )
+    cuts = np.unique(np.r_[0, np.sort(rng.integers(0, n, pieces - 1)), n])
+    return pd.concat([frame.iloc[a:b] for a, b in itertools.pairwise(cuts)])
+
+
+def test_rows_removed_block_by_block_are_the_rows_kept(monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.setattr(incremental, "BLOCK_ROWS", 40)
+    rng = np.random.default_rng(5)
+    frame = _arrow_frame(1_000, rng, pieces=4)
+    for drop in (
+        np.zeros(len(frame), dtype=bool),
+        np.arange(len(frame)) == 0,
+        np.arange(len(frame)) >= 990,
+        rng.random(len(frame)) < 0.01,
+        rng.random(len(frame)) < 0.5,
+        np.ones(len(frame), dtype=bool),
+    ):
+        out = without_rows(frame, drop)
+        pd.testing.assert_frame_equal(out, frame[~drop])
+        assert out.crs == frame.crs
+    # A block that loses no row is the previous one's memory, not a copy.
+    drop = np.arange(len(frame)) == len(frame) - 1
+    first = pa.array(frame["uid"].array).chunks[0]
+    kept = pa.array(without_rows(frame, drop)["uid"].array).chunks[0]
+    assert kept.buffers()[2].address == first.buffers()[2].address
+
+
+def test_many_updates_leave_a_bounded_number_of_chunks(monkeypatch):
+    # Every update drops a few rows and adds a few: the tables must not end in one Arrow chunk per
+    # update (selecting rows of a column in thousands of chunks is several times slower).
+    import pyarrow as pa
+
+    monkeypatch.setattr(incremental, "BLOCK_ROWS", 64)
+    rng = np.random.default_rng(9)
+    frame = _arrow_frame(600, rng, pieces=1)
+    expected = frame.copy()
+    for step in range(200):
+        drop = np.zeros(len(frame), dtype=bool)
+        drop[rng.integers(0, len(frame), 3)] = True
+        fresh = _arrow_frame(5, rng, pieces=1)
+        frame = incremental.stacked([without_rows(frame, drop), fresh])
+        expected = pd.concat([expected[~drop], fresh])
+        if step % 50 == 0:
+            pd.testing.assert_frame_equal(frame, expected)
+    pd.testing.assert_frame_equal(frame, expected)
+    chunks = pa.array(frame["uid"].array).num_chunks
+    assert chunks <= 2 * len(frame) / 64 + 3, chunks

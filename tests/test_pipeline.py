@@ -107,6 +107,60 @@ def test_a_new_batch_is_analysed_with_the_rest(tmp_path):
     assert "desk/n1" in set(after.reports["uid"])
 
 
+def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retracted(tmp_path):
+    # The store says what changed by its batches and their counts of outside edits: a batch added
+    # is read alone; a report edited in sqlite3 or a batch retracted makes the update read every
+    # report (and compare them). Each time the result is a from-scratch analysis's.
+    import sqlite3
+
+    from geo.demo import DEMO_DIR
+    from geo.pipeline import analyse
+    from geo.store import open_store
+
+    settings = load_settings()
+    kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
+    store = open_store(tmp_path / "s.gpkg")
+    files = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:4]
+
+    def add(path):
+        data = path.read_bytes()
+        receipt = store.add_batch(read_batch(data, filename=path.name), original=data)
+        return receipt, receipt.accepted - receipt.duplicates
+
+    def refreshed():
+        result, done = refresh_store(store, **kw)
+        assert differences(result, analyse(store.incidents(), **kw)) == []
+        return done
+
+    for path in files[:2]:
+        add(path)
+    assert refreshed().mode == "from scratch"
+    receipt, added = add(files[2])
+    done = refreshed()
+    assert done.mode == "incremental" and done.reports_read == added == done.added > 0
+    assert f"read {added:,} reports from the store" in done.summary()
+    # A restarted server: the analysis the store keeps says which batches it was made of.
+    forget(store)
+    _, last = add(files[3])
+    done = refreshed()
+    assert done.mode == "incremental" and done.reports_read == last > 0
+
+    with sqlite3.connect(store.path) as con:
+        uid = con.execute("SELECT uid FROM incidents WHERE type = 'impact' LIMIT 1").fetchone()[0]
+        con.execute("UPDATE incidents SET type = 'weapon_sighting' WHERE uid = ?", (uid,))
+    done = refreshed()
+    total = store.count()
+    assert done.mode == "incremental" and done.edited == 1 and done.reports_read == total
+
+    store.retract_batch(receipt.batch_id)
+    done = refreshed()
+    assert done.removed == added and done.reports_read == store.count()
+    again, count = add(files[2])  # its file again: a new batch
+    assert again.batch_id != receipt.batch_id and count == added
+    done = refreshed()
+    assert done.mode == "incremental" and done.reports_read == added
+
+
 def test_every_event_says_why_this_side_with_the_reports_behind_it(demo_analysis):
     events = demo_analysis.events
     flagged = events[events["flag_level"].isin(["likely", "possible"])]

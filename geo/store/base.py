@@ -98,8 +98,15 @@ class Store(Protocol):
         end: pd.Timestamp | None = None,
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
+        batches: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
-        """Return the stored reports (the normalised incident frame with ``batch_id``)."""
+        """Return the stored reports (the normalised incident frame with ``batch_id``); with
+        ``batches``, only those batches' reports."""
+        ...
+
+    def listing(self) -> tuple[int, tuple[tuple[str, int], ...]]:
+        """Return the revision and the active batches (id, count of outside edits), oldest first,
+        read together."""
         ...
 
     def batches(self) -> pd.DataFrame:
@@ -140,6 +147,7 @@ class Store(Protocol):
         *,
         since: str | None = None,
         changed: dict[str, set[str]] | None = None,
+        batches: tuple[tuple[str, int], ...] | None = None,
     ) -> None:
         """Keep an analysis under ``key`` in monthly partitions, rewriting only the ``changed`` months
         of the one kept under ``since`` (see :class:`geo.store.derived.AnalysisFiles`)."""
@@ -151,4 +159,8 @@ class Store(Protocol):
 
     def analysis_keys(self) -> list[str]:
         """Return the keys of the analyses kept, newest first."""
+        ...
+
+    def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
+        """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
         ...

@@ -80,6 +80,14 @@ class AnalysisFiles:
         except (OSError, ValueError, KeyError):
             return None
 
+    def batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
+        """The store's batches (id, outside edits) the analysis under ``key`` was made of, or None."""
+        try:
+            listed = json.loads(self._manifest(key).read_text())["batches"]
+            return tuple((str(b), int(e)) for b, e in listed)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def load(self, key: str) -> dict[str, pa.Table] | None:
         """Every table of the analysis kept under ``key``, or None when there is none (or a file is gone)."""
         files = self._files(key)
@@ -117,8 +125,12 @@ class AnalysisFiles:
         *,
         since: str | None = None,
         changed: dict[str, set[str]] | None = None,
+        batches: tuple[tuple[str, int], ...] | None = None,
     ) -> None:
         """Keep ``tables`` under ``key``, partitioned by ``months`` (one label per row).
+
+        ``batches`` (the store's listing the analysis was made of) is kept in the manifest: a later
+        update reads only the batches added since (:func:`geo.refresh.refresh_store`).
 
         With ``since`` (a key kept) and ``changed`` (per table, the months that differ from it),
         the other months reuse ``since``'s files. ``to_arrow`` converts rows: several months' at once
@@ -161,7 +173,10 @@ class AnalysisFiles:
                     self._write(self.folder / file, part)
                     parts[month] = file
             listed[name] = parts
-        self._write_text(self._manifest(key), json.dumps({"key": key, "tables": listed}))
+        manifest = {"key": key, "tables": listed}
+        if batches is not None:
+            manifest["batches"] = [[b, e] for b, e in batches]
+        self._write_text(self._manifest(key), json.dumps(manifest))
         keep = {f for parts in listed.values() for f in parts.values()} | {self._manifest(key).name}
         for path in self.folder.iterdir():
             if path.name not in keep and not path.name.startswith(".incoming-"):

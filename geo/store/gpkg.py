@@ -208,6 +208,20 @@ class GeoPackageStore:
         """Return a number that changes on every write, ours or another program's."""
         return int(self._scalar("SELECT value FROM meta WHERE key = 'revision'"))
 
+    def listing(self) -> tuple[int, tuple[tuple[str, int], ...]]:
+        """Return the revision and the active batches, oldest first, each with its count of outside
+        edits, read together (one read transaction): what the store holds at that revision."""
+        with closing(self._connect()) as con:
+            con.execute("BEGIN")
+            try:
+                revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+                rows = con.execute(
+                    "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
+                ).fetchall()
+            finally:
+                con.execute("COMMIT")
+        return revision, tuple((str(b), int(e)) for b, e in rows)
+
     def count(self) -> int:
         """Return the number of stored reports (retracted batches' reports are deleted)."""
         return int(self._scalar("SELECT count(*) FROM incidents"))
@@ -394,11 +408,14 @@ class GeoPackageStore:
         end: Any = None,
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
+        batches: list[str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Return the stored reports as the normalised incident frame with ``batch_id``.
 
         Parameters
         ----------
+        batches
+            Only these batches' reports (ids from :meth:`listing`; retracted ones give none).
         start, end
             Inclusive bounds on ``occurred_at`` (ISO 8601 text or timestamps; naive means UTC).
         bbox
@@ -414,13 +431,17 @@ class GeoPackageStore:
         filters = query_filters(start=start, end=end, bbox=bbox, where=where)
         listing = "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
         try:
-            active = list(self._read(listing).itertuples(index=False, name=None))
+            chosen = None if batches is None else set(batches)
+
+            def active() -> list[tuple[str, int]]:
+                rows = self._read(listing).itertuples(index=False, name=None)
+                return [(b, e) for b, e in rows if chosen is None or b in chosen]
+
             try:
-                return self._columnar.read(active, self._batch_from_sql, filters)
+                return self._columnar.read(active(), self._batch_from_sql, filters)
             except FileNotFoundError:
                 # Another process retracted a batch between the listing and the read: list again.
-                active = list(self._read(listing).itertuples(index=False, name=None))
-                return self._columnar.read(active, self._batch_from_sql, filters)
+                return self._columnar.read(active(), self._batch_from_sql, filters)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
             msg = f"Cannot filter the reports with {where!r} ({exc})."
             raise StoreError(
@@ -534,9 +555,10 @@ class GeoPackageStore:
         *,
         since: str | None = None,
         changed: dict[str, set[str]] | None = None,
+        batches: tuple[tuple[str, int], ...] | None = None,
     ) -> None:
         """Keep an analysis under ``key`` (see :class:`geo.store.derived.AnalysisFiles`)."""
-        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed)
+        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
 
     def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
         """Return the tables of the analysis kept under ``key``, or None (also when it cannot be read)."""
@@ -545,3 +567,7 @@ class GeoPackageStore:
     def analysis_keys(self) -> list[str]:
         """Return the keys of the analyses kept, newest first."""
         return self._analysis.keys()
+
+    def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
+        """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
+        return self._analysis.batches(key)
