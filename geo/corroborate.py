@@ -136,8 +136,10 @@ def time_bounds(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Return each report's time (ns since epoch) and its tolerance (ns): its precision's half-width, or
     half its stated interval (``occurred_from`` to ``occurred_to``) when that is wider."""
     t = pd.DatetimeIndex(reports["occurred_at"]).as_unit("ns").asi8.astype(np.float64)
-    tol = reports["time_precision"].map(TIME_TOLERANCE).fillna(pd.Timedelta(0))
-    tol = pd.to_timedelta(tol).dt.total_seconds().to_numpy() * 1e9
+    # Each precision looked up once, not once per report.
+    codes, precisions = pd.factorize(reports["time_precision"])
+    each = pd.to_timedelta(pd.Series(precisions, dtype=object).map(TIME_TOLERANCE).fillna(pd.Timedelta(0)))
+    tol = np.r_[each.dt.total_seconds().to_numpy() * 1e9, 0.0][codes]  # code -1 (missing): 0
     if {"occurred_from", "occurred_to"} <= set(reports.columns):
         half = (reports["occurred_to"] - reports["occurred_from"]).dt.total_seconds().to_numpy() * 0.5e9
         tol = np.fmax(tol, np.nan_to_num(half, nan=0.0))

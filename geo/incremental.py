@@ -34,13 +34,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo import attribution, corroborate, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import CorroborationParams
+from geo.lookup import among
 from geo.patterns.evidence import CLUSTER_CODE
 from geo.patterns.scan import month_of
 from geo.pipeline import (
@@ -135,33 +135,6 @@ def month_labels(times: pd.Series) -> np.ndarray:
         [f"{m // 12:04d}-{m % 12 + 1:02d}" if m >= 0 else "undated" for m in unique], dtype=object
     )
     return text[codes] if len(codes) else np.empty(0, dtype=object)
-
-
-def _arrow_text(values: object) -> pa.Array | pa.ChunkedArray | None:
-    """``values`` as the Arrow text array they hold (no copy), or None when they hold something else."""
-    if not isinstance(values, pd.Series | pd.Index) or not isinstance(
-        values.dtype, pd.ArrowDtype | pd.StringDtype
-    ):
-        return None
-    try:
-        array = pa.array(values.array)
-    except (TypeError, pa.ArrowException):
-        return None
-    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
-
-
-def _among(values: object, chosen: object) -> np.ndarray:
-    """Which ``values`` are in ``chosen`` (as pandas' ``isin`` says).
-
-    Arrow text is looked up in Arrow (a million in about 15 ms); anything else as Python objects
-    (pandas' own ``isin`` on Arrow text tests element by element in Python, a second per 100,000).
-    """
-    pool = list(chosen) if isinstance(chosen, set | frozenset) else np.asarray(chosen, dtype=object).tolist()
-    text = _arrow_text(values)
-    if text is not None and all(isinstance(v, str) for v in pool):
-        found = pc.is_in(text, value_set=pa.array(pool, type=text.type))
-        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
-    return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(pool).to_numpy()
 
 
 def _as_stored(values: pd.Series, dtype: object) -> pd.Series | None:
@@ -312,9 +285,12 @@ def _reached(component: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     return np.isin(component, np.unique(component[seeds]))
 
 
-def _time_bounds(frame: pd.DataFrame, half_ns: float, tolerance: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Each report's reach in time: ``half_ns`` either side, plus its tolerance as corroboration takes it."""
-    t, tol = corroborate.time_bounds(frame)
+def _time_bounds(
+    times: tuple[np.ndarray, np.ndarray], half_ns: float, tolerance: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each report's reach in time: ``half_ns`` either side, plus its tolerance as corroboration
+    takes it (``times``: :func:`geo.corroborate.time_bounds`)."""
+    t, tol = times
     half = half_ns + (tol if tolerance else 0.0)
     return t - half, t + half
 
@@ -377,8 +353,8 @@ def update(
         where = np.arange(len(before))
     else:
         known = pd.Index(before["uid"].to_numpy(dtype=object)).astype(str).astype(object)
-        is_new = ~_among(uid, known)
-        gone = known[~_among(known, uid)]
+        is_new = ~among(uid, known)
+        gone = known[~among(known, uid)]
         # A report edited in place (QGIS, sqlite3: the store's triggers allow it) keeps its uid: its
         # content hash tells. It is analysed again as if removed and added.
         at = pd.Series(np.arange(len(before)), index=known)
@@ -414,12 +390,12 @@ def update(
 
     # The reports the change reaches directly: the new ones, the influence mates of the removed
     # ones, and those citing a source whose family changed.
-    lost = _among(before["uid"], gone) if len(gone) else np.zeros(len(before), dtype=bool)
+    lost = among(before["uid"], gone) if len(gone) else np.zeros(len(before), dtype=bool)
     mates = set(before[INFLUENCE].to_numpy()[lost])
-    dirty = is_new | _among(base[INFLUENCE], mates)
+    dirty = is_new | among(base[INFLUENCE], mates)
     changed_sources = _families_changed(before, frame)
     if changed_sources and "cites" in frame:
-        dirty |= _among(frame["cites"], changed_sources)
+        dirty |= among(frame["cites"], changed_sources)
 
     rounds = 0
     hit = np.zeros(n, dtype=bool)
@@ -432,20 +408,26 @@ def update(
 
     with timings.stage("rules"):
         redone = pd.Index(uid[hit])
-        kept = without_rows(previous.reasons, _among(previous.reasons["uid"], redone.union(gone)))
+        kept = without_rows(previous.reasons, among(previous.reasons["uid"], redone.union(gone)))
         fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
         reasons = stacked([kept, fresh_reasons], ignore_index=True)
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
     with timings.stage("patterns"):
-        # Only events whose members changed can change their stand-in: compare those.
-        old_stand = stand_ins(
-            before[_among(before["event_id"], set(before["event_id"][lost]) | set(was[hit]))]
-        )
-        new_stand_full = stand_ins(base)
+        # Only events whose members changed can change their stand-in: those of the events
+        # replaced go, those of the new events come.
+        old_all = previous.stand_ins if previous.stand_ins is not None else stand_ins(before)
+        replaced_ids = set(before["event_id"][lost]) | set(was[hit])
+        is_old = among(old_all["event_id"], replaced_ids)
+        old_stand = old_all[is_old]
+        if base["event_id"].isna().any() or old_all["event_id"].isna().any():
+            new_stand_full = stand_ins(base)  # reports without an event share one stand-in
+        else:
+            fresh_stand = stand_ins(base[among(base["event_id"], new_ids)])
+            new_stand_full = _in_stand_in_order(without_rows(old_all, is_old), fresh_stand)
         new_stand = new_stand_full[["event_id", "uid", "occurred_at"]]
         both = old_stand[["event_id", "uid", "occurred_at"]].merge(
-            new_stand[_among(new_stand["event_id"], new_ids)],
+            new_stand[among(new_stand["event_id"], new_ids)],
             on=["event_id", "uid"],
             how="outer",
             indicator=True,
@@ -457,7 +439,7 @@ def update(
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
         surges = find_evidence(new_stand_full, None, parts=("surges",))
         old = previous.evidence
-        old_time = before.loc[_among(before["uid"], set(old["uid"])), ["uid", "occurred_at"]]
+        old_time = before.loc[among(before["uid"], set(old["uid"])), ["uid", "occurred_at"]]
         old_month = old["uid"].map(
             pd.Series(
                 month_of(pd.DatetimeIndex(old_time["occurred_at"]).floor("D")),
@@ -475,19 +457,19 @@ def update(
         event_of = base.set_index(uid.to_numpy())["event_id"]
         again = set(event_of.reindex(list(touched_uids)).dropna()) - new_ids
         replaced = set(before["event_id"][lost]) | set(was[hit]) | new_ids
-        is_replaced = _among(previous.events["event_id"], replaced)
-        is_again = _among(previous.events["event_id"], again) & ~is_replaced
+        is_replaced = among(previous.events["event_id"], replaced)
+        is_again = among(previous.events["event_id"], again) & ~is_replaced
         rescore = pd.concat([made, previous.events[is_again][list(made.columns)]], ignore_index=True)
         events = [without_rows(previous.events, is_replaced | is_again)]
         if len(rescore):
-            members = _among(base["event_id"], set(rescore["event_id"]))
-            scope = _among(base[INFLUENCE], set(base[INFLUENCE][members]))
+            members = among(base["event_id"], set(rescore["event_id"]))
+            scope = among(base[INFLUENCE], set(base[INFLUENCE][members]))
             in_scope = set(uid[scope])
             scores = score.score_events(
                 rescore,
                 base[scope],
-                reasons[_among(reasons["uid"], in_scope)],
-                patterns=evidence[_among(evidence["uid"], in_scope)],
+                reasons[among(reasons["uid"], in_scope)],
+                patterns=evidence[among(evidence["uid"], in_scope)],
             )
             events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
         # Kept events in their order, then the new and rescored ones: no table is kept in any
@@ -503,7 +485,9 @@ def update(
     changed_events = pd.concat([previous.events["occurred_at"][old_events], rescore["occurred_at"]])
     changed = {"reports": set(rows), "reasons": set(rows), "events": set(month_labels(changed_events))}
     return (
-        Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence),
+        Analysis(
+            reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=new_stand_full
+        ),
         Update(
             "incremental",
             added=int((is_new & ~edited).sum()),
@@ -517,6 +501,40 @@ def update(
             changed={**changed, "evidence": {"all"}},
         ),
     )
+
+
+def _stand_in_key(frame: pd.DataFrame) -> np.ndarray:
+    """The time :func:`geo.pipeline.stand_ins` orders by, missing times last (int64 ns)."""
+    times = pd.DatetimeIndex(pd.to_datetime(frame["occurred_at"], utc=True))
+    return np.where(times.isna(), np.iinfo(np.int64).max, times.asi8)
+
+
+def _in_stand_in_order(kept: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """Two tables of stand-ins, each in :func:`geo.pipeline.stand_ins`' order (time, then uid), as one
+    in that order: ``fresh`` rows are placed among ``kept`` by time, uids compared only at equal times."""
+    if not len(fresh):
+        return kept
+    a, b = _stand_in_key(kept), _stand_in_key(fresh)
+    lo, hi = np.searchsorted(a, b, side="left"), np.searchsorted(a, b, side="right")
+    at = lo.copy()
+    fresh_uid = fresh["uid"].astype(str).to_numpy(dtype=object)
+    for i in np.flatnonzero(hi > lo):  # the same time as kept stand-ins: after those of smaller uid
+        tied = kept["uid"].iloc[lo[i] : hi[i]].astype(str).to_numpy(dtype=object)
+        at[i] = lo[i] + int(np.sum(tied < fresh_uid[i]))
+    # The kept stand-ins before the first new one stay as they are (shared, not copied): a batch
+    # is mostly of recent reports, so that is nearly all of them.
+    start = int(at[0])
+    rest = kept.iloc[start:]
+    n = len(rest) + len(fresh)
+    is_fresh = np.zeros(n, dtype=bool)
+    is_fresh[at - start + np.arange(len(fresh))] = True
+    order = np.empty(n, dtype=np.int64)
+    order[~is_fresh] = np.arange(len(rest))
+    order[is_fresh] = len(rest) + np.arange(len(fresh))
+    tail = stacked([rest, fresh])
+    if not np.array_equal(order, np.arange(n)):
+        tail = tail.iloc[order]
+    return stacked([kept.iloc[:start], tail]) if start else tail
 
 
 def _per_report(
@@ -533,15 +551,24 @@ def _per_report(
         return per_report(base, events)
     old = pd.DataFrame(before[columns]).iloc[:leading]
     touched = np.ones(len(base), dtype=bool)
-    touched[:leading] = _among(base["event_id"].iloc[:leading], changed)
+    touched[:leading] = among(base["event_id"].iloc[:leading], changed)
     bounds = np.r_[_bounds(old), np.arange(leading, len(base), BLOCK_ROWS)[1:], len(base)]
     bounds = np.unique(bounds)
+    # The changed events' values; a block's other reports take theirs from ``before``.
+    fresh = pd.DataFrame(events.loc[among(events["event_id"], changed), ["event_id", *columns]])
     pieces = []
     for a, b in itertools.pairwise(bounds):
         if touched[a:b].any():
             ids = base["event_id"].iloc[a:b]
-            near = events[_among(events["event_id"], set(ids.dropna()))]
-            pieces.append(pd.DataFrame(ids).join(near.set_index("event_id")[columns], on="event_id")[columns])
+            same = np.flatnonzero(~touched[a:b])  # all below ``leading``: every new report is touched
+            known = pd.concat(
+                [ids.iloc[same].reset_index(drop=True), old.iloc[a:b].iloc[same].reset_index(drop=True)],
+                axis=1,
+            )
+            lookup = stacked([known.drop_duplicates("event_id"), fresh], ignore_index=True).set_index(
+                "event_id"
+            )
+            pieces.append(pd.DataFrame(ids).join(lookup, on="event_id")[columns])
         else:
             pieces.append(old.iloc[a:b])
     values = stacked(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
@@ -571,11 +598,12 @@ def _neighbours(
 
     def mates(chosen: np.ndarray) -> np.ndarray:
         keys = old_key[chosen]
-        return _among(old_key, set(keys[pd.notna(keys)])) | chosen
+        return among(old_key, set(keys[pd.notna(keys)])) | chosen
 
     # 1. Origins: exact closure under the pairs tried in triangulation.
     with timings.stage("origins"):
-        lo, hi = _time_bounds(frame, TRIANGULATION_NS / 2, tolerance=False)
+        times = corroborate.time_bounds(frame)
+        lo, hi = _time_bounds(times, TRIANGULATION_NS / 2, tolerance=False)
         reach = dirty.copy()
         for _ in range(MAX_ROUNDS):
             rounds += 1
@@ -601,7 +629,7 @@ def _neighbours(
     # 2. Events: the components of every link between reports that hold a changed report, computed
     # with two windows' margin of reports around them.
     with timings.stage("corroborate"):
-        lo, hi = _time_bounds(frame, WINDOW_NS / 2, tolerance=True)
+        lo, hi = _time_bounds(times, WINDOW_NS / 2, tolerance=True)
         cite_pairs = citation_links(frame["uid"], frame.get("cites"))
 
         def around(chosen: np.ndarray) -> np.ndarray:
@@ -633,7 +661,7 @@ def _neighbours(
         base.loc[base.index[rows[inside]], "event_id"] = found.event_id.to_numpy()[inside]
         base.loc[base.index[rows[inside]], INFLUENCE] = keys[inside]
         ids = set(found.event_id.to_numpy()[inside])
-    return rounds, hit, found.events[_among(found.events["event_id"], ids)]
+    return rounds, hit, found.events[among(found.events["event_id"], ids)]
 
 
 # Each table's key: rows are compared in this order, whatever order either analysis keeps them in.

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +24,7 @@ from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
+from geo.lookup import among
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -67,12 +68,19 @@ class Analysis:
         One row per event with its score, side and reasons.
     reasons
         The long table of rule reasons per report (``uid``, ``code``, ``severity``, ``weight``, ``sentence``).
+    evidence
+        The pattern evidence (surges, clusters) per event, by its stand-in's uid.
+    stand_ins
+        Each event's stand-in (:func:`stand_ins`) when known: kept in memory only, so that an
+        update finds the new stand-ins without looking at every report. Not part of the outcome
+        (not stored, not compared).
     """
 
     reports: gpd.GeoDataFrame
     events: gpd.GeoDataFrame
     reasons: pd.DataFrame
     evidence: pd.DataFrame | None = None
+    stand_ins: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
 def scenario_crs(scenario: Scenario) -> CRS:
@@ -104,14 +112,20 @@ def content_hashes(incidents: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def citation_links(uids: pd.Series, cites: pd.Series | None) -> np.ndarray:
-    """Pairs of positions (citing, cited) where a report cites another one in the same frame."""
+    """Pairs of positions (citing, cited) where a report cites another one in the same frame (the
+    first report of that uid)."""
     if cites is None:
         return np.empty((0, 2), dtype=np.int64)
-    at = pd.Series(np.arange(len(uids)), index=uids.astype(str).to_numpy())
+    citing = np.flatnonzero(cites.notna().to_numpy())
+    target = cites.iloc[citing].astype(str).to_numpy(dtype=object)
+    citing, target = citing[target != ""], target[target != ""]
+    if not len(citing):
+        return np.empty((0, 2), dtype=np.int64)
+    text = uids.astype(str)
+    candidates = np.flatnonzero(among(text, set(target)))  # only the uids cited are indexed
+    at = pd.Series(candidates, index=text.iloc[candidates].to_numpy(dtype=object))
     at = at[~at.index.duplicated()]
-    target = cites.astype(object).where(cites.notna(), "").astype(str).to_numpy(dtype=object)
-    citing = np.flatnonzero(target != "")
-    cited = pd.Series(target[citing]).map(at).to_numpy(dtype=float)
+    cited = pd.Series(target).map(at).to_numpy(dtype=float)
     known = np.isfinite(cited)
     return np.column_stack([citing[known], cited[known].astype(np.int64)])
 
@@ -323,14 +337,16 @@ def judge(
     ``evidence`` is the pattern evidence when already known; otherwise found from ``base``.
     """
     timings = Timings() if timings is None else timings
+    standing = None
     if evidence is None:
         with timings.stage("patterns"):
-            evidence = find_evidence(stand_ins(base), pattern_params)
+            standing = stand_ins(base)
+            evidence = find_evidence(standing, pattern_params)
     with timings.stage("score"):
         scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
         events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
         reports = per_report(base, events)
-    return Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence)
+    return Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=standing)
 
 
 def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -375,7 +391,11 @@ def analyse(
     )
     # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
     return Analysis(
-        _geometry_last(result.reports), _geometry_last(result.events), result.reasons, result.evidence
+        _geometry_last(result.reports),
+        _geometry_last(result.events),
+        result.reasons,
+        result.evidence,
+        stand_ins=result.stand_ins,
     )
 
 

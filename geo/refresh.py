@@ -28,6 +28,7 @@ import pyarrow as pa
 from geo import rules
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.incremental import TooFar, Update, month_labels, stacked, update
+from geo.lookup import among
 from geo.pipeline import (
     CORROBORATION_COLUMNS,
     EVENT_COLUMNS,
@@ -85,11 +86,16 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=4326)
 
 
-def _partitions(result: Analysis) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+def _partitions(
+    result: Analysis, changed: dict[str, set[str]] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """The tables to store and each row's month (its partition).
+
+    With ``changed`` (per table, the months an update changed), a reason outside those months is
+    labelled None: its partition is kept as stored, so its month need not be looked up.
+    """
     reports = result.reports.drop(columns=[c for c in FROM_EVENT if c in result.reports])
-    month_of_report = pd.Series(
-        month_labels(reports["occurred_at"]), index=reports["uid"].astype(str).to_numpy()
-    )
+    report_month = month_labels(reports["occurred_at"])
     tables = {
         "reports": reports,
         "events": result.events,
@@ -97,12 +103,27 @@ def _partitions(result: Analysis) -> tuple[dict[str, pd.DataFrame], dict[str, np
         "evidence": result.evidence,
     }
     months = {
-        "reports": month_of_report.to_numpy(),
+        "reports": report_month,
         "events": month_labels(result.events["occurred_at"]),
-        "reasons": result.reasons["uid"].astype(str).map(month_of_report).fillna("undated").to_numpy(),
+        "reasons": _months_of_reasons(result.reasons["uid"], reports["uid"], report_month, changed),
         "evidence": np.full(len(result.evidence), "all", dtype=object),
     }
     return tables, months
+
+
+def _months_of_reasons(
+    uid: pd.Series, report_uid: pd.Series, report_month: np.ndarray, changed: dict[str, set[str]] | None
+) -> np.ndarray:
+    """Each reason's month, its report's (``undated`` when none); None for those outside ``changed``."""
+    if changed is not None:
+        chosen = np.flatnonzero(pd.Series(report_month).isin(list(changed.get("reasons", ()))).to_numpy())
+        found = pd.Series(report_month[chosen], index=report_uid.iloc[chosen].astype(str).to_numpy())
+        rows = np.flatnonzero(among(uid, set(found.index)))
+        out = np.full(len(uid), None, dtype=object)
+        out[rows] = uid.iloc[rows].astype(str).map(found).to_numpy()
+        return out
+    month_of_report = pd.Series(report_month, index=report_uid.astype(str).to_numpy())
+    return uid.astype(str).map(month_of_report).fillna("undated").to_numpy()
 
 
 def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
@@ -193,9 +214,15 @@ def refresh_store(
         )
         done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
         with timings.stage("write"):
-            tables, months = _partitions(result)
             changed = done.changed if done.mode in ("incremental", "unchanged") else None
-            store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
+            tables, months = _partitions(result, changed)
+            try:
+                store.save_analysis(
+                    key, tables, months, to_arrow, since=since, changed=changed, batches=batches
+                )
+            except ValueError:  # the analysis it updated is no longer kept: every month written
+                tables, months = _partitions(result)
+                store.save_analysis(key, tables, months, to_arrow, batches=batches)
         _latest[store_key] = (key, result, batches)
         return result, done
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from geo import incremental, rules
 from geo.incremental import differences, update, without_rows
-from geo.pipeline import Analysis, analyse, scenario_sectors
+from geo.pipeline import Analysis, analyse, scenario_sectors, stand_ins
 from geo.scenario import load_scenario
 from geo.settings import load_settings
 
@@ -108,6 +108,10 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(
         current, done = update(current, frame, appended=appended, **context)
         expected = _scratch(frame)
         assert differences(current, expected) == [], f"{source} seed {seed}: after {op} of batch {b}"
+        # The stand-ins it keeps for the next update are those of its reports, in their order.
+        pd.testing.assert_frame_equal(
+            current.stand_ins.reset_index(drop=True), stand_ins(current.reports).reset_index(drop=True)
+        )
         did.append(done)
     # The update recomputed less than everything at least once, or the test proves nothing new.
     assert any(d.mode == "incremental" and d.reports_recomputed < len(pool) for d in did)
@@ -229,3 +233,18 @@ def test_many_updates_leave_a_bounded_number_of_chunks(monkeypatch):
     pd.testing.assert_frame_equal(frame, expected)
     chunks = pa.array(frame["uid"].array).num_chunks
     assert chunks <= 2 * len(frame) / 64 + 3, chunks
+
+
+def test_stand_ins_merged_in_order_at_equal_times():
+    # New stand-ins go among the kept ones by time, then uid, as geo.pipeline.stand_ins orders them.
+    at = pd.Timestamp("2026-10-01T06:00Z")
+    times = [at, at, at + pd.Timedelta(minutes=1), pd.NaT, at, at + pd.Timedelta(minutes=1), pd.NaT]
+    uids = ["b", "d", "a", "m", "c", "0", "k"]
+    reports = pd.DataFrame(
+        {"uid": uids, "occurred_at": pd.to_datetime(times, utc=True), "event_id": [f"e{u}" for u in uids]}
+    )
+    everything = stand_ins(reports)
+    kept = stand_ins(reports.iloc[:4])
+    fresh = stand_ins(reports.iloc[4:])
+    merged = incremental._in_stand_in_order(kept, fresh)
+    assert merged["uid"].tolist() == everything["uid"].tolist() == ["b", "c", "d", "0", "a", "k", "m"]

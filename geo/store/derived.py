@@ -133,11 +133,16 @@ class AnalysisFiles:
         update reads only the batches added since (:func:`geo.refresh.refresh_store`).
 
         With ``since`` (a key kept) and ``changed`` (per table, the months that differ from it),
-        the other months reuse ``since``'s files. ``to_arrow`` converts rows: several months' at once
+        the other months reuse ``since``'s files; a row labelled None is in one of those (its month
+        need not be known). ``to_arrow`` converts rows: several months' at once
         (:data:`GROUP_ROWS`), each month's alone when their columns do not convert together.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         before = self._files(since) if since is not None and changed is not None else None
+        unlabelled = [name for name in tables if len(tables[name]) and pd.isna(months[name]).any()]
+        if unlabelled and (before is None or any(before.get(name) is None for name in unlabelled)):
+            msg = f"Rows of {', '.join(unlabelled)} have no month and no kept analysis holds them."
+            raise ValueError(msg)
         token = uuid.uuid4().hex[:12]
         listed: dict[str, dict[str, str]] = {}
         for name, frame in tables.items():
@@ -158,6 +163,10 @@ class AnalysisFiles:
                     parts[month] = old[month]
                 else:
                     write.append((month, order[a:b] if len(frame) else np.empty(0, dtype=np.int64)))
+            if old is not None and (codes < 0).any():  # rows of months left alone, not labelled
+                parts.update(
+                    {m: f for m, f in old.items() if m not in parts and m not in changed.get(name, set())}
+                )
             for group in _groups(write):
                 # The group's rows in partition order, converted once; each month a slice of them.
                 rows = np.concatenate([r for _, r in group])
