@@ -10,14 +10,13 @@ from functools import cached_property
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 from scipy.cluster.hierarchy import linkage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.attribution.wedges import WEAPON_REACH_M
-from geo.crs import centre_of, require_wgs84, theatre_crs
+from geo.crs import centre_of, require_wgs84, theatre_crs, transformer
 
 # Reports of one happening may carry different but compatible types: a patrol hears an
 # "undetermined explosion" where a camera sees an "impact". Types in different families never merge.
@@ -307,7 +306,7 @@ def _candidate_pairs(
 
 
 def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams) -> _Arrays:
-    to_xy = Transformer.from_crs(4326, crs, always_xy=True)
+    to_xy = transformer(4326, crs)
     metric = reports.geometry.to_crs(crs)
     xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
     # A launch triangulated with others stands at their fix, the best estimate of where the weapon
@@ -914,9 +913,7 @@ def _summarise(
     events["confidence"] = (1.0 - np.exp(miss)) * events["agreement"]
     events["exchange_id"], exchanges = _exchanges(events, params)
     # The coordinates' transform, as GeoSeries.to_crs does it, without making points twice.
-    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(
-        events["x"].to_numpy(), events["y"].to_numpy()
-    )
+    lon, lat = transformer(crs, 4326).transform(events["x"].to_numpy(), events["y"].to_numpy())
     out = gpd.GeoDataFrame(
         events.drop(columns=["x", "y", "lean"]).reset_index(), geometry=gpd.points_from_xy(lon, lat), crs=4326
     )

@@ -40,7 +40,7 @@ from scipy.sparse.csgraph import connected_components
 from geo import attribution, corroborate, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import CorroborationParams
-from geo.lookup import among
+from geo.lookup import among, take_rows
 from geo.patterns.evidence import CLUSTER_CODE
 from geo.patterns.scan import month_of
 from geo.pipeline import (
@@ -381,7 +381,7 @@ def update(
     parts = [before[carried].iloc[first_rows].set_axis(np.flatnonzero(~is_new))]
     if is_new.any():
         with timings.stage("enrich"):
-            fresh = measure(frame[is_new], scenario, sectors=sectors)
+            fresh = measure(take_rows(frame, is_new), scenario, sectors=sectors)
         if [c for c in fresh.columns if c not in frame.columns] != own:
             msg = "The previous analysis was measured with other columns (another version)."
             raise ValueError(msg)
@@ -409,7 +409,9 @@ def update(
     with timings.stage("rules"):
         redone = pd.Index(uid[hit])
         kept = without_rows(previous.reasons, among(previous.reasons["uid"], redone.union(gone)))
-        fresh_reasons = evaluate_rules(base[hit], scenario, agreement) if hit.any() else kept.iloc[:0]
+        fresh_reasons = (
+            evaluate_rules(take_rows(base, hit), scenario, agreement) if hit.any() else kept.iloc[:0]
+        )
         reasons = stacked([kept, fresh_reasons], ignore_index=True)
 
     # 3. Patterns: clusters of the months whose events changed, surges of the whole period.
@@ -419,11 +421,11 @@ def update(
         old_all = previous.stand_ins if previous.stand_ins is not None else stand_ins(before)
         replaced_ids = set(before["event_id"][lost]) | set(was[hit])
         is_old = among(old_all["event_id"], replaced_ids)
-        old_stand = old_all[is_old]
+        old_stand = take_rows(old_all, is_old)
         if base["event_id"].isna().any() or old_all["event_id"].isna().any():
             new_stand_full = stand_ins(base)  # reports without an event share one stand-in
         else:
-            fresh_stand = stand_ins(base[among(base["event_id"], new_ids)])
+            fresh_stand = stand_ins(take_rows(base, among(base["event_id"], new_ids)))
             new_stand_full = _in_stand_in_order(without_rows(old_all, is_old), fresh_stand)
         new_stand = new_stand_full[["event_id", "uid", "occurred_at"]]
         both = old_stand[["event_id", "uid", "occurred_at"]].merge(
@@ -439,7 +441,7 @@ def update(
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
         surges = find_evidence(new_stand_full, None, parts=("surges",))
         old = previous.evidence
-        old_time = before.loc[among(before["uid"], set(old["uid"])), ["uid", "occurred_at"]]
+        old_time = take_rows(before[["uid", "occurred_at"]], among(before["uid"], set(old["uid"])))
         old_month = old["uid"].map(
             pd.Series(
                 month_of(pd.DatetimeIndex(old_time["occurred_at"]).floor("D")),
@@ -454,12 +456,13 @@ def update(
 
     # Scores: new events, and events whose pattern evidence changed.
     with timings.stage("score"):
-        event_of = base.set_index(uid.to_numpy())["event_id"]
-        again = set(event_of.reindex(list(touched_uids)).dropna()) - new_ids
+        again = set(base["event_id"][among(base["uid"], touched_uids)].dropna()) - new_ids
         replaced = set(before["event_id"][lost]) | set(was[hit]) | new_ids
         is_replaced = among(previous.events["event_id"], replaced)
         is_again = among(previous.events["event_id"], again) & ~is_replaced
-        rescore = pd.concat([made, previous.events[is_again][list(made.columns)]], ignore_index=True)
+        rescore = pd.concat(
+            [made, take_rows(previous.events, is_again)[list(made.columns)]], ignore_index=True
+        )
         events = [without_rows(previous.events, is_replaced | is_again)]
         if len(rescore):
             members = among(base["event_id"], set(rescore["event_id"]))
@@ -467,9 +470,9 @@ def update(
             in_scope = set(uid[scope])
             scores = score.score_events(
                 rescore,
-                base[scope],
-                reasons[among(reasons["uid"], in_scope)],
-                patterns=evidence[among(evidence["uid"], in_scope)],
+                take_rows(base, scope),
+                take_rows(reasons, among(reasons["uid"], in_scope)),
+                patterns=take_rows(evidence, among(evidence["uid"], in_scope)),
             )
             events.append(rescore.merge(scores.drop(columns=["confidence"]), on="event_id", how="left"))
         # Kept events in their order, then the new and rescored ones: no table is kept in any
@@ -610,7 +613,7 @@ def _neighbours(
             analysed = _near(reach, lo, hi)
             rows = np.flatnonzero(analysed)
             origins, tried = attribution.estimate_origins_linked(
-                base.iloc[rows], control_areas=scenario.control_areas, threshold=threshold
+                take_rows(base, rows), control_areas=scenario.control_areas, threshold=threshold
             )
             hit = np.zeros(n, dtype=bool)
             hit[rows[_reached(_components(len(rows), [tried]), dirty[rows])]] = True
@@ -643,7 +646,7 @@ def _neighbours(
             # hop of them, so one round usually suffices.
             analysed = around(around(around(reach)))
             rows = np.flatnonzero(analysed)
-            part = base.iloc[rows]
+            part = take_rows(base, rows)
             found = corroborate.corroborate(part, crs=crs)
             tried = attribution.triangulation_links(part, control_areas=scenario.control_areas)
             links = [found.links, tried, citation_links(part["uid"], part.get("cites"))]

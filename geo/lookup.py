@@ -1,6 +1,14 @@
-"""Membership and lookups over large columns, in Arrow where the column is Arrow text."""
+"""Membership and row selection over large tables, in Arrow where the columns are Arrow.
+
+An analysis kept up to date holds its columns in several Arrow chunks (geo.incremental shares the
+blocks an update leaves alone). pandas selects rows of such a column through Arrow's ``take`` on
+the whole chunked column, which copies every chunk first: a few rows of a million-row table then
+cost as much as all of them. :func:`take_rows` takes them chunk by chunk.
+"""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -33,3 +41,39 @@ def among(values: object, chosen: object) -> np.ndarray:
         found = pc.is_in(text, value_set=pa.array(pool, type=text.type))
         return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(pool).to_numpy()
+
+
+def _take_chunked(array: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
+    """Rows ``positions`` (ascending) of ``array``, each taken from its own chunk."""
+    starts = np.r_[0, np.cumsum([len(c) for c in array.chunks])]
+    chunk = np.searchsorted(starts, positions, side="right") - 1
+    cuts = np.searchsorted(chunk, np.arange(array.num_chunks + 1))
+    pieces = [
+        array.chunk(k).take(pa.array(positions[a:b] - starts[k]))
+        for k, (a, b) in enumerate(itertools.pairwise(cuts))
+        if b > a
+    ]
+    if not pieces:
+        return pa.array([], type=array.type)
+    return pa.chunked_array(pieces, type=array.type).combine_chunks()
+
+
+def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[rows]`` (``rows``: a boolean mask, or positions in ascending order), the same
+    frame, with Arrow columns of several chunks taken chunk by chunk."""
+    rows = np.asarray(rows)
+    positions = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64, copy=False)
+    chunked = []
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.ArrowDtype | pd.StringDtype):
+            array = pa.array(frame[name].array)
+            if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
+                chunked.append((name, array))
+    ascending = len(positions) < 2 or bool(np.all(np.diff(positions) >= 0))
+    if not chunked or not ascending or len(positions) > len(frame) // 4:
+        return frame.iloc[positions]
+    out = frame.drop(columns=[name for name, _ in chunked]).iloc[positions]
+    for name, array in chunked:
+        taken = pd.array(_take_chunked(array, positions), dtype=frame[name].dtype)
+        out[name] = pd.Series(taken, index=out.index, name=name)
+    return out[list(frame.columns)]

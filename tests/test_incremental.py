@@ -248,3 +248,19 @@ def test_stand_ins_merged_in_order_at_equal_times():
     fresh = stand_ins(reports.iloc[4:])
     merged = incremental._in_stand_in_order(kept, fresh)
     assert merged["uid"].tolist() == everything["uid"].tolist() == ["b", "c", "d", "0", "a", "k", "m"]
+
+
+def test_rows_taken_chunk_by_chunk_are_those_pandas_takes():
+    from geo.lookup import take_rows
+
+    rng = np.random.default_rng(3)
+    frame = _arrow_frame(1_000, rng, pieces=5)
+    for rows in (
+        rng.random(len(frame)) < 0.01,
+        np.zeros(len(frame), dtype=bool),
+        rng.random(len(frame)) < 0.6,
+        np.array([0, 5, 998, 999]),
+        np.array([999, 0]),  # not ascending: pandas' own take
+    ):
+        expected = frame[rows] if rows.dtype == bool else frame.iloc[rows]
+        pd.testing.assert_frame_equal(take_rows(frame, rows), expected)

@@ -25,7 +25,7 @@ from geo.attribution.wedges import (
     locates_origin,
     sector_rings,
 )
-from geo.crs import centre_of, require_wgs84, theatre_crs
+from geo.crs import centre_of, require_wgs84, theatre_crs, transformer
 from geo.errors import InputError
 
 # Reports are tried together when their wedges this many standard deviations wide overlap; the
@@ -136,7 +136,7 @@ def _compute(
         else np.asarray([str(label) for label in incidents.index], dtype=object)
     )
     crs = theatre_crs(*centre_of(control_areas))
-    to_xy = Transformer.from_crs(4326, crs, always_xy=True)
+    to_xy = transformer(4326, crs)
     v = np.flatnonzero(valid)
     means = column(incidents, "means", dtype=object)[v]
     given = np.isfinite(column(incidents, "distance_min_m")) | np.isfinite(
@@ -193,7 +193,7 @@ def _compute(
         rings=wedge_rings,
         uid=uid,
         crs=crs,
-        to_lonlat=Transformer.from_crs(crs, 4326, always_xy=True),
+        to_lonlat=transformer(crs, 4326),
         partners=partners,
     )
 
@@ -424,7 +424,7 @@ def origin_sectors(
         ellipse_xy, lambda c: np.column_stack(o.to_lonlat.transform(c[:, 0], c[:, 1]))
     )
     wedges = shapely.polygons(o.rings) if len(o.rings) else np.empty(0, dtype=object)
-    to_xy = Transformer.from_crs(4326, o.crs, always_xy=True)
+    to_xy = transformer(4326, o.crs)
     wedge_xy = shapely.transform(wedges, lambda c: np.column_stack(to_xy.transform(c[:, 0], c[:, 1])))
     frame = pd.DataFrame(
         {
