@@ -558,7 +558,7 @@ def _per_report(
     bounds = np.r_[_bounds(old), np.arange(leading, len(base), BLOCK_ROWS)[1:], len(base)]
     bounds = np.unique(bounds)
     # The changed events' values; a block's other reports take theirs from ``before``.
-    fresh = pd.DataFrame(events.loc[among(events["event_id"], changed), ["event_id", *columns]])
+    fresh = pd.DataFrame(take_rows(events[["event_id", *columns]], among(events["event_id"], changed)))
     pieces = []
     for a, b in itertools.pairwise(bounds):
         if touched[a:b].any():

@@ -59,8 +59,8 @@ def _take_chunked(array: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
 
 
 def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """``frame.iloc[rows]`` (``rows``: a boolean mask, or positions in ascending order), the same
-    frame, with Arrow columns of several chunks taken chunk by chunk."""
+    """``frame.iloc[rows]`` (``rows``: a boolean mask or positions), the same frame, with Arrow
+    columns of several chunks taken chunk by chunk."""
     rows = np.asarray(rows)
     positions = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64, copy=False)
     chunked = []
@@ -69,9 +69,13 @@ def take_rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
             array = pa.array(frame[name].array)
             if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
                 chunked.append((name, array))
-    ascending = len(positions) < 2 or bool(np.all(np.diff(positions) >= 0))
-    if not chunked or not ascending or len(positions) > len(frame) // 4:
+    if not chunked or len(positions) > len(frame) // 4:
         return frame.iloc[positions]
+    if len(positions) > 1 and not bool(np.all(np.diff(positions) >= 0)):
+        # Taken in ascending order, then put in the order asked (the rows taken are one chunk).
+        order = np.argsort(positions, kind="stable")
+        taken = take_rows(frame, positions[order])
+        return taken.iloc[np.argsort(order, kind="stable")]
     out = frame.drop(columns=[name for name, _ in chunked]).iloc[positions]
     for name, array in chunked:
         taken = pd.array(_take_chunked(array, positions), dtype=frame[name].dtype)

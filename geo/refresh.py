@@ -111,6 +111,24 @@ def _partitions(
     return tables, months
 
 
+def _in_month_order(result: Analysis) -> Analysis:
+    """``result`` with its events and reasons in month order (stable), as they come back from the
+    store: an update then finds what it replaces in the last months' rows, and copies only those
+    (geo.incremental.without_rows), not rows of every month."""
+    reports_month = month_labels(result.reports["occurred_at"])
+    months = {
+        "events": month_labels(result.events["occurred_at"]),
+        "reasons": _months_of_reasons(result.reasons["uid"], result.reports["uid"], reports_month, None),
+    }
+    tables = {}
+    for name, label in months.items():
+        codes = pd.factorize(label, sort=True)[0]
+        order = np.argsort(codes, kind="stable")
+        frame = getattr(result, name)
+        tables[name] = frame if np.array_equal(order, np.arange(len(order))) else frame.iloc[order]
+    return dataclasses.replace(result, **tables)
+
+
 def _months_of_reasons(
     uid: pd.Series, report_uid: pd.Series, report_month: np.ndarray, changed: dict[str, set[str]] | None
 ) -> np.ndarray:
@@ -213,6 +231,8 @@ def refresh_store(
             previous, incidents, scenario_dir, agreement_path, threshold, timings, appended=appended
         )
         done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
+        if done.mode == "from scratch":
+            result = _in_month_order(result)
         with timings.stage("write"):
             changed = done.changed if done.mode in ("incremental", "unchanged") else None
             tables, months = _partitions(result, changed)

@@ -260,7 +260,7 @@ def test_rows_taken_chunk_by_chunk_are_those_pandas_takes():
         np.zeros(len(frame), dtype=bool),
         rng.random(len(frame)) < 0.6,
         np.array([0, 5, 998, 999]),
-        np.array([999, 0]),  # not ascending: pandas' own take
+        np.array([999, 0, 5, 0]),  # not ascending, repeated
     ):
         expected = frame[rows] if rows.dtype == bool else frame.iloc[rows]
         pd.testing.assert_frame_equal(take_rows(frame, rows), expected)

@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from geo.lookup import take_rows
+
 log = logging.getLogger("ceasefire_monitor")
 # Partitions to write are converted to Arrow in groups of about this many rows: one copy per group,
 # not per month (a copy of the frame per month took 20 s for 280 months at 1M), and not the whole
@@ -170,14 +172,14 @@ class AnalysisFiles:
             for group in _groups(write):
                 # The group's rows in partition order, converted once; each month a slice of them.
                 rows = np.concatenate([r for _, r in group])
-                table = self._converted(name, frame.iloc[rows], to_arrow) if len(group) > 1 else None
+                table = self._converted(name, take_rows(frame, rows), to_arrow) if len(group) > 1 else None
                 at = 0
                 for month, part_rows in group:
                     file = f"{_safe(name)}--{_safe(month)}--{token}.parquet"
                     if table is not None:
                         part = table.slice(at, len(part_rows))
                     else:
-                        part = to_arrow(name, frame.iloc[part_rows])
+                        part = to_arrow(name, take_rows(frame, part_rows))
                     at += len(part_rows)
                     self._write(self.folder / file, part)
                     parts[month] = file
