@@ -341,7 +341,7 @@ def update(
         msg = "The previous analysis lacks its pattern evidence, influence keys or content hashes."
         raise ValueError(msg)
     before = previous.reports
-    uid = pd.Series(incidents["uid"].astype(str).to_numpy(dtype=object), dtype=object)
+    uid = incidents["uid"].astype(str).reset_index(drop=True)
     frame = incidents.reset_index(drop=True)
     if appended is not None:
         if len(frame) - appended != len(before):
@@ -391,7 +391,7 @@ def update(
     # The reports the change reaches directly: the new ones, the influence mates of the removed
     # ones, and those citing a source whose family changed.
     lost = among(before["uid"], gone) if len(gone) else np.zeros(len(before), dtype=bool)
-    mates = set(before[INFLUENCE].to_numpy()[lost])
+    mates = set(before[INFLUENCE].to_numpy()[lost]) if lost.any() else set()
     dirty = is_new | among(base[INFLUENCE], mates)
     changed_sources = _families_changed(before, frame)
     if changed_sources and "cites" in frame:
@@ -597,11 +597,12 @@ def _neighbours(
     n, rounds = len(base), 0
     # A report recomputed may leave the company it had: whatever was linked to it before (its old
     # influence mates) is recomputed too, though no link joins them now.
-    old_key = base[INFLUENCE].to_numpy(dtype=object)
+    # As it was: base's column is written below. (An Arrow column's copy shares its immutable data.)
+    old_key = pd.Series(base[INFLUENCE].array.copy(), name=INFLUENCE)
 
     def mates(chosen: np.ndarray) -> np.ndarray:
         keys = old_key[chosen]
-        return among(old_key, set(keys[pd.notna(keys)])) | chosen
+        return among(old_key, set(keys[keys.notna()])) | chosen
 
     # 1. Origins: exact closure under the pairs tried in triangulation.
     with timings.stage("origins"):

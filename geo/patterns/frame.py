@@ -74,11 +74,14 @@ def points_of(reports: gpd.GeoDataFrame) -> Points:
         else np.full(len(reports), None)
     )
     sector = np.where(pd.isna(sector), NO_SECTOR, sector)
+    if pd.api.types.infer_dtype(sector, skipna=False) not in ("string", "empty"):
+        sector = sector.astype(str).astype(object)  # every sector a text (kept as Python texts:
+        # numpy's fixed-width text costs a copy here and another wherever it is factorized)
     return Points(
         uid=reports["uid"].to_numpy(dtype=object)[ok],
         lon=lon[ok],
         lat=lat[ok],
         time=time[ok],
         day=time[ok].floor("D"),
-        sector=sector[ok].astype(str),
+        sector=sector[ok],
     )
