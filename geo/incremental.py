@@ -34,6 +34,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -428,15 +429,15 @@ def update(
             fresh_stand = stand_ins(take_rows(base, among(base["event_id"], new_ids)))
             new_stand_full = _in_stand_in_order(without_rows(old_all, is_old), fresh_stand)
         new_stand = new_stand_full[["event_id", "uid", "occurred_at"]]
-        both = old_stand[["event_id", "uid", "occurred_at"]].merge(
-            new_stand[among(new_stand["event_id"], new_ids)],
-            on=["event_id", "uid"],
+        # A stand-in moved when it is another report, or the same one elsewhere in time, place
+        # or sector (a report edited in place keeps its uid and often its event).
+        both = _placed(old_stand).merge(
+            _placed(take_rows(new_stand_full, among(new_stand["event_id"], new_ids))),
             how="outer",
             indicator=True,
         )
         moved = both[both["_merge"] != "both"]
-        when = moved["occurred_at_x"].fillna(moved["occurred_at_y"])
-        months = set(month_of(pd.DatetimeIndex(when.dropna()).floor("D")).tolist())
+        months = set(month_of(pd.DatetimeIndex(moved["occurred_at"].dropna()).floor("D")).tolist())
         month = month_of(pd.DatetimeIndex(new_stand["occurred_at"]).floor("D"))
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
         surges = find_evidence(new_stand_full, None, parts=("surges",))
@@ -503,6 +504,21 @@ def update(
             rounds=rounds,
             changed={**changed, "evidence": {"all"}},
         ),
+    )
+
+
+def _placed(stand: pd.DataFrame) -> pd.DataFrame:
+    """Stand-ins as comparable rows: event, uid, time, sector and coordinates."""
+    geometry = gpd.GeoSeries(stand["geometry"]).to_numpy()
+    return pd.DataFrame(
+        {
+            "event_id": stand["event_id"].astype(object).to_numpy(),
+            "uid": stand["uid"].astype(object).to_numpy(),
+            "occurred_at": stand["occurred_at"].to_numpy(),
+            "sector": stand["sector"].astype(object).to_numpy() if "sector" in stand else None,
+            "x": shapely.get_x(geometry),
+            "y": shapely.get_y(geometry),
+        }
     )
 
 

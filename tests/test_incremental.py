@@ -264,3 +264,25 @@ def test_rows_taken_chunk_by_chunk_are_those_pandas_takes():
     ):
         expected = frame[rows] if rows.dtype == bool else frame.iloc[rows]
         pd.testing.assert_frame_equal(take_rows(frame, rows), expected)
+
+
+@pytest.mark.parametrize("kind", ["place", "time"])
+def test_a_report_moved_in_place_changes_its_patterns(demo_store, context, kind):
+    # Reports in space-time clusters edited in place (same uid and event) to another place or
+    # time: the clusters of their month must be scanned again, as a from-scratch analysis finds.
+    import shapely
+
+    frame = demo_store.incidents().drop_duplicates("uid").reset_index(drop=True)
+    first = _scratch(frame)
+    in_patterns = list(first.evidence["uid"].unique()[:5])
+    assert in_patterns, "the demo month has pattern evidence"
+    rows = np.flatnonzero(frame["uid"].isin(in_patterns))
+    edited = frame.copy()
+    if kind == "place":
+        moved = shapely.transform(edited.geometry.to_numpy()[rows], lambda c: c + 0.3)
+        edited.loc[rows, "geometry"] = moved
+    else:
+        edited.loc[rows, "occurred_at"] = edited.loc[rows, "occurred_at"] + pd.Timedelta(days=2)
+    current, done = update(first, edited, **context)
+    assert done.edited == len(rows) and done.months_scanned >= 1
+    assert differences(current, _scratch(edited)) == []
