@@ -42,8 +42,12 @@ from geo import attribution, corroborate, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import CorroborationParams
 from geo.lookup import among, take_rows
-from geo.patterns.evidence import CLUSTER_CODE
+from geo.patterns import surges as surges_mod
+from geo.patterns.evidence import CLUSTER_CODE, SURGE_CODE
+from geo.patterns.frame import points_of
+from geo.patterns.params import PatternParams
 from geo.patterns.scan import month_of
+from geo.patterns.surges import SurgeState
 from geo.pipeline import (
     CONTENT_HASH,
     CORROBORATION_COLUMNS,
@@ -423,6 +427,7 @@ def update(
         replaced_ids = set(before["event_id"][lost]) | set(was[hit])
         is_old = among(old_all["event_id"], replaced_ids)
         old_stand = take_rows(old_all, is_old)
+        fresh_stand = None
         if base["event_id"].isna().any() or old_all["event_id"].isna().any():
             new_stand_full = stand_ins(base)  # reports without an event share one stand-in
         else:
@@ -440,7 +445,7 @@ def update(
         months = set(month_of(pd.DatetimeIndex(moved["occurred_at"].dropna()).floor("D")).tolist())
         month = month_of(pd.DatetimeIndex(new_stand["occurred_at"]).floor("D"))
         scanned = find_evidence(new_stand_full[np.isin(month, list(months))], None, parts=("clusters",))
-        surges = find_evidence(new_stand_full, None, parts=("surges",))
+        surges, surge_tests = _surges(previous, old_stand, fresh_stand, new_stand_full, old_all)
         old = previous.evidence
         old_time = take_rows(before[["uid", "occurred_at"]], among(before["uid"], set(old["uid"])))
         old_month = old["uid"].map(
@@ -490,7 +495,12 @@ def update(
     changed = {"reports": set(rows), "reasons": set(rows), "events": set(month_labels(changed_events))}
     return (
         Analysis(
-            reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=new_stand_full
+            reports=reports,
+            events=events,
+            reasons=reasons,
+            evidence=evidence,
+            stand_ins=new_stand_full,
+            surges=surge_tests,
         ),
         Update(
             "incremental",
@@ -505,6 +515,39 @@ def update(
             changed={**changed, "evidence": {"all"}},
         ),
     )
+
+
+def _surges(
+    previous: Analysis,
+    old_stand: pd.DataFrame,
+    fresh_stand: pd.DataFrame | None,
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+) -> tuple[pd.DataFrame, SurgeState]:
+    """The surge evidence of the stand-ins ``now`` and their daily tests.
+
+    From the previous tests when it has them: ``old_stand`` (stand-ins of the events replaced,
+    among those ``before``) taken out, ``fresh_stand`` (those of the new events) put in, days
+    tested again from the first that changed; the evidence of stand-ins before that day's month is
+    kept. Otherwise (or when the days or sectors tested would differ) every day of ``now`` is tested.
+    """
+    params = PatternParams()
+    state = None
+    if previous.surges is not None and fresh_stand is not None:
+        state = surges_mod.updated(previous.surges, points_of(old_stand), points_of(fresh_stand), params)
+    if state is None:
+        points = points_of(now)
+        state = surges_mod.surge_state(points, params)
+        return surges_mod.surge_evidence(state, points), state
+    start = state.recomputed_from
+    later = int(np.searchsorted(_stand_in_key(now), start.value, side="left"))  # ``now`` is in time order
+    fresh = surges_mod.surge_evidence(state, points_of(now.iloc[later:]), start=start)
+    old = previous.evidence[previous.evidence["code"] == SURGE_CODE]
+    when = take_rows(before[["uid", "occurred_at"]], among(before["uid"], set(old["uid"])))
+    time_of = pd.Series(pd.DatetimeIndex(when["occurred_at"]).tz_convert("UTC"), index=when["uid"].to_numpy())
+    day = pd.DatetimeIndex(time_of.reindex(old["uid"].to_numpy()))  # a uid not found: NaT
+    kept = old[np.asarray(day < start) & ~day.isna()]
+    return stacked([kept, fresh], ignore_index=True), state
 
 
 def _placed(stand: pd.DataFrame) -> pd.DataFrame:

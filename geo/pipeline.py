@@ -25,6 +25,9 @@ from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
 from geo.lookup import among
+from geo.patterns.evidence import EVIDENCE_COLUMNS
+from geo.patterns.frame import points_of
+from geo.patterns.surges import SurgeState, surge_evidence, surge_state
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
 
@@ -74,6 +77,9 @@ class Analysis:
         Each event's stand-in (:func:`stand_ins`) when known: kept in memory only, so that an
         update finds the new stand-ins without looking at every report. Not part of the outcome
         (not stored, not compared).
+    surges
+        The stand-ins' daily surge tests when known (:mod:`geo.patterns.surges`), kept in memory
+        only as ``stand_ins``: an update tests again only from the first day it changes.
     """
 
     reports: gpd.GeoDataFrame
@@ -81,6 +87,7 @@ class Analysis:
     reasons: pd.DataFrame
     evidence: pd.DataFrame | None = None
     stand_ins: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    surges: SurgeState | None = field(default=None, compare=False, repr=False)
 
 
 def scenario_crs(scenario: Scenario) -> CRS:
@@ -316,10 +323,29 @@ def find_evidence(
     parts: tuple[str, ...] = ("surges", "clusters"),
 ) -> pd.DataFrame:
     """The pattern evidence (surges, clusters) of events counted once each."""
-    found = patterns.find_patterns(one_per_event, params=params, parts=parts)
-    evidence = patterns.pattern_evidence(found, unit="events")
+    return evidence_and_surges(one_per_event, params, parts)[0]
+
+
+def evidence_and_surges(
+    one_per_event: gpd.GeoDataFrame,
+    params: patterns.PatternParams | None,
+    parts: tuple[str, ...] = ("surges", "clusters"),
+) -> tuple[pd.DataFrame, SurgeState | None]:
+    """:func:`find_evidence`, and the surges' daily tests (None without surges) for the next update."""
+    params = params or patterns.PatternParams()
+    found, state = [], None
+    if "clusters" in parts:
+        clusters = patterns.find_patterns(one_per_event, params=params, parts=("clusters",))
+        found.append(patterns.pattern_evidence(clusters, unit="events"))
+    if "surges" in parts:
+        points = points_of(one_per_event)
+        state = surge_state(points, params)
+        found.append(surge_evidence(state, points, unit="events"))
+    if not found:
+        return pd.DataFrame({c: [] for c in EVIDENCE_COLUMNS}).astype({"p_value": float}), None
+    evidence = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     # One canonical order (the score lists pattern reasons in it), as geo.incremental rebuilds it.
-    return evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True)
+    return evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True), state
 
 
 def judge(
@@ -337,16 +363,18 @@ def judge(
     ``evidence`` is the pattern evidence when already known; otherwise found from ``base``.
     """
     timings = Timings() if timings is None else timings
-    standing = None
+    standing = surges = None
     if evidence is None:
         with timings.stage("patterns"):
             standing = stand_ins(base)
-            evidence = find_evidence(standing, pattern_params)
+            evidence, surges = evidence_and_surges(standing, pattern_params)
     with timings.stage("score"):
         scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
         events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
         reports = per_report(base, events)
-    return Analysis(reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=standing)
+    return Analysis(
+        reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=standing, surges=surges
+    )
 
 
 def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -396,6 +424,7 @@ def analyse(
         result.reasons,
         result.evidence,
         stand_ins=result.stand_ins,
+        surges=result.surges,
     )
 
 

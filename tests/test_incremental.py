@@ -286,3 +286,35 @@ def test_a_report_moved_in_place_changes_its_patterns(demo_store, context, kind)
     current, done = update(first, edited, **context)
     assert done.edited == len(rows) and done.months_scanned >= 1
     assert differences(current, _scratch(edited)) == []
+
+
+def test_surges_tested_again_from_the_first_changed_day_equal_from_scratch(demo_store, context):
+    # The demo month has surge days. Batches in time order (the usual case), a late batch of old
+    # reports and a retraction: after each, the surge evidence (tested again only from the first
+    # changed day, geo.patterns.surges) equals a from-scratch analysis's.
+    from geo.patterns.evidence import SURGE_CODE
+
+    month = demo_store.incidents().drop_duplicates("uid")
+    later = month.copy()  # the month again, a month later: the first month's evidence is kept
+    for col in ("occurred_at", "occurred_from", "occurred_to"):
+        later[col] = later[col] + pd.Timedelta(days=31)
+    later["id"] = later["id"] + "-next"
+    later["uid"] = later["uid"] + "-next"
+    frame = pd.concat([month, later]).sort_values("occurred_at", kind="stable").reset_index(drop=True)
+    rng = np.random.default_rng(4)
+    late = np.zeros(len(frame), dtype=bool)
+    late[rng.choice(len(frame) * 2 // 3, 60, replace=False)] = True
+    order = np.flatnonzero(~late)
+    cut = np.array_split(order, [len(order) * 2 // 3, len(order) * 5 // 6])
+    batches = [cut[0], cut[1], cut[2], np.flatnonzero(late)]
+    live = [0]
+    current = _scratch(frame.iloc[batches[0]].reset_index(drop=True))
+    recomputed_from = []
+    for op, b in [("add", 1), ("add", 2), ("add", 3), ("retract", 1)]:
+        live = [*live, b] if op == "add" else [x for x in live if x != b]
+        now = frame.iloc[np.concatenate([batches[k] for k in live])].reset_index(drop=True)
+        current, _ = update(current, now, appended=len(batches[b]) if op == "add" else None, **context)
+        assert differences(current, _scratch(now)) == [], f"after {op} of batch {b}"
+        recomputed_from.append(current.surges.since)
+    assert (current.evidence["code"] == SURGE_CODE).any()
+    assert any(since > 31 for since in recomputed_from)  # the first month was kept, not tested again

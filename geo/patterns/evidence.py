@@ -32,7 +32,7 @@ def _cluster_sentences(clusters: pd.DataFrame, unit: str) -> pd.Series:
     )
 
 
-def _surge_sentences(surges: pd.DataFrame, unit: str) -> pd.Series:
+def surge_sentences(surges: pd.DataFrame, unit: str) -> pd.Series:
     return pd.Series(
         [
             f"Reported on a surge day in sector {sector} ({start:%d %b %Y}): {count} {unit} against a "
@@ -76,7 +76,7 @@ def pattern_evidence(patterns: Patterns, *, unit: str = "reports") -> pd.DataFra
         )
         for frame, code, sentences in (
             (clusters, CLUSTER_CODE, _cluster_sentences),
-            (surges, SURGE_CODE, _surge_sentences),
+            (surges, SURGE_CODE, surge_sentences),
         )
         if len(frame)
     ]

@@ -137,6 +137,9 @@ def daily_tests(
     params: PatternParams,
     covered: np.ndarray | None = None,
     month: np.ndarray | None = None,
+    *,
+    keep: dict[str, np.ndarray] | None = None,
+    since: int = 0,
 ) -> dict[str, np.ndarray]:
     """Test every covered sector-day against its trailing baseline.
 
@@ -152,13 +155,24 @@ def daily_tests(
     it, are tested again. A day's test reads only earlier days, so when the scan reaches a day every
     exclusion in its window has been applied and its p-value is final; one last pass with every
     exclusion known gives the bands. The same figures as testing day by day (a test compares).
+
+    With ``keep`` (what an earlier call returned, for counts and coverage equal to these on every
+    day before ``since``, over the same sectors and first day), the days before ``since`` are
+    taken from it: a day's test reads only the days before it, so they are the same; only the
+    days from ``since`` are tested again, and the false-discovery correction of their months.
+    The result holds ``usable`` too (the counts the baselines read, exclusions left out).
     """
     n_s, n_d = counts.shape
     covered = np.ones((n_s, n_d), dtype=bool) if covered is None else covered
+    since = 0 if keep is None else min(max(since, 0), n_d, keep["usable"].shape[1])
     out = {k: np.full((n_s, n_d), np.nan) for k in ("baseline", "upper", "p_value")}
     out["model"] = np.full((n_s, n_d), "", dtype=object)
     usable = np.where(covered, counts.astype(float), np.nan)
-    first = params.min_baseline_days
+    if since:
+        usable[:, :since] = keep["usable"][:, :since]
+        for key in ("baseline", "upper", "p_value", "model"):
+            out[key][:, :since] = keep[key][:, :since]
+    first = max(params.min_baseline_days, since)
 
     def p_values(start: int, stop: int) -> np.ndarray:
         return _test_days(counts, usable, covered, start, stop, params, band=False)[2]
@@ -185,12 +199,18 @@ def daily_tests(
     tested = np.isfinite(out["p_value"])
     q = np.full((n_s, n_d), np.nan)
     month = np.zeros(n_d, dtype=int) if month is None else month
-    for m in np.unique(month):
+    # Months wholly before ``since`` keep their correction; the others are corrected again.
+    redo = np.ones(n_d, dtype=bool) if not since else month >= (month[since] if since < n_d else np.inf)
+    if since:
+        kept_days = np.flatnonzero(~redo)  # all before ``since``
+        q[:, kept_days] = keep["q_value"][:, kept_days]
+    for m in np.unique(month[redo]):
         block = tested & (month == m)[None, :]
         if block.any():
             q[block] = stats.false_discovery_control(out["p_value"][block], method="bh")
     out["q_value"] = q
     out["surge"] = tested & (q <= params.alpha) & (counts > out["baseline"])
+    out["usable"] = usable
     return out
 
 

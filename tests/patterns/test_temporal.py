@@ -177,3 +177,34 @@ def test_a_sector_back_from_a_silence_is_not_tested_against_the_silence():
     assert not s1.loc[back - pd.Timedelta(days=5), "covered"]
     assert s1.loc[back : back + pd.Timedelta(days=6), "p_value"].isna().all()
     assert not found.surges["sector"].eq("S1").any()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_testing_again_from_the_first_changed_day_equals_testing_every_day(seed):
+    # An update changes the counts from some day on (a batch of recent reports, a late report, a
+    # report retracted) and may add days at the end; the tests kept before that day and redone
+    # after it must be those of testing every day of the new counts.
+    rng = np.random.default_rng(100 + seed)
+    n_s, n_d = int(rng.integers(1, 7)), int(rng.integers(40, 300))
+    counts = rng.poisson(rng.gamma(2, 3, (n_s, 1)), (n_s, n_d)).astype(float)
+    burst = rng.random((n_s, n_d)) < 0.05
+    counts[burst] += rng.poisson(40, int(burst.sum()))
+    counts[rng.random((n_s, n_d)) < 0.15] = 0
+    params = PatternParams(min_baseline_days=int(rng.integers(1, 8)))
+    month = np.arange(n_d + 30) // 30
+    before = daily_tests(counts, params, coverage(counts, params.coverage_gap_days), month[:n_d])
+    since = int(rng.integers(0, n_d))
+    extra = int(rng.integers(0, 30))
+    after = np.concatenate([counts, rng.poisson(3, (n_s, extra)).astype(float)], axis=1)
+    after[:, since:] = np.maximum(after[:, since:] + rng.integers(-2, 6, after[:, since:].shape), 0)
+    covered = coverage(after, params.coverage_gap_days)
+    old_cover = np.zeros_like(covered)
+    old_cover[:, :n_d] = coverage(counts, params.coverage_gap_days)
+    old_counts = np.zeros_like(after)
+    old_counts[:, :n_d] = counts
+    differ = np.flatnonzero(((after != old_counts) | (covered != old_cover)).any(axis=0))
+    first = int(differ[0]) if len(differ) else after.shape[1]
+    expected = daily_tests(after, params, covered, month[: after.shape[1]])
+    again = daily_tests(after, params, covered, month[: after.shape[1]], keep=before, since=first)
+    for key, values in expected.items():
+        np.testing.assert_array_equal(again[key], values, err_msg=key)
