@@ -78,17 +78,23 @@ def _tests_day_by_day(counts, params, covered, month):
     return {"baseline": baseline, "upper": upper, "p_value": p_value, "q_value": q}
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_all_days_at_once_equal_the_day_by_day_definition(seed):
-    # Bursts far above the baseline make excluded days (some in a row, some a window apart), gaps
-    # leave days uncovered, and the first days come before any baseline exists.
-    rng = np.random.default_rng(seed)
+def _bursty(rng: np.random.Generator) -> tuple[np.ndarray, PatternParams]:
+    """Counts of 1-6 sectors over 40-300 days with bursts (excluded days) and gaps, and settings."""
     n_s, n_d = int(rng.integers(1, 7)), int(rng.integers(40, 300))
     counts = rng.poisson(rng.gamma(2, 3, (n_s, 1)), (n_s, n_d)).astype(float)
     burst = rng.random((n_s, n_d)) < 0.05
     counts[burst] += rng.poisson(40, int(burst.sum()))
     counts[rng.random((n_s, n_d)) < 0.15] = 0
-    params = PatternParams(min_baseline_days=int(rng.integers(1, 8)))
+    return counts, PatternParams(min_baseline_days=int(rng.integers(1, 8)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_all_days_at_once_equal_the_day_by_day_definition(seed):
+    # Bursts far above the baseline make excluded days (some in a row, some a window apart), gaps
+    # leave days uncovered, and the first days come before any baseline exists.
+    rng = np.random.default_rng(seed)
+    counts, params = _bursty(rng)
+    n_d = counts.shape[1]
     covered = coverage(counts, params.coverage_gap_days)
     month = np.arange(n_d) // 30
     expected = _tests_day_by_day(counts, params, covered, month)
@@ -185,12 +191,8 @@ def test_testing_again_from_the_first_changed_day_equals_testing_every_day(seed)
     # report retracted) and may add days at the end; the tests kept before that day and redone
     # after it must be those of testing every day of the new counts.
     rng = np.random.default_rng(100 + seed)
-    n_s, n_d = int(rng.integers(1, 7)), int(rng.integers(40, 300))
-    counts = rng.poisson(rng.gamma(2, 3, (n_s, 1)), (n_s, n_d)).astype(float)
-    burst = rng.random((n_s, n_d)) < 0.05
-    counts[burst] += rng.poisson(40, int(burst.sum()))
-    counts[rng.random((n_s, n_d)) < 0.15] = 0
-    params = PatternParams(min_baseline_days=int(rng.integers(1, 8)))
+    counts, params = _bursty(rng)
+    n_s, n_d = counts.shape
     month = np.arange(n_d + 30) // 30
     before = daily_tests(counts, params, coverage(counts, params.coverage_gap_days), month[:n_d])
     since = int(rng.integers(0, n_d))
