@@ -7,7 +7,8 @@ the false-discovery correction of its month) gets a ``PATTERN_SURGE`` row, as
 update adds and removes the stand-ins that changed, tests again only from the first day whose
 count or coverage changed (:func:`geo.patterns.temporal.daily_tests` with ``keep``), and the
 evidence of the stand-ins before that day's month stays as it was. The result equals testing
-every day of the new stand-ins (tests/patterns/test_surges.py).
+every day of the new stand-ins (tests/patterns/test_temporal.py compares the tests,
+tests/test_incremental.py the evidence with a from-scratch analysis).
 """
 
 from __future__ import annotations
