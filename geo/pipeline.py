@@ -25,7 +25,7 @@ from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
 from geo.lookup import among
-from geo.patterns.evidence import EVIDENCE_COLUMNS
+from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
 from geo.patterns.surges import SurgeState, surge_evidence, surge_state
 from geo.scenario import Scenario, load_scenario
@@ -342,7 +342,7 @@ def evidence_and_surges(
         state = surge_state(points, params)
         found.append(surge_evidence(state, points, unit="events"))
     if not found:
-        return pd.DataFrame({c: [] for c in EVIDENCE_COLUMNS}).astype({"p_value": float}), None
+        return empty_evidence(), None
     evidence = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     # One canonical order (the score lists pattern reasons in it), as geo.incremental rebuilds it.
     return evidence.sort_values(["uid", "code"], kind="stable").reset_index(drop=True), state

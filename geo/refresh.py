@@ -111,22 +111,21 @@ def _partitions(
     return tables, months
 
 
-def _in_month_order(result: Analysis) -> Analysis:
+def _in_month_order(
+    result: Analysis, tables: dict[str, pd.DataFrame], months: dict[str, np.ndarray]
+) -> tuple[Analysis, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """``result`` with its events and reasons in month order (stable), as they come back from the
-    store: an update then finds what it replaces in the last months' rows, and copies only those
+    store, and the tables to store and their months (:func:`_partitions`) in that order too: an
+    update then finds what it replaces in the last months' rows, and copies only those
     (geo.incremental.without_rows), not rows of every month."""
-    reports_month = month_labels(result.reports["occurred_at"])
-    months = {
-        "events": month_labels(result.events["occurred_at"]),
-        "reasons": _months_of_reasons(result.reasons["uid"], result.reports["uid"], reports_month, None),
-    }
-    tables = {}
-    for name, label in months.items():
-        codes = pd.factorize(label, sort=True)[0]
+    tables, months, ordered = dict(tables), dict(months), {}
+    for name in ("events", "reasons"):
+        codes = pd.factorize(months[name], sort=True)[0]
         order = np.argsort(codes, kind="stable")
-        frame = getattr(result, name)
-        tables[name] = frame if np.array_equal(order, np.arange(len(order))) else frame.iloc[order]
-    return dataclasses.replace(result, **tables)
+        if not np.array_equal(order, np.arange(len(order))):
+            tables[name] = ordered[name] = tables[name].iloc[order]
+            months[name] = months[name][order]
+    return dataclasses.replace(result, **ordered), tables, months
 
 
 def _months_of_reasons(
@@ -231,11 +230,11 @@ def refresh_store(
             previous, incidents, scenario_dir, agreement_path, threshold, timings, appended=appended
         )
         done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
-        if done.mode == "from scratch":
-            result = _in_month_order(result)
         with timings.stage("write"):
             changed = done.changed if done.mode in ("incremental", "unchanged") else None
             tables, months = _partitions(result, changed)
+            if done.mode == "from scratch":
+                result, tables, months = _in_month_order(result, tables, months)
             try:
                 store.save_analysis(
                     key, tables, months, to_arrow, since=since, changed=changed, batches=batches

@@ -53,6 +53,11 @@ def surge_sentences(surges: pd.DataFrame, unit: str) -> pd.Series:
     )
 
 
+def empty_evidence() -> pd.DataFrame:
+    """An evidence table without rows (:data:`EVIDENCE_COLUMNS`)."""
+    return pd.DataFrame({c: [] for c in EVIDENCE_COLUMNS}).astype({"p_value": float})
+
+
 def pattern_evidence(patterns: Patterns, *, unit: str = "reports") -> pd.DataFrame:
     """Return one row per report and pattern code: the reports in a significant cluster or surge.
 
@@ -81,7 +86,7 @@ def pattern_evidence(patterns: Patterns, *, unit: str = "reports") -> pd.DataFra
         if len(frame)
     ]
     if not parts:
-        return pd.DataFrame({c: [] for c in EVIDENCE_COLUMNS}).astype({"p_value": float})
+        return empty_evidence()
     long = pd.concat(parts, ignore_index=True).explode("uid").dropna(subset=["uid"])
     best = long.sort_values("p_value", kind="stable").drop_duplicates(["uid", "code"])
     return best[list(EVIDENCE_COLUMNS)].reset_index(drop=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.patterns.evidence import EVIDENCE_COLUMNS, SURGE_CODE, surge_sentences
+from geo.patterns.evidence import EVIDENCE_COLUMNS, SURGE_CODE, empty_evidence, surge_sentences
 from geo.patterns.frame import Points
 from geo.patterns.params import PatternParams
 from geo.patterns.temporal import count_matrix, coverage, daily_tests
@@ -40,11 +40,19 @@ class SurgeState:
 
     @property
     def recomputed_from(self) -> pd.Timestamp:
-        """The first day of the month of ``since``: surge evidence before it did not change."""
+        """The first day of the month of ``since`` (after the last day when nothing changed): surge
+        evidence before it did not change."""
         if self.since >= len(self.days):
-            return self.days[-1] + DAY if len(self.days) else pd.Timestamp.max.tz_localize("UTC")
+            return self.days[-1] + DAY
         day = self.days[self.since]
         return pd.Timestamp(year=day.year, month=day.month, day=1, tz="UTC")
+
+    def cells(self, points: Points) -> tuple[np.ndarray, np.ndarray]:
+        """Each point's sector row (-1 when not a sector here) and day column (from the first day)."""
+        at = {name: i for i, name in enumerate(self.sectors)}
+        rows = np.array([at.get(s, -1) for s in points.sector], dtype=np.int64)
+        cols = np.asarray((points.day - self.days[0]) // DAY, dtype=np.int64)
+        return rows, cols
 
 
 def _months(days: pd.DatetimeIndex) -> np.ndarray:
@@ -65,23 +73,17 @@ def updated(state: SurgeState, removed: Points, added: Points, params: PatternPa
     vanishing): then :func:`surge_state` of the new points."""
     if not len(state.days):
         return None
-    at = {name: i for i, name in enumerate(state.sectors)}
-    if any(sector not in at for sector in added.sector):
-        return None
     first = state.days[0]
     last = max(state.days[-1], added.day.max()) if len(added) else state.days[-1]
-    if len(added) and added.day.min() < first:
-        return None
     n_d = int((last - first) // DAY) + 1
-    counts = np.zeros((len(state.sectors), n_d))
-    counts[:, : len(state.days)] = state.counts
+    before = np.zeros((len(state.sectors), n_d))
+    before[:, : len(state.days)] = state.counts
+    counts = before.copy()
     for points, sign in ((added, 1.0), (removed, -1.0)):
-        if len(points):
-            rows = np.array([at.get(s, -1) for s in points.sector], dtype=np.int64)
-            cols = np.asarray((points.day - first) // DAY, dtype=np.int64)
-            if (rows < 0).any() or (cols < 0).any() or (cols >= n_d).any():
-                return None
-            np.add.at(counts, (rows, cols), sign)
+        rows, cols = state.cells(points)
+        if (rows < 0).any() or (cols < 0).any():  # a sector or a day before the first: another grid
+            return None
+        np.add.at(counts, (rows, cols), sign)
     if (
         (counts < 0).any()
         or (counts.sum(axis=1) == 0).any()
@@ -90,8 +92,6 @@ def updated(state: SurgeState, removed: Points, added: Points, params: PatternPa
     ):
         return None
     covered = coverage(counts, params.coverage_gap_days)
-    before = np.zeros_like(counts)
-    before[:, : len(state.days)] = state.counts
     was_covered = np.zeros_like(covered)
     was_covered[:, : len(state.days)] = state.tests["covered"]
     differ = np.flatnonzero(((counts != before) | (covered != was_covered)).any(axis=0))
@@ -107,10 +107,8 @@ def surge_evidence(
     """The ``PATTERN_SURGE`` rows of ``points`` (from day ``start`` on when given) by ``state``'s tests."""
     keep = np.ones(len(points), dtype=bool) if start is None else np.asarray(points.day >= start)
     if not len(state.days) or not keep.any():
-        return pd.DataFrame({c: [] for c in EVIDENCE_COLUMNS}).astype({"p_value": float})
-    at = {name: i for i, name in enumerate(state.sectors)}
-    rows = np.array([at.get(s, -1) for s in points.sector], dtype=np.int64)
-    cols = np.asarray((points.day - state.days[0]) // DAY, dtype=np.int64)
+        return empty_evidence()
+    rows, cols = state.cells(points)
     inside = keep & (rows >= 0) & (cols >= 0) & (cols < len(state.days))
     member = np.zeros(len(points), dtype=bool)
     member[inside] = state.tests["surge"][rows[inside], cols[inside]]
@@ -119,7 +117,7 @@ def surge_evidence(
     r, c = rows[member], cols[member]
     surges = pd.DataFrame(
         {
-            "sector": np.asarray(state.sectors, dtype=object)[r] if len(r) else np.empty(0, dtype=object),
+            "sector": np.asarray(state.sectors, dtype=object)[r],
             "start": state.days[c],
             "count": state.counts[r, c].astype(np.int64),
             "baseline": state.tests["baseline"][r, c],
