@@ -161,6 +161,33 @@ def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retract
     assert done.mode == "incremental" and done.reports_read == added
 
 
+def test_an_analysis_replaced_is_freed_though_frozen_out_of_the_collector(tmp_path):
+    # geo.refresh keeps the cyclic collector off while it makes an analysis and freezes it after:
+    # that is only safe while an analysis holds no reference cycle, so that one replaced is freed
+    # by reference counting alone. A cycle would keep every replaced analysis for good.
+    import gc
+    import weakref
+
+    from geo.demo import DEMO_DIR
+    from geo.store import open_store
+
+    settings = load_settings()
+    kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
+    store = open_store(tmp_path / "s.gpkg")
+    first, second = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:2]
+    store.add_batch(read_batch(first.read_bytes(), filename=first.name), original=first.read_bytes())
+    result, _ = refresh_store(store, **kw)
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    old = [weakref.ref(result), *(weakref.ref(getattr(result, t)) for t in ("reports", "events", "reasons"))]
+    del result
+    store.add_batch(read_batch(second.read_bytes(), filename=second.name), original=second.read_bytes())
+    _, done = refresh_store(store, **kw)
+    assert done.mode == "incremental" and gc.isenabled()
+    assert [ref() is None for ref in old] == [True] * len(old)
+    forget(store)
+    gc.unfreeze()
+
+
 def test_every_event_says_why_this_side_with_the_reports_behind_it(demo_analysis):
     events = demo_analysis.events
     flagged = events[events["flag_level"].isin(["likely", "possible"])]

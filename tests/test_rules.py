@@ -532,6 +532,24 @@ def test_flight_over_security_zone_or_drone_band(scenario):
         evaluate(no_distance, load_agreement(PARIS), **scenario)
 
 
+def test_the_projected_scenario_is_reused_only_while_its_content_is_the_same(scenario):
+    # The rules keep the scenario projected per process (geo.rules.evaluate._geography), by the
+    # frames' content: a zone renamed or moved, even in the same frame, is evaluated anew.
+    inside = {"lon": 37.7, "lat": 48.0, "occurred_at": AFTER_V2, "dist_to_line_m": 15000.0}
+    rows = [{**inside, "type": "weapon_sighting", "weapon": "uav"}]
+    zones = scenario["zones"].copy()
+    edited = {**scenario, "zones": zones}
+    projected = importlib.import_module("geo.rules.evaluate")._geography
+    assert projected(**edited)[0] is projected(**{k: v.copy() for k, v in edited.items()})[0]
+    assert 'security zone "Central security zone"' in _sentence(
+        _run(rows, MINSK, edited), "FLIGHT_OVER_SECURITY_ZONE"
+    )
+    zones.loc[0, "name"] = "Renamed zone"
+    assert 'security zone "Renamed zone"' in _sentence(_run(rows, MINSK, edited), "FLIGHT_OVER_SECURITY_ZONE")
+    zones.loc[0, "geometry"] = shapely.box(36.0, 46.6, 36.2, 46.8)  # far from the report
+    assert "FLIGHT_OVER_SECURITY_ZONE" not in _codes(_run(rows, MINSK, edited))
+
+
 def test_attack_on_monitors_and_restriction(scenario):
     post = (37.3, 48.7)
     rows = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from pathlib import Path
@@ -100,24 +99,9 @@ def _analysis(
         found = held[1]
     if found is None:
         wanted, found = updating.analyse_now(_store(store_path), ctx)
-    if updating.remember(_store(store_path), wanted, found):
-        _out_of_the_collectors_sight()
+    # Out of the garbage collector's sight already: geo.refresh freezes an analysis once made or read.
+    updating.remember(_store(store_path), wanted, found)
     return found.reports, found.events
-
-
-def _out_of_the_collectors_sight() -> None:
-    """Exempt everything alive now (the analysis just loaded) from Python's cyclic garbage collector.
-
-    The analysis can hold millions of Python objects (each event's reasons and sources) for as long
-    as it is cached, and Streamlit runs a full collection after every script run: at a million
-    reports that walk took 1 to 2 s per rerun, holding the interpreter, so every click waited for
-    it (py-spy, bench/app.py). Frozen objects are still freed by reference counting when the cache
-    drops them; a reference cycle among them outlives the cache only until the next analysis
-    loads, which unfreezes everything first so that its collection can reclaim such cycles.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 # How long a run waits for a background update before showing the last analysis with a note: a
@@ -148,8 +132,8 @@ def pin_analysis() -> int:
         held = refresh.latest(s)
         if held is not None and held[0] != now:
             key, note = held[0], _note(s, held, now, job)
-    if held is not None and held[0] == key and updating.remember(s, key, held[1]):
-        _out_of_the_collectors_sight()
+    if held is not None and held[0] == key:
+        updating.remember(s, key, held[1])
     st.session_state[keys.RUN_ANALYSIS] = key
     st.session_state[keys.UPDATING_NOTE] = note
     return refresh.revision_of(key)

@@ -120,16 +120,14 @@ def analyse_now(store, ctx: Context) -> tuple[str, Analysis]:
     return key, result
 
 
-def remember(store, key: str, analysis: Analysis) -> bool:
-    """Keep ``analysis`` (of ``store``, under ``key``) as one a page was given; True when it is new here."""
+def remember(store, key: str, analysis: Analysis) -> None:
+    """Keep ``analysis`` (of ``store``, under ``key``) as one a page was given."""
     key = f"{refresh.identity(store)}|{key}"
     with _lock:
-        new = key not in _shown
         _shown[key] = analysis
         _shown.move_to_end(key)
         while len(_shown) > 2:
             _shown.popitem(last=False)
-    return new
 
 
 def shown(store, key: str) -> Analysis | None:

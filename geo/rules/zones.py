@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -49,6 +49,8 @@ class Theatre:
     line_names: dict[str, str]
     line_starts: pd.Series
     areas: pd.DataFrame
+    # zones_in_force's answers: (agreement's zone terms, line version, control version) -> zones.
+    zones: dict[tuple, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def line_at(self, at: pd.Timestamp | None) -> str | None:
         """The line version in force at ``at`` (the latest version when ``at`` is None)."""
@@ -166,6 +168,20 @@ def zones_projected(agreement: Agreement, theatre: Theatre, at: pd.Timestamp | N
                 }
             )
     return pd.DataFrame(rows, columns=[*ZONE_COLUMNS, "geometry"])
+
+
+def zones_in_force(agreement: Agreement, theatre: Theatre, at: pd.Timestamp | None) -> pd.DataFrame:
+    """:func:`zones_projected`, made once per theatre for each pair of line and control versions.
+
+    The zones depend on ``at`` only through the versions in force then, so every period with the
+    same versions shares one answer (read only: the rules prepare its geometries, nothing else).
+    """
+    terms = repr((agreement.path, agreement.sides, agreement.withdrawal))
+    key = (terms, theatre.line_at(at), theatre.areas_at(at)[0])
+    found = theatre.zones.get(key)
+    if found is None:
+        found = theatre.zones[key] = zones_projected(agreement, theatre, at)
+    return found
 
 
 def withdrawal_zones(
