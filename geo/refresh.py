@@ -105,11 +105,20 @@ def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
 
 
 def from_arrow(table: pa.Table) -> pd.DataFrame:
-    """A stored table back as pandas; list columns stay Arrow (``pandas.ArrowDtype``), geometry is parsed."""
+    """A stored table back as pandas; list columns stay Arrow (``pandas.ArrowDtype``), geometry is parsed.
+
+    ``table`` is used up: each column's Arrow memory is let go as soon as pandas has its own copy
+    (``self_destruct``), so a table is not held twice at once. Never use it afterwards.
+    """
     wkb = table.column("geometry_wkb") if "geometry_wkb" in table.column_names else None
     if wkb is not None:
         table = table.drop_columns(["geometry_wkb"])
-    frame = table.to_pandas(types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None)
+    frame = table.to_pandas(
+        types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_list(t) else None,
+        split_blocks=True,
+        self_destruct=True,
+    )
+    del table
     if wkb is None:
         return frame
     geometry = gpd.GeoSeries.from_wkb(wkb.to_numpy(zero_copy_only=False), crs=4326)
@@ -178,10 +187,14 @@ def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
         return None
     # The two large tables side by side: Arrow's conversion and GEOS's parsing mostly run
     # outside the interpreter's lock (a million reports: about 2.5 s one after the other, 1.8 s so).
+    tables = dict(tables)  # each table is used up by its conversion: none is left in the caller's hands
     with ThreadPoolExecutor(2) as pool:
-        events, reports = pool.map(from_arrow, (tables["events"], tables["reports"]))
+        events, reports = pool.map(from_arrow, (tables.pop("events"), tables.pop("reports")))
     return Analysis(
-        per_report(reports, events), events, from_arrow(tables["reasons"]), from_arrow(tables["evidence"])
+        per_report(reports, events),
+        events,
+        from_arrow(tables.pop("reasons")),
+        from_arrow(tables.pop("evidence")),
     )
 
 
@@ -255,6 +268,7 @@ def refresh_store(
             with timings.stage("read back"):
                 kept = store.load_analysis(key)
                 result = _from_tables(kept) if kept is not None else None
+                del kept  # used up by the conversion
             if result is not None:
                 _latest[store_key] = (key, result, store.analysis_batches(key))
                 return result, Update("read back")
