@@ -144,3 +144,24 @@ def test_a_sectors_pack_has_the_overviews_sector_row(store_path, overview):
     assert figures["likely_violations"] == row["total"] == _caption_figures(at)[2]
     assert figures["likely_by_side"] == {side: row[side] for side in ("RU", "UA", "undetermined")}
     assert figures["top_sectors"] == {"Lyman": row["total"]}
+
+
+# Three likely violations of the demo have reports on both of these days.
+DAY_1, DAY_2 = "2026-10-09", "2026-10-10"
+
+
+def test_consecutive_days_add_up_and_each_days_pack_agrees(store_path):
+    shown, listed = {}, {}
+    for first, last in ((DAY_1, DAY_1), (DAY_2, DAY_2), (DAY_1, DAY_2)):
+        at = _run(BRIEFING, query={"from": first, "to": last})
+        shown[first, last] = _caption_figures(at)
+        if first == last:
+            at.button(key=keys.BRIEF_PACK_BUILD).click().run()
+            assert not at.exception and not at.error
+            figures = at.session_state[keys.BRIEF_PACK][1].manifest.figures
+            assert (figures["reports"], figures["events"], figures["likely_violations"]) == shown[first, last]
+            listed[first] = set(figures["likely_events"])
+    # Each event is counted on one day: the days' figures add up to the two days'.
+    both = tuple(a + b for a, b in zip(shown[DAY_1, DAY_1], shown[DAY_2, DAY_2], strict=True))
+    assert both == shown[DAY_1, DAY_2]
+    assert not listed[DAY_1] & listed[DAY_2]
