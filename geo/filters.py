@@ -61,11 +61,17 @@ class Filters:
     max_km: float | None = None
 
     @classmethod
-    def for_period(cls, period: Period | None, **narrowing: object) -> Filters:
-        """The filters of a :class:`~geo.periods.Period` (None: every time), with other fields as given."""
-        if period is None:
-            return cls(**narrowing)  # type: ignore[arg-type]
-        return cls(start=period.start, end=period.end, **narrowing)  # type: ignore[arg-type]
+    def for_period(
+        cls,
+        period: Period | None,
+        *,
+        choices: Mapping[str, tuple[str, ...]] | None = None,
+        min_km: float | None = None,
+        max_km: float | None = None,
+    ) -> Filters:
+        """The filters of a :class:`~geo.periods.Period` (None: every time), with the other fields as given."""
+        start, end = (None, None) if period is None else (period.start, period.end)
+        return cls(start=start, end=end, choices=dict(choices or {}), min_km=min_km, max_km=max_km)
 
     @property
     def stop(self) -> pd.Timestamp | None:
