@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from geo.counts import HOW_COUNTED
+from geo.counts import figures as view_figures
 from geo.export import FORMATS as EXPORT_FORMATS
 from geo.export import MEDIA_TYPES, SUFFIXES, export_bytes, stored_columns
 from geo.filters import apply_filters
@@ -34,8 +36,9 @@ with user_errors("preparing the briefing"):
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
-        f"{len(shown):,} of {len(reports):,} reports · {md_escape(filters.describe())}"
-        " · choose the sector in the sidebar"
+        f"{view_figures(reports, events, filters).sentence(of=len(reports))} · {md_escape(filters.describe())}"
+        " · choose the sector in the sidebar",
+        help=HOW_COUNTED,
     )
     if shown.empty:
         st.info(
@@ -96,8 +99,8 @@ with user_errors("preparing the briefing"):
     if pack is not None:
         figures = pack.manifest.figures
         st.caption(
-            f"{figures['reports']:,} reports, {figures['events']:,} events, {figures['likely_violations']:,} likely "
-            f"violations · data {pack.manifest.view_hash[:16]}"
+            f"The pack: {figures['reports']:,} reports · {figures['events']:,} events · "
+            f"{figures['likely_violations']:,} likely violations (events) · data {pack.manifest.view_hash[:16]}"
         )
         pdf_col, manifest_col = st.columns(2)
         pdf_col.download_button(

@@ -4,6 +4,7 @@ from functools import partial
 
 import streamlit as st
 
+from geo.counts import HOW_COUNTED, figures
 from geo.detail import (
     EXPORT_FORMATS,
     export_bytes,
@@ -33,7 +34,10 @@ with user_errors("listing the reports"):
     reports, events = data.analysis()
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
-    st.caption(f"{len(shown):,} of {len(reports):,} reports · {md_escape(filters.describe())}")
+    st.caption(
+        f"{figures(reports, events, filters).sentence(of=len(reports))} · {md_escape(filters.describe())}",
+        help=HOW_COUNTED,
+    )
     if shown.empty:
         st.info(
             f"No report matches the filters ({md_escape(filters.describe())})."

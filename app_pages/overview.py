@@ -1,14 +1,18 @@
 """Overview: headline counts, reports by type, likely violations by side and sector, the latest flagged events."""
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.filters import Filters, apply_filters
 from geo.maps import incident_map
 from geo.summary import (
+    MONTH,
+    WEEK,
     headline,
     headline_table,
     latest_flagged,
+    periods,
+    periods_caption,
     reports_by_type,
     sector_trends,
     violations_by_side_and_sector,
@@ -28,7 +32,7 @@ with user_errors("summarising the reports"):
         st.stop()
     batches = store.batches()
     reports, events = data.analysis()
-    latest = pd.Timestamp(reports["occurred_at"].max())
+    presets = periods(reports)
     stored = [
         ("Reports stored", store.count(), None),
         ("Batches", int(batches["retracted_at"].isna().sum()), None),
@@ -37,46 +41,47 @@ with user_errors("summarising the reports"):
     for row in (counts[:4], counts[4:]):
         for col, (label, value, delta) in zip(st.columns(4), row, strict=False):
             col.metric(label, f"{value:,}", delta=delta)
-    st.caption(f"Periods count back from the latest report, {latest:%Y-%m-%d %H:%M} UTC.")
+    st.caption(periods_caption(reports))
     st.dataframe(headline_table(reports, events), width="stretch")
 
     trends, mini = st.columns([3, 2])
     with trends:
-        st.subheader("Sectors, last 30 days")
+        st.subheader(f"Sectors, {MONTH.lower()}")
         st.dataframe(
-            sector_trends(reports, days=30),
+            sector_trends(reports, events, presets[MONTH]),
             width="stretch",
             hide_index=True,
             column_config={
                 "reports": st.column_config.NumberColumn("Reports"),
-                "likely": st.column_config.NumberColumn("Likely violations"),
+                "likely": st.column_config.NumberColumn("Likely violations (events)"),
                 "daily": st.column_config.LineChartColumn("Reports per day", y_min=0),
             },
         )
+        st.caption("Reports by their own sector; each event once, in its sector (its earliest report's).")
     with mini:
-        st.subheader("Likely violations, last 7 days")
-        week = reports.loc[
-            (reports["occurred_at"] > latest - pd.Timedelta(days=7)) & (reports["flag_level"] == "likely")
-        ]
+        st.subheader(f"Likely violations, {WEEK.lower()}")
+        # The Map page's view of the same filters: the reports of likely violations, by report time.
+        week = apply_filters(reports, Filters.for_period(presets[WEEK], choices={"flag_level": ("likely",)}))
         overview_map = incident_map(
-            week, data.scenario(), settings=data.settings(), colour_by="side", title="Likely, 7 days"
+            week, data.scenario(), settings=data.settings(), colour_by="side", title=f"Likely, {WEEK.lower()}"
         )
         st.session_state[keys.OVERVIEW_MAP_COUNT] = len(overview_map.cm_layers.incidents.data["features"])
         st_folium(
             overview_map, key=keys.OVERVIEW_MAP, returned_objects=[], use_container_width=True, height=380
         )
+        st.caption(f"{len(week):,} reports of likely violations, {presets[WEEK].describe()}.")
 
     st.subheader("Reports by type")
     st.dataframe(reports_by_type(reports), width="stretch")
 
-    st.subheader("Likely violations by side and sector (last 30 days)")
-    table = violations_by_side_and_sector(reports, days=30)
+    st.subheader(f"Likely violations (events) by side and sector, {MONTH.lower()}")
+    table = violations_by_side_and_sector(reports, events, presets[MONTH])
     if table.empty:
-        st.caption("No likely violations in the last 30 days.")
+        st.caption(f"No likely violations in the {MONTH.lower()}.")
     else:
         st.dataframe(table, width="stretch")
 
-    st.subheader("Latest likely violations")
+    st.subheader("Latest likely violations (events)")
     st.dataframe(
         plain_frame(latest_flagged(reports, events, n=15)),
         width="stretch",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
+from geo.periods import TICK, Period, between
 from geo.utc import to_utc
 
 # Columns a user filters by choosing values; the order is the sidebar's. The URL parameter of
@@ -39,12 +40,14 @@ PARAMS: tuple[str, ...] = (*PERIOD_PARAMS, *CHOICE_COLUMNS, *DISTANCE_PARAMS)
 
 @dataclass(frozen=True)
 class Filters:
-    """A period (inclusive, UTC), the values to keep per column (empty keeps all) and a distance band.
+    """A period (UTC), the values to keep per column (empty keeps all) and a distance band.
 
     Attributes
     ----------
     start, end
-        First and last instant kept (inclusive); None leaves that end open.
+        First and last instant kept (both inclusive); None leaves that end open. A whole day ends
+        at its last nanosecond (the engine's time resolution), so ``start <= t <= end`` keeps
+        exactly the half-open days ``[start, stop)`` of :mod:`geo.periods` (:attr:`stop`).
     choices
         Per column of :data:`CHOICE_COLUMNS`, the values to keep; :data:`MISSING` keeps rows with none.
     min_km, max_km
@@ -56,6 +59,24 @@ class Filters:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     min_km: float | None = None
     max_km: float | None = None
+
+    @classmethod
+    def for_period(
+        cls,
+        period: Period | None,
+        *,
+        choices: Mapping[str, tuple[str, ...]] | None = None,
+        min_km: float | None = None,
+        max_km: float | None = None,
+    ) -> Filters:
+        """The filters of a :class:`~geo.periods.Period` (None: every time), with the other fields as given."""
+        start, end = (None, None) if period is None else (period.start, period.end)
+        return cls(start=start, end=end, choices=dict(choices or {}), min_km=min_km, max_km=max_km)
+
+    @property
+    def stop(self) -> pd.Timestamp | None:
+        """The first instant after the period (``end`` + 1 ns): the half-open bound; None when open."""
+        return None if self.end is None else self.end + TICK
 
     def describe(self) -> str:
         """The filters in words, for captions and briefing stamps."""
@@ -82,8 +103,8 @@ class Filters:
             midnight = self.start == self.start.normalize()
             out["from"] = f"{self.start:%Y-%m-%d}" if midnight else _instant_text(self.start)
         if self.end is not None:
-            day_end = self.end.normalize() + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-            out["to"] = f"{self.end:%Y-%m-%d}" if self.end >= day_end else _instant_text(self.end)
+            whole_day = self.stop == self.stop.normalize()  # the period stops at a midnight
+            out["to"] = f"{self.end:%Y-%m-%d}" if whole_day else _instant_text(self.end)
         for column in CHOICE_COLUMNS:
             if self.choices.get(column):
                 out[column] = ",".join(self.choices[column])
@@ -106,8 +127,8 @@ class Filters:
         if params.get("to"):
             text = params["to"].strip()
             end = to_utc(text, what="to")
-            if len(text) == 10:  # a bare date: the whole day
-                end = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            if len(text) == 10:  # a bare date: the whole day, to its last instant
+                end = end + pd.Timedelta(days=1) - TICK
         choices = {c: tuple(v for v in params[c].split(",") if v) for c in CHOICE_COLUMNS if params.get(c)}
         bounds = [_km(params, name) for name in DISTANCE_PARAMS]
         return cls(start=start, end=end, choices=choices, min_km=bounds[0], max_km=bounds[1])
@@ -139,11 +160,8 @@ def filter_mask(reports: gpd.GeoDataFrame, filters: Filters) -> np.ndarray:
     """
     keep = np.ones(len(reports), dtype=bool)
     if filters.start is not None or filters.end is not None:
-        times = reports["occurred_at"]
-        if filters.start is not None:
-            keep &= (times >= filters.start).to_numpy()
-        if filters.end is not None:
-            keep &= (times <= filters.end).to_numpy()
+        # By the report's own time; events are placed by theirs (geo.counts), through the same test.
+        keep &= between(reports["occurred_at"], filters.start, filters.stop)
     for column, values in filters.choices.items():
         if not values:
             continue

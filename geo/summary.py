@@ -1,142 +1,159 @@
-"""Summaries for the Overview page: headline counts, violations by side and sector, the latest flagged events."""
+"""Summaries for the Overview page: figures per period, reports by type, likely violations by sector and side.
+
+Every figure is a :mod:`geo.counts` figure of a :mod:`geo.periods` preset (whole UTC days back
+from the latest report's day), so that the Overview's "Last 7 days" is the Briefing's.
+"""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
 
+from geo.counts import (
+    SIDES,
+    UNDETERMINED,
+    Figures,
+    figures,
+    likely,
+    likely_by_sector_and_side,
+    sector_of,
+    view_events,
+)
+from geo.filters import Filters, filter_mask
+from geo.patterns.params import NO_SECTOR
+from geo.periods import PRESETS, Period, presets
 
-def _since(frame: pd.DataFrame, end: pd.Timestamp, days: float) -> pd.DataFrame:
-    return frame.loc[frame["occurred_at"] > end - pd.Timedelta(days=days)]
+# The periods of the Overview's headline figures: the presets but the whole record.
+HEADLINE_PERIODS = tuple(label for label, days in PRESETS.items() if days is not None)
+# The period of the sector tables and the headline metrics of events.
+MONTH = "Last 30 days"
+WEEK = "Last 7 days"
+LATEST = "Latest day"
+
+
+def periods(reports: pd.DataFrame) -> dict[str, Period]:
+    """The presets' periods over these reports, by label (empty when there is no report)."""
+    return presets(reports["occurred_at"])
+
+
+def period_figures(reports: pd.DataFrame, events: pd.DataFrame) -> dict[str, tuple[Period, Figures]]:
+    """Each headline period with its figures (:func:`geo.counts.figures`), by label."""
+    return {
+        label: (period, figures(reports, events, Filters.for_period(period)))
+        for label, period in periods(reports).items()
+        if label in HEADLINE_PERIODS
+    }
 
 
 def headline(reports: pd.DataFrame, events: pd.DataFrame) -> list[tuple[str, int, str | None]]:
-    """Return (label, value, note) for the headline metrics, counted back from the latest report.
-
-    Monitoring data arrive late: counting back from the newest report, not from the wall clock,
-    keeps the figures meaningful when a batch covers an earlier period.
-    """
-    if reports.empty:
+    """Return (label, value, note) for the headline metrics: the figures of :func:`headline_table`."""
+    found = period_figures(reports, events)
+    if not found:
         return [("Reports", 0, None)]
-    end = reports["occurred_at"].max()
-    likely = events.loc[events["flag_level"] == "likely"]
+    day, week, month = (found[label][1] for label in (LATEST, WEEK, MONTH))
     out: list[tuple[str, int, str | None]] = [
-        ("Reports, 24 h", len(_since(reports, end, 1)), None),
-        ("Reports, 7 days", len(_since(reports, end, 7)), None),
-        ("Events, 30 days", len(_since(events, end, 30)), None),
-        ("Likely violations, 30 days", len(_since(likely, end, 30)), None),
+        ("Reports, latest day", day.reports, None),
+        ("Reports, last 7 days", week.reports, None),
+        ("Events, last 30 days", month.events, None),
+        ("Likely violations, last 30 days", month.likely, None),
     ]
-    recent = _since(likely, end, 30)
-    for side in ("RU", "UA"):
-        out.append((f"Likely, attributed {side}", int((recent["attributed_side"] == side).sum()), None))
+    out += [(f"Likely, attributed {side}, last 30 days", month.likely_by_side[side], None) for side in SIDES]
     return out
 
 
-def reports_by_type(
-    reports: pd.DataFrame,
-    *,
-    periods: tuple[tuple[str, float], ...] = (("24 h", 1), ("7 days", 7), ("30 days", 30)),
-) -> pd.DataFrame:
-    """Count reports per type over each period back from the latest report, and in all."""
-    if reports.empty:
-        return pd.DataFrame()
-    end = reports["occurred_at"].max()
-    table = pd.DataFrame(
-        {label: _since(reports, end, days)["type"].value_counts() for label, days in periods}
-    )
-    table["all"] = reports["type"].value_counts()
-    return table.fillna(0).astype(int).sort_values("all", ascending=False)
-
-
-def _event_sector(reports: pd.DataFrame) -> pd.Series:
-    """Each event's sector: the most common sector of its reports."""
-    if "sector" not in reports:
-        return pd.Series(dtype=object)
-    return reports.dropna(subset=["sector"]).groupby("event_id")["sector"].agg(lambda s: s.mode().iloc[0])
-
-
-def violations_by_side_and_sector(reports: pd.DataFrame, *, days: float = 30) -> pd.DataFrame:
-    """Count likely-violation events per sector (rows) and attributed side (columns) over the last days."""
-    if reports.empty:
-        return pd.DataFrame()
-    end = reports["occurred_at"].max()
-    events = _since(reports, end, days).drop_duplicates("event_id")
-    events = events.loc[events["flag_level"] == "likely"]
-    if events.empty:
-        return pd.DataFrame()
-    sector = events["event_id"].map(_event_sector(reports)).fillna("(no sector)")
-    table = pd.crosstab(
-        sector.rename("sector"),
-        events["attributed_side"].rename("attributed side"),
-        margins=True,
-        margins_name="total",
-    )
-    return table
-
-
-def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 15) -> pd.DataFrame:
-    """The newest likely violations with their side, score and the rule reasons in words."""
-    likely = events.loc[events["flag_level"] == "likely"].sort_values("occurred_at", ascending=False).head(n)
-    sectors = _event_sector(reports)
-    rules = likely["reasons"].map(lambda rs: " · ".join(r["sentence"] for r in rs if r["kind"] == "rule"))
-    return pd.DataFrame(
-        {
-            "occurred_at": likely["occurred_at"].to_numpy(),
-            "sector": likely["event_id"].map(sectors).to_numpy(),
-            "type": likely["type"].to_numpy(),
-            "weapon": likely["weapon"].to_numpy(),
-            "side": [
-                side if pd.isna(p) else f"{side} ({p:.0%})"
-                for side, p in zip(likely["attributed_side"], likely["attributed_side_p"], strict=True)
-            ],
-            "score": likely["violation_score"].round(2).to_numpy(),
-            "sources": likely["n_sources"].to_numpy(),
-            "reasons": rules.to_numpy(),
-        }
-    )
-
-
-PERIODS: tuple[tuple[str, float], ...] = (("24 h", 1), ("7 days", 7), ("30 days", 30))
-
-
 def headline_table(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Reports, events and likely violations by attributed side, per period back from the latest report."""
-    if reports.empty:
-        return pd.DataFrame()
-    end = reports["occurred_at"].max()
+    """Reports, events and likely violations (events) by attributed side, one column per headline period."""
     columns = {}
-    for label, days in PERIODS:
-        recent = _since(events, end, days)
-        likely = recent.loc[recent["flag_level"] == "likely"]
-        side = likely["attributed_side"].astype("string").fillna("undetermined")
+    for label, (_, got) in period_figures(reports, events).items():
         columns[label] = {
-            "Reports": len(_since(reports, end, days)),
-            "Events": len(recent),
-            "Likely violations": len(likely),
-            "Likely, attributed RU": int((side == "RU").sum()),
-            "Likely, attributed UA": int((side == "UA").sum()),
-            "Likely, side undetermined": int((~side.isin(["RU", "UA"])).sum()),
+            "Reports": got.reports,
+            "Events": got.events,
+            "Likely violations (events)": got.likely,
+            **{f"Likely, attributed {side}": got.likely_by_side[side] for side in SIDES},
+            "Likely, side undetermined": got.likely_by_side[UNDETERMINED],
         }
     return pd.DataFrame(columns)
 
 
-def sector_trends(reports: pd.DataFrame, *, days: int = 30) -> pd.DataFrame:
-    """Per sector: daily report counts over the last ``days`` (oldest first) and likely violations in them.
+def periods_caption(reports: pd.DataFrame) -> str:
+    """The headline periods' days in words, and what each count dates by."""
+    days = "; ".join(
+        f"{label}: {p.describe()}" for label, p in periods(reports).items() if label in HEADLINE_PERIODS
+    )
+    return (
+        f"Whole UTC days back from the latest report's day. {days}. "
+        "Reports are counted by their own time; events and likely violations by the event's time "
+        "(the median of its reports' times), each event once."
+    )
 
-    Columns ``sector``, ``reports`` (total), ``likely`` (events flagged likely), ``daily`` (a list
-    of ``days`` counts, for a sparkline), most reports first.
+
+def reports_by_type(reports: pd.DataFrame) -> pd.DataFrame:
+    """Count reports per type in each preset period (by the report's time)."""
+    found = periods(reports)
+    if not found:
+        return pd.DataFrame()
+    table = pd.DataFrame(
+        {
+            label: reports.loc[filter_mask(reports, Filters.for_period(period)), "type"].value_counts()
+            for label, period in found.items()
+        }
+    )
+    return table.fillna(0).astype(int).sort_values(list(found)[-1], ascending=False)
+
+
+def violations_by_side_and_sector(
+    reports: pd.DataFrame, events: pd.DataFrame, period: Period
+) -> pd.DataFrame:
+    """Likely violations (events) per sector and attributed side in ``period``, with totals."""
+    return likely_by_sector_and_side(reports, events, Filters.for_period(period))
+
+
+def sector_trends(reports: pd.DataFrame, events: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per sector: reports per day of ``period`` and likely violations (events) in it.
+
+    Columns ``sector``, ``reports`` (reports in the sector by their own time and sector),
+    ``likely`` (likely-violation events in the sector by the event's time and sector: the same
+    count as :func:`violations_by_side_and_sector`), ``daily`` (reports per day, oldest first, for a
+    sparkline); most reports first.
     """
+    columns = ["sector", "reports", "likely", "daily"]
     if reports.empty or "sector" not in reports:
-        return pd.DataFrame(columns=["sector", "reports", "likely", "daily"])
-    end = reports["occurred_at"].max().normalize()
-    recent = _since(reports, end + pd.Timedelta(days=1), days)
-    day = ((recent["occurred_at"].dt.floor("D") - (end - pd.Timedelta(days=days - 1))).dt.days).to_numpy()
-    sector = recent["sector"].astype("string").fillna("(no sector)")
-    rows = []
-    for name, idx in sector.groupby(sector).indices.items():
-        daily = pd.Series(day[idx]).value_counts().reindex(range(days), fill_value=0).tolist()
-        part = recent.iloc[idx]
-        likely = part.loc[part["flag_level"] == "likely", "event_id"].nunique() if "flag_level" in part else 0
-        rows.append({"sector": name, "reports": len(idx), "likely": int(likely), "daily": daily})
-    table = pd.DataFrame(rows, columns=["sector", "reports", "likely", "daily"])
+        return pd.DataFrame(columns=columns)
+    recent = reports.loc[filter_mask(reports, Filters.for_period(period))]
+    day = ((recent["occurred_at"] - period.start) // pd.Timedelta(days=1)).to_numpy()
+    sector = recent["sector"].astype(object).where(recent["sector"].notna(), NO_SECTOR)
+    daily = pd.crosstab(sector.to_numpy(), day).reindex(columns=range(period.days), fill_value=0)
+    found = likely(view_events(reports, events, Filters.for_period(period)))["sector"].value_counts()
+    names = sorted(set(daily.index) | set(found.index))
+    daily = daily.reindex(names, fill_value=0)
+    table = pd.DataFrame(
+        {
+            "sector": names,
+            "reports": daily.sum(axis=1).to_numpy(),
+            "likely": found.reindex(names, fill_value=0).to_numpy(),
+            "daily": daily.to_numpy().tolist(),
+        },
+        columns=columns,
+    )
     return table.sort_values("reports", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 15) -> pd.DataFrame:
+    """The newest likely violations (events) with their sector, side, score and the rule reasons in words."""
+    newest = likely(events).sort_values("occurred_at", ascending=False).head(n)
+    rules = newest["reasons"].map(lambda rs: " · ".join(r["sentence"] for r in rs if r["kind"] == "rule"))
+    return pd.DataFrame(
+        {
+            "occurred_at": newest["occurred_at"].to_numpy(),
+            "sector": sector_of(reports, newest).to_numpy(),
+            "type": newest["type"].to_numpy(),
+            "weapon": newest["weapon"].to_numpy(),
+            "side": [
+                side if pd.isna(p) else f"{side} ({p:.0%})"
+                for side, p in zip(newest["attributed_side"], newest["attributed_side_p"], strict=True)
+            ],
+            "score": newest["violation_score"].round(2).to_numpy(),
+            "sources": newest["n_sources"].to_numpy(),
+            "reasons": rules.to_numpy(),
+        }
+    )

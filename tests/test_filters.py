@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from geo.errors import InputError
 from geo.filters import MISSING, Filters, apply_filters
+from geo.periods import whole_days
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +67,20 @@ def test_url_form_round_trips(params):
     assert Filters.from_params(f.to_params()) == f
 
 
-def test_bare_date_end_is_the_whole_day():
+def test_bare_date_end_is_the_whole_day_to_its_last_nanosecond():
     f = Filters.from_params({"to": "2026-10-15"})
-    assert f.end == pd.Timestamp("2026-10-16", tz="UTC") - pd.Timedelta(microseconds=1)
+    assert f.end == pd.Timestamp("2026-10-16", tz="UTC") - pd.Timedelta(1, unit="ns")
+    assert f.stop == pd.Timestamp("2026-10-16", tz="UTC")
+    times = pd.Series(pd.to_datetime(["2026-10-15T23:59:59.999999999Z", "2026-10-16T00:00:00.000000000Z"]))
+    kept = apply_filters(pd.DataFrame({"occurred_at": times}), f)
+    assert kept["occurred_at"].tolist() == [times[0]]  # a microsecond end dropped the first
+
+
+def test_a_period_gives_filters_that_keep_exactly_its_times():
+    period = whole_days(dt.date(2026, 10, 5), dt.date(2026, 10, 11))
+    f = Filters.for_period(period, choices={"sector": ("Bakhmut",)})
+    assert f.to_params() == {"from": "2026-10-05", "to": "2026-10-11", "sector": "Bakhmut"}
+    assert Filters.from_params(f.to_params()) == f and (f.start, f.stop) == (period.start, period.stop)
 
 
 @pytest.mark.parametrize("params", [{"dmin": "five"}, {"dmax": "-1"}, {"from": "yesterday"}])

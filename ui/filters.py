@@ -10,12 +10,12 @@ import datetime as dt
 import math
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
 from geo.errors import InputError
 from geo.filters import CHOICE_COLUMNS, MISSING, PARAMS, Filters
 from geo.framememo import per_frame
+from geo.periods import PRESETS, last_days, whole_days
 from ui import keys
 from ui.text import md_escape, plain
 
@@ -37,10 +37,6 @@ WIDGET_KEYS = {
     "side": keys.FILTER_SIDE,
     "flag_level": keys.FILTER_FLAG_LEVEL,
 }
-# Period presets: label -> days back from the latest report (None: the whole record).
-# Days are whole UTC days: "Latest day" is the calendar day of the newest report (the Overview's
-# "24 h" counts back 24 hours from it).
-PRESETS: dict[str, int | None] = {"Latest day": 1, "Last 7 days": 7, "Last 30 days": 30, "Whole record": None}
 
 
 @per_frame
@@ -82,8 +78,9 @@ def _set_period(start: dt.date, end: dt.date) -> None:
 
 def _period(reports: gpd.GeoDataFrame, link: Filters) -> tuple[dt.date, dt.date]:
     times = reports["occurred_at"]
-    first = times.min().date() if len(times) else dt.datetime.now(dt.UTC).date()
-    last = times.max().date() if len(times) else first
+    latest = times.max() if len(times) else None
+    first = times.min().date() if latest is not None else dt.datetime.now(dt.UTC).date()
+    last = latest.date() if latest is not None else first
 
     def clamp(day: dt.date) -> dt.date:
         return min(max(day, first), last)
@@ -91,8 +88,10 @@ def _period(reports: gpd.GeoDataFrame, link: Filters) -> tuple[dt.date, dt.date]
     start = clamp(link.start.date()) if link.start is not None else first
     end = clamp(link.end.date()) if link.end is not None else last
     cols = st.sidebar.columns(2) * 2  # two rows of two: the labels stay whole in the sidebar
+    # The presets are geo.periods' (the Overview's columns): whole UTC days back from the latest report.
     for col, (label, days) in zip(cols, PRESETS.items(), strict=True):
-        begin = first if days is None else clamp(last - dt.timedelta(days=days - 1))
+        whole = days is None or latest is None
+        begin = first if whole else clamp(last_days(latest, days).first_day)
         col.button(
             label,
             key=f"{keys.FILTER_PRESET}_{days or 'all'}",
@@ -157,13 +156,7 @@ def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
         )
         choices[column] = tuple(picked)
     min_km, max_km = _distance(reports, link)
-    filters = Filters(
-        start=pd.Timestamp(start, tz="UTC"),
-        end=pd.Timestamp(end, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1),
-        choices=choices,
-        min_km=min_km,
-        max_km=max_km,
-    )
+    filters = Filters.for_period(whole_days(start, end), choices=choices, min_km=min_km, max_km=max_km)
     params = filters.to_params()
     for name in PARAMS:
         if name in params:

@@ -1,4 +1,4 @@
-"""The numbers of a briefing pack, computed from the analysed reports it covers: headline, table, trends."""
+"""The numbers of a briefing pack, from the analysis and the filters: headline, table, trends (:mod:`geo.counts`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.counts import figures, likely, view_events
+from geo.filters import Filters, filter_mask
 from geo.gazetteer import describe_places
-from geo.pipeline import with_reasons
 
 # The columns of the table of likely violations, in order.
 TABLE_COLUMNS = ("event", "time", "place", "type", "weapon", "side", "side_reason", "reasons", "sources")
@@ -18,33 +19,33 @@ PROFILE_STEP_KM = 2.0
 PROFILE_MAX_KM = 40.0
 
 
-def _events(reports: pd.DataFrame, level: str) -> pd.DataFrame:
-    if "flag_level" not in reports.columns or reports.empty:
-        return reports.iloc[:0]
-    return reports.loc[reports["flag_level"] == level]
+def headline(reports: pd.DataFrame, events: pd.DataFrame, filters: Filters) -> dict[str, Any]:
+    """Return the headline figures of the view a pack covers, JSON-ready (the manifest compares them).
 
-
-def headline(reports: pd.DataFrame) -> dict[str, Any]:
-    """Return the headline figures of the reports a pack covers, JSON-ready (the manifest compares them).
-
-    Reports, events, likely and possible violations (events), the likely ones per attributed side,
-    the three sectors with the most likely violations and the days with reports.
+    The figures of :func:`geo.counts.figures` (reports by their time; events, likely and possible
+    violations by the event's time and sector), the likely ones per attributed side, the three
+    sectors with the most likely violations (each event in its one sector) and the days with
+    reports. ``reports`` and ``events`` are the whole analysis; ``filters`` choose the view.
     """
-    n_events = int(reports["event_id"].nunique()) if "event_id" in reports.columns else 0
-    likely = _events(reports, "likely").drop_duplicates("event_id")
-    possible = _events(reports, "possible").drop_duplicates("event_id")
-    side = likely["attributed_side"].fillna("undetermined") if len(likely) else pd.Series(dtype=str)
-    sectors = likely["sector"].fillna("(none)").value_counts() if "sector" in likely.columns else pd.Series()
-    days = reports["occurred_at"].dt.floor("D").nunique() if len(reports) else 0
+    got = figures(reports, events, filters)
+    chosen = likely(view_events(reports, events, filters))
+    sectors = chosen["sector"].value_counts()
+    shown = reports.loc[filter_mask(reports, filters), "occurred_at"]
     return {
-        "reports": len(reports),
-        "events": n_events,
-        "likely_violations": len(likely),
-        "possible_violations": len(possible),
-        "likely_by_side": {k: int(v) for k, v in sorted(side.value_counts().items())},
+        "reports": got.reports,
+        "events": got.events,
+        "likely_violations": got.likely,
+        "possible_violations": got.possible,
+        "likely_by_side": dict(sorted(got.likely_by_side.items())),
         "top_sectors": {str(k): int(v) for k, v in sectors.head(3).items()},
-        "days_with_reports": int(days),
+        "days_with_reports": int(shown.dt.floor("D").nunique()),
     }
+
+
+def likely_events(reports: pd.DataFrame, events: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """The likely violations (events) of the view, in time order (then by id), with ``sector`` and ``side``."""
+    chosen = likely(view_events(reports, events, filters))
+    return chosen.sort_values(["occurred_at", "event_id"], kind="stable")
 
 
 def _reasons(value: Any) -> list[dict[str, Any]]:
@@ -58,15 +59,14 @@ def _reason_codes(value: Any) -> str:
     return ", ".join(f"{r['code']} ({r['weight']:g})" for r in _reasons(value))
 
 
-def reason_codes(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def reason_codes(violations: pd.DataFrame) -> pd.DataFrame:
     """Return each reason code the likely violations carry: ``code``, ``kind``, ``events`` and an ``example`` sentence.
 
-    ``events`` are the analysis's: the reasons are kept with each event, not with its reports.
+    ``violations`` are events (:func:`likely_events`): the reasons are kept with each event.
     """
-    likely = with_reasons(_events(reports, "likely").drop_duplicates("event_id"), events)
     rows = [
         (r["code"], r.get("kind", ""), r["sentence"])
-        for value in likely.get("reasons", [])
+        for value in violations.get("reasons", [])
         for r in _reasons(value)
     ]
     if not rows:
@@ -78,63 +78,55 @@ def reason_codes(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def violations_table(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per likely violation (event) among the reports, in time order.
+def violations_table(violations: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per likely violation (event of :func:`likely_events`), in time order.
 
-    Columns :data:`TABLE_COLUMNS`: the event id; the first report's time (UTC); the place of the
-    reports' mean position ("3 km SE of Avdiyivka"); the most reported type and weapon; the
-    attributed side with its probability and the sentence saying why (``side_reason``, the reports
-    that drove it); the reason codes with their weights (:func:`reason_codes`
-    gives a sentence for each, from the analysis's ``events``); the sources, sorted.
+    Columns :data:`TABLE_COLUMNS`, each the event's own, as the analysis estimated it: the event id;
+    its time (UTC; the median of its reports' times, the time the period counts it by); the place
+    of its best location ("3 km SE of Avdiyivka"); its type and weapon; the attributed side with its
+    probability and the sentence saying why (``side_reason``, the reports that drove it); the
+    reason codes with their weights (:func:`reason_codes` gives a sentence for each); its sources,
+    sorted.
     """
-    likely = _events(reports, "likely")
-    if likely.empty:
+    if violations.empty:
         return pd.DataFrame(columns=list(TABLE_COLUMNS))
-    geometry = likely.geometry.to_numpy()
-    frame = pd.DataFrame(
+    geometry = violations["geometry"].to_numpy()
+    p = violations["attributed_side_p"]
+    side = violations["side"].astype(str)
+    why = violations["side_reason"] if "side_reason" in violations else pd.Series("", index=violations.index)
+    table = pd.DataFrame(
         {
-            "event": likely["event_id"].to_numpy(),
-            "occurred_at": likely["occurred_at"].to_numpy(),
-            "lon": shapely.get_x(geometry),
-            "lat": shapely.get_y(geometry),
-            "type": likely["type"].to_numpy(),
-            "weapon": likely["weapon"].to_numpy(),
-            "source": likely["source"].to_numpy(),
+            "event": violations["event_id"].to_numpy(),
+            "time": violations["occurred_at"].to_numpy(),
+            "place": describe_places(shapely.get_x(geometry), shapely.get_y(geometry)),
+            "type": violations["type"].to_numpy(),
+            "weapon": violations["weapon"].to_numpy(),
+            "side": np.where(
+                p.notna(), side + " (" + (p * 100).round().astype("Int64").astype(str) + "%)", side
+            ),
+            "side_reason": why.fillna("").astype(str).to_numpy(),
+            "reasons": [_reason_codes(r) for r in violations["reasons"]],
+            "sources": [", ".join(sorted(set(s))) for s in violations["sources"]],
         }
     )
-    grouped = frame.groupby("event", sort=False)
-    first = with_reasons(likely.drop_duplicates("event_id"), events).set_index("event_id")
-    table = grouped.agg(
-        time=("occurred_at", "min"),
-        lon=("lon", "mean"),
-        lat=("lat", "mean"),
-        type=("type", lambda s: s.mode().iloc[0]),
-        weapon=("weapon", lambda s: s.mode().iloc[0]),
-        sources=("source", lambda s: ", ".join(sorted(set(s)))),
-    )
-    side = first.loc[table.index, "attributed_side"].fillna("undetermined")
-    p = first.loc[table.index, "attributed_side_p"]
-    table["side"] = np.where(
-        p.notna(), side + " (" + (p * 100).round().astype("Int64").astype(str) + "%)", side
-    )
-    why = first["side_reason"] if "side_reason" in first else pd.Series("", index=first.index)
-    table["side_reason"] = why.loc[table.index].fillna("").astype(str)
-    table["reasons"] = [_reason_codes(r) for r in first.loc[table.index, "reasons"]]
-    table["place"] = describe_places(table["lon"].to_numpy(), table["lat"].to_numpy())
-    table = table.reset_index().sort_values(["time", "event"], kind="stable").reset_index(drop=True)
-    return table[list(TABLE_COLUMNS)]
+    return table[list(TABLE_COLUMNS)].reset_index(drop=True)
 
 
-def sector_trends(reports: pd.DataFrame) -> pd.DataFrame:
-    """Return likely violations (events) per day and sector: index day (UTC), one column per sector."""
-    likely = _events(reports, "likely").drop_duplicates("event_id")
-    if likely.empty or "sector" not in likely.columns:
+def sector_trends(reports: pd.DataFrame, violations: pd.DataFrame) -> pd.DataFrame:
+    """Return likely violations (events) per day and sector: index day (UTC), one column per sector.
+
+    ``violations`` are :func:`likely_events` (each on its event's day, in its one sector); the days
+    run from the first to the last of ``reports`` (the pack's filtered reports).
+    """
+    if violations.empty or reports.empty:
         return pd.DataFrame()
-    day = likely["occurred_at"].dt.tz_convert("UTC").dt.floor("D")
+    day = violations["occurred_at"].dt.tz_convert("UTC").dt.floor("D")
     days = pd.date_range(
-        reports["occurred_at"].min().floor("D"), reports["occurred_at"].max().floor("D"), freq="D"
+        min(reports["occurred_at"].min(), day.min()).floor("D"),
+        max(reports["occurred_at"].max(), day.max()).floor("D"),
+        freq="D",
     )
-    table = pd.crosstab(day, likely["sector"].fillna("(none)"))
+    table = pd.crosstab(day, violations["sector"])
     return table.reindex(days, fill_value=0).rename_axis("day")
 
 

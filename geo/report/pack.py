@@ -257,8 +257,10 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
         ]
     out.append(
         Paragraph(
-            f"{len(table):,} events flagged as likely violations, in time order. Place: distance and direction from "
-            "the nearest settlement (GeoNames). Side: the side the evidence attributes the event to, with its "
+            f"{len(table):,} events flagged as likely violations, in time order; each event is counted once, "
+            "by its own time and sector, and described as a whole. Time: the event's, the median of its reports' "
+            "times. Place: of the event's best location, distance and direction from the nearest settlement "
+            "(GeoNames). Side: the side the evidence attributes the event to, with its "
             "probability; undetermined below the attribution threshold. Reasons: the codes with their weights "
             "in the score, each explained under Reason codes, then in italics why this side, with the reports "
             "that drove it.",
@@ -322,10 +324,15 @@ def _codes(st: dict[str, ParagraphStyle], codes: pd.DataFrame) -> list[Any]:
     return [Paragraph("Reason codes", st["h1"]), _grid(rows, (38, 14, 14, 108))]
 
 
-def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame) -> list[Any]:
+def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame, violations: pd.DataFrame) -> list[Any]:
     return [
         Paragraph("Trends per sector", st["h1"]),
-        _png(charts.trends_chart(figures.sector_trends(shown)), width_mm=174),
+        Paragraph(
+            "Likely violations (events) per day and sector: each event on its own day (the median of its "
+            "reports' times), in its one sector (its earliest report's).",
+            st["body"],
+        ),
+        _png(charts.trends_chart(figures.sector_trends(shown, violations)), width_mm=174),
         Paragraph("Distance profiles", st["h1"]),
         Paragraph(
             "Reports per 2 km band of distance to the contact line in force, on each side of it "
@@ -502,8 +509,9 @@ def build_pack(
     store_hash = content_hash(reports)
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
     patterns = hotspots.pack_patterns(shown, context.scenario_dir)
-    head = figures.headline(shown) | hotspots.pattern_figures(patterns)
-    table = figures.violations_table(shown, events)
+    head = figures.headline(reports, events, filters) | hotspots.pattern_figures(patterns)
+    violations = figures.likely_events(reports, events, filters)
+    table = figures.violations_table(violations)
     manifest = Manifest(
         filters=filters.to_params(),
         options={"colour_by": colour_by, "title": title},
@@ -545,8 +553,8 @@ def build_pack(
         title=f"Reported incidents, {sectors}",
     )
     story += [Paragraph("Map", st["h1"]), _png(fig, width_mm=174, dpi=MAP_DPI), PageBreak()]
-    story += [*_violations(st, table), *_codes(st, figures.reason_codes(shown, events)), PageBreak()]
-    story += [*_charts(st, shown), PageBreak()]
+    story += [*_violations(st, table), *_codes(st, figures.reason_codes(violations)), PageBreak()]
+    story += [*_charts(st, shown, violations), PageBreak()]
     chart = hotspots.hotspot_chart(patterns, shown, scenario, line_time(shown, filters, scenario))
     story += [*_patterns(st, patterns, chart), PageBreak()]
     story += _methods(st, agreement, score_params or ScoreParams(), manifest)
