@@ -1,7 +1,5 @@
 """Map: incidents over the contact line, control areas and zones; filters, view and selection in the URL."""
 
-from urllib.parse import quote
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -17,7 +15,7 @@ from geo.pipeline import with_reasons
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
-from ui.mapview import events_of, image_button
+from ui.mapview import events_of, image_button, selected_report
 from ui.text import md_escape
 
 st.title("Map")
@@ -106,19 +104,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             mapstate.select(uid)
             st.rerun(scope="fragment")
         if len(chosen):
-            row = chosen.iloc[0]
-            heading = (row["source"], row["id"], row.get("flag_level", ""))
-            st.subheader(" · ".join(md_escape(part) for part in heading))
-            # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
-            st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
-            # Its event's reasons: that one event looked up, not every event joined.
-            own = events[(events["event_id"] == row["event_id"]).to_numpy()] if events is not None else None
-            reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0] if own is not None else []
-            if reasons:
-                st.markdown("**Reasons (of its event: every report of it shows the same)**")
-            for reason in reasons:
-                code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
-                st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")
+            selected_report(chosen.iloc[:1], events, mapstate.page_url("incidents"))
 
 
 with user_errors("drawing the map"):

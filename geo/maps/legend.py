@@ -78,6 +78,8 @@ LEGEND_CSS = f"""
 .cm-popup th {{ text-align: left; padding-right: 8px; vertical-align: top; white-space: nowrap; }}
 .cm-popup td {{ max-width: 320px; word-wrap: break-word; }}
 .cm-popup {{ font: 13px/1.3 "DejaVu Sans", Arial, sans-serif; }}
+.cm-popup tr.cm-popup-section th {{ padding: 6px 0 2px; border-bottom: 1px solid #999; white-space: normal;
+  font-size: 14px; }}
 """
 
 

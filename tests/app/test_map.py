@@ -50,11 +50,19 @@ def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, d
     assert not at.exception and not at.error
     assert at.session_state["map_anchor"][1] == (48.01, 37.8, 10)
     assert any(pick["id"] in shown(h.value) for h in at.subheader)
-    # The selected report's reasons, said to be its event's (kept with the event, joined to show).
+    # The selected report's reasons, said to be its event's (kept with the event, joined to show),
+    # under a heading apart from the report's own figures; its flag is the event's, not the heading's.
     events = demo_analysis.events
-    reasons = events.loc[events["event_id"] == pick["event_id"], "reasons"].iloc[0]
+    event = events.loc[events["event_id"] == pick["event_id"]].iloc[0]
+    reasons = event["reasons"]
     lines = [shown(m.value) for m in at.markdown]
-    assert any(line.startswith("**Reasons (of its event") for line in lines)
+    assert not any("likely" in shown(h.value) for h in at.subheader)
+    own = next(line for line in lines if line.startswith("**This report:**"))
+    assert f"{pick['occurred_at']:%Y-%m-%d %H:%M} UTC" in own and f"{pick['dist_to_line_m']:,.0f} m" in own
+    its = next(line for line in lines if line.startswith("**Its event"))
+    assert f"flagged {event['flag_level']}, violation score {event['violation_score']:.2f}" in its
+    assert event["n_reports"] == 1 or f"{event['n_reports']} reports, from sources" in its
+    assert any(line.startswith("**Reasons of its event**") for line in lines)
     assert len(reasons) and all(any(r["sentence"] in line for line in lines) for r in reasons)
     assert {k: at.query_params[k] for k in link} == link
 
