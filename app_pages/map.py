@@ -25,7 +25,9 @@ PATTERN_RESOLUTION = 6
 
 
 @st.fragment
-def working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns) -> None:
+def working_map(
+    reports, events, mask, filters, described, colour_by, at, version_label, show_patterns
+) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
     # A fragment rerun (a pan, a click) runs outside the page's own user_errors block.
     with user_errors("drawing the map"):
@@ -34,13 +36,13 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
-        described = f"{md_escape(filters.describe())} · line {md_escape(version_label)}"
+        shown = f"{md_escape(described)} · line {md_escape(version_label)}"
         if drawing.points is not None:
-            st.caption(f"{drawing.kept:,} of {len(reports):,} reports · {described}")
+            st.caption(f"{drawing.kept:,} of {len(reports):,} reports · {shown}")
         else:
             st.caption(
                 f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
-                f"{drawing.resolution}): zoom in to see each report · {described}"
+                f"{drawing.resolution}): zoom in to see each report · {shown}"
             )
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
@@ -67,7 +69,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             ),
             base_view=st.session_state.get(keys.MAP_BASE_VIEW),
             popup_limit=data.settings().map_popup_limit,
-            title=filters.describe(),
+            title=described,
             detail_url=mapstate.page_url("incidents") + "?uid=",
         )
         st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
@@ -85,7 +87,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             groups, drawn = pattern_overlays(found.hotspots, found.clusters)
             live.overlays.extend(groups)
             st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
-        mapstate.record_drawn(live.layers)
+        mapstate.record_drawn(live.layers, described)
         # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(
             live.base,
@@ -120,9 +122,10 @@ with user_errors("drawing the map"):
     schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
     default = schemes.index("flag_level") if "flag_level" in schemes else 0
     colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
-    at, version_label = mapstate.line_version(data.scenario(), filters)
     mask = mapstate.search(mask, reports)
-    mask = mapstate.playback(mask, reports)
+    # While a day is played, the filters shown are that day's: captions, legend, line and image say so.
+    mask, filters, described, day = mapstate.playback(mask, reports, filters)
+    at, version_label = mapstate.line_version(data.scenario(), filters, day=day is not None)
     if not empty and not mask.any():
         st.info(
             f"No report matches the filters ({md_escape(filters.describe())})."
@@ -133,4 +136,4 @@ with user_errors("drawing the map"):
         key=keys.MAP_PATTERNS,
         help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
     )
-    working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns)
+    working_map(reports, events, mask, filters, described, colour_by, at, version_label, show_patterns)

@@ -102,6 +102,46 @@ def test_playback_shows_one_day_at_a_time(app_on, demo_store, reports):
     assert at.session_state["map_incident_count"] == int((days == second).sum())
 
 
+def test_playback_names_the_day_its_counts_and_the_line_in_force_and_a_link_restores_it(
+    app_on, demo_store, reports, shown
+):
+    # 2026-10-09: line v1 was in force (v2 from 15 October); the period filtered is the whole month.
+    day = pd.Timestamp("2026-10-09", tz="UTC")
+    on_day = int((reports["occurred_at"].dt.floor("D") == day).sum())
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.sidebar.toggle(key="map_playback").set_value(True).run()
+    at.select_slider(key="map_play_day").set_value(day).run()
+    assert not at.exception and not at.error
+    assert at.query_params["day"] == "2026-10-09"
+
+    def check(at):
+        assert at.session_state["map_incident_count"] == on_day
+        caption = " ".join(shown(c.value) for c in at.caption)
+        assert f"{on_day:,} of {len(reports):,} reports · 2026-10-09 UTC (playback" in caption
+        assert "line v1 (in force on 2026-10-09)" in caption and "2026-10-31 UTC;" not in caption
+        title, sections = at.session_state["map_legend"]
+        assert title.startswith("2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC)")
+        assert f"({on_day:,} reports)" in sections[0] and at.session_state["map_line_drawn"] == "v1"
+
+    check(at)
+    # The same URL opened again (a reload, a shared link) shows the same day.
+    again = app_on(demo_store.path, MAP_PAGE, query={"day": "2026-10-09"})
+    assert not again.exception and not again.error
+    assert again.session_state["map_playback"] and again.query_params["day"] == "2026-10-09"
+    check(again)
+    # Playback off: the whole period again, its line, and no day in the URL.
+    again.sidebar.toggle(key="map_playback").set_value(False).run()
+    assert "day" not in again.query_params and again.session_state["map_line_drawn"] == "v2"
+    assert again.session_state["map_incident_count"] == len(reports)
+
+
+def test_an_unreadable_day_in_the_link_is_named_not_fatal(app_on, demo_store, reports):
+    at = app_on(demo_store.path, MAP_PAGE, query={"day": "9 Oct"})
+    assert not at.exception and not at.error
+    assert any("day='9 Oct'" in w.value for w in at.sidebar.warning)
+    assert at.session_state["map_incident_count"] == len(reports) and "day" not in at.query_params
+
+
 def test_sector_and_distance_filters_narrow_the_map(app_on, demo_store, reports):
     sector = reports["sector"].value_counts().index[0]
     at = app_on(demo_store.path, MAP_PAGE, query={"sector": sector, "dmax": "3"})
