@@ -37,12 +37,16 @@ def working_map(
         )
         selected = mapstate.selected_uid()
         shown = f"{md_escape(described)} · line {md_escape(version_label)}"
+        seen = mapstate.in_this_view(reports, mask)
+        counted = f"{drawing.kept:,} of {len(reports):,} reports" + (
+            "" if seen is None else f" ({seen:,} in this view)"
+        )
         if drawing.points is not None:
-            st.caption(f"{drawing.kept:,} of {len(reports):,} reports · {shown}")
+            st.caption(f"{counted} · {shown}")
         else:
             st.caption(
-                f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
-                f"{drawing.resolution}): zoom in to see each report · {shown}"
+                f"{counted}, shown per hexagon (H3 resolution {drawing.resolution}): zoom in to see"
+                f" each report · {shown}"
             )
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
@@ -100,7 +104,7 @@ def working_map(
             use_container_width=True,
             height=650,
         )
-        image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
+        image_button(reports, mask, filters, colour_by, mapstate.reported_bounds())
         uid = clicked_uid(live.layers, (out or {}).get("last_object_clicked"))
         if uid and uid != selected:
             mapstate.select(uid)

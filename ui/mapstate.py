@@ -18,6 +18,7 @@ import streamlit as st
 from geo.errors import InputError
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
+from geo.maps.aggregate import in_view
 from geo.maps.view import View
 from geo.playback import DAY_PARAM, day_filters, describe_day, line_in_force, play_days, read_day
 from geo.scenario import Scenario
@@ -43,6 +44,17 @@ def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] |
     if sw.get("lat") is None or ne.get("lat") is None:
         return None
     return (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+
+
+def reported_bounds() -> tuple[float, float, float, float] | None:
+    """The lon/lat box the map in the browser last reported (None before it has)."""
+    return bounds_of(st.session_state.get(keys.MAP))
+
+
+def in_this_view(reports: gpd.GeoDataFrame, mask: np.ndarray) -> int | None:
+    """How many of the reports shown lie in the view the browser reported (None before it has)."""
+    bounds = reported_bounds()
+    return None if bounds is None else int((mask & in_view(reports, bounds)).sum())
 
 
 def view() -> View | None:

@@ -9,6 +9,7 @@ import streamlit as st
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
 from geo.pipeline import with_reasons
 from geo.report import map_image, pack_name
+from geo.report.mapimage import reports_in_image
 from ui import data, keys
 from ui.text import md_escape
 
@@ -21,26 +22,37 @@ def events_of(events, points):
 
 
 def image_button(reports, mask, filters, colour_by, bounds) -> None:
-    """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
+    """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats),
+    with how many reports it shows: those within its extent, of those the filters keep."""
     build, download = st.columns([1, 3])
     signature = (tuple(filters.to_params().items()), colour_by, bounds, int(mask.sum()))
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
+        kept = reports[mask]
         png = map_image(
-            reports[mask],
+            kept,
             data.scenario(),
             filters=filters,
             bounds=bounds,
             settings=data.settings(),
             colour_by=colour_by,
         )
-        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature)
+        drawn = int(reports_in_image(kept, data.scenario(), filters=filters, bounds=bounds).sum())
+        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature, drawn)
     held = st.session_state.get(keys.MAP_IMAGE)
     if held is not None and held[2] == signature:  # not an image of an earlier view or filters
         download.download_button(
             "Download the PNG", held[0], file_name=held[1], mime="image/png", key=keys.MAP_IMAGE_DOWNLOAD
         )
+        matching = signature[3]
+        if held[3] < matching:
+            download.caption(
+                f"The image shows {held[3]:,} reports, those within its extent (this view widened to"
+                f" the image's shape), of the {matching:,} matching the filters."
+            )
+        else:
+            download.caption(f"The image shows all {matching:,} reports matching the filters.")
 
 
 def selected_report(chosen: pd.DataFrame, events, incidents_url: str) -> None:

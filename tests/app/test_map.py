@@ -170,10 +170,49 @@ def test_image_of_this_view_gives_a_png_of_the_filtered_reports(app_on, demo_sto
     at = app_on(demo_store.path, MAP_PAGE, query={"type": "impact"})
     at.button(key="map_image_build").click().run()
     assert not at.exception and not at.error
-    png, name, _ = at.session_state["map_image"]
+    png, name, *_ = at.session_state["map_image"]
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width > image.height  # the slide size, 16:9
     assert name.endswith("-map.png") and name.startswith("briefing_")
+
+
+def test_the_image_of_a_zoomed_view_counts_the_reports_within_it_as_the_map_does(
+    app_on, demo_store, reports, shown
+):
+    from geo.filters import Filters
+    from geo.report.mapimage import image_extent
+    from geo.scenario import load_scenario
+
+    # The view the browser reports after zooming in to about 10 km around the middle of the reports.
+    lon, lat = float(reports.geometry.x.median()), float(reports.geometry.y.median())
+    box = (lon - 0.07, lat - 0.04, lon + 0.07, lat + 0.04)
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.session_state["map"] = {
+        "center": {"lat": lat, "lng": lon},
+        "zoom": 12,
+        "bounds": {
+            "_southWest": {"lat": box[1], "lng": box[0]},
+            "_northEast": {"lat": box[3], "lng": box[2]},
+        },
+    }
+    at.run()
+    at.button(key="map_image_build").click().run()
+    assert not at.exception and not at.error
+    x, y = reports.geometry.x, reports.geometry.y
+
+    def within(b):
+        return int(((x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])).sum())
+
+    month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31"})
+    in_image = within(image_extent(reports, load_scenario(), filters=month, bounds=box))
+    in_view = within(box)
+    assert 0 < in_view <= in_image < len(reports) / 10
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert f"{len(reports):,} of {len(reports):,} reports ({in_view:,} in this view)" in captions
+    assert (
+        f"The image shows {in_image:,} reports, those within its extent (this view widened to the"
+        f" image's shape), of the {len(reports):,} matching the filters" in captions
+    )
 
 
 def test_hotspot_and_cluster_layers_join_the_map_before_its_layer_control(app_on, demo_store, demo_analysis):
