@@ -1,7 +1,5 @@
 """Map: incidents over the contact line, control areas and zones; filters, view and selection in the URL."""
 
-from urllib.parse import quote
-
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -17,7 +15,7 @@ from geo.pipeline import with_reasons
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
-from ui.mapview import events_of, image_button
+from ui.mapview import events_of, image_button, selected_report
 from ui.text import md_escape
 
 st.title("Map")
@@ -27,7 +25,9 @@ PATTERN_RESOLUTION = 6
 
 
 @st.fragment
-def working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns) -> None:
+def working_map(
+    reports, events, mask, filters, described, colour_by, at, version_label, show_patterns
+) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
     # A fragment rerun (a pan, a click) runs outside the page's own user_errors block.
     with user_errors("drawing the map"):
@@ -36,13 +36,17 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
-        described = f"{md_escape(filters.describe())} · line {md_escape(version_label)}"
+        shown = f"{md_escape(described)} · line {md_escape(version_label)}"
+        seen = mapstate.in_this_view(reports, mask)
+        counted = f"{drawing.kept:,} of {len(reports):,} reports" + (
+            "" if seen is None else f" ({seen:,} in this view)"
+        )
         if drawing.points is not None:
-            st.caption(f"{drawing.kept:,} of {len(reports):,} reports · {described}")
+            st.caption(f"{counted} · {shown}")
         else:
             st.caption(
-                f"{drawing.kept:,} of {len(reports):,} reports, shown per hexagon (H3 resolution "
-                f"{drawing.resolution}): zoom in to see each report · {described}"
+                f"{counted}, shown per hexagon (H3 resolution {drawing.resolution}): zoom in to see"
+                f" each report · {shown}"
             )
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
@@ -69,7 +73,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             ),
             base_view=st.session_state.get(keys.MAP_BASE_VIEW),
             popup_limit=data.settings().map_popup_limit,
-            title=filters.describe(),
+            title=described,
             detail_url=mapstate.page_url("incidents") + "?uid=",
         )
         st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
@@ -87,7 +91,7 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             groups, drawn = pattern_overlays(found.hotspots, found.clusters)
             live.overlays.extend(groups)
             st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
-        mapstate.record_drawn(live.layers)
+        mapstate.record_drawn(live.layers, described)
         # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(
             live.base,
@@ -100,25 +104,13 @@ def working_map(reports, events, mask, filters, colour_by, at, version_label, sh
             use_container_width=True,
             height=650,
         )
-        image_button(reports, mask, filters, colour_by, mapstate.bounds_of(out))
+        image_button(reports, mask, filters, colour_by, mapstate.reported_bounds())
         uid = clicked_uid(live.layers, (out or {}).get("last_object_clicked"))
         if uid and uid != selected:
             mapstate.select(uid)
             st.rerun(scope="fragment")
         if len(chosen):
-            row = chosen.iloc[0]
-            heading = (row["source"], row["id"], row.get("flag_level", ""))
-            st.subheader(" · ".join(md_escape(part) for part in heading))
-            # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
-            st.markdown(f"[Open in Incidents]({mapstate.page_url('incidents')}?uid={quote(selected)})")
-            # Its event's reasons: that one event looked up, not every event joined.
-            own = events[(events["event_id"] == row["event_id"]).to_numpy()] if events is not None else None
-            reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0] if own is not None else []
-            if reasons:
-                st.markdown("**Reasons (of its event: every report of it shows the same)**")
-            for reason in reasons:
-                code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
-                st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")
+            selected_report(chosen.iloc[:1], events, mapstate.page_url("incidents"))
 
 
 with user_errors("drawing the map"):
@@ -134,9 +126,10 @@ with user_errors("drawing the map"):
     schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
     default = schemes.index("flag_level") if "flag_level" in schemes else 0
     colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
-    at, version_label = mapstate.line_version(data.scenario(), filters)
     mask = mapstate.search(mask, reports)
-    mask = mapstate.playback(mask, reports)
+    # While a day is played, the filters shown are that day's: captions, legend, line and image say so.
+    mask, filters, described, day = mapstate.playback(mask, reports, filters)
+    at, version_label = mapstate.line_version(data.scenario(), filters, day=day is not None)
     if not empty and not mask.any():
         st.info(
             f"No report matches the filters ({md_escape(filters.describe())})."
@@ -147,4 +140,4 @@ with user_errors("drawing the map"):
         key=keys.MAP_PATTERNS,
         help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
     )
-    working_map(reports, events, mask, filters, colour_by, at, version_label, show_patterns)
+    working_map(reports, events, mask, filters, described, colour_by, at, version_label, show_patterns)

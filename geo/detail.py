@@ -16,7 +16,7 @@ import shapely
 from geo.errors import InputError
 from geo.export import MEDIA_TYPES, export_incidents
 from geo.gazetteer import describe_places
-from geo.pipeline import with_reasons
+from geo.pipeline import REPORT_EVENT_COLUMNS, with_reasons
 
 # Columns of the table, in order; only those the frame has are shown.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -86,7 +86,8 @@ class ReportDetail:
     report
         The report's row: every field, enrichment and its event's score.
     fields
-        ``field``, ``value`` as text, for reading (geometry as lon/lat, lists as text).
+        ``field``, ``value`` as text, for reading (geometry as lon/lat, lists as text), and ``of``:
+        ``this report`` for its own fields (first), ``its event`` for those it takes from its event.
     event
         Its event's row (None when the report has no event, e.g. an unanalysed frame).
     sources
@@ -119,13 +120,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+# A report's fields that are its event's: the same for every report merged into it.
+EVENT_FIELDS = frozenset({"event_id", *REPORT_EVENT_COLUMNS})
+OWN, ITS_EVENT = "this report", "its event"
+
+
 def _fields(row: pd.Series, geometry: str) -> pd.DataFrame:
     point = row[geometry]
     empty = point is None or point.is_empty
     values = [("lon, lat", "" if empty else f"{point.x:.5f}, {point.y:.5f}")]
     values += [("place", "" if empty else describe_places(point.x, point.y)[0])]
     values += [(str(k), _text(v)) for k, v in row.drop(labels=[geometry, "reasons"], errors="ignore").items()]
-    return pd.DataFrame(values, columns=["field", "value"])
+    fields = pd.DataFrame(values, columns=["field", "value"])
+    fields["of"] = np.where(fields["field"].isin(EVENT_FIELDS), ITS_EVENT, OWN)
+    # The report's own fields first, its event's after: never one list mixing the two.
+    return fields.sort_values("of", key=lambda of: of != OWN, kind="stable").reset_index(drop=True)
 
 
 def report_detail(

@@ -41,6 +41,13 @@ def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analys
     fields = detail.fields.set_index("field")["value"]
     assert fields["lon, lat"] == f"{row.geometry.x:.5f}, {row.geometry.y:.5f}"
     assert json.loads(fields["zones"]) == list(row["zones"])
+    # Whose each field is: the report's own first, then those it takes from its event.
+    whose = detail.fields.set_index("field")["of"]
+    for own in ("uid", "occurred_at", "count", "weapon", "dist_to_line_m", "lon, lat", "batch_id"):
+        assert whose[own] == "this report", own
+    for its in ("event_id", "flag_level", "violation_score", "attributed_side", "side_reason", "n_families"):
+        assert whose[its] == "its event", its
+    assert detail.fields["of"].tolist() == sorted(detail.fields["of"], key=lambda v: v != "this report")
     with pytest.raises(InputError, match="No stored report has the id 'x/y'"):
         report_detail("x/y", reports, events, demo_store.batches())
 

@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.detail import report_detail
+from geo.eventtext import REPORT_HEADING, event_heading, report_figures
 from geo.maps import incident_map
 from ui import data, keys
 from ui.text import md_escape, plain_frame
@@ -21,8 +22,11 @@ def show_detail(
     st.subheader(f"{md_escape(row['source'])} · {md_escape(row['id'])}")
     if uid not in set(shown["uid"]):
         st.info(f"{md_escape(uid)} is outside the filters: its detail is shown all the same.")
+    st.markdown(f"**{REPORT_HEADING}:** {md_escape(report_figures(row))}")
     if detail.event is not None:
         e = detail.event
+        # Everything from here to the reasons is the event's, the same for every report of it.
+        st.markdown(f"**{md_escape(event_heading(e['n_reports'], e['sources']))}**")
         c1, c2, c3, c4 = st.columns(4)
         c1.metric("Flag", str(e["flag_level"]))
         c2.metric("Violation score", f"{e['violation_score']:.2f}")
@@ -41,7 +45,9 @@ def show_detail(
             )
     left, right = st.columns([3, 2])
     with left:
-        st.markdown("**Reasons** (of its event: every report of it shows the same)")
+        st.markdown(
+            "**Reasons of its event** (the same for every report of it; they may quote another of its reports)"
+        )
         if detail.reasons.empty:
             st.caption("No reasons recorded for this report's event.")
         for r in detail.reasons.itertuples():
@@ -79,5 +85,10 @@ def show_detail(
         )
         st.session_state[keys.INCIDENTS_MAP_COUNT] = len(small.cm_layers.incidents.data["features"])
         st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
-    with st.expander("Every field"):
-        st.dataframe(plain_frame(detail.fields), hide_index=True, width="stretch")
+    with st.expander("Every field (this report's own first, then those it takes from its event)"):
+        st.dataframe(
+            plain_frame(detail.fields),
+            hide_index=True,
+            width="stretch",
+            column_config={"field": "Field", "value": "Value", "of": "Of"},
+        )

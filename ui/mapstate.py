@@ -8,16 +8,19 @@ map by itself (see :mod:`geo.maps.view`).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.errors import InputError
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
+from geo.maps.aggregate import in_view
 from geo.maps.view import View
+from geo.playback import DAY_PARAM, day_filters, describe_day, line_in_force, play_days, read_day
 from geo.scenario import Scenario
 from ui import keys
 from ui.text import md_escape
@@ -41,6 +44,17 @@ def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] |
     if sw.get("lat") is None or ne.get("lat") is None:
         return None
     return (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+
+
+def reported_bounds() -> tuple[float, float, float, float] | None:
+    """The lon/lat box the map in the browser last reported (None before it has)."""
+    return bounds_of(st.session_state.get(keys.MAP))
+
+
+def in_this_view(reports: gpd.GeoDataFrame, mask: np.ndarray) -> int | None:
+    """How many of the reports shown lie in the view the browser reported (None before it has)."""
+    bounds = reported_bounds()
+    return None if bounds is None else int((mask & in_view(reports, bounds)).sum())
 
 
 def view() -> View | None:
@@ -89,8 +103,10 @@ def select(uid: str | None) -> None:
         del st.query_params["uid"]
 
 
-def record_drawn(layers: Any) -> None:
+def record_drawn(layers: Any, title: str) -> None:
     """Keep what was handed to folium, for tests and for the page's captions."""
+    st.session_state[keys.MAP_LEGEND] = (title, [section.title for section in layers.legend])
+    st.session_state[keys.MAP_LINE_DRAWN] = layers.line_version
     features = layers.incidents.data["features"]
     st.session_state[keys.MAP_INCIDENT_COUNT] = len(features)
     st.session_state[keys.MAP_POPUP_COUNT] = sum(f["properties"]["rows"] is not None for f in features)
@@ -106,17 +122,29 @@ def record_drawn(layers: Any) -> None:
     }
 
 
-def line_version(scenario: Scenario, filters: Filters) -> tuple[pd.Timestamp | None, str]:
-    """Sidebar picker of the contact line drawn; return the time to draw it at and its label."""
+def line_version(
+    scenario: Scenario, filters: Filters, *, day: bool = False
+) -> tuple[pd.Timestamp | None, str]:
+    """Sidebar picker of the contact line drawn; return the time to draw it at and its label.
+
+    By default the version in force at the end of the period shown (``day``: the day played); the
+    label names any other version in force during it, whose reports were measured against that one.
+    """
     lines = scenario.lines.sort_values("valid_from")
     labels = [NOW_LINE] + [
         f"{v} (from {t:%Y-%m-%d})" for v, t in zip(lines["version"], lines["valid_from"], strict=True)
     ]
     choice = st.sidebar.selectbox("Contact line drawn", labels, key=keys.MAP_LINE_VERSION)
     if choice == NOW_LINE:
-        in_force = lines.loc[lines["valid_from"] <= filters.end] if filters.end is not None else lines
-        version = str(in_force["version"].iloc[-1]) if len(in_force) else "none in force"
-        return filters.end, f"{version} (in force at the period's end)"
+        start = filters.start if filters.start is not None else lines["valid_from"].min()
+        end = filters.end if filters.end is not None else pd.Timestamp.now(tz="UTC")
+        version, earlier = line_in_force(lines["valid_from"], lines["version"], start, end)
+        when = f"on {filters.end:%Y-%m-%d}" if day and filters.end is not None else "at the period's end"
+        label = f"{version or 'none'} (in force {when}"
+        if earlier:
+            span = "that day" if day else "in the period"
+            label += f"; {', '.join(earlier)} earlier {span}, for the reports before it"
+        return filters.end, label + ")"
     row = lines.iloc[labels.index(choice) - 1]
     return row["valid_from"], str(row["version"])
 
@@ -170,13 +198,48 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     return mask
 
 
-def playback(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
-    """Sidebar playback: show one day at a time, stepping by hand or playing every 1.5 s."""
+def _link_day() -> pd.Timestamp | None:
+    """The day the link plays (``day``), read once per session; an unreadable one is named and dropped."""
+    if keys.MAP_LINK_DAY not in st.session_state:
+        day = None
+        text = st.query_params.get(DAY_PARAM)
+        if text:
+            try:
+                day = read_day(text)
+            except InputError as exc:
+                st.sidebar.warning(f"Ignored from the link: {md_escape(exc.message)}")
+        st.session_state[keys.MAP_LINK_DAY] = day
+        if day is not None:
+            st.session_state[keys.MAP_PLAYBACK] = True
+            st.session_state[keys.MAP_PLAY_DAY] = day
+    return st.session_state[keys.MAP_LINK_DAY]
+
+
+class Shown(NamedTuple):
+    """What the map shows: the reports, the filters that choose them and those filters in words.
+
+    While a day is played, ``filters`` are narrowed to it (the period every caption, legend, line
+    and image of the map then names) and ``day`` is its UTC midnight; else ``day`` is None.
+    """
+
+    mask: np.ndarray
+    filters: Filters
+    described: str
+    day: pd.Timestamp | None = None
+
+
+def playback(mask: np.ndarray, reports: gpd.GeoDataFrame, filters: Filters) -> Shown:
+    """Sidebar playback: show one day at a time, stepping by hand or playing every 1.5 s; the day in the URL."""
+    _link_day()
     if not st.sidebar.toggle("Play by day", key=keys.MAP_PLAYBACK) or not mask.any():
-        return mask
-    day_of = reports["occurred_at"].dt.floor("D")
-    days = sorted(day_of[mask].unique())
-    if st.session_state.get(keys.MAP_PLAY_DAY) not in days:
+        if DAY_PARAM in st.query_params:
+            del st.query_params[DAY_PARAM]
+        return Shown(mask, filters, filters.describe())
+    days = play_days(reports["occurred_at"], mask)
+    held = st.session_state.get(keys.MAP_PLAY_DAY)
+    if held not in days:
+        if held is not None:
+            st.info(f"No report under these filters on {held:%Y-%m-%d}: playback shows {days[0]:%Y-%m-%d}.")
         st.session_state[keys.MAP_PLAY_DAY] = days[0]
     playing = st.sidebar.toggle("Playing", key=keys.MAP_PLAYING)
     if playing:
@@ -184,7 +247,12 @@ def playback(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
     day = st.select_slider(
         "Day shown (UTC)", options=days, key=keys.MAP_PLAY_DAY, format_func=lambda d: f"{d:%Y-%m-%d}"
     )
-    return mask & (day_of == day).to_numpy()
+    if st.query_params.get(DAY_PARAM) != f"{day:%Y-%m-%d}":
+        st.query_params[DAY_PARAM] = f"{day:%Y-%m-%d}"
+    shown = day_filters(filters, day)
+    times = reports["occurred_at"]
+    on_day = ((times >= shown.start) & (times <= shown.end)).to_numpy()
+    return Shown(mask & on_day, shown, describe_day(filters, day, days), day)
 
 
 @st.fragment(run_every=PLAY_SECONDS)

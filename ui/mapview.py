@@ -1,9 +1,17 @@
-"""The Map page's parts outside the live map: the events of the reports drawn, and an image of the view."""
+"""The Map page's parts outside the live map: the events of the reports drawn, the selected report
+with its event, and an image of the view."""
 
+from urllib.parse import quote
+
+import pandas as pd
 import streamlit as st
 
+from geo.eventtext import REPORT_HEADING, event_heading, report_figures
+from geo.pipeline import with_reasons
 from geo.report import map_image, pack_name
+from geo.report.mapimage import reports_in_image
 from ui import data, keys
+from ui.text import md_escape
 
 
 def events_of(events, points):
@@ -14,23 +22,63 @@ def events_of(events, points):
 
 
 def image_button(reports, mask, filters, colour_by, bounds) -> None:
-    """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats)."""
+    """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats),
+    with how many reports it shows: those within its extent, of those the filters keep."""
     build, download = st.columns([1, 3])
     signature = (tuple(filters.to_params().items()), colour_by, bounds, int(mask.sum()))
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
+        kept = reports[mask]
         png = map_image(
-            reports[mask],
+            kept,
             data.scenario(),
             filters=filters,
             bounds=bounds,
             settings=data.settings(),
             colour_by=colour_by,
         )
-        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature)
+        drawn = int(reports_in_image(kept, data.scenario(), filters=filters, bounds=bounds).sum())
+        st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature, drawn)
     held = st.session_state.get(keys.MAP_IMAGE)
     if held is not None and held[2] == signature:  # not an image of an earlier view or filters
         download.download_button(
             "Download the PNG", held[0], file_name=held[1], mime="image/png", key=keys.MAP_IMAGE_DOWNLOAD
         )
+        matching = signature[3]
+        if held[3] < matching:
+            download.caption(
+                f"The image shows {held[3]:,} reports, those within its extent (this view widened to"
+                f" the image's shape), of the {matching:,} matching the filters."
+            )
+        else:
+            download.caption(f"The image shows all {matching:,} reports matching the filters.")
+
+
+def selected_report(chosen: pd.DataFrame, events, incidents_url: str) -> None:
+    """The selected report under the map: its own figures, then its event's flag, side and reasons,
+    each under its own heading (the event's reasons may quote another of its reports)."""
+    row = chosen.iloc[0]
+    st.subheader(f"{md_escape(row['source'])} · {md_escape(row['id'])}")
+    # quote() leaves only letters, digits and _.-~/ of the uid: nothing that ends the link.
+    st.markdown(f"[Open in Incidents]({incidents_url}?uid={quote(row['uid'])})")
+    st.markdown(f"**{REPORT_HEADING}:** {md_escape(report_figures(row))}")
+    # Its event's row: that one event looked up, not every event joined.
+    own = events[(events["event_id"] == row["event_id"]).to_numpy()] if events is not None else None
+    if own is None or own.empty:
+        return
+    event = own.iloc[0]
+    side = event["attributed_side"]
+    st.markdown(
+        f"**{md_escape(event_heading(event['n_reports'], event['sources']))}:** flagged "
+        f"{md_escape(event['flag_level'])}, violation score {event['violation_score']:.2f}, "
+        + (f"attributed to {md_escape(side)}" if side in ("UA", "RU") else "side undetermined")
+    )
+    reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0]
+    if reasons:
+        st.markdown(
+            "**Reasons of its event** (the same for every report of it; they may quote another of its reports)"
+        )
+    for reason in reasons:
+        code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
+        st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")

@@ -160,6 +160,7 @@ def overlays(layers: MapLayers, *, title: str = "", detail_url: str = "") -> lis
             name="Incidents",
             styles=layers.incidents.styles,
             popup_labels=layers.incidents.popup_labels,
+            popup_sections=layers.incidents.popup_sections,
             detail_url=detail_url,
             control=False,
         ).add_to(incidents)

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
+from geo.eventtext import EVENT_HEADING, REPORT_HEADING, event_heading
 from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.latlon import bounds_latlon, latlon
@@ -20,8 +21,10 @@ from geo.maps.legend import LegendEntry, LegendSection
 from geo.scenario import Scenario
 from geo.text import escape_text
 
-# (column, popup heading); rows appear only for columns the frame has.
-POPUP_FIELDS: tuple[tuple[str, str], ...] = (
+# (column, popup heading); rows appear only for columns the frame has. The popup has two parts, each
+# under a heading row: the report's own fields, then its event's (the score, side and reasons are
+# the event's, the same for every report of it, and may quote another report's figures).
+REPORT_FIELDS: tuple[tuple[str, str], ...] = (
     ("uid", "Report"),
     ("occurred_at", "Time (UTC)"),
     ("place", "Place"),
@@ -36,16 +39,24 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
     ("description", "Description"),
     ("line_version", "Line version"),
     ("dist_to_line_m", "Distance to line"),
-    ("side", "Side"),
+    ("side", "Side of the line"),
     ("zones", "Zones"),
     ("origin_side", "Fire origin side"),
-    ("flag_level", "Flag"),
+    ("batch_id", "Batch"),
+)
+EVENT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("flag_level", "Flag level"),
     ("violation_score", "Violation score"),
     ("attributed_side", "Attributed to"),
     ("side_reason", "Why this side"),
     ("exchange_id", "Exchange of fire"),
-    ("reasons", "Reasons (its event)"),
-    ("batch_id", "Batch"),
+    ("reasons", "Reasons"),
+)
+POPUP_FIELDS: tuple[tuple[str, str], ...] = (
+    ("_report_heading", REPORT_HEADING),
+    *REPORT_FIELDS,
+    ("_event_heading", EVENT_HEADING),
+    *EVENT_FIELDS,
 )
 _METRES = ("location_precision_m", "dist_to_line_m")
 _WORDS = ("type", "weapon", "means", "source_type", "flag_level")
@@ -64,6 +75,9 @@ class IncidentLayer:
         Leaflet circle-marker options, shared by index.
     popup_labels
         Headings of ``rows``.
+    popup_sections
+        Positions in ``rows`` of the section headings ("This report", "Its event ..."), drawn
+        across the popup: the report's own fields come first, its event's after.
     legend
         The legend section of the colour scheme, with counts.
     """
@@ -72,6 +86,7 @@ class IncidentLayer:
     styles: tuple[dict[str, Any], ...]
     popup_labels: tuple[str, ...]
     legend: LegendSection
+    popup_sections: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,12 +220,31 @@ def _escape(series: pd.Series) -> pd.Series:
     return series.astype(str).map(escape_text)
 
 
+_HEADINGS = ("_report_heading", "_event_heading")
+
+
+def _with_headings(texts: pd.DataFrame, events: pd.DataFrame | None) -> pd.DataFrame:
+    """``texts`` with the popup's section headings: "This report", and, when the frame carries its
+    event's fields, "Its event (3 reports, from sources A, B, C)" (escaped later like every text)."""
+    out = texts.assign(_report_heading=REPORT_HEADING)
+    if not any(c in texts.columns for c, _ in EVENT_FIELDS):
+        return out
+    if "event_id" not in texts.columns or events is None or not {"n_reports", "sources"} <= set(events):
+        return out.assign(_event_heading=EVENT_HEADING)
+    per_event = events.drop_duplicates("event_id").set_index("event_id")[["n_reports", "sources"]]
+    joined = texts[["event_id"]].join(per_event, on="event_id")
+    # Per report shown with its popup: every one up to the popup limit, the selected one above it.
+    heading = [event_heading(n, s) for n, s in zip(joined["n_reports"], joined["sources"], strict=True)]
+    return out.assign(_event_heading=heading)
+
+
 def incident_layer(
     incidents: gpd.GeoDataFrame,
     *,
     colour_by: str = "type",
     selected_uid: str | None = None,
     popup_limit: int | None = None,
+    events: pd.DataFrame | None = None,
 ) -> IncidentLayer:
     """Return the incidents as a styled FeatureCollection with escaped tooltips and popup rows.
 
@@ -226,6 +260,9 @@ def incident_layer(
         With more reports than this, only the selected report carries its popup rows (the others
         ``rows`` None and a tooltip that says a click shows every field): the rows are most of what
         the browser receives. None: every report carries them.
+    events
+        The analysis's events (``event_id``, ``n_reports``, ``sources``): the heading of a popup's
+        event part names how many reports it merges and their sources.
 
     Raises
     ------
@@ -272,9 +309,9 @@ def incident_layer(
             admiralty=texts["reliability"].astype("string").fillna("")
             + texts["credibility"].astype("string").fillna("")
         )
-    fields = [(c, h) for c, h in POPUP_FIELDS if c in texts.columns]
     with_rows = np.ones(len(frame), bool) if popup_limit is None or len(frame) <= popup_limit else selected
-    shown = texts.loc[with_rows]
+    shown = _with_headings(texts.loc[with_rows], events)
+    fields = [(c, h) for c, h in POPUP_FIELDS if c in shown.columns]
     rows = pd.DataFrame({c: _escape(_text(shown[c], c)) for c, _ in fields}, index=shown.index)
     all_rows = np.full(len(frame), None, dtype=object)
     all_rows[np.flatnonzero(with_rows)] = rows.to_numpy().tolist()
@@ -311,6 +348,7 @@ def incident_layer(
         data=frame_features(frame, properties),
         styles=styles,
         popup_labels=tuple(h for _, h in fields),
+        popup_sections=tuple(i for i, (c, _) in enumerate(fields) if c in _HEADINGS),
         legend=LegendSection(f"{title} ({len(frame):,} reports)", entries),
     )
 
@@ -534,7 +572,9 @@ def map_layers(
     """
     at_ts = _at(incidents, scenario, at)
     drawn = incidents if hexagons is None else incidents.iloc[:0]
-    points = incident_layer(drawn, colour_by=colour_by, selected_uid=selected_uid, popup_limit=popup_limit)
+    points = incident_layer(
+        drawn, colour_by=colour_by, selected_uid=selected_uid, popup_limit=popup_limit, events=events
+    )
     hex_data, legend = None, points.legend
     if hexagons is not None:
         hex_data, legend = hexagon_layer(hexagons, colour_by=colour_by)

@@ -70,7 +70,7 @@ LEGEND_CSS = f"""
 .cm-legend {{ background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 4px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
   color: #111; max-height: 60vh; overflow-y: auto; }}
-.cm-legend-title {{ font-weight: bold; margin-bottom: 2px; }}
+.cm-legend-title {{ font-weight: bold; margin-bottom: 2px; max-width: 300px; }}
 .cm-legend-section {{ font-weight: bold; margin-top: 6px; }}
 .cm-legend-row {{ display: flex; align-items: center; white-space: nowrap; }}
 .cm-legend-symbol {{ display: inline-block; width: 14px; height: 14px; margin-right: 7px; flex: none;
@@ -78,6 +78,8 @@ LEGEND_CSS = f"""
 .cm-popup th {{ text-align: left; padding-right: 8px; vertical-align: top; white-space: nowrap; }}
 .cm-popup td {{ max-width: 320px; word-wrap: break-word; }}
 .cm-popup {{ font: 13px/1.3 "DejaVu Sans", Arial, sans-serif; }}
+.cm-popup tr.cm-popup-section th {{ padding: 6px 0 2px; border-bottom: 1px solid #999; white-space: normal;
+  font-size: 14px; }}
 """
 
 

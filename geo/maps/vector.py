@@ -66,6 +66,8 @@ class VectorLayer(Layer, RenderedOnce):
         Path options shared by index (property ``s``).
     popup_labels
         Row headings of the popup table (plain text; escaped here).
+    popup_sections
+        Positions of the rows that head a part of the popup: their value is drawn across the table.
     detail_url
         When set, popups end with a link to this URL followed by the feature's ``uid`` (URL-encoded),
         opened in the whole window (the map lives in an iframe).
@@ -95,9 +97,14 @@ class VectorLayer(Layer, RenderedOnce):
                 {%- if this.popup_labels %}
                 if (p.rows) {
                     var labels = {{ this.popup_labels|tojson }};
+                    var sections = {{ this.popup_sections|tojson }};
                     var h = '<table class="cm-popup">';
                     for (var i = 0; i < labels.length; i++) {
-                        h += '<tr><th>' + labels[i] + '</th><td>' + p.rows[i] + '</td></tr>';
+                        if (sections.indexOf(i) >= 0) {
+                            h += '<tr class="cm-popup-section"><th colspan="2">' + p.rows[i] + '</th></tr>';
+                        } else {
+                            h += '<tr><th>' + labels[i] + '</th><td>' + p.rows[i] + '</td></tr>';
+                        }
                     }
                     h += '</table>';
                     {%- if this.detail_url %}
@@ -126,6 +133,7 @@ class VectorLayer(Layer, RenderedOnce):
         style: dict[str, Any] | None = None,
         styles: tuple[dict[str, Any], ...] = (),
         popup_labels: tuple[str, ...] = (),
+        popup_sections: tuple[int, ...] = (),
         detail_url: str = "",
         interactive: bool = True,
         control: bool = True,
@@ -138,6 +146,7 @@ class VectorLayer(Layer, RenderedOnce):
         self.style = dict(style or {})
         self.styles = list(styles)
         self.popup_labels = [html.escape(label) for label in popup_labels]
+        self.popup_sections = list(popup_sections)
         self.detail_url = detail_url
         self.interactive = interactive
 

@@ -25,6 +25,7 @@ from geo.errors import InputError
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
 from geo.maps import style
+from geo.maps.aggregate import in_view
 from geo.maps.context import load_countries
 from geo.report.stamp import Stamp, make_stamp
 from geo.scenario import Scenario
@@ -117,6 +118,41 @@ def _fit(box: tuple[float, float, float, float], width_in: float, height_in: flo
         return (minx - grow, miny, maxx + grow, maxy)
     grow = (dx * height_in / width_in - dy) / 2
     return (minx, miny - grow, maxx, maxy + grow)
+
+
+def _map_inches(size: str) -> tuple[float, float]:
+    """Width and height of the map's axes, in inches, for an image size."""
+    width_in, height_in = SIZES[size]
+    return (1 - LEGEND - 0.075) * width_in, (1 - TOP - BOTTOM) * height_in
+
+
+def image_extent(
+    reports: gpd.GeoDataFrame,
+    scenario: Scenario,
+    *,
+    filters: Filters,
+    bounds: tuple[float, ...] | None = None,
+    size: str = "slide",
+) -> tuple[float, float, float, float]:
+    """The lon/lat box the image shows: ``bounds`` (else the reports' box) widened to the map's shape."""
+    at = line_time(reports, filters, scenario)
+    return _fit(view_bounds(reports, scenario, at, bounds), *_map_inches(size))  # type: ignore[return-value]
+
+
+def reports_in_image(
+    reports: gpd.GeoDataFrame,
+    scenario: Scenario,
+    *,
+    filters: Filters,
+    bounds: tuple[float, ...] | None = None,
+    size: str = "slide",
+) -> np.ndarray:
+    """Boolean per report: drawn within the image's extent (:func:`image_extent`), so counted by it.
+
+    A zoomed view's image shows a few of the reports the filters keep: its legend, subtitle and
+    stamp count those, never the rest.
+    """
+    return in_view(reports, image_extent(reports, scenario, filters=filters, bounds=bounds, size=size))
 
 
 def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
@@ -317,14 +353,21 @@ def draw_map(
     title: str | None = None,
     svg: bool = False,
 ) -> Figure:
-    """Return the briefing map as a matplotlib figure (see :func:`map_image` for the parameters)."""
+    """Return the briefing map as a matplotlib figure (see :func:`map_image` for the parameters).
+
+    Only the reports within the image's extent are drawn and counted (legend and subtitle); the
+    subtitle says how many ``reports`` (those the filters keep) there are in all when that is more.
+    """
     width_in, height_in = SIZES[size]
     start, end = period_of(reports, filters)
     at = line_time(reports, filters, scenario)
     fig = Figure(figsize=(width_in, height_in), facecolor="white")
     map_w, map_h = 1 - LEGEND - 0.075, 1 - TOP - BOTTOM
     ax = fig.add_axes((0.045, BOTTOM, map_w, map_h))
-    box = _fit(view_bounds(reports, scenario, at, bounds), map_w * width_in, map_h * height_in)
+    box = image_extent(reports, scenario, filters=filters, bounds=bounds, size=size)
+    matching = len(reports)
+    inside = in_view(reports, box)  # a report without a point is outside every box
+    reports = reports if inside.all() else reports.loc[inside]
     ax.set_facecolor(style.BACKGROUND)
     countries = gpd.GeoDataFrame.from_features(load_countries()["features"], crs=4326)
     countries.plot(
@@ -376,11 +419,14 @@ def draw_map(
         fontsize=17,
         fontweight="bold",
     )
+    counted = f"{len(reports):,} reports"
+    if matching > len(reports):
+        counted += f" within the image (of {matching:,} matching the filters)"
     fig.text(
         0.045,
         0.9,
         f"Period {period_text(start, end)} · contact line {scenario.version_at(at)} in force at "
-        f"the period's end · {len(reports):,} reports",
+        f"the period's end · {counted}",
         ha="left",
         va="top",
         fontsize=10,
@@ -422,8 +468,9 @@ def map_image(
     Parameters
     ----------
     reports
-        The reports to draw, already filtered (the rows the Map page shows), EPSG:4326, with the
-        analysis columns when colouring by one of them.
+        The reports the filters keep (the rows the Map page shows), EPSG:4326, with the analysis
+        columns when colouring by one of them. Those within the image's extent are drawn, counted
+        and stamped (:func:`reports_in_image`); the subtitle says how many the filters keep in all.
     scenario
         A :class:`geo.scenario.Scenario`; the line and control areas in force at the period's end are drawn.
     filters
@@ -455,7 +502,10 @@ def map_image(
         not in EPSG:4326.
     """
     _check(size, fmt, dpi, colour_by, reports)
-    stamp = make_stamp(reports, filters, generated_at=generated_at, store_hash=store_hash)
+    inside = reports_in_image(reports, scenario, filters=filters, bounds=bounds, size=size)
+    drawn = reports if inside.all() else reports.loc[inside]
+    # The stamp's hash and count are of the reports the image shows, not of every filtered one.
+    stamp = make_stamp(drawn, filters, generated_at=generated_at, store_hash=store_hash)
     fig = draw_map(
         reports,
         scenario,

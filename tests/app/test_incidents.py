@@ -64,6 +64,12 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": row["uid"]})
     assert not at.exception and not at.error
     assert shown(at.subheader[0].value) == f"{row['source']} · {row['id']}"
+    # The report's own figures under one heading; the flag, score, side and reasons under its event's.
+    lines = [shown(m.value) for m in at.markdown]
+    own = next(line for line in lines if line.startswith("**This report:**"))
+    assert f"{row['occurred_at']:%Y-%m-%d %H:%M} UTC" in own and f"count {row['count']}" in own
+    heading = f"**Its event ({event['n_reports']} reports, from sources {', '.join(event['sources'])})**"
+    assert heading in lines and any(line.startswith("**Reasons of its event**") for line in lines)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Flag"] == event["flag_level"] and int(metrics["Sources"]) == event["n_sources"]
     sources = at.dataframe[1].value

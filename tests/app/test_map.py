@@ -50,11 +50,19 @@ def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, d
     assert not at.exception and not at.error
     assert at.session_state["map_anchor"][1] == (48.01, 37.8, 10)
     assert any(pick["id"] in shown(h.value) for h in at.subheader)
-    # The selected report's reasons, said to be its event's (kept with the event, joined to show).
+    # The selected report's reasons, said to be its event's (kept with the event, joined to show),
+    # under a heading apart from the report's own figures; its flag is the event's, not the heading's.
     events = demo_analysis.events
-    reasons = events.loc[events["event_id"] == pick["event_id"], "reasons"].iloc[0]
+    event = events.loc[events["event_id"] == pick["event_id"]].iloc[0]
+    reasons = event["reasons"]
     lines = [shown(m.value) for m in at.markdown]
-    assert any(line.startswith("**Reasons (of its event") for line in lines)
+    assert not any("likely" in shown(h.value) for h in at.subheader)
+    own = next(line for line in lines if line.startswith("**This report:**"))
+    assert f"{pick['occurred_at']:%Y-%m-%d %H:%M} UTC" in own and f"{pick['dist_to_line_m']:,.0f} m" in own
+    its = next(line for line in lines if line.startswith("**Its event"))
+    assert f"flagged {event['flag_level']}, violation score {event['violation_score']:.2f}" in its
+    assert event["n_reports"] == 1 or f"{event['n_reports']} reports, from sources" in its
+    assert any(line.startswith("**Reasons of its event**") for line in lines)
     assert len(reasons) and all(any(r["sentence"] in line for line in lines) for r in reasons)
     assert {k: at.query_params[k] for k in link} == link
 
@@ -94,6 +102,46 @@ def test_playback_shows_one_day_at_a_time(app_on, demo_store, reports):
     assert at.session_state["map_incident_count"] == int((days == second).sum())
 
 
+def test_playback_names_the_day_its_counts_and_the_line_in_force_and_a_link_restores_it(
+    app_on, demo_store, reports, shown
+):
+    # 2026-10-09: line v1 was in force (v2 from 15 October); the period filtered is the whole month.
+    day = pd.Timestamp("2026-10-09", tz="UTC")
+    on_day = int((reports["occurred_at"].dt.floor("D") == day).sum())
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.sidebar.toggle(key="map_playback").set_value(True).run()
+    at.select_slider(key="map_play_day").set_value(day).run()
+    assert not at.exception and not at.error
+    assert at.query_params["day"] == "2026-10-09"
+
+    def check(at):
+        assert at.session_state["map_incident_count"] == on_day
+        caption = " ".join(shown(c.value) for c in at.caption)
+        assert f"{on_day:,} of {len(reports):,} reports · 2026-10-09 UTC (playback" in caption
+        assert "line v1 (in force on 2026-10-09)" in caption and "2026-10-31 UTC;" not in caption
+        title, sections = at.session_state["map_legend"]
+        assert title.startswith("2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC)")
+        assert f"({on_day:,} reports)" in sections[0] and at.session_state["map_line_drawn"] == "v1"
+
+    check(at)
+    # The same URL opened again (a reload, a shared link) shows the same day.
+    again = app_on(demo_store.path, MAP_PAGE, query={"day": "2026-10-09"})
+    assert not again.exception and not again.error
+    assert again.session_state["map_playback"] and again.query_params["day"] == "2026-10-09"
+    check(again)
+    # Playback off: the whole period again, its line, and no day in the URL.
+    again.sidebar.toggle(key="map_playback").set_value(False).run()
+    assert "day" not in again.query_params and again.session_state["map_line_drawn"] == "v2"
+    assert again.session_state["map_incident_count"] == len(reports)
+
+
+def test_an_unreadable_day_in_the_link_is_named_not_fatal(app_on, demo_store, reports):
+    at = app_on(demo_store.path, MAP_PAGE, query={"day": "9 Oct"})
+    assert not at.exception and not at.error
+    assert any("day='9 Oct'" in w.value for w in at.sidebar.warning)
+    assert at.session_state["map_incident_count"] == len(reports) and "day" not in at.query_params
+
+
 def test_sector_and_distance_filters_narrow_the_map(app_on, demo_store, reports):
     sector = reports["sector"].value_counts().index[0]
     at = app_on(demo_store.path, MAP_PAGE, query={"sector": sector, "dmax": "3"})
@@ -122,10 +170,49 @@ def test_image_of_this_view_gives_a_png_of_the_filtered_reports(app_on, demo_sto
     at = app_on(demo_store.path, MAP_PAGE, query={"type": "impact"})
     at.button(key="map_image_build").click().run()
     assert not at.exception and not at.error
-    png, name, _ = at.session_state["map_image"]
+    png, name, *_ = at.session_state["map_image"]
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.width > image.height  # the slide size, 16:9
     assert name.endswith("-map.png") and name.startswith("briefing_")
+
+
+def test_the_image_of_a_zoomed_view_counts_the_reports_within_it_as_the_map_does(
+    app_on, demo_store, reports, shown
+):
+    from geo.filters import Filters
+    from geo.report.mapimage import image_extent
+    from geo.scenario import load_scenario
+
+    # The view the browser reports after zooming in to about 10 km around the middle of the reports.
+    lon, lat = float(reports.geometry.x.median()), float(reports.geometry.y.median())
+    box = (lon - 0.07, lat - 0.04, lon + 0.07, lat + 0.04)
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.session_state["map"] = {
+        "center": {"lat": lat, "lng": lon},
+        "zoom": 12,
+        "bounds": {
+            "_southWest": {"lat": box[1], "lng": box[0]},
+            "_northEast": {"lat": box[3], "lng": box[2]},
+        },
+    }
+    at.run()
+    at.button(key="map_image_build").click().run()
+    assert not at.exception and not at.error
+    x, y = reports.geometry.x, reports.geometry.y
+
+    def within(b):
+        return int(((x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])).sum())
+
+    month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31"})
+    in_image = within(image_extent(reports, load_scenario(), filters=month, bounds=box))
+    in_view = within(box)
+    assert 0 < in_view <= in_image < len(reports) / 10
+    captions = " ".join(shown(c.value) for c in at.caption)
+    assert f"{len(reports):,} of {len(reports):,} reports ({in_view:,} in this view)" in captions
+    assert (
+        f"The image shows {in_image:,} reports, those within its extent (this view widened to the"
+        f" image's shape), of the {len(reports):,} matching the filters" in captions
+    )
 
 
 def test_hotspot_and_cluster_layers_join_the_map_before_its_layer_control(app_on, demo_store, demo_analysis):

@@ -44,10 +44,22 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
     text = frame.locator(".leaflet-popup-content").inner_text()
     for heading in ("Report", "Time (UTC)", "Place", "Distance to line", "Flag", "Reasons"):
         assert heading in text
+    # Two parts, each under a heading across the popup: the report's own fields, then its event's.
+    sections = frame.locator(".leaflet-popup-content tr.cm-popup-section").all_inner_texts()
+    assert sections[0] == "This report" and sections[1].startswith("Its event")
+    assert text.index("Distance to line") < text.index(sections[1]) < text.index("Flag level")
     assert frame.locator(".leaflet-popup-content a.cm-detail").count() == 1
     # The report clicked (the top one where markers overlap) is selected, in the URL too, and its
     # popup is the one open.
     selected = parse_qs(urlparse(page.url).query)["uid"][0]
-    assert frame.locator(".leaflet-popup-content tr").first.inner_text().split(None, 1)[1] == selected
+    report = frame.locator(".leaflet-popup-content tr:not(.cm-popup-section)").first  # the Report row
+    assert report.inner_text().split(None, 1)[1] == selected
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-popup.png", full_page=True)
+    # The popup scrolled to its event's part, for a reader of the artifacts.
+    frame.evaluate(
+        "() => { const c = document.querySelector('.leaflet-popup-content');"
+        " const row = c.querySelectorAll('tr.cm-popup-section')[1];"
+        " c.scrollTop += row.getBoundingClientRect().top - c.getBoundingClientRect().top; }"
+    )
+    page.screenshot(path=artifacts / "map-popup-event.png", full_page=True)

@@ -83,3 +83,43 @@ def test_a_shared_url_restores_filters_and_view(offline_page, browser, app_url, 
     assert "2026-10-10 to 2026-10-12" in legend
     assert "type=impact" in page.url and "z=9" in page.url
     page.screenshot(path=artifacts / "map-shared-link.png", full_page=True)
+
+
+def _wait_for(page, check, what: str):
+    for _ in range(TIMEOUT_MS // 200):
+        value = check()
+        if value:
+            return value
+        page.wait_for_timeout(200)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_playback_puts_the_day_in_the_url_and_the_url_restores_it(offline_page, artifacts):
+    page = offline_page.page
+    page.goto("/map")
+    month = _legend(page)
+    page.get_by_text("Play by day").click()
+    _wait_for(page, lambda: "day=2026-10-01" in page.url, "the day in the URL")
+    # The link of a day, opened and reloaded: the same day, its count, the line then in force.
+    page.goto("/map?day=2026-10-09")
+    for visit in ("opened", "reloaded"):
+        if visit == "reloaded":
+            page.reload()
+        legend = _wait_for(
+            page, lambda: (text := _legend(page)).startswith("2026-10-09 UTC (playback") and text, "the day"
+        )
+        assert "Contact line v1" in legend and "Contact line v2" not in legend
+        assert _count(legend) == 87 < _count(month), visit  # the demo's reports on 9 October
+        assert "day=2026-10-09" in page.url, visit
+        caption = page.locator('[data-testid="stCaptionContainer"]', has_text="line v1").first.inner_text()
+        assert caption.startswith("87 of ") and "2026-10-09 UTC (playback" in caption
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    ticked = dict(
+        frame.evaluate(
+            "() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".map(l => [l.innerText.trim(), l.querySelector('input').checked])"
+        )
+    )
+    assert ticked.get("Contact line v1") is True and "Contact line v2" not in ticked
+    assert offline_page.errors == []
+    page.screenshot(path=artifacts / "map-playback-day.png", full_page=True)

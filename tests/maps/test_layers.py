@@ -202,3 +202,26 @@ def test_the_popup_says_why_this_side(demo_analysis):
     features = _by_uid(layer)
     for row in named.itertuples():
         assert features[row.uid]["properties"]["rows"][at] == escape(row.side_reason)
+
+
+def test_the_popup_separates_this_report_from_its_event(demo_analysis):
+    """The event's figures (flag, score, side, reasons) sit under a heading naming the event, its
+    reports and sources, never among the report's own fields (count, distance, time)."""
+    from geo.pipeline import with_reasons
+
+    reports, events = demo_analysis.reports, demo_analysis.events
+    event = events.loc[events["n_reports"] >= 3].iloc[0]
+    members = with_reasons(reports.loc[reports["event_id"] == event["event_id"]], events)
+    layer = incident_layer(members, events=events)
+    labels = list(layer.popup_labels)
+    report_at, event_at = labels.index("This report"), labels.index("Its event")
+    assert layer.popup_sections == (report_at, event_at) and report_at == 0
+    for own in ("Report", "Time (UTC)", "Count", "Weapon", "Distance to line", "Source", "Batch"):
+        assert report_at < labels.index(own) < event_at, own
+    for its in ("Flag level", "Violation score", "Attributed to", "Why this side", "Reasons"):
+        assert labels.index(its) > event_at, its
+    sources = ", ".join(event["sources"])
+    for feature in layer.data["features"]:
+        rows = feature["properties"]["rows"]
+        assert rows[report_at] == "This report"
+        assert rows[event_at] == f"Its event ({event['n_reports']} reports, from sources {sources})"

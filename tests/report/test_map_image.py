@@ -155,3 +155,40 @@ def test_golden_image(week_reports, scenario, week, settings):
     diff = np.abs(got - want).max(axis=2)
     # Anti-aliasing and font hinting may move a few pixels between machines; a layer lost or moved does not pass.
     assert diff.mean() < 3 and (diff > 60).mean() < 0.01
+
+
+def _legend_texts(fig) -> list[str]:
+    return [
+        text.get_text()
+        for lg in fig.axes[1].findobj(lambda a: hasattr(a, "get_texts") and hasattr(a, "get_title"))
+        for text in [lg.get_title(), *lg.get_texts()]
+    ]
+
+
+def test_an_image_of_a_zoomed_view_counts_only_the_reports_within_its_extent(
+    week_reports, scenario, week, settings
+):
+    # A view about 10 km across around the middle of the week's reports, as a zoomed map sends it.
+    x, y = week_reports.geometry.x, week_reports.geometry.y
+    lon, lat = float(x.median()), float(y.median())
+    bounds = (lon - 0.07, lat - 0.04, lon + 0.07, lat + 0.04)
+    stamp = make_stamp(week_reports, week, generated_at=GENERATED_AT)
+    fig = draw_map(week_reports, scenario, filters=week, stamp=stamp, settings=settings, bounds=bounds)
+    (x0, x1), (y0, y1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+    inside = week_reports.loc[((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)).to_numpy()]
+    assert 0 < len(inside) < len(week_reports) / 3
+    legend = _legend_texts(fig)
+    assert f"Violation flag ({len(inside):,} reports)" in legend
+    for level, n in inside["flag_level"].value_counts().items():
+        assert f"{level.capitalize()} ({n:,})" in legend
+    subtitle = " ".join(t.get_text() for t in fig.texts)
+    assert (
+        f"{len(inside):,} reports within the image (of {len(week_reports):,} matching the filters)"
+        in subtitle
+    )
+    assert f"· {len(week_reports):,} reports" not in subtitle
+    # What map_image stamps is what it draws: the reports within the image.
+    from geo.report.mapimage import reports_in_image
+
+    drawn = reports_in_image(week_reports, scenario, filters=week, bounds=bounds)
+    assert sorted(week_reports.loc[drawn, "uid"]) == sorted(inside["uid"])

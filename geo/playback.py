@@ -1,0 +1,107 @@
+"""Playback: the filtered reports one UTC day at a time, and what the map says it shows that day.
+
+While a day is played, the map shows that day's reports only; its caption, legend, line drawn and
+image must say so. :func:`day_filters` narrows the filters to the day (so every figure computed from
+them is the day's), :func:`describe_day` names it, and :func:`line_in_force` names the contact line
+version drawn and any other version that was in force during the day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError
+from geo.filters import Filters
+
+# The URL parameter of the day played (the map's view and selection are lat, lon, z and uid).
+DAY_PARAM = "day"
+_ONE_DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def play_days(times: pd.Series, mask: np.ndarray) -> list[pd.Timestamp]:
+    """The UTC days (midnight timestamps) on which the reports ``mask`` keeps occurred, in order."""
+    kept = times[np.asarray(mask, bool)]
+    return sorted(kept.dt.floor("D").unique())
+
+
+def read_day(text: str) -> pd.Timestamp:
+    """Read a day of the URL (``2026-10-09``) as its UTC midnight.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter and the value when it is not a date.
+    """
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        msg = f"The day played {DAY_PARAM}={text!r} is not a date."
+        raise InputError(msg, hint=f"Write it as {DAY_PARAM}=2026-10-09 (a UTC day).") from None
+    return pd.Timestamp(day, tz="UTC")
+
+
+def day_filters(filters: Filters, day: pd.Timestamp) -> Filters:
+    """The filters narrowed to one UTC day: the period is the day, within the filters' own period.
+
+    Examples
+    --------
+    >>> month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31", "type": "impact"})
+    >>> day_filters(month, pd.Timestamp("2026-10-09", tz="UTC")).to_params()
+    {'from': '2026-10-09', 'to': '2026-10-09', 'type': 'impact'}
+    """
+    start, end = day, day + _ONE_DAY
+    if filters.start is not None:
+        start = max(start, filters.start)
+    if filters.end is not None:
+        end = min(end, filters.end)
+    return dataclasses.replace(filters, start=start, end=end)
+
+
+def describe_day(filters: Filters, day: pd.Timestamp, days: Sequence[pd.Timestamp]) -> str:
+    """The filters in words while ``day`` is played: the day first, then the rest of the filters.
+
+    Examples
+    --------
+    >>> month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31", "type": "impact"})
+    >>> days = list(pd.date_range("2026-10-01", "2026-10-31", tz="UTC"))
+    >>> describe_day(month, days[8], days)
+    '2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
+    """
+    period = dataclasses.replace(filters, choices={}, min_km=None, max_km=None).describe()
+    rest = dataclasses.replace(filters, start=None, end=None)
+    at = f"day {list(days).index(day) + 1} of {len(days)} in " if day in days else ""
+    text = f"{day:%Y-%m-%d} UTC (playback, {at}{period})"
+    return text if rest.describe() == "no filters" else f"{text}; {rest.describe()}"
+
+
+def line_in_force(
+    valid_from: pd.Series, versions: pd.Series, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[str | None, list[str]]:
+    """The line version in force at ``end``, and the other versions in force at some time in ``start..end``.
+
+    A version that came into force during the day leaves the day's earlier reports measured against
+    the one before it: the caption names both.
+
+    Examples
+    --------
+    >>> valid_from = pd.Series(pd.to_datetime(["2026-01-01T00:00", "2026-10-15T12:00"], utc=True))
+    >>> versions = pd.Series(["v1", "v2"])
+    >>> day = pd.Timestamp("2026-10-09", tz="UTC")
+    >>> line_in_force(valid_from, versions, day, day + pd.Timedelta(hours=23))
+    ('v1', [])
+    >>> day = pd.Timestamp("2026-10-15", tz="UTC")
+    >>> line_in_force(valid_from, versions, day, day + pd.Timedelta(hours=23))
+    ('v2', ['v1'])
+    """
+    lines = pd.DataFrame({"start": valid_from.to_numpy(), "version": versions.astype(str).to_numpy()})
+    lines = lines.sort_values("start", kind="stable")
+    # A handful of versions: the one in force when the day starts, then those that start during it.
+    before = lines.loc[lines["start"] <= start, "version"].tail(1).tolist()
+    during = lines.loc[(lines["start"] > start) & (lines["start"] <= end), "version"].tolist()
+    in_force = before + during
+    return (in_force[-1], in_force[:-1]) if in_force else (None, [])
