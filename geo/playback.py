@@ -17,10 +17,10 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.filters import Filters
+from geo.periods import whole_days
 
 # The URL parameter of the day played (the map's view and selection are lat, lon, z and uid).
 DAY_PARAM = "day"
-_ONE_DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
 
 def play_days(times: pd.Series, mask: np.ndarray) -> list[pd.Timestamp]:
@@ -54,7 +54,8 @@ def day_filters(filters: Filters, day: pd.Timestamp) -> Filters:
     >>> day_filters(month, pd.Timestamp("2026-10-09", tz="UTC")).to_params()
     {'from': '2026-10-09', 'to': '2026-10-09', 'type': 'impact'}
     """
-    start, end = day, day + _ONE_DAY
+    whole = whole_days(day, day)
+    start, end = whole.start, whole.end
     if filters.start is not None:
         start = max(start, filters.start)
     if filters.end is not None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from geo.errors import InputError
 from geo.filters import Filters, filter_mask
+from geo.periods import whole_days
 from geo.playback import day_filters, describe_day, line_in_force, play_days, read_day
 
 MONTH = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31", "type": "impact"})
@@ -36,7 +39,7 @@ def test_the_day_stays_within_the_filters_own_period():
     afternoon = Filters.from_params({"from": "2026-10-09T12:00:00Z"})
     shown = day_filters(afternoon, pd.Timestamp("2026-10-09", tz="UTC"))
     assert shown.start == pd.Timestamp("2026-10-09T12:00", tz="UTC")
-    assert shown.end == pd.Timestamp("2026-10-10", tz="UTC") - pd.Timedelta(microseconds=1)
+    assert shown.end == whole_days(dt.date(2026, 10, 9), dt.date(2026, 10, 9)).end  # the day's last instant
 
 
 def test_the_words_name_the_day_first_then_the_period_and_other_filters():
