@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from geo.attribution.wedges import WEAPON_REACH_M
 from geo.crs import centre_of, require_wgs84, theatre_crs, transformer
+from geo.lookup import distinct, distinct_pairs
 
 # Reports of one happening may carry different but compatible types: a patrol hears an
 # "undetermined explosion" where a camera sees an "impact". Types in different families never merge.
@@ -302,7 +303,7 @@ def _candidate_pairs(
                 )
                 i, j = members_a[near["i"]], members_b[near["j"]]
             found.append(np.column_stack([np.minimum(i, j), np.maximum(i, j)]))
-    return np.unique(np.concatenate(found), axis=0)
+    return distinct_pairs(np.concatenate(found))
 
 
 def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams) -> _Arrays:
@@ -601,7 +602,7 @@ def _link_shots(
     m = len(launch)
     graph = coo_matrix((np.ones(len(i)), (i, m + j)), shape=(m + len(landing), m + len(landing)))
     _, comp = connected_components(graph, directed=False)
-    used_l, used_i = np.unique(i), np.unique(j)
+    used_l, used_i = distinct(i), distinct(j)
     n_landing = np.bincount(comp[m + used_i], minlength=comp.max() + 1)
     star = n_landing == 1
     ends = np.r_[launch.index.to_numpy()[used_l], landing.index.to_numpy()[used_i]]

@@ -41,7 +41,7 @@ from scipy.sparse.csgraph import connected_components
 from geo import attribution, corroborate, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import CorroborationParams
-from geo.lookup import among, take_rows
+from geo.lookup import among, distinct, take_rows
 from geo.patterns import surges as surges_mod
 from geo.patterns.evidence import CLUSTER_CODE, SURGE_CODE
 from geo.patterns.frame import points_of
@@ -287,7 +287,7 @@ def _components(n: int, links: list[np.ndarray]) -> np.ndarray:
 
 def _reached(component: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """Members of the components that hold a seed (both over the same positions)."""
-    return np.isin(component, np.unique(component[seeds]))
+    return np.isin(component, distinct(component[seeds]))
 
 
 def _time_bounds(
@@ -615,7 +615,7 @@ def _per_report(
     touched = np.ones(len(base), dtype=bool)
     touched[:leading] = among(base["event_id"].iloc[:leading], changed)
     bounds = np.r_[_bounds(old), np.arange(leading, len(base), BLOCK_ROWS)[1:], len(base)]
-    bounds = np.unique(bounds)
+    bounds = distinct(bounds)
     # The changed events' values; a block's other reports take theirs from ``before``.
     fresh = pd.DataFrame(take_rows(events[["event_id", *columns]], among(events["event_id"], changed)))
     pieces = []

@@ -16,6 +16,41 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted: ``np.unique(values)``, computed by sorting.
+
+    numpy 2.4's ``np.unique`` without ``return_*`` hashes integers, and for many distinct values
+    that is many times slower than a sort (a million: 0.77 s against 0.06 s).
+    """
+    values = np.asarray(values)
+    if not (np.issubdtype(values.dtype, np.integer) or values.dtype == bool):
+        msg = f"distinct takes integers, not {values.dtype}: use np.unique."
+        raise TypeError(msg)
+    ordered = np.sort(values.ravel())
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
+    """The distinct rows of an (n, 2) array of non-negative integers, sorted: ``np.unique(pairs, axis=0)``.
+
+    Each row becomes one integer (first * (largest second + 1) + second), sorted and made distinct
+    by :func:`distinct`: ``np.unique`` over rows sorts them as raw bytes, 10 times slower.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if not len(pairs):
+        return pairs
+    if pairs.min() < 0:
+        msg = "distinct_pairs takes non-negative integers."
+        raise ValueError(msg)
+    width = int(pairs[:, 1].max()) + 1
+    if int(pairs[:, 0].max()) >= np.iinfo(np.int64).max // width:
+        return np.unique(pairs, axis=0)  # the keys would overflow
+    keys = distinct(pairs[:, 0] * width + pairs[:, 1])
+    return np.column_stack([keys // width, keys % width])
+
+
 def arrow_text(values: object) -> pa.Array | pa.ChunkedArray | None:
     """``values`` as the Arrow text array they hold (no copy), or None when they hold something else."""
     if not isinstance(values, pd.Series | pd.Index) or not isinstance(

@@ -27,6 +27,7 @@ from geo.attribution.wedges import (
 )
 from geo.crs import centre_of, require_wgs84, theatre_crs, transformer
 from geo.errors import InputError
+from geo.lookup import distinct
 
 # Reports are tried together when their wedges this many standard deviations wide overlap; the
 # fix's chi-square test then keeps them together or calls them inconsistent (geo.attribution.fix).
@@ -155,7 +156,7 @@ def _compute(
     partners = np.column_stack([v[i[keep]], v[j[keep]]]).astype(np.int64)
     if partners_only:
         return partners
-    partnered = np.unique(np.concatenate([i[keep], j[keep]]))
+    partnered = distinct(np.concatenate([i[keep], j[keep]]))
     wedge_rings = _wedges(d, lon[v], lat[v], MAP_SIGMAS) if rings else np.empty((0, 0, 2))
     group = np.full(len(v), None, dtype=object)
     inconsistent = np.zeros(len(v), dtype=bool)

@@ -10,6 +10,8 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from geo.lookup import distinct
+
 
 def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
     """Return the H3 cell (as a uint64) of each point.
@@ -36,8 +38,8 @@ def cell_ids(names) -> np.ndarray:
 def disk(cells: np.ndarray, rings: int) -> np.ndarray:
     """Every cell within ``rings`` steps of the cells given, sorted and unique."""
     if rings == 0 or len(cells) == 0:
-        return np.unique(cells)
-    return np.unique(np.concatenate([h3i.grid_disk(int(c), rings) for c in cells]).astype(np.uint64))
+        return distinct(np.asarray(cells, dtype=np.uint64))
+    return distinct(np.concatenate([h3i.grid_disk(int(c), rings) for c in cells]).astype(np.uint64))
 
 
 def ring_matrix(cells: np.ndarray, rings: int) -> tuple[sparse.csr_matrix, ...]:

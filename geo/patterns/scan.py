@@ -26,6 +26,7 @@ import pandas as pd
 from pyproj import Geod
 from scipy import sparse
 
+from geo.lookup import distinct
 from geo.patterns import hexgrid
 from geo.patterns.frame import Points
 from geo.patterns.params import PatternParams
@@ -321,7 +322,7 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     if len(points) < params.min_cluster_size:
         return _empty()
     cell = hexgrid.cells_of(points.lon, points.lat, params.scan_resolution)
-    every = np.unique(cell)
+    every = distinct(cell)
     disks = hexgrid.ring_matrix(every, params.scan_rings)
     block = month_of(points.day)
     found = []

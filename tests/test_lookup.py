@@ -1,0 +1,39 @@
+"""geo.lookup's distinct values and rows: numpy's own answers, computed by sorting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from geo.lookup import distinct, distinct_pairs
+
+integers = hnp.arrays(
+    st.sampled_from([np.int64, np.uint64, np.int32]), st.integers(0, 200), elements=st.integers(0, 2**31 - 1)
+)
+
+
+@given(integers)
+def test_distinct_is_numpys_unique(values):
+    found = distinct(values)
+    assert found.dtype == values.dtype
+    np.testing.assert_array_equal(found, np.unique(values))
+
+
+@given(hnp.arrays(np.int64, st.tuples(st.integers(0, 200), st.just(2)), elements=st.integers(0, 10**6)))
+def test_distinct_pairs_are_numpys_unique_rows(pairs):
+    np.testing.assert_array_equal(distinct_pairs(pairs), np.unique(pairs, axis=0).reshape(-1, 2))
+
+
+def test_pairs_whose_keys_would_overflow_are_still_right():
+    pairs = np.array([[2**62, 3], [1, 2**40], [2**62, 3], [0, 0]], dtype=np.int64)
+    np.testing.assert_array_equal(distinct_pairs(pairs), np.unique(pairs, axis=0))
+
+
+def test_what_distinct_refuses():
+    with pytest.raises(TypeError, match="integers"):
+        distinct(np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="non-negative"):
+        distinct_pairs(np.array([[-1, 2]]))
