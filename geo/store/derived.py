@@ -8,6 +8,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,10 @@ def _kept_as_arrow(kind: pa.DataType) -> bool:
 
 
 def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return column if column.num_chunks <= 1 else pa.chunked_array([column.combine_chunks()], type=column.type)
+    """A text or list column as one chunk; any other column as it is (:meth:`AnalysisFiles._read`)."""
+    if column.num_chunks <= 1 or not _kept_as_arrow(column.type):
+        return column
+    return pa.chunked_array([column.combine_chunks()], type=column.type)
 
 
 class AnalysisFiles:
@@ -129,10 +133,9 @@ class AnalysisFiles:
             [fragment.physical_schema for fragment in found.get_fragments()], promote_options="permissive"
         )
         table = ds.dataset(paths, format="parquet", schema=schema).to_table()
-        return pa.Table.from_arrays(
-            [_one_chunk(column) if _kept_as_arrow(column.type) else column for column in table.columns],
-            schema=table.schema,
-        )
+        with ThreadPoolExecutor(2) as pool:  # Arrow copies outside the interpreter's lock
+            columns = list(pool.map(_one_chunk, table.columns))
+        return pa.Table.from_arrays(columns, schema=table.schema)
 
     def save(
         self,
