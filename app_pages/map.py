@@ -17,6 +17,7 @@ from ui.errors import user_errors
 from ui.filters import sidebar_filters
 from ui.mapview import events_of, image_button, selected_report
 from ui.text import md_escape
+from ui.timeline import timeline
 
 st.title("Map")
 
@@ -141,3 +142,5 @@ with user_errors("drawing the map"):
         help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
     )
     working_map(reports, events, mask, filters, described, colour_by, at, version_label, show_patterns)
+    if not empty:
+        timeline(reports, filters, day=day)

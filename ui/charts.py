@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from geo import timeline
 from geo.maps import style
 
 
@@ -61,3 +62,58 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=220, width=260)
     )
+
+
+def timeline_chart(
+    counts: pd.DataFrame,
+    *,
+    period: tuple[pd.Timestamp, pd.Timestamp] | None,
+    day: pd.Timestamp | None = None,
+) -> alt.LayerChart:
+    """Reports per UTC day stacked by flag level, the period shaded, the day played marked; brushable.
+
+    ``counts`` are :func:`geo.timeline.daily_counts`; ``period`` the filters' first instant and
+    the stop after their last day. The brush (an interval on the time axis, named ``brush``) is
+    what the Map page reads back as a new period.
+    """
+    present = set(counts["flag_level"])
+    levels = [level for level in (*timeline.LEVELS, timeline.NOT_ASSESSED) if level in present]
+    colours = [style.FLAG_COLOURS.get(level, style.GREY) for level in levels]
+    frame = counts.assign(day=counts["day"].dt.strftime("%Y-%m-%dT00:00:00Z"))
+    x = alt.X("utcyearmonthdate(day):T", title="Day (UTC)", axis=alt.Axis(format="%d %b", labelOverlap=True))
+    brush = alt.selection_interval(name="brush", encodings=["x"])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("sum(reports):Q", title="Reports"),
+            color=alt.Color(
+                "flag_level:N",
+                title="Flag level",
+                scale=alt.Scale(domain=levels, range=colours),
+                sort=levels,
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            order=alt.Order("rank:Q"),
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="Day (UTC)"),
+                alt.Tooltip("flag_level:N", title="Flag level"),
+                alt.Tooltip("reports:Q", title="Reports"),
+            ],
+        )
+        .transform_calculate(rank=f"indexof({levels!r}, datum.flag_level)")
+        .add_params(brush)
+    )
+    layers = []
+    if period is not None:
+        shade = pd.DataFrame({"start": [period[0].isoformat()], "stop": [period[1].isoformat()]})
+        layers.append(
+            alt.Chart(shade).mark_rect(color=style.GREY, opacity=0.15).encode(x="start:T", x2="stop:T")
+        )
+    layers.append(bars)
+    if day is not None:
+        marked = pd.DataFrame({"day": [(day + pd.Timedelta(hours=12)).isoformat()]})
+        layers.append(alt.Chart(marked).mark_rule(color=style.BLACK, strokeWidth=2).encode(x="day:T"))
+    # Streamlit fits the whole chart (legend and axes too) in its height: about 110 px of bars.
+    return alt.layer(*layers).properties(height=210)

@@ -123,3 +123,35 @@ def test_playback_puts_the_day_in_the_url_and_the_url_restores_it(offline_page, 
     assert ticked.get("Contact line v1") is True and "Contact line v2" not in ticked
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-playback-day.png", full_page=True)
+
+
+def test_brushing_the_timeline_sets_the_period(offline_page, artifacts):
+    page = offline_page.page
+    page.goto("/map?from=2026-10-01&to=2026-10-31")
+    before = _count(_legend(page))
+    chart = page.locator(".stVegaLiteChart canvas, .stVegaLiteChart svg").first
+    chart.wait_for(timeout=TIMEOUT_MS)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = chart.bounding_box()
+    # Across about the middle tenth of the month (the plot starts after the y axis' labels).
+    y = box["y"] + box["height"] * 0.6
+    page.mouse.move(box["x"] + box["width"] * 0.45, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, y, steps=8)
+    page.mouse.up()
+    for _ in range(TIMEOUT_MS // 200):
+        if "from=2026-10-01" not in page.url:
+            break
+        page.wait_for_timeout(200)
+    start = re.search(r"from=(2026-10-\d\d)", page.url).group(1)
+    end = re.search(r"to=(2026-10-\d\d)", page.url).group(1)
+    assert "2026-10-05" < start <= end < "2026-10-26"
+    for _ in range(TIMEOUT_MS // 200):
+        after = _count(_legend(page))
+        if after != before:
+            break
+        page.wait_for_timeout(200)
+    assert 0 < after < before
+    assert offline_page.errors == []
+    page.screenshot(path=artifacts / "map-timeline-brushed.png", full_page=True)
