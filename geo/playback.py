@@ -21,6 +21,13 @@ from geo.periods import whole_days
 
 # The URL parameter of the day played (the map's view and selection are lat, lon, z and uid).
 DAY_PARAM = "day"
+# How many days the map shows at the day played, by the URL's ``window`` (absent: one day).
+WINDOW_PARAM = "window"
+WINDOWS: dict[str, str] = {
+    "day": "The day alone",
+    "week": "The 7 days to it (sliding)",
+    "cumulative": "From the period's start (cumulative)",
+}
 
 
 def play_days(times: pd.Series, mask: np.ndarray) -> list[pd.Timestamp]:
@@ -45,26 +52,41 @@ def read_day(text: str) -> pd.Timestamp:
     return pd.Timestamp(day, tz="UTC")
 
 
-def day_filters(filters: Filters, day: pd.Timestamp) -> Filters:
-    """The filters narrowed to one UTC day: the period is the day, within the filters' own period.
+def day_filters(filters: Filters, day: pd.Timestamp, window: str = "day") -> Filters:
+    """The filters narrowed to the days ``window`` shows at ``day``, within the filters' own period.
+
+    ``window`` (:data:`WINDOWS`): ``day`` the day alone; ``week`` the 7 days ending with it (a
+    sliding window); ``cumulative`` every day from the period's start to it.
 
     Examples
     --------
     >>> month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31", "type": "impact"})
     >>> day_filters(month, pd.Timestamp("2026-10-09", tz="UTC")).to_params()
     {'from': '2026-10-09', 'to': '2026-10-09', 'type': 'impact'}
+    >>> day_filters(month, pd.Timestamp("2026-10-09", tz="UTC"), "week").to_params()["from"]
+    '2026-10-03'
+    >>> day_filters(month, pd.Timestamp("2026-10-09", tz="UTC"), "cumulative").to_params()["from"]
+    '2026-10-01'
     """
-    whole = whole_days(day, day)
+    if window not in WINDOWS:
+        msg = f"The playback window {window!r} is not one of {', '.join(WINDOWS)}."
+        raise InputError(msg, hint=f"Write {WINDOW_PARAM}=week, for example, or leave it out for one day.")
+    first = {"day": day, "week": day - pd.Timedelta(days=6), "cumulative": filters.start or day}[window]
+    whole = whole_days(first, day)
     start, end = whole.start, whole.end
-    if filters.start is not None:
+    if window == "cumulative" and filters.start is None:
+        start = None  # no period: every report up to the day
+    elif filters.start is not None:
         start = max(start, filters.start)
     if filters.end is not None:
         end = min(end, filters.end)
     return dataclasses.replace(filters, start=start, end=end)
 
 
-def describe_day(filters: Filters, day: pd.Timestamp, days: Sequence[pd.Timestamp]) -> str:
-    """The filters in words while ``day`` is played: the day first, then the rest of the filters.
+def describe_day(
+    filters: Filters, day: pd.Timestamp, days: Sequence[pd.Timestamp], window: str = "day"
+) -> str:
+    """The filters in words while ``day`` is played: the days shown first, then the rest of the filters.
 
     Examples
     --------
@@ -72,11 +94,21 @@ def describe_day(filters: Filters, day: pd.Timestamp, days: Sequence[pd.Timestam
     >>> days = list(pd.date_range("2026-10-01", "2026-10-31", tz="UTC"))
     >>> describe_day(month, days[8], days)
     '2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
+    >>> describe_day(month, days[8], days, "week")
+    '2026-10-03 to 2026-10-09 UTC (playback, the 7 days to day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
     """
     period = dataclasses.replace(filters, choices={}, min_km=None, max_km=None).describe()
     rest = dataclasses.replace(filters, start=None, end=None)
-    at = f"day {list(days).index(day) + 1} of {len(days)} in " if day in days else ""
-    text = f"{day:%Y-%m-%d} UTC (playback, {at}{period})"
+    shown = day_filters(filters, day, window)
+    if shown.start is None:
+        span = f"up to {day:%Y-%m-%d}"
+    elif shown.start.date() == day.date():
+        span = f"{day:%Y-%m-%d}"
+    else:
+        span = f"{shown.start:%Y-%m-%d} to {day:%Y-%m-%d}"
+    lead = {"day": "", "week": "the 7 days to ", "cumulative": "from the start to "}[window]
+    at = f"{lead}day {list(days).index(day) + 1} of {len(days)} in " if day in days else lead
+    text = f"{span} UTC (playback, {at}{period})"
     return text if rest.describe() == "no filters" else f"{text}; {rest.describe()}"
 
 

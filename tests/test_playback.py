@@ -76,3 +76,20 @@ def test_a_day_of_the_url_is_read_or_named():
     with pytest.raises(InputError, match="day='9 Oct' is not a date") as err:
         read_day("9 Oct")
     assert "day=2026-10-09" in err.value.hint
+
+
+def test_a_window_of_a_week_or_from_the_start_within_the_filters_period():
+    day = pd.Timestamp("2026-10-09", tz="UTC")
+    week = day_filters(MONTH, day, "week")
+    assert (week.start, week.stop) == (
+        pd.Timestamp("2026-10-03", tz="UTC"),
+        pd.Timestamp("2026-10-10", tz="UTC"),
+    )
+    early = day_filters(MONTH, pd.Timestamp("2026-10-02", tz="UTC"), "week")
+    assert early.start == pd.Timestamp("2026-10-01", tz="UTC")  # not before the filters' own period
+    assert day_filters(MONTH, day, "cumulative").start == MONTH.start
+    everything = day_filters(Filters(), day, "cumulative")  # no period: every report up to the day
+    assert everything.start is None and everything.stop == pd.Timestamp("2026-10-10", tz="UTC")
+    assert describe_day(Filters(), day, [day], "cumulative").startswith("up to 2026-10-09 UTC")
+    with pytest.raises(InputError, match="fortnight"):
+        day_filters(MONTH, day, "fortnight")

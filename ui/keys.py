@@ -17,6 +17,7 @@ MAP_SEARCH = "map_search"
 MAP_PLAYBACK = "map_playback"
 MAP_PLAYING = "map_playing"
 MAP_PLAY_DAY = "map_play_day"
+MAP_PLAY_WINDOW = "map_play_window"  # the days shown at the day played: geo.playback.WINDOWS
 MAP_PATTERNS = "map_patterns"
 MAP_IMAGE_BUILD = "map_image_build"
 MAP_IMAGE_DOWNLOAD = "map_image_download"

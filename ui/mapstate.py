@@ -20,7 +20,17 @@ from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
 from geo.maps.aggregate import in_view
 from geo.maps.view import View
-from geo.playback import DAY_PARAM, day_filters, describe_day, line_in_force, play_days, read_day
+from geo.periods import between
+from geo.playback import (
+    DAY_PARAM,
+    WINDOW_PARAM,
+    WINDOWS,
+    day_filters,
+    describe_day,
+    line_in_force,
+    play_days,
+    read_day,
+)
 from geo.scenario import Scenario
 from ui import keys
 from ui.text import md_escape
@@ -212,6 +222,14 @@ def _link_day() -> pd.Timestamp | None:
         if day is not None:
             st.session_state[keys.MAP_PLAYBACK] = True
             st.session_state[keys.MAP_PLAY_DAY] = day
+        window = st.query_params.get(WINDOW_PARAM)
+        if window in WINDOWS:
+            st.session_state[keys.MAP_PLAY_WINDOW] = window
+        elif window:
+            st.sidebar.warning(
+                f"Ignored from the link: the playback window {md_escape(repr(window))} is not one of"
+                f" {', '.join(WINDOWS)}."
+            )
     return st.session_state[keys.MAP_LINK_DAY]
 
 
@@ -232,8 +250,9 @@ def playback(mask: np.ndarray, reports: gpd.GeoDataFrame, filters: Filters) -> S
     """Sidebar playback: show one day at a time, stepping by hand or playing every 1.5 s; the day in the URL."""
     _link_day()
     if not st.sidebar.toggle("Play by day", key=keys.MAP_PLAYBACK) or not mask.any():
-        if DAY_PARAM in st.query_params:
-            del st.query_params[DAY_PARAM]
+        for name in (DAY_PARAM, WINDOW_PARAM):
+            if name in st.query_params:
+                del st.query_params[name]
         return Shown(mask, filters, filters.describe())
     days = play_days(reports["occurred_at"], mask)
     held = st.session_state.get(keys.MAP_PLAY_DAY)
@@ -247,12 +266,20 @@ def playback(mask: np.ndarray, reports: gpd.GeoDataFrame, filters: Filters) -> S
     day = st.select_slider(
         "Day shown (UTC)", options=days, key=keys.MAP_PLAY_DAY, format_func=lambda d: f"{d:%Y-%m-%d}"
     )
+    window = st.sidebar.radio(
+        "Window shown", list(WINDOWS), format_func=WINDOWS.get, key=keys.MAP_PLAY_WINDOW, horizontal=False
+    )
     if st.query_params.get(DAY_PARAM) != f"{day:%Y-%m-%d}":
         st.query_params[DAY_PARAM] = f"{day:%Y-%m-%d}"
-    shown = day_filters(filters, day)
+    if window == "day":
+        if WINDOW_PARAM in st.query_params:
+            del st.query_params[WINDOW_PARAM]
+    elif st.query_params.get(WINDOW_PARAM) != window:
+        st.query_params[WINDOW_PARAM] = window
+    shown = day_filters(filters, day, window)
     times = reports["occurred_at"]
-    on_day = ((times >= shown.start) & (times <= shown.end)).to_numpy()
-    return Shown(mask & on_day, shown, describe_day(filters, day, days), day)
+    on_days = between(times, shown.start, shown.stop)
+    return Shown(mask & on_days, shown, describe_day(filters, day, days, window), day)
 
 
 @st.fragment(run_every=PLAY_SECONDS)

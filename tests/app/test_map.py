@@ -135,6 +135,32 @@ def test_playback_names_the_day_its_counts_and_the_line_in_force_and_a_link_rest
     assert again.session_state["map_incident_count"] == len(reports)
 
 
+def test_playback_windows_slide_over_seven_days_or_accumulate_and_a_link_keeps_them(
+    app_on, demo_store, reports, shown
+):
+    day = pd.Timestamp("2026-10-09", tz="UTC")
+    days = reports["occurred_at"].dt.floor("D")
+    week = int(((days >= day - pd.Timedelta(days=6)) & (days <= day)).sum())
+    so_far = int((days <= day).sum())
+    at = app_on(demo_store.path, MAP_PAGE, query={"day": "2026-10-09", "window": "week"})
+    assert not at.exception and not at.error
+    assert at.session_state["map_incident_count"] == week
+    caption = " ".join(shown(c.value) for c in at.caption)
+    assert (
+        f"{week:,} of {len(reports):,} reports · 2026-10-03 to 2026-10-09 UTC (playback, the 7 days to day 9"
+        in caption
+    )
+    at.sidebar.radio(key="map_play_window").set_value("cumulative").run()
+    assert at.session_state["map_incident_count"] == so_far and at.query_params["window"] == "cumulative"
+    at.sidebar.radio(key="map_play_window").set_value("day").run()
+    assert at.session_state["map_incident_count"] == int((days == day).sum())
+    assert "window" not in at.query_params
+    bad = app_on(demo_store.path, MAP_PAGE, query={"day": "2026-10-09", "window": "fortnight"})
+    assert not bad.exception and not bad.error
+    assert any("fortnight" in w.value for w in bad.sidebar.warning)
+    assert bad.session_state["map_incident_count"] == int((days == day).sum())
+
+
 def test_an_unreadable_day_in_the_link_is_named_not_fatal(app_on, demo_store, reports):
     at = app_on(demo_store.path, MAP_PAGE, query={"day": "9 Oct"})
     assert not at.exception and not at.error
