@@ -6,6 +6,7 @@ from streamlit_folium import st_folium
 from geo.attribution import origin_sectors
 from geo.filters import filter_mask
 from geo.maps import clicked_uid
+from geo.maps.area import area_layer
 from geo.maps.build import live_map
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
@@ -87,6 +88,8 @@ def working_map(
             live.overlays.append(
                 origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas))
             )
+        if filters.area is not None:
+            live.overlays.append(area_layer(filters.area))
         if show_patterns:
             found = data.patterns(filters, PATTERN_RESOLUTION)
             groups, drawn = pattern_overlays(found.hotspots, found.clusters)
@@ -101,11 +104,13 @@ def working_map(
             layer_control=live.layer_control(),
             center=live.center,
             zoom=live.zoom,
-            returned_objects=["last_object_clicked", "zoom", "bounds", "center"],
+            returned_objects=["last_object_clicked", "zoom", "bounds", "center", "all_drawings"],
             use_container_width=True,
             height=650,
         )
         image_button(reports, mask, filters, colour_by, mapstate.reported_bounds())
+        if mapstate.take_drawing(((out or {}).get("all_drawings") or [None])[-1]):
+            st.rerun(scope="app")  # the area is a filter: the sidebar, captions and other pages follow
         uid = clicked_uid(live.layers, (out or {}).get("last_object_clicked"))
         if uid and uid != selected:
             mapstate.select(uid)

@@ -94,8 +94,9 @@ def event_mask(reports: pd.DataFrame, events: pd.DataFrame, filters: Filters) ->
         choices={c: v for c, v in filters.choices.items() if v and c not in EVENT_LEVEL},
         min_km=filters.min_km,
         max_km=filters.max_km,
+        area=filters.area,
     )
-    if rest.choices or rest.min_km is not None or rest.max_km is not None:
+    if rest != Filters():
         kept = reports["event_id"].to_numpy()[filter_mask(reports, rest)]
         keep &= events["event_id"].isin(pd.unique(kept)).to_numpy()
     return keep

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import InputError
 from geo.periods import TICK, Period, between
@@ -35,7 +36,11 @@ MISSING = "(none)"
 # URL parameters other than the choice columns.
 PERIOD_PARAMS = ("from", "to")
 DISTANCE_PARAMS = ("dmin", "dmax")
-PARAMS: tuple[str, ...] = (*PERIOD_PARAMS, *CHOICE_COLUMNS, *DISTANCE_PARAMS)
+# An area drawn on the map: its corners as "lon,lat;lon,lat;...".
+AREA_PARAM = "area"
+PARAMS: tuple[str, ...] = (*PERIOD_PARAMS, *CHOICE_COLUMNS, *DISTANCE_PARAMS, AREA_PARAM)
+# Corners of a drawn area are kept to 5 decimals of a degree (about a metre), so its URL stays short.
+AREA_DECIMALS = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class Filters:
         Per column of :data:`CHOICE_COLUMNS`, the values to keep; :data:`MISSING` keeps rows with none.
     min_km, max_km
         Band of distance to the contact line in force, in km; None leaves that end open.
+    area
+        The corners (lon, lat) of an area drawn on the map: only reports inside it or on its edge
+        are kept; None keeps every place.
     """
 
     start: pd.Timestamp | None = None
@@ -59,6 +67,16 @@ class Filters:
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     min_km: float | None = None
     max_km: float | None = None
+    area: tuple[tuple[float, float], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.area is not None:
+            object.__setattr__(self, "area", _corners(self.area))
+
+    @property
+    def area_polygon(self) -> shapely.Polygon | None:
+        """The drawn area as a polygon in lon/lat (as Leaflet draws it), or None."""
+        return None if self.area is None else shapely.Polygon(self.area)
 
     @classmethod
     def for_period(
@@ -68,10 +86,11 @@ class Filters:
         choices: Mapping[str, tuple[str, ...]] | None = None,
         min_km: float | None = None,
         max_km: float | None = None,
+        area: tuple[tuple[float, float], ...] | None = None,
     ) -> Filters:
         """The filters of a :class:`~geo.periods.Period` (None: every time), with the other fields as given."""
         start, end = (None, None) if period is None else (period.start, period.end)
-        return cls(start=start, end=end, choices=dict(choices or {}), min_km=min_km, max_km=max_km)
+        return cls(start=start, end=end, choices=dict(choices or {}), min_km=min_km, max_km=max_km, area=area)
 
     @property
     def stop(self) -> pd.Timestamp | None:
@@ -90,6 +109,8 @@ class Filters:
             lo = f"{self.min_km:g}" if self.min_km is not None else "0"
             hi = f"{self.max_km:g} km" if self.max_km is not None else "km and beyond"
             parts.append(f"distance to line {lo} to {hi}")
+        if self.area is not None:
+            parts.append(f"within the area drawn on the map ({len(self.area)} corners)")
         return "; ".join(parts) or "no filters"
 
     def to_params(self) -> dict[str, str]:
@@ -111,6 +132,10 @@ class Filters:
         for name, value in zip(DISTANCE_PARAMS, (self.min_km, self.max_km), strict=True):
             if value is not None:
                 out[name] = f"{value:g}"
+        if self.area is not None:
+            out[AREA_PARAM] = ";".join(
+                f"{lon:.{AREA_DECIMALS}f},{lat:.{AREA_DECIMALS}f}" for lon, lat in self.area
+            )
         return out
 
     @classmethod
@@ -131,7 +156,67 @@ class Filters:
                 end = end + pd.Timedelta(days=1) - TICK
         choices = {c: tuple(v for v in params[c].split(",") if v) for c in CHOICE_COLUMNS if params.get(c)}
         bounds = [_km(params, name) for name in DISTANCE_PARAMS]
-        return cls(start=start, end=end, choices=choices, min_km=bounds[0], max_km=bounds[1])
+        area = read_area(params[AREA_PARAM]) if params.get(AREA_PARAM) else None
+        return cls(start=start, end=end, choices=choices, min_km=bounds[0], max_km=bounds[1], area=area)
+
+
+def read_area(text: str) -> tuple[tuple[float, float], ...]:
+    """Read an area's URL form, ``lon,lat;lon,lat;...`` (three corners or more, WGS 84 degrees).
+
+    Raises
+    ------
+    InputError
+        Naming the corner that cannot be read, or an area that encloses nothing.
+    """
+    corners = []
+    for k, pair in enumerate(text.strip().strip(";").split(";"), start=1):
+        try:
+            lon, lat = (float(v) for v in pair.split(","))
+        except ValueError:
+            msg = f"The area's corner {k} ({pair!r}) is not a longitude and a latitude."
+            raise InputError(
+                msg, hint=f"Write {AREA_PARAM}=lon,lat;lon,lat;lon,lat (degrees), or draw it again."
+            ) from None
+        corners.append((lon, lat))
+    return _corners(corners)
+
+
+def area_from_geojson(geometry: Mapping | None) -> tuple[tuple[float, float], ...]:
+    """The corners of a rectangle or polygon drawn on the map (a GeoJSON Polygon, its outer ring).
+
+    Raises
+    ------
+    InputError
+        When the drawing is not a polygon, or encloses no ground.
+    """
+    if (
+        not isinstance(geometry, Mapping)
+        or geometry.get("type") != "Polygon"
+        or not geometry.get("coordinates")
+    ):
+        kind = geometry.get("type") if isinstance(geometry, Mapping) else type(geometry).__name__
+        msg = f"Only a rectangle or a polygon selects reports, not a {kind}."
+        raise InputError(msg, hint="Draw a rectangle or a polygon around the reports to select.")
+    return _corners(geometry["coordinates"][0])
+
+
+def _corners(corners) -> tuple[tuple[float, float], ...]:
+    """Corners as (lon, lat) rounded to :data:`AREA_DECIMALS`, checked to be places enclosing an area."""
+    out = tuple((round(float(lon), AREA_DECIMALS), round(float(lat), AREA_DECIMALS)) for lon, lat in corners)
+    if out and out[0] == out[-1]:
+        out = out[:-1]  # a closed ring's repeated first corner
+    bad = [
+        c
+        for c in out
+        if not (math.isfinite(c[0]) and math.isfinite(c[1]) and -180 <= c[0] <= 180 and -90 <= c[1] <= 90)
+    ]
+    if bad:
+        msg = f"The area's corner {bad[0]} is not a place (longitude -180 to 180, latitude -90 to 90)."
+        raise InputError(msg, hint="Draw the area again on the map.")
+    if len(out) < 3 or not shapely.Polygon(out).is_valid or shapely.Polygon(out).area == 0:
+        msg = f"The area drawn ({len(out)} corners) encloses no ground or crosses itself."
+        raise InputError(msg, hint="Draw a rectangle or a polygon whose edges do not cross.")
+    return out
 
 
 def _instant_text(t: pd.Timestamp) -> str:
@@ -180,6 +265,10 @@ def filter_mask(reports: gpd.GeoDataFrame, filters: Filters) -> np.ndarray:
             keep &= km >= filters.min_km
         if filters.max_km is not None:
             keep &= km <= filters.max_km
+    if filters.area is not None:
+        # In lon/lat, as Leaflet draws the area on screen; a report on its edge is inside.
+        points = reports.geometry.to_numpy()
+        keep &= shapely.intersects_xy(filters.area_polygon, shapely.get_x(points), shapely.get_y(points))
     return keep
 
 

@@ -97,7 +97,7 @@ def describe_day(
     >>> describe_day(month, days[8], days, "week")
     '2026-10-03 to 2026-10-09 UTC (playback, the 7 days to day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
     """
-    period = dataclasses.replace(filters, choices={}, min_km=None, max_km=None).describe()
+    period = dataclasses.replace(filters, choices={}, min_km=None, max_km=None, area=None).describe()
     rest = dataclasses.replace(filters, start=None, end=None)
     shown = day_filters(filters, day, window)
     if shown.start is None:

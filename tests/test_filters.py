@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from geo.errors import InputError
-from geo.filters import MISSING, Filters, apply_filters
+from geo.filters import MISSING, Filters, apply_filters, area_from_geojson, filter_mask
 from geo.periods import whole_days
 
 
@@ -93,3 +94,50 @@ def test_unreadable_parameters_are_named(params):
 def test_describe_names_every_filter():
     text = Filters.from_params({"from": "2026-10-03", "type": "impact", "dmax": "5"}).describe()
     assert "2026-10-03" in text and "type: impact" in text and "5 km" in text
+
+
+# An area drawn on the map: a box around Avdiivka (lon 37.6-37.9, lat 48.0-48.25).
+BOX = ((37.6, 48.0), (37.9, 48.0), (37.9, 48.25), (37.6, 48.25))
+
+
+def test_an_area_keeps_the_reports_within_it_and_on_its_edge(demo_analysis):
+    import shapely
+
+    reports = demo_analysis.reports
+    inside = Filters(area=BOX)
+    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
+    expected = (x >= 37.6) & (x <= 37.9) & (y >= 48.0) & (y <= 48.25)
+    assert 0 < expected.sum() < len(reports)
+    np.testing.assert_array_equal(filter_mask(reports, inside), expected)
+    edge = reports.head(1).set_geometry([shapely.Point(37.6, 48.1)], crs=4326)
+    assert filter_mask(edge, inside).tolist() == [True]
+
+
+def test_an_area_goes_through_the_url_and_into_words():
+    shown = Filters(area=BOX)
+    params = shown.to_params()
+    assert params["area"] == "37.60000,48.00000;37.90000,48.00000;37.90000,48.25000;37.60000,48.25000"
+    assert Filters.from_params(params) == shown
+    assert "within the area drawn on the map (4 corners)" in shown.describe()
+    # A closed ring (the first corner repeated, as GeoJSON writes it) is the same area.
+    assert area_from_geojson({"type": "Polygon", "coordinates": [[*BOX, BOX[0]]]}) == BOX
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("37.6,48.0;37.9,48.0", "2 corners"),  # a line, not an area
+        ("37.6,48.0;37.9;37.9,48.25", "corner 2"),
+        ("37.6,48.0;abc,48.0;37.9,48.25", "corner 2"),
+        ("37.6,48.0;37.9,48.25;37.9,48.0;37.6,48.25", "crosses itself"),
+        ("37.6,48.0;237.9,48.0;37.9,48.25", "not a place"),
+    ],
+)
+def test_an_unreadable_area_is_named(text, named):
+    with pytest.raises(InputError, match=named):
+        Filters.from_params({"area": text})
+
+
+def test_only_a_rectangle_or_polygon_is_an_area():
+    with pytest.raises(InputError, match="not a LineString"):
+        area_from_geojson({"type": "LineString", "coordinates": [[37.6, 48.0], [37.9, 48.0]]})

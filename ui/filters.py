@@ -13,7 +13,7 @@ import geopandas as gpd
 import streamlit as st
 
 from geo.errors import InputError
-from geo.filters import CHOICE_COLUMNS, MISSING, PARAMS, Filters
+from geo.filters import AREA_PARAM, CHOICE_COLUMNS, MISSING, PARAMS, Filters
 from geo.framememo import per_frame
 from geo.periods import PRESETS, last_days, whole_days
 from ui import keys
@@ -115,6 +115,33 @@ def _period(reports: gpd.GeoDataFrame, link: Filters) -> tuple[dt.date, dt.date]
     return clamp(period[0]), clamp(period[1])
 
 
+def set_area(corners: tuple[tuple[float, float], ...] | None) -> None:
+    """Make ``corners`` (an area drawn on the map; None: none) the area filter of every page, URL too."""
+    st.session_state[keys.FILTER_AREA] = corners
+    if corners is None:
+        if AREA_PARAM in st.query_params:
+            del st.query_params[AREA_PARAM]
+    else:
+        st.query_params[AREA_PARAM] = Filters(area=corners).to_params()[AREA_PARAM]
+
+
+def _area(reports: gpd.GeoDataFrame, link: Filters) -> tuple[tuple[float, float], ...] | None:
+    """The area drawn on the map: the link's, else the one this session drew (pages keep it)."""
+    if link.area is not None:
+        st.session_state[keys.FILTER_AREA] = link.area
+    area = st.session_state.get(keys.FILTER_AREA)
+    if area is not None:
+        st.sidebar.caption(f"Area drawn on the map: only the reports within its {len(area)} corners.")
+        st.sidebar.button(
+            "Clear the drawn area",
+            key=keys.FILTER_AREA_CLEAR,
+            on_click=set_area,
+            args=(None,),
+            width="stretch",
+        )
+    return area
+
+
 def _distance(reports: gpd.GeoDataFrame, link: Filters) -> tuple[float | None, float | None]:
     if "dist_to_line_m" not in reports.columns or reports["dist_to_line_m"].isna().all():
         return None, None
@@ -156,7 +183,10 @@ def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
         )
         choices[column] = tuple(picked)
     min_km, max_km = _distance(reports, link)
-    filters = Filters.for_period(whole_days(start, end), choices=choices, min_km=min_km, max_km=max_km)
+    area = _area(reports, link)
+    filters = Filters.for_period(
+        whole_days(start, end), choices=choices, min_km=min_km, max_km=max_km, area=area
+    )
     params = filters.to_params()
     for name in PARAMS:
         if name in params:

@@ -1,6 +1,9 @@
 """Every widget key and session-state entry, declared once."""
 
 FILTER_PERIOD = "filter_period"
+FILTER_AREA = "filter_area"  # the corners of an area drawn on the map (geo.filters.Filters.area), or None
+FILTER_AREA_CLEAR = "filter_area_clear"
+MAP_DRAWN = "map_drawn"  # the last drawing the map reported, applied once
 FILTER_TYPES = "filter_types"
 FILTER_WEAPONS = "filter_weapons"
 FILTER_SOURCES = "filter_sources"

@@ -7,6 +7,7 @@ map by itself (see :mod:`geo.maps.view`).
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, NamedTuple
 
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.errors import InputError
-from geo.filters import Filters
+from geo.filters import Filters, area_from_geojson
 from geo.gazetteer import load_gazetteer
 from geo.maps.aggregate import in_view
 from geo.maps.view import View
@@ -33,6 +34,7 @@ from geo.playback import (
 )
 from geo.scenario import Scenario
 from ui import keys
+from ui.filters import set_area
 from ui.text import md_escape
 
 PLAY_SECONDS = 1.5
@@ -294,3 +296,25 @@ def _tick(days: list[pd.Timestamp]) -> None:
     at = days.index(st.session_state[keys.MAP_PLAY_DAY])
     st.session_state[keys.MAP_PLAY_DAY] = days[(at + 1) % len(days)]
     st.rerun()
+
+
+def take_drawing(drawing: object) -> bool:
+    """Make a rectangle or polygon just drawn on the map the area filter; True when the filters changed.
+
+    ``drawing`` is the newest of st_folium's ``all_drawings`` (its ``last_active_drawing`` is also
+    any shape clicked, a control area for one). st_folium reports it on every run: each is applied
+    once, so a cleared area does not come back from a drawing already taken.
+    """
+    if not isinstance(drawing, dict) or "geometry" not in drawing:
+        return False
+    seen = json.dumps(drawing["geometry"], sort_keys=True)
+    if st.session_state.get(keys.MAP_DRAWN) == seen:
+        return False
+    st.session_state[keys.MAP_DRAWN] = seen
+    try:
+        corners = area_from_geojson(drawing["geometry"])
+    except InputError as exc:
+        st.warning(f"{md_escape(exc.message)} {md_escape(exc.hint or '')}")
+        return False
+    set_area(corners)
+    return True

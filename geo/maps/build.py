@@ -8,7 +8,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
-from folium.plugins import Fullscreen, HeatMap, MeasureControl, MousePosition
+from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
 
 from geo.maps import style
 from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_for_bounds
@@ -124,6 +124,18 @@ def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
             zoom_level_offset=-4,
             toggle_display=True,
         ).add_to(m)
+
+
+# The Map page's area selection: rectangles and polygons only, drawn as a dashed outline.
+AREA_STYLE = {"color": style.BLACK, "weight": 2, "dashArray": "6 4", "fill": False}
+AREA_DRAW_OPTIONS = {
+    "polyline": False,
+    "circle": False,
+    "circlemarker": False,
+    "marker": False,
+    "polygon": {"allowIntersection": False, "shapeOptions": AREA_STYLE},
+    "rectangle": {"shapeOptions": AREA_STYLE},
+}
 
 
 def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Map:
@@ -394,6 +406,10 @@ def live_map(
     # Opening where the first view is keeps the map from reporting another view before it moves.
     base_center, base_zoom = base_view if base_view is not None else (center, zoom)
     base = _base(layers, settings=settings, location=list(base_center), zoom_start=base_zoom)
+    # Select reports by drawing a rectangle or a polygon (the Map page reads it back as a filter).
+    Draw(export=False, draw_options=AREA_DRAW_OPTIONS, edit_options={"edit": False, "remove": False}).add_to(
+        base
+    )
     localise_assets(base, base_url=static_url)
     return LiveMap(
         base,

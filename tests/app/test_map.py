@@ -298,3 +298,23 @@ def test_the_timeline_counts_every_report_the_other_filters_keep_and_shades_the_
     (shade,) = [rows[0] for rows in tables if rows and "start" in rows[0]]
     assert (shade["start"], shade["stop"]) == ("2026-10-09T00:00:00+00:00", "2026-10-16T00:00:00+00:00")
     assert f"{len(impacts):,} in all under the other filters" in texts(at)
+
+
+def test_an_area_drawn_on_the_map_selects_its_reports_on_every_page_until_cleared(
+    app_on, demo_store, reports, texts
+):
+    area = "37.60000,48.00000;37.90000,48.00000;37.90000,48.25000;37.60000,48.25000"
+    x, y = reports.geometry.x, reports.geometry.y
+    inside = reports.loc[(x >= 37.6) & (x <= 37.9) & (y >= 48.0) & (y <= 48.25)]
+    at = app_on(demo_store.path, MAP_PAGE, query={"area": area})
+    assert not at.exception and not at.error
+    assert at.session_state["map_incident_count"] == len(inside) > 0
+    assert "within the area drawn on the map (4 corners)" in texts(at)
+    # The Incidents table holds exactly those reports, though the link's parameters are gone.
+    at.query_params.clear()
+    at.switch_page("app_pages/incidents.py").run()
+    assert not at.exception and not at.error
+    assert sorted(at.dataframe[0].value["uid"]) == sorted(inside["uid"])
+    assert at.query_params["area"] == area
+    at.sidebar.button(key="filter_area_clear").click().run()
+    assert "area" not in at.query_params and len(at.dataframe[0].value) == len(reports)

@@ -155,3 +155,36 @@ def test_brushing_the_timeline_sets_the_period(offline_page, artifacts):
     assert 0 < after < before
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-timeline-brushed.png", full_page=True)
+
+
+def test_a_rectangle_drawn_on_the_map_selects_its_reports(offline_page, artifacts):
+    page = offline_page.page
+    page.goto("/map?lat=48.1000&lon=37.8000&z=9")
+    before = _count(_legend(page))
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function("() => typeof map_div !== 'undefined'", timeout=TIMEOUT_MS)
+    frame.locator(".leaflet-draw-draw-rectangle").click()
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    # A box around the map's centre, a quarter of its width and height.
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - box["width"] / 8, cy - box["height"] / 8)
+    page.mouse.down()
+    page.mouse.move(cx + box["width"] / 8, cy + box["height"] / 8, steps=10)
+    page.mouse.up()
+    for _ in range(TIMEOUT_MS // 200):
+        if "area=" in page.url:
+            break
+        page.wait_for_timeout(200)
+    assert "area=" in page.url
+    for _ in range(TIMEOUT_MS // 200):
+        after = _count(_legend(page))
+        if after != before:
+            break
+        page.wait_for_timeout(200)
+    assert 0 < after < before
+    assert page.get_by_role("button", name="Clear the drawn area").count() == 1
+    corners = re.search(r"area=([^&]+)", page.url).group(1).replace("%2C", ",").replace("%3B", ";")
+    lons = [float(c.split(",")[0]) for c in corners.split(";")]
+    assert len(lons) == 4 and 37.0 < min(lons) < 37.8 < max(lons) < 38.6  # the rectangle drawn
+    assert offline_page.errors == []
+    page.screenshot(path=artifacts / "map-area-drawn.png", full_page=True)
