@@ -183,6 +183,17 @@ COLOUR_SCHEME_LABELS: dict[str, str] = {
     "flag_level": "Violation flag",
 }
 
+# The score's settings (geo.score.ScoreParams), as the pack's methods page names them.
+SCORE_SETTING_LABELS: dict[str, str] = {
+    "likely": "Score from which an event is a likely violation",
+    "possible": "Score from which an event is a possible violation",
+    "attribution_threshold": "Probability needed to attribute a side",
+    "position_p": "Evidence for the side where a weapon was seen",
+    "impact_max_p": "Most evidence a landing gives against the other side",
+    "impact_full_m": "Distance past the line at which a landing gives it all (m)",
+    "pattern_weight": "Weight of a significant cluster or surge",
+}
+
 # Each vocabulary by the column that holds its codes.
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "type": TYPE_LABELS,
@@ -204,6 +215,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "activity": NOTIFIED_ACTIVITY_LABELS,
     "level": HOTSPOT_LABELS,
     "colour_by": COLOUR_SCHEME_LABELS,
+    "score_setting": SCORE_SETTING_LABELS,
 }
 
 # Column headings of the tables pages show. A column not named here keeps its name, with

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -11,6 +13,7 @@ from geo.maps import style
 from geo.patterns.evidence import CLUSTER_CODE, SURGE_CODE
 from geo.rules.spec import EFFECTS, NOTIFIED_ACTIVITIES, RULE_SPECS, SEVERITIES, WIDTH_APPLIES
 from geo.scenario import ZONE_KINDS
+from geo.score import ScoreParams
 from geo.schema import INCIDENT_TYPES, MEANS, SOURCE_TYPES, TIME_PRECISIONS, WEAPON_CLASSES
 
 
@@ -32,6 +35,7 @@ from geo.schema import INCIDENT_TYPES, MEANS, SOURCE_TYPES, TIME_PRECISIONS, WEA
         (tuple(style.SIDE_COLOURS), labels.SIDE_LABELS),
         (tuple(style.HOTSPOT_COLOURS), labels.HOTSPOT_LABELS),
         (tuple(style.COLOUR_SCHEMES), labels.COLOUR_SCHEME_LABELS),
+        (tuple(f.name for f in dataclasses.fields(ScoreParams)), labels.SCORE_SETTING_LABELS),
     ],
 )
 def test_every_code_of_a_vocabulary_has_its_words(codes, vocabulary):
