@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from geo.attribution import origin_sectors
 from geo.filters import filter_mask
+from geo.labels import COLOUR_SCHEME_LABELS
 from geo.maps import clicked_uid
 from geo.maps.build import live_map
 from geo.maps.origin import origin_layer
@@ -133,7 +134,9 @@ with user_errors("drawing the map"):
     st.sidebar.header("Map")
     schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
     default = schemes.index("flag_level") if "flag_level" in schemes else 0
-    colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
+    colour_by = st.sidebar.selectbox(
+        "Colour by", schemes, index=default, key=keys.MAP_COLOUR, format_func=COLOUR_SCHEME_LABELS.get
+    )
     at, version_label = mapstate.line_version(data.scenario(), filters)
     mask = mapstate.search(mask, reports)
     mask = mapstate.playback(mask, reports)

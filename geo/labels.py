@@ -194,6 +194,59 @@ SCORE_SETTING_LABELS: dict[str, str] = {
     "pattern_weight": "Weight of a significant cluster or surge",
 }
 
+# A rule's parameters in an agreement file (geo.rules.spec), as the Zones page lists them.
+RULE_PARAM_LABELS: dict[str, str] = {
+    "types": "Reports of",
+    "origin_types": "Fire whose estimated origin is inside, of",
+    "weapons": "Weapons",
+    "max_line_dist_km": "Within this distance of the line (km)",
+    "exempt_zone_kinds": "Except inside",
+    "zone_kinds": "Over",
+    "band_km": "Or within this distance of the line (km)",
+    "within_km": "Within (km)",
+    "buffer_km": "Buffer (km)",
+    "slack_min": "Notified time window widened by (min)",
+    "phrases": "Phrases of the observer's assessment",
+}
+
+# The placeholders of a rule's sentence that each report fills, in words ("{when}" -> "when").
+PLACEHOLDER_WORDS: dict[str, str] = {
+    "uid": "the report",
+    "id": "the report's id",
+    "source": "its source",
+    "what": "what was reported",
+    "type": "its type",
+    "weapon": "its weapon",
+    "weapon_label": "its weapon",
+    "count": "its count",
+    "when": "when",
+    "side": "the side it lies on",
+    "side_label": "party holding that side",
+    "place": "where, from the contact line",
+    "dist_km": "distance to the line",
+    "line_version": "the line version",
+    "how": "seen or firing",
+    "width_km": "width",
+    "total_width_km": "total width",
+    "reference": "the line it is measured from",
+    "ref_dist_km": "distance",
+    "zone_side": "side",
+    "zone_side_label": "party holding that side",
+    "over": "over which zone, or how near the line",
+    "zone_name": "the zone's name",
+    "post_name": "the post's name",
+    "post_dist_km": "distance",
+    "zone_dist_km": "distance",
+    "notice_id": "the notice",
+    "notice_party": "notifying party",
+    "notice_party_label": "notifying party",
+    "activity": "activity",
+    "notice_dist_km": "distance",
+    "window": "the notified time window",
+    "assessment": "the observer's words",
+    "interval": "the report's time interval",
+}
+
 # Each vocabulary by the column that holds its codes.
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "type": TYPE_LABELS,
@@ -216,6 +269,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "level": HOTSPOT_LABELS,
     "colour_by": COLOUR_SCHEME_LABELS,
     "score_setting": SCORE_SETTING_LABELS,
+    "rule_param": RULE_PARAM_LABELS,
 }
 
 # Column headings of the tables pages show. A column not named here keeps its name, with
@@ -325,13 +379,21 @@ def reason_text(code: str, weight: float | None = None) -> str:
     return words if weight is None else f"{words} ({weight:g})"
 
 
-def label_frame(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def label_frame(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    index: str | None = None,
+    headings: bool = True,
+) -> pd.DataFrame:
     """Return ``frame`` for reading: codes in known columns as words, headings as words.
 
     Columns named in :data:`VOCABULARIES` (or mapped to one by ``columns``: ``{"kind": "zone_kind"}``)
-    have their codes replaced by :func:`label`; list cells (a report's zones) are joined with
-    commas. Headings go through :func:`column_label`. The frame's shape, order and index are kept,
-    so a selected row's position still indexes the original. The frame is not changed.
+    have their codes replaced by :func:`label`; ``index`` names the vocabulary of the index's
+    values, if they are codes. Headings go through :func:`column_label` unless ``headings`` is
+    false (a page that labels them in its column configuration). The frame's shape, order and index
+    positions are kept, so a selected row's position still indexes the original. The frame is not
+    changed.
     """
     vocabulary_of = {c: c for c in frame.columns if c in VOCABULARIES and c != "level"}
     vocabulary_of.update(columns or {})
@@ -342,7 +404,23 @@ def label_frame(frame: pd.DataFrame, *, columns: Mapping[str, str] | None = None
         series = out[column]
         words = {v: label(v, vocabulary) for v in pd.unique(series.dropna().astype(str))}
         out[column] = series.astype(object).map(lambda v, w=words: w.get(str(v), v) if pd.notna(v) else v)
+    if index is not None:
+        out.index = pd.Index([label(v, index) for v in out.index], name=out.index.name)
+    if not headings:
+        return out
     return out.rename(columns={c: column_label(c) for c in out.columns if isinstance(c, str)})
+
+
+def label_fields(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -> pd.DataFrame:
+    """Return a table of one record's fields (``field``, ``value``) for reading: each field's name in
+    words (:func:`column_label`) and its value in words when the field holds codes."""
+    out = frame.copy(deep=False)
+    out[value] = [
+        label(v, f) if f in VOCABULARIES and isinstance(v, str) else v
+        for f, v in zip(frame[field], frame[value], strict=True)
+    ]
+    out[field] = [column_label(f) for f in frame[field]]
+    return out
 
 
 def raw_codes() -> frozenset[str]:

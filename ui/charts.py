@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from geo.labels import label
 from geo.maps import style
 
 
@@ -42,7 +43,9 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
 def profile_chart(distance: pd.DataFrame) -> alt.Chart:
     """Reports by distance band to the line, per side (stacked by type)."""
     frame = distance.assign(
-        band=distance["from_km"].map("{:g}".format) + "-" + distance["to_km"].map("{:g}".format) + " km"
+        band=distance["from_km"].map("{:g}".format) + "-" + distance["to_km"].map("{:g}".format) + " km",
+        type=[label(t, "type") for t in distance["type"]],
+        side=[label(s, "side") for s in distance["side"]],
     )
     order = frame.sort_values("from_km")["band"].unique().tolist()
     return (
@@ -54,10 +57,18 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "type:N",
                 title="Type",
-                scale=alt.Scale(domain=list(style.TYPE_COLOURS), range=list(style.TYPE_COLOURS.values())),
+                scale=alt.Scale(
+                    domain=[label(t, "type") for t in style.TYPE_COLOURS],
+                    range=list(style.TYPE_COLOURS.values()),
+                ),
             ),
             column=alt.Column("side:N", title="Side"),
-            tooltip=["side", "type", "band", "count"],
+            tooltip=[
+                alt.Tooltip("side:N", title="Side"),
+                alt.Tooltip("type:N", title="Type"),
+                alt.Tooltip("band:N", title="Distance"),
+                alt.Tooltip("count:Q", title="Reports"),
+            ],
         )
         .properties(height=220, width=260)
     )

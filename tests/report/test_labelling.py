@@ -14,11 +14,14 @@ from geo.report.mapimage import draw_map, line_time
 from geo.report.stamp import make_stamp
 from tests.report.conftest import GENERATED_AT
 
-# Views of the demo where settlements crowd: the week of one sector, the whole month, the Donbas.
+# Views of the demo: the week of one sector, the whole month, and two where settlements crowd
+# (Donetsk and its districts; Kherson across the river from Oleshky).
+MONTH = {"from": "2026-10-01", "to": "2026-10-31"}
 VIEWS = [
     ({"from": "2026-10-05", "to": "2026-10-11", "sector": "Bakhmut"}, None, "slide"),
-    ({"from": "2026-10-01", "to": "2026-10-31"}, None, "a4"),
-    ({"from": "2026-10-01", "to": "2026-10-31"}, (37.3, 47.7, 39.2, 48.5), "slide"),
+    (MONTH, None, "a4"),
+    (MONTH, (37.5, 47.8, 38.3, 48.3), "slide"),
+    (MONTH, (32.0, 46.3, 34.0, 47.3), "a4"),
 ]
 
 
