@@ -13,8 +13,8 @@ from geo.maps import style
 from geo.patterns.evidence import CLUSTER_CODE, SURGE_CODE
 from geo.rules.spec import EFFECTS, NOTIFIED_ACTIVITIES, RULE_SPECS, SEVERITIES, WIDTH_APPLIES
 from geo.scenario import ZONE_KINDS
-from geo.score import ScoreParams
 from geo.schema import INCIDENT_TYPES, MEANS, SOURCE_TYPES, TIME_PRECISIONS, WEAPON_CLASSES
+from geo.score import ScoreParams
 
 
 @pytest.mark.parametrize(
