@@ -17,7 +17,7 @@ from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
 from ui.incident_detail import TIME, show_detail
-from ui.text import md_escape, plain_frame
+from ui.text import headings, md_escape, readable_frame
 
 # Rows sent to the browser; the exports always hold every filtered row.
 TABLE_LIMIT = 10_000
@@ -48,17 +48,16 @@ with user_errors("listing the reports"):
         if len(shown) > TABLE_LIMIT:
             st.caption(f"The table lists the newest {TABLE_LIMIT:,}; the exports hold all {len(shown):,}.")
         picked = st.dataframe(
-            plain_frame(table),
+            readable_frame(table),
             hide_index=True,
             width="stretch",
             height=420,
             on_select="rerun",
             selection_mode="single-row",
             key=keys.INCIDENTS_TABLE,
-            column_config={
-                "occurred_at": TIME,
-                "dist_to_line_km": st.column_config.NumberColumn("km to line"),
-            },
+            column_config=headings(
+                table, occurred_at=TIME, dist_to_line_km=st.column_config.NumberColumn("km to line")
+            ),
         )
         rows = picked.selection.rows
         # A selection kept from before the filters changed may point past the table's end.

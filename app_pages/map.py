@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from geo.attribution import origin_sectors
 from geo.filters import filter_mask
+from geo.labels import COLOUR_SCHEME_LABELS
 from geo.maps import clicked_uid
 from geo.maps.area import area_layer
 from geo.maps.build import live_map
@@ -131,7 +132,9 @@ with user_errors("drawing the map"):
     st.sidebar.header("Map")
     schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
     default = schemes.index("flag_level") if "flag_level" in schemes else 0
-    colour_by = st.sidebar.selectbox("Colour by", schemes, index=default, key=keys.MAP_COLOUR)
+    colour_by = st.sidebar.selectbox(
+        "Colour by", schemes, index=default, key=keys.MAP_COLOUR, format_func=COLOUR_SCHEME_LABELS.get
+    )
     mask = mapstate.search(mask, reports)
     # While a day is played, the filters shown are that day's: captions, legend, line and image say so.
     mask, filters, described, day = mapstate.playback(mask, reports, filters)

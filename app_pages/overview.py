@@ -19,7 +19,7 @@ from geo.summary import (
 )
 from ui import data, keys
 from ui.errors import user_errors
-from ui.text import plain_frame
+from ui.text import headings, readable_frame
 
 st.title("Overview")
 
@@ -72,32 +72,40 @@ with user_errors("summarising the reports"):
         st.caption(f"{len(week):,} reports of likely violations, {presets[WEEK].describe()}.")
 
     st.subheader("Reports by type")
-    st.dataframe(reports_by_type(reports), width="stretch")
+    st.dataframe(readable_frame(reports_by_type(reports), index="type"), width="stretch")
 
     st.subheader(f"Likely violations (events) by side and sector, {MONTH.lower()}")
     table = violations_by_side_and_sector(reports, events, presets[MONTH])
     if table.empty:
         st.caption(f"No likely violations in the {MONTH.lower()}.")
     else:
-        st.dataframe(table, width="stretch")
+        st.dataframe(
+            readable_frame(table),
+            column_config=headings(table, undetermined="Undetermined", total="Total"),
+            width="stretch",
+        )
 
     st.subheader("Latest likely violations (events)")
+    flagged = latest_flagged(reports, events, n=15)
     st.dataframe(
-        plain_frame(latest_flagged(reports, events, n=15)),
+        readable_frame(flagged, columns={"side": "attributed_side"}),
         width="stretch",
         hide_index=True,
-        column_config={
-            "occurred_at": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
-        },
+        column_config=headings(
+            flagged,
+            occurred_at=st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm"),
+            side="Attributed to",
+        ),
     )
 
     st.subheader("Latest reports")
     columns = ["occurred_at", "type", "weapon", "source", "flag_level", "side", "description"]
+    latest = reports.nlargest(15, "occurred_at")[[c for c in columns if c in reports.columns]]
     st.dataframe(
-        plain_frame(reports.nlargest(15, "occurred_at")[[c for c in columns if c in reports.columns]]),
+        readable_frame(latest),
         width="stretch",
         hide_index=True,
-        column_config={
-            "occurred_at": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
-        },
+        column_config=headings(
+            latest, occurred_at=st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
+        ),
     )

@@ -10,7 +10,7 @@ from geo.patterns import uids_in_cells
 from ui import charts, data, keys
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
-from ui.text import md_escape, plain_frame
+from ui.text import headings, md_escape, readable_frame
 
 st.title("Patterns")
 st.caption(
@@ -48,15 +48,17 @@ with user_errors("computing the patterns"):
     if p.surges.empty:
         st.caption("No sector-day above its trailing baseline at the chosen confidence.")
     else:
+        surges = p.surges.drop(columns=["report_uids"], errors="ignore")
         st.dataframe(
-            p.surges.drop(columns=["report_uids"], errors="ignore"),
+            readable_frame(surges),
             hide_index=True,
             width="stretch",
-            column_config={
-                "p_value": st.column_config.NumberColumn("p", format="%.2g"),
-                "start": st.column_config.DatetimeColumn("start (UTC)", format="YYYY-MM-DD"),
-                "end": st.column_config.DatetimeColumn("end (UTC)", format="YYYY-MM-DD"),
-            },
+            column_config=headings(
+                surges,
+                p_value=st.column_config.NumberColumn("p", format="%.2g"),
+                start=st.column_config.DatetimeColumn("start (UTC)", format="YYYY-MM-DD"),
+                end=st.column_config.DatetimeColumn("end (UTC)", format="YYYY-MM-DD"),
+            ),
         )
     sectors = p.daily["sector"].unique().tolist()
     flagged = set(p.daily.loc[p.daily["surge"], "sector"])
@@ -95,13 +97,13 @@ with user_errors("computing the patterns"):
     st.subheader("Clusters")
     table = p.clusters.drop(columns=["geometry", "report_uids"], errors="ignore")
     selection = st.dataframe(
-        table,
+        readable_frame(table),
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         key=keys.PATTERNS_CLUSTERS,
-        column_config={"p_value": st.column_config.NumberColumn("p", format="%.3f")},
+        column_config=headings(table, p_value=st.column_config.NumberColumn("p", format="%.3f")),
     )
     rows = selection.selection.rows if selection else []
     if rows and rows[0] < len(p.clusters):  # a selection kept from other filters may point past the end
@@ -116,21 +118,21 @@ with user_errors("computing the patterns"):
         st.session_state[keys.PATTERNS_SELECTED] = (kind, ident, len(members))
         st.subheader(f"Reports of {kind} {md_escape(ident)} ({len(members):,})")
         columns = ["uid", "occurred_at", "type", "weapon", "source", "flag_level", "side", "sector"]
-        st.dataframe(
-            plain_frame(members[[c for c in columns if c in members]]), hide_index=True, width="stretch"
-        )
+        listed = members[[c for c in columns if c in members]]
+        st.dataframe(readable_frame(listed), hide_index=True, width="stretch", column_config=headings(listed))
 
     st.header("Distance profiles")
     if not p.distance.empty:
         st.altair_chart(charts.profile_chart(p.distance))
     st.subheader("Reports inside each zone against the area it covers")
     st.dataframe(
-        p.zones,
+        readable_frame(p.zones, columns={"kind": "zone_kind"}),
         hide_index=True,
         width="stretch",
-        column_config={
-            "share_reports": st.column_config.NumberColumn("share of reports", format="percent"),
-            "share_area": st.column_config.NumberColumn("share of area", format="percent"),
-            "ratio": st.column_config.NumberColumn("ratio", format="%.1f"),
-        },
+        column_config=headings(
+            p.zones,
+            share_reports=st.column_config.NumberColumn("share of reports", format="percent"),
+            share_area=st.column_config.NumberColumn("share of area", format="percent"),
+            ratio=st.column_config.NumberColumn("ratio", format="%.1f"),
+        ),
     )

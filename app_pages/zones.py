@@ -4,6 +4,7 @@ version, and the agreement's terms in force."""
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.labels import label
 from geo.maps.zone_editor import drawn_geometry, zone_map
 from geo.scenario import ZONE_KINDS
 from geo.scenario.line_change import line_change
@@ -95,7 +96,9 @@ with user_errors("drawing the line versions and zones"):
     drawing = st.session_state.get(keys.ZONES_DRAWING)
     z1, z2, z3 = st.columns([1, 1, 2])
     zone_id = z1.text_input("Zone id", key=keys.ZONES_ZONE_ID, disabled=target != NEW)
-    kind = z2.selectbox("Kind", ZONE_KINDS, key=keys.ZONES_ZONE_KIND)
+    kind = z2.selectbox(
+        "Kind", ZONE_KINDS, key=keys.ZONES_ZONE_KIND, format_func=lambda k: label(k, "zone_kind")
+    )
     name = z3.text_input("Name", key=keys.ZONES_ZONE_NAME)
     if drawing is None and target == NEW:
         st.caption("Nothing drawn yet.")

@@ -12,12 +12,10 @@ from typing import Any
 
 import pandas as pd
 
+from geo.labels import label
+
 REPORT_HEADING = "This report"
 EVENT_HEADING = "Its event"
-
-
-def _words(value: str) -> str:
-    return value.replace("_", " ")
 
 
 def report_figures(row: pd.Series | dict[str, Any]) -> str:
@@ -34,12 +32,12 @@ def report_figures(row: pd.Series | dict[str, Any]) -> str:
     if when is not None and pd.notna(when):
         parts.append(f"{pd.Timestamp(when).tz_convert('UTC'):%Y-%m-%d %H:%M} UTC")
     if isinstance(row.get("type"), str):
-        parts.append(_words(row["type"]).capitalize())
+        parts.append(label(row["type"], "type"))
     count = row.get("count")
     if count is not None and pd.notna(count):
         parts.append(f"count {int(count):,}")
     if isinstance(row.get("weapon"), str):
-        parts.append(_words(row["weapon"]))
+        parts.append(label(row["weapon"], "weapon").lower())
     distance = row.get("dist_to_line_m")
     if distance is not None and pd.notna(distance):
         parts.append(f"{float(distance):,.0f} m from the line")

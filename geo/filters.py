@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
+from geo.labels import column_label, label
 from geo.periods import TICK, Period, between
 from geo.utc import to_utc
 
@@ -104,7 +105,12 @@ class Filters:
             a = "…" if self.start is None else f"{self.start:%Y-%m-%d}"
             b = "…" if self.end is None else f"{self.end:%Y-%m-%d}"
             parts.append(f"{a} to {b} UTC")
-        parts += [f"{col}: {', '.join(vals)}" for col, vals in self.choices.items() if vals]
+        # In words, as every caption and stamp shows them (the URL form keeps the codes).
+        parts += [
+            f"{column_label(col).lower()}: {', '.join(label(v, col) for v in vals)}"
+            for col, vals in self.choices.items()
+            if vals
+        ]
         if self.min_km is not None or self.max_km is not None:
             lo = f"{self.min_km:g}" if self.min_km is not None else "0"
             hi = f"{self.max_km:g} km" if self.max_km is not None else "km and beyond"

@@ -93,9 +93,9 @@ def describe_day(
     >>> month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31", "type": "impact"})
     >>> days = list(pd.date_range("2026-10-01", "2026-10-31", tz="UTC"))
     >>> describe_day(month, days[8], days)
-    '2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
+    '2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: Impact'
     >>> describe_day(month, days[8], days, "week")
-    '2026-10-03 to 2026-10-09 UTC (playback, the 7 days to day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact'
+    '2026-10-03 to 2026-10-09 UTC (playback, the 7 days to day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: Impact'
     """
     period = dataclasses.replace(filters, choices={}, min_km=None, max_km=None, area=None).describe()
     rest = dataclasses.replace(filters, start=None, end=None)

@@ -93,7 +93,11 @@ def test_unreadable_parameters_are_named(params):
 
 def test_describe_names_every_filter():
     text = Filters.from_params({"from": "2026-10-03", "type": "impact", "dmax": "5"}).describe()
-    assert "2026-10-03" in text and "type: impact" in text and "5 km" in text
+    assert "2026-10-03" in text and "type: Impact" in text and "5 km" in text
+    # Codes in words: the URL form keeps them.
+    shown = Filters.from_params({"type": "outgoing_fire", "flag_level": "likely"})
+    assert shown.describe() == "type: Outgoing fire; flag level: Likely"
+    assert shown.to_params() == {"type": "outgoing_fire", "flag_level": "likely"}
 
 
 # An area drawn on the map: a box around Avdiivka (lon 37.6-37.9, lat 48.0-48.25).

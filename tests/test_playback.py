@@ -45,7 +45,7 @@ def test_the_day_stays_within_the_filters_own_period():
 def test_the_words_name_the_day_first_then_the_period_and_other_filters():
     days = list(pd.date_range("2026-10-01", "2026-10-31", tz="UTC"))
     text = describe_day(MONTH, days[8], days)
-    assert text == "2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: impact"
+    assert text == "2026-10-09 UTC (playback, day 9 of 31 in 2026-10-01 to 2026-10-31 UTC); type: Impact"
     assert describe_day(Filters(), days[0], days[:1]).startswith("2026-10-01 UTC (playback, day 1 of 1")
 
 

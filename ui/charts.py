@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from geo import timeline
+from geo.labels import label
 from geo.maps import style
 
 
@@ -43,7 +44,9 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
 def profile_chart(distance: pd.DataFrame) -> alt.Chart:
     """Reports by distance band to the line, per side (stacked by type)."""
     frame = distance.assign(
-        band=distance["from_km"].map("{:g}".format) + "-" + distance["to_km"].map("{:g}".format) + " km"
+        band=distance["from_km"].map("{:g}".format) + "-" + distance["to_km"].map("{:g}".format) + " km",
+        type=[label(t, "type") for t in distance["type"]],
+        side=[label(s, "side") for s in distance["side"]],
     )
     order = frame.sort_values("from_km")["band"].unique().tolist()
     return (
@@ -55,10 +58,18 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "type:N",
                 title="Type",
-                scale=alt.Scale(domain=list(style.TYPE_COLOURS), range=list(style.TYPE_COLOURS.values())),
+                scale=alt.Scale(
+                    domain=[label(t, "type") for t in style.TYPE_COLOURS],
+                    range=list(style.TYPE_COLOURS.values()),
+                ),
             ),
             column=alt.Column("side:N", title="Side"),
-            tooltip=["side", "type", "band", "count"],
+            tooltip=[
+                alt.Tooltip("side:N", title="Side"),
+                alt.Tooltip("type:N", title="Type"),
+                alt.Tooltip("band:N", title="Distance"),
+                alt.Tooltip("count:Q", title="Reports"),
+            ],
         )
         .properties(height=220, width=260)
     )
@@ -78,42 +89,52 @@ def timeline_chart(
     """
     present = set(counts["flag_level"])
     levels = [level for level in (*timeline.LEVELS, timeline.NOT_ASSESSED) if level in present]
+    words = {level: label(level, "flag_level").capitalize() for level in levels}
     colours = [style.FLAG_COLOURS.get(level, style.GREY) for level in levels]
-    frame = counts.assign(day=counts["day"].dt.strftime("%Y-%m-%dT00:00:00Z"))
-    x = alt.X("utcyearmonthdate(day):T", title="Day (UTC)", axis=alt.Axis(format="%d %b", labelOverlap=True))
+    # Field names and values as a person reads them (the chart's data is what its tooltips show).
+    frame = pd.DataFrame(
+        {
+            "Day": counts["day"].dt.strftime("%Y-%m-%dT00:00:00Z"),
+            "Flag level": counts["flag_level"].map(words),
+            "Reports": counts["reports"],
+        }
+    )
+    x = alt.X("utcyearmonthdate(Day):T", title="Day (UTC)", axis=alt.Axis(format="%d %b", labelOverlap=True))
     brush = alt.selection_interval(name="brush", encodings=["x"])
     bars = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("sum(reports):Q", title="Reports"),
+            y=alt.Y("sum(Reports):Q", title="Reports"),
             color=alt.Color(
-                "flag_level:N",
+                "Flag level:N",
                 title="Flag level",
-                scale=alt.Scale(domain=levels, range=colours),
-                sort=levels,
+                scale=alt.Scale(domain=list(words.values()), range=colours),
+                sort=list(words.values()),
                 legend=alt.Legend(orient="top", direction="horizontal"),
             ),
-            order=alt.Order("rank:Q"),
+            order=alt.Order("Rank:Q"),
             tooltip=[
-                alt.Tooltip("utcyearmonthdate(day):T", title="Day (UTC)"),
-                alt.Tooltip("flag_level:N", title="Flag level"),
-                alt.Tooltip("reports:Q", title="Reports"),
+                alt.Tooltip("utcyearmonthdate(Day):T", title="Day (UTC)"),
+                alt.Tooltip("Flag level:N"),
+                alt.Tooltip("Reports:Q"),
             ],
         )
-        .transform_calculate(rank=f"indexof({levels!r}, datum.flag_level)")
+        .transform_calculate(Rank=f"indexof({list(words.values())!r}, datum['Flag level'])")
         .add_params(brush)
     )
     layers = []
     if period is not None:
-        shade = pd.DataFrame({"start": [period[0].isoformat()], "stop": [period[1].isoformat()]})
+        shade = pd.DataFrame({"Period from": [period[0].isoformat()], "Period to": [period[1].isoformat()]})
         layers.append(
-            alt.Chart(shade).mark_rect(color=style.GREY, opacity=0.15).encode(x="start:T", x2="stop:T")
+            alt.Chart(shade)
+            .mark_rect(color=style.GREY, opacity=0.15)
+            .encode(x="Period from:T", x2="Period to:T")
         )
     layers.append(bars)
     if day is not None:
-        marked = pd.DataFrame({"day": [(day + pd.Timedelta(hours=12)).isoformat()]})
-        layers.append(alt.Chart(marked).mark_rule(color=style.BLACK, strokeWidth=2).encode(x="day:T"))
+        marked = pd.DataFrame({"Day played": [(day + pd.Timedelta(hours=12)).isoformat()]})
+        layers.append(alt.Chart(marked).mark_rule(color=style.BLACK, strokeWidth=2).encode(x="Day played:T"))
     # Streamlit fits the whole chart (legend and axes too) in its height: about 110 px of bars.
     return alt.layer(*layers).properties(height=210)

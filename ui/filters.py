@@ -15,6 +15,7 @@ import streamlit as st
 from geo.errors import InputError
 from geo.filters import AREA_PARAM, CHOICE_COLUMNS, MISSING, PARAMS, Filters
 from geo.framememo import per_frame
+from geo.labels import label as words
 from geo.periods import PRESETS, last_days, whole_days
 from ui import keys
 from ui.text import md_escape, plain
@@ -179,7 +180,8 @@ def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
             default=[v for v in link.choices.get(column, ()) if v in options],
             key=WIDGET_KEYS[column],
             placeholder="All",
-            format_func=plain,  # sources are the users' names; the values stay as stored
+            # Codes in words (sources are the users' names, shown as given); the values stay as stored.
+            format_func=lambda v, c=column: plain(words(v, c)),
         )
         choices[column] = tuple(picked)
     min_km, max_km = _distance(reports, link)

@@ -6,9 +6,10 @@ from streamlit_folium import st_folium
 
 from geo.detail import report_detail
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
+from geo.labels import label, label_fields, reason_text
 from geo.maps import incident_map
 from ui import data, keys
-from ui.text import md_escape, plain_frame
+from ui.text import headings, md_escape, plain_frame, readable_frame
 
 TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
 
@@ -28,9 +29,9 @@ def show_detail(
         # Everything from here to the reasons is the event's, the same for every report of it.
         st.markdown(f"**{md_escape(event_heading(e['n_reports'], e['sources']))}**")
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("Flag", str(e["flag_level"]))
+        c1.metric("Flag", label(e["flag_level"], "flag_level"))
         c2.metric("Violation score", f"{e['violation_score']:.2f}")
-        c3.metric("Attributed to", str(e["attributed_side"]))
+        c3.metric("Attributed to", label(e["attributed_side"], "attributed_side"))
         c4.metric("Sources", int(e["n_sources"]))
         st.caption(
             f"Event {md_escape(e['event_id'])} · confidence {e['confidence']:.0%}"
@@ -51,10 +52,13 @@ def show_detail(
         if detail.reasons.empty:
             st.caption("No reasons recorded for this report's event.")
         for r in detail.reasons.itertuples():
-            st.markdown(f"- **{md_escape(r.code)}** ({r.weight:.2f}): {md_escape(r.sentence)}")
+            st.markdown(f"- **{md_escape(reason_text(r.code))}** ({r.weight:.2f}): {md_escape(r.sentence)}")
         st.markdown("**Sources (the reports of its event)**")
         st.dataframe(
-            plain_frame(detail.sources), hide_index=True, width="stretch", column_config={"occurred_at": TIME}
+            readable_frame(detail.sources),
+            hide_index=True,
+            width="stretch",
+            column_config=headings(detail.sources, occurred_at=TIME),
         )
         if detail.batch is not None:
             b = detail.batch
@@ -87,7 +91,7 @@ def show_detail(
         st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
     with st.expander("Every field (this report's own first, then those it takes from its event)"):
         st.dataframe(
-            plain_frame(detail.fields),
+            plain_frame(label_fields(detail.fields)),
             hide_index=True,
             width="stretch",
             column_config={"field": "Field", "value": "Value", "of": "Of"},

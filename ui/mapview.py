@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
+from geo.labels import label
 from geo.pipeline import with_reasons
 from geo.report import map_image, pack_name
 from geo.report.mapimage import reports_in_image
@@ -71,7 +72,7 @@ def selected_report(chosen: pd.DataFrame, events, incidents_url: str) -> None:
     side = event["attributed_side"]
     st.markdown(
         f"**{md_escape(event_heading(event['n_reports'], event['sources']))}:** flagged "
-        f"{md_escape(event['flag_level'])}, violation score {event['violation_score']:.2f}, "
+        f"{md_escape(label(event['flag_level'], 'flag_level').lower())}, violation score {event['violation_score']:.2f}, "
         + (f"attributed to {md_escape(side)}" if side in ("UA", "RU") else "side undetermined")
     )
     reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0]
@@ -80,5 +81,5 @@ def selected_report(chosen: pd.DataFrame, events, incidents_url: str) -> None:
             "**Reasons of its event** (the same for every report of it; they may quote another of its reports)"
         )
     for reason in reasons:
-        code, sentence = md_escape(reason["code"]), md_escape(reason["sentence"])
-        st.markdown(f"- **{code}** ({reason['weight']:.2f}): {sentence}")
+        words, sentence = md_escape(label(reason["code"], "code")), md_escape(reason["sentence"])
+        st.markdown(f"- **{words}** ({reason['weight']:.2f}): {sentence}")

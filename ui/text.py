@@ -15,6 +15,7 @@ import re
 
 import pandas as pd
 
+from geo.labels import column_label, label_frame
 from geo.text import BIDI_CONTROLS, BIDI_MARK, without_bidi
 
 # Every character with a Markdown or Streamlit meaning: CommonMark/GFM punctuation, ``$`` (LaTeX),
@@ -29,7 +30,16 @@ WORD_JOINER = "\u2060"
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 _BIDI = re.compile("[" + BIDI_CONTROLS + "]")
 
-__all__ = ["BIDI_CONTROLS", "BIDI_MARK", "MD_SPECIALS", "md_escape", "plain", "plain_frame"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "BIDI_MARK",
+    "MD_SPECIALS",
+    "headings",
+    "md_escape",
+    "plain",
+    "plain_frame",
+    "readable_frame",
+]
 
 
 def plain(value: object) -> str:
@@ -80,3 +90,19 @@ def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
         out.isetitem(position, series.map(lambda v: plain(v) if isinstance(v, str) else v))
     return out
+
+
+def readable_frame(
+    frame: pd.DataFrame, *, columns: dict[str, str] | None = None, index: str | None = None
+) -> pd.DataFrame:
+    """Return ``frame`` as a person reads it: codes as words (:func:`geo.labels.label_frame`: the
+    data, exports and URL keep the codes), then :func:`plain_frame`. Column names stay as they are
+    (tests and column configurations find columns by name); :func:`headings` gives their words.
+    """
+    return plain_frame(label_frame(frame, columns=columns, index=index, headings=False))
+
+
+def headings(frame: pd.DataFrame, **config: object) -> dict[str, object]:
+    """A ``column_config`` for ``st.dataframe`` that shows each column's heading in words
+    (:func:`geo.labels.column_label`); ``config`` adds or overrides columns' configurations."""
+    return {str(c): column_label(c) for c in frame.columns} | config

@@ -191,7 +191,11 @@ def _text(series: pd.Series, column: str) -> pd.Series:
         # The score's reasons, rules and side evidence, one line each (escaped later like every text).
         out = series.map(
             lambda rs: (
-                " | ".join(f"{r['code']}: {r['sentence']}" for r in rs if r.get("kind") != "corroboration")
+                " | ".join(
+                    f"{style.label(r['code'], 'code')}: {r['sentence']}"
+                    for r in rs
+                    if r.get("kind") != "corroboration"
+                )
                 if isinstance(rs, list)
                 else rs
             ),
@@ -206,7 +210,7 @@ def _text(series: pd.Series, column: str) -> pd.Series:
         out = series.astype("string")
     out = out.astype("string").fillna("")
     if column in _WORDS or column == "side":
-        out = out.str.replace("_", " ", regex=False)
+        out = out.map(lambda v: style.label(v, column) if v else v)
     return out
 
 

@@ -6,6 +6,8 @@ colour blindness; categories that need more hues than that carry a second channe
 
 from __future__ import annotations
 
+from geo import labels
+from geo.labels import SIDE_LABELS, ZONE_LABELS  # noqa: F401  (the words are geo.labels'; kept here for the maps)
 from geo.schema import FIRE_TYPES, INCIDENT_TYPES
 
 # Okabe-Ito: safe for deuteranopia, protanopia and tritanopia.
@@ -21,12 +23,6 @@ GREY = "#7F7F7F"
 
 # Sides: the same two colours for control areas, posts, origins and attribution everywhere.
 SIDE_COLOURS: dict[str, str] = {"UA": BLUE, "RU": VERMILLION, "ambiguous": PURPLE, "none": GREY}
-SIDE_LABELS: dict[str, str] = {
-    "UA": "Ukrainian-held",
-    "RU": "Russian-held",
-    "ambiguous": "ambiguous",
-    "none": "outside control areas",
-}
 CONTROL_FILL_OPACITY = 0.12
 
 # Fire types get the seven Okabe-Ito hues and are drawn filled; the other types are drawn hollow
@@ -96,13 +92,6 @@ ZONE_STYLES: dict[str, dict[str, object]] = {
     "protected_site": {"color": PURPLE, "weight": 2, "fillColor": PURPLE, "fillOpacity": 0.3},
     "designated_range": {"color": "#997700", "weight": 2, "dashArray": "2 4", "fillOpacity": 0.05},
 }
-ZONE_LABELS: dict[str, str] = {
-    "security_zone": "Security zone",
-    "disengagement_area": "Disengagement area",
-    "op_coverage": "Observation coverage (zone)",
-    "protected_site": "Protected site",
-    "designated_range": "Designated range (live fire permitted)",
-}
 
 # Zone kinds whose layer starts switched off: post coverage zones repeat the posts' range circles.
 HIDDEN_ZONE_KINDS: frozenset[str] = frozenset({"op_coverage"})
@@ -138,9 +127,11 @@ MARKER_WEIGHT = 1.5
 LEGEND_FONT_PX = 14
 
 
-def label(value: str) -> str:
-    """Return a category value as words for people: ``artillery_ge100mm`` -> ``artillery ge100mm``."""
-    return value.replace("_", " ").capitalize()
+def label(value: str, column: str | None = None) -> str:
+    """Return a category value as words for people (:func:`geo.labels.label`):
+    ``artillery_ge100mm`` -> "Artillery (100 mm or more)"."""
+    words = labels.label(value, column)
+    return words if words != value else value.replace("_", " ").capitalize()
 
 
 def is_hollow(column: str, value: object) -> bool:

@@ -55,8 +55,8 @@ def _reasons(value: Any) -> list[dict[str, Any]]:
     return [r for r in value if isinstance(r, dict) and r.get("kind") != "corroboration"]
 
 
-def _reason_codes(value: Any) -> str:
-    return ", ".join(f"{r['code']} ({r['weight']:g})" for r in _reasons(value))
+def _reason_codes(value: Any) -> tuple[tuple[str, float], ...]:
+    return tuple((str(r["code"]), float(r["weight"])) for r in _reasons(value))
 
 
 def reason_codes(violations: pd.DataFrame) -> pd.DataFrame:
@@ -85,8 +85,8 @@ def violations_table(violations: pd.DataFrame) -> pd.DataFrame:
     its time (UTC; the median of its reports' times, the time the period counts it by); the place
     of its best location ("3 km SE of Avdiyivka"); its type and weapon; the attributed side with its
     probability and the sentence saying why (``side_reason``, the reports that drove it); the
-    reason codes with their weights (:func:`reason_codes` gives a sentence for each); its sources,
-    sorted.
+    reasons, ``(code, weight)`` pairs (:func:`reason_codes` gives a sentence for each); its sources,
+    sorted. Codes stay codes here: the pack prints them in words (:mod:`geo.labels`).
     """
     if violations.empty:
         return pd.DataFrame(columns=list(TABLE_COLUMNS))

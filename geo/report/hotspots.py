@@ -14,10 +14,12 @@ from matplotlib.patches import Patch
 
 from geo.crs import theatre_crs
 from geo.gazetteer import describe_places
+from geo.labels import label as words
 from geo.maps import style
 from geo.maps.context import load_countries
 from geo.patterns import Patterns, find_patterns
 from geo.pipeline import scenario_sectors
+from geo.report.labelling import extents, place_labels
 from geo.report.mapimage import view_bounds
 from geo.scenario import Scenario
 
@@ -97,7 +99,11 @@ def hotspot_chart(
         if len(part):
             part.plot(ax=ax, facecolor=colour, edgecolor="#555555", linewidth=0.2, alpha=0.9)
             handles.append(
-                Patch(facecolor=colour, edgecolor="#555555", label=f"{level.capitalize()} % ({len(part)})")
+                Patch(
+                    facecolor=colour,
+                    edgecolor="#555555",
+                    label=f"{words(level, 'level')}: {len(part)} cell{'s' if len(part) != 1 else ''}",
+                )
             )
     gpd.GeoSeries([scenario.line_at(at)], crs=4326).plot(ax=ax, color=style.BLACK, linewidth=1.6)
     handles.insert(
@@ -113,14 +119,23 @@ def hotspot_chart(
                 part.boundary.plot(ax=ax, color="#222222", linewidth=1.2, linestyle=dash)
                 label = "Significant cluster" if significant else "Cluster, not significant"
                 handles.append(Line2D([], [], color="#222222", linestyle=dash, label=label))
-        for cid, point in zip(clusters["cluster_id"], clusters.geometry, strict=True):
-            ax.annotate(str(cid), (point.x, point.y), xytext=(3, 3), textcoords="offset points", fontsize=6)
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_aspect(1 / math.cos(math.radians((box[1] + box[3]) / 2)))
     ax.tick_params(labelsize=7)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.9)
+    legend = ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.9)
     fig.tight_layout()
+    if len(clusters):
+        # Each id where it overlaps no other id and not the legend (farther, with a leader, if need be).
+        place_labels(
+            ax,
+            [(p.x, p.y) for p in clusters.geometry],
+            [str(cid) for cid in clusters["cluster_id"]],
+            fontsize=7,
+            taken=extents([legend], fig),
+            far=True,
+            zorder=6,
+        )
     return fig

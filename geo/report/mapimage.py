@@ -11,7 +11,6 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -27,6 +26,7 @@ from geo.gazetteer import load_gazetteer
 from geo.maps import style
 from geo.maps.aggregate import in_view
 from geo.maps.context import load_countries
+from geo.report.labelling import extents, place_labels
 from geo.report.stamp import Stamp, make_stamp
 from geo.scenario import Scenario
 from geo.settings import Settings
@@ -36,6 +36,10 @@ SIZES: dict[str, tuple[float, float]] = {"slide": (40 / 3, 7.5), "a4": (11.693, 
 FORMATS = ("png", "svg")
 # Figure fractions: the bands above and below the map, and the legend column on the right.
 TOP, BOTTOM, LEGEND = 0.17, 0.11, 0.22
+# The bands of a map without marking and stamp (a pack's page carries them): title above, attribution below.
+UNMARKED_TOP, UNMARKED_BOTTOM = 0.115, 0.07
+# Characters of a legend line before it wraps (the legend column at 9 pt).
+LEGEND_CHARS = 26
 # Pixels (Leaflet) to points (matplotlib) at 96 px per inch.
 PX = 0.75
 ATTRIBUTION = "Borders: Natural Earth (public domain) · Settlements: GeoNames (CC BY 4.0)"
@@ -120,10 +124,11 @@ def _fit(box: tuple[float, float, float, float], width_in: float, height_in: flo
     return (minx, miny - grow, maxx, maxy + grow)
 
 
-def _map_inches(size: str) -> tuple[float, float]:
-    """Width and height of the map's axes, in inches, for an image size."""
-    width_in, height_in = SIZES[size]
-    return (1 - LEGEND - 0.075) * width_in, (1 - TOP - BOTTOM) * height_in
+def _map_inches(size: str | tuple[float, float], *, marked: bool = True) -> tuple[float, float]:
+    """Width and height of the map's axes, in inches, for an image size (a name or inches)."""
+    width_in, height_in = SIZES[size] if isinstance(size, str) else size
+    top, bottom = (TOP, BOTTOM) if marked else (UNMARKED_TOP, UNMARKED_BOTTOM)
+    return (1 - LEGEND - 0.075) * width_in, (1 - top - bottom) * height_in
 
 
 def image_extent(
@@ -132,11 +137,12 @@ def image_extent(
     *,
     filters: Filters,
     bounds: tuple[float, ...] | None = None,
-    size: str = "slide",
+    size: str | tuple[float, float] = "slide",
+    marked: bool = True,
 ) -> tuple[float, float, float, float]:
     """The lon/lat box the image shows: ``bounds`` (else the reports' box) widened to the map's shape."""
     at = line_time(reports, filters, scenario)
-    return _fit(view_bounds(reports, scenario, at, bounds), *_map_inches(size))  # type: ignore[return-value]
+    return _fit(view_bounds(reports, scenario, at, bounds), *_map_inches(size, marked=marked))  # type: ignore[return-value]
 
 
 def reports_in_image(
@@ -175,7 +181,9 @@ def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
         dashed = "--" if "dashArray" in zstyle else "-"
         part.plot(ax=ax, facecolor=str(zstyle.get("fillColor", colour)), alpha=float(zstyle["fillOpacity"]))
         part.boundary.plot(ax=ax, color=colour, linewidth=float(zstyle["weight"]) * PX, linestyle=dashed)
-        handles.append(Line2D([], [], color=colour, linestyle=dashed, label=style.ZONE_LABELS[kind]))
+        # Long names wrap: the legend's column is narrow ("Designated range (live fire permitted)").
+        name = textwrap.fill(style.ZONE_LABELS[kind], LEGEND_CHARS)
+        handles.append(Line2D([], [], color=colour, linestyle=dashed, label=name))
     posts = scenario.posts
     if len(posts):
         metric = posts.to_crs(theatre_crs(*posts.union_all().centroid.coords[0]))
@@ -243,7 +251,7 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
             rasterized=svg and len(points) > SVG_RASTER_ABOVE,
         )
     for v in order:
-        name = style.SIDE_LABELS.get(v, style.label(v)) if column == "side" else style.label(v)
+        name = style.label(v, column)
         hollow = style.is_hollow(column, v)
         colour = colours.get(v, style.MISSING_COLOUR)
         handles.append(
@@ -261,32 +269,33 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
     return f"{title} ({len(points):,} reports)", handles
 
 
-def _draw_settlements(ax: Axes, box: tuple[float, ...], *, limit: int, min_gap: float) -> bool:
-    """Label the most populous settlements in view, skipping those that would crowd a larger one."""
-    # Labels start right of their point: keep points off the edges so that no name is cut.
+def _draw_settlements(
+    ax: Axes, box: tuple[float, ...], *, limit: int, min_gap: float, taken: list[Any]
+) -> bool:
+    """Label the most populous settlements in view: none crowding a larger one, no two labels or a
+    label and the furniture (``taken``: display boxes) overlapping; a name with no free place is left out."""
     dx, dy = box[2] - box[0], box[3] - box[1]
-    inner = (box[0] + 0.02 * dx, box[1] + 0.03 * dy, box[2] - 0.1 * dx, box[3] - 0.05 * dy)
+    inner = (box[0] + 0.02 * dx, box[1] + 0.03 * dy, box[2] - 0.02 * dx, box[3] - 0.03 * dy)
     candidates = load_gazetteer().within(inner, limit=limit * 8)
     cos = math.cos(math.radians((box[1] + box[3]) / 2))
-    kept: list[tuple[float, float]] = []
+    spaced: list[tuple[float, float, str]] = []
     for lon, lat, name in zip(candidates["lon"], candidates["lat"], candidates["name"], strict=True):
-        if len(kept) >= limit:
-            break
-        if any(math.hypot((lon - a) * cos, lat - b) < min_gap for a, b in kept):
-            continue
-        kept.append((lon, lat))
-        ax.plot(lon, lat, marker="s", markersize=3, color="#333333", zorder=8)
-        ax.annotate(
-            name,
-            (lon, lat),
-            xytext=(4, 3),
-            textcoords="offset points",
-            fontsize=8,
-            color="#222222",
-            zorder=9,
-            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
-        )
-    return bool(kept)
+        if not any(math.hypot((lon - a) * cos, lat - b) < min_gap for a, b, _ in spaced):
+            spaced.append((lon, lat, name))
+    placed = place_labels(
+        ax,
+        [(lon, lat) for lon, lat, _ in spaced],
+        [name for _, _, name in spaced],
+        fontsize=8,
+        taken=taken,
+        marker_pt=4,
+        limit=limit,
+        color="#222222",
+        zorder=9,
+    )
+    for i in placed:
+        ax.plot(spaced[i][0], spaced[i][1], marker="s", markersize=3, color="#333333", zorder=8)
+    return bool(placed)
 
 
 def _degrees(value: float, pos: int, *, east: bool) -> str:
@@ -301,8 +310,9 @@ def _nice_km(width_km: float) -> float:
     return max(m * power for m in (1, 2, 5) if m * power <= target)
 
 
-def _furniture(ax: Axes, box: tuple[float, ...]) -> None:
-    """Coordinates at the edges with a light graticule, a scale bar and a north arrow."""
+def _furniture(ax: Axes, box: tuple[float, ...]) -> list[Any]:
+    """Coordinates at the edges with a light graticule, a scale bar and a north arrow; return the
+    scale bar and the arrow (labels keep clear of them)."""
     ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 2.5, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: _degrees(v, p, east=True)))
@@ -326,7 +336,7 @@ def _furniture(ax: Axes, box: tuple[float, ...]) -> None:
     )
     bar.patch.set_alpha(0.85)
     ax.add_artist(bar)
-    ax.annotate(
+    arrow = ax.annotate(
         "N",
         xy=(0.965, 0.93),
         xytext=(0.965, 0.80),
@@ -338,6 +348,7 @@ def _furniture(ax: Axes, box: tuple[float, ...]) -> None:
         arrowprops={"facecolor": "black", "width": 3, "headwidth": 10},
         zorder=10,
     )
+    return [bar, arrow]
 
 
 def draw_map(
@@ -348,23 +359,27 @@ def draw_map(
     stamp: Stamp,
     settings: Settings,
     bounds: tuple[float, float, float, float] | None = None,
-    size: str = "slide",
+    size: str | tuple[float, float] = "slide",
     colour_by: str = "flag_level",
     title: str | None = None,
     svg: bool = False,
+    marked: bool = True,
 ) -> Figure:
     """Return the briefing map as a matplotlib figure (see :func:`map_image` for the parameters).
 
-    Only the reports within the image's extent are drawn and counted (legend and subtitle); the
-    subtitle says how many ``reports`` (those the filters keep) there are in all when that is more.
+    ``size`` may also be (width, height) in inches; ``marked=False`` leaves out the marking and the
+    stamp, for a page that carries its own (the PDF pack). Only the reports within the image's
+    extent are drawn and counted (legend and subtitle); the subtitle says how many ``reports``
+    (those the filters keep) there are in all when that is more.
     """
-    width_in, height_in = SIZES[size]
+    width_in, height_in = SIZES[size] if isinstance(size, str) else size
     start, end = period_of(reports, filters)
     at = line_time(reports, filters, scenario)
     fig = Figure(figsize=(width_in, height_in), facecolor="white")
-    map_w, map_h = 1 - LEGEND - 0.075, 1 - TOP - BOTTOM
-    ax = fig.add_axes((0.045, BOTTOM, map_w, map_h))
-    box = image_extent(reports, scenario, filters=filters, bounds=bounds, size=size)
+    top, bottom = (TOP, BOTTOM) if marked else (UNMARKED_TOP, UNMARKED_BOTTOM)
+    map_w, map_h = 1 - LEGEND - 0.075, 1 - top - bottom
+    ax = fig.add_axes((0.045, bottom, map_w, map_h))
+    box = image_extent(reports, scenario, filters=filters, bounds=bounds, size=size, marked=marked)
     matching = len(reports)
     inside = in_view(reports, box)  # a report without a point is outside every box
     reports = reports if inside.all() else reports.loc[inside]
@@ -375,19 +390,20 @@ def draw_map(
     )
     scenario_handles = _draw_scenario(ax, scenario, at)
     legend_title, incident_handles = _draw_incidents(ax, reports, colour_by, svg)
-    if _draw_settlements(ax, box, limit=14 if size == "slide" else 12, min_gap=(box[3] - box[1]) / 14):
-        scenario_handles.append(
-            Line2D(
-                [], [], marker="s", linestyle="", markersize=4, color="#333333", label="Settlement (GeoNames)"
-            )
-        )
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_aspect(1 / math.cos(math.radians((box[1] + box[3]) / 2)), adjustable="box")
-    _furniture(ax, box)
-    legend_ax = fig.add_axes((1 - LEGEND - 0.005, BOTTOM, LEGEND - 0.01, map_h))
+    taken = extents(_furniture(ax, box), fig)
+    limit = 14 if size == "slide" else 12
+    if _draw_settlements(ax, box, limit=limit, min_gap=(box[3] - box[1]) / 14, taken=taken):
+        scenario_handles.append(
+            Line2D(
+                [], [], marker="s", linestyle="", markersize=4, color="#333333", label="Settlement (GeoNames)"
+            )
+        )
+    legend_ax = fig.add_axes((1 - LEGEND - 0.005, bottom, LEGEND - 0.01, map_h))
     legend_ax.axis("off")
     first = legend_ax.legend(
         handles=incident_handles or [Patch(color="white", label="no report matches")],
@@ -409,10 +425,11 @@ def draw_map(
         frameon=False,
     )
     marking = settings.classification.upper()
-    fig.text(0.5, 0.985, marking, ha="center", va="top", fontsize=12, fontweight="bold", color=MARKING)
+    if marked:
+        fig.text(0.5, 0.985, marking, ha="center", va="top", fontsize=12, fontweight="bold", color=MARKING)
     fig.text(
         0.045,
-        0.945,
+        0.945 if marked else 0.99,
         title or f"Reported incidents by {style.COLOUR_SCHEMES[colour_by][2].lower()}",
         ha="left",
         va="top",
@@ -424,7 +441,7 @@ def draw_map(
         counted += f" within the image (of {matching:,} matching the filters)"
     fig.text(
         0.045,
-        0.9,
+        0.9 if marked else 0.945,
         f"Period {period_text(start, end)} · contact line {scenario.version_at(at)} in force at "
         f"the period's end · {counted}",
         ha="left",
@@ -432,10 +449,19 @@ def draw_map(
         fontsize=10,
     )
     # Tiles are never drawn here (the image is the same offline): the context is vector data only.
-    fig.text(0.045, 0.055, ATTRIBUTION, ha="left", va="bottom", fontsize=7, color="#444444")
-    footer = textwrap.fill(stamp.text(), width=int(width_in * 19))
-    fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color="#222222", linespacing=1.3)
-    fig.text(0.5, 0.004, marking, ha="center", va="bottom", fontsize=10, fontweight="bold", color=MARKING)
+    fig.text(
+        0.045,
+        bottom / 2 if not marked else 0.055,
+        ATTRIBUTION,
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#444444",
+    )
+    if marked:
+        footer = textwrap.fill(stamp.text(), width=int(width_in * 19))
+        fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color="#222222", linespacing=1.3)
+        fig.text(0.5, 0.004, marking, ha="center", va="bottom", fontsize=10, fontweight="bold", color=MARKING)
     return fig
 
 

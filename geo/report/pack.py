@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import textwrap
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -16,17 +15,22 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
     Frame,
     Image,
+    KeepTogether,
     LongTable,
+    NextPageTemplate,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -39,6 +43,7 @@ from reportlab.platypus.tableofcontents import TableOfContents
 import geo
 from geo.context import Context
 from geo.filters import Filters, apply_filters
+from geo.labels import label, reason_text
 from geo.report import charts, figures, hotspots
 from geo.report.manifest import Manifest, differences, file_sha256
 from geo.report.mapimage import MARKING, draw_map, figure_bytes, line_time, period_of, period_text
@@ -52,11 +57,27 @@ from geo.settings import Settings
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 MARGIN = 18 * mm
+# The map's page is A4 landscape with narrower margins: the map takes the whole frame.
+MAP_MARGIN = 12 * mm
+# Top and bottom margins: the marking above; the stamp and the marking below.
+TOP_MARGIN, BOTTOM_MARGIN = 18 * mm, 24 * mm
+MAP_TOP_MARGIN, MAP_BOTTOM_MARGIN = 15 * mm, 21 * mm
+# One type scale: every text of the pack is set in one of these sizes (points), with its leading.
+TYPE_SCALE: dict[str, tuple[float, float]] = {
+    "title": (20, 24),
+    "h1": (14, 18),
+    "h2": (11, 14),
+    "body": (9, 12),
+    "small": (7.5, 9.5),
+}
+SMALL, SMALL_LEADING = TYPE_SCALE["small"]
 # A table longer than this makes the pack long enough to need a table of contents.
 TOC_ABOVE_ROWS = 25
-# Width in mm of each column of the violations table (the usable width is 174 mm).
-TABLE_WIDTHS_MM = (23, 16, 25, 18, 18, 17, 37, 20)
-TABLE_HEADINGS = ("Event", "Time (UTC)", "Place", "Type", "Weapon", "Side (p)", "Reasons", "Sources")
+# The violations table: headings, and the share of the width left over once each column holds its
+# longest word that each column takes (the reasons and the place wrap the most).
+TABLE_HEADINGS = ("Event, time (UTC)", "Place", "Type, weapon", "Side (p)", "Reasons (weight)", "Sources")
+TABLE_SHARES = (0, 1, 1, 0, 5, 1)
+CELL_PADDING = 2
 TABLE_CHUNK = 40
 CHART_DPI = 200
 MAP_DPI = 200
@@ -90,26 +111,23 @@ def _fonts() -> None:
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName=FONT, fontSize=9.5, leading=12.5)
+    size, leading = TYPE_SCALE["body"]
+    # Words are never split inside: a cell too narrow for a word is made wider (_fitted_widths).
+    body = ParagraphStyle(
+        "body", parent=base["BodyText"], fontName=FONT, fontSize=size, leading=leading, splitLongWords=0
+    )
+
+    def scaled(name: str, step: str, **kw: Any) -> ParagraphStyle:
+        size, leading = TYPE_SCALE[step]
+        return ParagraphStyle(name, parent=body, fontSize=size, leading=leading, **kw)
+
     return {
-        "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=22, leading=27, spaceAfter=6),
-        "h1": ParagraphStyle(
-            "Heading1", parent=body, fontName=BOLD, fontSize=15, leading=19, spaceAfter=6, keepWithNext=1
-        ),
-        "h2": ParagraphStyle(
-            "h2", parent=body, fontName=BOLD, fontSize=11, leading=14, spaceBefore=8, keepWithNext=1
-        ),
+        "title": scaled("title", "title", fontName=BOLD, spaceAfter=6),
+        "h1": scaled("Heading1", "h1", fontName=BOLD, spaceAfter=6, keepWithNext=1),
+        "h2": scaled("h2", "h2", fontName=BOLD, spaceBefore=8, spaceAfter=2, keepWithNext=1),
         "body": body,
-        "cell": ParagraphStyle("cell", parent=body, fontSize=6.5, leading=8),
-        "head": ParagraphStyle("head", parent=body, fontName=BOLD, fontSize=7, leading=8.5),
-        "marking": ParagraphStyle(
-            "marking",
-            parent=body,
-            fontName=BOLD,
-            fontSize=12,
-            textColor=colors.HexColor(MARKING),
-            alignment=1,
-        ),
+        "cell": scaled("cell", "small"),
+        "head": scaled("head", "small", fontName=BOLD),
     }
 
 
@@ -119,25 +137,81 @@ def _png(fig: Figure, *, width_mm: float, dpi: int = CHART_DPI) -> Image:
     return Image(io.BytesIO(data), width=width_mm * mm, height=width_mm * mm * h / w)
 
 
-def _grid(rows: list[list[Any]], widths: tuple[float, ...], *, head: bool = True) -> Table:
-    table = Table(rows, colWidths=[w * mm for w in widths], hAlign="LEFT")
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), FONT),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+# A cell of at most this many characters and two words is kept on one line ("140 km", "UA (99%)").
+UNBROKEN_CHARS = 12
+
+
+def _word_width(text: str, *, bold: bool = False) -> float:
+    """The width in points of the longest word of ``text`` in the table size (of the whole of a short text)."""
+    words = text.split()
+    if len(text) <= UNBROKEN_CHARS and len(words) <= 2:
+        words = [text]
+    return max((pdfmetrics.stringWidth(w, BOLD if bold else FONT, SMALL) for w in words), default=0.0)
+
+
+def _fitted_widths(columns: list[list[str]], shares: tuple[float, ...], total: float) -> list[float]:
+    """Column widths in points: each at least its longest word (headings in bold), the rest of
+    ``total`` shared by ``shares``. Words are never split; a table too narrow for them is wider."""
+    least = [
+        max(_word_width(c[0], bold=True), *(_word_width(t) for t in set(c[1:])), 1.0) + 2 * CELL_PADDING + 1
+        for c in columns
+    ]
+    spare = max(total - sum(least), 0.0)
+    weight = sum(shares) or 1.0
+    return [w + spare * share / weight for w, share in zip(least, shares, strict=True)]
+
+
+def _table_style(*, head: bool = True) -> list[tuple[Any, ...]]:
+    style: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), FONT, SMALL, SMALL_LEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     if head:
         style += [
-            ("FONTNAME", (0, 0), (-1, 0), BOLD),
+            ("FONT", (0, 0), (-1, 0), BOLD, SMALL, SMALL_LEADING),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
         ]
-    table.setStyle(TableStyle(style))
-    return table
+    return style
+
+
+def _grid(
+    rows: list[list[str]],
+    shares: tuple[float, ...],
+    st: dict[str, ParagraphStyle],
+    *,
+    head: bool = True,
+    total: float | None = None,
+) -> Table:
+    """A table of text in the table size, wrapped at spaces, its columns as wide as their longest word."""
+    total = total if total is not None else A4[0] - 2 * MARGIN
+    widths = _fitted_widths([list(c) for c in zip(*rows, strict=True)], shares, total)
+    cells = [
+        [Paragraph(escape(str(t)), st["head"] if head and i == 0 else st["cell"]) for t in row]
+        for i, row in enumerate(rows)
+    ]
+    return Table(cells, colWidths=widths, hAlign="LEFT", style=TableStyle(_table_style(head=head)))
+
+
+class _TocMark(Flowable):
+    """An entry of the table of contents for a page without a heading (the map's)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        pass
 
 
 class _Doc(BaseDocTemplate):
-    """A4 with the marking above and the stamp below every page; headings feed the table of contents."""
+    """A4 with the marking above and the stamp and marking below every page; the map's page in
+    landscape (template ``map``); headings feed the table of contents."""
 
     def __init__(self, buffer: io.BytesIO, *, stamp: Stamp, marking: str, **kw: Any) -> None:
         super().__init__(
@@ -145,30 +219,50 @@ class _Doc(BaseDocTemplate):
             pagesize=A4,
             leftMargin=MARGIN,
             rightMargin=MARGIN,
-            topMargin=22 * mm,
-            bottomMargin=24 * mm,
+            topMargin=TOP_MARGIN,
+            bottomMargin=BOTTOM_MARGIN,
             **kw,
         )
         self.stamp, self.marking = stamp, marking
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._decorate)])
+        wide = landscape(A4)
+        map_frame = Frame(
+            MAP_MARGIN,
+            MAP_BOTTOM_MARGIN,
+            wide[0] - 2 * MAP_MARGIN,
+            wide[1] - MAP_TOP_MARGIN - MAP_BOTTOM_MARGIN,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+            id="map",
+        )
+        self.addPageTemplates(
+            [
+                PageTemplate("page", [frame], onPage=self._decorate, pagesize=A4),
+                PageTemplate("map", [map_frame], onPage=self._decorate, pagesize=wide),
+            ]
+        )
 
     def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        width, height = A4
+        width, height = canvas._pagesize
+        margin = MARGIN if width < height else MAP_MARGIN
         canvas.saveState()
         canvas.setFillColor(colors.HexColor(MARKING))
-        canvas.setFont(BOLD, 10)
-        canvas.drawCentredString(width / 2, height - 12 * mm, self.marking)
-        canvas.drawCentredString(width / 2, 7 * mm, self.marking)
+        canvas.setFont(BOLD, TYPE_SCALE["h2"][0])
+        canvas.drawCentredString(width / 2, height - 9 * mm, self.marking)
+        canvas.drawCentredString(width / 2, 5 * mm, self.marking)
         canvas.setFillColor(colors.HexColor("#333333"))
-        canvas.setFont(FONT, 6.2)
-        for i, line in enumerate(textwrap.wrap(self.stamp.text(), 150)[:3]):
-            canvas.drawString(MARGIN, 18 * mm - i * 7.5, line)
+        canvas.setFont(FONT, SMALL)
+        for i, line in enumerate(simpleSplit(self.stamp.text(), FONT, SMALL, width - 2 * margin)[:3]):
+            canvas.drawString(margin, 15 * mm - i * SMALL_LEADING, line)
         canvas.restoreState()
 
     def afterFlowable(self, flowable: Any) -> None:
         if isinstance(flowable, Paragraph) and flowable.style.name == "Heading1":
             self.notify("TOCEntry", (0, flowable.getPlainText(), self.page))
+        elif isinstance(flowable, _TocMark):
+            self.notify("TOCEntry", (0, flowable.text, self.page))
 
 
 class _NumberedCanvas(Canvas):
@@ -186,8 +280,11 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            self.setFont(FONT, 7.5)
-            self.drawRightString(A4[0] - MARGIN, 7 * mm, f"Page {number} of {total}")
+            width, height = self._pagesize
+            margin = MARGIN if width < height else MAP_MARGIN
+            self.setFont(FONT, SMALL)
+            self.setFillColor(colors.HexColor("#333333"))
+            self.drawRightString(width - margin, 5 * mm, f"Page {number} of {total}")
             super().showPage()
         super().save()
 
@@ -216,7 +313,7 @@ def _cover(
         ["Significant space-time clusters", f"{head['significant_clusters']:,}"],
     ]
     return [
-        Spacer(1, 25 * mm),
+        Spacer(1, 15 * mm),
         Paragraph(escape(title), st["title"]),
         Paragraph(f"<b>Sector:</b> {escape(sectors)}", st["body"]),
         Paragraph(f"<b>Period:</b> {escape(period)}", st["body"]),
@@ -227,10 +324,11 @@ def _cover(
         ),
         Spacer(1, 8 * mm),
         Paragraph("Headline figures", st["h2"]),
-        _grid(
+        Table(
             [[Paragraph(escape(a), st["body"]), Paragraph(escape(b), st["body"])] for a, b in rows],
-            (95, 79),
-            head=False,
+            colWidths=[95 * mm, 79 * mm],
+            hAlign="LEFT",
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_table_style(head=False)[2:]]),
         ),
         Spacer(1, 8 * mm),
         Paragraph(
@@ -242,10 +340,17 @@ def _cover(
     ]
 
 
-def _reasons_cell(codes: str, side_reason: str, style: ParagraphStyle) -> Paragraph:
-    """The reason codes, then why this side (the sentence naming the reports behind it)."""
-    why = f"<br/><i>{escape(side_reason)}</i>" if side_reason else ""
-    return Paragraph(escape(codes) + why, style)
+def _reasons_cell(reasons: list[tuple[str, float]], side_reason: str, style: ParagraphStyle) -> Paragraph:
+    """The reasons in words with their weights, one a line, then why this side (the reports behind it)."""
+    lines = [escape(reason_text(code, weight)) for code, weight in reasons]
+    why = [f"<i>{escape(side_reason)}</i>"] if side_reason else []
+    return Paragraph("<br/>".join(lines + why), style)
+
+
+def _side_text(side: str) -> str:
+    """ "UA (99%)", "Undetermined (80%)": the attributed side in words, its probability kept."""
+    name, _, rest = side.partition(" ")
+    return f"{label(name, 'attributed_side')} {rest}".strip()
 
 
 def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]:
@@ -261,39 +366,51 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
             "by its own time and sector, and described as a whole. Time: the event's, the median of its reports' "
             "times. Place: of the event's best location, distance and direction from the nearest settlement "
             "(GeoNames). Side: the side the evidence attributes the event to, with its "
-            "probability; undetermined below the attribution threshold. Reasons: the codes with their weights "
-            "in the score, each explained under Reason codes, then in italics why this side, with the reports "
+            "probability; undetermined below the attribution threshold. Reasons: the reasons with their weights "
+            "in the score, each explained under Reasons given, then in italics why this side, with the reports "
             "that drove it.",
             st["body"],
         )
     )
-    head = [Paragraph(h, st["head"]) for h in TABLE_HEADINGS]
     cell = st["cell"]
-    # Short cells are plain text, wrapped here (a Paragraph per cell is what makes a long table slow).
+    texts = {
+        "event": [f"{e} {t:%Y-%m-%d} {t:%H:%M}" for e, t in zip(table["event"], table["time"], strict=True)],
+        "place": table["place"].astype(str).tolist(),
+        "what": [
+            f"{label(t, 'type')}, {label(w, 'weapon')}"
+            for t, w in zip(table["type"], table["weapon"], strict=True)
+        ],
+        "side": [_side_text(str(v)) for v in table["side"]],
+        "reasons": [
+            " ".join([*(reason_text(c, w) for c, w in r), why])
+            for r, why in zip(table["reasons"], table["side_reason"], strict=True)
+        ],
+        "sources": table["sources"].astype(str).tolist(),
+    }
+    widths = _fitted_widths(
+        [[h, *column] for h, column in zip(TABLE_HEADINGS, texts.values(), strict=True)],
+        TABLE_SHARES,
+        A4[0] - 2 * MARGIN,
+    )
+
+    def lines(*parts: str, column: int) -> str:
+        # Short cells are plain text wrapped at spaces here (a Paragraph per cell makes a long table slow).
+        width = widths[column] - 2 * CELL_PADDING
+        return "\n".join(line for part in parts for line in simpleSplit(part, FONT, SMALL, width))
+
+    head = [Paragraph(h, st["head"]) for h in TABLE_HEADINGS]
     rows = [
         [
-            r.event,
-            f"{r.time:%Y-%m-%d}\n{r.time:%H:%M}",
+            lines(r.event, f"{r.time:%Y-%m-%d} {r.time:%H:%M}", column=0),
             Paragraph(escape(r.place), cell),
-            _wrapped(str(r.type).replace("_", " "), 13),
-            _wrapped(str(r.weapon).replace("_", " "), 13),
-            _wrapped(r.side, 12),
+            lines(label(r.type, "type"), label(r.weapon, "weapon"), column=2),
+            lines(_side_text(str(r.side)), column=3),
             _reasons_cell(r.reasons, r.side_reason, cell),
             Paragraph(escape(r.sources), cell),
         ]
         for r in table.itertuples(index=False)
     ]
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), FONT, 6.5, 8),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#BBBBBB")),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ]
-    )
-    widths = [w * mm for w in TABLE_WIDTHS_MM]
+    style = TableStyle(_table_style())
     # Tables of TABLE_CHUNK rows: reportlab re-measures the rest of a table at each page break, so
     # one table of thousands of rows takes quadratic time; each chunk repeats the headings.
     grids = [
@@ -305,23 +422,14 @@ def _violations(st: dict[str, ParagraphStyle], table: pd.DataFrame) -> list[Any]
     return [*out, Spacer(1, 3 * mm), *grids]
 
 
-def _wrapped(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
-
-
 def _codes(st: dict[str, ParagraphStyle], codes: pd.DataFrame) -> list[Any]:
     if codes.empty:
         return []
-    rows = [[Paragraph(h, st["head"]) for h in ("Code", "Kind", "Events", "For example")]] + [
-        [
-            Paragraph(escape(r.code), st["cell"]),
-            r.kind,
-            f"{r.events:,}",
-            Paragraph(escape(r.example), st["cell"]),
-        ]
+    rows = [["Reason", "Kind", "Events", "For example"]] + [
+        [label(r.code, "code"), label(r.kind, "reason_kind"), f"{r.events:,}", r.example]
         for r in codes.itertuples(index=False)
     ]
-    return [Paragraph("Reason codes", st["h1"]), _grid(rows, (38, 14, 14, 108))]
+    return [Paragraph("Reasons given", st["h1"]), _grid(rows, (1, 0, 0, 4), st)]
 
 
 def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame, violations: pd.DataFrame) -> list[Any]:
@@ -333,6 +441,7 @@ def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame, violations: pd.D
             st["body"],
         ),
         _png(charts.trends_chart(figures.sector_trends(shown, violations)), width_mm=174),
+        CondPageBreak(100 * mm),
         Paragraph("Distance profiles", st["h1"]),
         Paragraph(
             "Reports per 2 km band of distance to the contact line in force, on each side of it "
@@ -344,7 +453,6 @@ def _charts(st: dict[str, ParagraphStyle], shown: pd.DataFrame, violations: pd.D
 
 
 def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> list[Any]:
-    cell = st["cell"]
     out: list[Any] = [
         Paragraph("Hotspots and clusters", st["h1"]),
         Paragraph(
@@ -361,10 +469,10 @@ def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> li
         out.append(Paragraph("No cell is significantly hot.", st["body"]))
     else:
         rows = [["Place (cell centre)", "Reports", "Gi* z", "p (FDR)", "Level"]] + [
-            [Paragraph(escape(r.place), cell), f"{r.count:,}", f"{r.gi_z:.2f}", f"{r.p_fdr:.3f}", r.level]
+            [r.place, f"{r.count:,}", f"{r.gi_z:.2f}", f"{r.p_fdr:.3f}", label(r.level, "level")]
             for r in hot.itertuples(index=False)
         ]
-        out.append(_grid(rows, (74, 22, 22, 26, 30)))
+        out.append(_grid(rows, (3, 1, 1, 1, 1), st))
     clusters = hotspots.cluster_table(patterns)
     out.append(Paragraph("Space-time clusters", st["h2"]))
     if clusters.empty:
@@ -386,7 +494,7 @@ def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> li
         rows += [
             [
                 r.cluster,
-                Paragraph(escape(r.place), cell),
+                r.place,
                 f"{r.start:%m-%d %H:%M}",
                 f"{r.end:%m-%d %H:%M}",
                 f"{r.n:,}",
@@ -397,7 +505,7 @@ def _patterns(st: dict[str, ParagraphStyle], patterns: Any, chart: Figure) -> li
             ]
             for r in clusters.itertuples(index=False)
         ]
-        out.append(_grid(rows, (13, 38, 21, 21, 14, 16, 11, 18, 22)))
+        out.append(_grid(rows, (0, 3, 1, 1, 0, 0, 0, 0, 0), st))
     return out
 
 
@@ -426,38 +534,51 @@ def _methods(
         ),
         Paragraph("Withdrawal of weapons", st["h2"]),
     ]
-    rows = [["Weapons", "Zone width", "Applies", "Clause"]] + [
-        [
-            Paragraph(escape(w.label), st["cell"]),
-            f"{w.width_km:g} km",
-            w.width_applies.replace("_", " "),
-            Paragraph(escape(w.clause), st["cell"]),
-        ]
+    rows = [["Weapons", "Zone width", "Width applies to", "Clause"]] + [
+        [w.label, f"{w.width_km:g} km", label(w.width_applies, "width_applies"), w.clause]
         for w in agreement.withdrawal
     ]
-    out.append(_grid(rows, (80, 24, 24, 46)))
-    out.append(Paragraph("Prohibited acts (reason codes)", st["h2"]))
-    rows = [["Code", "Severity", "Weight", "Clause"]] + [
-        [r.code, r.severity, f"{r.weight:g}", Paragraph(escape(r.clause), st["cell"])]
+    out.append(_grid(rows, (3, 0, 1, 2), st))
+    out.append(Paragraph("Prohibited acts and what weighs against them", st["h2"]))
+    rows = [["Rule", "Effect", "Severity", "Weight", "Clause"]] + [
+        [
+            label(r.code, "code"),
+            label(r.effect, "effect"),
+            label(r.severity, "severity"),
+            f"{r.weight:g}",
+            r.clause,
+        ]
         for r in agreement.rules
     ]
-    out.append(_grid(rows, (62, 26, 20, 66)))
-    out.append(Paragraph("Score settings in force", st["h2"]))
+    out.append(_grid(rows, (3, 0, 0, 0, 2), st))
+    # The last two sections go to a new page together, never the last one alone.
     rows = [["Setting", "Value"]] + [
-        [f.name.replace("_", " "), f"{getattr(params, f.name):g}"] for f in dataclasses.fields(params)
+        [label(f.name, "score_setting"), f"{getattr(params, f.name):g}"] for f in dataclasses.fields(params)
     ]
-    out.append(_grid(rows, (80, 40)))
-    out.append(Paragraph("Reproducibility", st["h2"]))
-    out.append(
+    last = [Paragraph("Score settings in force", st["h2"]), _grid(rows, (3, 1), st)]
+    last.append(Paragraph("Reproducibility", st["h2"]))
+    url_form = " · ".join(f"{k}={v}" for k, v in manifest.filters.items()) or "none (every report)"
+    rows = [
+        ["Software", f"Ceasefire Monitor {manifest.software_version}"],
+        ["Filters", Filters.from_params(manifest.filters).describe()],
+        ["Filters (link form)", url_form],
+        ["Scenario and agreement context", manifest.context_key],
+        ["Store content (SHA-256)", manifest.store_hash],
+        ["Reports in this pack (SHA-256)", manifest.view_hash],
+        [
+            "Sources",
+            "Reports as stored with their batches; borders Natural Earth (public domain); "
+            "settlements GeoNames (CC BY 4.0).",
+        ],
+    ]
+    last.append(_grid(rows, (1, 3), st, head=False))
+    last.append(
         Paragraph(
-            f"Software {escape(manifest.software_version)}; scenario and agreement context {manifest.context_key}; "
-            f"store content {manifest.store_hash}; reports in this pack {manifest.view_hash}; filters "
-            f"{escape(str(manifest.filters))}. Sources: reports as stored with their batches; borders Natural Earth "
-            "(public domain); settlements GeoNames (CC BY 4.0).",
+            "python -m geo brief --manifest with this pack's manifest rebuilds it and names any difference.",
             st["cell"],
         )
     )
-    return out
+    return [*out, KeepTogether(last)]
 
 
 def build_pack(
@@ -537,27 +658,43 @@ def build_pack(
         filters=filters,
         agreement=agreement,
     )
-    story.append(PageBreak())
     if len(table) > TOC_ABOVE_ROWS:
+        # On the cover: a page of its own would be nearly empty.
         toc = TableOfContents()
-        toc.levelStyles = [ParagraphStyle("toc", parent=st["body"], fontSize=11, leading=16)]
-        story += [Paragraph("Contents", st["h2"]), toc, PageBreak()]
+        toc.levelStyles = [
+            ParagraphStyle("toc", parent=st["body"], spaceBefore=0, leftIndent=0, firstLineIndent=0)
+        ]
+        toc.tableStyle = TableStyle(_table_style(head=False))
+        story += [Spacer(1, 6 * mm), Paragraph("Contents", st["h2"]), toc]
+    # The map's page is landscape and the map fills its frame; the page carries the marking and stamp.
+    wide = landscape(A4)
+    width_in = (wide[0] - 2 * MAP_MARGIN) / 72 - 0.01
+    height_in = (wide[1] - MAP_TOP_MARGIN - MAP_BOTTOM_MARGIN) / 72 - 0.01
     fig = draw_map(
         shown,
         scenario,
         filters=filters,
         stamp=stamp,
         settings=settings,
-        size="a4",
+        size=(width_in, height_in),
         colour_by=colour_by,
-        title=f"Reported incidents, {sectors}",
+        title=f"Map: reported incidents, {sectors}",
+        marked=False,
     )
-    story += [Paragraph("Map", st["h1"]), _png(fig, width_mm=174, dpi=MAP_DPI), PageBreak()]
-    story += [*_violations(st, table), *_codes(st, figures.reason_codes(violations)), PageBreak()]
-    story += [*_charts(st, shown, violations), PageBreak()]
+    story += [
+        NextPageTemplate("map"),
+        PageBreak(),
+        _TocMark("Map"),
+        _png(fig, width_mm=width_in * 25.4, dpi=MAP_DPI),
+    ]
+    story += [NextPageTemplate("page"), PageBreak()]
+    # A section starts on a new page only when the last one leaves too little room for its opening:
+    # a page break after a short section would leave a page nearly empty.
+    story += [*_violations(st, table), CondPageBreak(60 * mm), *_codes(st, figures.reason_codes(violations))]
+    story += [CondPageBreak(110 * mm), *_charts(st, shown, violations)]
     chart = hotspots.hotspot_chart(patterns, shown, scenario, line_time(shown, filters, scenario))
-    story += [*_patterns(st, patterns, chart), PageBreak()]
-    story += _methods(st, agreement, score_params or ScoreParams(), manifest)
+    story += [CondPageBreak(150 * mm), *_patterns(st, patterns, chart)]
+    story += [CondPageBreak(120 * mm), *_methods(st, agreement, score_params or ScoreParams(), manifest)]
     buffer = io.BytesIO()
     doc = _Doc(
         buffer,

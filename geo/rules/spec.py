@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from geo.labels import WEAPON_PHRASES
 from geo.scenario import ZONE_KINDS  # noqa: F401  (re-exported: the kinds a rule may name)
 from geo.schema import FIRE_TYPES, INCIDENT_TYPES
 
@@ -44,19 +45,8 @@ IMPACT_TYPES: tuple[str, ...] = ("impact", "undetermined_explosion", "air_or_dro
 POSITION_TYPES: tuple[str, ...] = ("outgoing_fire", "muzzle_flash", "weapon_sighting")
 SORTED_FIRE_TYPES: tuple[str, ...] = tuple(t for t in INCIDENT_TYPES if t in FIRE_TYPES)
 
-# Short names of the weapon classes for sentences ("{weapon_label}").
-WEAPON_LABELS: dict[str, str] = {
-    "small_arms": "small arms",
-    "mortar": "mortar",
-    "artillery_lt100mm": "artillery under 100 mm",
-    "artillery_ge100mm": "artillery of 100 mm or more",
-    "mlrs": "multiple-launch rocket system",
-    "heavy_mlrs_tactical_missile": "heavy rocket system or tactical missile",
-    "tank": "tank",
-    "aircraft": "aircraft",
-    "uav": "drone",
-    "unknown": "weapon not identified",
-}
+# Short names of the weapon classes for sentences ("{weapon_label}"): geo.labels holds every code's words.
+WEAPON_LABELS: dict[str, str] = WEAPON_PHRASES
 
 # Placeholders every sentence may use, filled from the report and the agreement; all are text.
 COMMON_PLACEHOLDERS: frozenset[str] = frozenset(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from geo.labels import label
+
 INCIDENTS_PAGE = "app_pages/incidents.py"
 
 
@@ -71,7 +73,7 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     heading = f"**Its event ({event['n_reports']} reports, from sources {', '.join(event['sources'])})**"
     assert heading in lines and any(line.startswith("**Reasons of its event**") for line in lines)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Flag"] == event["flag_level"] and int(metrics["Sources"]) == event["n_sources"]
+    assert metrics["Flag"] == label(event["flag_level"]) and int(metrics["Sources"]) == event["n_sources"]
     sources = at.dataframe[1].value
     assert sources["uid"].iloc[0] == row["uid"] and sorted(sources["uid"]) == sorted(event["report_uids"])
     assert at.session_state["incidents_map_count"] == event["n_reports"]
@@ -80,8 +82,10 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     for reason in event["reasons"]:
         assert any(reason["sentence"] in shown(m.value) for m in at.markdown)
     assert any(shown(m.value) == f"**Why this side:** {event['side_reason']}" for m in at.markdown)
+    # Every field by its name in words, codes as words (geo.labels).
     fields = at.dataframe[-1].value.set_index("field")["value"]
-    assert fields["uid"] == row["uid"] and pd.Timestamp(fields["occurred_at"]) == row["occurred_at"]
+    assert fields["Report"] == row["uid"] and pd.Timestamp(fields["Time (UTC)"]) == row["occurred_at"]
+    assert fields["Type"] == label(row["type"], "type") and fields["Flag level"] == label(row["flag_level"])
 
 
 def test_a_link_to_an_unknown_report_says_so(app_on, demo_store, shown):

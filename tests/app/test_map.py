@@ -285,18 +285,21 @@ def test_the_timeline_counts_every_report_the_other_filters_keep_and_shades_the_
     assert not at.exception and not at.error
     (chart,) = [c for c in at.get("vega_lite_chart") if "brush" in c.proto.spec]
     tables = [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets]
-    bars = next(rows for rows in tables if rows and "flag_level" in rows[0])
+    bars = next(rows for rows in tables if rows and "Flag level" in rows[0])
     impacts = reports.loc[reports["type"] == "impact"]
-    assert sum(row["reports"] for row in bars) == len(impacts)  # the whole record, not the week
+    assert sum(row["Reports"] for row in bars) == len(impacts)  # the whole record, not the week
     likely_ninth = sum(
-        row["reports"]
+        row["Reports"]
         for row in bars
-        if row["day"].startswith("2026-10-09") and row["flag_level"] == "likely"
+        if row["Day"].startswith("2026-10-09") and row["Flag level"] == "Likely"
     )
     on_ninth = impacts["occurred_at"].dt.strftime("%Y-%m-%d") == "2026-10-09"
     assert likely_ninth == int((on_ninth & (impacts["flag_level"] == "likely")).sum())
-    (shade,) = [rows[0] for rows in tables if rows and "start" in rows[0]]
-    assert (shade["start"], shade["stop"]) == ("2026-10-09T00:00:00+00:00", "2026-10-16T00:00:00+00:00")
+    (shade,) = [rows[0] for rows in tables if rows and "Period from" in rows[0]]
+    assert (shade["Period from"], shade["Period to"]) == (
+        "2026-10-09T00:00:00+00:00",
+        "2026-10-16T00:00:00+00:00",
+    )
     assert f"{len(impacts):,} in all under the other filters" in texts(at)
 
 

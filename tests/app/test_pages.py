@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.ingest import read_batch
+from geo.labels import label
 from geo.store import open_store
 
 MAP_PAGE = "app_pages/map.py"
@@ -130,7 +131,9 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store, sh
     assert not at.exception and not at.error
     assert any(pick["id"] in shown(h.value) for h in at.subheader)
     reasons = " ".join(shown(m.value) for m in at.markdown)
-    assert "FIRE_AFTER_EFFECTIVE" in reasons and "SIDE_ORIGIN" in reasons
+    # The reasons by their words (geo.labels), never their codes.
+    assert label("FIRE_AFTER_EFFECTIVE", "code") in reasons and label("SIDE_ORIGIN", "code") in reasons
+    assert "FIRE_AFTER_EFFECTIVE" not in reasons
 
 
 def test_pages_leave_the_shared_analysis_untouched(app_on, demo_store):

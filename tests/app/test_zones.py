@@ -8,6 +8,7 @@ import json
 import shapely
 from shapely.geometry import mapping
 
+from geo.labels import label
 from geo.rules import load_agreement
 from geo.scenario import load_scenario
 from geo.scenario.edits import ScenarioEdits, edits_root
@@ -36,7 +37,7 @@ def test_zones_on_the_demo_show_the_latest_line_zones_and_terms(app_on, demo_sto
     agreement = load_agreement(load_settings(environ={}).agreement_path)
     withdrawal, rules = at.dataframe[-2].value, at.dataframe[-1].value
     assert withdrawal["zone width (km)"].tolist() == [w.total_width_km for w in agreement.withdrawal]
-    assert rules["code"].tolist() == [r.code for r in agreement.rules]
+    assert rules["rule"].tolist() == [label(r.code, "code") for r in agreement.rules]  # in words
     assert f"Agreement in force: {agreement.short_name}" in [shown(s.value) for s in at.subheader]
     assert "No edits yet" in texts(at)
 

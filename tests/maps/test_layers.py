@@ -57,7 +57,7 @@ def test_popup_rows_hold_the_report_fields(incidents):
     assert rows["Time (UTC)"] == "2026-10-02 10:00"
     assert rows["Admiralty grade"] == "A2"
     assert rows["Location within"] == "2,500 m"
-    assert rows["Weapon"] == "mortar"
+    assert rows["Weapon"] == "Mortar"  # codes as words (geo.labels), as in every table
     assert rows["Description"] == "3 rounds heard"
     assert (
         _by_uid(layer)["CVM-OP-05:b-1"]["properties"]["rows"][layer.popup_labels.index("Description")] == ""
@@ -95,7 +95,7 @@ def test_colour_by_weapon_and_the_legend_counts(incidents):
     layer = incident_layer(incidents, colour_by="weapon")
     assert {f["properties"]["value"] for f in layer.data["features"]} == {"mortar", "tank", "unknown"}
     labels = [e.label for e in layer.legend.entries]
-    assert labels == ["Mortar (1)", "Tank (1)", "Unknown (1)"]
+    assert labels == ["Mortar (1)", "Tank (1)", "Unknown weapon (1)"]
     assert [e.colour for e in layer.legend.entries] == [
         style.WEAPON_COLOURS[w] for w in ("mortar", "tank", "unknown")
     ]
