@@ -8,7 +8,6 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -42,18 +41,6 @@ def _groups(write: list[tuple[str, np.ndarray]]) -> list[list[tuple[str, np.ndar
 def _safe(text: str) -> str:
     """Text usable in a file name (and in a glob pattern: no brackets or stars)."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
-
-
-def _kept_as_arrow(kind: pa.DataType) -> bool:
-    """Whether pandas keeps a column of this type as Arrow (text and lists), not as a numpy copy."""
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_list(kind)
-
-
-def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A text or list column as one chunk; any other column as it is (:meth:`AnalysisFiles._read`)."""
-    if column.num_chunks <= 1 or not _kept_as_arrow(column.type):
-        return column
-    return pa.chunked_array([column.combine_chunks()], type=column.type)
 
 
 class AnalysisFiles:
@@ -118,24 +105,18 @@ class AnalysisFiles:
             return None
 
     def _read(self, files: list[str]) -> pa.Table:
-        """One table from its partitions, read in parallel; text and list columns as one chunk.
+        """One table from its partitions, read in parallel, as one chunk per column.
 
         A month may hold a column of missing values only (Arrow's null type): the partitions are
-        read in their common widened schema. Text and lists stay Arrow in pandas: one chunk, not one
-        per month, because selecting rows of a column split in hundreds of chunks takes several
-        times as long, and every page and update does. Numbers, times and binary (the WKB) are left
-        in their chunks: pandas copies them into one array anyway, and copying them here first cost
-        a second copy of a third of the table (at a million reports, time spent mostly in page faults).
+        read in their common widened schema. One chunk, not one per month: selecting rows of a
+        column split in hundreds of chunks takes several times as long, and every update does.
         """
         paths = [str(self.folder / f) for f in files]
         found = ds.dataset(paths, format="parquet")
         schema = pa.unify_schemas(
             [fragment.physical_schema for fragment in found.get_fragments()], promote_options="permissive"
         )
-        table = ds.dataset(paths, format="parquet", schema=schema).to_table()
-        with ThreadPoolExecutor(2) as pool:  # Arrow copies outside the interpreter's lock
-            columns = list(pool.map(_one_chunk, table.columns))
-        return pa.Table.from_arrays(columns, schema=table.schema)
+        return ds.dataset(paths, format="parquet", schema=schema).to_table().combine_chunks()
 
     def save(
         self,
