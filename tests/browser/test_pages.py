@@ -17,7 +17,7 @@ def _settled(page):
 def test_overview_renders_offline(offline_page, artifacts):
     page = offline_page.page
     page.goto("/")
-    page.get_by_text("Likely violations by side and sector").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Likely violations (events) by side and sector").wait_for(timeout=TIMEOUT_MS)
     _settled(page)
     assert page.locator('[data-testid="stMetric"]').count() >= 4
     assert page.locator('[data-testid="stException"]').count() == 0

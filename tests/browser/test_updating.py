@@ -41,7 +41,7 @@ def test_a_batch_shows_after_a_note_while_the_analysis_is_updated(
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base)
         page = context.new_page()
         page.goto("/")
-        page.get_by_text("Likely violations by side and sector").wait_for(timeout=TIMEOUT_MS)
+        page.get_by_text("Likely violations (events) by side and sector").wait_for(timeout=TIMEOUT_MS)
         _settled(page)
         before = _reports_in_caption(page)
         assert page.get_by_text("Updating the analysis").count() == 0
