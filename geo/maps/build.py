@@ -14,8 +14,9 @@ from geo.maps import style
 from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_for_bounds
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
+from geo.maps.events import EVENT_STYLES
 from geo.maps.latlon import latlon, lonlat
-from geo.maps.layers import EVENT_STYLES, MapLayers, map_layers
+from geo.maps.layers import MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
 from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
@@ -368,7 +369,7 @@ def live_map(
         run; None opens the base where ``view`` says (a first map).
     popup_limit
         Above this many reports only the selected one carries its popup rows (a click on another
-        selects it and the next run opens its popup); see :func:`geo.maps.layers.incident_layer`.
+        selects it and the next run opens its popup); see :func:`geo.maps.incidents.incident_layer`.
     """
     countries = None if settings.tile_url else load_countries()
     layers = map_layers(

@@ -19,8 +19,9 @@ from geo.crs import geodesic_m
 from geo.maps import style
 from geo.maps.assets import localise_assets
 from geo.maps.build import base_map
-from geo.maps.layers import context_legend, frame_features, scenario_layers
+from geo.maps.features import frame_features
 from geo.maps.legend import Legend, LegendEntry, LegendSection
+from geo.maps.scenario_layers import context_legend, scenario_layers
 from geo.maps.vector import VectorLayer
 from geo.scenario import Scenario
 from geo.settings import Settings
