@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 
@@ -19,7 +18,7 @@ from geo.maps.events import EVENT_STYLES, event_layer
 from geo.maps.features import COORD_DECIMALS, frame_features
 from geo.maps.hexagons import hexagon_layer
 from geo.maps.incidents import EVENT_FIELDS, POPUP_FIELDS, REPORT_FIELDS, IncidentLayer, incident_layer
-from geo.maps.latlon import bounds_latlon, latlon
+from geo.maps.latlon import bounds_latlon, cell_centres, heat_rows, latlon
 from geo.maps.legend import LegendSection
 from geo.maps.scenario_layers import context_legend, scenario_layers
 from geo.scenario import Scenario
@@ -150,13 +149,11 @@ def map_layers(
     if hexagons is not None:
         hex_data, legend = hexagon_layer(hexagons, colour_by=colour_by)
         top = max(int(hexagons["count"].max()), 1) if len(hexagons) else 1
-        heat = [
-            [round(lat, 5), round(lon, 5), round(n / top, 4)]
-            for (lat, lon), n in zip(map(h3.cell_to_latlng, hexagons["cell"]), hexagons["count"], strict=True)
-        ]
+        lon, lat = cell_centres(hexagons["cell"].to_numpy())
+        heat = heat_rows(lon, lat, np.round(hexagons["count"].to_numpy() / top, 4))
     else:
         xy = drawn.geometry.get_coordinates()
-        heat = np.column_stack([xy["y"], xy["x"], np.ones(len(xy))]).round(5).tolist()
+        heat = heat_rows(xy["x"].to_numpy(), xy["y"].to_numpy(), np.ones(len(xy)))
     context = scenario_layers(scenario, at=at_ts)
     n = len(incidents)
     bounds = bounds_latlon(incidents.total_bounds) if n else bounds_latlon(scenario.lines.total_bounds)
