@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from geo.maps import style
+from geo import palette
 
 
 def surge_chart(daily: pd.DataFrame) -> alt.Chart:
@@ -18,11 +18,11 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
     """
     frame = daily.assign(day=daily["day"].dt.tz_localize(None), lower=0.0)
     base = alt.Chart(frame).encode(x=alt.X("day:T", title="Day (UTC)"))
-    band = base.mark_area(opacity=0.25, color=style.GREY).encode(
+    band = base.mark_area(opacity=0.25, color=palette.CHART_BASELINE).encode(
         y=alt.Y("lower:Q", title="Reports per day"), y2="upper:Q"
     )
-    baseline = base.mark_line(color=style.GREY, strokeDash=[4, 3]).encode(y="baseline:Q")
-    counts = base.mark_line(color=style.BLUE, point=True).encode(
+    baseline = base.mark_line(color=palette.CHART_BASELINE, strokeDash=[4, 3]).encode(y="baseline:Q")
+    counts = base.mark_line(color=palette.CHART_SERIES, point=True).encode(
         y="count:Q",
         tooltip=[
             alt.Tooltip("day:T", title="Day"),
@@ -33,7 +33,7 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
     )
     flagged = (
         base.transform_filter(alt.datum.surge)
-        .mark_point(size=160, shape="triangle-up", filled=True, color=style.VERMILLION)
+        .mark_point(size=160, shape="triangle-up", filled=True, color=palette.CHART_ALERT)
         .encode(y="count:Q")
     )
     return (band + baseline + counts + flagged).properties(height=180)
@@ -54,7 +54,7 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
             color=alt.Color(
                 "type:N",
                 title="Type",
-                scale=alt.Scale(domain=list(style.TYPE_COLOURS), range=list(style.TYPE_COLOURS.values())),
+                scale=alt.Scale(domain=list(palette.TYPE_COLOURS), range=list(palette.TYPE_COLOURS.values())),
             ),
             column=alt.Column("side:N", title="Side"),
             tooltip=["side", "type", "band", "count"],

@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 from folium.plugins import Fullscreen, HeatMap, MeasureControl, MousePosition
 
+from geo import palette
 from geo.maps import style
 from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_for_bounds
 from geo.maps.assets import STATIC_URL, localise_assets
@@ -26,7 +27,7 @@ from geo.settings import Settings
 LEGEND_WIDTH_PX = 290
 MAX_ZOOM = 18
 _POST_ICON = (
-    '<div style="width:14px;height:14px;box-sizing:border-box;background:#fff;'
+    f'<div style="width:14px;height:14px;box-sizing:border-box;background:{palette.PAPER};'
     'border:3px solid {colour};transform:rotate(45deg)"></div>'
 )
 

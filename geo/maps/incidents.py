@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import palette
 from geo.errors import InputError
 from geo.eventtext import EVENT_HEADING, REPORT_HEADING, event_heading
 from geo.gazetteer import describe_places
@@ -186,14 +187,14 @@ def incident_layer(
 
     value = frame[column].astype("string").fillna("none")
     colour = value.map(colours).fillna(style.MISSING_COLOUR).astype(str)
-    hollow = value.isin([v for v in colours if style.is_hollow(column, v)]).to_numpy()
+    hollow = value.isin([v for v in {*colours, *value.unique()} if style.is_hollow(column, v)]).to_numpy()
     radius = np.where(selected, style.SELECTED_RADIUS, style.MARKER_RADIUS)
     style_frame = pd.DataFrame(
         {
             "radius": radius,
             "color": np.where(selected, style.BLACK, colour.to_numpy()),
             "weight": np.where(selected, 3.5, np.where(hollow, 3.0, style.MARKER_WEIGHT)),
-            "fillColor": np.where(hollow, "#FFFFFF", colour.to_numpy()),
+            "fillColor": np.where(hollow, palette.PAPER, colour.to_numpy()),
             "fillOpacity": np.where(hollow, 0.9, 0.85),
         }
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo import palette
 from geo.maps import style
 from geo.maps.features import escape_series, escaped_column, frame_features
 from geo.maps.legend import LegendEntry, LegendSection
@@ -37,13 +38,12 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
     line_props = pd.DataFrame({"version": lines["version"].to_numpy(), "tip": line_tip})
     areas = scenario.control_areas
     areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
-    side_colour = areas["side"].map(style.SIDE_COLOURS).fillna(style.MISSING_COLOUR).to_numpy()
     area_props = pd.DataFrame(
         {
             "side": areas["side"].to_numpy(),
+            # A light neutral tint per side (geo.palette): no dot is ever the colour of its ground.
             "style": [
-                {"color": c, "fillColor": c, "weight": 0.5, "fillOpacity": style.CONTROL_FILL_OPACITY}
-                for c in side_colour
+                style.CONTROL_AREA_STYLES.get(s, style.CONTROL_AREA_STYLES["RU"]) for s in areas["side"]
             ],
             "tip": escape_series(
                 areas["side"].map(style.SIDE_LABELS).fillna(areas["side"]) + " (control area)"
@@ -107,12 +107,12 @@ def context_legend(layers: dict[str, Any]) -> LegendSection:
         entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
     sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
     entries += [
-        LegendEntry(f"{style.SIDE_LABELS[s]} area", style.SIDE_COLOURS[s], "area")
+        LegendEntry(f"{style.SIDE_LABELS[s]} area", palette.control_swatch(s), "tint")
         for s in ("UA", "RU")
         if s in sides
     ]
     entries += [
-        LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "area")
+        LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "outline")
         for kind in style.ZONE_STYLES
         # Layers that start switched off (earlier lines, post coverage zones) stay out of the legend.
         if kind in layers["zones"] and kind not in style.HIDDEN_ZONE_KINDS

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geo import palette
 from geo.crs import theatre_crs
 from geo.gazetteer import describe_places
 from geo.maps import style
@@ -95,9 +96,13 @@ def hotspot_chart(
     for level, colour in LEVEL_COLOURS.items():
         part = cells.loc[cells["level"] == level]
         if len(part):
-            part.plot(ax=ax, facecolor=colour, edgecolor="#555555", linewidth=0.2, alpha=0.9)
+            part.plot(ax=ax, facecolor=colour, edgecolor=palette.HOTSPOT_EDGE, linewidth=0.2, alpha=0.9)
             handles.append(
-                Patch(facecolor=colour, edgecolor="#555555", label=f"{level.capitalize()} % ({len(part)})")
+                Patch(
+                    facecolor=colour,
+                    edgecolor=palette.HOTSPOT_EDGE,
+                    label=f"{level.capitalize()} % ({len(part)})",
+                )
             )
     gpd.GeoSeries([scenario.line_at(at)], crs=4326).plot(ax=ax, color=style.BLACK, linewidth=1.6)
     handles.insert(
@@ -110,9 +115,9 @@ def hotspot_chart(
         for significant, dash in ((True, "-"), (False, ":")):
             part = circles[clusters["significant"].to_numpy() == significant]
             if len(part):
-                part.boundary.plot(ax=ax, color="#222222", linewidth=1.2, linestyle=dash)
+                part.boundary.plot(ax=ax, color=palette.CLUSTER, linewidth=1.2, linestyle=dash)
                 label = "Significant cluster" if significant else "Cluster, not significant"
-                handles.append(Line2D([], [], color="#222222", linestyle=dash, label=label))
+                handles.append(Line2D([], [], color=palette.CLUSTER, linestyle=dash, label=label))
         for cid, point in zip(clusters["cluster_id"], clusters.geometry, strict=True):
             ax.annotate(str(cid), (point.x, point.y), xytext=(3, 3), textcoords="offset points", fontsize=6)
     ax.set_xlim(box[0], box[2])

@@ -112,7 +112,7 @@ def test_no_module_flips_on_its_own():
 
 def test_the_engine_and_the_briefing_import_no_folium():
     code = (
-        "import sys, geo.hexcells, geo.patterns, geo.maps.latlon, geo.maps.aggregate, "
+        "import sys, geo.hexcells, geo.patterns, geo.maps.latlon, geo.maps.aggregate, geo.palette, "
         "geo.report.mapimage, geo.report.charts; print('folium' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
