@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 import shapely
+
+from geo.maps.latlon import cell_at
 
 # The map's hexagon resolutions; the analysis keeps each report's cell at the finest.
 MIN_RESOLUTION, MAX_RESOLUTION = 3, 9
@@ -25,7 +26,7 @@ def h3_cells(geometry: gpd.GeoSeries, resolution: int) -> np.ndarray:
     x, y = shapely.get_x(points[valid]), shapely.get_y(points[valid])
     keys = pd.MultiIndex.from_arrays([np.round(x, 5), np.round(y, 5)])
     key_codes, unique = keys.factorize()
-    unique_cells = np.array([h3.latlng_to_cell(lat, lon, resolution) for lon, lat in unique], dtype=object)
+    unique_cells = np.array([cell_at(lon, lat, resolution) for lon, lat in unique], dtype=object)
     out = np.full(len(points), None, dtype=object)
     out[valid] = unique_cells[key_codes] if len(unique_cells) else None
     return out

@@ -5,9 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from geo import timeline
+from geo import palette, timeline
 from geo.labels import label
-from geo.maps import style
 
 
 def surge_chart(daily: pd.DataFrame) -> alt.Chart:
@@ -20,11 +19,11 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
     """
     frame = daily.assign(day=daily["day"].dt.tz_localize(None), lower=0.0)
     base = alt.Chart(frame).encode(x=alt.X("day:T", title="Day (UTC)"))
-    band = base.mark_area(opacity=0.25, color=style.GREY).encode(
+    band = base.mark_area(opacity=0.25, color=palette.CHART_BASELINE).encode(
         y=alt.Y("lower:Q", title="Reports per day"), y2="upper:Q"
     )
-    baseline = base.mark_line(color=style.GREY, strokeDash=[4, 3]).encode(y="baseline:Q")
-    counts = base.mark_line(color=style.BLUE, point=True).encode(
+    baseline = base.mark_line(color=palette.CHART_BASELINE, strokeDash=[4, 3]).encode(y="baseline:Q")
+    counts = base.mark_line(color=palette.CHART_SERIES, point=True).encode(
         y="count:Q",
         tooltip=[
             alt.Tooltip("day:T", title="Day"),
@@ -35,7 +34,7 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
     )
     flagged = (
         base.transform_filter(alt.datum.surge)
-        .mark_point(size=160, shape="triangle-up", filled=True, color=style.VERMILLION)
+        .mark_point(size=160, shape="triangle-up", filled=True, color=palette.CHART_ALERT)
         .encode(y="count:Q")
     )
     return (band + baseline + counts + flagged).properties(height=180)
@@ -59,8 +58,8 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
                 "type:N",
                 title="Type",
                 scale=alt.Scale(
-                    domain=[label(t, "type") for t in style.TYPE_COLOURS],
-                    range=list(style.TYPE_COLOURS.values()),
+                    domain=[label(t, "type") for t in palette.TYPE_COLOURS],
+                    range=list(palette.TYPE_COLOURS.values()),
                 ),
             ),
             column=alt.Column("side:N", title="Side"),
@@ -90,7 +89,7 @@ def timeline_chart(
     present = set(counts["flag_level"])
     levels = [level for level in (*timeline.LEVELS, timeline.NOT_ASSESSED) if level in present]
     words = {level: label(level, "flag_level").capitalize() for level in levels}
-    colours = [style.FLAG_COLOURS.get(level, style.GREY) for level in levels]
+    colours = [palette.FLAG_COLOURS.get(level, palette.NOT_ASSESSED) for level in levels]
     # Field names and values as a person reads them (the chart's data is what its tooltips show).
     frame = pd.DataFrame(
         {
@@ -129,12 +128,12 @@ def timeline_chart(
         shade = pd.DataFrame({"Period from": [period[0].isoformat()], "Period to": [period[1].isoformat()]})
         layers.append(
             alt.Chart(shade)
-            .mark_rect(color=style.GREY, opacity=0.15)
+            .mark_rect(color=palette.MID_GREY, opacity=0.15)
             .encode(x="Period from:T", x2="Period to:T")
         )
     layers.append(bars)
     if day is not None:
         marked = pd.DataFrame({"Day played": [(day + pd.Timedelta(hours=12)).isoformat()]})
-        layers.append(alt.Chart(marked).mark_rule(color=style.BLACK, strokeWidth=2).encode(x="Day played:T"))
+        layers.append(alt.Chart(marked).mark_rule(color=palette.INK, strokeWidth=2).encode(x="Day played:T"))
     # Streamlit fits the whole chart (legend and axes too) in its height: about 110 px of bars.
     return alt.layer(*layers).properties(height=210)

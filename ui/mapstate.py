@@ -20,6 +20,7 @@ from geo.errors import InputError
 from geo.filters import Filters, area_from_geojson
 from geo.gazetteer import load_gazetteer
 from geo.maps.aggregate import in_view
+from geo.maps.latlon import leaflet_bounds, lonlat
 from geo.maps.view import View
 from geo.periods import between
 from geo.playback import (
@@ -51,11 +52,7 @@ def page_url(url_path: str) -> str:
 
 def bounds_of(out: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
     """The lon/lat box st_folium reported (minx, miny, maxx, maxy), or None before it has."""
-    bounds = (out or {}).get("bounds") or {}
-    sw, ne = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
-    if sw.get("lat") is None or ne.get("lat") is None:
-        return None
-    return (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+    return leaflet_bounds((out or {}).get("bounds"))
 
 
 def reported_bounds() -> tuple[float, float, float, float] | None:
@@ -76,7 +73,8 @@ def view() -> View | None:
     current = None
     if centre.get("lat") is not None and zoom:
         # The map's own centre: the middle of its bounds is off by the Mercator stretch.
-        current = View.from_params({"lat": str(centre["lat"]), "lon": str(centre["lng"]), "z": str(zoom)})
+        lon, lat = lonlat(centre["lat"], centre["lng"])
+        current = View.from_params({"lat": str(lat), "lon": str(lon), "z": str(zoom)})
     if current is None:
         current = st.session_state.get(keys.MAP_LINK_VIEW)
         if current is None and keys.MAP_LINK_VIEW not in st.session_state:

@@ -23,6 +23,7 @@ import shapely
 
 from geo.framememo import per_frame
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, MIN_RESOLUTION, h3_cells
+from geo.maps.latlon import cell_polygons
 from geo.settings import Settings
 
 # Most reports drawn one by one (circle markers on one canvas); more in view are aggregated. With
@@ -109,8 +110,7 @@ class HexIndex:
     def polygon(self, code: int) -> shapely.Polygon:
         """Return the hexagon of cell ``code`` (lon/lat), cached."""
         if code not in self._polygons:
-            ring = [(lon, lat) for lat, lon in h3.cell_to_boundary(self.cells[code])]
-            self._polygons[code] = shapely.Polygon(ring)
+            self._polygons[code] = cell_polygons([self.cells[code]])[0]
         return self._polygons[code]
 
     def _level_codes(self, levels: pd.Series) -> np.ndarray:

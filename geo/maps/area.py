@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import folium
 
-from geo.maps import style
+from geo import palette
 from geo.maps.latlon import latlon
 
-AREA_OUTLINE = {"color": style.BLACK, "weight": 2, "dash_array": "6 4", "fill": False}
+AREA_OUTLINE = {"color": palette.INK, "weight": 2, "dash_array": "6 4", "fill": False}
 
 
 def area_layer(corners: tuple[tuple[float, float], ...]) -> folium.FeatureGroup:

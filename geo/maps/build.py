@@ -10,12 +10,14 @@ import geopandas as gpd
 import numpy as np
 from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
 
+from geo import palette
 from geo.maps import style
 from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_for_bounds
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
+from geo.maps.events import EVENT_STYLES
 from geo.maps.latlon import latlon, lonlat
-from geo.maps.layers import EVENT_STYLES, MapLayers, map_layers
+from geo.maps.layers import MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
 from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
@@ -25,7 +27,7 @@ from geo.settings import Settings
 LEGEND_WIDTH_PX = 290
 MAX_ZOOM = 18
 _POST_ICON = (
-    '<div style="width:14px;height:14px;box-sizing:border-box;background:#fff;'
+    f'<div style="width:14px;height:14px;box-sizing:border-box;background:{palette.PAPER};'
     'border:3px solid {colour};transform:rotate(45deg)"></div>'
 )
 
@@ -127,7 +129,7 @@ def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
 
 
 # The Map page's area selection: rectangles and polygons only, drawn as a dashed outline.
-AREA_STYLE = {"color": style.BLACK, "weight": 2, "dashArray": "6 4", "fill": False}
+AREA_STYLE = {"color": palette.INK, "weight": 2, "dashArray": "6 4", "fill": False}
 AREA_DRAW_OPTIONS = {
     "polyline": False,
     "circle": False,
@@ -380,7 +382,7 @@ def live_map(
         run; None opens the base where ``view`` says (a first map).
     popup_limit
         Above this many reports only the selected one carries its popup rows (a click on another
-        selects it and the next run opens its popup); see :func:`geo.maps.layers.incident_layer`.
+        selects it and the next run opens its popup); see :func:`geo.maps.incidents.incident_layer`.
     """
     countries = None if settings.tile_url else load_countries()
     layers = map_layers(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from folium.template import Template
 
+from geo import palette
 from geo.maps import style
 from geo.maps.vector import RenderedOnce
 from geo.text import escape_text
@@ -23,7 +24,8 @@ class LegendEntry:
     colour
         CSS colour of the symbol.
     symbol
-        ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area`` or ``post``.
+        ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area``, ``tint`` (a control area's
+        swatch as it looks on land, outlined), ``outline`` (a zone) or ``post``.
     """
 
     label: str
@@ -41,11 +43,13 @@ class LegendSection:
 
 _SYMBOLS = {
     "dot": "border-radius:50%;background:{c};border:2px solid {c}",
-    "ring": "border-radius:50%;background:#fff;border:3px solid {c}",
+    "ring": f"border-radius:50%;background:{palette.PAPER};border:3px solid {{c}}",
     "line": "height:0;border-top:4px solid {c};margin-top:7px",
     "dashed": "height:0;border-top:3px dashed {c};margin-top:7px",
     "area": "background:{c};opacity:.55;border:1px solid {c}",
-    "post": "background:#fff;border:3px solid {c}",
+    "tint": f"background:{{c}};border:1px solid {palette.AREA_OUTLINE}",
+    "outline": "background:transparent;border:2px solid {c}",
+    "post": f"background:{palette.PAPER};border:3px solid {{c}}",
 }
 
 
@@ -67,9 +71,9 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
 
 
 LEGEND_CSS = f"""
-.cm-legend {{ background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 4px;
-  box-shadow: 0 1px 5px rgba(0,0,0,.4); font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
-  color: #111; max-height: 60vh; overflow-y: auto; }}
+.cm-legend {{ background: {palette.LEGEND_BACKGROUND}; padding: 8px 10px; border-radius: 4px;
+  box-shadow: 0 1px 5px {palette.LEGEND_SHADOW}; font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
+  color: {palette.LEGEND_TEXT}; max-height: 60vh; overflow-y: auto; }}
 .cm-legend-title {{ font-weight: bold; margin-bottom: 2px; max-width: 300px; }}
 .cm-legend-section {{ font-weight: bold; margin-top: 6px; }}
 .cm-legend-row {{ display: flex; align-items: center; white-space: nowrap; }}
@@ -78,7 +82,7 @@ LEGEND_CSS = f"""
 .cm-popup th {{ text-align: left; padding-right: 8px; vertical-align: top; white-space: nowrap; }}
 .cm-popup td {{ max-width: 320px; word-wrap: break-word; }}
 .cm-popup {{ font: 13px/1.3 "DejaVu Sans", Arial, sans-serif; }}
-.cm-popup tr.cm-popup-section th {{ padding: 6px 0 2px; border-bottom: 1px solid #999; white-space: normal;
+.cm-popup tr.cm-popup-section th {{ padding: 6px 0 2px; border-bottom: 1px solid {palette.RULE}; white-space: normal;
   font-size: 14px; }}
 """
 

@@ -5,16 +5,22 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo import palette
 from geo.maps.style import label
 
 SECTOR_STYLE = {
-    "color": "#000000",
+    "color": palette.ORIGIN_FIX,
     "weight": 1.5,
-    "fillColor": "#999999",
+    "fillColor": palette.ORIGIN_WEDGE,
     "fillOpacity": 0.15,
     "dashArray": "4 4",
 }
-INTERSECTION_STYLE = {"color": "#000000", "weight": 2.5, "fillColor": "#000000", "fillOpacity": 0.35}
+INTERSECTION_STYLE = {
+    "color": palette.ORIGIN_FIX,
+    "weight": 2.5,
+    "fillColor": palette.ORIGIN_FIX,
+    "fillOpacity": 0.35,
+}
 
 
 def origin_layer(sectors: gpd.GeoDataFrame) -> folium.FeatureGroup:

@@ -11,7 +11,6 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
 
@@ -19,8 +18,10 @@ from geo.crs import geodesic_m
 from geo.maps import style
 from geo.maps.assets import localise_assets
 from geo.maps.build import base_map
-from geo.maps.layers import context_legend, frame_features, scenario_layers
+from geo.maps.features import frame_features
+from geo.maps.latlon import cell_at, latlon, lonlat
 from geo.maps.legend import Legend, LegendEntry, LegendSection
+from geo.maps.scenario_layers import context_legend, scenario_layers
 from geo.maps.vector import VectorLayer
 from geo.scenario import Scenario
 from geo.settings import Settings
@@ -135,7 +136,7 @@ def pattern_overlays(
         lon, lat = feature["geometry"]["coordinates"][:2]
         p = feature["properties"]
         folium.Circle(
-            [lat, lon],
+            latlon(lon, lat),
             radius=max(p["radius_m"], 300.0),
             tooltip=p["tip"],
             dash_array=None if p["significant"] else "5 5",
@@ -167,7 +168,7 @@ def clicked_pattern(
     """
     if not clicked or clicked.get("lat") is None:
         return None
-    lat, lon = float(clicked["lat"]), float(clicked["lng"])
+    lon, lat = lonlat(clicked["lat"], clicked["lng"])
     if len(clusters):
         centres = clusters.geometry.get_coordinates()
         dist = geodesic_m(
@@ -179,6 +180,6 @@ def clicked_pattern(
         inside = np.flatnonzero(dist <= np.maximum(clusters["radius_m"].to_numpy(float), 300.0))
         if len(inside):
             return "cluster", str(clusters["cluster_id"].iloc[inside[np.argmin(dist[inside])]])
-    cell = h3.latlng_to_cell(lat, lon, resolution)
+    cell = cell_at(lon, lat, resolution)
     significant = hotspots.loc[hotspots["level"].astype(str) != "", "cell"].astype(str)
     return ("hotspot", cell) if cell in set(significant) else None

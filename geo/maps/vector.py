@@ -11,6 +11,8 @@ from folium.map import Layer
 from folium.plugins import MiniMap
 from folium.template import Template
 
+from geo import palette
+
 
 class RenderedText(Element):
     """Text already rendered, added to a page as it is."""
@@ -225,6 +227,8 @@ class VectorMiniMap(MiniMap, RenderedOnce):
         self.country_style = style
         self.tile_url = tile_url
         self.tile_attribution = tile_attribution
+        # The plugin's own view box is orange, the colour of no role here: the palette's ink instead.
+        self.options["aimingRectOptions"] = {"color": palette.MINIMAP_VIEW, "weight": 1.5, "clickable": False}
 
 
 class StartHidden(MacroElement):

@@ -15,14 +15,14 @@ from geo.maps.assets import STATIC_URL, localise_assets, walk_elements
 from geo.maps.build import incident_map, layer_control_last
 from geo.maps.latlon import latlon
 from geo.maps.legend import Legend, LegendEntry, LegendSection, legend_html
-from geo.maps.style import ORANGE, SIDE_COLOURS, SKY_BLUE
 from geo.maps.vector import VectorLayer
+from geo.palette import EDITING, LINE_MOVED, SIDE_COLOURS
 from geo.scenario import Scenario
 from geo.scenario.line_change import LineChange
 from geo.settings import Settings
 
-MOVED_COLOUR = ORANGE
-EDIT_STYLE = {"color": SKY_BLUE, "weight": 3, "fillOpacity": 0.15}
+MOVED_COLOUR = LINE_MOVED
+EDIT_STYLE = {"color": EDITING, "weight": 3, "fillOpacity": 0.15}
 # Only shapes with an area can be zones: no lines, circles (a centre and radius) or markers.
 DRAW_OPTIONS = {
     "polyline": False,

@@ -11,6 +11,7 @@ import shapely
 from scipy import sparse
 
 from geo.lookup import distinct
+from geo.maps.latlon import cell_centres, cell_polygons, cells_at
 
 
 def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
@@ -18,11 +19,7 @@ def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
 
     h3's calls are scalar; one list comprehension over a million points takes under a second.
     """
-    return np.fromiter(
-        (h3i.latlng_to_cell(y, x, resolution) for x, y in zip(lon.tolist(), lat.tolist(), strict=True)),
-        dtype=np.uint64,
-        count=len(lon),
-    )
+    return cells_at(lon, lat, resolution)
 
 
 def cell_names(cells: np.ndarray) -> np.ndarray:
@@ -70,19 +67,12 @@ def ring_matrix(cells: np.ndarray, rings: int) -> tuple[sparse.csr_matrix, ...]:
 
 def outlines(cells: np.ndarray) -> np.ndarray:
     """The hexagon (or pentagon) of each cell as a shapely Polygon in lon/lat."""
-    if len(cells) == 0:
-        return np.array([], dtype=object)
-    bounds = [h3i.cell_to_boundary(int(c)) for c in cells]
-    sizes = np.fromiter((len(b) for b in bounds), dtype=int, count=len(bounds))
-    latlng = np.concatenate(bounds)
-    rings = shapely.linearrings(latlng[:, ::-1], indices=np.repeat(np.arange(len(cells)), sizes))
-    return shapely.polygons(rings)
+    return cell_polygons(cells)
 
 
 def centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lon and lat of each cell's centre."""
-    latlng = np.array([h3i.cell_to_latlng(int(c)) for c in cells]).reshape(-1, 2)
-    return latlng[:, 1], latlng[:, 0]
+    return cell_centres(cells)
 
 
 def uids_in_cells(reports: gpd.GeoDataFrame, cells, resolution: int) -> list[str]:

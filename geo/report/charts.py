@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import matplotlib
 import pandas as pd
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 
+from geo import palette
 from geo.maps import style
 
-# A qualitative palette for sectors (matplotlib's tab10; sectors are not sides, so not the side colours).
-SECTOR_COLOURS = matplotlib.colormaps["tab10"].colors
+# Sectors are neither flag levels nor sides: the palette's sector colours use none of their hues.
+SECTOR_COLOURS = palette.SECTOR_COLOURS
 FLAG_ORDER = ("unlikely", "possible", "likely")
 
 
@@ -70,8 +70,8 @@ def profile_chart(profile: pd.DataFrame, *, size: tuple[float, float] = (7.0, 3.
                     width=width,
                     align="edge",
                     bottom=bottom,
-                    color=style.FLAG_COLOURS[level],
-                    edgecolor="white",
+                    color=palette.FLAG_COLOURS[level],
+                    edgecolor=palette.PAPER,
                     linewidth=0.3,
                     label=level.capitalize(),
                 )

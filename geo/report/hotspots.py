@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from geo import palette
 from geo.crs import theatre_crs
 from geo.gazetteer import describe_places
 from geo.labels import label as words
@@ -97,11 +98,11 @@ def hotspot_chart(
     for level, colour in LEVEL_COLOURS.items():
         part = cells.loc[cells["level"] == level]
         if len(part):
-            part.plot(ax=ax, facecolor=colour, edgecolor="#555555", linewidth=0.2, alpha=0.9)
+            part.plot(ax=ax, facecolor=colour, edgecolor=palette.HOTSPOT_EDGE, linewidth=0.2, alpha=0.9)
             handles.append(
                 Patch(
                     facecolor=colour,
-                    edgecolor="#555555",
+                    edgecolor=palette.HOTSPOT_EDGE,
                     label=f"{words(level, 'level')}: {len(part)} cell{'s' if len(part) != 1 else ''}",
                 )
             )
@@ -116,9 +117,9 @@ def hotspot_chart(
         for significant, dash in ((True, "-"), (False, ":")):
             part = circles[clusters["significant"].to_numpy() == significant]
             if len(part):
-                part.boundary.plot(ax=ax, color="#222222", linewidth=1.2, linestyle=dash)
+                part.boundary.plot(ax=ax, color=palette.CLUSTER, linewidth=1.2, linestyle=dash)
                 label = "Significant cluster" if significant else "Cluster, not significant"
-                handles.append(Line2D([], [], color="#222222", linestyle=dash, label=label))
+                handles.append(Line2D([], [], color=palette.CLUSTER, linestyle=dash, label=label))
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_aspect(1 / math.cos(math.radians((box[1] + box[3]) / 2)))

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from pyproj import Geod
 
+from geo import palette
 from geo.crs import theatre_crs
 from geo.errors import InputError
 from geo.filters import Filters
@@ -44,7 +45,7 @@ LEGEND_CHARS = 26
 PX = 0.75
 ATTRIBUTION = "Borders: Natural Earth (public domain) · Settlements: GeoNames (CC BY 4.0)"
 # The classification marking's colour on briefing material.
-MARKING = "#B00020"
+MARKING = palette.MARKING
 # Above this many incidents, an SVG draws them as one embedded raster (a vector file stays small).
 SVG_RASTER_ABOVE = 5_000
 # Filled dots get a thin dark outline up to this many incidents.
@@ -168,10 +169,15 @@ def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
     for side in ("UA", "RU"):
         area = control.loc[control["side"] == side]
         if len(area):
-            colour = style.SIDE_COLOURS[side]
-            area.plot(ax=ax, facecolor=colour, alpha=style.CONTROL_FILL_OPACITY * 1.5, edgecolor="none")
-            area.boundary.plot(ax=ax, color=colour, linewidth=0.5 * PX)
-            handles.append(Patch(facecolor=colour, alpha=0.35, label=f"{style.SIDE_LABELS[side]} area"))
+            fill, opacity = palette.CONTROL_FILLS[side]
+            area.plot(ax=ax, facecolor=fill, alpha=opacity, edgecolor="none")
+            area.boundary.plot(ax=ax, color=palette.AREA_OUTLINE, linewidth=PX)
+            swatch = palette.control_swatch(side)
+            handles.append(
+                Patch(
+                    facecolor=swatch, edgecolor=palette.AREA_OUTLINE, label=f"{style.SIDE_LABELS[side]} area"
+                )
+            )
     zones = scenario.zones
     for kind, zstyle in style.ZONE_STYLES.items():
         part = zones.loc[zones["kind"] == kind]
@@ -243,7 +249,7 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
             y[rows],
             s=size,
             facecolor="white" if hollow else colour,
-            edgecolor=colour if hollow else "#333333",
+            edgecolor=colour if hollow else palette.INK,
             # Dark outlines would turn tens of thousands of small dots into a brown mass.
             linewidth=1.2 if hollow else (0.3 if len(points) <= OUTLINE_MAX else 0.0),
             alpha=0.9,
@@ -290,11 +296,11 @@ def _draw_settlements(
         taken=taken,
         marker_pt=4,
         limit=limit,
-        color="#222222",
+        color=palette.INK,
         zorder=9,
     )
     for i in placed:
-        ax.plot(spaced[i][0], spaced[i][1], marker="s", markersize=3, color="#333333", zorder=8)
+        ax.plot(spaced[i][0], spaced[i][1], marker="s", markersize=3, color=palette.INK, zorder=8)
     return bool(placed)
 
 
@@ -318,7 +324,7 @@ def _furniture(ax: Axes, box: tuple[float, ...]) -> list[Any]:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: _degrees(v, p, east=True)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, p: _degrees(v, p, east=False)))
     ax.tick_params(labelsize=8, top=True, right=True, labeltop=True, labelright=True, direction="in")
-    ax.grid(color="#777777", linewidth=0.3, alpha=0.5, zorder=1)
+    ax.grid(color=palette.MID_GREY, linewidth=0.3, alpha=0.5, zorder=1)
     lat0 = (box[1] + box[3]) / 2
     _, _, m_per_degree = _GEOD.inv(box[0], lat0, box[0] + 1.0, lat0)
     km = _nice_km((box[2] - box[0]) * m_per_degree / 1000)
@@ -400,7 +406,13 @@ def draw_map(
     if _draw_settlements(ax, box, limit=limit, min_gap=(box[3] - box[1]) / 14, taken=taken):
         scenario_handles.append(
             Line2D(
-                [], [], marker="s", linestyle="", markersize=4, color="#333333", label="Settlement (GeoNames)"
+                [],
+                [],
+                marker="s",
+                linestyle="",
+                markersize=4,
+                color=palette.INK,
+                label="Settlement (GeoNames)",
             )
         )
     legend_ax = fig.add_axes((1 - LEGEND - 0.005, bottom, LEGEND - 0.01, map_h))
@@ -456,11 +468,11 @@ def draw_map(
         ha="left",
         va="bottom",
         fontsize=7,
-        color="#444444",
+        color=palette.INK_SOFT,
     )
     if marked:
         footer = textwrap.fill(stamp.text(), width=int(width_in * 19))
-        fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color="#222222", linespacing=1.3)
+        fig.text(0.045, 0.05, footer, ha="left", va="top", fontsize=7, color=palette.INK, linespacing=1.3)
         fig.text(0.5, 0.004, marking, ha="center", va="bottom", fontsize=10, fontweight="bold", color=MARKING)
     return fig
 

@@ -136,7 +136,10 @@ def test_the_line_and_control_areas_in_force_at_the_end_of_the_period(incidents,
     sides = sorted(f["properties"]["side"] for f in layers.control_areas["features"])
     assert sides == ["RU", "UA"]
     ua = next(f for f in layers.control_areas["features"] if f["properties"]["side"] == "UA")
-    assert ua["properties"]["style"]["fillColor"] == style.SIDE_COLOURS["UA"]
+    # A neutral tint, never a side's (or a flag level's) dot colour: dots stay readable on it.
+    assert ua["properties"]["style"] == style.CONTROL_AREA_STYLES["UA"]
+    dots = {*style.SIDE_COLOURS.values(), *style.FLAG_COLOURS.values()}
+    assert not {f["properties"]["style"]["fillColor"] for f in layers.control_areas["features"]} & dots
 
 
 def test_default_time_is_the_latest_report(incidents, scenario):

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from geo import palette
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
 from geo.labels import label
@@ -169,8 +170,9 @@ def test_the_map_page_renders_to_png(pack, tmp_path):
         pixels = np.asarray(image.convert("RGB")).astype(int)
     assert pixels.shape[:2] == (pytest.approx(413, abs=2), pytest.approx(585, abs=2))  # A4 landscape, 50 dpi
     assert (pixels.min(axis=2) < 235).mean() > 0.1  # the map, not a blank page
-    vermillion = np.abs(pixels - [0xD5, 0x5E, 0x00]).max(axis=2) < 40
-    assert vermillion.mean() > 0.0005  # likely violations drawn in their colour
+    likely = palette.FLAG_COLOURS["likely"]
+    drawn = np.abs(pixels - [int(likely[i : i + 2], 16) for i in (1, 3, 5)]).max(axis=2) < 40
+    assert drawn.mean() > 0.0005  # likely violations drawn in the palette's colour
 
 
 def test_hotspots_and_clusters_of_the_pack_rows(pack, pages, week_reports, settings):

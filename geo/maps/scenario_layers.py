@@ -1,0 +1,122 @@
+"""The scenario as map layers: the contact line in force and the earlier ones, control areas, zones, posts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geo import palette
+from geo.maps import style
+from geo.maps.features import escape_series, escaped_column, frame_features
+from geo.maps.legend import LegendEntry, LegendSection
+from geo.scenario import Scenario
+
+
+def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
+    """Return the contact lines, control areas, zones and posts in force at ``at`` as FeatureCollections.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`geo.scenario.Scenario`.
+    at
+        The time whose line version and control areas are drawn (the end of the period shown).
+    """
+    lines = scenario.lines
+    in_force = lines["valid_from"] <= at
+    version = str(lines.loc[in_force, "version"].iloc[-1]) if in_force.any() else None
+    current = (lines["version"] == version).to_numpy()
+    line_tip = escape_series(
+        "Contact line "
+        + lines["version"].astype(str)
+        + " ("
+        + lines["name"].astype(str)
+        + "), from "
+        + lines["valid_from"].dt.strftime("%Y-%m-%d")
+    ).to_numpy()
+    line_props = pd.DataFrame({"version": lines["version"].to_numpy(), "tip": line_tip})
+    areas = scenario.control_areas
+    areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
+    area_props = pd.DataFrame(
+        {
+            "side": areas["side"].to_numpy(),
+            # A light neutral tint per side (geo.palette): no dot is ever the colour of its ground.
+            "style": [
+                style.CONTROL_AREA_STYLES.get(s, style.CONTROL_AREA_STYLES["RU"]) for s in areas["side"]
+            ],
+            "tip": escape_series(
+                areas["side"].map(style.SIDE_LABELS).fillna(areas["side"]) + " (control area)"
+            ).to_numpy(),
+        }
+    )
+    zones = scenario.zones
+    zone_layers = {
+        kind: frame_features(
+            group,
+            pd.DataFrame(
+                {
+                    "zone_id": group["zone_id"].astype(str).to_numpy(),
+                    "kind": kind,
+                    "tip": escape_series(
+                        group["name"].astype(str) + " (" + style.ZONE_LABELS[kind] + ")"
+                    ).to_numpy(),
+                }
+            ),
+        )
+        for kind, group in zones.groupby("kind", sort=False)
+        if kind in style.ZONE_STYLES
+    }
+    posts = scenario.posts
+    side = (
+        posts["side"].astype("string").fillna("none")
+        if "side" in posts.columns
+        else pd.Series("none", index=posts.index)
+    )
+    post_props = pd.DataFrame(
+        {
+            "post_id": posts["post_id"].astype(str).to_numpy(),
+            "name": escaped_column(posts, "name"),
+            "range_m": posts["range_m"].astype(float).to_numpy(),
+            "side": side.to_numpy(),
+            "colour": side.map(style.SIDE_COLOURS).fillna(style.POST_COLOUR).to_numpy(),
+            "tip": escape_series(
+                posts["name"].astype(str)
+                + " ("
+                + posts["post_id"].astype(str)
+                + "), range "
+                + (posts["range_m"].astype(float) / 1000).map("{:g}".format)
+                + " km"
+            ).to_numpy(),
+        }
+    )
+    return {
+        "line": frame_features(lines.loc[current], line_props.loc[current]),
+        "earlier_lines": frame_features(lines.loc[~current], line_props.loc[~current]),
+        "line_version": version,
+        "control_areas": frame_features(areas, area_props),
+        "zones": zone_layers,
+        "posts": frame_features(posts, post_props),
+    }
+
+
+def context_legend(layers: dict[str, Any]) -> LegendSection:
+    """Return the legend section of the line, control areas, zones and posts drawn when the map opens."""
+    entries = []
+    if layers["line_version"] is not None:
+        entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
+    sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
+    entries += [
+        LegendEntry(f"{style.SIDE_LABELS[s]} area", palette.control_swatch(s), "tint")
+        for s in ("UA", "RU")
+        if s in sides
+    ]
+    entries += [
+        LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "outline")
+        for kind in style.ZONE_STYLES
+        # Layers that start switched off (earlier lines, post coverage zones) stay out of the legend.
+        if kind in layers["zones"] and kind not in style.HIDDEN_ZONE_KINDS
+    ]
+    if layers["posts"]["features"]:
+        entries.append(LegendEntry("Observation post and range", style.POST_COLOUR, "post"))
+    return LegendSection("Scenario", tuple(entries))
