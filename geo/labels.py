@@ -88,6 +88,7 @@ SIDE_LABELS: dict[str, str] = {
     "UA": "Ukrainian-held",
     "RU": "Russian-held",
     "ambiguous": "Ambiguous",
+    "undetermined": "Side undetermined",  # an attribution with no side (the maps colour both alike)
     "none": "Outside control areas",
 }
 

@@ -12,6 +12,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
+from geo import palette
+
 # Offsets in points from the point, with the text's alignment: right, left, above, below, then the
 # diagonals; a second ring farther out (drawn with a leader line).
 NEAR: tuple[tuple[float, float, str, str], ...] = (
@@ -92,7 +94,9 @@ def place_labels(
         if pad and any(mark.overlaps(b) for b in taken):
             continue
         for dx, dy, ha, va in NEAR + (FAR if far else ()):
-            arrow = {"arrowstyle": "-", "color": "#555555", "linewidth": 0.5} if (dx, dy) in FAR else None
+            arrow = (
+                {"arrowstyle": "-", "color": palette.DARK_GREY, "linewidth": 0.5} if (dx, dy) in FAR else None
+            )
             label = ax.annotate(
                 text,
                 (x, y),
