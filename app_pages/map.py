@@ -9,6 +9,7 @@ from geo.maps import clicked_uid
 from geo.maps.build import live_map
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
+from geo.maps.places import place_marker
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.pipeline import with_reasons
@@ -86,6 +87,9 @@ def working_map(
             live.overlays.append(
                 origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas))
             )
+        place = mapstate.searched_place()
+        if place is not None:
+            live.overlays.append(place_marker(*place))
         if show_patterns:
             found = data.patterns(filters, PATTERN_RESOLUTION)
             groups, drawn = pattern_overlays(found.hotspots, found.clusters)

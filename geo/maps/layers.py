@@ -16,6 +16,7 @@ from geo.errors import InputError
 from geo.eventtext import EVENT_HEADING, REPORT_HEADING, event_heading
 from geo.gazetteer import describe_places
 from geo.maps import style
+from geo.maps.ground import control_ground, ground_legend
 from geo.maps.latlon import bounds_latlon, latlon
 from geo.maps.legend import LegendEntry, LegendSection
 from geo.scenario import Scenario
@@ -389,21 +390,7 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
         + lines["valid_from"].dt.strftime("%Y-%m-%d")
     ).to_numpy()
     line_props = pd.DataFrame({"version": lines["version"].to_numpy(), "tip": line_tip})
-    areas = scenario.control_areas
-    areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
-    side_colour = areas["side"].map(style.SIDE_COLOURS).fillna(style.MISSING_COLOUR).to_numpy()
-    area_props = pd.DataFrame(
-        {
-            "side": areas["side"].to_numpy(),
-            "style": [
-                {"color": c, "fillColor": c, "weight": 0.5, "fillOpacity": style.CONTROL_FILL_OPACITY}
-                for c in side_colour
-            ],
-            "tip": _escape(
-                areas["side"].map(style.SIDE_LABELS).fillna(areas["side"]) + " (control area)"
-            ).to_numpy(),
-        }
-    )
+    areas, area_props = control_ground(scenario, version)
     zones = scenario.zones
     zone_layers = {
         kind: frame_features(
@@ -459,12 +446,7 @@ def context_legend(layers: dict[str, Any]) -> LegendSection:
     entries = []
     if layers["line_version"] is not None:
         entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
-    sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
-    entries += [
-        LegendEntry(f"{style.SIDE_LABELS[s]} area", style.SIDE_COLOURS[s], "area")
-        for s in ("UA", "RU")
-        if s in sides
-    ]
+    entries += ground_legend(layers["control_areas"]["features"])
     entries += [
         LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "area")
         for kind in style.ZONE_STYLES

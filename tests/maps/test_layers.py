@@ -133,10 +133,15 @@ def test_the_line_and_control_areas_in_force_at_the_end_of_the_period(incidents,
     assert layers.line_version == version
     assert [f["properties"]["version"] for f in layers.line["features"]] == [version]
     assert version not in {f["properties"]["version"] for f in layers.earlier_lines["features"]}
-    sides = sorted(f["properties"]["side"] for f in layers.control_areas["features"])
-    assert sides == ["RU", "UA"]
-    ua = next(f for f in layers.control_areas["features"] if f["properties"]["side"] == "UA")
+    parts = {(f["properties"]["side"], f["properties"]["kind"]): f for f in layers.control_areas["features"]}
+    # Ukraine split by the line (held, occupied) and Russia's own ground, drawn apart.
+    assert sorted(parts) == [("RU", "occupied"), ("RU", "state"), ("UA", "state")]
+    ua = parts["UA", "state"]
     assert ua["properties"]["style"]["fillColor"] == style.SIDE_COLOURS["UA"]
+    occupied, russia = parts["RU", "occupied"]["properties"], parts["RU", "state"]["properties"]
+    assert occupied["style"]["fillColor"] == russia["style"]["fillColor"] == style.SIDE_COLOURS["RU"]
+    assert russia["style"]["fillOpacity"] < occupied["style"]["fillOpacity"]
+    assert occupied["tip"].startswith("Occupied") and russia["tip"].startswith("Russia")
 
 
 def test_default_time_is_the_latest_report(incidents, scenario):
@@ -155,7 +160,7 @@ def test_zones_posts_and_legend_follow_the_scenario(incidents, scenario):
     titles = [section.title for section in layers.legend]
     assert titles == ["Incident type (3 reports)", "Scenario"]
     scenario_labels = [e.label for e in layers.legend[1].entries]
-    assert "Contact line v2" in scenario_labels and "Russian-held area" in scenario_labels
+    assert "Contact line v2" in scenario_labels and "Occupied (Russian-held) area" in scenario_labels
 
 
 def test_bounds_cover_the_incidents_and_selection_centres(incidents, scenario):
