@@ -11,6 +11,7 @@ from geo.maps.area import area_layer
 from geo.maps.build import live_map
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
+from geo.maps.places import place_marker
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.pipeline import with_reasons
@@ -91,6 +92,9 @@ def working_map(
             )
         if filters.area is not None:
             live.overlays.append(area_layer(filters.area))
+        place = mapstate.searched_place()
+        if place is not None:
+            live.overlays.append(place_marker(*place))
         if show_patterns:
             found = data.patterns(filters, PATTERN_RESOLUTION)
             groups, drawn = pattern_overlays(found.hotspots, found.clusters)

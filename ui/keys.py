@@ -47,6 +47,7 @@ MAP_PLAY_TICK = "map_play_tick"
 MAP_IMAGE = "map_image"
 MAP_PLACE = "map_place"
 MAP_TIMELINE = "map_timeline"  # the timeline chart, one key per period shown
+MAP_PLACE_FOUND = "map_place_found"  # (name, lon, lat) of the settlement searched, marked on the map
 MAP_PATTERN_COUNTS = "map_pattern_counts"
 MAP_EVENT_COUNT = "map_event_count"
 MAP_LEGEND = "map_legend"  # the legend's title and section titles

