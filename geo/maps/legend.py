@@ -54,10 +54,12 @@ _SYMBOLS = {
 
 
 def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, title: str = "") -> str:
-    """Return the legend's HTML: a ``div.cm-legend`` with one block per section."""
-    parts = ['<div class="cm-legend">']
-    if title:
-        parts.append(f'<div class="cm-legend-title">{escape_text(title)}</div>')
+    """Return the legend's HTML: a ``details.cm-legend`` (open; a click on its title folds it to that
+    line) with one block per section."""
+    parts = [
+        '<details class="cm-legend" open>',
+        f'<summary class="cm-legend-title">{escape_text(title or "Legend")}</summary>',
+    ]
     for section in sections:
         parts.append(f'<div class="cm-legend-section">{escape_text(section.title)}</div>')
         for entry in section.entries:
@@ -66,15 +68,15 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
                 f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
                 f"{escape_text(entry.label)}</div>"
             )
-    parts.append("</div>")
+    parts.append("</details>")
     return "".join(parts)
 
 
 LEGEND_CSS = f"""
 .cm-legend {{ background: {palette.LEGEND_BACKGROUND}; padding: 8px 10px; border-radius: 4px;
   box-shadow: 0 1px 5px {palette.LEGEND_SHADOW}; font: {style.LEGEND_FONT_PX}px/1.35 "DejaVu Sans", Arial, sans-serif;
-  color: {palette.LEGEND_TEXT}; max-height: 60vh; overflow-y: auto; }}
-.cm-legend-title {{ font-weight: bold; margin-bottom: 2px; max-width: 300px; }}
+  color: {palette.LEGEND_TEXT}; max-height: 40vh; overflow-y: auto; }}
+.cm-legend-title {{ font-weight: bold; margin-bottom: 2px; max-width: 300px; cursor: pointer; }}
 .cm-legend-section {{ font-weight: bold; margin-top: 6px; }}
 .cm-legend-row {{ display: flex; align-items: center; white-space: nowrap; }}
 .cm-legend-symbol {{ display: inline-block; width: 14px; height: 14px; margin-right: 7px; flex: none;
@@ -114,7 +116,17 @@ class Legend(RenderedOnce):
             div.innerHTML = {{ this.html|tojson }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
+            // Never above an open popup: folded to its title while one is open, as it was after.
+            var details = div.querySelector("details"), wasOpen = true;
+            this._fold = function () { wasOpen = details.open; details.open = false; };
+            this._unfold = function () { details.open = wasOpen; };
+            map.on("popupopen", this._fold);
+            map.on("popupclose", this._unfold);
             return div;
+        };
+        {{ this.get_name() }}.onRemove = function (map) {
+            map.off("popupopen", this._fold);
+            map.off("popupclose", this._unfold);
         };
         (function (parent, legend) {
             if (parent instanceof L.Map) { legend.addTo(parent); return; }

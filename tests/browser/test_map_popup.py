@@ -54,6 +54,21 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
     selected = parse_qs(urlparse(page.url).query)["uid"][0]
     report = frame.locator(".leaflet-popup-content tr:not(.cm-popup-section)").first  # the Report row
     assert report.inner_text().split(None, 1)[1] == selected
+    # The legend never covers the open popup: folded to its title while the popup is open, and
+    # open again once it closes. Checked on the pixels: their boxes do not overlap.
+    rects = frame.evaluate(
+        "() => [document.querySelector('.leaflet-popup').getBoundingClientRect().toJSON(),"
+        " document.querySelector('.cm-legend').getBoundingClientRect().toJSON()]"
+    )
+    popup_box, legend_box = rects
+    apart = (
+        legend_box["right"] <= popup_box["left"]
+        or popup_box["right"] <= legend_box["left"]
+        or legend_box["bottom"] <= popup_box["top"]
+        or popup_box["bottom"] <= legend_box["top"]
+    )
+    assert apart, (popup_box, legend_box)
+    assert frame.evaluate("() => document.querySelector('.cm-legend').open") is False
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-popup.png", full_page=True)
     # The popup scrolled to its event's part, for a reader of the artifacts.
@@ -63,3 +78,27 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
         " c.scrollTop += row.getBoundingClientRect().top - c.getBoundingClientRect().top; }"
     )
     page.screenshot(path=artifacts / "map-popup-event.png", full_page=True)
+
+
+def test_the_legend_folds_while_a_popup_is_open_and_on_a_click_of_its_title(offline_page):
+    page = offline_page.page
+    page.goto("/map?type=impact")
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame.wait_for_function(
+        "() => typeof map_div !== 'undefined' && document.querySelector('.cm-legend') !== null",
+        timeout=TIMEOUT_MS,
+    )
+    legend = frame.locator(".cm-legend")
+    assert legend.evaluate("d => d.open") is True
+    tall = legend.bounding_box()["height"]
+    frame.locator(".cm-legend-title").click()  # folded by hand: its title alone
+    assert legend.evaluate("d => d.open") is False and legend.bounding_box()["height"] < tall / 3
+    frame.locator(".cm-legend-title").click()
+    assert legend.evaluate("d => d.open") is True
+    # A popup opened and closed from script: the legend folds, then comes back as it was.
+    frame.evaluate("() => { L.popup().setLatLng(map_div.getCenter()).setContent('x').openOn(map_div); }")
+    assert legend.evaluate("d => d.open") is False
+    frame.evaluate("() => { map_div.closePopup(); }")
+    assert legend.evaluate("d => d.open") is True
+    assert offline_page.errors == []
