@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
+from geo import palette
 from geo.gazetteer import load_gazetteer
 from geo.maps import style
 from geo.maps.context import load_oblasts
@@ -40,20 +41,20 @@ REGION_ZOOMS = (6, 8)
 CITY_POPULATION = 100_000
 LABEL_CSS = f"""
 .cm-labels {{ pointer-events: none; }}
-.cm-place {{ white-space: nowrap; font: 12px/1.2 sans-serif; color: #222;
-  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }}
+.cm-place {{ white-space: nowrap; font: 12px/1.2 sans-serif; color: {palette.INK};
+  text-shadow: 0 0 2px {palette.PAPER}, 0 0 2px {palette.PAPER}, 0 0 3px {palette.PAPER}; }}
 .cm-place i {{ display: inline-block; width: 6px; height: 6px; margin: 0 4px 0 -3px; border-radius: 50%;
-  background: #333; border: 1px solid #fff; vertical-align: middle; }}
+  background: {palette.INK_SOFT}; border: 1px solid {palette.PAPER}; vertical-align: middle; }}
 .cm-place.cm-city {{ font-size: 13px; font-weight: 600; }}
 .cm-region {{ white-space: nowrap; font: italic 12px/1.2 sans-serif; letter-spacing: 0.08em;
-  text-transform: uppercase; color: #666; text-shadow: 0 0 2px #fff, 0 0 3px #fff; }}
-.cm-searched {{ white-space: nowrap; font: 600 14px/1.2 sans-serif; color: #000;
-  background: #fff; border: 2px solid {style.BLACK}; border-radius: 3px; padding: 1px 5px; }}
+  text-transform: uppercase; color: {palette.DARK_GREY}; text-shadow: 0 0 2px {palette.PAPER}, 0 0 3px {palette.PAPER}; }}
+.cm-searched {{ white-space: nowrap; font: 600 14px/1.2 sans-serif; color: {palette.BLACK};
+  background: {palette.PAPER}; border: 2px solid {palette.BLACK}; border-radius: 3px; padding: 1px 5px; }}
 """
-OBLAST_STYLE = {"color": "#8C8C8C", "weight": 1.2, "opacity": 0.9, "dashArray": "5 4"}
+OBLAST_STYLE = {"color": palette.BORDER, "weight": 1.2, "opacity": 0.9, "dashArray": "5 4"}
 _PIN = (
     '<div style="width:18px;height:18px;box-sizing:border-box;border-radius:50%;'
-    'background:{fill};border:3px solid #fff;box-shadow:0 0 0 2px {ring}"></div>'
+    f'background:{{fill}};border:3px solid {palette.PAPER};box-shadow:0 0 0 2px {{ring}}"></div>'
 )
 
 
