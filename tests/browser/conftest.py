@@ -162,3 +162,19 @@ def artifacts() -> Path:
     """test-artifacts/browser (git-ignored) for screenshots."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+MAP_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def map_frame():
+    """Return a function giving the Map page's st_folium frame once Leaflet and its legend are drawn."""
+
+    def wait(page):
+        page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=MAP_TIMEOUT_MS)
+        frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        frame.wait_for_selector(".leaflet-container .cm-legend", timeout=MAP_TIMEOUT_MS)
+        return frame
+
+    return wait

@@ -12,17 +12,10 @@ MAP_PATH = os.environ.get("CM_MAP_PATH", "/map")
 TIMEOUT_MS = 60_000
 
 
-def _map_frame(page):
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    frame.wait_for_selector(".leaflet-container .cm-legend", timeout=TIMEOUT_MS)
-    return frame
-
-
-def test_map_page_draws_incidents_offline(offline_page, app_url, artifacts):
+def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, artifacts):
     page = offline_page.page
     page.goto(MAP_PATH)
-    frame = _map_frame(page)
+    frame = map_frame(page)
     # st_folium keeps the Leaflet map in the iframe's global `map_div`; count what the canvas draws.
     frame.wait_for_function(
         "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"

@@ -12,13 +12,6 @@ MAP_PATH = os.environ.get("CM_MAP_PATH", "/map")
 TIMEOUT_MS = 60_000
 
 
-def _map_frame(page):
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    frame.wait_for_selector(".leaflet-container .cm-legend", timeout=TIMEOUT_MS)
-    return frame
-
-
 def _visible_names(frame, selector: str) -> list[str]:
     return frame.evaluate(
         """(sel) => {
@@ -32,10 +25,10 @@ def _visible_names(frame, selector: str) -> list[str]:
     )
 
 
-def test_names_by_zoom_and_a_searched_place_marked(offline_page, artifacts):
+def test_names_by_zoom_and_a_searched_place_marked(map_frame, offline_page, artifacts):
     page = offline_page.page
     page.goto(MAP_PATH)
-    frame = _map_frame(page)
+    frame = map_frame(page)
     frame.wait_for_selector(".cm-place", timeout=TIMEOUT_MS)
     opening = _visible_names(frame, ".cm-place")
     zoom = frame.evaluate("() => map_div.getZoom()")

@@ -24,8 +24,8 @@ PICK = """() => {
 }"""
 
 
-def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifacts):
-    page = offline_page.page
+def _map_of_impacts(page):
+    """Open the Map page on the demo's impacts; return the map's frame once its legend is drawn."""
     page.goto("/map?type=impact")
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
     frame = next(f for f in page.frames if "streamlit_folium" in f.url)
@@ -33,6 +33,12 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
         "() => typeof map_div !== 'undefined' && document.querySelector('.cm-legend') !== null",
         timeout=TIMEOUT_MS,
     )
+    return frame
+
+
+def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifacts):
+    page = offline_page.page
+    frame = _map_of_impacts(page)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS)
     pick = frame.evaluate(PICK)
     # The demo's impacts are more than map_popup_limit: the popup is not in the page yet.
@@ -81,14 +87,7 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
 
 
 def test_the_legend_folds_while_a_popup_is_open_and_on_a_click_of_its_title(offline_page):
-    page = offline_page.page
-    page.goto("/map?type=impact")
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
-    frame.wait_for_function(
-        "() => typeof map_div !== 'undefined' && document.querySelector('.cm-legend') !== null",
-        timeout=TIMEOUT_MS,
-    )
+    frame = _map_of_impacts(offline_page.page)
     legend = frame.locator(".cm-legend")
     assert legend.evaluate("d => d.open") is True
     tall = legend.bounding_box()["height"]

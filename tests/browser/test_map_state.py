@@ -30,6 +30,33 @@ def _count(legend: str) -> int:
     return int(LEGEND_COUNT.search(legend).group(1).replace(",", ""))
 
 
+def _drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Press the mouse at ``start``, move to ``end`` in steps, release (a brush, a drawn box)."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    page.mouse.up()
+
+
+def _url_with(page, text: str) -> str:
+    """The page's URL once it holds ``text`` (the app writes the view to it after a run)."""
+    for _ in range(TIMEOUT_MS // 200):
+        if text in page.url:
+            break
+        page.wait_for_timeout(200)
+    return page.url
+
+
+def _count_other_than(page, before: int) -> int:
+    """The legend's report count once the map is redrawn with another count than ``before``."""
+    for _ in range(TIMEOUT_MS // 200):
+        after = _count(_legend(page))
+        if after != before:
+            break
+        page.wait_for_timeout(200)
+    return after
+
+
 def test_a_filter_change_redraws_the_map(offline_page, artifacts):
     page = offline_page.page
     page.goto("/map")
@@ -136,10 +163,7 @@ def test_brushing_the_timeline_sets_the_period(offline_page, artifacts):
     box = chart.bounding_box()
     # Across about the middle tenth of the month (the plot starts after the y axis' labels).
     y = box["y"] + box["height"] * 0.6
-    page.mouse.move(box["x"] + box["width"] * 0.45, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.55, y, steps=8)
-    page.mouse.up()
+    _drag(page, (box["x"] + box["width"] * 0.45, y), (box["x"] + box["width"] * 0.55, y))
     for _ in range(TIMEOUT_MS // 200):
         if "from=2026-10-01" not in page.url:
             break
@@ -147,12 +171,7 @@ def test_brushing_the_timeline_sets_the_period(offline_page, artifacts):
     start = re.search(r"from=(2026-10-\d\d)", page.url).group(1)
     end = re.search(r"to=(2026-10-\d\d)", page.url).group(1)
     assert "2026-10-05" < start <= end < "2026-10-26"
-    for _ in range(TIMEOUT_MS // 200):
-        after = _count(_legend(page))
-        if after != before:
-            break
-        page.wait_for_timeout(200)
-    assert 0 < after < before
+    assert 0 < _count_other_than(page, before) < before
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-timeline-brushed.png", full_page=True)
 
@@ -167,21 +186,11 @@ def test_a_rectangle_drawn_on_the_map_selects_its_reports(offline_page, artifact
     box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
     # A box around the map's centre, a quarter of its width and height.
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx - box["width"] / 8, cy - box["height"] / 8)
-    page.mouse.down()
-    page.mouse.move(cx + box["width"] / 8, cy + box["height"] / 8, steps=10)
-    page.mouse.up()
-    for _ in range(TIMEOUT_MS // 200):
-        if "area=" in page.url:
-            break
-        page.wait_for_timeout(200)
-    assert "area=" in page.url
-    for _ in range(TIMEOUT_MS // 200):
-        after = _count(_legend(page))
-        if after != before:
-            break
-        page.wait_for_timeout(200)
-    assert 0 < after < before
+    _drag(
+        page, (cx - box["width"] / 8, cy - box["height"] / 8), (cx + box["width"] / 8, cy + box["height"] / 8)
+    )
+    assert "area=" in _url_with(page, "area=")
+    assert 0 < _count_other_than(page, before) < before
     assert page.get_by_role("button", name="Clear the drawn area").count() == 1
     corners = re.search(r"area=([^&]+)", page.url).group(1).replace("%2C", ",").replace("%3B", ";")
     lons = [float(c.split(",")[0]) for c in corners.split(";")]
