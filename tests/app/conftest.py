@@ -23,15 +23,20 @@ def app_on(monkeypatch):
 
     def build(path: Path, page: str | None = None, *, query: dict[str, str] | None = None) -> AppTest:
         monkeypatch.setenv("CM_STORE_PATH", str(path))
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-        for name, value in (query or {}).items():
-            at.query_params[name] = value
-        at.run()
-        if page:
-            at.switch_page(page).run()
-        return at
+        return run_app(page, query=query)
 
     return build
+
+
+def run_app(page: str | None = None, *, query: dict[str, str] | None = None) -> AppTest:
+    """Run app.py (on the store CM_STORE_PATH names), its URL's query set first, then switch to ``page``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
 
 
 # A backslash before ASCII punctuation, as ui.text.md_escape writes it; the word joiner it adds.

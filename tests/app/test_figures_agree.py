@@ -4,16 +4,14 @@ Map, Incidents, Briefing and in the PDF pack's manifest, read from what each pag
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import TIMEOUT_S, as_shown
+from tests.app.conftest import as_shown, run_app
 from ui import keys
 
-ROOT = Path(__file__).resolve().parents[2]
 MAP, INCIDENTS, BRIEFING = "app_pages/map.py", "app_pages/incidents.py", "app_pages/briefing.py"
 # The sidebar's preset buttons, by the Overview's column they match.
 PRESETS = {"Latest day": 1, "Last 7 days": 7, "Last 30 days": 30}
@@ -34,13 +32,7 @@ def store_path(demo_store):
 
 
 def _run(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    return at
+    return run_app(page, query=query)
 
 
 def _preset(at: AppTest, label: str) -> AppTest:

@@ -45,3 +45,23 @@ def week():
 @pytest.fixture(scope="session")
 def week_reports(reports, week):
     return apply_filters(reports, week)
+
+
+@pytest.fixture(scope="module")
+def pack(reports, events, scenario, week, settings):
+    """The week's pack of the demo (Bakhmut), made at :data:`GENERATED_AT`."""
+    from geo.report import build_pack
+
+    return build_pack(
+        reports, scenario, events=events, filters=week, settings=settings, generated_at=GENERATED_AT
+    )
+
+
+@pytest.fixture(scope="module")
+def pages(pack) -> list[str]:
+    """The text of each page of :func:`pack`."""
+    import io
+
+    from pypdf import PdfReader
+
+    return [p.extract_text() for p in PdfReader(io.BytesIO(pack.pdf)).pages]

@@ -18,19 +18,6 @@ from geo.labels import label
 from geo.report import Manifest, build_pack, rebuild
 from geo.report.manifest import differences
 from geo.rules import load_agreement
-from tests.report.conftest import GENERATED_AT
-
-
-@pytest.fixture(scope="module")
-def pack(reports, events, scenario, week, settings):
-    return build_pack(
-        reports, scenario, events=events, filters=week, settings=settings, generated_at=GENERATED_AT
-    )
-
-
-@pytest.fixture(scope="module")
-def pages(pack) -> list[str]:
-    return [p.extract_text() for p in PdfReader(io.BytesIO(pack.pdf)).pages]
 
 
 def _flat(text: str) -> str:

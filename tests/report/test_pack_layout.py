@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
 import pypdfium2
 import pytest
-from pypdf import PdfReader
 
 from geo import labels
-from geo.report import build_pack
 from geo.report.mapimage import MARKING
-from tests.report.conftest import GENERATED_AT
 
 # Text and images closer than this to the top or bottom edge are the page's furniture (marking, stamp).
 FURNITURE_MM = 24
 MM = 72 / 25.4
-
-
-@pytest.fixture(scope="module")
-def pack(reports, events, scenario, week, settings):
-    return build_pack(
-        reports, scenario, events=events, filters=week, settings=settings, generated_at=GENERATED_AT
-    )
-
-
-@pytest.fixture(scope="module")
-def pages(pack) -> list[str]:
-    return [p.extract_text() for p in PdfReader(io.BytesIO(pack.pdf)).pages]
 
 
 @pytest.fixture(scope="module")
