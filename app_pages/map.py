@@ -22,7 +22,10 @@ from ui.mapview import events_of, image_button, selected_report
 from ui.text import md_escape
 from ui.timeline import timeline
 
-st.title("Map")
+# Room for the map on a laptop screen: the title and the search on one line, less padding above.
+st.html('<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }</style>')
+title_column, search_column = st.columns([1, 4], vertical_alignment="bottom")
+title_column.title("Map")
 
 # Hexagons of about 36 km² for the hotspot layer, as the Patterns page opens with.
 PATTERN_RESOLUTION = 6
@@ -139,7 +142,7 @@ with user_errors("drawing the map"):
     colour_by = st.sidebar.selectbox(
         "Colour by", schemes, index=default, key=keys.MAP_COLOUR, format_func=COLOUR_SCHEME_LABELS.get
     )
-    mask = mapstate.search(mask, reports)
+    mask = mapstate.search(mask, reports, where=search_column)
     # While a day is played, the filters shown are that day's: captions, legend, line and image say so.
     mask, filters, described, day = mapstate.playback(mask, reports, filters)
     at, version_label = mapstate.line_version(data.scenario(), filters, day=day is not None)

@@ -159,12 +159,14 @@ def line_version(
     return row["valid_from"], str(row["version"])
 
 
-def search(mask: np.ndarray, reports: gpd.GeoDataFrame) -> np.ndarray:
-    """A box to find a report by its id or uid: selects it, opens the map on it, shows it even if filtered out."""
-    text = st.text_input(
+def search(mask: np.ndarray, reports: gpd.GeoDataFrame, *, where: Any = st) -> np.ndarray:
+    """A box (in ``where``) to find a report by its id or uid, or a place: selects the report, opens
+    the map on it and shows it even if filtered out; marks the place."""
+    text = where.text_input(
         "Find a report or a place",
         key=keys.MAP_SEARCH,
-        placeholder="Report id or uid (CVM-OP-06:a-1), or a settlement (Avdiyivka)",
+        placeholder="Find a report by id or uid (CVM-OP-06:a-1), or a settlement (Avdiyivka)",
+        label_visibility="collapsed",
     ).strip()
     if not text:
         st.session_state.pop(keys.MAP_PLACE_FOUND, None)

@@ -8,7 +8,9 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+from branca.element import MacroElement
 from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
+from folium.template import Template
 
 from geo import palette
 from geo.maps import style
@@ -129,6 +131,20 @@ def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
         ).add_to(m)
 
 
+class PopupClearance(MacroElement):
+    """Popups open clear of the map's controls: Leaflet pans the map until a popup is 64 px inside
+    every edge (the layer control, zoom and draw buttons are within that). In the map's own script,
+    which st_folium keeps (it drops the page's other scripts)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.Popup.mergeOptions({autoPanPadding: L.point(64, 64)});
+        {% endmacro %}
+        """
+    )
+
+
 # The Map page's area selection: rectangles and polygons only, drawn as a dashed outline.
 AREA_STYLE = {"color": palette.INK, "weight": 2, "dashArray": "6 4", "fill": False}
 AREA_DRAW_OPTIONS = {
@@ -149,6 +165,9 @@ def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Ma
     _add_scenario(m, layers)
     _add_controls(m, layers, settings)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
+    # A popup opens clear of the map's controls (the layer control, zoom and draw buttons): Leaflet
+    # pans the map until the popup is this far inside every edge.
+    m.add_child(PopupClearance())
     return m
 
 

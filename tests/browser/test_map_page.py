@@ -51,3 +51,17 @@ def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, arti
 
     page.wait_for_timeout(300)  # let the canvas finish its last frame before the picture
     page.screenshot(path=artifacts / "map.png", full_page=True)
+
+
+def test_the_map_has_room_on_a_laptop_screen(browser, app_url, map_frame, artifacts):
+    # At 1366 x 768 the map used to start 300 px down, leaving it about 460 px in view.
+    context = browser.new_context(base_url=app_url, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(MAP_PATH)
+        map_frame(page)
+        top = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()["y"]
+        assert 768 - top >= 560, top
+        page.screenshot(path=artifacts / "map-1366x768.png")
+    finally:
+        context.close()

@@ -74,6 +74,14 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
         or popup_box["bottom"] <= legend_box["top"]
     )
     assert apart, (popup_box, legend_box)
+    # Nor does the layer control: the map pans the popup clear of the controls.
+    control = frame.evaluate(
+        "() => document.querySelector('.leaflet-control-layers').getBoundingClientRect().toJSON()"
+    )
+    assert control["bottom"] <= popup_box["top"] or popup_box["right"] <= control["left"], (
+        popup_box,
+        control,
+    )
     assert frame.evaluate("() => document.querySelector('.cm-legend').open") is False
     assert offline_page.errors == []
     page.screenshot(path=artifacts / "map-popup.png", full_page=True)
