@@ -80,4 +80,12 @@ def test_incidents_page_renders_offline(offline_page, demo_store_path, artifacts
     page.get_by_text("Sources (the reports of its event)").wait_for(timeout=TIMEOUT_MS)
     _settled(page)
     assert "uid=" in page.url and page.locator('[data-testid="stException"]').count() == 0
+    # Its small map: the report's point (and any origin) with nothing over it.
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=TIMEOUT_MS)
+    small = next(f for f in page.frames if "streamlit_folium" in f.url)
+    small.wait_for_function("() => typeof map_div !== 'undefined'", timeout=TIMEOUT_MS)
+    assert small.locator(".cm-legend, .leaflet-control-minimap, .leaflet-popup").count() == 0
     page.screenshot(path=artifacts / "incidents-detail.png", full_page=True)
+    page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts / "incidents-detail-map.png")
