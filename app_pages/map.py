@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.attribution import origin_sectors
+from geo.detail import reports_at_place
 from geo.filters import filter_mask
 from geo.labels import COLOUR_SCHEME_LABELS
 from geo.maps import clicked_uid
@@ -125,6 +126,9 @@ def working_map(
             st.rerun(scope="fragment")
         if len(chosen):
             selected_report(chosen.iloc[:1], events, mapstate.page_url("incidents"))
+            # Reports under the same dot cannot be clicked apart: listed here, one chosen at a time.
+            if mapstate.choose_among(reports_at_place(reports, mask, selected)):
+                st.rerun(scope="fragment")
 
 
 with user_errors("drawing the map"):

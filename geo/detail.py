@@ -194,3 +194,30 @@ def export_file_name(description: str, format: str) -> str:
 def media_type(format: str) -> str:
     """The media type of an export format, for a download."""
     return MEDIA_TYPES[format]
+
+
+# Reports closer than this to the one selected overlap it on the map at any zoom a person reads.
+SAME_PLACE_M = 50.0
+
+
+def reports_at_place(
+    reports: gpd.GeoDataFrame, keep: np.ndarray, uid: str, *, within_m: float = SAME_PLACE_M
+) -> pd.DataFrame:
+    """The other reports ``keep`` holds within ``within_m`` metres of report ``uid``, newest first.
+
+    On the map they sit under the selected report's dot, so a click cannot reach them; the Map page
+    lists them. Distances are local (an equirectangular approximation, exact to well under a metre
+    at these distances). Empty when ``uid`` is not among the reports.
+    """
+    at = np.flatnonzero((reports["uid"] == uid).to_numpy())
+    if not len(at):
+        return reports.iloc[:0]
+    points = reports.geometry.to_numpy()
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    x0, y0 = x[at[0]], y[at[0]]
+    metres_per_degree = 111_320.0
+    dx = (x - x0) * metres_per_degree * np.cos(np.radians(y0))
+    dy = (y - y0) * metres_per_degree
+    near = np.asarray(keep, dtype=bool) & (np.hypot(dx, dy) <= within_m)
+    near[at[0]] = False
+    return reports.loc[near].sort_values("occurred_at", ascending=False, kind="stable")

@@ -84,3 +84,28 @@ def test_each_row_and_the_detail_name_the_place(demo_analysis):
     uid = rows["uid"].iloc[0]
     detail = report_detail(uid, reports, demo_analysis.events, pd.DataFrame(columns=["batch_id"]))
     assert detail.fields.set_index("field").loc["place", "value"] == expected[0]
+
+
+def test_the_reports_at_a_report_s_place_are_those_within_50_m(demo_analysis):
+    import numpy as np
+
+    from geo.detail import reports_at_place
+
+    reports = demo_analysis.reports
+    keep = np.ones(len(reports), dtype=bool)
+    uid = "OSINT-CHANNEL-B/20261029-0002"
+    others = reports_at_place(reports, keep, uid)
+    assert len(others) == 2 and uid not in set(others["uid"])
+    # Each within 50 m by the geodesic, and no report beyond it listed.
+    from pyproj import Geod
+
+    me = reports.loc[reports["uid"] == uid].geometry.iloc[0]
+    _, _, metres = Geod(ellps="WGS84").inv(
+        np.full(len(reports), me.x), np.full(len(reports), me.y), reports.geometry.x, reports.geometry.y
+    )
+    expected = set(reports.loc[(metres <= 50) & (reports["uid"] != uid).to_numpy(), "uid"])
+    assert set(others["uid"]) == expected
+    assert others["occurred_at"].is_monotonic_decreasing
+    # Only those the filters keep; none for a uid not there.
+    keep[reports["uid"].isin(others["uid"]).to_numpy()] = False
+    assert reports_at_place(reports, keep, uid).empty and reports_at_place(reports, keep, "nope").empty

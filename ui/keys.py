@@ -3,6 +3,7 @@
 FILTER_PERIOD = "filter_period"
 FILTER_AREA = "filter_area"  # the corners of an area drawn on the map (geo.filters.Filters.area), or None
 FILTER_AREA_CLEAR = "filter_area_clear"
+MAP_SAME_PLACE = "map_same_place"  # the list of reports under the selected one, per selection
 MAP_DRAWN = "map_drawn"  # the last drawing the map reported, applied once
 FILTER_TYPES = "filter_types"
 FILTER_WEAPONS = "filter_weapons"

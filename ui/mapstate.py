@@ -19,6 +19,7 @@ import streamlit as st
 from geo.errors import InputError
 from geo.filters import Filters, area_from_geojson
 from geo.gazetteer import load_gazetteer
+from geo.labels import label
 from geo.maps.aggregate import in_view
 from geo.maps.latlon import leaflet_bounds, lonlat
 from geo.maps.view import View
@@ -326,4 +327,29 @@ def take_drawing(drawing: object) -> bool:
         st.warning(f"{md_escape(exc.message)} {md_escape(exc.hint or '')}")
         return False
     set_area(corners)
+    return True
+
+
+def choose_among(others: pd.DataFrame) -> bool:
+    """List the reports at the selected report's place (they overlap it on the map) to choose one;
+    True when one was chosen (it is selected, the URL follows)."""
+    if others.empty:
+        return False
+    options = others["uid"].tolist()
+    described = {
+        row.uid: f"{row.occurred_at:%Y-%m-%d %H:%M} · {label(row.type, 'type')} · {row.source}"
+        for row in others.itertuples()
+    }
+    chosen = st.selectbox(
+        f"{len(others):,} other report{'s' if len(others) != 1 else ''} at this place (within 50 m, under the"
+        " same dot on the map)",
+        options,
+        index=None,
+        format_func=described.get,
+        placeholder="Choose one to show it",
+        key=f"{keys.MAP_SAME_PLACE}-{st.session_state.get(keys.SELECTED_UID)}",
+    )
+    if chosen is None:
+        return False
+    select(chosen)
     return True

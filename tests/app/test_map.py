@@ -321,3 +321,14 @@ def test_an_area_drawn_on_the_map_selects_its_reports_on_every_page_until_cleare
     assert at.query_params["area"] == area
     at.sidebar.button(key="filter_area_clear").click().run()
     assert "area" not in at.query_params and len(at.dataframe[0].value) == len(reports)
+
+
+def test_reports_under_the_same_dot_are_listed_to_choose_from(app_on, demo_store, reports):
+    uid = "OSINT-CHANNEL-B/20261029-0002"
+    at = app_on(demo_store.path, MAP_PAGE, query={"uid": uid})
+    assert not at.exception and not at.error
+    (listed,) = [s for s in at.selectbox if s.key and s.key.startswith("map_same_place")]
+    assert len(listed.options) == 2 and "2 other reports at this place" in listed.label
+    listed.set_value(listed.options[0]).run()
+    assert not at.exception and at.session_state["selected_uid"] != uid
+    assert at.query_params["uid"] == at.session_state["selected_uid"]
