@@ -327,8 +327,14 @@ def test_reports_under_the_same_dot_are_listed_to_choose_from(app_on, demo_store
     uid = "OSINT-CHANNEL-B/20261029-0002"
     at = app_on(demo_store.path, MAP_PAGE, query={"uid": uid})
     assert not at.exception and not at.error
+    import numpy as np
+
+    from geo.detail import reports_at_place
+
+    others = reports_at_place(reports, np.ones(len(reports), dtype=bool), uid)
     (listed,) = [s for s in at.selectbox if s.key and s.key.startswith("map_same_place")]
-    assert len(listed.options) == 2 and "2 other reports at this place" in listed.label
-    listed.set_value(listed.options[0]).run()
-    assert not at.exception and at.session_state["selected_uid"] != uid
-    assert at.query_params["uid"] == at.session_state["selected_uid"]
+    assert len(listed.options) == len(others) == 2 and "2 other reports at this place" in listed.label
+    chosen = others["uid"].iloc[1]
+    listed.set_value(chosen).run()  # the value is the uid; the option shown is its time, type, source
+    assert not at.exception and at.session_state["selected_uid"] == chosen
+    assert at.query_params["uid"] == chosen
