@@ -62,10 +62,17 @@ def test_clicking_a_report_opens_its_popup_with_every_field(offline_page, artifa
     assert report.inner_text().split(None, 1)[1] == selected
     # The legend never covers the open popup: folded to its title while the popup is open, and
     # open again once it closes. Checked on the pixels: their boxes do not overlap.
-    rects = frame.evaluate(
-        "() => [document.querySelector('.leaflet-popup').getBoundingClientRect().toJSON(),"
-        " document.querySelector('.cm-legend').getBoundingClientRect().toJSON()]"
-    )
+    # Leaflet pans the popup into view with an animation: measure once it has come to rest.
+    rects, previous = None, None
+    for _ in range(30):
+        rects = frame.evaluate(
+            "() => [document.querySelector('.leaflet-popup').getBoundingClientRect().toJSON(),"
+            " document.querySelector('.cm-legend').getBoundingClientRect().toJSON()]"
+        )
+        if rects == previous:
+            break
+        previous = rects
+        page.wait_for_timeout(150)
     popup_box, legend_box = rects
     apart = (
         legend_box["right"] <= popup_box["left"]
