@@ -3,23 +3,18 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.attribution import origin_sectors
 from geo.detail import reports_at_place
 from geo.filters import filter_mask
 from geo.labels import COLOUR_SCHEME_LABELS
 from geo.maps import clicked_uid
-from geo.maps.area import area_layer
 from geo.maps.build import live_map
-from geo.maps.origin import origin_layer
-from geo.maps.patterns import pattern_overlays
-from geo.maps.places import place_marker
 from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.pipeline import with_reasons
 from ui import data, keys, mapstate
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
-from ui.mapview import events_of, image_button, selected_report
+from ui.mapview import add_overlays, events_of, image_button, map_caption, selected_report
 from ui.text import md_escape
 from ui.timeline import timeline
 
@@ -27,9 +22,6 @@ from ui.timeline import timeline
 st.html('<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }</style>')
 title_column, search_column = st.columns([1, 4], vertical_alignment="bottom")
 title_column.title("Map")
-
-# Hexagons of about 36 km² for the hotspot layer, as the Patterns page opens with.
-PATTERN_RESOLUTION = 6
 
 
 @st.fragment
@@ -44,18 +36,7 @@ def working_map(
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
-        shown = f"{md_escape(described)} · line {md_escape(version_label)}"
-        seen = mapstate.in_this_view(reports, mask)
-        counted = f"{drawing.kept:,} of {len(reports):,} reports" + (
-            "" if seen is None else f" ({seen:,} in this view)"
-        )
-        if drawing.points is not None:
-            st.caption(f"{counted} · {shown}")
-        else:
-            st.caption(
-                f"{counted}, shown per hexagon (H3 resolution {drawing.resolution}): zoom in to see"
-                f" each report · {shown}"
-            )
+        map_caption(drawing, reports, mask, f"{described} · line {version_label}")
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
         live = live_map(
@@ -86,24 +67,7 @@ def working_map(
         )
         st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
         chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
-        if len(chosen) and "origin_method" in chosen and chosen["origin_method"].iloc[0] != "none":
-            group = chosen["origin_group"].iloc[0]
-            members = (
-                chosen if group is None else reports[mask & (reports["origin_group"] == group).to_numpy()]
-            )
-            live.overlays.append(
-                origin_layer(origin_sectors(members, control_areas=data.scenario().control_areas))
-            )
-        if filters.area is not None:
-            live.overlays.append(area_layer(filters.area))
-        place = mapstate.searched_place()
-        if place is not None:
-            live.overlays.append(place_marker(*place))
-        if show_patterns:
-            found = data.patterns(filters, PATTERN_RESOLUTION)
-            groups, drawn = pattern_overlays(found.hotspots, found.clusters)
-            live.overlays.extend(groups)
-            st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
+        add_overlays(live, chosen, reports, mask, filters, show_patterns=show_patterns)
         mapstate.record_drawn(live.layers, described)
         # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(

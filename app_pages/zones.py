@@ -12,6 +12,7 @@ from ui import data, keys
 from ui.agreement import show_agreement
 from ui.errors import user_errors
 from ui.text import md_escape, plain, plain_frame
+from ui.zone_form import record_zone_map, zone_form_defaults
 
 NEW = "New zone"
 
@@ -24,18 +25,6 @@ added = st.session_state.pop(keys.ZONES_SHOW_VERSION, None)
 if added:
     st.session_state[keys.ZONES_VERSION] = added
     st.session_state[keys.ZONES_COMPARE] = None
-
-
-def _zone_form_defaults(target: str, zones) -> None:
-    """Fill the zone form from the zone picked (widget values may be set before the widgets are drawn)."""
-    if st.session_state.get(keys.ZONES_LAST_TARGET) == target:
-        return
-    st.session_state[keys.ZONES_LAST_TARGET] = target
-    st.session_state.pop(keys.ZONES_DRAWING, None)
-    row = zones.loc[zones["zone_id"] == target].iloc[0] if target != NEW else None
-    st.session_state[keys.ZONES_ZONE_ID] = "" if row is None else str(row["zone_id"])
-    st.session_state[keys.ZONES_ZONE_KIND] = ZONE_KINDS[1] if row is None else str(row["kind"])
-    st.session_state[keys.ZONES_ZONE_NAME] = "" if row is None else str(row["name"])
 
 
 with user_errors("drawing the line versions and zones"):
@@ -65,7 +54,7 @@ with user_errors("drawing the line versions and zones"):
     target = st.selectbox(
         "Zone", [NEW, *zones["zone_id"].astype(str)], key=keys.ZONES_TARGET, format_func=plain
     )
-    _zone_form_defaults(target, zones)
+    zone_form_defaults(target, zones, new=NEW)
     editing = zones.loc[zones["zone_id"] == target].geometry.iloc[0] if target != NEW else None
     st.caption(
         "Draw a polygon or rectangle with the tools at the top right of the map"
@@ -76,12 +65,7 @@ with user_errors("drawing the line versions and zones"):
         )
     )
     m = zone_map(scenario, settings=data.settings(), version=version, change=change, editing=editing)
-    st.session_state[keys.ZONES_MAP_LAYERS] = {
-        "line_version": m.cm_layers.line_version,
-        "zones": sum(len(z["features"]) for z in m.cm_layers.zones.values()),
-        "control_areas": len(m.cm_layers.control_areas["features"]),
-        "change": None if change is None else (change.old, change.new),
-    }
+    record_zone_map(m, change)
     # A new key after each edit or another zone picked: the map starts without the old drawings.
     out = st_folium(
         m,

@@ -1,28 +1,18 @@
 """One report's detail as the Incidents page shows it: fields, reasons, event, sources, batch, a small map."""
 
 import geopandas as gpd
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.attribution import origin_sectors
 from geo.detail import report_detail
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
 from geo.labels import label, label_fields, reason_text
 from geo.maps.report_map import report_map
 from ui import data, keys
+from ui.mapview import origin_shapes
 from ui.text import headings, md_escape, plain_frame, readable_frame
 
 TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
-
-
-def _origins(report: gpd.GeoDataFrame, reports: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """The report's fire-origin shapes (with its triangulation group's), or None when it has no origin."""
-    if "origin_method" not in report or report["origin_method"].iloc[0] in (None, "none"):
-        return None
-    group = report["origin_group"].iloc[0]
-    members = report if pd.isna(group) else reports[(reports["origin_group"] == group).to_numpy()]
-    return origin_sectors(members, control_areas=data.scenario().control_areas)
 
 
 def show_detail(
@@ -91,7 +81,7 @@ def show_detail(
     with right:
         report = reports[(reports["uid"] == uid).to_numpy()].iloc[:1]
         small = report_map(
-            report, data.scenario(), settings=data.settings(), origins=_origins(report, reports)
+            report, data.scenario(), settings=data.settings(), origins=origin_shapes(report, reports)
         )
         st.session_state[keys.INCIDENTS_MAP_COUNT] = len(report)
         st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)

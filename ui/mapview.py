@@ -3,16 +3,81 @@ with its event, and an image of the view."""
 
 from urllib.parse import quote
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.attribution import origin_sectors
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
+from geo.filters import Filters
 from geo.labels import label
+from geo.maps.area import area_layer
+from geo.maps.build import LiveMap
+from geo.maps.origin import origin_layer
+from geo.maps.patterns import pattern_overlays
+from geo.maps.places import place_marker
 from geo.pipeline import with_reasons
 from geo.report import map_image, pack_name
 from geo.report.mapimage import reports_in_image
-from ui import data, keys
+from ui import data, keys, mapstate
 from ui.text import md_escape
+
+# Hexagons of about 36 km² for the hotspot layer, as the Patterns page opens with.
+PATTERN_RESOLUTION = 6
+
+
+def map_caption(drawing, reports: pd.DataFrame, mask: np.ndarray, shown: str) -> None:
+    """The caption above the map: reports drawn (and in this view) of all, how, and ``shown`` in words."""
+    seen = mapstate.in_this_view(reports, mask)
+    counted = f"{drawing.kept:,} of {len(reports):,} reports" + (
+        "" if seen is None else f" ({seen:,} in this view)"
+    )
+    if drawing.points is None:
+        counted += f", shown per hexagon (H3 resolution {drawing.resolution}): zoom in to see each report"
+    st.caption(f"{counted} · {md_escape(shown)}")
+
+
+def origin_shapes(
+    report: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, keep: np.ndarray | None = None
+) -> gpd.GeoDataFrame | None:
+    """The fire-origin shapes of ``report`` (one row) with its triangulation group's reports (those
+    ``keep`` holds, default all); None when it has no origin."""
+    if report.empty or "origin_method" not in report or report["origin_method"].iloc[0] in (None, "none"):
+        return None
+    group = report["origin_group"].iloc[0]
+    if pd.isna(group):
+        members = report
+    else:
+        same = (reports["origin_group"] == group).to_numpy()
+        members = reports[same if keep is None else same & keep]
+    return origin_sectors(members, control_areas=data.scenario().control_areas)
+
+
+def add_overlays(
+    live: LiveMap,
+    chosen: gpd.GeoDataFrame,
+    reports: gpd.GeoDataFrame,
+    mask: np.ndarray,
+    filters: Filters,
+    *,
+    show_patterns: bool,
+) -> None:
+    """The overlays beside the incidents: the selected report's fire origin, the drawn area, the
+    searched place and, when asked, hot spots and clusters."""
+    shapes = origin_shapes(chosen, reports, mask)
+    if shapes is not None:
+        live.overlays.append(origin_layer(shapes))
+    if filters.area is not None:
+        live.overlays.append(area_layer(filters.area))
+    place = mapstate.searched_place()
+    if place is not None:
+        live.overlays.append(place_marker(*place))
+    if show_patterns:
+        found = data.patterns(filters, PATTERN_RESOLUTION)
+        groups, drawn = pattern_overlays(found.hotspots, found.clusters)
+        live.overlays.extend(groups)
+        st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
 
 
 def events_of(events, points):
