@@ -48,6 +48,27 @@ def test_no_report_kept_gives_an_empty_timeline(demo_analysis):
     assert counts.empty and list(counts.columns) == ["day", "flag_level", "reports"]
 
 
+def test_counts_are_remembered_per_filters_and_never_shared_between_different_ones(demo_analysis):
+    reports = demo_analysis.reports
+    near = Filters(max_km=5.0)
+    first = daily_counts(reports, near)
+    # Another period only: the same counts (the timeline ignores the period).
+    week = Filters.for_period(whole_days(dt.date(2026, 10, 9), dt.date(2026, 10, 15)), max_km=5.0)
+    assert daily_counts(reports, week).equals(first)
+    # Any other field gives its own counts.
+    beyond = daily_counts(reports, Filters(min_km=5.0))
+    assert beyond["reports"].sum() == int(filter_mask(reports, Filters(min_km=5.0)).sum())
+    assert beyond["reports"].sum() != first["reports"].sum()
+    typed = daily_counts(reports, Filters(max_km=5.0, choices={"type": ("impact",)}))
+    assert typed["reports"].sum() == int(
+        filter_mask(reports, Filters(max_km=5.0, choices={"type": ("impact",)})).sum()
+    )
+    assert typed["reports"].sum() < first["reports"].sum()
+    # A caller changing what it got does not change what the next caller gets.
+    first.loc[:, "reports"] = 0
+    assert daily_counts(reports, near)["reports"].sum() == int(filter_mask(reports, near).sum()) > 0
+
+
 @pytest.mark.parametrize(
     ("brush", "days"),
     [
