@@ -3,8 +3,9 @@
 A colour means one thing everywhere: flag levels, attributed sides and the ground they sit on never
 share a hue family, so a dot is never the colour of the area under it. The control areas are light
 neutral tints (no hue at all), the hexagon counts a sequential ramp apart from them, and each dot
-colour keeps WCAG's 3:1 contrast for graphical objects against every area it can sit on
-(tests/test_palette.py computes the figures, also under simulated colour blindness).
+colour keeps WCAG's 3:1 contrast for graphical objects against every area it can sit on (a light
+category hue, such as the muzzle flash's yellow, through its outline: :func:`ring`); tests/test_palette.py
+computes the figures, also under simulated colour blindness.
 
 Sources, all designed for colour-blind readers:
 
@@ -213,3 +214,52 @@ def control_swatch(side: str) -> str:
     """The control area of ``side`` as it looks on land: the colour of its legend swatch."""
     fill, opacity = CONTROL_FILLS[side]
     return over(fill, opacity)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of ``#RRGGBB``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21).
+
+    Examples
+    --------
+    >>> round(contrast("#000000", "#FFFFFF"), 1)
+    21.0
+    """
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def light_grounds() -> tuple[str, ...]:
+    """The grounds a dot can sit on, as the eye sees them: land, sea, each control area on land,
+    and each zone's tint on land and on each control area."""
+    areas = [LAND, *(control_swatch(side) for side in CONTROL_FILLS)]
+    zones = [over(colour, opacity, area) for colour, opacity in ZONE_COLOURS.values() for area in areas]
+    return (*areas, SEA, *zones)
+
+
+def ring(colour: str, minimum: float = 3.0) -> str:
+    """The outline that keeps a dot of ``colour`` readable on every ground (WCAG's 3:1 for graphics).
+
+    ``colour`` itself when it has ``minimum`` contrast on each of :func:`light_grounds`; otherwise
+    the same hue darkened (mixed with black in steps of 5 %) until it has. A light category colour
+    (the muzzle flash's yellow, 1.2:1 on land) keeps its fill and hue, with an outline that reads.
+
+    Examples
+    --------
+    >>> ring(LIKELY) == LIKELY
+    True
+    >>> contrast(ring(YELLOW), LAND) >= 3.0
+    True
+    """
+    grounds = light_grounds()
+    for step in range(21):
+        darker = over(BLACK, step / 20, colour)
+        if all(contrast(darker, g) >= minimum for g in grounds):
+            return darker
+    return BLACK

@@ -315,3 +315,32 @@ def test_no_colour_is_defined_outside_the_palette():
         for match in literal.finditer(path.read_text())
     }
     assert found - LAYOUT_LITERALS == set()
+
+
+CATEGORY_SCHEMES = {
+    "type": palette.TYPE_COLOURS,
+    "weapon": palette.WEAPON_COLOURS,
+    "source type": palette.SOURCE_TYPE_COLOURS,
+}
+
+
+@pytest.mark.parametrize("scheme", list(CATEGORY_SCHEMES))
+def test_every_category_dot_has_an_outline_that_reads_on_every_ground(scheme):
+    # Eleven categories need light hues too (the muzzle flash's yellow is 1.2:1 on land): the fill
+    # keeps its hue, the outline (geo.palette.ring) is the same hue darkened until it reads.
+    low = {
+        f"{value} ({colour} ring {palette.ring(colour)}) on {g}": round(contrast(palette.ring(colour), c), 2)
+        for value, colour in CATEGORY_SCHEMES[scheme].items()
+        for g, c in grounds().items()
+        if contrast(palette.ring(colour), c) < CONTRAST_MIN
+    }
+    assert low == {}
+    # A colour that already reads keeps its own outline; a light one gets a darker one of its hue.
+    assert palette.ring(palette.BLUE) == palette.BLUE
+    assert palette.ring(palette.YELLOW) != palette.YELLOW
+    assert contrast(palette.YELLOW, palette.LAND) < CONTRAST_MIN
+
+
+def test_the_palette_contrast_agrees_with_this_test_s_own():
+    for a, b in itertools.combinations([*palette.TYPE_COLOURS.values(), palette.LAND, palette.SEA], 2):
+        assert palette.contrast(a, b) == pytest.approx(contrast(a, b), rel=1e-9)

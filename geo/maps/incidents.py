@@ -196,7 +196,10 @@ def incident_layer(
     style_frame = pd.DataFrame(
         {
             "radius": radius,
-            "color": np.where(selected, style.BLACK, colour.to_numpy()),
+            # The outline reads on every ground: a light hue's is the same hue darkened.
+            "color": np.where(
+                selected, style.BLACK, colour.map({c: palette.ring(c) for c in colour.unique()}).to_numpy()
+            ),
             "weight": np.where(selected, 3.5, np.where(hollow, 3.0, style.MARKER_WEIGHT)),
             "fillColor": np.where(hollow, palette.PAPER, colour.to_numpy()),
             "fillOpacity": np.where(hollow, 0.9, 0.85),

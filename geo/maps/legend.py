@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from folium.template import Template
@@ -42,8 +43,8 @@ class LegendSection:
 
 
 _SYMBOLS = {
-    "dot": "border-radius:50%;background:{c};border:2px solid {c}",
-    "ring": f"border-radius:50%;background:{palette.PAPER};border:3px solid {{c}}",
+    "dot": "border-radius:50%;background:{c};border:2px solid {r}",
+    "ring": f"border-radius:50%;background:{palette.PAPER};border:3px solid {{r}}",
     "line": "height:0;border-top:4px solid {c};margin-top:7px",
     "dashed": "height:0;border-top:3px dashed {c};margin-top:7px",
     "area": "background:{c};opacity:.55;border:1px solid {c}",
@@ -63,7 +64,12 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
     for section in sections:
         parts.append(f'<div class="cm-legend-section">{escape_text(section.title)}</div>')
         for entry in section.entries:
-            css = _SYMBOLS[entry.symbol].format(c=html.escape(entry.colour, quote=True))
+            # A dot's outline as the map draws it (geo.palette.ring): a light hue's reads on the legend too.
+            drawn_as_dot = entry.symbol in ("dot", "ring") and re.fullmatch("#[0-9A-Fa-f]{6}", entry.colour)
+            outline = palette.ring(entry.colour) if drawn_as_dot else entry.colour
+            css = _SYMBOLS[entry.symbol].format(
+                c=html.escape(entry.colour, quote=True), r=html.escape(outline, quote=True)
+            )
             parts.append(
                 f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
                 f"{escape_text(entry.label)}</div>"

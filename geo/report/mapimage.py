@@ -249,7 +249,7 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
             y[rows],
             s=size,
             facecolor="white" if hollow else colour,
-            edgecolor=colour if hollow else palette.INK,
+            edgecolor=palette.ring(colour) if hollow else palette.INK,
             # Dark outlines would turn tens of thousands of small dots into a brown mass.
             linewidth=1.2 if hollow else (0.3 if len(points) <= OUTLINE_MAX else 0.0),
             alpha=0.9,
@@ -268,7 +268,7 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
                 linestyle="",
                 markersize=8,
                 markerfacecolor="white" if hollow else colour,
-                markeredgecolor=colour,
+                markeredgecolor=palette.ring(colour) if hollow else palette.INK,
                 label=f"{name} ({counts[v]:,})",
             )
         )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo import palette
 from geo.errors import InputError
 from geo.maps import style
 from geo.maps.layers import incident_layer, map_layers
@@ -86,7 +87,8 @@ def test_colours_come_from_the_palette_and_non_fire_types_are_hollow(incidents):
     for feature in layer.data["features"]:
         p = feature["properties"]
         colour = style.TYPE_COLOURS[p["value"]]
-        assert layer.styles[p["s"]]["color"] == colour
+        # The outline is the hue itself, or the hue darkened where it would not read on the ground.
+        assert layer.styles[p["s"]]["color"] == palette.ring(colour)
         expected_fill = "#FFFFFF" if p["value"] == "weapon_sighting" else colour
         assert layer.styles[p["s"]]["fillColor"] == expected_fill
 
