@@ -55,7 +55,12 @@ from geo.settings import Settings
 
 # DejaVu Sans ships with matplotlib and covers Cyrillic: place names stay as written.
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+FONT, BOLD, ITALIC, BOLD_ITALIC = (
+    "DejaVuSans",
+    "DejaVuSans-Bold",
+    "DejaVuSans-Oblique",
+    "DejaVuSans-BoldOblique",
+)
 MARGIN = 18 * mm
 # The map's page is A4 landscape with narrower margins: the map takes the whole frame.
 MAP_MARGIN = 12 * mm
@@ -106,7 +111,10 @@ def _fonts() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
         pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+        # The family's own slanted faces: <i> in a paragraph ("why this side") is set in italics.
+        pdfmetrics.registerFont(TTFont(ITALIC, str(FONT_DIR / "DejaVuSans-Oblique.ttf")))
+        pdfmetrics.registerFont(TTFont(BOLD_ITALIC, str(FONT_DIR / "DejaVuSans-BoldOblique.ttf")))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
 
 
 def _styles() -> dict[str, ParagraphStyle]:

@@ -131,3 +131,18 @@ def test_no_page_is_nearly_empty(document):
         assert spans, f"page {number} has nothing on it"
         covered = (max(t for _, t in spans) - min(b for b, _ in spans)) / (high - low)
         assert covered > 0.25, f"page {number} is {covered:.0%} used"
+
+
+def test_why_this_side_is_set_in_the_family_s_italic(pack):
+    import io
+
+    from pypdf import PdfReader
+
+    used = set()
+    for page in PdfReader(io.BytesIO(pack.pdf)).pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        used |= {str(font.get_object().get("/BaseFont", "")) for font in fonts.values()}
+    # TrueType subsets are named with a six-letter prefix: "AAAAAA+DejaVuSans-Oblique".
+    faces = {name.split("+")[-1].lstrip("/") for name in used}
+    assert "DejaVuSans-Oblique" in faces, faces
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= faces
