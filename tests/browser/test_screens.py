@@ -69,6 +69,11 @@ SIDEWAYS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
         && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0
         && !el.closest('[data-testid="stDataFrame"]'))
     .map(el => `${el.tagName.toLowerCase()}[${el.dataset.testid || ''}] ${el.scrollWidth}>${el.clientWidth}`)"""
+# Charts drawn wider than the column they stand in: an ancestor clips them (a legend's words cut off).
+CHARTS_CLIPPED = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .map(el => [el.getBoundingClientRect(), el.closest('[data-testid="stVerticalBlock"]').getBoundingClientRect()])
+    .filter(([chart, column]) => chart.right > column.right + 1)
+    .map(([chart, column]) => `chart ${Math.round(chart.width)} px in a ${Math.round(column.width)} px column`)"""
 COLOURS = "el => { const s = getComputedStyle(el); return [s.color, s.backgroundColor]; }"
 TEXT_COLOUR = "el => getComputedStyle(el).color"
 
@@ -140,6 +145,7 @@ def test_page_is_whole_and_legible(tab, artifacts, theme, size, name):
     assert heading.bounding_box()["y"] < height / 3, "the page's title is pushed down out of the first view"
     assert page.evaluate(OVERFLOWING) == [], f"wider than the {width} px window"
     assert page.evaluate(SIDEWAYS) == [], "a table or block scrolls sideways"
+    assert page.evaluate(CHARTS_CLIPPED) == []
 
     main = page.locator('[data-testid="stMain"]').bounding_box()
     for iframe in page.locator(FOLIUM).all():
