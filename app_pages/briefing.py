@@ -7,6 +7,7 @@ from geo.counts import figures as view_figures
 from geo.export import FORMATS as EXPORT_FORMATS
 from geo.export import MEDIA_TYPES, SUFFIXES, export_bytes, stored_columns
 from geo.filters import apply_filters
+from geo.labels import FILE_FORMAT_LABELS
 from geo.pipeline import with_reasons
 from geo.report import SIZES, build_pack, map_image, pack_name
 from ui import data, keys
@@ -55,7 +56,9 @@ with user_errors("preparing the briefing"):
     size_col, dpi_col, fmt_col = st.columns(3)
     size = size_col.selectbox("Size", list(SIZES), format_func=SIZE_LABELS.get, key=keys.BRIEF_SIZE)
     dpi = dpi_col.selectbox("Resolution (dpi)", [150, 300], key=keys.BRIEF_DPI)
-    fmt = fmt_col.selectbox("Format", list(IMAGE_TYPES), key=keys.BRIEF_FORMAT)
+    fmt = fmt_col.selectbox(
+        "Format", list(IMAGE_TYPES), key=keys.BRIEF_FORMAT, format_func=FILE_FORMAT_LABELS.get
+    )
     signature = (*base, size, dpi, fmt, title)
     if st.button("Build the map image", key=keys.BRIEF_IMAGE_BUILD):
         image = map_image(
@@ -124,17 +127,20 @@ with user_errors("preparing the briefing"):
 
     st.subheader("Exports of the filtered rows")
     format_col, analysis_col = st.columns(2)
-    export_format = format_col.selectbox("Format", EXPORT_FORMATS, key=keys.BRIEF_EXPORT_FORMAT)
+    export_format = format_col.selectbox(
+        "Format", EXPORT_FORMATS, key=keys.BRIEF_EXPORT_FORMAT, format_func=FILE_FORMAT_LABELS.get
+    )
+    format_words = FILE_FORMAT_LABELS[export_format]
     with_analysis = analysis_col.checkbox("Add the analysis columns", key=keys.BRIEF_EXPORT_ANALYSIS)
     signature = (*base, export_format, with_analysis)
-    if st.button(f"Prepare {len(shown):,} reports as {export_format}", key=keys.BRIEF_EXPORT_BUILD):
+    if st.button(f"Prepare {len(shown):,} reports as {format_words}", key=keys.BRIEF_EXPORT_BUILD):
         # With the analysis, each report carries its event's reasons (kept with the event).
         rows = with_reasons(shown, events) if with_analysis else stored_columns(shown)
         st.session_state[keys.BRIEF_EXPORT] = (signature, export_bytes(rows, format=export_format))
     exported = _current(keys.BRIEF_EXPORT, signature)
     if exported is not None:
         st.download_button(
-            f"Download the {export_format} file",
+            f"Download the {format_words} file",
             exported,
             file_name=f"{name}{SUFFIXES[export_format]}",
             mime=MEDIA_TYPES[export_format],

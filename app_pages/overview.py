@@ -63,7 +63,12 @@ with user_errors("summarising the reports"):
         # The Map page's view of the same filters: the reports of likely violations, by report time.
         week = apply_filters(reports, Filters.for_period(presets[WEEK], choices={"flag_level": ("likely",)}))
         overview_map = incident_map(
-            week, data.scenario(), settings=data.settings(), colour_by="side", title=f"Likely, {WEEK.lower()}"
+            week,
+            data.scenario(),
+            settings=data.settings(),
+            colour_by="side",
+            title=f"Likely, {WEEK.lower()}",
+            compact=True,
         )
         st.session_state[keys.OVERVIEW_MAP_COUNT] = len(overview_map.cm_layers.incidents.data["features"])
         st_folium(

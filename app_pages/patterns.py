@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.filters import apply_filters
+from geo.labels import column_label
 from geo.maps.latlon import bounds_latlon
 from geo.maps.patterns import clicked_pattern, pattern_map
 from geo.patterns import uids_in_cells
@@ -11,6 +12,9 @@ from ui import charts, data, keys
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
 from ui.text import headings, md_escape, readable_frame
+
+# The clusters' times to the minute (shown with seconds and "+00:00" they crowded the table out).
+CLUSTER_TIMES = ("start", "end", "window_start", "window_end")
 
 st.title("Patterns")
 st.caption(
@@ -50,14 +54,16 @@ with user_errors("computing the patterns"):
     else:
         surges = p.surges.drop(columns=["report_uids"], errors="ignore")
         st.dataframe(
-            readable_frame(surges),
+            readable_frame(surges, columns={"rule": "surge_model"}),
             hide_index=True,
             width="stretch",
             column_config=headings(
                 surges,
                 p_value=st.column_config.NumberColumn("p", format="%.2g"),
-                start=st.column_config.DatetimeColumn("start (UTC)", format="YYYY-MM-DD"),
-                end=st.column_config.DatetimeColumn("end (UTC)", format="YYYY-MM-DD"),
+                start=st.column_config.DatetimeColumn(column_label("start"), format="YYYY-MM-DD"),
+                end=st.column_config.DatetimeColumn(column_label("end"), format="YYYY-MM-DD"),
+                baseline=st.column_config.NumberColumn(column_label("baseline"), format="%.1f"),
+                rule=st.column_config.TextColumn(column_label("surge_model")),
             ),
         )
     sectors = p.daily["sector"].unique().tolist()
@@ -103,7 +109,11 @@ with user_errors("computing the patterns"):
         on_select="rerun",
         selection_mode="single-row",
         key=keys.PATTERNS_CLUSTERS,
-        column_config=headings(table, p_value=st.column_config.NumberColumn("p", format="%.3f")),
+        column_config=headings(table, p_value=st.column_config.NumberColumn("p", format="%.3f"))
+        | {
+            c: st.column_config.DatetimeColumn(column_label(c), format="YYYY-MM-DD HH:mm")
+            for c in CLUSTER_TIMES
+        },
     )
     rows = selection.selection.rows if selection else []
     if rows and rows[0] < len(p.clusters):  # a selection kept from other filters may point past the end
@@ -131,8 +141,8 @@ with user_errors("computing the patterns"):
         width="stretch",
         column_config=headings(
             p.zones,
-            share_reports=st.column_config.NumberColumn("share of reports", format="percent"),
-            share_area=st.column_config.NumberColumn("share of area", format="percent"),
-            ratio=st.column_config.NumberColumn("ratio", format="%.1f"),
+            share_reports=st.column_config.NumberColumn(column_label("share_reports"), format="percent"),
+            share_area=st.column_config.NumberColumn(column_label("share_area"), format="percent"),
+            ratio=st.column_config.NumberColumn(column_label("ratio"), format="%.1f"),
         ),
     )

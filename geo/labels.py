@@ -175,6 +175,23 @@ HOTSPOT_LABELS: dict[str, str] = {
     "cold 99": "Cold (99 %)",
 }
 
+# The count model a sector's surge was tested under (geo.patterns.temporal: the surges' "rule").
+SURGE_MODEL_LABELS: dict[str, str] = {
+    "negbin": "Negative binomial",
+    "poisson": "Poisson",
+}
+
+# File formats of exports and images (the Briefing page's choices, the Upload page's batches).
+FILE_FORMAT_LABELS: dict[str, str] = {
+    "geojson": "GeoJSON",
+    "csv": "CSV",
+    "gpkg": "GeoPackage",
+    "kml": "KML",
+    "png": "PNG",
+    "svg": "SVG",
+    "pdf": "PDF",
+}
+
 # The map's colour schemes (the Map page's "Colour by").
 COLOUR_SCHEME_LABELS: dict[str, str] = {
     "type": "Incident type",
@@ -268,6 +285,8 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "width_applies": WIDTH_APPLIES_LABELS,
     "activity": NOTIFIED_ACTIVITY_LABELS,
     "level": HOTSPOT_LABELS,
+    "surge_model": SURGE_MODEL_LABELS,
+    "file_format": FILE_FORMAT_LABELS,
     "colour_by": COLOUR_SCHEME_LABELS,
     "score_setting": SCORE_SETTING_LABELS,
     "rule_param": RULE_PARAM_LABELS,
@@ -324,6 +343,36 @@ COLUMN_LABELS: dict[str, str] = {
     "cluster_id": "Cluster",
     "p_value": "p",
     "level": "Level",
+    # The Patterns page's tables (surges, space-time clusters, zones against their area).
+    "n": "Reports",
+    "expected": "Expected",
+    "ratio": "Ratio",
+    "llr": "Log-likelihood ratio",
+    "significant": "Significant",
+    "baseline": "Baseline",
+    "surge_model": "Model",
+    "rings": "Rings",
+    "radius_m": "Radius (m)",
+    "start": "Start (UTC)",
+    "end": "End (UTC)",
+    "window_start": "Window start (UTC)",
+    "window_end": "Window end (UTC)",
+    "share_reports": "Share of reports",
+    "share_area": "Share of area",
+    "zone": "Zone",
+    "name": "Name",
+    "reports": "Reports",
+    # The Upload page's batch history.
+    "filename": "File",
+    "sha256": "SHA-256",
+    "format": "Format",
+    "uploaded_at": "Uploaded (UTC)",
+    "uploader": "Uploaded by",
+    "n_features": "Features",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "duplicates": "Duplicates",
+    "retracted_at": "Retracted (UTC)",
 }
 
 _UNDERSCORE = re.compile(r"_+")
@@ -372,6 +421,19 @@ def column_label(column: object) -> str:
         return text
     words = _UNDERSCORE.sub(" ", text).strip()
     return words[:1].upper() + words[1:]
+
+
+def distance_band(from_km: float, to_km: float) -> str:
+    """Return a band of distance to the line in words: ``"2-5 km"``, the last ``"50 km or more"``.
+
+    Examples
+    --------
+    >>> distance_band(0, 1), distance_band(50, float("inf"))
+    ('0-1 km', '50 km or more')
+    """
+    if to_km == float("inf"):
+        return f"{from_km:g} km or more"
+    return f"{from_km:g}-{to_km:g} km"
 
 
 def reason_text(code: str, weight: float | None = None) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from geo import labels
-from geo.labels import column_label, label, label_frame, raw_codes, reason_text
+from geo.labels import column_label, distance_band, label, label_frame, raw_codes, reason_text
 from geo.maps import style
 from geo.patterns.evidence import CLUSTER_CODE, SURGE_CODE
 from geo.rules.spec import EFFECTS, NOTIFIED_ACTIVITIES, RULE_SPECS, SEVERITIES, WIDTH_APPLIES
@@ -84,6 +84,13 @@ def test_label_frame_keeps_the_codes_in_the_data_and_shows_words():
     assert label_frame(pd.DataFrame({"kind": ["security_zone"]}), columns={"kind": "zone_kind"})[
         "Kind"
     ].tolist() == ["Security zone"]
-    assert column_label("dist_to_line_km") == "Distance to line (km)" and column_label("share_area") == (
-        "Share area"
+    assert column_label("dist_to_line_km") == "Distance to line (km)" and column_label("hour_of_day") == (
+        "Hour of day"
     )
+    assert column_label("llr") == "Log-likelihood ratio" and column_label("share_area") == "Share of area"
+
+
+def test_a_distance_band_reads_as_words_and_the_last_is_open():
+    assert distance_band(2, 5) == "2-5 km"
+    assert distance_band(0.5, 1) == "0.5-1 km"
+    assert distance_band(50, float("inf")) == "50 km or more"

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from geo import palette, timeline
-from geo.labels import label
+from geo.labels import distance_band, label
 
 
 def surge_chart(daily: pd.DataFrame) -> alt.Chart:
@@ -41,9 +41,13 @@ def surge_chart(daily: pd.DataFrame) -> alt.Chart:
 
 
 def profile_chart(distance: pd.DataFrame) -> alt.Chart:
-    """Reports by distance band to the line, per side (stacked by type)."""
+    """Reports by distance band to the line, per side (stacked by type), the legend under the sides.
+
+    Three sides of 240 px and the legend beside them were 1,000 px: wider than the main column at
+    1366 px (about 900), which cut the legend's words off.
+    """
     frame = distance.assign(
-        band=distance["from_km"].map("{:g}".format) + "-" + distance["to_km"].map("{:g}".format) + " km",
+        band=[distance_band(a, b) for a, b in zip(distance["from_km"], distance["to_km"], strict=True)],
         type=[label(t, "type") for t in distance["type"]],
         side=[label(s, "side") for s in distance["side"]],
     )
@@ -61,6 +65,7 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
                     domain=[label(t, "type") for t in palette.TYPE_COLOURS],
                     range=list(palette.TYPE_COLOURS.values()),
                 ),
+                legend=alt.Legend(orient="bottom", direction="horizontal", columns=5),
             ),
             column=alt.Column("side:N", title="Side"),
             tooltip=[
@@ -70,7 +75,7 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("count:Q", title="Reports"),
             ],
         )
-        .properties(height=220, width=260)
+        .properties(height=220, width=240)
     )
 
 

@@ -108,7 +108,7 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
     posts.add_to(m)
 
 
-def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
+def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings, *, compact: bool = False) -> None:
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(
         position="topleft",
@@ -119,7 +119,8 @@ def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings) -> None:
     MousePosition(
         position="bottomright", separator=", ", num_digits=4, prefix="lat, lon", empty_string=""
     ).add_to(m)
-    if layers.countries is not None or settings.tile_url:
+    # A small map has no room for the minimap (150 px square, over the data on a 350 px map).
+    if not compact and (layers.countries is not None or settings.tile_url):
         VectorMiniMap(
             layers.countries or {"type": "FeatureCollection", "features": []},
             style=style.COUNTRIES,
@@ -157,13 +158,13 @@ AREA_DRAW_OPTIONS = {
 }
 
 
-def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Map:
+def _base(layers: MapLayers, *, settings: Settings, compact: bool = False, **options: Any) -> folium.Map:
     """The part of the map that does not follow the filters: context, scenario, controls, stylesheet."""
     m = base_map(settings=settings, countries=layers.countries, **options)
     if not settings.tile_url:
         add_orientation(m, bounds=lines_bounds(layers.line, layers.earlier_lines))
     _add_scenario(m, layers)
-    _add_controls(m, layers, settings)
+    _add_controls(m, layers, settings, compact=compact)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     # A popup opens clear of the map's controls (the layer control, zoom and draw buttons): Leaflet
     # pans the map until the popup is this far inside every edge.
@@ -183,8 +184,11 @@ def overlay(name: str, *, show: bool = True, control: bool = True) -> folium.Fea
     return group
 
 
-def overlays(layers: MapLayers, *, title: str = "", detail_url: str = "") -> list[folium.FeatureGroup]:
-    """The layers that follow the filters, as feature groups: incidents, events, heatmap, legend."""
+def overlays(
+    layers: MapLayers, *, title: str = "", detail_url: str = "", folded: bool = False
+) -> list[folium.FeatureGroup]:
+    """The layers that follow the filters, as feature groups: incidents, events, heatmap, legend
+    (``folded`` to its title)."""
     groups = []
     if layers.hexagons is not None:
         incidents = overlay("Incidents (per hexagon)")
@@ -212,7 +216,7 @@ def overlays(layers: MapLayers, *, title: str = "", detail_url: str = "") -> lis
         HeatMap(layers.heat, control=False, radius=18, blur=15, min_opacity=0.3).add_to(heat)
         groups.append(heat)
     legend = overlay("Legend", control=False)
-    Legend(layers.legend, title=title).add_to(legend)
+    Legend(layers.legend, title=title, folded=folded).add_to(legend)
     groups.append(legend)
     return groups
 
@@ -225,24 +229,27 @@ def render_map(
     title: str = "",
     view: tuple[float, float, int] | None = None,
     detail_url: str = "",
+    compact: bool = False,
 ) -> folium.Map:
     """Return the folium map drawing ``layers``, every script and stylesheet served from ``static_url``.
 
     ``view`` (lat, lon, zoom) opens the map there (a shared link's view); else the selected report,
-    else the data's bounds.
+    else the data's bounds. A ``compact`` map (a part of a page) has no minimap and its legend folded.
     """
     options: dict[str, Any] = {}
     if view is not None:
         options = {"location": [view[0], view[1]], "zoom_start": view[2]}
     elif layers.center:
         options = {"location": layers.center, "zoom_start": 11}
-    m = _base(layers, settings=settings, **options)
-    for group in overlays(layers, title=title, detail_url=detail_url):
+    m = _base(layers, settings=settings, compact=compact, **options)
+    for group in overlays(layers, title=title, detail_url=detail_url, folded=compact):
         group.add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     if not options:
-        # The legend covers the lower left: keep the data clear of it.
-        m.fit_bounds(layers.bounds, padding_top_left=(LEGEND_WIDTH_PX, 20), padding_bottom_right=(20, 20))
+        # The open legend covers the lower left: keep the data clear of it. Folded, it is one line:
+        # the 290 px margin left a 350 px wide map 40 px for the data (zoomed out to the continent).
+        left = (20, 20) if compact else (LEGEND_WIDTH_PX, 20)
+        m.fit_bounds(layers.bounds, padding_top_left=left, padding_bottom_right=(20, 40 if compact else 20))
     return localise_assets(m, base_url=static_url)
 
 
@@ -314,6 +321,7 @@ def incident_map(
     title: str = "",
     detail_url: str = "",
     static_url: str = STATIC_URL,
+    compact: bool = False,
 ) -> folium.Map:
     """Return the Map page's folium map: incidents over the scenario, with legend and controls.
 
@@ -350,6 +358,8 @@ def incident_map(
         Heading of the legend (the period shown, for instance).
     static_url
         Where static/ is served (``/app/static`` under Streamlit).
+    compact
+        A small map within a page (the Overview's): no minimap, the legend folded to its title.
     """
     countries = None if settings.tile_url else load_countries()
     if hexagons is None and len(incidents) > point_limit:
@@ -368,7 +378,13 @@ def incident_map(
         events=events,
     )
     m = render_map(
-        layers, settings=settings, static_url=static_url, title=title, view=view, detail_url=detail_url
+        layers,
+        settings=settings,
+        static_url=static_url,
+        title=title,
+        view=view,
+        detail_url=detail_url,
+        compact=compact,
     )
     m.cm_layers = layers
     return m

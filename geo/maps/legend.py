@@ -54,11 +54,13 @@ _SYMBOLS = {
 }
 
 
-def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, title: str = "") -> str:
-    """Return the legend's HTML: a ``details.cm-legend`` (open; a click on its title folds it to that
-    line) with one block per section."""
+def legend_html(
+    sections: list[LegendSection] | tuple[LegendSection, ...], *, title: str = "", folded: bool = False
+) -> str:
+    """Return the legend's HTML: a ``details.cm-legend`` (open unless ``folded``; a click on its title
+    folds or unfolds it) with one block per section."""
     parts = [
-        '<details class="cm-legend" open>',
+        f'<details class="cm-legend"{"" if folded else " open"}>',
         f'<summary class="cm-legend-title">{escape_text(title or "Legend")}</summary>',
     ]
     for section in sections:
@@ -108,6 +110,8 @@ class Legend(RenderedOnce):
         Heading above them.
     position
         Leaflet control corner.
+    folded
+        Shown folded to its title (a small map), a click away.
     """
 
     _template = Template(
@@ -123,7 +127,7 @@ class Legend(RenderedOnce):
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             // Never above an open popup: folded to its title while one is open, as it was after.
-            var details = div.querySelector("details"), wasOpen = true;
+            var details = div.querySelector("details"), wasOpen = details.open;
             this._fold = function () { wasOpen = details.open; details.open = false; };
             this._unfold = function () { details.open = wasOpen; };
             map.on("popupopen", this._fold);
@@ -151,10 +155,11 @@ class Legend(RenderedOnce):
         *,
         title: str = "",
         position: str = "bottomleft",
+        folded: bool = False,
     ) -> None:
         super().__init__()
         self._name = "Legend"
         self.sections = tuple(sections)
-        self.html = legend_html(self.sections, title=title)
+        self.html = legend_html(self.sections, title=title, folded=folded)
         self.css = LEGEND_CSS
         self.position = position

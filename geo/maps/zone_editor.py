@@ -34,6 +34,10 @@ DRAW_OPTIONS = {
 }
 
 
+# Room the draw toolbar takes on the right of the map, kept clear of the fitted line (px).
+DRAW_CLEARANCE_PX = 70
+
+
 def _no_reports() -> gpd.GeoDataFrame:
     columns = {"uid": "str", "type": "str", "occurred_at": "datetime64[ns, UTC]"}
     return gpd.GeoDataFrame(
@@ -141,6 +145,10 @@ def zone_map(
         layer_control_last(m)
     legend.sections = tuple(sections)
     legend.html = legend_html(legend.sections, title=f"Line {version}")
+    # The draw and edit buttons stand under the layer switcher on the right, about 50 px wide: fit the
+    # line clear of them, not 20 px from the edge (they covered it at Sloviansk and Bakhmut).
+    for fit in (c for c in walk_elements(m) if isinstance(c, folium.map.FitBounds)):
+        fit.options["paddingBottomRight"] = [DRAW_CLEARANCE_PX, 20]
     group = _editable(editing) if editing is not None else folium.FeatureGroup(name="Drawn", control=False)
     group.add_to(m)
     Draw(

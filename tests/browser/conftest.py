@@ -134,22 +134,27 @@ class OfflinePage:
         self.errors: list[str] = []
 
 
+def keep_offline(context, blocked: list[str]) -> None:
+    """Abort every request of ``context`` to a host other than the loopback, listing it in ``blocked``."""
+
+    def route(r) -> None:
+        host = urlsplit(r.request.url).hostname or ""
+        if urlsplit(r.request.url).scheme in ("http", "https", "ws", "wss") and host not in LOOPBACK:
+            blocked.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    context.route("**/*", route)
+
+
 @pytest.fixture
 def offline_page(browser, app_url):
     """A fresh browser context on the app; fails the test if anything asked for another host."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=app_url)
     page = context.new_page()
     offline = OfflinePage(page)
-
-    def route(r) -> None:
-        host = urlsplit(r.request.url).hostname or ""
-        if urlsplit(r.request.url).scheme in ("http", "https", "ws", "wss") and host not in LOOPBACK:
-            offline.blocked.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    context.route("**/*", route)
+    keep_offline(context, offline.blocked)
     page.on("response", lambda resp: offline.responses.append((resp.url, resp.status)))
     page.on("pageerror", lambda exc: offline.errors.append(str(exc)))
     yield offline

@@ -8,7 +8,8 @@ from dataclasses import replace
 import folium
 
 from geo.maps import clicked_uid, incident_map, remote_urls
-from geo.maps.vector import VectorLayer
+from geo.maps.legend import Legend
+from geo.maps.vector import VectorLayer, VectorMiniMap
 
 # folium's MeasureControl template cites this issue in a JavaScript comment: text, not a request.
 COMMENT_URLS = ("https://github.com/ljagis/leaflet-measure/issues/",)
@@ -68,6 +69,16 @@ def test_legend_and_controls_are_on_the_map(incidents, scenario, settings):
         "L.control.scale",
     ):
         assert control in html, control
+
+
+def test_a_compact_map_folds_its_legend_and_has_no_minimap(incidents, scenario, settings):
+    # The Overview's map is about 350 px wide: an open legend and the minimap covered the data.
+    full = incident_map(incidents, scenario, settings=settings)
+    compact = incident_map(incidents, scenario, settings=settings, compact=True)
+    assert _children(full, Legend)[0].html.startswith('<details class="cm-legend" open>')
+    assert _children(compact, Legend)[0].html.startswith('<details class="cm-legend">')
+    assert _children(full, VectorMiniMap) and not _children(compact, VectorMiniMap)
+    assert compact.cm_layers.incidents.data == full.cm_layers.incidents.data
 
 
 def test_more_incidents_than_the_limit_are_drawn_as_hexagons(incidents, scenario, settings):

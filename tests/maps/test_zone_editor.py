@@ -9,7 +9,7 @@ from folium.plugins import Draw
 
 from geo.maps import remote_urls
 from geo.maps.vector import VectorLayer
-from geo.maps.zone_editor import drawn_geometry, zone_map
+from geo.maps.zone_editor import DRAW_CLEARANCE_PX, drawn_geometry, zone_map
 from geo.scenario import load_scenario
 from geo.scenario.line_change import line_change
 from geo.settings import SCENARIO_DIR, Settings
@@ -34,6 +34,13 @@ def test_the_zone_being_edited_is_in_the_draw_layer_in_lat_lon_order(scenario):
     assert lon != lat and polygons[0].locations[0][0] == pytest.approx([lat, lon])
     assert not any(draw.draw_options[k] for k in ("circle", "marker", "polyline", "circlemarker"))
     assert m.cm_layers.line_version == "v1"
+
+
+def test_the_line_is_fitted_clear_of_the_draw_buttons_on_the_right(scenario):
+    m = zone_map(scenario, settings=Settings(), version="v2")
+    (fit,) = _children(m, folium.map.FitBounds)
+    assert fit.options["paddingBottomRight"][0] == DRAW_CLEARANCE_PX >= 60
+    assert fit.options["paddingTopLeft"][0] > 200  # and clear of the legend on the left
 
 
 def test_the_change_is_drawn_and_every_asset_is_local(scenario):
