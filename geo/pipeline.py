@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +22,7 @@ from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
 from geo.lookup import among
+from geo.memory import give_back_memory
 from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
 from geo.patterns.surges import SurgeState, surge_evidence, surge_state
@@ -213,24 +211,6 @@ def measure(
 def scenario_sectors(directory: Path) -> gpd.GeoDataFrame | None:
     """The scenario's sectors, or None when it defines none."""
     return load_sectors(directory) if (Path(directory) / SECTORS_FILE).is_file() else None
-
-
-def _libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
-
-
-_LIBC = _libc() if sys.platform.startswith("linux") else None
-
-
-def give_back_memory() -> None:
-    """Return the memory freed by a stage to the system (glibc keeps freed blocks for reuse otherwise:
-    half a gigabyte between the stages of a million-report analysis). No effect where not glibc."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
 
 
 class Timings(dict):
