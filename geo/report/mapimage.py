@@ -196,10 +196,11 @@ def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
         label = f"{ground_label(side, kind)} area"
         if kind == "occupied":
             # Ground held across a recognised border: hatched and outlined darker.
-            area.plot(ax=ax, facecolor="none", edgecolor=palette.OCCUPIED_OUTLINE, hatch="////", linewidth=0)
+            # Sparse and light, so that the dots over it stay readable.
+            area.plot(ax=ax, facecolor="none", edgecolor=palette.LIGHT_GREY, hatch="/", linewidth=0)
             area.boundary.plot(ax=ax, color=palette.OCCUPIED_OUTLINE, linewidth=1.5 * PX, linestyle="--")
             handles.append(
-                Patch(facecolor=swatch, edgecolor=palette.OCCUPIED_OUTLINE, hatch="////", label=label)
+                Patch(facecolor=swatch, edgecolor=palette.OCCUPIED_OUTLINE, hatch="//", label=label)
             )
         elif side == "RU" and kind == "state":
             # A state's own ground behind the line: fainter, unoutlined.
