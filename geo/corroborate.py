@@ -604,7 +604,14 @@ def _link_shots(
     _, comp = connected_components(graph, directed=False)
     used_l, used_i = distinct(i), distinct(j)
     n_landing = np.bincount(comp[m + used_i], minlength=comp.max() + 1)
-    star = n_landing == 1
+    # Nor are launches whose evidence names two firing sides: each may have fired the rounds that
+    # landed (the landing names no side), but they are two guns, most often an exchange's two ends,
+    # that the pair test kept apart. Joined, the event took one side for both guns' reports.
+    fired_by = launch["fired_by"].to_numpy(dtype=object)[used_l]
+    named = [
+        np.bincount(comp[used_l], weights=fired_by == side, minlength=len(n_landing)) > 0 for side in SIDES
+    ]
+    star = (n_landing == 1) & ~np.logical_and.reduce(named)
     ends = np.r_[launch.index.to_numpy()[used_l], landing.index.to_numpy()[used_i]]
     ends_comp = np.r_[comp[used_l], comp[m + used_i]]
     keep = star[ends_comp]

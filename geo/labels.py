@@ -92,6 +92,29 @@ SIDE_LABELS: dict[str, str] = {
     "none": "Outside control areas",
 }
 
+# The control areas by side and kind (the scenario's ``kind``: ``state``, a state's own ground;
+# ``occupied``, ground held across a recognised border), as the map's legend and tooltips name them.
+GROUND_LABELS: dict[tuple[str, str], str] = {
+    ("UA", "state"): "Ukrainian-held",
+    ("RU", "occupied"): "Occupied (Russian-held)",
+    ("RU", "state"): "Russia (Russian-held)",
+    ("UA", "occupied"): "Ukrainian-held beyond its border",
+}
+
+
+def ground_label(side: str, kind: str = "") -> str:
+    """Name a control area by its side and kind; a side alone where the scenario gives no kind.
+
+    Examples
+    --------
+    >>> ground_label("RU", "occupied")
+    'Occupied (Russian-held)'
+    >>> ground_label("RU")
+    'Russian-held'
+    """
+    return GROUND_LABELS.get((side, kind), SIDE_LABELS.get(side, side))
+
+
 # Whose fire: the side an event or a fire origin is attributed to.
 ATTRIBUTED_LABELS: dict[str, str] = {"UA": "UA", "RU": "RU", "undetermined": "Undetermined"}
 

@@ -71,6 +71,11 @@ SEA = "#C6DBEA"  # the sea and the world outside the clipped countries
 BORDER = "#9A9A9A"
 AREA_OUTLINE = MID_GREY
 CONTROL_FILLS: dict[str, tuple[str, float]] = {"UA": (PAPER, 0.5), "RU": ("#BBBBBB", 0.3)}  # Tol grey
+# The control areas by kind (the scenario's ``kind``): a state's own ground behind the line (Russia's)
+# is its side's tint at this share of the opacity, unoutlined, so that ground held across a
+# recognised border (``occupied``) stands out at the full tint, outlined darker and hatched.
+STATE_TINT_SHARE = 0.5
+OCCUPIED_OUTLINE = DARK_GREY
 
 # The contact line in force and its earlier versions.
 LINE = BLACK
@@ -210,10 +215,26 @@ def over(colour: str, opacity: float, base: str = LAND) -> str:
     return "#" + "".join(f"{v:02X}" for v in mixed)
 
 
-def control_swatch(side: str) -> str:
-    """The control area of ``side`` as it looks on land: the colour of its legend swatch."""
+def control_fill(side: str, kind: str = "") -> tuple[str, float]:
+    """The fill colour and opacity of ``side``'s control area of ``kind`` (``state``, ``occupied`` or "").
+
+    A state's own ground behind the line (``RU``, ``state``) is fainter; every other area takes
+    its side's tint (:data:`CONTROL_FILLS`).
+
+    Examples
+    --------
+    >>> control_fill("RU", "state")
+    ('#BBBBBB', 0.15)
+    """
     fill, opacity = CONTROL_FILLS[side]
-    return over(fill, opacity)
+    if side == "RU" and kind == "state":
+        return fill, opacity * STATE_TINT_SHARE
+    return fill, opacity
+
+
+def control_swatch(side: str, kind: str = "") -> str:
+    """The control area of ``side`` (of ``kind``) as it looks on land: the colour of its legend swatch."""
+    return over(*control_fill(side, kind))
 
 
 def _luminance(colour: str) -> float:
@@ -238,7 +259,7 @@ def contrast(a: str, b: str) -> float:
 def light_grounds() -> tuple[str, ...]:
     """The grounds a dot can sit on, as the eye sees them: land, sea, each control area on land,
     and each zone's tint on land and on each control area."""
-    areas = [LAND, *(control_swatch(side) for side in CONTROL_FILLS)]
+    areas = [LAND, *(control_swatch(side) for side in CONTROL_FILLS), control_swatch("RU", "state")]
     zones = [over(colour, opacity, area) for colour, opacity in ZONE_COLOURS.values() for area in areas]
     return (*areas, SEA, *zones)
 

@@ -374,6 +374,19 @@ def test_one_launch_with_two_candidate_landings_is_not_joined_but_one_landing_ta
     assert event_id.nunique() == 1 and events.iloc[0]["n_reports"] == 4
 
 
+def test_launches_naming_two_sides_are_not_joined_through_one_landing():
+    # The landing names no side; one launch's origin lies on RU ground, the other gun was seen on
+    # UA ground: two guns (an exchange's two ends), which the pair test keeps apart. Joined through
+    # the landing, the event would name one side for both guns' reports.
+    two_sides = _shot_rows(extra_launch=True).assign(origin_p_RU=[0.95, np.nan, np.nan, np.nan])
+    event_id, _ = group_reports(two_sides)
+    assert event_id.nunique() == 3
+    assert event_id.iloc[1] == event_id.iloc[2] and event_id.iloc[0] != event_id.iloc[3]
+    # The same launches naming one side, or none, are one shot with its landing.
+    one_side = _shot_rows(extra_launch=True).assign(origin_p_UA=[0.95, np.nan, np.nan, np.nan])
+    assert group_reports(one_side)[0].nunique() == 1
+
+
 def test_heard_landings_match_within_their_judged_distance_but_heard_launches_do_not():
     # Two posts 8 km apart hear one explosion "about 5 km" away; a judged distance is off by about
     # half, so their points lie 2.5 km apart. Where a round landed may be matched that loosely (the

@@ -93,7 +93,8 @@ def test_the_reports_at_a_report_s_place_are_those_within_50_m(demo_analysis):
 
     reports = demo_analysis.reports
     keep = np.ones(len(reports), dtype=bool)
-    uid = "OSINT-CHANNEL-B/20261029-0002"
+    # A channel's report at the place of two others (the demo month of the real-boundary scenario).
+    uid = "OSINT-CHANNEL-B/20261016-0005"
     others = reports_at_place(reports, keep, uid)
     assert len(others) == 2 and uid not in set(others["uid"])
     # Each within 50 m by the geodesic, and no report beyond it listed.

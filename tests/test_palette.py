@@ -157,16 +157,20 @@ SIDE_DOTS = {
 DOTS = {**FLAG_DOTS, **SIDE_DOTS}
 
 
+# Every control area a dot can sit on: each side's tint, and the kinds the scenario draws apart.
+AREAS = [*((side, "") for side in palette.CONTROL_FILLS), ("RU", "occupied"), ("RU", "state")]
+
+
 def grounds() -> dict[str, str]:
     """Every ground a dot sits on, as the eye sees it: the basemap, and each area laid over land."""
     out = {"land": palette.LAND, "sea": palette.SEA}
-    for side, (fill, opacity) in palette.CONTROL_FILLS.items():
-        out[f"{side} control area"] = palette.over(fill, opacity)
+    for side, kind in AREAS:
+        out[f"{side} {kind or 'control'} area"] = palette.control_swatch(side, kind)
     for kind, (colour, opacity) in palette.ZONE_COLOURS.items():
         out[f"zone {kind}"] = palette.over(colour, opacity)
-        for side, (fill, area_opacity) in palette.CONTROL_FILLS.items():
-            out[f"zone {kind} in {side} area"] = palette.over(
-                colour, opacity, palette.over(fill, area_opacity)
+        for side, area_kind in AREAS:
+            out[f"zone {kind} in {side} {area_kind or 'control'} area"] = palette.over(
+                colour, opacity, palette.control_swatch(side, area_kind)
             )
     return out
 
@@ -196,7 +200,7 @@ def figures() -> str:
     for (a, (ca, _)), (b, (cb, _)) in itertools.product(FLAG_DOTS.items(), SIDE_DOTS.items()):
         lines.append(f"  {a:>18} - {b:<18} {distance(ca, cb):5.1f}")
     lines += ["", "Chroma C*ab of the control areas on land"]
-    lines += [f"  {side}: {chroma(palette.control_swatch(side)):.1f}" for side in palette.CONTROL_FILLS]
+    lines += [f"  {side} {kind}: {chroma(palette.control_swatch(side, kind)):.1f}" for side, kind in AREAS]
     return "\n".join(lines)
 
 
@@ -258,14 +262,17 @@ def test_a_flag_colour_is_never_a_side_colour():
 
 
 def test_areas_are_neutral_and_dots_are_not():
-    for side in palette.CONTROL_FILLS:
-        assert chroma(palette.control_swatch(side)) < NEUTRAL_CHROMA_MAX, side
+    for side, kind in AREAS:
+        assert chroma(palette.control_swatch(side, kind)) < NEUTRAL_CHROMA_MAX, (side, kind)
     assert chroma(palette.LAND) < NEUTRAL_CHROMA_MAX
     hued = [*palette.FLAG_COLOURS.values(), palette.SIDE_COLOURS["UA"], palette.SIDE_COLOURS["RU"]]
     assert all(chroma(c) > HUED_CHROMA_MIN for c in hued)
     # The two sides' areas differ in lightness, and from land around them.
     ua, ru = palette.control_swatch("UA"), palette.control_swatch("RU")
     assert _lab(_rgb(ua))[0] > _lab(_rgb(palette.LAND))[0] > _lab(_rgb(ru))[0]
+    # Russia's own ground behind the line is fainter than the ground it holds across the border.
+    state, occupied = palette.control_swatch("RU", "state"), palette.control_swatch("RU", "occupied")
+    assert _lab(_rgb(palette.LAND))[0] > _lab(_rgb(state))[0] > _lab(_rgb(occupied))[0] == _lab(_rgb(ru))[0]
 
 
 def test_the_hexagon_ramp_is_sequential_and_apart_from_the_area_tints():
@@ -273,7 +280,7 @@ def test_the_hexagon_ramp_is_sequential_and_apart_from_the_area_tints():
     assert lightness == sorted(lightness, reverse=True) and len(set(lightness)) == len(lightness)
     # Every class has a hue (the areas have none), and the darkest classes are apart from every tint.
     assert all(chroma(c) > NEUTRAL_CHROMA_MAX * 3 for c in palette.HEX_COUNT_COLOURS)
-    tints = [palette.control_swatch(s) for s in palette.CONTROL_FILLS]
+    tints = [palette.control_swatch(side, kind) for side, kind in AREAS]
     for colour in palette.HEX_COUNT_COLOURS[1:]:
         laid = palette.over(colour, palette.HEX_FILL_OPACITY)
         assert min(distance(laid, t) for t in tints) >= CVD_DE_MIN, colour

@@ -75,8 +75,11 @@ def test_control_areas_do_not_overlap_and_meet_along_the_line(scenario, metric, 
     assert ua.intersection(ru).area < 100.0
     line = scenario.lines.set_index("version").loc[version, "geometry"]
     vertices = shapely.points(shapely.get_coordinates(_xy(line, metric)))
-    assert shapely.distance(ua.boundary, vertices).max() < 2.0
-    assert shapely.distance(ru.boundary, vertices).max() < 2.0
+    # The line's last kilometres run down the Dnipro's mouth into the estuary, water at 1:10m.
+    ashore = shapely.distance(ua.union(ru), vertices) < 2.0
+    assert ashore.mean() > 0.97
+    assert shapely.distance(ua.boundary, vertices[ashore]).max() < 2.0
+    assert shapely.distance(ru.boundary, vertices[ashore]).max() < 2.0
     # Kyiv and Kharkiv are Ukrainian-held; Donetsk, Luhansk and Simferopol are not.
     side = lambda lon, lat: "UA" if areas.loc["UA", "geometry"].contains(shapely.Point(lon, lat)) else "RU"  # noqa: E731
     assert [
@@ -94,6 +97,53 @@ def test_control_areas_do_not_overlap_and_meet_along_the_line(scenario, metric, 
     ]
 
 
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_ground_is_ukraine_split_once_and_russia_as_a_state(scenario, metric, version):
+    ground = scenario.ground[scenario.ground["version"] == version]
+    assert sorted(zip(ground["side"], ground["kind"], strict=True)) == [
+        ("RU", "occupied"),
+        ("RU", "state"),
+        ("UA", "state"),
+    ]
+    part = {
+        (s, k): _xy(g, metric)
+        for s, k, g in zip(ground["side"], ground["kind"], ground.geometry, strict=True)
+    }
+    held, occupied, russia = part["UA", "state"], part["RU", "occupied"], part["RU", "state"]
+    assert all(g.is_valid and not g.is_empty for g in (held, occupied, russia))
+    assert held.intersection(occupied).area < 1_000.0
+    assert russia.intersection(held.union(occupied)).area < 1_000.0
+    # Crimea, Donetsk and Mariupol are occupied ground; Rostov-on-Don and Belgorod are Russia's own.
+    where = {"Simferopol": (34.1, 44.95), "Donetsk": (37.80, 48.0), "Mariupol": (37.55, 47.10)}
+    for name, (lon, lat) in where.items():
+        assert ground.loc[ground["kind"] == "occupied"].contains(shapely.Point(lon, lat)).any(), name
+    for lon, lat in ((39.72, 47.23), (36.59, 50.6)):
+        assert (
+            ground.loc[(ground["side"] == "RU") & (ground["kind"] == "state")]
+            .contains(shapely.Point(lon, lat))
+            .any()
+        )
+    # The engine's one row per side is the union of the side's parts.
+    joined = _xy(scenario.control_at(ground["valid_from"].iloc[0]).loc["RU", "geometry"], metric)
+    assert abs(joined.area - occupied.area - russia.area) < 1e-6 * joined.area
+
+
+def test_ukraine_split_covers_the_derived_outline_once(scenario, metric, world_atlas):
+    from geo.borders import world_countries
+    from geo.demo.geography import THEATRE_BOX, Frame
+    from geo.demo.scenario_build import _with_inland_water
+
+    ukraine = _xy(
+        _with_inland_water(world_countries("10m", path=world_atlas), shapely.box(*THEATRE_BOX), Frame()),
+        metric,
+    )
+    for version in ("v1", "v2"):
+        ground = scenario.ground[(scenario.ground["version"] == version)]
+        mine = ground.loc[(ground["side"] == "UA") | (ground["kind"] == "occupied")]
+        union = _xy(shapely.union_all(mine.geometry.to_numpy()), metric)
+        assert ukraine.symmetric_difference(union).area < 200_000.0
+
+
 def test_version_two_moves_one_sector_a_few_km(scenario, metric):
     v1, v2 = (_xy(g, metric) for g in scenario.lines.geometry)
     assert 0.8 * SHIFT_M < shapely.hausdorff_distance(v1, v2) < 1.2 * SHIFT_M
@@ -102,13 +152,17 @@ def test_version_two_moves_one_sector_a_few_km(scenario, metric):
     assert 0.02 < moved.mean() < 0.25
 
 
-def test_line_lies_in_ukraine(scenario, shared_data, metric):
-    world = gpd.read_file(shared_data / "natural_earth" / "ne_110m_admin_0_countries.json")
-    ukraine = _xy(world.loc[world["ADMIN"] == "Ukraine"].union_all(), metric)
+def test_line_lies_in_ukraine(scenario, metric):
+    ground = scenario.ground.loc[scenario.ground["version"] == "v1"]
+    mine = (ground["side"] == "UA") | (ground["kind"] == "occupied")
+    ukraine = _xy(shapely.union_all(ground.loc[mine].geometry.to_numpy()), metric)
     for line in scenario.lines.geometry:
+        lon, lat = shapely.get_coordinates(line).T
         vertices = shapely.points(shapely.get_coordinates(_xy(line, metric)))
-        # The Dnipro and the reservoir are not cut out of the 1:110m outline; allow a few metres of rounding.
-        assert shapely.distance(ukraine, vertices).max() < 10.0
+        off = shapely.distance(ukraine, vertices) > 10.0
+        # Only its end down the Dnipro's mouth lies in the estuary's water (west of 32.45 E).
+        assert (lon[off] < 32.45).all() and (lat[off] < 46.6).all()
+        assert off.sum() <= 8
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
@@ -146,10 +200,8 @@ def test_files_follow_rfc_7946(scenario):
             assert not any(ring.is_ccw for ring in poly.interiors)
 
 
-def test_build_scenario_reproduces_the_committed_files(tmp_path, shared_data):
-    written = build_scenario(
-        tmp_path, countries=shared_data / "natural_earth" / "ne_110m_admin_0_countries.json"
-    )
+def test_build_scenario_reproduces_the_committed_files(tmp_path, world_atlas):
+    written = build_scenario(tmp_path, countries=world_atlas)
     assert sorted(p.name for p in written) == sorted(p.name for p in SCENARIO_DIR.glob("*.geojson"))
     for path in written:
         assert path.read_bytes() == (SCENARIO_DIR / path.name).read_bytes(), f"{path.name} drifted"

@@ -19,13 +19,12 @@ from geo.demo.happenings import (
     WITHDRAWAL_REFERENCE,
 )
 from geo.demo.month import DEFAULT_SEED, TRUTH_COLUMNS, generate
-from geo.demo.scenario_build import COUNTRIES_PATH, build_scenario, geodesic_circles
+from geo.demo.scenario_build import build_scenario, geodesic_circles
 from geo.errors import GeoError
 from geo.settings import SCENARIO_DIR
 
 __all__ = [
     "CEASEFIRE_EFFECTIVE",
-    "COUNTRIES_PATH",
     "DEFAULT_SEED",
     "DEMO_DIR",
     "FIRE_NEAR_POST_M",
@@ -49,9 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m geo.demo scenario|reports``: rebuild the scenario files or the demo reports."""
     parser = argparse.ArgumentParser(prog="python -m geo.demo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("scenario", help="rebuild data/scenario from the town coordinates and Natural Earth")
+    p = sub.add_parser(
+        "scenario", help="rebuild data/scenario from the town coordinates and Natural Earth (world-atlas)"
+    )
     p.add_argument("--out", type=Path, default=SCENARIO_DIR)
-    p.add_argument("--countries", type=Path, default=COUNTRIES_PATH)
+    p.add_argument(
+        "--countries", type=Path, default=None, help="world-atlas-2.0.2.tgz (npm pack world-atlas@2.0.2)"
+    )
     p = sub.add_parser("reports", help="regenerate data/demo (reports and ground truth)")
     p.add_argument("--out", type=Path, default=DEMO_DIR)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)

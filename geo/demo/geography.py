@@ -88,7 +88,8 @@ SOUTH_EXTENSION: tuple[tuple[float, float], ...] = (
     (31.0, 45.6),
     (31.0, 43.5),
 )
-THEATRE_BOX = (30.0, 44.0, 42.0, 52.0)
+# Ukraine whole (22.1-40.2 E, 44.4-52.4 N) and Russia's ground east of it: the box only clips Russia.
+THEATRE_BOX = (22.0, 44.0, 42.0, 52.45)
 KYIV = (30.52, 50.45)
 LINE_STEP_M = 3_000.0
 VERSIONS = (("v1", "2026-01-01T00:00:00Z"), ("v2", "2026-10-15T00:00:00Z"))

@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 from shapely import ops
 
+from geo.borders import RUSSIA, UKRAINE, world_countries
 from geo.demo.geography import (
     DESIGNATED_RANGES,
     DISENGAGEMENT_AREAS,
@@ -34,9 +35,13 @@ from geo.demo.geography import (
 )
 from geo.demo.geojson import frame_features, write_feature_collection
 from geo.errors import InputError
-from geo.settings import PROJECT_ROOT, SCENARIO_DIR
+from geo.settings import SCENARIO_DIR
 
-COUNTRIES_PATH = PROJECT_ROOT.parent / "shared" / "data" / "natural_earth" / "ne_110m_admin_0_countries.json"
+# Natural Earth 1:10m countries as world-atlas packages them (Crimea part of Ukraine, geo.borders).
+COUNTRIES_SCALE = "10m"
+# Water narrower than twice this between Ukraine's shores (the lower Dnipro at Kherson, its delta)
+# is Ukraine's ground for the split: internal waters, and the line runs down the river.
+INLAND_WATER_M = 5_000.0
 
 
 def _catmull_rom(xy: np.ndarray, step: float) -> np.ndarray:
@@ -78,11 +83,15 @@ def _shift_sector(xy: np.ndarray, s: np.ndarray, s0: float, s1: float, shift: fl
 def _line_versions(frame: Frame, ukraine: Any) -> dict[str, shapely.LineString]:
     xy = np.column_stack(frame.fwd.transform([p[1] for p in FRONT], [p[2] for p in FRONT]))
     smooth = shapely.LineString(_catmull_rom(xy, LINE_STEP_M))
-    # The 1:110m border is generalised by a few km: the line starts where it meets Ukraine's polygon.
-    clipped = round_geometry(frame.to_lonlat(smooth).intersection(ukraine))
-    if clipped.geom_type != "LineString":
-        msg = f"The demo contact line leaves Ukraine's outline ({clipped.geom_type} after clipping)."
+    # The line starts where it crosses Ukraine's border (its first town lies just beyond it) and runs
+    # on to the Dnipro's mouth, which the 1:10m coast leaves in the estuary's water.
+    line = frame.to_lonlat(smooth)
+    inside = line.intersection(ukraine)
+    if inside.is_empty:
+        msg = "The demo contact line does not enter Ukraine's outline."
         raise InputError(msg, hint="Move the FRONT points in geo/demo/geography.py inside Ukraine.")
+    entry = min(line.project(shapely.Point(part.coords[0])) for part in getattr(inside, "geoms", [inside]))
+    clipped = round_geometry(ops.substring(line, entry, line.length))
     v1 = frame.to_xy(clipped)
     coords = shapely.get_coordinates(v1)
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(coords, axis=0), axis=1))])
@@ -92,14 +101,53 @@ def _line_versions(frame: Frame, ukraine: Any) -> dict[str, shapely.LineString]:
     return {"v1": clipped, "v2": round_geometry(frame.to_lonlat(v2))}
 
 
-def _control_areas(line: Any, ukraine: Any, land: Any) -> dict[str, Any]:
+def _with_inland_water(world: gpd.GeoDataFrame, theatre: Any, frame: Frame) -> Any:
+    """Ukraine's land in the theatre with the water narrower than 2 x INLAND_WATER_M between its shores.
+
+    At 1:10m the lower Dnipro, its delta and the lagoons are water, outside every country: the line
+    runs down the river, and the two sides' ground must meet along it. Closing Ukraine's outline
+    (outward then inward by ``INLAND_WATER_M``) fills that water and no other country's land.
+    """
+    land = world.loc[world["NAME"] == UKRAINE].union_all().intersection(theatre)
+    others = world.loc[world["NAME"] != UKRAINE].union_all().intersection(theatre.buffer(1.0))
+    xy = frame.to_xy(land)
+    closed = frame.to_lonlat(xy.buffer(INLAND_WATER_M, quad_segs=4).buffer(-INLAND_WATER_M, quad_segs=4))
+    water = closed.intersection(theatre).difference(land).difference(others)
+    return round_geometry(shapely.make_valid(land.union(water)))
+
+
+def _control_areas(line: Any, ukraine: Any, russia: Any) -> list[tuple[str, str, Any]]:
+    """Ukraine split by the line (held, occupied) and Russia's ground: (side, kind, polygon) each.
+
+    The line's ends are carried to the theatre box (north into Russia, south-west through the
+    estuary and the sea), so the divider crosses Ukraine's border whatever its scale.
+    """
     coords = shapely.get_coordinates(line)
     divider = shapely.LineString([*NORTH_EXTENSION, *coords, *SOUTH_EXTENSION])
     pieces = ops.split(shapely.box(*THEATRE_BOX), divider).geoms
     west = next(p for p in pieces if p.contains(shapely.Point(KYIV)))
-    ua = round_geometry(ukraine.intersection(west))
-    ru = round_geometry(land.difference(ua))
-    return {"UA": ua, "RU": ru}
+    held = round_geometry(ukraine.intersection(west))
+    occupied = round_geometry(ukraine.difference(held))
+    parts = [("UA", "state", held), ("RU", "occupied", occupied), ("RU", "state", russia)]
+    _check_cover(ukraine, held, occupied)
+    return parts
+
+
+def _check_cover(ukraine: Any, held: Any, occupied: Any) -> None:
+    """Refuse a split that is invalid or does not cover Ukraine exactly once."""
+    frame = Frame()
+    u, h, o = (frame.to_xy(g) for g in (ukraine, held, occupied))
+    problems = [name for name, g in (("held", held), ("occupied", occupied)) if not g.is_valid or g.is_empty]
+    overlap = h.intersection(o).area
+    # Snapping to 1e-6 degrees moves an edge by up to 0.1 m: along some 2,000 km of edges that is
+    # at most 0.2 km² of slivers, against Ukraine's 600,000 km².
+    missing = u.symmetric_difference(h.union(o)).area
+    if problems or overlap > 1_000.0 or missing > 200_000.0:
+        msg = (
+            f"The contact line does not split Ukraine cleanly (invalid or empty: {problems or 'none'};"
+            f" overlap {overlap:,.0f} m², not covered or beyond {missing:,.0f} m²)."
+        )
+        raise InputError(msg, hint="Check NORTH_EXTENSION and SOUTH_EXTENSION in geo/demo/geography.py.")
 
 
 def _square(frame: Frame, lon: float, lat: float, width: float, height: float, angle: float = 0.0) -> Any:
@@ -177,7 +225,7 @@ def _zones(frame: Frame, line: Any, land: Any, posts: gpd.GeoDataFrame) -> gpd.G
     return gpd.GeoDataFrame(rows, columns=["zone_id", "kind", "name"], geometry=geoms, crs=4326)
 
 
-def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path = COUNTRIES_PATH) -> list[Path]:
+def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path | None = None) -> list[Path]:
     """Build the demo scenario files from the town coordinates above and Natural Earth countries.
 
     Parameters
@@ -186,20 +234,22 @@ def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path = COUNTRIES_
         Folder to write ``contact_line``, ``control_areas``, ``zones``, ``posts`` and ``sectors``
         GeoJSON into.
     countries
-        Natural Earth 1:110m admin-0 countries (for Ukraine's and Russia's land).
+        The world-atlas 2.0.2 npm tarball (Natural Earth 1:10m countries, for Ukraine's and
+        Russia's ground); default ``world-atlas-2.0.2.tgz`` in ``CM_NPM_DIR`` or ../shared/data/npm.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written. ``control_areas.geojson`` holds, per line version, Ukraine west of the
+        line (``side`` UA, ``kind`` state), Ukraine east and south of it with Crimea (RU,
+        ``occupied``) and Russia within the theatre box (RU, ``state``).
     """
-    if not Path(countries).is_file():
-        msg = f"Natural Earth countries not found at {countries}."
-        raise InputError(msg, hint="Clone the shared data beside the project or pass countries=PATH.")
-    world = gpd.read_file(countries)
+    world = world_countries(COUNTRIES_SCALE, path=countries)
     theatre = shapely.box(*THEATRE_BOX)
-    ukraine = round_geometry(world.loc[world["ADMIN"] == "Ukraine"].union_all().intersection(theatre))
-    russia = round_geometry(world.loc[world["ADMIN"] == "Russia"].union_all().intersection(theatre))
+    ukraine = _with_inland_water(world, theatre, Frame())
+    russia = world.loc[world["NAME"] == RUSSIA].union_all().intersection(theatre)
+    # Russia's ground ends where Ukraine's begins, whatever the rounding.
+    russia = round_geometry(shapely.make_valid(round_geometry(russia).difference(ukraine)))
     land = round_geometry(shapely.union(ukraine, russia))
     frame = Frame()
     lines = _line_versions(frame, ukraine)
@@ -213,9 +263,11 @@ def build_scenario(out_dir: Path = SCENARIO_DIR, *, countries: Path = COUNTRIES_
                 "geometry": lines[version],
             }
         )
-        for side, geom in _control_areas(lines[version], ukraine, land).items():
-            area_rows.append({"side": side, "version": version, "valid_from": valid_from, "geometry": geom})
-    first = area_rows[0]["geometry"], area_rows[1]["geometry"]
+        for side, kind, geom in _control_areas(lines[version], ukraine, russia):
+            area_rows.append(
+                {"side": side, "version": version, "valid_from": valid_from, "kind": kind, "geometry": geom}
+            )
+    first = area_rows[0]["geometry"], shapely.union(area_rows[1]["geometry"], area_rows[2]["geometry"])
     posts = _posts(frame, lines["v1"], {"UA": first[0], "RU": first[1]})
     zones = _zones(frame, lines["v1"], land, posts)
     out_dir = Path(out_dir)

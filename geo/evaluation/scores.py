@@ -55,7 +55,7 @@ def _pairs(counts: pd.Series) -> int:
     return int((counts * (counts - 1) // 2).sum())
 
 
-def _share(numerator: int, denominator: int) -> float:
+def _share(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
 
@@ -122,6 +122,26 @@ def score_against_truth(reports: pd.DataFrame, truth: pd.DataFrame) -> Scores:
         wrong_side_likely=_share(int((wrong & likely).sum()), int((truly & likely).sum())),
         **happening,
     )
+
+
+def pooled_wrong_side(scores: list[Scores]) -> tuple[float, float]:
+    """The wrong-side rates of several worlds counted together: (among flagged, among ``likely``).
+
+    A rate of a fraction of a per cent rests on a handful of reports in one world (seven of some
+    700 flagged true violations at 1 %), and those come in events of several reports: one world's
+    rate moves by that much between seeds. Counted over several worlds it measures the method.
+
+    Examples
+    --------
+    >>> a = Scores(100, 100, 1, 1, 1, 1.0, 1, 1, 1, 1, wrong_side_flagged=0.02, wrong_side_likely=0.0)
+    >>> pooled_wrong_side([a, a])
+    (0.02, 0.0)
+    """
+    flagged = [s.flagged_recall * s.true_violations for s in scores]
+    likely = [s.likely_recall * s.true_violations for s in scores]
+    wrong_flagged = sum(s.wrong_side_flagged * n for s, n in zip(scores, flagged, strict=True))
+    wrong_likely = sum(s.wrong_side_likely * n for s, n in zip(scores, likely, strict=True))
+    return _share(wrong_flagged, sum(flagged)), _share(wrong_likely, sum(likely))
 
 
 def _per_happening(

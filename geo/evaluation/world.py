@@ -109,14 +109,21 @@ class _Geo:
     def on(self, side: str, t: pd.Timestamp, x: float, y: float) -> bool:
         return bool(shapely.contains_xy(self.ground[(self.version(t, self.area_periods), side)], x, y))
 
+    def north(self, x: float, y: float) -> float:
+        """The grid bearing of true north at (x, y), degrees: a true bearing is the grid one less this."""
+        lon, lat = self.to_ll.transform(x, y)
+        nx, ny = self.to_xy.transform(lon, lat + 0.01)
+        return float(np.degrees(np.arctan2(nx - x, ny - y)))
+
     def lonlat(self, x: float, y: float) -> tuple[float, float]:
         lon, lat = self.to_ll.transform(x, y)
         return round(float(lon), 5), round(float(lat), 5)
 
 
 def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
-    """Grid bearing from (x0, y0) to (x1, y1), degrees clockwise from north (the theatre CRS is
-    azimuthal equidistant: grid and true north differ by under a degree near its centre)."""
+    """Grid bearing from (x0, y0) to (x1, y1), degrees clockwise from the grid's north (in the
+    azimuthal equidistant theatre CRS grid and true north part by degrees away from its centre:
+    :meth:`_Geo.north` turns one into the other)."""
     return float(np.degrees(np.arctan2(x1 - x0, y1 - y0)) % 360.0)
 
 
@@ -147,15 +154,21 @@ class _Writer:
         return uid
 
     def estimate(self, ox: float, oy: float, bearing: float, dist: float) -> tuple[float, float]:
-        """Where an observer places what it reports: its distance along its bearing (the schema's
-        convention: a report with a bearing and a distance is located at the observer's estimate)."""
-        a = np.radians(bearing)
+        """Where an observer places what it reports: its distance along its (true) bearing (the
+        schema's convention: a report with a bearing and a distance is located at the observer's
+        estimate)."""
+        a = np.radians(bearing + self.geo.north(ox, oy))
         return ox + dist * np.sin(a), oy + dist * np.cos(a)
 
     def observe(self, means: str, ox: float, oy: float, tx: float, ty: float) -> tuple[float, float | None]:
-        """A bearing and a distance from (ox, oy) to (tx, ty), with the world's errors of ``means``."""
+        """A true bearing and a distance from (ox, oy) to (tx, ty), with the world's errors of ``means``.
+
+        Observers report bearings from true north, as a compass (corrected for declination) gives
+        them; the engine reads them so (geo.attribution.density). Written as grid bearings, they
+        were off by the grid's convergence, several degrees at the ends of the front.
+        """
         sd_b, sd_d = self.errors[means]
-        bearing = (_bearing(ox, oy, tx, ty) + self.rng.normal(0, sd_b)) % 360.0
+        bearing = (_bearing(ox, oy, tx, ty) - self.geo.north(ox, oy) + self.rng.normal(0, sd_b)) % 360.0
         dist = float(np.hypot(tx - ox, ty - oy)) * float(np.exp(self.rng.normal(0, sd_d)))
         step = 5.0 if means == "heard" else 1.0
         return round(bearing / step) * step % 360.0, round(dist / 100.0) * 100.0

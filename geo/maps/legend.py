@@ -26,7 +26,8 @@ class LegendEntry:
         CSS colour of the symbol.
     symbol
         ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area``, ``tint`` (a control area's
-        swatch as it looks on land, outlined), ``outline`` (a zone) or ``post``.
+        swatch as it looks on land, outlined), ``occupied`` (the same, outlined dashed and darker),
+        ``faint`` (a state's own ground behind the line, unoutlined), ``outline`` (a zone) or ``post``.
     """
 
     label: str
@@ -49,6 +50,8 @@ _SYMBOLS = {
     "dashed": "height:0;border-top:3px dashed {c};margin-top:7px",
     "area": "background:{c};opacity:.55;border:1px solid {c}",
     "tint": f"background:{{c}};border:1px solid {palette.AREA_OUTLINE}",
+    "occupied": f"background:{{c}};border:2px dashed {palette.OCCUPIED_OUTLINE}",
+    "faint": "background:{c}",
     "outline": "background:transparent;border:2px solid {c}",
     "post": f"background:{palette.PAPER};border:3px solid {{c}}",
 }

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from geo import palette
+from geo.labels import ground_label
 from geo.maps import style
 from geo.maps.features import escape_series, escaped_column, frame_features
 from geo.maps.legend import LegendEntry, LegendSection
@@ -36,17 +37,24 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
         + lines["valid_from"].dt.strftime("%Y-%m-%d")
     ).to_numpy()
     line_props = pd.DataFrame({"version": lines["version"].to_numpy(), "tip": line_tip})
-    areas = scenario.control_areas
+    # The control areas as the scenario file draws them (Ukrainian-held, occupied and Russia's own
+    # ground where it gives a kind), one feature each; a side per feature where it does not.
+    areas = scenario.ground if scenario.ground is not None else scenario.control_areas.assign(kind="")
     areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
+    sides = areas["side"].astype(str).where(areas["side"].isin(list(style.CONTROL_AREA_STYLES)), "RU")
+    kinds = areas["kind"].astype(str)
     area_props = pd.DataFrame(
         {
             "side": areas["side"].to_numpy(),
-            # A light neutral tint per side (geo.palette): no dot is ever the colour of its ground.
-            "style": [
-                style.CONTROL_AREA_STYLES.get(s, style.CONTROL_AREA_STYLES["RU"]) for s in areas["side"]
-            ],
+            "kind": kinds.to_numpy(),
+            # A light neutral tint per side and kind (geo.palette): no dot is ever the colour of its ground.
+            "style": [style.control_area_style(s, k) for s, k in zip(sides, kinds, strict=True)],
             "tip": escape_series(
-                areas["side"].map(style.SIDE_LABELS).fillna(areas["side"]) + " (control area)"
+                pd.Series(
+                    [ground_label(s, k) for s, k in zip(areas["side"].astype(str), kinds, strict=True)],
+                    index=areas.index,
+                )
+                + " (control area)"
             ).to_numpy(),
         }
     )
@@ -100,17 +108,38 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
     }
 
 
+# The legend's order of the control areas drawn: Ukrainian-held first, the state behind the line last.
+_GROUND_ORDER = (
+    ("UA", "state"),
+    ("UA", ""),
+    ("UA", "occupied"),
+    ("RU", "occupied"),
+    ("RU", ""),
+    ("RU", "state"),
+)
+
+
+def ground_legend(features: list[dict[str, Any]]) -> list[LegendEntry]:
+    """One legend entry per side and kind of the control areas drawn (their swatch as on the map)."""
+    drawn = {(f["properties"]["side"], f["properties"].get("kind", "")) for f in features}
+    symbol = {"occupied": "occupied", "state": "tint"}
+    return [
+        LegendEntry(
+            f"{ground_label(side, kind)} area",
+            palette.control_swatch(side, kind),
+            "faint" if (side, kind) == ("RU", "state") else symbol.get(kind, "tint"),
+        )
+        for side, kind in _GROUND_ORDER
+        if (side, kind) in drawn
+    ]
+
+
 def context_legend(layers: dict[str, Any]) -> LegendSection:
     """Return the legend section of the line, control areas, zones and posts drawn when the map opens."""
     entries = []
     if layers["line_version"] is not None:
         entries.append(LegendEntry(f"Contact line {layers['line_version']}", style.BLACK, "line"))
-    sides = {f["properties"]["side"] for f in layers["control_areas"]["features"]}
-    entries += [
-        LegendEntry(f"{style.SIDE_LABELS[s]} area", palette.control_swatch(s), "tint")
-        for s in ("UA", "RU")
-        if s in sides
-    ]
+    entries += ground_legend(layers["control_areas"]["features"])
     entries += [
         LegendEntry(style.ZONE_LABELS[kind], str(style.ZONE_STYLES[kind]["color"]), "outline")
         for kind in style.ZONE_STYLES

@@ -46,6 +46,23 @@ CONTROL_AREA_STYLES: dict[str, dict[str, object]] = {
     for side, (fill, opacity) in palette.CONTROL_FILLS.items()
 }
 
+
+def control_area_style(side: str, kind: str = "") -> dict[str, object]:
+    """Leaflet path options of ``side``'s control area of ``kind`` (the scenario's ``kind``).
+
+    Occupied ground is outlined darker and dashed (a canvas map draws no hatching; the briefing
+    image hatches it); a state's own ground behind the line is fainter (geo.palette.control_fill)
+    and unoutlined, so that the border it shares with occupied ground is that ground's outline.
+    """
+    fill, opacity = palette.control_fill(side, kind)
+    out = {**CONTROL_AREA_STYLES[side], "fillColor": fill, "fillOpacity": opacity}
+    if kind == "occupied":
+        out |= {"color": palette.OCCUPIED_OUTLINE, "weight": 2, "dashArray": "6 4"}
+    elif side == "RU" and kind == "state":
+        out |= {"weight": 0}
+    return out
+
+
 CONTACT_LINE = {"color": palette.LINE, "weight": 3.5, "opacity": 0.95}
 EARLIER_LINE = {"color": palette.EARLIER_LINE, "weight": 2, "opacity": 0.8, "dashArray": "6 6"}
 

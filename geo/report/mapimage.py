@@ -24,6 +24,7 @@ from geo.crs import theatre_crs
 from geo.errors import InputError
 from geo.filters import Filters
 from geo.gazetteer import load_gazetteer
+from geo.labels import ground_label
 from geo.maps import style
 from geo.maps.aggregate import in_view
 from geo.maps.context import load_countries
@@ -162,22 +163,51 @@ def reports_in_image(
     return in_view(reports, image_extent(reports, scenario, filters=filters, bounds=bounds, size=size))
 
 
+# The control areas' drawing order: Ukrainian-held first, the state behind the line last (as the legend).
+_GROUND_ORDER = (
+    ("UA", "state"),
+    ("UA", ""),
+    ("UA", "occupied"),
+    ("RU", "occupied"),
+    ("RU", ""),
+    ("RU", "state"),
+)
+
+
+def _ground_at(scenario: Scenario, at: pd.Timestamp) -> list[tuple[str, str, gpd.GeoDataFrame]]:
+    """The control areas in force at ``at`` as the scenario file draws them: (side, kind, frame) each."""
+    version = scenario.version_at(at)
+    ground = scenario.ground if scenario.ground is not None else scenario.control_areas.assign(kind="")
+    ground = ground.loc[ground["version"] == version]
+    return [
+        (side, kind, part)
+        for side, kind in _GROUND_ORDER
+        if len(part := ground.loc[(ground["side"] == side) & (ground["kind"] == kind)])
+    ]
+
+
 def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
     """Draw control areas, zones, posts and the line in force; return their legend handles."""
     handles: list[Any] = []
-    control = scenario.control_at(at)
-    for side in ("UA", "RU"):
-        area = control.loc[control["side"] == side]
-        if len(area):
-            fill, opacity = palette.CONTROL_FILLS[side]
-            area.plot(ax=ax, facecolor=fill, alpha=opacity, edgecolor="none")
-            area.boundary.plot(ax=ax, color=palette.AREA_OUTLINE, linewidth=PX)
-            swatch = palette.control_swatch(side)
+    for side, kind, area in _ground_at(scenario, at):
+        fill, opacity = palette.control_fill(side, kind)
+        area.plot(ax=ax, facecolor=fill, alpha=opacity, edgecolor="none")
+        swatch = palette.control_swatch(side, kind)
+        label = f"{ground_label(side, kind)} area"
+        if kind == "occupied":
+            # Ground held across a recognised border: hatched and outlined darker.
+            # Sparse and light, so that the dots over it stay readable.
+            area.plot(ax=ax, facecolor="none", edgecolor=palette.LIGHT_GREY, hatch="/", linewidth=0)
+            area.boundary.plot(ax=ax, color=palette.OCCUPIED_OUTLINE, linewidth=1.5 * PX, linestyle="--")
             handles.append(
-                Patch(
-                    facecolor=swatch, edgecolor=palette.AREA_OUTLINE, label=f"{style.SIDE_LABELS[side]} area"
-                )
+                Patch(facecolor=swatch, edgecolor=palette.OCCUPIED_OUTLINE, hatch="//", label=label)
             )
+        elif side == "RU" and kind == "state":
+            # A state's own ground behind the line: fainter, unoutlined.
+            handles.append(Patch(facecolor=swatch, edgecolor="none", label=label))
+        else:
+            area.boundary.plot(ax=ax, color=palette.AREA_OUTLINE, linewidth=PX)
+            handles.append(Patch(facecolor=swatch, edgecolor=palette.AREA_OUTLINE, label=label))
     zones = scenario.zones
     for kind, zstyle in style.ZONE_STYLES.items():
         part = zones.loc[zones["kind"] == kind]

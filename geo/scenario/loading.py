@@ -45,17 +45,23 @@ class Scenario:
     lines
         One row per contact line version: ``version``, ``valid_from`` (UTC), ``name``.
     control_areas
-        One row per side and version: ``side`` (``UA``, ``RU``), ``version``, ``valid_from`` (UTC).
+        One row per side and version: ``side`` (``UA``, ``RU``), ``version``, ``valid_from`` (UTC);
+        the parts of a side in the file (occupied ground and the state's own) joined into one.
     zones
         ``zone_id``, ``kind`` (see :data:`ZONE_KINDS`), ``name``.
     posts
         Observation posts: ``post_id``, ``name``, ``range_m`` (and ``side`` when the file gives it).
+    ground
+        The control areas as the file draws them, one row per feature, with ``kind`` (``state``:
+        a state's own ground; ``occupied``: ground held by another; empty when the file does not
+        say); None when made without a file (then :attr:`control_areas` is drawn).
     """
 
     lines: gpd.GeoDataFrame
     control_areas: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame
     posts: gpd.GeoDataFrame
+    ground: gpd.GeoDataFrame | None = None
 
     def version_at(self, t: Any) -> str:
         """Return the label of the line version in force at ``t`` (ISO text or timestamp, UTC if naive)."""
@@ -210,10 +216,33 @@ def load_scenario(directory: Path = SCENARIO_DIR, *, overrides: dict[str, Path] 
     posts["range_m"] = range_m.astype(float)
     lines = lines.sort_values("valid_from", kind="stable").reset_index(drop=True)
     areas = areas.sort_values(["valid_from", "side"], kind="stable").reset_index(drop=True)
-    scenario = Scenario(lines=lines, control_areas=areas, zones=zones, posts=posts)
+    ground = areas.assign(kind=areas["kind"].fillna("").astype(str) if "kind" in areas else "")
+    scenario = Scenario(
+        lines=lines, control_areas=_one_per_side(areas), zones=zones, posts=posts, ground=ground
+    )
     if overrides:
         check_fit(scenario, paths, overridden=set(overrides))
     return scenario
+
+
+def _one_per_side(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Join the features of each version and side (occupied ground and the state's own) into one row."""
+    if not areas.duplicated(["version", "side"]).any():
+        return areas
+    keys = areas[["version", "side"]].drop_duplicates()
+    rows = [
+        (areas["version"] == version).to_numpy() & (areas["side"] == side).to_numpy()
+        for version, side in keys.itertuples(index=False)
+    ]
+    # One union per version and side (a handful): parts built from one topology share their edges.
+    geoms = [
+        shapely.orient_polygons(shapely.union_all(areas.geometry.to_numpy()[mask]), exterior_cw=False)
+        for mask in rows
+    ]
+    first = areas.loc[~areas.duplicated(["version", "side"])].drop(columns="kind", errors="ignore")
+    return gpd.GeoDataFrame(first.drop(columns="geometry"), geometry=geoms, crs=areas.crs).reset_index(
+        drop=True
+    )
 
 
 # How far apart the parts of one theatre may lie (metres), for the fit of a partial override.

@@ -324,7 +324,7 @@ def test_an_area_drawn_on_the_map_selects_its_reports_on_every_page_until_cleare
 
 
 def test_reports_under_the_same_dot_are_listed_to_choose_from(app_on, demo_store, reports):
-    uid = "OSINT-CHANNEL-B/20261029-0002"
+    uid = "OSINT-CHANNEL-B/20261016-0005"  # two others within 50 m in the demo month (tests/test_detail.py)
     at = app_on(demo_store.path, MAP_PAGE, query={"uid": uid})
     assert not at.exception and not at.error
     import numpy as np

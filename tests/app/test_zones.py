@@ -33,7 +33,8 @@ def test_zones_on_the_demo_show_the_latest_line_zones_and_terms(app_on, demo_sto
     latest = base.lines.sort_values("valid_from")["version"].iloc[-1]
     drawn = at.session_state["zones_map_layers"]
     assert drawn["line_version"] == latest and drawn["zones"] == len(base.zones)
-    assert drawn["control_areas"] == 2 and drawn["change"] is None
+    # Ukrainian-held, occupied and Russia's own ground of the latest version.
+    assert drawn["control_areas"] == 3 and drawn["change"] is None
     agreement = load_agreement(load_settings(environ={}).agreement_path)
     withdrawal, rules = at.dataframe[-2].value, at.dataframe[-1].value
     assert withdrawal["zone width (km)"].tolist() == [w.total_width_km for w in agreement.withdrawal]

@@ -31,7 +31,7 @@ def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, arti
     legend = frame.locator(".cm-legend")
     assert legend.is_visible()
     # The map opens coloured by flag level, with every report counted in the legend.
-    assert "Violation flag (3,667 reports)" in legend.inner_text()
+    assert "Violation flag (3,668 reports)" in legend.inner_text()  # the demo month's ground_truth.csv rows
     assert frame.locator(".leaflet-control-scale").count() == 1
     assert frame.locator(".leaflet-control-layers").count() == 1
     # No national flag in the attribution (Leaflet 1.9 prefixes one): the mission is impartial.

@@ -135,11 +135,17 @@ def test_the_line_and_control_areas_in_force_at_the_end_of_the_period(incidents,
     assert layers.line_version == version
     assert [f["properties"]["version"] for f in layers.line["features"]] == [version]
     assert version not in {f["properties"]["version"] for f in layers.earlier_lines["features"]}
-    sides = sorted(f["properties"]["side"] for f in layers.control_areas["features"])
-    assert sides == ["RU", "UA"]
-    ua = next(f for f in layers.control_areas["features"] if f["properties"]["side"] == "UA")
+    # Ukrainian-held, occupied and Russia's own ground, as the scenario file draws them.
+    drawn = {(f["properties"]["side"], f["properties"]["kind"]): f for f in layers.control_areas["features"]}
+    assert sorted(drawn) == [("RU", "occupied"), ("RU", "state"), ("UA", "state")]
     # A neutral tint, never a side's (or a flag level's) dot colour: dots stay readable on it.
-    assert ua["properties"]["style"] == style.CONTROL_AREA_STYLES["UA"]
+    assert drawn["UA", "state"]["properties"]["style"] == style.CONTROL_AREA_STYLES["UA"]
+    # Occupied ground outlined (dashed, darker); Russia's own fainter and unoutlined.
+    occupied, russia = drawn["RU", "occupied"]["properties"], drawn["RU", "state"]["properties"]
+    assert occupied["style"]["color"] == palette.OCCUPIED_OUTLINE and "dashArray" in occupied["style"]
+    assert russia["style"]["weight"] == 0
+    assert russia["style"]["fillOpacity"] < occupied["style"]["fillOpacity"]
+    assert "Occupied" in occupied["tip"] and "Russia" in russia["tip"]
     dots = {*style.SIDE_COLOURS.values(), *style.FLAG_COLOURS.values()}
     assert not {f["properties"]["style"]["fillColor"] for f in layers.control_areas["features"]} & dots
 
@@ -160,7 +166,14 @@ def test_zones_posts_and_legend_follow_the_scenario(incidents, scenario):
     titles = [section.title for section in layers.legend]
     assert titles == ["Incident type (3 reports)", "Scenario"]
     scenario_labels = [e.label for e in layers.legend[1].entries]
-    assert "Contact line v2" in scenario_labels and "Russian-held area" in scenario_labels
+    assert "Contact line v2" in scenario_labels
+    # One row per kind of ground drawn, Ukrainian-held first and Russia's own last.
+    areas = [e for e in layers.legend[1].entries if e.label.endswith(" area") and e.symbol != "outline"]
+    assert [(e.label, e.symbol) for e in areas] == [
+        ("Ukrainian-held area", "tint"),
+        ("Occupied (Russian-held) area", "occupied"),
+        ("Russia (Russian-held) area", "faint"),
+    ]
 
 
 def test_bounds_cover_the_incidents_and_selection_centres(incidents, scenario):
