@@ -87,11 +87,12 @@ def events_of(events, points):
     return events[events["event_id"].isin(points["event_id"].unique())]
 
 
-def image_button(reports, mask, filters, colour_by, bounds) -> None:
+def image_button(reports, events, mask, filters, colours, bounds) -> None:
     """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats),
-    with how many reports it shows: those within its extent, of those the filters keep."""
+    coloured and sized as the map (``colours``: colour and size schemes), with how many reports it
+    shows: those within its extent, of those the filters keep."""
     build, download = st.columns([1, 3])
-    signature = (tuple(filters.to_params().items()), colour_by, bounds, int(mask.sum()))
+    signature = (tuple(filters.to_params().items()), colours, bounds, int(mask.sum()))
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
@@ -102,7 +103,9 @@ def image_button(reports, mask, filters, colour_by, bounds) -> None:
             filters=filters,
             bounds=bounds,
             settings=data.settings(),
-            colour_by=colour_by,
+            colour_by=colours[0],
+            size_by=colours[1],
+            events=events,
         )
         drawn = int(reports_in_image(kept, data.scenario(), filters=filters, bounds=bounds).sum())
         st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature, drawn)

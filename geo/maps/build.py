@@ -305,6 +305,7 @@ def incident_map(
     *,
     settings: Settings,
     colour_by: str = "type",
+    size_by: str = "uniform",
     selected_uid: str | None = None,
     at: Any = None,
     hexagons: gpd.GeoDataFrame | None = None,
@@ -330,6 +331,8 @@ def incident_map(
         Tile URL and attribution; empty ``tile_url`` draws the shipped countries instead of tiles.
     colour_by
         ``type``, ``weapon``, ``source_type``, ``side`` or ``flag_level``.
+    size_by
+        ``uniform``, ``reports`` (in the report's event) or ``casualties`` (:mod:`geo.maps.sizing`).
     selected_uid
         A report to highlight, centre on and open.
     at
@@ -361,6 +364,7 @@ def incident_map(
         incidents,
         scenario,
         colour_by=colour_by,
+        size_by=size_by,
         selected_uid=selected_uid,
         at=at,
         countries=countries,
@@ -380,6 +384,7 @@ def live_map(
     *,
     settings: Settings,
     colour_by: str = "type",
+    size_by: str = "uniform",
     selected_uid: str | None = None,
     at: Any = None,
     hexagons: gpd.GeoDataFrame | None = None,
@@ -411,6 +416,7 @@ def live_map(
         incidents,
         scenario,
         colour_by=colour_by,
+        size_by=size_by,
         selected_uid=selected_uid,
         at=at,
         countries=countries,

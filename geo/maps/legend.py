@@ -25,12 +25,16 @@ class LegendEntry:
         CSS colour of the symbol.
     symbol
         ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area``, ``tint`` (a control area's
-        swatch as it looks on land, outlined), ``outline`` (a zone) or ``post``.
+        swatch as it looks on land, outlined), ``outline`` (a zone), ``post`` or ``size`` (a ring of
+        ``radius`` px, as large as the dots it stands for).
+    radius
+        For ``size``: the radius in px.
     """
 
     label: str
     colour: str
     symbol: str = "dot"
+    radius: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ _SYMBOLS = {
     "tint": f"background:{{c}};border:1px solid {palette.AREA_OUTLINE}",
     "outline": "background:transparent;border:2px solid {c}",
     "post": f"background:{palette.PAPER};border:3px solid {{c}}",
+    "size": "border-radius:50%;background:transparent;border:1.5px solid {c};width:{d}px;height:{d}px",
 }
 
 
@@ -62,8 +67,15 @@ def legend_html(sections: list[LegendSection] | tuple[LegendSection, ...], *, ti
     ]
     for section in sections:
         parts.append(f'<div class="cm-legend-section">{escape_text(section.title)}</div>')
+        # Size rings centred on one another, their words aligned.
+        widest = max((2 * e.radius for e in section.entries if e.symbol == "size"), default=0.0)
         for entry in section.entries:
-            css = _SYMBOLS[entry.symbol].format(c=html.escape(entry.colour, quote=True))
+            css = _SYMBOLS[entry.symbol].format(
+                c=html.escape(entry.colour, quote=True), d=f"{2 * entry.radius:g}"
+            )
+            if entry.symbol == "size":
+                pad = (widest - 2 * entry.radius) / 2
+                css += f";margin-left:{pad:g}px;margin-right:{7 + pad:g}px"
             parts.append(
                 f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
                 f"{escape_text(entry.label)}</div>"
