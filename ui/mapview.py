@@ -75,7 +75,7 @@ def add_overlays(
         live.overlays.append(place_marker(*place))
     if show_patterns:
         found = data.patterns(filters, PATTERN_RESOLUTION)
-        groups, drawn = pattern_overlays(found.hotspots, found.clusters)
+        groups, drawn = pattern_overlays(found.hotspots, found.clusters, areas=True)
         live.overlays.extend(groups)
         st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
 

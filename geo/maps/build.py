@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement
+from folium.map import CustomPane
 from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
 from folium.template import Template
 
@@ -28,6 +29,9 @@ from geo.scenario import Scenario
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
+# A pane over the report dots (the overlay pane is at z-index 400, markers at 600) that lets clicks
+# through to them: the hot and cold areas are drawn there (geo.maps.hotareas).
+ABOVE_DOTS_PANE = "cm-above-dots"
 MAX_ZOOM = 18
 _POST_ICON = (
     f'<div style="width:14px;height:14px;box-sizing:border-box;background:{palette.PAPER};'
@@ -163,6 +167,7 @@ def _base(layers: MapLayers, *, settings: Settings, **options: Any) -> folium.Ma
     if not settings.tile_url:
         add_orientation(m, bounds=lines_bounds(layers.line, layers.earlier_lines))
     _add_scenario(m, layers)
+    CustomPane(ABOVE_DOTS_PANE, z_index=450, pointer_events=False).add_to(m)
     _add_controls(m, layers, settings)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     # A popup opens clear of the map's controls (the layer control, zoom and draw buttons): Leaflet
