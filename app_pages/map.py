@@ -9,7 +9,7 @@ from geo.maps import clicked_uid
 from geo.maps.build import live_map
 from geo.maps.view import plan_drawing
 from geo.pipeline import with_reasons
-from ui import data, keys, mapstate
+from ui import data, keys, mapstate, selection
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
 from ui.mapstyle import colour_and_size
@@ -24,7 +24,9 @@ title_column.title("Map")
 
 
 @st.fragment
-def working_map(reports, events, mask, filters, described, colours, at, version_label, show_patterns) -> None:
+def working_map(
+    reports, events, mask, filters, described, colours, at, version_label, show_patterns, ringed
+) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
     # A fragment rerun (a pan, a click) runs outside the page's own user_errors block.
     with user_errors("drawing the map"):
@@ -33,6 +35,8 @@ def working_map(reports, events, mask, filters, described, colours, at, version_
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
+        # Among several rows selected in Incidents it is one ring of many: no popup to pan the fit away.
+        opened = None if len(ringed) > 1 and selected in set(ringed["uid"]) else selected
         map_caption(drawing, reports, mask, f"{described} · line {version_label}")
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
@@ -42,7 +46,7 @@ def working_map(reports, events, mask, filters, described, colours, at, version_
             settings=data.settings(),
             colour_by=colours[0],
             size_by=colours[1],
-            selected_uid=selected,
+            selected_uid=opened,
             at=at,
             hexagons=drawing.hexagons,
             events=shown_events,
@@ -65,7 +69,7 @@ def working_map(reports, events, mask, filters, described, colours, at, version_
         )
         st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
         chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
-        add_overlays(live, chosen, reports, mask, filters, show_patterns=show_patterns)
+        add_overlays(live, chosen, reports, mask, filters, show_patterns=show_patterns, ringed=ringed)
         mapstate.record_drawn(live.layers, described)
         # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(
@@ -118,8 +122,19 @@ with user_errors("drawing the map"):
         key=keys.MAP_PATTERNS,
         help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
     )
+    # Rows selected in Incidents: ringed, the map fitted to them when they change.
+    ringed = selection.on_map(reports, mask)
     working_map(
-        reports, events, mask, filters, described, (colour_by, size_by), at, version_label, show_patterns
+        reports,
+        events,
+        mask,
+        filters,
+        described,
+        (colour_by, size_by),
+        at,
+        version_label,
+        show_patterns,
+        ringed,
     )
     if not empty:
         timeline(reports, filters, day=day)

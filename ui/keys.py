@@ -69,8 +69,14 @@ INCIDENTS_TABLE = "incidents_table"
 INCIDENTS_MAP = "incidents_map"
 INCIDENTS_EXPORT = {fmt: f"incidents_export_{fmt}" for fmt in ("csv", "geojson", "gpkg")}
 INCIDENTS_ORIGINAL = "incidents_original"
-INCIDENTS_PICKED = "incidents_picked"
 INCIDENTS_MAP_COUNT = "incidents_map_count"
+# Reports selected in the table (uids), kept across pages; the table's key adds its filters' hash.
+INCIDENTS_SELECTION = "incidents_selection"
+INCIDENTS_SELECTION_CLEAR = "incidents_selection_clear"
+INCIDENTS_MAP_RINGS = "incidents_map_rings"  # the other selected reports ringed on the small map
+MAP_SELECTION_CLEAR = "map_selection_clear"
+MAP_SELECTION_FITTED = "map_selection_fitted"  # the selection the map was last fitted to
+MAP_HIGHLIGHT = "map_highlight"  # the uids ringed as selected in Incidents
 # The Zones and agreement page; ZONES_DRAWING holds the last shape drawn on the map (a GeoJSON geometry).
 ZONES_VERSION = "zones_version"
 ZONES_COMPARE = "zones_compare"

@@ -14,6 +14,7 @@ from geo.filters import Filters
 from geo.labels import label
 from geo.maps.area import area_layer
 from geo.maps.build import LiveMap
+from geo.maps.highlight import highlight_layer
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
 from geo.maps.places import place_marker
@@ -62,9 +63,11 @@ def add_overlays(
     filters: Filters,
     *,
     show_patterns: bool,
+    ringed: gpd.GeoDataFrame | None = None,
 ) -> None:
     """The overlays beside the incidents: the selected report's fire origin, the drawn area, the
-    searched place and, when asked, hot spots and clusters."""
+    searched place, the reports selected in Incidents (``ringed``) and, when asked, hot spots and
+    clusters."""
     shapes = origin_shapes(chosen, reports, mask)
     if shapes is not None:
         live.overlays.append(origin_layer(shapes))
@@ -73,6 +76,12 @@ def add_overlays(
     place = mapstate.searched_place()
     if place is not None:
         live.overlays.append(place_marker(*place))
+    drawn_rings: list[str] = []
+    if ringed is not None and len(ringed):
+        group, rings = highlight_layer(ringed)
+        live.overlays.append(group)
+        drawn_rings = [f["properties"]["uid"] for f in rings["features"]]
+    st.session_state[keys.MAP_HIGHLIGHT] = drawn_rings
     if show_patterns:
         found = data.patterns(filters, PATTERN_RESOLUTION)
         groups, drawn = pattern_overlays(found.hotspots, found.clusters, areas=True)
