@@ -13,7 +13,7 @@ from geo.detail import (
     media_type,
 )
 from geo.filters import apply_filters
-from ui import data, keys, mapstate
+from ui import data, keys, mapstate, selection
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
 from ui.incident_detail import TIME, show_detail
@@ -47,26 +47,26 @@ with user_errors("listing the reports"):
         table = incident_table(shown, limit=TABLE_LIMIT)
         if len(shown) > TABLE_LIMIT:
             st.caption(f"The table lists the newest {TABLE_LIMIT:,}; the exports hold all {len(shown):,}.")
+        # Rows selected here are ringed on the Map; the table selects them again when it comes back.
+        key = selection.table_key(filters)
+        selection.restore(table, key)
         picked = st.dataframe(
             readable_frame(table),
             hide_index=True,
             width="stretch",
             height=420,
             on_select="rerun",
-            selection_mode="single-row",
-            key=keys.INCIDENTS_TABLE,
+            selection_mode="multi-row",
+            key=key,
             column_config=headings(
                 table, occurred_at=TIME, dist_to_line_km=st.column_config.NumberColumn("km to line")
             ),
         )
-        rows = picked.selection.rows
-        # A selection kept from before the filters changed may point past the table's end.
-        chosen = str(table["uid"].iloc[rows[0]]) if rows and rows[0] < len(table) else None
-        # A new row selection wins; an unchanged one leaves a selection made elsewhere (map, link).
-        if chosen != st.session_state.get(keys.INCIDENTS_PICKED):
-            st.session_state[keys.INCIDENTS_PICKED] = chosen
-            if chosen:
-                mapstate.select(chosen)
+        # A row just added is the one detailed; otherwise a report chosen elsewhere (map, link) stays.
+        added = selection.take(table, picked.selection.rows)
+        if added:
+            mapstate.select(added)
+        selection.note(st)
         for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
             col.download_button(
                 f"Export {label} ({len(shown):,} rows)",
@@ -80,4 +80,7 @@ with user_errors("listing the reports"):
     if uid:
         show_detail(uid, reports, events, shown)
     else:
-        st.caption("Select a row to see the report's detail, its event, sources, batch and reasons.")
+        st.caption(
+            "Select a row to see the report's detail, its event, sources, batch and reasons;"
+            " the rows selected are ringed on the Map."
+        )

@@ -5,15 +5,14 @@ from streamlit_folium import st_folium
 
 from geo.detail import reports_at_place
 from geo.filters import filter_mask
-from geo.labels import COLOUR_SCHEME_LABELS
 from geo.maps import clicked_uid
 from geo.maps.build import live_map
-from geo.maps.style import COLOUR_SCHEMES
 from geo.maps.view import plan_drawing
 from geo.pipeline import with_reasons
-from ui import data, keys, mapstate
+from ui import data, keys, mapstate, selection
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
+from ui.mapstyle import colour_and_size
 from ui.mapview import add_overlays, events_of, image_button, map_caption, selected_report
 from ui.text import md_escape
 from ui.timeline import timeline
@@ -26,7 +25,7 @@ title_column.title("Map")
 
 @st.fragment
 def working_map(
-    reports, events, mask, filters, described, colour_by, at, version_label, show_patterns
+    reports, events, mask, filters, described, colours, at, version_label, show_patterns, ringed
 ) -> None:
     """The map and the selected report: panning, zooming and clicking rerun only this fragment."""
     # A fragment rerun (a pan, a click) runs outside the page's own user_errors block.
@@ -36,6 +35,8 @@ def working_map(
             reports, mask, view=view, index_for=data.hex_index, point_limit=data.settings().map_point_limit
         )
         selected = mapstate.selected_uid()
+        # Among several rows selected in Incidents it is one ring of many: no popup to pan the fit away.
+        opened = None if len(ringed) > 1 and selected in set(ringed["uid"]) else selected
         map_caption(drawing, reports, mask, f"{described} · line {version_label}")
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
@@ -43,8 +44,9 @@ def working_map(
             points if shown_events is None else with_reasons(points, shown_events),
             data.scenario(),
             settings=data.settings(),
-            colour_by=colour_by,
-            selected_uid=selected,
+            colour_by=colours[0],
+            size_by=colours[1],
+            selected_uid=opened,
             at=at,
             hexagons=drawing.hexagons,
             events=shown_events,
@@ -52,7 +54,7 @@ def working_map(
                 (
                     drawing.key,
                     tuple(filters.to_params().items()),
-                    colour_by,
+                    colours,
                     selected,
                     str(at),
                     drawing.kept,
@@ -67,7 +69,7 @@ def working_map(
         )
         st.session_state.setdefault(keys.MAP_BASE_VIEW, (live.center, live.zoom))
         chosen = reports[mask & (reports["uid"] == selected).to_numpy()] if selected else reports.iloc[:0]
-        add_overlays(live, chosen, reports, mask, filters, show_patterns=show_patterns)
+        add_overlays(live, chosen, reports, mask, filters, show_patterns=show_patterns, ringed=ringed)
         mapstate.record_drawn(live.layers, described)
         # The base map stays in the browser; only the overlays and the view travel on a change.
         out = st_folium(
@@ -81,7 +83,7 @@ def working_map(
             use_container_width=True,
             height=650,
         )
-        image_button(reports, mask, filters, colour_by, mapstate.reported_bounds())
+        image_button(reports, events, mask, filters, colours, mapstate.reported_bounds())
         if mapstate.take_drawing(((out or {}).get("all_drawings") or [None])[-1]):
             st.rerun(scope="app")  # the area is a filter: the sidebar, captions and other pages follow
         uid = clicked_uid(live.layers, (out or {}).get("last_object_clicked"))
@@ -105,11 +107,7 @@ with user_errors("drawing the map"):
     filters = sidebar_filters(reports)
     mask = filter_mask(reports, filters)
     st.sidebar.header("Map")
-    schemes = [c for c in COLOUR_SCHEMES if COLOUR_SCHEMES[c][0] in reports.columns]
-    default = schemes.index("flag_level") if "flag_level" in schemes else 0
-    colour_by = st.sidebar.selectbox(
-        "Colour by", schemes, index=default, key=keys.MAP_COLOUR, format_func=COLOUR_SCHEME_LABELS.get
-    )
+    colour_by, size_by = colour_and_size(reports)
     mask = mapstate.search(mask, reports, where=search_column)
     # While a day is played, the filters shown are that day's: captions, legend, line and image say so.
     mask, filters, described, day = mapstate.playback(mask, reports, filters)
@@ -124,6 +122,19 @@ with user_errors("drawing the map"):
         key=keys.MAP_PATTERNS,
         help="Gi* hot and cold spots and space-time clusters of the filtered reports (see Patterns)",
     )
-    working_map(reports, events, mask, filters, described, colour_by, at, version_label, show_patterns)
+    # Rows selected in Incidents: ringed, the map fitted to them when they change.
+    ringed = selection.on_map(reports, mask)
+    working_map(
+        reports,
+        events,
+        mask,
+        filters,
+        described,
+        (colour_by, size_by),
+        at,
+        version_label,
+        show_patterns,
+        ringed,
+    )
     if not empty:
         timeline(reports, filters, day=day)

@@ -223,6 +223,12 @@ COLOUR_SCHEME_LABELS: dict[str, str] = {
     "side": "Side of the line",
     "flag_level": "Violation flag",
 }
+# How the Map page sizes its dots (geo.maps.sizing): the URL's ``size`` keeps the code.
+SIZE_SCHEME_LABELS: dict[str, str] = {
+    "uniform": "All the same",
+    "reports": "Reports in its event",
+    "casualties": "Casualties",
+}
 
 # The score's settings (geo.score.ScoreParams), as the pack's methods page names them.
 SCORE_SETTING_LABELS: dict[str, str] = {
@@ -311,6 +317,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "surge_model": SURGE_MODEL_LABELS,
     "file_format": FILE_FORMAT_LABELS,
     "colour_by": COLOUR_SCHEME_LABELS,
+    "size_by": SIZE_SCHEME_LABELS,
     "score_setting": SCORE_SETTING_LABELS,
     "rule_param": RULE_PARAM_LABELS,
 }

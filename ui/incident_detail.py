@@ -8,7 +8,7 @@ from geo.detail import report_detail
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
 from geo.labels import label, label_fields, reason_text
 from geo.maps.report_map import report_map
-from ui import data, keys
+from ui import data, keys, selection
 from ui.mapview import origin_shapes
 from ui.text import headings, md_escape, plain_frame, readable_frame
 
@@ -80,13 +80,20 @@ def show_detail(
             )
     with right:
         report = reports[(reports["uid"] == uid).to_numpy()].iloc[:1]
+        others = reports[(reports["uid"].isin(selection.kept()) & (reports["uid"] != uid)).to_numpy()]
         small = report_map(
-            report, data.scenario(), settings=data.settings(), origins=origin_shapes(report, reports)
+            report,
+            data.scenario(),
+            settings=data.settings(),
+            origins=origin_shapes(report, reports),
+            others=others,
         )
         st.session_state[keys.INCIDENTS_MAP_COUNT] = len(report)
+        st.session_state[keys.INCIDENTS_MAP_RINGS] = others["uid"].tolist()
         st_folium(small, key=keys.INCIDENTS_MAP, returned_objects=[], use_container_width=True, height=380)
         st.caption(
             "The report (its flag level's colour) and, for fire, the estimated origin (dashed: two sigma)."
+            + (f" Rings: the {len(others):,} other reports selected, where in view." if len(others) else "")
         )
     with st.expander("Every field (this report's own first, then those it takes from its event)"):
         st.dataframe(

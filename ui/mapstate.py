@@ -121,6 +121,8 @@ def record_drawn(layers: Any, title: str) -> None:
     features = layers.incidents.data["features"]
     st.session_state[keys.MAP_INCIDENT_COUNT] = len(features)
     st.session_state[keys.MAP_POPUP_COUNT] = sum(f["properties"]["rows"] is not None for f in features)
+    styles = layers.incidents.styles
+    st.session_state[keys.MAP_DOT_RADII] = sorted({styles[f["properties"]["s"]]["radius"] for f in features})
     st.session_state[keys.MAP_HEXAGON_COUNT] = (
         0 if layers.hexagons is None else sum(f["properties"]["count"] for f in layers.hexagons["features"])
     )

@@ -14,6 +14,7 @@ from geo.filters import Filters
 from geo.labels import label
 from geo.maps.area import area_layer
 from geo.maps.build import LiveMap
+from geo.maps.highlight import highlight_layer
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
 from geo.maps.places import place_marker
@@ -62,9 +63,11 @@ def add_overlays(
     filters: Filters,
     *,
     show_patterns: bool,
+    ringed: gpd.GeoDataFrame | None = None,
 ) -> None:
     """The overlays beside the incidents: the selected report's fire origin, the drawn area, the
-    searched place and, when asked, hot spots and clusters."""
+    searched place, the reports selected in Incidents (``ringed``) and, when asked, hot spots and
+    clusters."""
     shapes = origin_shapes(chosen, reports, mask)
     if shapes is not None:
         live.overlays.append(origin_layer(shapes))
@@ -73,9 +76,15 @@ def add_overlays(
     place = mapstate.searched_place()
     if place is not None:
         live.overlays.append(place_marker(*place))
+    drawn_rings: list[str] = []
+    if ringed is not None and len(ringed):
+        group, rings = highlight_layer(ringed)
+        live.overlays.append(group)
+        drawn_rings = [f["properties"]["uid"] for f in rings["features"]]
+    st.session_state[keys.MAP_HIGHLIGHT] = drawn_rings
     if show_patterns:
         found = data.patterns(filters, PATTERN_RESOLUTION)
-        groups, drawn = pattern_overlays(found.hotspots, found.clusters)
+        groups, drawn = pattern_overlays(found.hotspots, found.clusters, areas=True)
         live.overlays.extend(groups)
         st.session_state[keys.MAP_PATTERN_COUNTS] = (len(drawn["features"]), len(found.clusters))
 
@@ -87,11 +96,12 @@ def events_of(events, points):
     return events[events["event_id"].isin(points["event_id"].unique())]
 
 
-def image_button(reports, mask, filters, colour_by, bounds) -> None:
+def image_button(reports, events, mask, filters, colours, bounds) -> None:
     """A PNG of what is on screen, drawn on the server (the Briefing page has sizes and formats),
-    with how many reports it shows: those within its extent, of those the filters keep."""
+    coloured and sized as the map (``colours``: colour and size schemes), with how many reports it
+    shows: those within its extent, of those the filters keep."""
     build, download = st.columns([1, 3])
-    signature = (tuple(filters.to_params().items()), colour_by, bounds, int(mask.sum()))
+    signature = (tuple(filters.to_params().items()), colours, bounds, int(mask.sum()))
     if build.button(
         "Image of this view", key=keys.MAP_IMAGE_BUILD, help="A PNG for a slide, drawn on the server"
     ):
@@ -102,7 +112,9 @@ def image_button(reports, mask, filters, colour_by, bounds) -> None:
             filters=filters,
             bounds=bounds,
             settings=data.settings(),
-            colour_by=colour_by,
+            colour_by=colours[0],
+            size_by=colours[1],
+            events=events,
         )
         drawn = int(reports_in_image(kept, data.scenario(), filters=filters, bounds=bounds).sum())
         st.session_state[keys.MAP_IMAGE] = (png, f"{pack_name(filters)}-map.png", signature, drawn)

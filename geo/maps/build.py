@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement
+from folium.map import CustomPane
 from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
 from folium.template import Template
 
@@ -28,6 +29,9 @@ from geo.scenario import Scenario
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
+# A pane over the report dots (the overlay pane is at z-index 400, markers at 600) that lets clicks
+# through to them: the hot and cold areas are drawn there (geo.maps.hotareas).
+ABOVE_DOTS_PANE = "cm-above-dots"
 MAX_ZOOM = 18
 _POST_ICON = (
     f'<div style="width:14px;height:14px;box-sizing:border-box;background:{palette.PAPER};'
@@ -164,6 +168,7 @@ def _base(layers: MapLayers, *, settings: Settings, compact: bool = False, **opt
     if not settings.tile_url:
         add_orientation(m, bounds=lines_bounds(layers.line, layers.earlier_lines))
     _add_scenario(m, layers)
+    CustomPane(ABOVE_DOTS_PANE, z_index=450, pointer_events=False).add_to(m)
     _add_controls(m, layers, settings, compact=compact)
     m.get_root().header.add_child(folium.Element(f"<style>{LEGEND_CSS}</style>"))
     # A popup opens clear of the map's controls (the layer control, zoom and draw buttons): Leaflet
@@ -312,6 +317,7 @@ def incident_map(
     *,
     settings: Settings,
     colour_by: str = "type",
+    size_by: str = "uniform",
     selected_uid: str | None = None,
     at: Any = None,
     hexagons: gpd.GeoDataFrame | None = None,
@@ -338,6 +344,8 @@ def incident_map(
         Tile URL and attribution; empty ``tile_url`` draws the shipped countries instead of tiles.
     colour_by
         ``type``, ``weapon``, ``source_type``, ``side`` or ``flag_level``.
+    size_by
+        ``uniform``, ``reports`` (in the report's event) or ``casualties`` (:mod:`geo.maps.sizing`).
     selected_uid
         A report to highlight, centre on and open.
     at
@@ -371,6 +379,7 @@ def incident_map(
         incidents,
         scenario,
         colour_by=colour_by,
+        size_by=size_by,
         selected_uid=selected_uid,
         at=at,
         countries=countries,
@@ -396,6 +405,7 @@ def live_map(
     *,
     settings: Settings,
     colour_by: str = "type",
+    size_by: str = "uniform",
     selected_uid: str | None = None,
     at: Any = None,
     hexagons: gpd.GeoDataFrame | None = None,
@@ -427,6 +437,7 @@ def live_map(
         incidents,
         scenario,
         colour_by=colour_by,
+        size_by=size_by,
         selected_uid=selected_uid,
         at=at,
         countries=countries,

@@ -17,6 +17,7 @@ from geo.gazetteer import describe_places
 from geo.maps import style
 from geo.maps.features import escape_series, frame_features
 from geo.maps.legend import LegendEntry, LegendSection
+from geo.maps.sizing import UNIFORM, radii, size_key, size_values
 
 # (column, popup heading); rows appear only for columns the frame has. The popup has two parts, each
 # under a heading row: the report's own fields, then its event's (the score, side and reasons are
@@ -57,6 +58,8 @@ POPUP_FIELDS: tuple[tuple[str, str], ...] = (
 )
 _METRES = ("location_precision_m", "dist_to_line_m")
 _WORDS = ("type", "weapon", "means", "source_type", "flag_level")
+# Drawn first to last, so that a likely report is never under an unlikely one (as in the map image).
+FLAG_DRAW_ORDER: dict[str, int] = {"unlikely": 1, "possible": 2, "likely": 3}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class IncidentLayer:
         across the popup: the report's own fields come first, its event's after.
     legend
         The legend section of the colour scheme, with counts.
+    size_legend
+        The legend section of the dots' sizes (:mod:`geo.maps.sizing`), or None when all are alike.
     """
 
     data: dict[str, Any]
@@ -84,6 +89,7 @@ class IncidentLayer:
     popup_labels: tuple[str, ...]
     legend: LegendSection
     popup_sections: tuple[int, ...] = ()
+    size_legend: LegendSection | None = None
 
 
 def _text(series: pd.Series, column: str) -> pd.Series:
@@ -151,6 +157,7 @@ def incident_layer(
     selected_uid: str | None = None,
     popup_limit: int | None = None,
     events: pd.DataFrame | None = None,
+    size_by: str = UNIFORM,
 ) -> IncidentLayer:
     """Return the incidents as a styled FeatureCollection with escaped tooltips and popup rows.
 
@@ -169,6 +176,12 @@ def incident_layer(
     events
         The analysis's events (``event_id``, ``n_reports``, ``sources``): the heading of a popup's
         event part names how many reports it merges and their sources.
+    size_by
+        A key of :data:`geo.maps.sizing.SIZE_SCHEMES`: every dot alike, or sized by the reports of
+        its event or its casualties (a report without a figure at the smallest size, said in the legend).
+
+    Reports are drawn in flag order (unlikely first, likely last, on top), larger dots before
+    smaller ones of the same level, the selected report last.
 
     Raises
     ------
@@ -186,13 +199,28 @@ def incident_layer(
     uid = frame["uid"].astype(str) if "uid" in frame.columns else frame.index.astype(str).to_series()
     uid = pd.Series(uid.to_numpy(), index=frame.index)
     selected = (uid == selected_uid).to_numpy() if selected_uid is not None else np.zeros(len(frame), bool)
-    order = np.argsort(selected, kind="stable")  # the selected report last, drawn on top
-    frame, uid, selected = frame.iloc[order], uid.iloc[order], selected[order]
+    sizes = size_values(frame, size_by, events=events)
+    # Half pixels: the styles stay few (they are shared by index).
+    sized = np.round(radii(sizes) * 2) / 2
+    rank = (
+        frame["flag_level"].map(FLAG_DRAW_ORDER).fillna(0).to_numpy()
+        if "flag_level" in frame.columns
+        else np.zeros(len(frame))
+    )
+    # The last key sorts first: the selected report last, then the flag level, then larger before smaller.
+    order = np.lexsort((-sized, rank, selected))
+    frame, uid, selected, sizes, sized = (
+        frame.iloc[order],
+        uid.iloc[order],
+        selected[order],
+        sizes[order],
+        sized[order],
+    )
 
     value = frame[column].astype("string").fillna("none")
     colour = value.map(colours).fillna(style.MISSING_COLOUR).astype(str)
     hollow = value.isin([v for v in {*colours, *value.unique()} if style.is_hollow(column, v)]).to_numpy()
-    radius = np.where(selected, style.SELECTED_RADIUS, style.MARKER_RADIUS)
+    radius = np.where(selected, np.maximum(style.SELECTED_RADIUS, sized + 3), sized)
     style_frame = pd.DataFrame(
         {
             "radius": radius,
@@ -253,10 +281,16 @@ def incident_layer(
         )
         for v in [*present, *extra]
     )
+    key = size_key(sizes, size_by)
     return IncidentLayer(
         data=frame_features(frame, properties),
         styles=styles,
         popup_labels=tuple(h for _, h in fields),
         popup_sections=tuple(i for i, (c, _) in enumerate(fields) if c in _HEADINGS),
         legend=LegendSection(f"{title} ({len(frame):,} reports)", entries),
+        size_legend=None
+        if key is None
+        else LegendSection(
+            key.title, tuple(LegendEntry(words, palette.INK_SOFT, "size", r) for words, r in key.rows)
+        ),
     )

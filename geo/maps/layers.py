@@ -114,6 +114,7 @@ def map_layers(
     hexagons: gpd.GeoDataFrame | None = None,
     events: gpd.GeoDataFrame | None = None,
     popup_limit: int | None = None,
+    size_by: str = "uniform",
 ) -> MapLayers:
     """Return everything the incident map draws, as data (see :func:`geo.maps.incident_map`).
 
@@ -137,13 +138,18 @@ def map_layers(
     events
         The analysis's events (``flag_level``, ``violation_score``, ``attributed_side``); those
         flagged likely or possible become a layer.
-    popup_limit
-        See :func:`incident_layer`.
+    popup_limit, size_by
+        See :func:`incident_layer` (reports per hexagon are not sized).
     """
     at_ts = _at(incidents, scenario, at)
     drawn = incidents if hexagons is None else incidents.iloc[:0]
     points = incident_layer(
-        drawn, colour_by=colour_by, selected_uid=selected_uid, popup_limit=popup_limit, events=events
+        drawn,
+        colour_by=colour_by,
+        selected_uid=selected_uid,
+        popup_limit=popup_limit,
+        events=events,
+        size_by=size_by if hexagons is None else "uniform",
     )
     hex_data, legend = None, points.legend
     if hexagons is not None:
@@ -166,7 +172,7 @@ def map_layers(
         incidents=points,
         hexagons=hex_data,
         countries=countries,
-        legend=(legend, context_legend(context)),
+        legend=(legend, *([points.size_legend] if points.size_legend else []), context_legend(context)),
         bounds=bounds,
         center=center,
         at=at_ts,

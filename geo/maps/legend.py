@@ -27,12 +27,16 @@ class LegendEntry:
     symbol
         ``dot``, ``ring`` (hollow dot), ``line``, ``dashed``, ``area``, ``tint`` (a control area's
         swatch as it looks on land, outlined), ``occupied`` (the same, outlined dashed and darker),
-        ``faint`` (a state's own ground behind the line, unoutlined), ``outline`` (a zone) or ``post``.
+        ``faint`` (a state's own ground behind the line, unoutlined), ``outline`` (a zone), ``post``
+        or ``size`` (a ring of ``radius`` px, as large as the dots it stands for).
+    radius
+        For ``size``: the radius in px.
     """
 
     label: str
     colour: str
     symbol: str = "dot"
+    radius: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ _SYMBOLS = {
     "faint": "background:{c}",
     "outline": "background:transparent;border:2px solid {c}",
     "post": f"background:{palette.PAPER};border:3px solid {{c}}",
+    "size": "border-radius:50%;background:transparent;border:1.5px solid {c};width:{d}px;height:{d}px",
 }
 
 
@@ -68,13 +73,20 @@ def legend_html(
     ]
     for section in sections:
         parts.append(f'<div class="cm-legend-section">{escape_text(section.title)}</div>')
+        # Size rings centred on one another, their words aligned.
+        widest = max((2 * e.radius for e in section.entries if e.symbol == "size"), default=0.0)
         for entry in section.entries:
             # A dot's outline as the map draws it (geo.palette.ring): a light hue's reads on the legend too.
             drawn_as_dot = entry.symbol in ("dot", "ring") and re.fullmatch("#[0-9A-Fa-f]{6}", entry.colour)
             outline = palette.ring(entry.colour) if drawn_as_dot else entry.colour
             css = _SYMBOLS[entry.symbol].format(
-                c=html.escape(entry.colour, quote=True), r=html.escape(outline, quote=True)
+                c=html.escape(entry.colour, quote=True),
+                r=html.escape(outline, quote=True),
+                d=f"{2 * entry.radius:g}",
             )
+            if entry.symbol == "size":
+                pad = (widest - 2 * entry.radius) / 2
+                css += f";margin-left:{pad:g}px;margin-right:{7 + pad:g}px"
             parts.append(
                 f'<div class="cm-legend-row"><span class="cm-legend-symbol" style="{css}"></span>'
                 f"{escape_text(entry.label)}</div>"

@@ -19,6 +19,7 @@ from geo.maps import style
 from geo.maps.assets import localise_assets
 from geo.maps.build import base_map
 from geo.maps.features import frame_features
+from geo.maps.hotareas import add_hot_areas
 from geo.maps.latlon import cell_at, latlon, lonlat
 from geo.maps.legend import Legend, LegendEntry, LegendSection
 from geo.maps.scenario_layers import context_legend, scenario_layers
@@ -125,12 +126,18 @@ def pattern_map(
 
 
 def pattern_overlays(
-    hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True
+    hotspots: gpd.GeoDataFrame, clusters: gpd.GeoDataFrame, *, show: bool = True, areas: bool = False
 ) -> tuple[list[folium.FeatureGroup], dict[str, Any]]:
-    """The significant hot and cold cells and the clusters as two feature groups; also the cells drawn."""
+    """The significant hot and cold cells and the clusters as two feature groups; also the cells drawn.
+
+    ``areas`` adds the touching cells merged, outlined over the reports and ringed while too small
+    to see, with their legend (:mod:`geo.maps.hotareas`): the Map page, whose dots cover the cells.
+    """
     hot = hotspot_features(hotspots)
     cells = folium.FeatureGroup(name="Hot and cold spots (Gi*)", show=show)
     VectorLayer(hot, name="Hot and cold spots (Gi*)", control=False).add_to(cells)
+    if areas:
+        add_hot_areas(cells, hotspots)
     group = folium.FeatureGroup(name="Space-time clusters", show=show)
     for feature in cluster_features(clusters)["features"]:
         lon, lat = feature["geometry"]["coordinates"][:2]

@@ -24,6 +24,8 @@ from geo.text import escape_text
 
 # Opens on the report at this zoom, or on the report and its origin together.
 REPORT_ZOOM = 9
+# The other reports selected in the table: hollow rings, smaller than the report's own dot.
+OTHER_RADIUS = 8
 
 
 def report_map(
@@ -32,11 +34,13 @@ def report_map(
     *,
     settings: Settings,
     origins: gpd.GeoDataFrame | None = None,
+    others: gpd.GeoDataFrame | None = None,
     static_url: str = STATIC_URL,
 ) -> folium.Map:
     """A small map of one report (a one-row frame, EPSG:4326): the contact line in force at its time,
     the report's point (its flag level's colour) and, when given, its origin's wedge and fix
-    (:func:`geo.attribution.origin_sectors`), the map fitted to both."""
+    (:func:`geo.attribution.origin_sectors`), the map fitted to both. ``others`` (the other reports
+    selected in the table) are ringed where they fall in view; the fit stays on the report."""
     row = report.iloc[0]
     point = row.geometry
     m = base_map(settings=settings, location=latlon(point.x, point.y), zoom_start=REPORT_ZOOM)
@@ -50,6 +54,16 @@ def report_map(
         origin_layer(origins).add_to(m)
         west, south, east, north = shapely.total_bounds([*origins.geometry.to_numpy(), point])
         m.fit_bounds([latlon(west, south), latlon(east, north)], max_zoom=MAX_ZOOM)
+    if others is not None:
+        for other in others.itertuples():  # a few rows: the selection, not the table
+            folium.CircleMarker(
+                latlon(other.geometry.x, other.geometry.y),
+                radius=OTHER_RADIUS,
+                color=palette.INK,
+                weight=2.5,
+                fill=False,
+                tooltip=escape_text(f"Also selected: {other.source} · {other.id}"),
+            ).add_to(m)
     colour = palette.FLAG_COLOURS.get(str(row.get("flag_level")), palette.NOT_ASSESSED)
     folium.CircleMarker(
         latlon(point.x, point.y),

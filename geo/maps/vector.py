@@ -75,6 +75,9 @@ class VectorLayer(Layer, RenderedOnce):
         opened in the whole window (the map lives in an iframe).
     interactive
         False for context layers that must not catch clicks.
+    pane
+        A Leaflet pane to draw in (one the base map made, such as
+        :data:`geo.maps.build.ABOVE_DOTS_PANE`); default the overlay pane.
     control, show
         As for :class:`folium.map.Layer`.
     """
@@ -88,6 +91,9 @@ class VectorLayer(Layer, RenderedOnce):
             return Object.assign({}, {{ this.style|tojson }}, own || {});
         }
         var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+            {%- if this.pane %}
+            pane: {{ this.pane|tojson }},
+            {%- endif %}
             interactive: {{ this.interactive|tojson }},
             style: function (f) { return {{ this.get_name() }}_style(f); },
             pointToLayer: function (f, latlng) {
@@ -140,12 +146,15 @@ class VectorLayer(Layer, RenderedOnce):
         interactive: bool = True,
         control: bool = True,
         show: bool = True,
+        pane: str | None = None,
     ) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "VectorLayer"
         self.data = data
         self._data_json: str | None = None
-        self.style = dict(style or {})
+        # A pane given to the points too (their options are their style).
+        self.style = dict(style or {}) | ({"pane": pane} if pane else {})
+        self.pane = pane
         self.styles = list(styles)
         self.popup_labels = [html.escape(label) for label in popup_labels]
         self.popup_sections = list(popup_sections)

@@ -28,6 +28,7 @@ from geo.labels import ground_label
 from geo.maps import style
 from geo.maps.aggregate import in_view
 from geo.maps.context import load_countries
+from geo.maps.sizing import BASE_RADIUS, UNIFORM, radii, size_key, size_values
 from geo.report.labelling import extents, place_labels
 from geo.report.stamp import Stamp, make_stamp
 from geo.scenario import Scenario
@@ -257,8 +258,15 @@ def _draw_scenario(ax: Axes, scenario: Scenario, at: pd.Timestamp) -> list[Any]:
     return handles
 
 
-def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bool) -> tuple[str, list[Any]]:
-    """Scatter the incidents coloured as the Map page does; return the legend title and handles."""
+def _draw_incidents(
+    ax: Axes,
+    reports: gpd.GeoDataFrame,
+    colour_by: str,
+    svg: bool,
+    size_by: str = UNIFORM,
+    events: pd.DataFrame | None = None,
+) -> tuple[str, list[Any]]:
+    """Scatter the incidents coloured and sized as the Map page does; return the legend title and handles."""
     column, colours, title = style.COLOUR_SCHEMES[colour_by]
     points = reports.loc[~(reports.geometry.isna() | reports.geometry.is_empty)]
     if points.empty:
@@ -268,6 +276,9 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
     order = [v for v in colours if v in counts.index] + sorted(set(counts.index) - set(colours))
     # Fewer, larger dots for a few hundred reports; small ones when there are tens of thousands.
     size = float(np.clip(160 / math.sqrt(len(points)), 0.6, 4.0)) ** 2 * 4
+    # Sized dots keep the Map page's areas relative to its smallest dot (geo.maps.sizing).
+    sizes = size_values(points, size_by, events=events)
+    scale = (radii(sizes) / BASE_RADIUS) ** 2
     handles = []
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     for v in reversed(order):  # the scheme's first category (e.g. likely) is drawn last, on top
@@ -277,7 +288,7 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
         ax.scatter(
             x[rows],
             y[rows],
-            s=size,
+            s=size * scale[rows],
             facecolor="white" if hollow else colour,
             edgecolor=palette.ring(colour) if hollow else palette.INK,
             # Dark outlines would turn tens of thousands of small dots into a brown mass.
@@ -302,6 +313,23 @@ def _draw_incidents(ax: Axes, reports: gpd.GeoDataFrame, colour_by: str, svg: bo
                 label=f"{name} ({counts[v]:,})",
             )
         )
+    key = size_key(sizes, size_by)
+    if key is not None:
+        handles.append(Line2D([], [], linestyle="", label=key.title))
+        for words, r in key.rows:
+            diameter = math.sqrt(size) * r / BASE_RADIUS
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="",
+                    markersize=diameter,
+                    markerfacecolor="none",
+                    markeredgecolor=palette.INK_SOFT,
+                    label=words,
+                )
+            )
     return f"{title} ({len(points):,} reports)", handles
 
 
@@ -397,6 +425,8 @@ def draw_map(
     bounds: tuple[float, float, float, float] | None = None,
     size: str | tuple[float, float] = "slide",
     colour_by: str = "flag_level",
+    size_by: str = UNIFORM,
+    events: pd.DataFrame | None = None,
     title: str | None = None,
     svg: bool = False,
     marked: bool = True,
@@ -425,7 +455,7 @@ def draw_map(
         ax=ax, facecolor=style.COUNTRIES["fillColor"], edgecolor=style.COUNTRIES["color"], linewidth=0.6
     )
     scenario_handles = _draw_scenario(ax, scenario, at)
-    legend_title, incident_handles = _draw_incidents(ax, reports, colour_by, svg)
+    legend_title, incident_handles = _draw_incidents(ax, reports, colour_by, svg, size_by, events)
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(box[1], box[3])
     ax.set_xlabel("")
@@ -527,6 +557,8 @@ def map_image(
     dpi: int = 150,
     fmt: str = "png",
     colour_by: str = "flag_level",
+    size_by: str = UNIFORM,
+    events: pd.DataFrame | None = None,
     title: str | None = None,
     store_hash: str | None = None,
     generated_at: pd.Timestamp | None = None,
@@ -556,6 +588,9 @@ def map_image(
         ``png`` or ``svg``.
     colour_by
         A key of :data:`geo.maps.style.COLOUR_SCHEMES`, as on the Map page.
+    size_by, events
+        A key of :data:`geo.maps.sizing.SIZE_SCHEMES`, as on the Map page; ``events`` (with
+        ``n_reports``) counts the reports of each report's event, else those of ``reports``.
     title
         The heading; default "Reported incidents by <scheme>".
     store_hash
@@ -570,6 +605,7 @@ def map_image(
         not in EPSG:4326.
     """
     _check(size, fmt, dpi, colour_by, reports)
+    size_values(reports.iloc[:0], size_by)  # an unknown size_by is refused before any drawing
     inside = reports_in_image(reports, scenario, filters=filters, bounds=bounds, size=size)
     drawn = reports if inside.all() else reports.loc[inside]
     # The stamp's hash and count are of the reports the image shows, not of every filtered one.
@@ -583,6 +619,8 @@ def map_image(
         bounds=bounds,
         size=size,
         colour_by=colour_by,
+        size_by=size_by,
+        events=events,
         title=title,
         svg=fmt == "svg",
     )

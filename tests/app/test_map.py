@@ -338,3 +338,29 @@ def test_reports_under_the_same_dot_are_listed_to_choose_from(app_on, demo_store
     listed.set_value(chosen).run()  # the value is the uid; the option shown is its time, type, source
     assert not at.exception and at.session_state["selected_uid"] == chosen
     assert at.query_params["uid"] == chosen
+
+
+def test_the_size_choice_reaches_the_map_its_legend_and_the_link(app_on, demo_store, demo_analysis):
+    from geo.maps.sizing import BASE_RADIUS, MAX_RADIUS
+
+    at = app_on(demo_store.path, MAP_PAGE, query={"size": "reports"})
+    assert not at.exception and not at.error
+    assert at.sidebar.selectbox(key="map_size").value == "reports"
+    radii = at.session_state["map_dot_radii"]
+    assert radii[0] > BASE_RADIUS and radii[-1] == MAX_RADIUS  # one report in its event is the smallest
+    assert "Size: reports in its event (area)" in at.session_state["map_legend"][1]
+    # The demo gives no casualty figure: every dot at the smallest size, and the legend says why.
+    at.sidebar.selectbox(key="map_size").set_value("casualties").run()
+    assert at.query_params["size"] == "casualties" and at.session_state["map_dot_radii"] == [BASE_RADIUS]
+    assert "Size: casualties; no report drawn gives a figure" in at.session_state["map_legend"][1]
+    at.sidebar.selectbox(key="map_size").set_value("uniform").run()
+    assert "size" not in at.query_params and at.session_state["map_dot_radii"] == [BASE_RADIUS]
+    assert not any(t.startswith("Size:") for t in at.session_state["map_legend"][1])
+
+
+def test_an_unknown_size_in_the_link_is_named_and_the_dots_stay_alike(app_on, demo_store, shown):
+    at = app_on(demo_store.path, MAP_PAGE, query={"size": "bulk", "colour": "weapon"})
+    assert not at.exception and not at.error
+    assert any("the size 'bulk' is not one of the choices" in shown(w.value) for w in at.sidebar.warning)
+    assert at.sidebar.selectbox(key="map_size").value == "uniform"
+    assert at.sidebar.selectbox(key="map_colour").value == "weapon" and at.query_params["colour"] == "weapon"

@@ -192,3 +192,36 @@ def test_an_image_of_a_zoomed_view_counts_only_the_reports_within_its_extent(
 
     drawn = reports_in_image(week_reports, scenario, filters=week, bounds=bounds)
     assert sorted(week_reports.loc[drawn, "uid"]) == sorted(inside["uid"])
+
+
+def test_the_image_sizes_its_dots_as_the_map_and_keys_the_sizes(week_reports, scenario, week, settings):
+    from matplotlib.collections import PathCollection
+
+    from geo.maps.sizing import MAX_RADIUS, radii, size_values
+
+    stamp = make_stamp(week_reports, week, generated_at=GENERATED_AT)
+
+    def drawn(size_by):
+        fig = draw_map(week_reports, scenario, filters=week, stamp=stamp, settings=settings, size_by=size_by)
+        sizes = np.concatenate(
+            [
+                c.get_sizes()
+                for ax in fig.axes
+                for c in ax.collections
+                if isinstance(c, PathCollection) and c.get_zorder() == 7  # the reports (posts at 6)
+            ]
+        )
+        texts = [t.get_text() for ax in fig.axes for lg in ax.findobj(lambda a: hasattr(a, "get_texts"))
+                 for t in lg.get_texts()]  # fmt: skip
+        return sizes, texts
+
+    uniform, plain = drawn("uniform")
+    sized, keyed = drawn("reports")
+    counts = size_values(week_reports, "reports")
+    assert counts.max() > 1 and len(set(uniform.round(6))) == 1
+    # Each dot's area relative to the smallest is the Map page's (the largest capped there too).
+    assert sized.max() / sized.min() == pytest.approx((radii(counts).max() / radii(counts).min()) ** 2)
+    assert sized.max() <= uniform[0] * (MAX_RADIUS / 7) ** 2 + 1e-6
+    assert "Size: reports in its event (area)" in keyed and not any(t.startswith("Size:") for t in plain)
+    with pytest.raises(InputError, match="not a way of sizing"):
+        map_image(week_reports, scenario, filters=week, settings=settings, size_by="bulk")
