@@ -59,8 +59,16 @@ def _choices_of(reports: gpd.GeoDataFrame) -> dict[str, list[str]]:
 
 
 def _link_filters() -> Filters:
-    """The filters in the URL; a parameter that cannot be read is dropped with a warning naming it."""
+    """The filters in the URL, else this session's last ones; a parameter that cannot be read is
+    dropped with a warning naming it.
+
+    A click on a page link in the sidebar opens the page without a query and its filter widgets
+    afresh (a page's widgets are its own): the filters chosen on the last page are then taken from
+    the session, so they follow the officer from page to page. A link that names filters wins.
+    """
     params = {name: st.query_params[name] for name in PARAMS if name in st.query_params}
+    if not params:
+        params = dict(st.session_state.get(keys.FILTER_PARAMS, {}))
     readable = {}
     for name, value in params.items():
         try:
@@ -190,6 +198,7 @@ def sidebar_filters(reports: gpd.GeoDataFrame) -> Filters:
         whole_days(start, end), choices=choices, min_km=min_km, max_km=max_km, area=area
     )
     params = filters.to_params()
+    st.session_state[keys.FILTER_PARAMS] = params
     for name in PARAMS:
         if name in params:
             if st.query_params.get(name) != params[name]:

@@ -14,6 +14,7 @@ FILTER_RELIABILITY = "filter_reliability"
 FILTER_SECTOR = "filter_sector"
 FILTER_DISTANCE = "filter_distance"
 FILTER_PRESET = "filter_preset"
+FILTER_PARAMS = "filter_params"  # the last filters in their URL form: the next page starts from them
 MAP = "map"
 MAP_COLOUR = "map_colour"
 MAP_SIZE = "map_size"  # how the dots are sized: geo.maps.sizing.SIZE_SCHEMES

@@ -364,3 +364,21 @@ def test_an_unknown_size_in_the_link_is_named_and_the_dots_stay_alike(app_on, de
     assert any("the size 'bulk' is not one of the choices" in shown(w.value) for w in at.sidebar.warning)
     assert at.sidebar.selectbox(key="map_size").value == "uniform"
     assert at.sidebar.selectbox(key="map_colour").value == "weapon" and at.query_params["colour"] == "weapon"
+
+
+def test_filters_follow_the_officer_to_another_page(app_on, demo_store, reports):
+    """Chosen on the Map, kept on Incidents: the sidebar's page links carry no query, so the filters
+    come from the session (the link's parameters are gone, as after a click on a page link)."""
+    at = app_on(demo_store.path, MAP_PAGE)
+    at.sidebar.multiselect(key="filter_types").set_value(["impact"]).run()
+    assert at.query_params["type"] in ("impact", ["impact"])
+    at.query_params.clear()
+    at.switch_page("app_pages/incidents.py").run()
+    assert not at.exception and not at.error
+    assert at.sidebar.multiselect(key="filter_types").value == ["impact"]
+    assert len(at.dataframe[0].value) == int((reports["type"] == "impact").sum())
+    assert at.query_params["type"] in ("impact", ["impact"])
+    # A link that names filters wins over the session's.
+    at.query_params["type"] = "weapon_sighting"
+    at.switch_page(MAP_PAGE).run()
+    assert at.sidebar.multiselect(key="filter_types").value == ["weapon_sighting"]
