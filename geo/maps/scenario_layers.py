@@ -9,6 +9,7 @@ import pandas as pd
 from geo import palette
 from geo.labels import ground_label
 from geo.maps import style
+from geo.maps.context import ground_as_drawn
 from geo.maps.features import escape_series, escaped_column, frame_features
 from geo.maps.legend import LegendEntry, LegendSection
 from geo.scenario import Scenario
@@ -41,6 +42,7 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
     # ground where it gives a kind), one feature each; a side per feature where it does not.
     areas = scenario.ground if scenario.ground is not None else scenario.control_areas.assign(kind="")
     areas = areas.loc[areas["version"] == version] if version is not None else areas.iloc[:0]
+    areas = ground_as_drawn(areas)  # a state's ground drawn to its borders, not to the scenario's box
     sides = areas["side"].astype(str).where(areas["side"].isin(list(style.CONTROL_AREA_STYLES)), "RU")
     kinds = areas["kind"].astype(str)
     area_props = pd.DataFrame(

@@ -27,7 +27,7 @@ from geo.gazetteer import load_gazetteer
 from geo.labels import ground_label
 from geo.maps import style
 from geo.maps.aggregate import in_view
-from geo.maps.context import load_countries
+from geo.maps.context import ground_as_drawn, load_countries
 from geo.maps.sizing import BASE_RADIUS, UNIFORM, radii, size_key, size_values
 from geo.report.labelling import extents, place_labels
 from geo.report.stamp import Stamp, make_stamp
@@ -179,7 +179,7 @@ def _ground_at(scenario: Scenario, at: pd.Timestamp) -> list[tuple[str, str, gpd
     """The control areas in force at ``at`` as the scenario file draws them: (side, kind, frame) each."""
     version = scenario.version_at(at)
     ground = scenario.ground if scenario.ground is not None else scenario.control_areas.assign(kind="")
-    ground = ground.loc[ground["version"] == version]
+    ground = ground_as_drawn(ground.loc[ground["version"] == version])
     return [
         (side, kind, part)
         for side, kind in _GROUND_ORDER
