@@ -144,17 +144,22 @@ _CONTEXT_KEYS_MAX = 256
 _SETTLED_NS = 2_000_000_000
 
 
+def _versions() -> str:
+    return f"{geo.__version__}+method.{geo.METHOD_VERSION}"
+
+
 def context_key(scenario_dir: Path, agreement_path: Path) -> str:
     """Return a hash of everything the analysis depends on besides the reports.
 
-    The scenario files (line versions, control areas, zones, posts), the agreement file and the
-    software version: a change to any of them gives a new key, so cached results are recomputed.
+    The scenario files (line versions, control areas, zones, posts), the agreement file, the
+    software version and the method's (``geo.METHOD_VERSION``): a change to any of them gives a new
+    key, so cached and stored results are recomputed.
     Cheap to call again: the files are read only when their metadata changed since the last call.
     """
     paths = [*sorted(Path(scenario_dir).glob("*.geojson")), Path(agreement_path)]
     stats = [path.stat() for path in paths]
     signature = (
-        geo.__version__,
+        _versions(),
         *(
             (str(path.absolute()), s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
             for path, s in zip(paths, stats, strict=True)
@@ -163,7 +168,7 @@ def context_key(scenario_dir: Path, agreement_path: Path) -> str:
     key = _CONTEXT_KEYS.get(signature)
     if key is not None:
         return key
-    h = hashlib.sha256(geo.__version__.encode())
+    h = hashlib.sha256(_versions().encode())
     for path in paths:
         h.update(path.name.encode())
         h.update(path.read_bytes())

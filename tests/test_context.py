@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _reference_key(scenario_dir: Path, agreement_path: Path) -> str:
     """context_key as it was before its memo: every file read and hashed on every call."""
-    h = hashlib.sha256(geo.__version__.encode())
+    h = hashlib.sha256(f"{geo.__version__}+method.{geo.METHOD_VERSION}".encode())
     for path in [*sorted(Path(scenario_dir).glob("*.geojson")), Path(agreement_path)]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -216,3 +216,12 @@ def test_a_context_is_a_value(tmp_path, settings):
     assert same == context
     with pytest.raises(AttributeError):
         context.key = "other"  # type: ignore[misc]
+
+
+def test_another_method_version_is_another_context(settings, monkeypatch):
+    """An analysis stored by code whose method differs is never read back as this code's."""
+    before = context_key(settings.scenario_dir, settings.agreement_path)
+    monkeypatch.setattr(geo, "METHOD_VERSION", geo.METHOD_VERSION + "-changed")
+    after = context_key(settings.scenario_dir, settings.agreement_path)
+    assert after != before
+    assert after == _reference_key(settings.scenario_dir, settings.agreement_path)
