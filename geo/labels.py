@@ -9,6 +9,7 @@ briefing material (:mod:`geo.report`) and the map legends (:func:`geo.maps.style
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 
@@ -406,6 +407,20 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 _UNDERSCORE = re.compile(r"_+")
+
+
+def probability_percent(p: float) -> str:
+    """A probability as a whole percent, rounded down: never shown higher than it is.
+
+    0.9496 reads "94%", not a "95%" that would seem to meet a 0.95 threshold; the score's sentences
+    round down too (to two decimals), so a table and its sentence agree.
+
+    Examples
+    --------
+    >>> probability_percent(0.7695), probability_percent(0.9496), probability_percent(1.0)
+    ('76%', '94%', '100%')
+    """
+    return f"{math.floor(round(p * 100, 6)):d}%"
 
 
 def label(value: object, column: str | None = None) -> str:

@@ -302,11 +302,13 @@ def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams
         # As attributed_side_p is stored, so the sentence and the column agree to the last digit shown.
         p = round(max(p_ua, 1 - p_ua), 4)
         more = f" (and {n - 3} more)" if n > 3 else ""
+        # Rounded down to two decimals: never shown higher than it is (0.9951 is 0.99, not 1.00).
+        shown = np.floor(round(p * 100, 6)) / 100
         if side in SIDES:
-            sentences.append(f"Attributed to {side} (p {p:.2f}) because {because}{more}.")
+            sentences.append(f"Attributed to {side} (p {shown:.2f}) because {because}{more}.")
         else:
             sentences.append(
-                f"No side named: the evidence points to {lead} with p {np.floor(p * 100) / 100:.2f} only, below the "
+                f"No side named: the evidence points to {lead} with p {shown:.2f} only, below the "
                 f"{params.attribution_threshold:.2f} needed ({because}{more})."
             )
     return sentences

@@ -20,6 +20,7 @@ from geo.counts import (
     view_events,
 )
 from geo.filters import Filters, filter_mask
+from geo.labels import probability_percent
 from geo.patterns.params import NO_SECTOR
 from geo.periods import PRESETS, Period, presets
 
@@ -149,7 +150,7 @@ def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 
             "type": newest["type"].to_numpy(),
             "weapon": newest["weapon"].to_numpy(),
             "side": [
-                side if pd.isna(p) else f"{side} ({p:.0%})"
+                side if pd.isna(p) else f"{side} ({probability_percent(p)})"
                 for side, p in zip(newest["attributed_side"], newest["attributed_side_p"], strict=True)
             ],
             "score": newest["violation_score"].round(2).to_numpy(),

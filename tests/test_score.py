@@ -347,3 +347,12 @@ def test_side_reasons_match_a_per_event_reference(seed):
             )
     assert _side_reasons(out, sides, params) == expected
     assert any(" more)" in s for s in expected)  # the tables do have events with over three drivers
+
+
+def test_a_probability_is_never_shown_higher_than_it_is():
+    from geo.labels import probability_percent
+
+    # Just below the threshold stays below it in every form a reader sees.
+    assert probability_percent(0.9496) == "94%" and probability_percent(0.7695) == "76%"
+    assert probability_percent(0.95) == "95%" and probability_percent(1.0) == "100%"
+    assert probability_percent(0.29) == "29%"  # 0.29 * 100 is 28.999... in binary: not shown as 28

@@ -11,6 +11,7 @@ import shapely
 from geo.counts import figures, likely, view_events
 from geo.filters import Filters, filter_mask
 from geo.gazetteer import describe_places
+from geo.labels import probability_percent
 
 # The columns of the table of likely violations, in order.
 TABLE_COLUMNS = ("event", "time", "place", "type", "weapon", "side", "side_reason", "reasons", "sources")
@@ -101,9 +102,10 @@ def violations_table(violations: pd.DataFrame) -> pd.DataFrame:
             "place": describe_places(shapely.get_x(geometry), shapely.get_y(geometry)),
             "type": violations["type"].to_numpy(),
             "weapon": violations["weapon"].to_numpy(),
-            "side": np.where(
-                p.notna(), side + " (" + (p * 100).round().astype("Int64").astype(str) + "%)", side
-            ),
+            # Rounded down, as the side's sentence says it: 0.7695 is 76 %, never a 77 % it is not.
+            "side": [
+                s if pd.isna(v) else f"{s} ({probability_percent(v)})" for s, v in zip(side, p, strict=True)
+            ],
             "side_reason": why.fillna("").astype(str).to_numpy(),
             "reasons": [_reason_codes(r) for r in violations["reasons"]],
             "sources": [", ".join(sorted(set(s))) for s in violations["sources"]],

@@ -146,3 +146,15 @@ def test_why_this_side_is_set_in_the_family_s_italic(pack):
     faces = {name.split("+")[-1].lstrip("/") for name in used}
     assert "DejaVuSans-Oblique" in faces, faces
     assert {"DejaVuSans", "DejaVuSans-Bold"} <= faces
+
+
+def test_the_side_s_percent_and_its_sentence_say_the_same_probability(pack):
+    table = pack.table
+    checked = 0
+    for side, why in zip(table["side"], table["side_reason"], strict=True):
+        found = re.search(r"\bp (\d\.\d\d)\b", why)
+        percent = re.search(r"\((\d+)%\)", side)
+        if found and percent:
+            assert int(percent.group(1)) == round(float(found.group(1)) * 100), (side, why)
+            checked += 1
+    assert checked >= 5
