@@ -110,17 +110,6 @@ def scenario_layers(scenario: Scenario, *, at: pd.Timestamp) -> dict[str, Any]:
     }
 
 
-# The legend's order of the control areas drawn: Ukrainian-held first, the state behind the line last.
-_GROUND_ORDER = (
-    ("UA", "state"),
-    ("UA", ""),
-    ("UA", "occupied"),
-    ("RU", "occupied"),
-    ("RU", ""),
-    ("RU", "state"),
-)
-
-
 def ground_legend(features: list[dict[str, Any]]) -> list[LegendEntry]:
     """One legend entry per side and kind of the control areas drawn (their swatch as on the map)."""
     drawn = {(f["properties"]["side"], f["properties"].get("kind", "")) for f in features}
@@ -131,7 +120,7 @@ def ground_legend(features: list[dict[str, Any]]) -> list[LegendEntry]:
             palette.control_swatch(side, kind),
             "faint" if (side, kind) == ("RU", "state") else symbol.get(kind, "tint"),
         )
-        for side, kind in _GROUND_ORDER
+        for side, kind in style.GROUND_ORDER
         if (side, kind) in drawn
     ]
 

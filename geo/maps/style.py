@@ -63,6 +63,17 @@ def control_area_style(side: str, kind: str = "") -> dict[str, object]:
     return out
 
 
+# The control areas by side and kind, in the order they are drawn and listed (map, image, legends):
+# Ukrainian-held first, the state's own ground behind the line last.
+GROUND_ORDER: tuple[tuple[str, str], ...] = (
+    ("UA", "state"),
+    ("UA", ""),
+    ("UA", "occupied"),
+    ("RU", "occupied"),
+    ("RU", ""),
+    ("RU", "state"),
+)
+
 CONTACT_LINE = {"color": palette.LINE, "weight": 3.5, "opacity": 0.95}
 EARLIER_LINE = {"color": palette.EARLIER_LINE, "weight": 2, "opacity": 0.8, "dashArray": "6 6"}
 

@@ -164,17 +164,6 @@ def reports_in_image(
     return in_view(reports, image_extent(reports, scenario, filters=filters, bounds=bounds, size=size))
 
 
-# The control areas' drawing order: Ukrainian-held first, the state behind the line last (as the legend).
-_GROUND_ORDER = (
-    ("UA", "state"),
-    ("UA", ""),
-    ("UA", "occupied"),
-    ("RU", "occupied"),
-    ("RU", ""),
-    ("RU", "state"),
-)
-
-
 def _ground_at(scenario: Scenario, at: pd.Timestamp) -> list[tuple[str, str, gpd.GeoDataFrame]]:
     """The control areas in force at ``at`` as the scenario file draws them: (side, kind, frame) each."""
     version = scenario.version_at(at)
@@ -182,7 +171,7 @@ def _ground_at(scenario: Scenario, at: pd.Timestamp) -> list[tuple[str, str, gpd
     ground = ground_as_drawn(ground.loc[ground["version"] == version])
     return [
         (side, kind, part)
-        for side, kind in _GROUND_ORDER
+        for side, kind in style.GROUND_ORDER
         if len(part := ground.loc[(ground["side"] == side) & (ground["kind"] == kind)])
     ]
 
