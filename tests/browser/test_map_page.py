@@ -65,3 +65,41 @@ def test_the_map_has_room_on_a_laptop_screen(browser, app_url, map_frame, artifa
         page.screenshot(path=artifacts / "map-1366x768.png")
     finally:
         context.close()
+
+
+def test_hot_spots_are_marked_at_the_opening_zoom(map_frame, offline_page, artifacts):
+    """Switched on, the hot and cold areas are drawn above the dots and, while small on screen,
+    ringed: at the opening zoom an officer sees where they are without zooming in."""
+    from geo.maps.build import ABOVE_DOTS_PANE
+
+    page = offline_page.page
+    page.goto(MAP_PATH)
+    map_frame(page)
+    page.get_by_text("Hotspots and clusters").click()
+    # A new map (with the patterns layers) replaces the first: read its rings once it is drawn.
+    read = (
+        "() => { if (typeof map_div === 'undefined' || typeof map_div.eachLayer !== 'function') return null;"
+        " const until = [], panes = new Set();"
+        " map_div.eachLayer(l => { if (l.feature && l.feature.properties.until !== undefined) {"
+        "   panes.add(l.options.pane); if (l.options.opacity > 0 && l.options.fillOpacity > 0)"
+        "   until.push(l.feature.properties.until); } });"
+        f" const pane = map_div.getPane('{ABOVE_DOTS_PANE}');"
+        " return {zoom: map_div.getZoom(), until, panes: [...panes],"
+        " through: pane ? pane.style.pointerEvents : null}; }"
+    )
+    found = None
+    for _ in range(TIMEOUT_MS // 500):
+        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        try:
+            found = frame.evaluate(read) if frame is not None else None
+        except Exception:  # the frame was replaced while read: read the new one
+            found = None
+        if found and found["until"]:
+            break
+        page.wait_for_timeout(500)
+    assert found and found["until"], "no hot or cold area ringed at the opening zoom"
+    # A ring is shown only below the zoom at which its area is wide enough to see.
+    assert all(found["zoom"] < until for until in found["until"])
+    # The rings sit in the pane above the dots, which lets a click through to the dots.
+    assert found["panes"] == [ABOVE_DOTS_PANE] and found["through"] == "none"
+    page.screenshot(path=artifacts / "map-hot-spots-opening.png", full_page=True)
