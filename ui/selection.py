@@ -20,6 +20,10 @@ from geo.maps.view import View
 from ui import keys
 
 
+def _reports(n: int) -> str:
+    return f"{n:,} report" + ("" if n == 1 else "s")
+
+
 def kept() -> tuple[str, ...]:
     """The uids selected in the Incidents table (in table order), kept across pages."""
     return tuple(st.session_state.get(keys.INCIDENTS_SELECTION, ()))
@@ -62,7 +66,7 @@ def take(table: pd.DataFrame, rows: list[int]) -> str | None:
 def note(where) -> None:
     """How many reports are selected, and a button to clear them (the Incidents page)."""
     if kept():
-        where.caption(f"{len(kept()):,} reports selected: ringed on the Map.")
+        where.caption(f"{_reports(len(kept()))} selected: ringed on the Map.")
         where.button("Clear the selection", key=keys.INCIDENTS_SELECTION_CLEAR, on_click=clear)
 
 
@@ -75,7 +79,7 @@ def on_map(reports: gpd.GeoDataFrame, mask: np.ndarray) -> gpd.GeoDataFrame:
     chosen = reports["uid"].isin(uids).to_numpy()
     shown = reports[chosen & mask]
     hidden = int((chosen & ~mask).sum())
-    words = f"{len(uids):,} reports selected in Incidents, ringed on the map"
+    words = f"{_reports(len(uids))} selected in Incidents, ringed on the map"
     if hidden:
         words += f" ({hidden:,} of them outside the filters, not drawn)"
     caption, button = st.columns([4, 1], vertical_alignment="center")
