@@ -60,7 +60,7 @@ def _keep(store, key: str, tables: dict[str, pd.DataFrame], **kw) -> None:
 
 
 def _files(store) -> set[str]:
-    return {p.name for p in (store.path.parent / "derived").rglob("*.parquet")}
+    return {p.name for p in (store.path.parent / "derived").rglob("*.arrow")}
 
 
 def test_a_new_store_in_the_same_folder_ignores_the_old_copies(tmp_path, kit):
@@ -129,8 +129,8 @@ def test_many_months_are_written_from_one_conversion_with_the_same_rows(store):
     for key, table in (("r1-abc", frame), ("r2-abc", mixed)):
         _keep(store, key, {"reports": table})
         for month in months:
-            (path,) = (store.path.parent / "derived").rglob(f"reports--{month}--*.parquet")
-            got = pd.read_parquet(path)
+            (path,) = (store.path.parent / "derived").rglob(f"reports--{month}--*.arrow")
+            got = pd.read_feather(path)
             want = table[table["month"] == month].reset_index(drop=True)
             assert (
                 got["uid"].tolist() == want["uid"].tolist()
@@ -143,7 +143,7 @@ def test_many_months_are_written_from_one_conversion_with_the_same_rows(store):
 
 def test_an_unreadable_analysis_file_is_a_miss(store):
     _keep(store, "k", {"reports": pd.DataFrame({"a": [1], "month": ["2026-10"]})})
-    (path,) = (store.path.parent / "derived").rglob("reports--2026-10--*.parquet")
+    (path,) = (store.path.parent / "derived").rglob("reports--2026-10--*.arrow")
     path.write_bytes(b"truncated")
     assert store.load_analysis("k") is None
     path.unlink()
@@ -198,3 +198,32 @@ def test_the_manifest_keeps_each_table_s_schema_and_a_manifest_without_reads_the
     files_opened.clear()
     assert store.load_analysis("r2-ctx")["reports"].equals(kept)
     assert files_opened == [True, False]
+
+
+def test_partitions_stored_as_parquet_before_still_read_in_their_order(store):
+    """Analyses were stored as Parquet before Arrow IPC: such files, alone or beside new ones in
+    one manifest (an update reusing old months), read back the same rows in the same order."""
+    import json
+
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    months = ["2026-09", "2026-10", "2026-11"]
+    frame = pd.DataFrame(
+        {"uid": [f"u{i}" for i in range(9)], "score": [i / 3 for i in range(9)], "month": months * 3}
+    )
+    _keep(store, "r1-ctx", {"reports": frame})
+    want = store.load_analysis("r1-ctx")["reports"]
+    manifest = next((store.path.parent / "derived").rglob("manifest--r1-ctx.json"))
+    written = json.loads(manifest.read_text())
+    for month in ("2026-09", "2026-11"):  # the first and last months as Parquet, October as IPC
+        name = written["tables"]["reports"][month]
+        path = manifest.parent / name
+        pq.write_table(feather.read_table(path), path.with_suffix(".parquet"))
+        path.unlink()
+        written["tables"]["reports"][month] = path.with_suffix(".parquet").name
+    manifest.write_text(json.dumps(written))
+    assert store.load_analysis("r1-ctx")["reports"].equals(want)
+    del written["schemas"]  # and without the kept schema, found from both kinds of file
+    manifest.write_text(json.dumps(written))
+    assert store.load_analysis("r1-ctx")["reports"].equals(want)
