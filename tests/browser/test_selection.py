@@ -18,7 +18,10 @@ def test_rows_selected_in_incidents_are_ringed_on_the_map(offline_page, map_fram
     box = grid.bounding_box()
     for row in (0, 2, 4):
         page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
-        page.get_by_text(f"{row // 2 + 1} reports selected: ringed on the Map.").wait_for(timeout=TIMEOUT_MS)
+        n = row // 2 + 1
+        page.get_by_text(f"{n} report{'s' if n > 1 else ''} selected: ringed on the Map.").wait_for(
+            timeout=TIMEOUT_MS
+        )
     page.screenshot(path=artifacts / "incidents-selected.png")
     page.get_by_role("link", name="Map").first.click()  # the same session: the selection goes along
     page.get_by_text("3 reports selected in Incidents, ringed on the map.").wait_for(timeout=TIMEOUT_MS)
