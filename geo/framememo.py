@@ -8,11 +8,13 @@ not be changed while it lives (the analysis frames never are).
 from __future__ import annotations
 
 import functools
+import hashlib
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
 import pandas as pd
+import shapely
 
 T = TypeVar("T")
 
@@ -35,3 +37,19 @@ def per_frame(compute: Callable[[pd.DataFrame], T]) -> Callable[[pd.DataFrame], 
 
     remembered.held = held  # type: ignore[attr-defined]
     return remembered
+
+
+def content_digest(*frames: pd.DataFrame) -> bytes:
+    """A digest of the frames' values (geometry as WKB), their columns, CRS and lengths: equal for
+    frames that any computation reads alike, whatever objects hold them. For memos of what is
+    derived from scenario frames (projected once per process, not once per call)."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        name = frame.geometry.name if hasattr(frame, "geometry") else None
+        digest.update(repr((list(frame.columns), str(getattr(frame, "crs", None)), len(frame))).encode())
+        if name is not None:
+            for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
+                digest.update(b"-" if wkb is None else wkb)
+        other = pd.DataFrame(frame.drop(columns=[name] if name is not None else []))
+        digest.update(pd.util.hash_pandas_object(other.astype(str), index=False).to_numpy().tobytes())
+    return digest.digest()

@@ -478,3 +478,25 @@ def test_a_heard_bearing_without_distance_spreads_over_earshot_and_names_no_side
     told = _reports(dict(observer_lon=LINE_LON - km6, observer_lat=48.0, bearing_deg=90, distance_min_m=15_000,
                          distance_max_m=15_000))  # fmt: skip
     assert estimate_origins(told, control_areas=control_areas).iloc[0]["origin_side"] == "RU"
+
+
+def test_the_projected_ground_is_reused_only_while_the_control_areas_are_the_same():
+    # The side probabilities keep each scenario's ground projected per process (by the control
+    # areas' content and the CRS): the same areas in another frame reuse it; an area moved, even in
+    # the same frame, is projected anew and gives the new answer.
+    from geo.attribution import density
+    from geo.crs import theatre_crs
+    from geo.scenario import load_scenario
+    from geo.settings import load_settings
+
+    areas = load_scenario(load_settings().scenario_dir).control_areas.copy()
+    crs = theatre_crs(*areas.union_all().centroid.coords[0])
+    first = density._ground(areas, crs)
+    assert density._ground(areas.copy(), crs) is first
+    version = areas["version"].iloc[-1]
+    ua = np.flatnonzero(((areas["version"] == version) & (areas["side"] == "UA")).to_numpy())[0]
+    x, y = first[version].polygons["UA"].representative_point().coords[0]
+    assert first[version].polygons["UA"].contains(shapely.Point(x, y))
+    areas.loc[areas.index[ua], "geometry"] = shapely.box(20.0, 40.0, 20.5, 40.5)  # far from the theatre
+    moved = density._ground(areas, crs)
+    assert moved is not first and not moved[version].polygons["UA"].contains(shapely.Point(x, y))

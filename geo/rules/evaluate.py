@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import string
 import threading
@@ -19,6 +18,7 @@ import shapely
 from geo.corroborate import TIME_TOLERANCE
 from geo.crs import require_wgs84
 from geo.errors import InputError
+from geo.framememo import content_digest
 from geo.rules.agreement import Agreement, Rule
 from geo.rules.spec import IN_FORCE, WEAPON_LABELS
 from geo.rules.zones import Theatre, densify, prepare_theatre, zones_in_force
@@ -543,18 +543,6 @@ _GEOGRAPHY_MAX = 8
 _GEOGRAPHY_LOCK = threading.Lock()
 
 
-def _content(*frames: gpd.GeoDataFrame) -> bytes:
-    """A digest of the frames' values, geometry as WKB: equal for frames that would project alike."""
-    digest = hashlib.sha256()
-    for frame in frames:
-        digest.update(repr((list(frame.columns), str(frame.crs), len(frame))).encode())
-        for wkb in shapely.to_wkb(frame.geometry.to_numpy()):
-            digest.update(b"-" if wkb is None else wkb)
-        other = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-        digest.update(pd.util.hash_pandas_object(other.astype(str), index=False).to_numpy().tobytes())
-    return digest.digest()
-
-
 def _geography(
     lines: gpd.GeoDataFrame, control_areas: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, posts: gpd.GeoDataFrame
 ) -> tuple[Theatre, pd.DataFrame, pd.DataFrame]:
@@ -567,7 +555,7 @@ def _geography(
         (posts, "The posts frame"),
     ):
         require_wgs84(frame, what=what)
-    key = _content(lines, control_areas, zones, posts)
+    key = content_digest(lines, control_areas, zones, posts)
     found = _GEOGRAPHY.get(key)
     if found is None:
         theatre = prepare_theatre(lines, control_areas)
