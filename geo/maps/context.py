@@ -6,6 +6,7 @@ names the sources and the commands that re-create the files.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,13 @@ def load_countries(path: Path = COUNTRIES_PATH) -> dict[str, Any]:
     return _load(path, "countries context")
 
 
+@functools.lru_cache(maxsize=1)
+def countries_frame() -> gpd.GeoDataFrame:
+    """The shipped countries as a frame (EPSG:4326), read once per process: the map image, the
+    hot-spot figure and the control areas as drawn all take it. Read only."""
+    return gpd.GeoDataFrame.from_features(load_countries()["features"], crs=4326)
+
+
 def load_oblasts(path: Path = OBLASTS_PATH) -> dict[str, Any]:
     """Return the shipped oblast boundaries and name points as a GeoJSON dict (lon/lat)."""
     return _load(path, "oblast context")
@@ -148,7 +156,7 @@ def ground_as_drawn(ground: gpd.GeoDataFrame, countries: dict[str, Any] | None =
     )
     if not state.any():
         return ground
-    world = gpd.GeoDataFrame.from_features(countries or load_countries(), crs=4326)
+    world = countries_frame() if countries is None else gpd.GeoDataFrame.from_features(countries, crs=4326)
     box = shapely.box(*ground.total_bounds)
     outside = shapely.difference(world.geometry.to_numpy(), box)
     geometry = ground.geometry.to_numpy().copy()

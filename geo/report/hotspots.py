@@ -17,7 +17,7 @@ from geo.crs import theatre_crs
 from geo.gazetteer import describe_places
 from geo.labels import label as words
 from geo.maps import style
-from geo.maps.context import load_countries
+from geo.maps.context import countries_frame
 from geo.patterns import Patterns, find_patterns
 from geo.pipeline import scenario_sectors
 from geo.report.labelling import extents, place_labels
@@ -89,7 +89,7 @@ def hotspot_chart(
     ax = fig.add_subplot()
     box = view_bounds(reports, scenario, at, None)
     ax.set_facecolor(style.BACKGROUND)
-    countries = gpd.GeoDataFrame.from_features(load_countries()["features"], crs=4326)
+    countries = countries_frame()
     countries.plot(
         ax=ax, facecolor=style.COUNTRIES["fillColor"], edgecolor=style.COUNTRIES["color"], linewidth=0.5
     )

@@ -27,7 +27,7 @@ from geo.gazetteer import load_gazetteer
 from geo.labels import ground_label
 from geo.maps import style
 from geo.maps.aggregate import in_view
-from geo.maps.context import ground_as_drawn, load_countries
+from geo.maps.context import countries_frame, ground_as_drawn
 from geo.maps.sizing import BASE_RADIUS, UNIFORM, radii, size_key, size_values
 from geo.report.labelling import extents, place_labels
 from geo.report.stamp import Stamp, make_stamp
@@ -439,7 +439,7 @@ def draw_map(
     inside = in_view(reports, box)  # a report without a point is outside every box
     reports = reports if inside.all() else reports.loc[inside]
     ax.set_facecolor(style.BACKGROUND)
-    countries = gpd.GeoDataFrame.from_features(load_countries()["features"], crs=4326)
+    countries = countries_frame()
     countries.plot(
         ax=ax, facecolor=style.COUNTRIES["fillColor"], edgecolor=style.COUNTRIES["color"], linewidth=0.6
     )
