@@ -99,20 +99,23 @@ class AnalysisFiles:
                 continue
         return out
 
-    def _files(self, key: str) -> dict[str, dict[str, str]] | None:
+    def _read_manifest(self, key: str) -> dict | None:
+        """The manifest of ``key`` as one read (its tables' files and schemas agree), or None."""
         try:
-            return json.loads(self._manifest(key).read_text())["tables"]
-        except (OSError, ValueError, KeyError):
+            manifest = json.loads(self._manifest(key).read_text())
+        except (OSError, ValueError):
             return None
+        return manifest if isinstance(manifest, dict) and isinstance(manifest.get("tables"), dict) else None
 
-    def _schemas(self, key: str) -> dict[str, pa.Schema]:
+    @staticmethod
+    def _schemas(manifest: dict) -> dict[str, pa.Schema]:
         """The common schema of each table's partitions, as the manifest keeps it (none when it does not)."""
         try:
-            kept = json.loads(self._manifest(key).read_text()).get("schemas", {})
             return {
-                name: pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text))) for name, text in kept.items()
+                name: pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+                for name, text in manifest.get("schemas", {}).items()
             }
-        except (OSError, ValueError, TypeError, pa.ArrowException):
+        except (ValueError, TypeError, AttributeError, pa.ArrowException):
             return {}
 
     def batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
@@ -125,10 +128,10 @@ class AnalysisFiles:
 
     def load(self, key: str) -> dict[str, pa.Table] | None:
         """Every table of the analysis kept under ``key``, or None when there is none (or a file is gone)."""
-        files = self._files(key)
-        if files is None:
+        manifest = self._read_manifest(key)
+        if manifest is None:
             return None
-        schemas = self._schemas(key)
+        files, schemas = manifest["tables"], self._schemas(manifest)
         try:
             return {
                 name: self._read(list(parts.values()), schemas.get(name)) if parts else None
@@ -192,14 +195,15 @@ class AnalysisFiles:
         (:data:`GROUP_ROWS`), each month's alone when their columns do not convert together.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        before = self._files(since) if since is not None and changed is not None else None
+        kept = self._read_manifest(since) if since is not None and changed is not None else None
+        before = kept["tables"] if kept is not None else None
         unlabelled = [name for name in tables if len(tables[name]) and pd.isna(months[name]).any()]
         if unlabelled and (before is None or any(before.get(name) is None for name in unlabelled)):
             msg = f"Rows of {', '.join(unlabelled)} have no month and no kept analysis holds them."
             raise ValueError(msg)
         token = uuid.uuid4().hex[:12]
         listed: dict[str, dict[str, str]] = {}
-        kept_schemas = self._schemas(since) if before is not None else {}
+        kept_schemas = self._schemas(kept) if kept is not None else {}
         schemas: dict[str, pa.Schema] = {}
         for name, frame in tables.items():
             # The common schema of the table's files: those written now, and the one kept for the files reused.
