@@ -9,35 +9,19 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.filters import Filters, apply_filters
+from tests.app.conftest import run_app
 from tests.report.conftest import WEEK
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/briefing.py"
-TIMEOUT_S = 120
 
 
 @pytest.fixture
 def briefing(monkeypatch):
-    """Return a function running the Briefing page over a store, with URL query parameters.
-
-    Through app.py's navigation once the page is wired there; until then through a navigation of
-    this page alone, so the test runs either way.
-    """
+    """Return a function running the Briefing page over a store, with URL query parameters (as a link)."""
 
     def run(store_path: Path, query: dict[str, str] | None = None) -> AppTest:
         monkeypatch.setenv("CM_STORE_PATH", str(store_path))
-        wired = PAGE in (ROOT / "app.py").read_text(encoding="utf-8")
-        if wired:
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-        else:
-            script = f"import streamlit as st\nst.navigation([st.Page({str(ROOT / PAGE)!r}, title='Briefing')]).run()"
-            at = AppTest.from_string(script, default_timeout=TIMEOUT_S)
-        for name, value in (query or {}).items():
-            at.query_params[name] = value
-        at.run()
-        if wired:
-            at.switch_page(PAGE).run()
-        return at
+        return run_app(PAGE, query=query)
 
     return run
 
