@@ -133,7 +133,7 @@ def load_oblasts(path: Path = OBLASTS_PATH) -> dict[str, Any]:
     return _load(path, "oblast context")
 
 
-def ground_as_drawn(ground: gpd.GeoDataFrame, countries: dict[str, Any] | None = None) -> gpd.GeoDataFrame:
+def ground_as_drawn(ground: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The control areas to draw: a state's own ground carried on past the scenario's box.
 
     The scenario holds a state's own ground behind the line (``kind`` ``state``) only within its
@@ -146,8 +146,6 @@ def ground_as_drawn(ground: gpd.GeoDataFrame, countries: dict[str, Any] | None =
     ----------
     ground
         The scenario's control areas by kind (``Scenario.ground``): ``side``, ``kind``, geometry (EPSG:4326).
-    countries
-        The countries context FeatureCollection; default the shipped one (:func:`load_countries`).
     """
     state = (
         (ground["kind"].astype(str) == "state").to_numpy()
@@ -156,7 +154,7 @@ def ground_as_drawn(ground: gpd.GeoDataFrame, countries: dict[str, Any] | None =
     )
     if not state.any():
         return ground
-    world = countries_frame() if countries is None else gpd.GeoDataFrame.from_features(countries, crs=4326)
+    world = countries_frame()
     box = shapely.box(*ground.total_bounds)
     outside = shapely.difference(world.geometry.to_numpy(), box)
     geometry = ground.geometry.to_numpy().copy()
