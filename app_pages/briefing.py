@@ -33,7 +33,8 @@ with user_errors("preparing the briefing"):
         st.stop()
     # The context in force (the scenario with users' edits), the one the analysis and the manifest name.
     context = data.context()
-    reports, events = data.analysis(context)
+    analysis = data.analysed(context)
+    reports, events = analysis.reports, analysis.events
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
@@ -89,9 +90,8 @@ with user_errors("preparing the briefing"):
     if st.button("Build the PDF pack", key=keys.BRIEF_PACK_BUILD):
         with st.spinner("Building the pack ..."):
             pack = build_pack(
-                reports,
+                analysis,
                 context.scenario,
-                events=events,
                 filters=filters,
                 settings=settings,
                 context=context,
@@ -135,7 +135,7 @@ with user_errors("preparing the briefing"):
     signature = (*base, export_format, with_analysis)
     if st.button(f"Prepare {len(shown):,} reports as {format_words}", key=keys.BRIEF_EXPORT_BUILD):
         # With the analysis, each report carries its event's reasons (kept with the event).
-        rows = with_reasons(shown, events) if with_analysis else stored_columns(shown)
+        rows = with_reasons(shown, analysis) if with_analysis else stored_columns(shown)
         st.session_state[keys.BRIEF_EXPORT] = (signature, export_bytes(rows, format=export_format))
     exported = _current(keys.BRIEF_EXPORT, signature)
     if exported is not None:

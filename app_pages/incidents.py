@@ -31,7 +31,8 @@ with user_errors("listing the reports"):
             "No reports yet: upload a batch on the Upload page, or run `make demo-store` for the demo month."
         )
         st.stop()
-    reports, events = data.analysis()
+    analysis = data.analysed()
+    reports, events = analysis.reports, analysis.events
     filters = sidebar_filters(reports)
     shown = apply_filters(reports, filters)
     st.caption(
@@ -70,7 +71,7 @@ with user_errors("listing the reports"):
         for col, (fmt, label) in zip(st.columns(len(EXPORT_FORMATS)), EXPORT_FORMATS.items(), strict=True):
             col.download_button(
                 f"Export {label} ({len(shown):,} rows)",
-                data=partial(export_bytes, shown, fmt, events=events),
+                data=partial(export_bytes, shown, fmt, analysis=analysis),
                 file_name=export_file_name(filters.describe(), fmt),
                 mime=media_type(fmt),
                 key=keys.INCIDENTS_EXPORT[fmt],
@@ -78,7 +79,7 @@ with user_errors("listing the reports"):
             )
     uid = mapstate.selected_uid()
     if uid:
-        show_detail(uid, reports, events, shown)
+        show_detail(uid, analysis, shown)
     else:
         st.caption(
             "Select a row to see the report's detail, its event, sources, batch and reasons;"

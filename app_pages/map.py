@@ -41,7 +41,7 @@ def working_map(
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
         live = live_map(
-            points if shown_events is None else with_reasons(points, shown_events),
+            points if shown_events is None else with_reasons(points, data.analysed()),
             data.scenario(),
             settings=data.settings(),
             colour_by=colours[0],

@@ -31,7 +31,8 @@ with user_errors("summarising the reports"):
         )
         st.stop()
     batches = store.batches()
-    reports, events = data.analysis()
+    analysis = data.analysed()
+    reports, events = analysis.reports, analysis.events
     presets = periods(reports)
     stored = [
         ("Reports stored", store.count(), None),
@@ -91,7 +92,7 @@ with user_errors("summarising the reports"):
         )
 
     st.subheader("Latest likely violations (events)")
-    flagged = latest_flagged(reports, events, n=15)
+    flagged = latest_flagged(analysis, n=15)
     st.dataframe(
         readable_frame(flagged, columns={"side": "attributed_side"}),
         width="stretch",

@@ -78,7 +78,7 @@ def demo_reports():
 
 
 def prepare(n: int, folder: Path) -> tuple[Path, float]:
-    """Analyse ``n`` copied demo reports; pickle the analysed reports and events; return the path and seconds."""
+    """Analyse ``n`` copied demo reports; pickle the analysis; return the path and seconds."""
     from geo.pipeline import analyse
     from geo.settings import load_settings
 
@@ -89,14 +89,12 @@ def prepare(n: int, folder: Path) -> tuple[Path, float]:
     )
     seconds = time.perf_counter() - t0
     path = folder / f"analysed-{n}.pickle"
-    path.write_bytes(pickle.dumps((analysed.reports, analysed.events)))
+    path.write_bytes(pickle.dumps(analysed))
     return path, seconds
 
 
 def child(kind: str, source: Path, n: int, repeat: int) -> None:
-    """Time one workload on the pickled reports and print seconds, peak RSS and output size as JSON."""
-    import pandas as pd
-
+    """Time one workload on the pickled analysis and print seconds, peak RSS and output size as JSON."""
     from geo.filters import Filters
     from geo.report import build_pack, map_image
     from geo.scenario import load_scenario
@@ -104,21 +102,16 @@ def child(kind: str, source: Path, n: int, repeat: int) -> None:
 
     settings = load_settings(environ={})
     scenario = load_scenario(settings.scenario_dir)
-    reports, events = pickle.loads(source.read_bytes())
-    if len(reports) < n:
-        reps = -(-n // len(reports))
-        reports = copies(reports, n, seed=1)
-        # The copies' events, under the ids copies() gives them (each violation's reasons are its event's).
-        events = pd.concat(
-            [events.assign(event_id=events["event_id"] + (f"-c{k}" if k else "")) for k in range(reps)],
-            ignore_index=True,
-        )
+    analysis = pickle.loads(source.read_bytes())
+    reports = analysis.reports
+    if len(reports) < n and kind != "pack":
+        reports = copies(reports, n, seed=1)  # an image draws reports only: copies of the analysed ones
     month = Filters.from_params({"from": "2026-10-01", "to": "2026-10-31"})
     best, size, pages = float("inf"), 0, 0
     for _ in range(repeat):
         t0 = time.perf_counter()
         if kind == "pack":
-            out = build_pack(reports, scenario, events=events, filters=month, settings=settings).pdf
+            out = build_pack(analysis, scenario, filters=month, settings=settings).pdf
             pages = out.count(b"/Type /Page\n")
         else:
             size, dpi = ("slide", 150) if kind == "image" else ("a4", 300)

@@ -23,7 +23,7 @@ TABLE_LIMIT = 10_000
 
 
 def demo_analysis():
-    """The demo month's analysed reports and events (geo.pipeline.analyse on data/demo)."""
+    """The demo month's analysis (geo.pipeline.analyse on data/demo)."""
     import pandas as pd
 
     from geo.demo import DEMO_DIR
@@ -37,23 +37,37 @@ def demo_analysis():
     ]
     reports = pd.concat(frames, ignore_index=True).drop_duplicates("uid", ignore_index=True)
     reports["batch_id"] = "b000001"
-    result = analyse(reports, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
-    return result.reports, result.events
+    return analyse(reports, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
 
 
-def copies(reports, events, n: int):
-    """``n`` analysed reports made of copies of ``reports``, each copy with its own uids and event ids."""
+def copies(analysis, n: int):
+    """An analysis of ``n`` reports made of copies of ``analysis``'s, each copy with its own uids and
+    event ids (in its reports, events, reasons and pattern evidence)."""
+    import dataclasses
+
     import geopandas as gpd
     import pandas as pd
 
+    reports, events = analysis.reports, analysis.events
     reps = -(-n // len(reports))
-    parts, event_parts = [], []
-    for k in range(reps):
-        part = reports.assign(uid=reports["uid"] + f"#{k}", event_id=reports["event_id"] + f"#{k}")
-        parts.append(part)
-        event_parts.append(events.assign(event_id=events["event_id"] + f"#{k}"))
-    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True).iloc[:n], crs=4326)
-    return frame, gpd.GeoDataFrame(pd.concat(event_parts, ignore_index=True), crs=4326)
+
+    def renamed(frame, k, *columns):
+        return frame.assign(**{c: frame[c] + f"#{k}" for c in columns})
+
+    parts = [renamed(reports, k, "uid", "event_id") for k in range(reps)]
+    event_parts = [
+        renamed(events, k, "event_id").assign(
+            side_uids=[[u + f"#{k}" for u in us] for us in events["side_uids"]]
+        )
+        for k in range(reps)
+    ]
+    return dataclasses.replace(
+        analysis,
+        reports=gpd.GeoDataFrame(pd.concat(parts, ignore_index=True).iloc[:n], crs=4326),
+        events=gpd.GeoDataFrame(pd.concat(event_parts, ignore_index=True), crs=4326),
+        reasons=pd.concat([renamed(analysis.reasons, k, "uid") for k in range(reps)], ignore_index=True),
+        evidence=pd.concat([renamed(analysis.evidence, k, "uid") for k in range(reps)], ignore_index=True),
+    )
 
 
 def best(fn, repeat: int) -> tuple[float, object]:
@@ -78,19 +92,20 @@ def main(argv: list[str] | None = None) -> int:
         "--export-max", type=int, default=100_000, help="largest size whose exports are timed"
     )
     args = parser.parse_args(argv)
-    reports, events = demo_analysis()
+    analysed = demo_analysis()
     batches = pd.DataFrame({"batch_id": ["b000001"], "filename": ["demo"], "sha256": ["-"]})
     print(
         "| reports | filtered | filter s | table (newest 10,000) s | detail s | CSV s / MB | GeoJSON s / MB | GeoPackage s / MB |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in args.sizes:
-        frame, evs = copies(reports, events, n)
+        copied = copies(analysed, n)
+        frame = copied.reports
         filters = Filters(choices={"type": ("impact",)})
         t_filter, shown = best(lambda f=frame, c=filters: apply_filters(f, c), args.repeat)
         t_table, _ = best(lambda s=shown: incident_table(s, limit=TABLE_LIMIT), args.repeat)
         uid = shown["uid"].iloc[len(shown) // 2]
-        t_detail, _ = best(lambda f=frame, e=evs, u=uid: report_detail(u, f, e, batches), args.repeat)
+        t_detail, _ = best(lambda a=copied, u=uid: report_detail(u, a, batches), args.repeat)
         cells = []
         for fmt in ("csv", "geojson", "gpkg"):
             if n > args.export_max:

@@ -245,16 +245,16 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     params = _filter_params(args)
     filters = Filters.from_params(params)
-    events = None
+    analysis = None
     if args.with_analysis or ANALYSED_PARAMS & params.keys():
         analysis = _analysed(args, settings)
-        frame, events = analysis.reports, analysis.events
+        frame = analysis.reports
     else:
         frame = _store(args, settings).incidents(start=filters.start, end=filters.end)
     frame = apply_filters(frame, filters)
-    # With the analysis, each report carries its event's reasons (kept with the event, not the report).
+    # With the analysis, each report carries its event's reasons (worded from the analysis's tables).
     export_incidents(
-        with_reasons(frame, events) if args.with_analysis else stored_columns(frame),
+        with_reasons(frame, analysis) if args.with_analysis else stored_columns(frame),
         Path(args.output),
         format=args.format,
     )
@@ -284,18 +284,14 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(msg, hint="Write the rebuilt pack under another name, e.g. -o pack-rebuilt.pdf.")
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
     analysis = _analysed(args, settings, context)
-    reports, events = analysis.reports, analysis.events
     scenario = context.scenario
     if manifest is not None:
-        pack, changes = rebuild(
-            manifest, reports, scenario, events=events, settings=settings, context=context
-        )
+        pack, changes = rebuild(manifest, analysis, scenario, settings=settings, context=context)
     else:
         filters = Filters.from_params(params)
         pack = build_pack(
-            reports,
+            analysis,
             scenario,
-            events=events,
             filters=filters,
             settings=settings,
             context=context,
@@ -309,7 +305,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
         # Drawn before anything is written: a bad --dpi leaves no half-written output.
         filters = Filters.from_params(pack.manifest.filters)
         image = map_image(
-            apply_filters(reports, filters),
+            apply_filters(analysis.reports, filters),
             scenario,
             filters=filters,
             settings=settings,
@@ -422,7 +418,7 @@ def cmd_flag(args: argparse.Namespace, settings: Settings) -> int:
     frame, scenario, agreement = _analysis_inputs(args, settings)
     sectors = _sectors(args, settings, scenario)
     result = flag(enrich(frame, scenario, sectors=sectors, threshold=args.threshold), scenario, agreement)
-    export_incidents(with_reasons(result.reports, result.events), Path(args.output), format=args.format)
+    export_incidents(with_reasons(result.reports, result), Path(args.output), format=args.format)
     levels = result.events["flag_level"].value_counts()
     print(
         f"wrote {len(result.reports)} reports in {len(result.events)} events to {args.output}: "

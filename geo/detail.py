@@ -16,7 +16,7 @@ import shapely
 from geo.errors import InputError
 from geo.export import MEDIA_TYPES, export_incidents
 from geo.gazetteer import describe_places
-from geo.pipeline import REPORT_EVENT_COLUMNS, with_reasons
+from geo.pipeline import REPORT_EVENT_COLUMNS, Analysis, explained, with_reasons
 
 # Columns of the table, in order; only those the frame has are shown.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -137,16 +137,15 @@ def _fields(row: pd.Series, geometry: str) -> pd.DataFrame:
     return fields.sort_values("of", key=lambda of: of != OWN, kind="stable").reset_index(drop=True)
 
 
-def report_detail(
-    uid: str, reports: gpd.GeoDataFrame, events: pd.DataFrame, batches: pd.DataFrame
-) -> ReportDetail:
-    """Return the detail of the report ``uid`` among ``reports`` (analysed), with its event and batch.
+def report_detail(uid: str, analysis: Analysis, batches: pd.DataFrame) -> ReportDetail:
+    """Return the detail of the report ``uid`` among the ``analysis``'s reports, with its event and batch.
 
     Raises
     ------
     InputError
         When no stored report has that uid (a mistyped link, or a retracted batch).
     """
+    reports, events = analysis.reports, analysis.events
     hit = reports.index[reports["uid"] == uid]
     if not len(hit):
         msg = f"No stored report has the id {uid!r}."
@@ -157,7 +156,8 @@ def report_detail(
     members = reports.loc[hit[:1]]
     if "event_id" in reports.columns and pd.notna(row["event_id"]):
         found = events.loc[events["event_id"] == row["event_id"]]
-        event = found.iloc[0] if len(found) else None
+        # Its reasons worded from the analysis's tables: the rules its reports broke, its side evidence.
+        event = explained(found.iloc[:1], analysis).iloc[0] if len(found) else None
         others = reports.loc[(reports["event_id"] == row["event_id"]) & (reports["uid"] != uid)]
         members = pd.concat([members, others.sort_values("occurred_at", kind="stable")])
     sources = _with_km(pd.DataFrame(members.drop(columns=geometry)))
@@ -166,7 +166,6 @@ def report_detail(
     if "batch_id" in reports.columns and len(batches):
         found = batches.loc[batches["batch_id"] == row["batch_id"]]
         batch = found.iloc[0] if len(found) else None
-    # The reasons are the event's (kept with it): the rules its reports broke and its side evidence.
     reasons = event.get("reasons") if event is not None else None
     reasons = pd.DataFrame(
         list(reasons) if isinstance(reasons, list | tuple | np.ndarray) else [],
@@ -175,13 +174,13 @@ def report_detail(
     return ReportDetail(row, _fields(row, geometry), event, sources, members, batch, reasons)
 
 
-def export_bytes(frame: gpd.GeoDataFrame, format: str, *, events: pd.DataFrame | None = None) -> bytes:
+def export_bytes(frame: gpd.GeoDataFrame, format: str, *, analysis: Analysis | None = None) -> bytes:
     """Exactly the rows of ``frame`` as a CSV, GeoJSON or GeoPackage file (see :mod:`geo.export`).
 
-    With the analysis's ``events``, each report carries its event's reasons.
+    With the ``analysis`` the rows come from, each report carries its event's reasons.
     """
     buffer = io.BytesIO()
-    export_incidents(frame if events is None else with_reasons(frame, events), buffer, format=format)
+    export_incidents(frame if analysis is None else with_reasons(frame, analysis), buffer, format=format)
     return buffer.getvalue()
 
 

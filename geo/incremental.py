@@ -84,7 +84,7 @@ WINDOW_NS = round(
 # Columns the neighbour steps write: the fire origin, the event and the influence key.
 ORIGIN_COLUMNS = attribution.OUTPUT_COLUMNS
 # Columns the score adds to an event (geo.score.score_events, less the confidence it reads).
-SCORE_COLUMNS = (*EVENT_COLUMNS[1:6], "p_UA", "reasons")
+SCORE_COLUMNS = (*EVENT_COLUMNS[1:], "p_UA")
 MAX_ROUNDS = 50
 
 

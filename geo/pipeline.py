@@ -37,14 +37,15 @@ EVENT_COLUMNS = (
     "attributed_side",
     "attributed_side_p",
     "side_reason",
-    "reasons",
+    "side_uids",
 )
 # ... and from corroboration: the exchange of fire it belongs to and its independent source families.
 CORROBORATION_COLUMNS = ("exchange_id", "n_families")
-# What a report takes from its event (per_report). The event's reasons stay with the event and are
-# joined where a report is shown or exported (:func:`with_reasons`): a copy of them per report cost
-# seconds and most of a gigabyte at a million reports, at every update and every restart.
-REPORT_EVENT_COLUMNS = (*(c for c in EVENT_COLUMNS[1:] if c != "reasons"), *CORROBORATION_COLUMNS)
+# What a report takes from its event (per_report). The reasons are in their long tables only and
+# are joined where an event or a report is shown or exported (:func:`explained`, :func:`with_reasons`):
+# a copy of them per report cost seconds and most of a gigabyte at a million reports, at every update
+# and every restart, and a copy per event still 400 MB.
+REPORT_EVENT_COLUMNS = (*(c for c in EVENT_COLUMNS[1:] if c != "side_uids"), *CORROBORATION_COLUMNS)
 # Each report's influence key: the smallest uid among the reports whose outcomes depend on each
 # other through triangulation, corroboration, a shot's two ends, an exchange or a citation
 # (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
@@ -66,7 +67,7 @@ class Analysis:
         The incidents with every enrichment column and their event's score and side
         (:data:`REPORT_EVENT_COLUMNS`; the reasons with :func:`with_reasons`).
     events
-        One row per event with its score, side and reasons.
+        One row per event with its score and side (the reasons with :func:`explained`).
     reasons
         The long table of rule reasons per report (``uid``, ``code``, ``severity``, ``weight``, ``sentence``).
     evidence
@@ -369,13 +370,28 @@ def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
     return base.drop(columns=gone).join(per_event, on="event_id")
 
 
-def with_reasons(reports: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def explained(
+    events: pd.DataFrame, analysis: Analysis, params: score.ScoreParams | None = None
+) -> pd.DataFrame:
+    """``events`` (a few of ``analysis``'s: those shown or exported) with their ``reasons``.
+
+    Each event's reasons (:func:`geo.score.explain`) in an Arrow list column: its corroboration,
+    patterns, rules and side evidence, each with its weight and sentence.
+    """
+    out = events.drop(columns=["reasons"], errors="ignore")
+    reasons = score.explain(out, analysis.reports, analysis.reasons, analysis.evidence, params=params)
+    return out.assign(reasons=reasons)
+
+
+def with_reasons(reports: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
     """``reports`` (a few: those shown or exported) with their event's ``reasons`` (a list per report).
 
     The reasons are the event's, the same for every report of it: the rules a report broke and
-    the side evidence of its whole event (:func:`geo.score.score_events`).
+    the side evidence of its whole event (:func:`explained`).
     """
-    reasons = events.drop_duplicates("event_id").set_index("event_id")["reasons"]
+    ids = set(reports["event_id"].dropna())
+    events = analysis.events[among(analysis.events["event_id"], ids)] if ids else analysis.events.iloc[:0]
+    reasons = explained(events, analysis).drop_duplicates("event_id").set_index("event_id")["reasons"]
     out = reports.drop(columns=["reasons"], errors="ignore").join(reasons, on="event_id")
     out["reasons"] = [list(r) if isinstance(r, list | np.ndarray) else [] for r in out["reasons"]]
     return out

@@ -8,10 +8,12 @@ is read back; otherwise the newest analysis of the same context is brought up to
 analysis of each store also stays in this process's memory, so a running app server updates it
 without reading it back.
 
-Tables are stored as Arrow: list columns (zones, sources, the uids of an event's reports, its
-reasons) as Arrow list and struct columns, kept as such in memory (``pandas.ArrowDtype``: an
-element becomes a Python list when read); a report's score, side and reasons are its event's,
-stored once with the event and joined when read.
+Tables are stored as Arrow: list columns (zones, sources, the uids of an event's reports and of
+those whose side evidence counted) as Arrow list columns, kept as such in memory
+(``pandas.ArrowDtype``: an element becomes a Python list when read); a report's score and side are
+its event's, stored once with the event and joined when read. The reasons are stored once, in their
+long tables (the rules' reasons per report, the pattern evidence), and worded per event only where
+one is shown (:func:`geo.pipeline.explained`).
 """
 
 from __future__ import annotations
@@ -42,13 +44,12 @@ from geo.pipeline import (
     context_key,
     per_report,
 )
-from geo.score import REASON
 
 LIST_TYPES: dict[str, pa.DataType] = {
     "zones": pa.list_(pa.string()),
     "sources": pa.list_(pa.string()),
     "report_uids": pa.list_(pa.string()),
-    "reasons": pa.list_(REASON),
+    "side_uids": pa.list_(pa.string()),
 }
 TABLES = ("reports", "events", "reasons", "evidence")
 # Columns a report takes from its event: stored with the event only.

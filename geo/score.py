@@ -12,6 +12,7 @@ import pyarrow as pa
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import independence
 from geo.errors import InputError
+from geo.lookup import among, take_rows
 
 SIDES: tuple[str, ...] = ("UA", "RU")
 # One of an event's reasons (its ``reasons`` column is a list of them), as the analysis is stored.
@@ -171,9 +172,9 @@ def score_events(
     -------
     pandas.DataFrame
         Indexed like ``events``: ``event_id``, ``violation_score``, ``flag_level``,
-        ``attributed_side``, ``attributed_side_p``, ``p_UA``, and ``reasons``: an Arrow list of
-        :data:`REASON` (``kind``, ``code``, ``weight``, ``sentence``) that explains the score; an
-        element reads as a list of dicts.
+        ``attributed_side``, ``attributed_side_p``, ``side_reason``, ``p_UA``, and ``side_uids``:
+        an Arrow list of the uids of the reports whose side evidence counted (:func:`explain` words
+        them, with the rules and patterns behind the score, for the events shown).
     """
     params = params or ScoreParams()
     missing = {"uid", "event_id", "source", "type"} - set(reports.columns)
@@ -216,8 +217,68 @@ def score_events(
     out["attributed_side"] = np.where(decided, np.where(out["p_UA"] >= 0.5, "UA", "RU"), "undetermined")
     out["attributed_side_p"] = side_p.round(4)
     out["side_reason"] = _side_reasons(out, decisive, params)
-    out["reasons"] = _explain(out, best, reasons["sentence"], decisive, pattern, params.pattern_weight)
+    out["side_uids"] = _side_uids(out["event_id"], decisive)
     return out.drop(columns=["breach"])
+
+
+def explain(
+    events: pd.DataFrame,
+    reports: pd.DataFrame,
+    reasons: pd.DataFrame,
+    patterns: pd.DataFrame | None = None,
+    *,
+    params: ScoreParams | None = None,
+) -> pd.Series:
+    """Each of ``events``'s reasons: corroboration, patterns, the rules that fired, the side evidence.
+
+    ``events`` are scored events (``event_id``, ``confidence``, ``side_uids``: a few, those shown or
+    exported); ``reports``, ``reasons`` and ``patterns`` are the whole analysis's, as they were
+    scored. The reasons are kept only in their long tables and joined here, when shown: a copy per
+    event was 400 MB at a million reports, held, written and read back at every update.
+
+    Each event's reasons depend on its own reports only (the side evidence that counted is the
+    event's ``side_uids``, chosen by the score among all reports), so they are the same whichever
+    events are asked for together.
+
+    Returns a Series indexed like ``events`` of Arrow lists of :data:`REASON` (an element reads as
+    a list of dicts), in this order: the corroboration, each pattern code, each rule code at its
+    highest weight (the strongest first), then each report whose side evidence counted.
+    """
+    params = params or ScoreParams()
+    ids = set(events["event_id"])
+    members = take_rows(reports, among(reports["event_id"], ids))
+    to_event = members.set_index("uid")["event_id"]
+    mine = take_rows(reasons, among(reasons["uid"], set(to_event.index))).reset_index(drop=True)
+    _, best = _ranked(mine, to_event)
+    pattern = _pattern_reasons(
+        None if patterns is None else take_rows(patterns, among(patterns["uid"], set(to_event.index))),
+        to_event,
+    )
+    # The side evidence that counted, in the order the score listed it, worded again from its reports.
+    counted = events[["event_id", "side_uids"]].explode("side_uids").dropna(subset=["side_uids"])
+    said = side_evidence(members, params).set_axis(members["uid"].to_numpy())
+    said = said[~said.index.duplicated()].reindex(counted["side_uids"].to_numpy())
+    side = pd.DataFrame(
+        {
+            "event_id": counted["event_id"].to_numpy(),
+            "uid": counted["side_uids"].to_numpy(),
+            "basis": said["basis"].to_numpy(),
+            "p_UA": said["p_UA"].to_numpy(),
+            "sentence": said["sentence"].to_numpy(),
+        }
+    )
+    out = events[["event_id", "confidence"]]
+    return _explain(out, best, mine["sentence"], side, pattern, params.pattern_weight)
+
+
+def _side_uids(event_ids: pd.Series, decisive: pd.DataFrame) -> pd.Series:
+    """Each event's reports whose side evidence counted (an Arrow list of uids, in report order)."""
+    order, start, count = _spans(event_ids, decisive["event_id"])
+    within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    rows = order[np.repeat(start, count) + within]
+    uids = pa.array(decisive["uid"].astype(str).to_numpy(dtype=object)[rows], pa.string())
+    listed = pa.ListArray.from_arrays(pa.array(np.concatenate([[0], np.cumsum(count)]), pa.int32()), uids)
+    return pd.Series(pd.arrays.ArrowExtensionArray(listed), index=event_ids.index)
 
 
 def _ranked(reasons: pd.DataFrame, to_event: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:

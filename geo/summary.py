@@ -6,7 +6,6 @@ from the latest report's day), so that the Overview's "Last 7 days" is the Brief
 
 from __future__ import annotations
 
-import geopandas as gpd
 import pandas as pd
 
 from geo.counts import (
@@ -23,6 +22,7 @@ from geo.filters import Filters, filter_mask
 from geo.labels import probability_percent
 from geo.patterns.params import NO_SECTOR
 from geo.periods import PRESETS, Period, presets
+from geo.pipeline import Analysis, explained
 
 # The periods of the Overview's headline figures: the presets but the whole record.
 HEADLINE_PERIODS = tuple(label for label, days in PRESETS.items() if days is not None)
@@ -139,9 +139,10 @@ def sector_trends(reports: pd.DataFrame, events: pd.DataFrame, period: Period) -
     return table.sort_values("reports", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def latest_flagged(reports: pd.DataFrame, events: gpd.GeoDataFrame, *, n: int = 15) -> pd.DataFrame:
+def latest_flagged(analysis: Analysis, *, n: int = 15) -> pd.DataFrame:
     """The newest likely violations (events) with their sector, side, score and the rule reasons in words."""
-    newest = likely(events).sort_values("occurred_at", ascending=False).head(n)
+    reports = analysis.reports
+    newest = explained(likely(analysis.events).sort_values("occurred_at", ascending=False).head(n), analysis)
     rules = newest["reasons"].map(lambda rs: " · ".join(r["sentence"] for r in rs if r["kind"] == "rule"))
     return pd.DataFrame(
         {

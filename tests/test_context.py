@@ -180,9 +180,8 @@ def test_a_pack_made_after_an_edit_records_the_edited_scenarios_key(edited_store
     reports = analysis.reports
     assert any("PS-9" in z for z in reports["zones"]), "the analysis used the edited scenario"
     pack = build_pack(
-        reports,
+        analysis,
         context.scenario,
-        events=analysis.events,
         filters=Filters.from_params({}),
         settings=settings,
         context=context,

@@ -11,6 +11,7 @@ import pytest
 from geo.detail import export_bytes, export_file_name, incident_table, report_detail
 from geo.errors import InputError
 from geo.filters import Filters, apply_filters
+from geo.pipeline import explained
 
 
 def test_the_table_keeps_each_report_once_newest_first_with_its_index(demo_analysis):
@@ -28,7 +29,7 @@ def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analys
     reports, events = demo_analysis.reports, demo_analysis.events
     multi = events.loc[events["n_reports"] > 1].iloc[0]
     uid = multi["report_uids"][-1]
-    detail = report_detail(uid, reports, events, demo_store.batches())
+    detail = report_detail(uid, demo_analysis, demo_store.batches())
     assert detail.event["event_id"] == multi["event_id"]
     assert detail.sources["uid"].iloc[0] == uid
     assert sorted(detail.sources["uid"]) == sorted(multi["report_uids"])
@@ -36,8 +37,9 @@ def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analys
     row = reports.loc[reports["uid"] == uid].iloc[0]
     assert detail.batch["batch_id"] == row["batch_id"]
     assert demo_store.original_file(row["batch_id"]).name == detail.batch["sha256"]
-    assert detail.reasons["sentence"].tolist() == [r["sentence"] for r in multi["reasons"]]
-    assert len(detail.reasons) and "reasons" not in reports  # the event's, kept with it
+    worded = explained(events.loc[events["event_id"] == multi["event_id"]], demo_analysis)["reasons"].iloc[0]
+    assert detail.reasons["sentence"].tolist() == [r["sentence"] for r in worded]
+    assert len(detail.reasons) and "reasons" not in reports  # the event's, worded when shown
     fields = detail.fields.set_index("field")["value"]
     assert fields["lon, lat"] == f"{row.geometry.x:.5f}, {row.geometry.y:.5f}"
     assert json.loads(fields["zones"]) == list(row["zones"])
@@ -49,7 +51,7 @@ def test_a_report_detail_gathers_its_event_sources_batch_and_reasons(demo_analys
         assert whose[its] == "its event", its
     assert detail.fields["of"].tolist() == sorted(detail.fields["of"], key=lambda v: v != "this report")
     with pytest.raises(InputError, match="No stored report has the id 'x/y'"):
-        report_detail("x/y", reports, events, demo_store.batches())
+        report_detail("x/y", demo_analysis, demo_store.batches())
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
@@ -82,7 +84,7 @@ def test_each_row_and_the_detail_name_the_place(demo_analysis):
     assert table["place"].tolist() == expected
     assert all(" of " in p or p.startswith("in ") for p in expected)
     uid = rows["uid"].iloc[0]
-    detail = report_detail(uid, reports, demo_analysis.events, pd.DataFrame(columns=["batch_id"]))
+    detail = report_detail(uid, demo_analysis, pd.DataFrame(columns=["batch_id"]))
     assert detail.fields.set_index("field").loc["place", "value"] == expected[0]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from geo.evaluation import evaluate_demo
 from geo.incremental import differences
 from geo.ingest import read_batch
-from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, stand_ins
+from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, explained, stand_ins
 from geo.refresh import forget, refresh_store
 from geo.settings import load_settings
 
@@ -59,11 +60,11 @@ def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
     )
     assert done.mode == "read back"
     assert differences(again, first) == []
-    assert (
-        again.events["reasons"].iloc[0]
-        == first.events.set_index("event_id").loc[again.events["event_id"].iloc[0], "reasons"]
-    )
-    assert "reasons" not in again.reports  # kept with the event; joined where a report is shown
+    # The reasons, worded from the tables read back, are those of the analysis made here.
+    some = again.events.iloc[:: max(1, len(again.events) // 50)]
+    mine = first.events.set_index("event_id").loc[some["event_id"]].reset_index()
+    assert explained(some, again)["reasons"].tolist() == explained(mine, first)["reasons"].tolist()
+    assert "reasons" not in again.reports and "reasons" not in again.events  # worded where shown
     assert isinstance(again.events["report_uids"].iloc[0], list)
 
     # Another agreement is another context: a new key and new reasons for the same reports.
@@ -72,7 +73,7 @@ def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
         settings.scenario_dir, settings.agreement_path
     )
     paris = analyse_store(demo_store, scenario_dir=settings.scenario_dir, agreement_path=other)
-    codes = {r["code"] for rs in paris.events["reasons"] for r in rs}
+    codes = {r["code"] for rs in explained(paris.events, paris)["reasons"] for r in rs}
     assert "DISENGAGEMENT_ACTIVITY" not in codes  # the second agreement has no such rule
     assert paris.reports["violation_score"].tolist() != first.reports["violation_score"].tolist()
 
@@ -221,3 +222,36 @@ def test_stand_ins_are_each_events_earliest_report_in_time_order(demo_analysis):
     got = stand_ins(reports)
     assert got.index.tolist() == expected.index.tolist()
     assert list(got.columns) == list(STAND_IN_COLUMNS)
+
+
+def test_reasons_are_worded_when_shown_the_same_whichever_events_are_asked(demo_analysis):
+    """The reasons live in their long tables and are joined for the events shown (geo.score.explain):
+    an event's reasons never depend on which other events are worded with it, and each is one of
+    the analysis's own (a rule one of its reports broke, side evidence of one of its reports)."""
+    a = demo_analysis
+    assert "reasons" not in a.events and "reasons" not in a.reports
+    everything = explained(a.events, a).set_index("event_id")["reasons"]
+    rng = np.random.default_rng(7)
+    for size in (1, 17, 300):
+        pick = a.events.iloc[np.sort(rng.choice(len(a.events), size, replace=False))]
+        got = explained(pick, a).set_index("event_id")["reasons"]
+        assert got.tolist() == everything.loc[got.index].tolist()
+
+    members = a.reports.groupby("event_id")["uid"].agg(set)
+    broken = a.reasons.groupby("uid").apply(lambda r: set(zip(r["code"], r["sentence"], strict=True)))
+    events = a.events.set_index("event_id")
+    sides = rules = 0
+    for event_id, reasons in everything.items():
+        assert reasons[0]["kind"] == "corroboration"
+        mine = members[event_id]
+        said = [r for r in reasons if r["kind"] == "side"]
+        assert [r["sentence"].split(": ", 1)[0] for r in said] == list(events.loc[event_id, "side_uids"])
+        assert {r["sentence"].split(": ", 1)[0] for r in said} <= mine
+        for r in reasons:
+            if r["kind"] in ("rule", "mitigation", "cap"):
+                assert any((r["code"], r["sentence"]) in broken.get(uid, set()) for uid in mine), r
+                rules += 1
+        sides += len(said)
+        if events.loc[event_id, "flag_level"] == "likely":
+            assert any(r["kind"] == "rule" for r in reasons), event_id  # no likely violation without a rule
+    assert rules > 100 and sides > 100

@@ -14,6 +14,7 @@ from geo.score import (
     _explain,
     _side_reasons,
     _spans,
+    explain,
     level_of,
     score_events,
     side_evidence,
@@ -30,6 +31,12 @@ def _reports(rows):
 
 def _reasons(rows):
     return pd.DataFrame(rows, columns=["uid", "code", "severity", "weight", "sentence"])
+
+
+def _explained(events, reports, reasons, **kw):
+    """The score of each event with its reasons, as geo.score.explain words them when shown."""
+    out = score_events(events, reports, reasons, **kw)
+    return out.assign(reasons=explain(out, reports, reasons, kw.get("patterns"), params=kw.get("params")))
 
 
 EVENTS = pd.DataFrame({"event_id": ["e1", "e2", "e3"], "confidence": [0.9, 0.9, 0.3]})
@@ -58,7 +65,7 @@ def test_rules_and_confidence_make_the_score():
             ("c", "FIRE_AFTER_EFFECTIVE", "high", 0.6, "fire after the ceasefire"),
         ]
     )
-    out = score_events(EVENTS, reports, reasons).set_index("event_id")
+    out = _explained(EVENTS, reports, reasons).set_index("event_id")
     # Two codes combine as independent chances: 1 - 0.4 * 0.2 = 0.92, times the confidence 0.9.
     assert out.loc["e1", "violation_score"] == pytest.approx(0.9 * 0.92, abs=1e-4)
     assert out.loc["e1", "flag_level"] == "likely"
@@ -156,7 +163,7 @@ def test_mitigation_scales_and_a_cap_holds_an_event_at_possible():
         columns=["uid", "code", "severity", "weight", "sentence", "effect"],
     )
     params = ScoreParams()
-    out = score_events(EVENTS.iloc[:2], reports, reasons, params=params).set_index("event_id")
+    out = _explained(EVENTS.iloc[:2], reports, reasons, params=params).set_index("event_id")
     assert out.loc["e1", "violation_score"] == pytest.approx(0.9 * 0.9 * 0.2, abs=1e-4)
     assert out.loc["e1", "flag_level"] == "unlikely"
     assert out.loc["e2", "violation_score"] == pytest.approx(params.possible)

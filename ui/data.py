@@ -87,9 +87,7 @@ def scenario() -> Scenario:
 # The analysis is shared by every session and must never be mutated; a test checks the pages do not.
 # It is held by geo.refresh (the latest per store) and ui.updating (the ones pages were given), not
 # by st.cache_data, which would keep a pickle and unpickle a fresh copy on every rerun.
-def _analysis(
-    store_path: str, revision: int, key: str, scenario_dir: str, agreement_path: str
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _analysis(store_path: str, revision: int, key: str, scenario_dir: str, agreement_path: str) -> Analysis:
     """The analysis of the store at ``revision`` in the context ``key``: held, or made now with a progress bar."""
     ctx = Context(Path(scenario_dir), Path(agreement_path), key=key)
     wanted = f"r{revision}-{key}-t{ctx.threshold}"
@@ -101,7 +99,7 @@ def _analysis(
         wanted, found = updating.analyse_now(_store(store_path), ctx)
     # Out of the garbage collector's sight already: geo.refresh freezes an analysis once made or read.
     updating.remember(_store(store_path), wanted, found)
-    return found.reports, found.events
+    return found
 
 
 # How long a run waits for a background update before showing the last analysis with a note: a
@@ -184,6 +182,13 @@ def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     ``ctx`` is the context to analyse in (default :func:`context`): pass the one a page records, as
     a briefing pack's manifest does, so that the record is the analysis's.
     """
+    found = analysed(ctx)
+    return found.reports, found.events
+
+
+def analysed(ctx: Context | None = None) -> Analysis:
+    """The whole analysis this run shows (:func:`analysis`), for what words an event's reasons
+    (geo.pipeline.explained, with_reasons): they are kept only in its long tables."""
     c = ctx if ctx is not None else context()
     pinned = st.session_state.get(keys.RUN_ANALYSIS)
     # The run's analysis, also when the scenario or agreement just changed and the new one is still
@@ -191,7 +196,7 @@ def analysis(ctx: Context | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     if pinned is not None and (ctx is None or refresh.context_of(pinned) == f"{c.key}-t{c.threshold}"):
         found = updating.shown(store(), pinned)
         if found is not None:
-            return found.reports, found.events
+            return found
     return _analysis(
         str(settings().store_path), revision(), c.key, str(c.scenario_dir), str(c.agreement_path)
     )

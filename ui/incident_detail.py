@@ -8,6 +8,7 @@ from geo.detail import report_detail
 from geo.eventtext import REPORT_HEADING, event_heading, report_figures
 from geo.labels import label, label_fields, reason_text
 from geo.maps.report_map import report_map
+from geo.pipeline import Analysis
 from ui import data, keys, selection
 from ui.mapview import origin_shapes
 from ui.text import headings, md_escape, plain_frame, readable_frame
@@ -15,11 +16,10 @@ from ui.text import headings, md_escape, plain_frame, readable_frame
 TIME = st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm")
 
 
-def show_detail(
-    uid: str, reports: gpd.GeoDataFrame, events: gpd.GeoDataFrame, shown: gpd.GeoDataFrame
-) -> None:
-    """One report: its fields, reasons, event and sources, batch and original file, and a small map."""
-    detail = report_detail(uid, reports, events, data.store().batches())
+def show_detail(uid: str, analysis: Analysis, shown: gpd.GeoDataFrame) -> None:
+    """One report of ``analysis``: its fields, reasons, event and sources, batch and original file, and a small map."""
+    detail = report_detail(uid, analysis, data.store().batches())
+    reports = analysis.reports
     row = detail.report
     st.subheader(f"{md_escape(row['source'])} · {md_escape(row['id'])}")
     if uid not in set(shown["uid"]):

@@ -18,7 +18,7 @@ from geo.maps.highlight import highlight_layer
 from geo.maps.origin import origin_layer
 from geo.maps.patterns import pattern_overlays
 from geo.maps.places import place_marker
-from geo.pipeline import with_reasons
+from geo.pipeline import explained
 from geo.report import map_image, pack_name
 from geo.report.mapimage import reports_in_image
 from ui import data, keys, mapstate
@@ -152,7 +152,7 @@ def selected_report(chosen: pd.DataFrame, events, incidents_url: str) -> None:
         f"{md_escape(label(event['flag_level'], 'flag_level').lower())}, violation score {event['violation_score']:.2f}, "
         + (f"attributed to {md_escape(side)}" if side in ("UA", "RU") else "side undetermined")
     )
-    reasons = with_reasons(chosen.iloc[:1], own)["reasons"].iloc[0]
+    reasons = explained(own.iloc[:1], data.analysed())["reasons"].iloc[0]
     if reasons:
         st.markdown(
             "**Reasons of its event** (the same for every report of it; they may quote another of its reports)"

@@ -10,7 +10,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
@@ -44,6 +43,7 @@ import geo
 from geo.context import Context
 from geo.filters import Filters, apply_filters
 from geo.labels import label, reason_text
+from geo.pipeline import Analysis, explained
 from geo.report import charts, figures, hotspots
 from geo.report.manifest import Manifest, differences, file_sha256
 from geo.report.mapimage import MARKING, draw_map, figure_bytes, line_time, period_of, period_text
@@ -590,10 +590,9 @@ def _methods(
 
 
 def build_pack(
-    reports: gpd.GeoDataFrame,
+    analysis: Analysis,
     scenario: Scenario,
     *,
-    events: pd.DataFrame,
     filters: Filters,
     settings: Settings,
     context: Context | None = None,
@@ -606,13 +605,12 @@ def build_pack(
 
     Parameters
     ----------
-    reports
-        Every analysed report (``analyse_store(...).reports``): the filters choose the pack's rows
-        here, and the whole frame gives the store's content hash.
+    analysis
+        The analysis of every stored report (``analyse_store(...)``): the filters choose the pack's
+        rows among its reports, the whole frame gives the store's content hash, and each violation's
+        reasons are worded from its long tables.
     scenario
         The scenario the reports were analysed with.
-    events
-        The same analysis's events: each violation's reasons are kept with its event.
     filters
         Period, sector and other choices (a sector is ``filters.choices["sector"]``).
     settings
@@ -634,12 +632,14 @@ def build_pack(
     _fonts()
     if context is None:
         context = Context(scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
+    reports, events = analysis.reports, analysis.events
     shown = apply_filters(reports, filters)
     store_hash = content_hash(reports)
     stamp = make_stamp(shown, filters, generated_at=generated_at, store_hash=store_hash)
     patterns = hotspots.pack_patterns(shown, context.scenario_dir)
     head = figures.headline(reports, events, filters) | hotspots.pattern_figures(patterns)
-    violations = figures.likely_events(reports, events, filters)
+    # Each violation's reasons, worded from the analysis's long tables (only the pack's events).
+    violations = explained(figures.likely_events(reports, events, filters), analysis)
     table = figures.violations_table(violations)
     manifest = Manifest(
         filters=filters.to_params(),
@@ -742,25 +742,23 @@ def write_pack(pack: Pack, pdf_path: Path) -> tuple[Path, Path]:
 
 def rebuild(
     manifest: Manifest,
-    reports: gpd.GeoDataFrame,
+    analysis: Analysis,
     scenario: Scenario,
     *,
-    events: pd.DataFrame,
     settings: Settings,
     context: Context | None = None,
 ) -> tuple[Pack, list[str]]:
     """Build a pack again from a manifest's filters and options; return it and how it differs (empty: none).
 
-    The figures are recomputed from the reports given (every analysed report, as for
+    The figures are recomputed from the analysis given (of every stored report, as for
     :func:`build_pack`); :func:`geo.report.manifest.differences` says when the stored reports,
     the agreement, the scenario or the software no longer match, and which figures changed.
-    ``events``, ``settings`` and ``context`` are as for :func:`build_pack`.
+    ``analysis``, ``settings`` and ``context`` are as for :func:`build_pack`.
     """
     options = manifest.options or {}
     pack = build_pack(
-        reports,
+        analysis,
         scenario,
-        events=events,
         filters=Filters.from_params(manifest.filters),
         settings=settings,
         context=context,

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.labels import label
+from geo.pipeline import explained
 
 INCIDENTS_PAGE = "app_pages/incidents.py"
 
@@ -60,7 +61,7 @@ def test_incidents_filter_narrows_the_table_to_exactly_those_rows(app_on, demo_s
 
 
 def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
-    app_on, demo_store, busiest_event, texts, shown
+    app_on, demo_store, demo_analysis, busiest_event, texts, shown
 ):
     row, event = busiest_event
     at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": row["uid"]})
@@ -79,7 +80,11 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     assert at.session_state["incidents_map_count"] == 1  # the report alone (its event is listed beside)
     batch = demo_store.batches().set_index("batch_id").loc[row["batch_id"]]
     assert f"SHA-256 {batch['sha256']}" in texts(at) and batch["filename"] in texts(at)
-    for reason in event["reasons"]:
+    worded = explained(
+        demo_analysis.events.loc[demo_analysis.events["event_id"] == row["event_id"]], demo_analysis
+    )
+    assert len(worded["reasons"].iloc[0]) >= 2  # its confidence and at least one rule or side
+    for reason in worded["reasons"].iloc[0]:
         assert any(reason["sentence"] in shown(m.value) for m in at.markdown)
     assert any(shown(m.value) == f"**Why this side:** {event['side_reason']}" for m in at.markdown)
     # Every field by its name in words, codes as words (geo.labels).
@@ -103,11 +108,12 @@ def test_the_page_never_changes_the_shared_analysis(app_on, demo_store, busiest_
     s = load_settings()
     key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
     shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
-    before = [frame.copy(deep=True) for frame in shared]
+    tables = (shared.reports, shared.events, shared.reasons, shared.evidence)
+    before = [frame.copy(deep=True) for frame in tables]
     at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": busiest_event[0]["uid"]})
     at.sidebar.multiselect(key="filter_types").set_value(["impact"]).run()
     assert not at.exception and not at.error
     again = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
-    assert again[0] is shared[0], "the page used the shared frames, not copies"
-    for frame, copy in zip(shared, before, strict=True):
+    assert again.reports is shared.reports, "the page used the shared frames, not copies"
+    for frame, copy in zip(tables, before, strict=True):
         pd.testing.assert_frame_equal(frame, copy)

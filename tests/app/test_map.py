@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from geo.pipeline import explained
+
 MAP_PAGE = "app_pages/map.py"
 
 
@@ -54,7 +56,7 @@ def test_a_shared_link_restores_the_view_and_the_selection(app_on, demo_store, d
     # under a heading apart from the report's own figures; its flag is the event's, not the heading's.
     events = demo_analysis.events
     event = events.loc[events["event_id"] == pick["event_id"]].iloc[0]
-    reasons = event["reasons"]
+    reasons = explained(events.loc[events["event_id"] == pick["event_id"]], demo_analysis)["reasons"].iloc[0]
     lines = [shown(m.value) for m in at.markdown]
     assert not any("likely" in shown(h.value) for h in at.subheader)
     own = next(line for line in lines if line.startswith("**This report:**"))

@@ -146,13 +146,14 @@ def test_pages_leave_the_shared_analysis_untouched(app_on, demo_store):
     s = load_settings()
     key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
     shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
-    before = [frame.copy(deep=True) for frame in shared]
+    tables = (shared.reports, shared.events, shared.reasons, shared.evidence)
+    before = [frame.copy(deep=True) for frame in tables]
     at = app_on(demo_store.path, MAP_PAGE)
     at.sidebar.multiselect(key="filter_types").set_value(["impact"]).run()
     at.sidebar.selectbox(key="map_colour").set_value("type").run()
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     again = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
-    assert again[0] is shared[0], "the pages used the shared frames, not copies"
-    assert_frame_equal(shared[0], before[0])
-    assert_frame_equal(shared[1], before[1])
+    assert again.reports is shared.reports, "the pages used the shared frames, not copies"
+    for frame, copy in zip(tables, before, strict=True):
+        assert_frame_equal(frame, copy)

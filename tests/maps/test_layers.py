@@ -229,7 +229,7 @@ def test_the_popup_separates_this_report_from_its_event(demo_analysis):
 
     reports, events = demo_analysis.reports, demo_analysis.events
     event = events.loc[events["n_reports"] >= 3].iloc[0]
-    members = with_reasons(reports.loc[reports["event_id"] == event["event_id"]], events)
+    members = with_reasons(reports.loc[reports["event_id"] == event["event_id"]], demo_analysis)
     layer = incident_layer(members, events=events)
     labels = list(layer.popup_labels)
     report_at, event_at = labels.index("This report"), labels.index("Its event")

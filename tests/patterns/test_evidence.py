@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from geo.patterns import PatternParams, find_patterns, pattern_evidence, synthetic
-from geo.score import ScoreParams, score_events
+from geo.pipeline import explained
+from geo.score import ScoreParams, explain, score_events
 
 BOX = (35.0, 47.0, 35.5, 47.3)
 
@@ -53,12 +54,14 @@ def test_the_evidence_raises_the_score_with_a_named_reason(evidence):
     plain = score_events(events, reports, reasons, params=params).set_index("event_id")
     assert scored.loc["e1", "violation_score"] == pytest.approx((1 - 0.5 * 0.7) * 0.8, abs=1e-4)
     assert scored.loc["e2", "violation_score"] == plain.loc["e2", "violation_score"] == pytest.approx(0.4)
-    pattern = [r for r in scored.loc["e1", "reasons"] if r["kind"] == "pattern"]
+    worded = explain(scored.reset_index(), reports, reasons, ev, params=params).set_axis(scored.index)
+    pattern = [r for r in worded.loc["e1"] if r["kind"] == "pattern"]
     assert [r["code"] for r in pattern] == ["PATTERN_CLUSTER"] and "p = " in pattern[0]["sentence"]
     zero = score_events(events, reports, reasons, params=ScoreParams(pattern_weight=0.0), patterns=ev)
     assert zero["violation_score"].tolist() == plain["violation_score"].tolist()
 
 
 def test_demo_events_on_the_surge_carry_the_reason(demo_analysis):
-    codes = {r["code"] for reasons in demo_analysis.events["reasons"] for r in reasons}
+    worded = explained(demo_analysis.events, demo_analysis)["reasons"]
+    codes = {r["code"] for reasons in worded for r in reasons}
     assert {"PATTERN_SURGE", "PATTERN_CLUSTER"} <= codes

@@ -33,7 +33,7 @@ def reports(demo_analysis):
 
 @pytest.fixture(scope="session")
 def events(demo_analysis):
-    """The analysed demo's events (read-only): each violation's reasons are kept with its event."""
+    """The analysed demo's events (read-only; their reasons worded when shown, geo.pipeline.explained)."""
     return demo_analysis.events
 
 
@@ -48,13 +48,11 @@ def week_reports(reports, week):
 
 
 @pytest.fixture(scope="module")
-def pack(reports, events, scenario, week, settings):
+def pack(demo_analysis, scenario, week, settings):
     """The week's pack of the demo (Bakhmut), made at :data:`GENERATED_AT`."""
     from geo.report import build_pack
 
-    return build_pack(
-        reports, scenario, events=events, filters=week, settings=settings, generated_at=GENERATED_AT
-    )
+    return build_pack(demo_analysis, scenario, filters=week, settings=settings, generated_at=GENERATED_AT)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -87,12 +88,14 @@ def test_every_page_has_the_marking_the_stamp_and_its_number(pages, pack, settin
         assert "Generated 2026-11-01 12:00:00 UTC" in flat
 
 
-def test_a_long_pack_has_contents_and_a_short_one_none(pages, reports, events, scenario, settings):
+def test_a_long_pack_has_contents_and_a_short_one_none(
+    pages, demo_analysis, reports, events, scenario, settings
+):
     # On the cover: a page of its own would be nearly empty.
     assert "Contents" in pages[0] and "Likely violations" in pages[0]
     day = Filters.from_params({"from": "2026-10-06", "to": "2026-10-06", "sector": "Kherson"})
     short = build_pack(
-        reports, scenario, events=events, filters=day, settings=settings, title="Брифінг: Херсон, 6 жовтня"
+        demo_analysis, scenario, filters=day, settings=settings, title="Брифінг: Херсон, 6 жовтня"
     )
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(short.pdf)).pages]
     assert not any("Contents" in t for t in texts)
@@ -114,21 +117,24 @@ def test_the_manifest_is_embedded_and_matches(pack, week_reports, week):
     assert embedded.generated_at == "2026-11-01T12:00:00Z"
 
 
-def test_rebuilding_from_the_manifest_gives_the_same_figures(pack, reports, events, scenario, settings):
+def test_rebuilding_from_the_manifest_gives_the_same_figures(pack, demo_analysis, scenario, settings):
     again, changes = rebuild(
-        Manifest.from_json(pack.manifest.to_json()), reports, scenario, events=events, settings=settings
+        Manifest.from_json(pack.manifest.to_json()), demo_analysis, scenario, settings=settings
     )
     assert changes == []
     assert again.manifest.figures == pack.manifest.figures and again.table.equals(pack.table)
 
 
-def test_a_changed_store_is_named_when_rebuilding(pack, reports, events, scenario, settings, week_reports):
-    dropped = reports.drop(index=week_reports.index[:5])
-    _, changes = rebuild(pack.manifest, dropped, scenario, events=events, settings=settings)
+def test_a_changed_store_is_named_when_rebuilding(pack, demo_analysis, scenario, settings, week_reports):
+    reports = demo_analysis.reports
+    dropped = dataclasses.replace(demo_analysis, reports=reports.drop(index=week_reports.index[:5]))
+    _, changes = rebuild(pack.manifest, dropped, scenario, settings=settings)
     assert changes[0].startswith("The stored reports no longer match the manifest")
     assert any(c.startswith("Figure 'reports': 106") or "Figure 'reports'" in c for c in changes)
     outside = reports.drop(index=reports.index.difference(week_reports.index)[:5])
-    _, changes = rebuild(pack.manifest, outside, scenario, events=events, settings=settings)
+    _, changes = rebuild(
+        pack.manifest, dataclasses.replace(demo_analysis, reports=outside), scenario, settings=settings
+    )
     assert changes == ["The store has changed since the pack was made, but not the reports the pack covers."]
 
 
@@ -138,9 +144,9 @@ def test_differences_name_the_agreement_and_software(pack):
     assert any("agreement file differs" in c for c in changes) and any("9.9" in c for c in changes)
 
 
-def test_an_empty_period_gives_a_pack_that_says_so(reports, events, scenario, settings):
+def test_an_empty_period_gives_a_pack_that_says_so(demo_analysis, scenario, settings):
     nothing = Filters.from_params({"from": "2027-01-01", "to": "2027-01-31"})
-    empty = build_pack(reports, scenario, events=events, filters=nothing, settings=settings)
+    empty = build_pack(demo_analysis, scenario, filters=nothing, settings=settings)
     text = _flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(empty.pdf)).pages))
     assert "No event in this period and sector was flagged as a likely violation" in text
     assert empty.manifest.figures["reports"] == 0 and empty.table.empty
