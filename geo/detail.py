@@ -16,7 +16,7 @@ import shapely
 from geo.errors import InputError
 from geo.export import MEDIA_TYPES, export_incidents
 from geo.gazetteer import describe_places
-from geo.pipeline import REPORT_EVENT_COLUMNS, Analysis, explained, with_reasons
+from geo.pipeline import EVENT_WORDS, REPORT_EVENT_COLUMNS, Analysis, with_reasons
 
 # Columns of the table, in order; only those the frame has are shown.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -121,7 +121,7 @@ def _text(value: Any) -> str:
 
 
 # A report's fields that are its event's: the same for every report merged into it.
-EVENT_FIELDS = frozenset({"event_id", *REPORT_EVENT_COLUMNS})
+EVENT_FIELDS = frozenset({"event_id", *REPORT_EVENT_COLUMNS, *EVENT_WORDS})
 OWN, ITS_EVENT = "this report", "its event"
 
 
@@ -150,14 +150,14 @@ def report_detail(uid: str, analysis: Analysis, batches: pd.DataFrame) -> Report
     if not len(hit):
         msg = f"No stored report has the id {uid!r}."
         raise InputError(msg, hint="Its batch may have been retracted; pick a report from the table.")
-    row = reports.loc[hit[0]]
+    # With its event's words (why this side, the reasons), joined to show it.
+    row = with_reasons(reports.loc[hit[:1]], analysis).iloc[0]
     geometry = reports.geometry.name
     event = None
     members = reports.loc[hit[:1]]
     if "event_id" in reports.columns and pd.notna(row["event_id"]):
         found = events.loc[events["event_id"] == row["event_id"]]
-        # Its reasons worded from the analysis's tables: the rules its reports broke, its side evidence.
-        event = explained(found.iloc[:1], analysis).iloc[0] if len(found) else None
+        event = found.iloc[0] if len(found) else None
         others = reports.loc[(reports["event_id"] == row["event_id"]) & (reports["uid"] != uid)]
         members = pd.concat([members, others.sort_values("occurred_at", kind="stable")])
     sources = _with_km(pd.DataFrame(members.drop(columns=geometry)))
@@ -166,7 +166,8 @@ def report_detail(uid: str, analysis: Analysis, batches: pd.DataFrame) -> Report
     if "batch_id" in reports.columns and len(batches):
         found = batches.loc[batches["batch_id"] == row["batch_id"]]
         batch = found.iloc[0] if len(found) else None
-    reasons = event.get("reasons") if event is not None else None
+    # The event's reasons (worded from the analysis's tables: the rules its reports broke, its side evidence).
+    reasons = row["reasons"] if event is not None else None
     reasons = pd.DataFrame(
         list(reasons) if isinstance(reasons, list | tuple | np.ndarray) else [],
         columns=["code", "kind", "weight", "sentence"],

@@ -41,11 +41,13 @@ EVENT_COLUMNS = (
 )
 # ... and from corroboration: the exchange of fire it belongs to and its independent source families.
 CORROBORATION_COLUMNS = ("exchange_id", "n_families")
-# What a report takes from its event (per_report). The reasons are in their long tables only and
-# are joined where an event or a report is shown or exported (:func:`explained`, :func:`with_reasons`):
-# a copy of them per report cost seconds and most of a gigabyte at a million reports, at every update
-# and every restart, and a copy per event still 400 MB.
-REPORT_EVENT_COLUMNS = (*(c for c in EVENT_COLUMNS[1:] if c != "side_uids"), *CORROBORATION_COLUMNS)
+# What a report takes from its event (per_report): its figures, not its words. The reasons are in
+# their long tables only and the side's sentence with the event; both are joined where an event or a
+# report is shown or exported (:func:`explained`, :func:`with_reasons`). A copy of the reasons per
+# report cost seconds and most of a gigabyte at a million reports, at every update and every
+# restart; a copy per event still 400 MB, and the side's sentence per report 170 MB.
+EVENT_WORDS = ("side_reason", "side_uids")
+REPORT_EVENT_COLUMNS = (*(c for c in EVENT_COLUMNS[1:] if c not in EVENT_WORDS), *CORROBORATION_COLUMNS)
 # Each report's influence key: the smallest uid among the reports whose outcomes depend on each
 # other through triangulation, corroboration, a shot's two ends, an exchange or a citation
 # (:func:`influence_keys`). A retraction recomputes its reports' influence mates (geo.incremental).
@@ -366,7 +368,7 @@ def judge(
 def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
     """The reports with their event's score, side and corroboration columns (:data:`REPORT_EVENT_COLUMNS`)."""
     per_event = events.set_index("event_id")[list(REPORT_EVENT_COLUMNS)]
-    gone = [c for c in (*per_event.columns, "reasons") if c in base]
+    gone = [c for c in (*per_event.columns, *EVENT_WORDS, "reasons") if c in base]
     return base.drop(columns=gone).join(per_event, on="event_id")
 
 
@@ -384,15 +386,18 @@ def explained(
 
 
 def with_reasons(reports: pd.DataFrame, analysis: Analysis) -> pd.DataFrame:
-    """``reports`` (a few: those shown or exported) with their event's ``reasons`` (a list per report).
+    """``reports`` (a few: those shown or exported) with their event's ``side_reason`` (why this
+    side, in words) and ``reasons`` (a list per report).
 
-    The reasons are the event's, the same for every report of it: the rules a report broke and
-    the side evidence of its whole event (:func:`explained`).
+    Both are the event's, the same for every report of it: the rules its reports broke and the side
+    evidence of its whole event (:func:`explained`).
     """
     ids = set(reports["event_id"].dropna())
     events = analysis.events[among(analysis.events["event_id"], ids)] if ids else analysis.events.iloc[:0]
-    reasons = explained(events, analysis).drop_duplicates("event_id").set_index("event_id")["reasons"]
-    out = reports.drop(columns=["reasons"], errors="ignore").join(reasons, on="event_id")
+    words = explained(events, analysis).drop_duplicates("event_id").set_index("event_id")
+    out = reports.drop(columns=["side_reason", "reasons"], errors="ignore").join(
+        words[["side_reason", "reasons"]], on="event_id"
+    )
     out["reasons"] = [list(r) if isinstance(r, list | np.ndarray) else [] for r in out["reasons"]]
     return out
 

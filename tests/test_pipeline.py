@@ -12,7 +12,7 @@ import pytest
 from geo.evaluation import evaluate_demo
 from geo.incremental import differences
 from geo.ingest import read_batch
-from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, explained, stand_ins
+from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, explained, stand_ins, with_reasons
 from geo.refresh import forget, refresh_store
 from geo.settings import load_settings
 
@@ -205,11 +205,15 @@ def test_every_event_says_why_this_side_with_the_reports_behind_it(demo_analysis
         assert any(uid in row.side_reason for uid in row.report_uids), row.side_reason
     unnamed = flagged[~flagged["attributed_side"].isin(["UA", "RU"])]
     assert unnamed["side_reason"].str.startswith("No side named").all()
-    # Each report carries its event's sentence and exchange, for the map popup and the detail.
+    # Each report carries its event's figures and exchange; its words (why this side, the reasons)
+    # are joined where it is shown (the map popup, the detail, an export).
     reports = demo_analysis.reports
+    assert "exchange_id" in reports and "n_families" in reports and "side_reason" not in reports
+    some = reports.iloc[::50]
+    shown = with_reasons(some, demo_analysis)
     by_event = events.set_index("event_id")["side_reason"]
-    assert (reports["side_reason"] == reports["event_id"].map(by_event)).all()
-    assert "exchange_id" in reports and "n_families" in reports
+    assert (shown["side_reason"] == some["event_id"].map(by_event)).all()
+    assert shown.index.equals(some.index) and all(len(r) >= 1 for r in shown["reasons"])
 
 
 def test_stand_ins_are_each_events_earliest_report_in_time_order(demo_analysis):

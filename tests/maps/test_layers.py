@@ -213,8 +213,12 @@ def test_real_demo_batch(scenario):
 def test_the_popup_says_why_this_side(demo_analysis):
     from html import escape
 
+    from geo.pipeline import with_reasons
+
     reports = demo_analysis.reports
-    named = reports[reports["attributed_side"].isin(["UA", "RU"])].head(50)
+    # The event's sentence is joined to the reports drawn (as the Map page does), not held per report.
+    named = with_reasons(reports[reports["attributed_side"].isin(["UA", "RU"])].head(50), demo_analysis)
+    assert named["side_reason"].str.startswith("Attributed to").all()
     layer = incident_layer(named)
     at = layer.popup_labels.index("Why this side")
     features = _by_uid(layer)
