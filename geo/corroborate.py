@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.attribution.wedges import WEAPON_REACH_M
-from geo.crs import centre_of, require_wgs84, theatre_crs, transformer
+from geo.crs import centre_of, points_in, require_wgs84, theatre_crs, transformer
 from geo.lookup import distinct, distinct_pairs
 
 # Reports of one happening may carry different but compatible types: a patrol hears an
@@ -308,8 +308,7 @@ def _candidate_pairs(
 
 def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams) -> _Arrays:
     to_xy = transformer(4326, crs)
-    metric = reports.geometry.to_crs(crs)
-    xy = np.column_stack([metric.x.to_numpy(), metric.y.to_numpy()])
+    xy = np.column_stack(points_in(reports.geometry, crs))
     # A launch triangulated with others stands at their fix, the best estimate of where the weapon
     # was: its own judged point may lie kilometres away from its partners'.
     fixed = _column(reports, "origin_method", dtype=object) == "triangulated"

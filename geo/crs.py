@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS, Geod, Transformer
 
@@ -85,6 +88,34 @@ def to_theatre(lon: ArrayLike, lat: ArrayLike, crs: CRS) -> tuple[np.ndarray, np
     """
     x, y = _transformers(crs)[0].transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+# The points last projected by points_in, by the digest of their coordinates and the CRS: the rules
+# and corroboration project the same million reports to the same theatre one after the other.
+_last_projected: dict[tuple[bytes, str], tuple[np.ndarray, np.ndarray]] = {}
+_projected_lock = threading.Lock()
+
+
+def points_in(geometry: gpd.GeoSeries | np.ndarray, crs: CRS | int | str) -> tuple[np.ndarray, np.ndarray]:
+    """The points' ``x`` and ``y`` in ``crs`` metres (read-only arrays; a missing point is NaN).
+
+    The same numbers as ``GeoSeries.to_crs(crs)`` gives, without making a shapely point per
+    report; the last points projected are remembered by the digest of their coordinates.
+    """
+    crs = CRS.from_user_input(crs)
+    points = np.asarray(geometry.to_numpy() if hasattr(geometry, "to_numpy") else geometry)
+    lon, lat = shapely.get_x(points), shapely.get_y(points)
+    key = (hashlib.blake2b(lon.tobytes() + lat.tobytes(), digest_size=16).digest(), crs.to_wkt())
+    with _projected_lock:
+        found = _last_projected.get(key)
+    if found is None:
+        x, y = to_theatre(lon, lat, crs)
+        x.flags.writeable = y.flags.writeable = False
+        found = (x, y)
+        with _projected_lock:
+            _last_projected.clear()
+            _last_projected[key] = found
+    return found
 
 
 def from_theatre(x: ArrayLike, y: ArrayLike, crs: CRS) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -339,8 +338,12 @@ def _decisive(evidence: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return ev.drop_duplicates(["event_id", "key"]).sort_index()
 
 
-def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams) -> list[str]:
-    """One sentence per event: why this side (with its probability and the reports behind it), or why none."""
+def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams) -> np.ndarray:
+    """One sentence per event: why this side (with its probability and the reports behind it), or why none.
+
+    Built column-wise (each probability formatted once per distinct value): a sentence per event
+    in a Python loop took 2.4 s at a million reports.
+    """
     # The strongest first within each event, ties in their order.
     ranked = decisive.sort_values("strength", ascending=False, kind="stable")
     said = (ranked["uid"].astype(str) + ": " + ranked["sentence"].astype(str)).to_numpy(dtype=object)
@@ -351,28 +354,45 @@ def _side_reasons(out: pd.DataFrame, decisive: pd.DataFrame, params: ScoreParams
         has = count > k
         first = said[order[start[has] + k]]
         why[has] = first if k == 0 else why[has] + "; " + first
-    none = "No side named: no report locates the weapon or where the fire landed."
-    sentences = []
-    for side, p_ua, n, because in zip(
-        out["attributed_side"].tolist(), out["p_UA"].tolist(), count.tolist(), why.tolist(), strict=True
-    ):
-        if not n or not math.isfinite(p_ua):
-            sentences.append(none)
-            continue
-        lead = "UA" if p_ua >= 0.5 else "RU"
-        # As attributed_side_p is stored, so the sentence and the column agree to the last digit shown.
-        p = round(max(p_ua, 1 - p_ua), 4)
-        more = f" (and {n - 3} more)" if n > 3 else ""
-        # Rounded down to two decimals: never shown higher than it is (0.9951 is 0.99, not 1.00).
-        shown = np.floor(round(p * 100, 6)) / 100
-        if side in SIDES:
-            sentences.append(f"Attributed to {side} (p {shown:.2f}) because {because}{more}.")
-        else:
-            sentences.append(
-                f"No side named: the evidence points to {lead} with p {shown:.2f} only, below the "
-                f"{params.attribution_threshold:.2f} needed ({because}{more})."
-            )
+    p_ua = out["p_UA"].to_numpy(dtype=float)
+    sentences = np.full(
+        len(out), "No side named: no report locates the weapon or where the fire landed.", dtype=object
+    )
+    told = np.flatnonzero((count > 0) & np.isfinite(p_ua))
+    if not len(told):
+        return sentences
+    distinct, which = _distinct(p_ua[told])
+    shown = np.array([_shown_p(p) for p in distinct.tolist()], dtype=object)[which]
+    n = count[told]
+    more = np.full(len(told), "", dtype=object)
+    many = n > 3
+    more[many] = np.array([f" (and {k - 3} more)" for k in n[many].tolist()], dtype=object)
+    because = why[told] + more
+    side = out["attributed_side"].to_numpy(dtype=object)[told]
+    named = np.isin(side, SIDES)
+    lead = np.where(p_ua[told] >= 0.5, "UA", "RU").astype(object)
+    sentences[told[named]] = (
+        "Attributed to " + side[named] + " (p " + shown[named] + ") because " + because[named] + "."
+    )
+    below = f" only, below the {params.attribution_threshold:.2f} needed ("
+    sentences[told[~named]] = (
+        "No side named: the evidence points to "
+        + lead[~named]
+        + " with p "
+        + shown[~named]
+        + below
+        + because[~named]
+        + ")."
+    )
     return sentences
+
+
+def _shown_p(p_ua: float) -> str:
+    """The side's probability as its sentence says it: that of the side it leans to, rounded to four
+    decimals as ``attributed_side_p`` is stored, then down to the two shown (0.9951 is 0.99, never
+    1.00), so the sentence and the column agree to the last digit shown."""
+    p = round(max(p_ua, 1 - p_ua), 4)
+    return f"{np.floor(round(p * 100, 6)) / 100:.2f}"
 
 
 def _pattern_reasons(patterns: pd.DataFrame | None, to_event: pd.Series) -> pd.DataFrame:

@@ -64,3 +64,26 @@ def test_geodesic_distance_matches_pyproj_and_passes_nan():
     # One degree of latitude near 47.5 N is about 111.2 km on the ellipsoid.
     assert 111_000 < got[2] < 111_400
     assert geodesic_m(30.0, 50.0, 31.0, 50.0).shape == ()
+
+
+def test_points_in_the_theatre_are_to_crs_to_the_bit_and_projected_once(shared_data):
+    import pandas as pd
+
+    from geo.crs import points_in
+
+    # Real event places (UCDP GED, Ukraine) and one report without a point.
+    ucdp = pd.read_csv(shared_data / "ucdp_ged" / "ucdp_ged_ukraine_2014-2022.csv").iloc[::10]
+    places = gpd.points_from_xy(ucdp["longitude"], ucdp["latitude"])
+    points = gpd.GeoSeries([*places, None], crs=4326)
+    crs = theatre_crs(37.0, 48.0)
+    x, y = points_in(points, crs)
+    expected = points.to_crs(crs)
+    assert np.array_equal(x[:-1], expected.x.to_numpy()[:-1])
+    assert np.array_equal(y[:-1], expected.y.to_numpy()[:-1])
+    assert np.isnan(x[-1]) and np.isnan(y[-1])  # a missing point stays missing
+    again = points_in(gpd.GeoSeries(points.to_numpy().copy(), crs=4326), crs)
+    assert again[0] is x and not x.flags.writeable  # the same coordinates: projected once, shared read-only
+    moved = points_in(points.translate(0.001, 0), crs)
+    assert moved[0] is not x and not np.array_equal(moved[0][:-1], x[:-1])
+    other = points_in(points, theatre_crs(30.0, 48.0))
+    assert not np.array_equal(other[0][:-1], x[:-1])  # another CRS is another projection

@@ -16,7 +16,7 @@ import pyarrow as pa
 import shapely
 
 from geo.corroborate import TIME_TOLERANCE
-from geo.crs import require_wgs84
+from geo.crs import points_in, require_wgs84
 from geo.errors import InputError
 from geo.framememo import content_digest
 from geo.rules.agreement import Agreement, Rule
@@ -635,8 +635,7 @@ def evaluate(
         msg = "The reports' occurred_at has no time zone."
         raise InputError(msg, hint="Times in the engine are UTC; normalise the reports with geo.ingest.")
     theatre, zones_theatre, posts_theatre = _geography(lines, control_areas, zones, posts)
-    projected = enriched.geometry.to_crs(theatre.crs)
-    x, y = projected.x.to_numpy(), projected.y.to_numpy()
+    x, y = points_in(enriched.geometry, theatre.crs)
     ctx = Context(
         frame=pd.DataFrame(enriched.drop(columns=enriched.geometry.name)),
         agreement=agreement,
@@ -668,7 +667,7 @@ def evaluate(
             # As Arrow at once: a million sentences as Python strings took half a gigabyte.
             hits.append((order, hit, pa.array(_sentences(ctx, hit), pa.large_string())))
     # The reports' points and copies are not needed to put the reasons together.
-    del ctx, projected, x, y
+    del ctx, x, y
     if not hits:
         return _no_reasons()
     return _reasons(enriched["uid"].to_numpy(), hits)
