@@ -184,3 +184,57 @@ def test_the_best_candidates_come_in_the_order_of_a_full_stable_sort():
     values = np.random.default_rng(3).integers(0, 40, 2_000).astype(float)  # many ties
     for k in (1, 10, 500, 1_999, 2_000, 5_000):
         assert np.array_equal(sc._best(values, k), np.argsort(-values, kind="stable")[:k])
+
+
+def _demo_months(demo_analysis, months: int):
+    """The demo month's events (their stand-ins) copied a month apart, ``months`` times."""
+    from geo.pipeline import stand_ins
+
+    one = stand_ins(demo_analysis.reports)
+    copies = []
+    for k in range(months):
+        c = one.copy()
+        c["occurred_at"] = c["occurred_at"] + pd.Timedelta(days=31 * k)
+        c["uid"] = c["uid"] + f"-{k}"
+        copies.append(c)
+    return points_of(gpd.GeoDataFrame(pd.concat(copies, ignore_index=True), geometry="geometry", crs=4326))
+
+
+@pytest.mark.slow
+def test_a_month_scanned_in_another_process_is_the_same(demo_analysis):
+    """The worker processes a long scan uses (geo.patterns.scan._in_workers) find each month's
+    clusters exactly as this process does: the month's reports and the shared disks cross intact."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    points, params = _demo_months(demo_analysis, 2), PatternParams()
+    cell = hexgrid.cells_of(points.lon, points.lat, params.scan_resolution)
+    every = np.unique(cell)
+    disks = hexgrid.ring_matrix(every, params.scan_rings)
+    month = sc.month_of(points.day)
+    blocks = [(points.subset(month == m), cell[month == m]) for m in np.unique(month)]
+    with ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=sc._start_worker,
+        initargs=(every, disks, params),
+    ) as pool:
+        there = [pool.submit(sc._scan_in_worker, *block).result() for block in blocks]
+    here = [sc._scan_block(*block, every, disks, params) for block in blocks]
+    assert sum(len(h) for h in here) > 0
+    for a, b in zip(here, there, strict=True):
+        pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
+
+
+@pytest.mark.slow
+def test_a_long_scan_shared_with_other_processes_finds_the_same_clusters(demo_analysis, monkeypatch):
+    points, params = _demo_months(demo_analysis, 9), PatternParams()
+    alone = clusters(points, params)
+    monkeypatch.setattr(sc, "PARALLEL_MIN_REPORTS", 0)
+    monkeypatch.setattr(sc, "PARALLEL_MIN_MONTHS", 2)
+    cores = sc.scan_workers(len(points), 9)
+    if cores < 2:
+        pytest.skip("one core: a scan is never shared")
+    shared = clusters(points, params)
+    assert len(alone) > 9  # clusters in every month of the demo, and more
+    pd.testing.assert_frame_equal(pd.DataFrame(shared), pd.DataFrame(alone))
