@@ -12,6 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -21,7 +22,7 @@ from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
-from geo.lookup import among
+from geo.lookup import among, arrow_text, take_rows
 from geo.memory import give_back_memory
 from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
@@ -358,18 +359,53 @@ def judge(
             evidence, surges = evidence_and_surges(standing, pattern_params)
     with timings.stage("score"):
         scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
-        events = events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
+        events = with_scores(events, scores)
         reports = per_report(base, events)
     return Analysis(
         reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=standing, surges=surges
     )
 
 
+def with_scores(events: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with their ``scores`` (:func:`geo.score.score_events`, indexed like them), as a
+    left merge on ``event_id`` gives them, without matching a million ids again."""
+    added = scores.drop(columns=["event_id", "confidence"])
+    if not scores.index.equals(events.index) or not events.index.is_unique:
+        return events.merge(scores.drop(columns=["confidence"]), on="event_id", how="left")
+    joined = pd.concat([events.reset_index(drop=True), added.reset_index(drop=True)], axis=1)
+    return (
+        gpd.GeoDataFrame(joined, geometry=events.geometry.name, crs=events.crs)
+        if isinstance(events, gpd.GeoDataFrame)
+        else joined
+    )
+
+
 def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
     """The reports with their event's score, side and corroboration columns (:data:`REPORT_EVENT_COLUMNS`)."""
-    per_event = events.set_index("event_id")[list(REPORT_EVENT_COLUMNS)]
-    gone = [c for c in (*per_event.columns, *EVENT_WORDS, "reasons") if c in base]
-    return base.drop(columns=gone).join(per_event, on="event_id")
+    columns = [c for c in REPORT_EVENT_COLUMNS if c in events.columns]
+    kept = base.drop(columns=[c for c in (*columns, *EVENT_WORDS, "reasons") if c in base])
+    at = _positions(base["event_id"], events["event_id"])
+    if at is None:
+        return kept.join(events.set_index("event_id")[columns], on="event_id")
+    # Each report's event row, taken by position (as the join, without a million ids as Python
+    # text to match: the join's key factorisation was the from-scratch analysis's peak).
+    values = take_rows(events[columns], at).set_axis(kept.index)
+    joined = pd.concat([kept, values], axis=1)
+    if not isinstance(base, gpd.GeoDataFrame):
+        return joined
+    return gpd.GeoDataFrame(joined, geometry=base.geometry.name, crs=base.crs)
+
+
+def _positions(keys: pd.Series, ids: pd.Series) -> np.ndarray | None:
+    """Each key's row among ``ids`` (distinct), looked up in Arrow; None unless every key is text
+    found among them (the caller joins then)."""
+    text, among_ids = arrow_text(keys), arrow_text(ids)
+    if text is None or among_ids is None or not ids.is_unique:
+        return None
+    at = pc.index_in(text, value_set=among_ids)
+    if at.null_count:
+        return None
+    return at.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
 def explained(

@@ -352,7 +352,7 @@ def test_side_reasons_match_a_per_event_reference(seed):
                 f"No side named: the evidence points to {lead} with p {np.floor(p * 100) / 100:.2f} only, "
                 f"below the {params.attribution_threshold:.2f} needed ({why}{more})."
             )
-    assert _side_reasons(out, sides, params).tolist() == expected
+    assert list(_side_reasons(out, sides, params)) == expected
     assert any(" more)" in s for s in expected)  # the tables do have events with over three drivers
 
 
