@@ -360,6 +360,8 @@ def judge(
     with timings.stage("score"):
         scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
         events = with_scores(events, scores)
+        del scores
+        give_back_memory()  # the score's working memory, before the reports take their event's columns
         reports = per_report(base, events)
     return Analysis(
         reports=reports, events=events, reasons=reasons, evidence=evidence, stand_ins=standing, surges=surges

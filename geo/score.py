@@ -12,7 +12,8 @@ import pyarrow.compute as pc
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import independence
 from geo.errors import InputError
-from geo.lookup import among, take_rows
+from geo.lookup import among, arrow_text, take_rows
+from geo.memory import give_back_memory
 
 SIDES: tuple[str, ...] = ("UA", "RU")
 # One of an event's reasons (its ``reasons`` column is a list of them), as the analysis is stored.
@@ -193,7 +194,7 @@ def score_events(
     breach = 1 - np.exp(np.log1p(-breaches["weight"].clip(upper=0.999)).groupby(breaches["event_id"]).sum())
     mitigations = best[best["effect"] == "mitigate"]
     mitigation = mitigations.groupby("event_id")["weight"].max().clip(0, 1)
-    del breaches, mitigations
+    del best, breaches, mitigations
 
     evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
     evidence["family"] = _families(reports)
@@ -203,6 +204,10 @@ def score_events(
 
     pattern = _pattern_reasons(patterns, to_event)
     lift = 1 - (1 - params.pattern_weight) ** pattern.groupby("event_id").size()
+    del pattern, to_event
+    # What the steps above freed (a million reports' side evidence and ranked reasons) back to the
+    # system before the sentences are built: the score's peak was theirs and the sentences' at once.
+    give_back_memory()
 
     out = events[["event_id", "confidence"]].copy()
     out["breach"] = out["event_id"].map(breach).fillna(0.0)
@@ -276,7 +281,7 @@ def _side_uids(event_ids: pd.Series, decisive: pd.DataFrame) -> pd.Series:
     order, start, count = _spans(event_ids, decisive["event_id"])
     within = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
     rows = order[np.repeat(start, count) + within]
-    uids = pa.array(decisive["uid"].astype(str).to_numpy(dtype=object)[rows], pa.string())
+    uids = _text(decisive["uid"]).take(pa.array(rows))
     listed = pa.ListArray.from_arrays(pa.array(np.concatenate([[0], np.cumsum(count)]), pa.int32()), uids)
     return pd.Series(pd.arrays.ArrowExtensionArray(listed), index=event_ids.index)
 
@@ -388,8 +393,12 @@ def _side_reasons(
 
 
 def _text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text (missing values as null)."""
-    return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
+    """A column as Arrow text (missing values as null), without Python text where it is Arrow already."""
+    text = arrow_text(values)
+    if text is None:
+        return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    return text.cast(pa.string())
 
 
 def _shown_p(p_ua: float) -> str:
