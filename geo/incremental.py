@@ -181,8 +181,9 @@ def stacked(frames: list[pd.DataFrame], **kwargs) -> pd.DataFrame:
 
 
 # Rows are kept in blocks of at most this many: an update copies the blocks it changes and shares
-# the others with the previous analysis (a million events' reasons are 400 MB; copying them took
-# more than a second, most of it the system handing out fresh memory).
+# the others with the previous analysis (when events held their reasons, a million events' were
+# 400 MB and copying them took more than a second, most of it the system handing out fresh memory;
+# the reports and the reasons table are still hundreds of MB each).
 BLOCK_ROWS = 65_536
 
 
