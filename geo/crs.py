@@ -105,7 +105,10 @@ def points_in(geometry: gpd.GeoSeries | np.ndarray, crs: CRS | int | str) -> tup
     crs = CRS.from_user_input(crs)
     points = np.asarray(geometry.to_numpy() if hasattr(geometry, "to_numpy") else geometry)
     lon, lat = shapely.get_x(points), shapely.get_y(points)
-    key = (hashlib.blake2b(lon.tobytes() + lat.tobytes(), digest_size=16).digest(), crs.to_wkt())
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(lon)
+    digest.update(lat)
+    key = (digest.digest(), crs.to_wkt())
     with _projected_lock:
         found = _last_projected.get(key)
     if found is None:

@@ -31,9 +31,8 @@ def h3_cells(geometry: gpd.GeoSeries, resolution: int) -> np.ndarray:
         np.rint(y * 1e5).astype(np.int64) + (1 << 25)
     )
     key_codes = pd.factorize(key)[0]
-    # Each position's first report (codes are numbered in order of first appearance).
-    order = np.argsort(key_codes, kind="stable")
-    first = order[np.flatnonzero(np.r_[True, np.diff(key_codes[order]) != 0])] if len(order) else order
+    # Each position's first report, in order of appearance: the order the codes are numbered in.
+    first = np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
     unique_cells = np.array(
         [
             cell_at(lon, lat, resolution)

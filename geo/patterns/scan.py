@@ -332,12 +332,10 @@ def clusters(points: Points, params: PatternParams) -> gpd.GeoDataFrame:
     months = np.unique(block)
     blocks = [(points.subset(block == b), cell[block == b]) for b in months]
     workers = scan_workers(len(points), len(months))
-    found = _in_workers(blocks, every, disks, params, workers) if workers > 1 else None
-    if found is None:
-        found = [
-            _scan_block(block_points, block_cells, every, disks, params)
-            for block_points, block_cells in blocks
-        ]
+    if workers > 1:
+        found = _in_workers(blocks, every, disks, params, workers)
+    else:
+        found = [_scan_block(*block, every, disks, params) for block in blocks]
     found = [f for f in found if len(f)]
     if not found:
         return _empty()
@@ -381,27 +379,24 @@ def _in_workers(
     disks: tuple[sparse.csr_matrix, ...],
     params: PatternParams,
     workers: int,
-) -> list[gpd.GeoDataFrame] | None:
-    """Each month's clusters, scanned by this process and ``workers - 1`` others, in the months'
-    order; None when the other processes could not start (the caller scans alone: the same result).
+) -> list[gpd.GeoDataFrame]:
+    """Each month's clusters, scanned by this process and ``workers - 1`` others, in the months' order.
 
     The months are queued for the other processes, largest first; this process meanwhile takes
     months from the other end of the queue, each one no other process has started (its queued
     task cancelled), so it works while they start (a second or two) and none waits at the end.
     The others are fresh processes (``spawn``), not forks: the analysis runs in a threaded app
-    server, and a fork copies locks that other threads may hold.
+    server, and a fork copies locks that other threads may hold. When they cannot start or one dies
+    (killed, out of memory), this process scans what they left: the same result, slower.
     """
     order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i][0]))
     found: dict[int, gpd.GeoDataFrame] = {}
-    try:
-        pool = ProcessPoolExecutor(
-            workers - 1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(every, disks, params),
-        )
-    except OSError:
-        return None
+    pool = ProcessPoolExecutor(
+        workers - 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(every, disks, params),
+    )
     try:
         queued = {i: pool.submit(_scan_in_worker, *blocks[i]) for i in order}
         for i in reversed(order):
@@ -410,8 +405,7 @@ def _in_workers(
         for i in order:
             if i not in found:
                 found[i] = queued[i].result()
-    except BrokenProcessPool:
-        # A worker died (killed, out of memory): scan what it left here.
+    except (BrokenProcessPool, OSError):
         for i in order:
             if i not in found:
                 found[i] = _scan_block(*blocks[i], every, disks, params)
