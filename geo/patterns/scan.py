@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -361,12 +364,21 @@ def scan_workers(n_reports: int, n_months: int) -> int:
     return cores
 
 
-# What every month of one scan shares, set once in each worker process (_start_worker).
+# What every month of one scan shares, read once in each worker process (_start_worker).
 _shared: dict[str, object] = {}
 
 
-def _start_worker(every: np.ndarray, disks: tuple[sparse.csr_matrix, ...], params: PatternParams) -> None:
+def _start_worker(path: str) -> None:
+    with open(path, "rb") as f:
+        every, disks, params = pickle.load(f)
     _shared.update(every=every, disks=disks, params=params)
+
+
+def _share(folder: Path, shared: tuple) -> Path:
+    """Write what the months share into ``folder`` (private to this user) for the workers to read."""
+    path = folder / "shared.pickle"
+    path.write_bytes(pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL))
+    return path
 
 
 def _scan_in_worker(points: Points, cell: np.ndarray) -> gpd.GeoDataFrame:
@@ -382,35 +394,50 @@ def _in_workers(
 ) -> list[gpd.GeoDataFrame]:
     """Each month's clusters, scanned by this process and ``workers - 1`` others, in the months' order.
 
-    The months are queued for the other processes, largest first; this process meanwhile takes
-    months from the other end of the queue, each one no other process has started (its queued
-    task cancelled), so it works while they start (a second or two) and none waits at the end.
-    The others are fresh processes (``spawn``), not forks: the analysis runs in a threaded app
-    server, and a fork copies locks that other threads may hold. When they cannot start or one dies
-    (killed, out of memory), this process scans what they left: the same result, slower.
+    The other processes take months from the front of the queue (largest first), a few at a time
+    each; this process takes them from the back meanwhile, so it works while they start (a second
+    or two) and none waits long at the end. No queued month is ever cancelled: Python 3.11's pool,
+    broken with a cancelled task in its queue, fails in its own thread before it has told every
+    waiting task. The others are fresh processes (``spawn``), not forks: the analysis runs in a
+    threaded app server, and a fork copies locks that other threads may hold. When they cannot
+    start or one dies (killed, out of memory), this process scans what they left: the same result,
+    slower.
+
+    What the months share goes to the workers in a private temporary file, not through the pipe
+    that starts them: Python writes a new process's start-up data on the calling thread while it
+    still holds the pipe's other end, so a worker dying before it read tens of megabytes of disks
+    would leave that write, and the analysis, waiting for ever.
     """
     order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i][0]))
     found: dict[int, gpd.GeoDataFrame] = {}
-    pool = ProcessPoolExecutor(
-        workers - 1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(every, disks, params),
-    )
-    try:
-        queued = {i: pool.submit(_scan_in_worker, *blocks[i]) for i in order}
-        for i in reversed(order):
-            if queued[i].cancel():
-                found[i] = _scan_block(*blocks[i], every, disks, params)
-        for i in order:
-            if i not in found:
-                found[i] = queued[i].result()
-    except (BrokenProcessPool, OSError):
-        for i in order:
-            if i not in found:
-                found[i] = _scan_block(*blocks[i], every, disks, params)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    front, back = 0, len(order)
+    sent: dict[int, Future] = {}
+    with tempfile.TemporaryDirectory(prefix="cm-scan-") as folder:
+        pool = ProcessPoolExecutor(
+            workers - 1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(str(_share(Path(folder), (every, disks, params))),),
+        )
+        try:
+            while front < back:
+                while front < back and len(sent) < 2 * (workers - 1):
+                    sent[order[front]] = pool.submit(_scan_in_worker, *blocks[order[front]])
+                    front += 1
+                if front < back:
+                    back -= 1
+                    found[order[back]] = _scan_block(*blocks[order[back]], every, disks, params)
+                for i in [i for i, task in sent.items() if task.done()]:
+                    found[i] = sent.pop(i).result()
+            for i, task in sent.items():
+                found[i] = task.result()
+        except (BrokenProcessPool, OSError):
+            pass  # scanned below
+        finally:
+            pool.shutdown(wait=True)
+    for i in order:
+        if i not in found:
+            found[i] = _scan_block(*blocks[i], every, disks, params)
     return [found[i] for i in range(len(blocks))]
 
 

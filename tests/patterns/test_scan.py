@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import tempfile
+import threading
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -213,12 +219,15 @@ def test_a_month_scanned_in_another_process_is_the_same(demo_analysis):
     disks = hexgrid.ring_matrix(every, params.scan_rings)
     month = sc.month_of(points.day)
     blocks = [(points.subset(month == m), cell[month == m]) for m in np.unique(month)]
-    with ProcessPoolExecutor(
-        1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=sc._start_worker,
-        initargs=(every, disks, params),
-    ) as pool:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=sc._start_worker,
+            initargs=(str(sc._share(Path(folder), (every, disks, params))),),
+        ) as pool,
+    ):
         there = [pool.submit(sc._scan_in_worker, *block).result() for block in blocks]
     here = [sc._scan_block(*block, every, disks, params) for block in blocks]
     assert sum(len(h) for h in here) > 0
@@ -238,3 +247,39 @@ def test_a_long_scan_shared_with_other_processes_finds_the_same_clusters(demo_an
     shared = clusters(points, params)
     assert len(alone) > 9  # clusters in every month of the demo, and more
     pd.testing.assert_frame_equal(pd.DataFrame(shared), pd.DataFrame(alone))
+
+
+class _DieOnLoad:
+    """Unpickled, it ends the process at once, as an out-of-memory kill ends a worker starting up."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("payload", [b"not a pickle", pickle.dumps(_DieOnLoad())], ids=["fails", "dies"])
+def test_a_scan_whose_workers_fail_or_die_while_starting_is_finished_here(
+    demo_analysis, monkeypatch, payload
+):
+    """A worker that raises or dies while reading what the months share leaves this process to scan
+    every month: the same clusters, and the analysis does not wait for ever (it did when the shared
+    data was written through the pipe that starts the worker)."""
+    points, params = _demo_months(demo_analysis, 9), PatternParams()
+    alone = clusters(points, params)
+    monkeypatch.setattr(sc, "PARALLEL_MIN_REPORTS", 0)
+    monkeypatch.setattr(sc, "PARALLEL_MIN_MONTHS", 2)
+    if sc.scan_workers(len(points), 9) < 2:
+        pytest.skip("one core: a scan is never shared")
+
+    def broken(folder, shared):
+        path = folder / "shared.pickle"
+        path.write_bytes(payload)
+        return path
+
+    monkeypatch.setattr(sc, "_share", broken)
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(clusters(points, params)), daemon=True)
+    thread.start()
+    thread.join(timeout=300)
+    assert done, "the scan still waits on its broken workers after 300 s"
+    pd.testing.assert_frame_equal(pd.DataFrame(done[0]), pd.DataFrame(alone))
