@@ -813,11 +813,14 @@ def _event_ids(uids: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndar
     new = np.r_[True, k[1:] != k[:-1]]
     bounds = np.r_[np.flatnonzero(new), len(k)].tolist()
     members = uids[order].tolist()
-    names = [
-        "ev-" + hashlib.sha1("\x1f".join(members[lo:hi]).encode()).hexdigest()[:12]
-        for lo, hi in itertools.pairwise(bounds)
+    digests = [
+        hashlib.sha1("\x1f".join(members[lo:hi]).encode()).digest()[:6] for lo, hi in itertools.pairwise(bounds)
     ]
-    ids, of_label = np.unique(np.array(names, dtype=object), return_inverse=True)
+    # The first 6 bytes as one integer sort as their 12 hex digits do: distinct ids in the order of
+    # their text without sorting Python strings (0.85 s at a million reports).
+    value = np.frombuffer(b"".join(b"\0\0" + d for d in digests), dtype=">u8")
+    _, first, of_label = np.unique(value, return_index=True, return_inverse=True)
+    ids = np.array(["ev-" + digests[i].hex() for i in first.tolist()], dtype=object)
     event = np.empty(len(label), dtype=np.int64)
     event[order] = of_label[np.cumsum(new) - 1]
     return ids, event

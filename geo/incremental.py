@@ -55,6 +55,7 @@ from geo.pipeline import (
     INFLUENCE,
     REPORT_EVENT_COLUMNS,
     Analysis,
+    Loaded,
     Timings,
     citation_links,
     content_hashes,
@@ -502,6 +503,7 @@ def update(
             evidence=evidence,
             stand_ins=new_stand_full,
             surges=surge_tests,
+            terms=Loaded(scenario, agreement),
         ),
         Update(
             "incremental",
@@ -732,7 +734,7 @@ def _neighbours(
 TABLE_KEYS = {
     "reports": ["uid"],
     "events": ["event_id"],
-    "reasons": ["uid", "code", "sentence"],
+    "reasons": ["uid", "code", "weight"],
     "evidence": ["uid", "code"],
 }
 

@@ -6,8 +6,9 @@ import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -60,6 +61,25 @@ CONTENT_HASH = "content_hash"
 UNHASHED = ("geometry", "batch_id")
 
 
+class Terms(Protocol):
+    """What an analysis was made under and words its reasons with: the scenario and the agreement
+    (a :class:`geo.context.Context`, whose files are read on first use, or :class:`Loaded`)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+
+    @property
+    def agreement(self) -> rules.Agreement: ...
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A scenario and an agreement already loaded (:class:`Terms`)."""
+
+    scenario: Scenario
+    agreement: rules.Agreement
+
+
 @dataclass(frozen=True)
 class Analysis:
     """The outcome of the analytic path over a set of reports.
@@ -72,7 +92,8 @@ class Analysis:
     events
         One row per event with its score and side (the reasons with :func:`explained`).
     reasons
-        The long table of rule reasons per report (``uid``, ``code``, ``severity``, ``weight``, ``sentence``).
+        The long table of rule reasons per report (``uid``, ``code``, ``severity``, ``weight``,
+        ``effect``), without their sentences: :func:`explained` words those of the reports shown.
     evidence
         The pattern evidence (surges, clusters) per event, by its stand-in's uid.
     stand_ins
@@ -82,6 +103,9 @@ class Analysis:
     surges
         The stand-ins' daily surge tests when known (:mod:`geo.patterns.surges`), kept in memory
         only as ``stand_ins``: an update tests again only from the first day it changes.
+    terms
+        The scenario and agreement it was made under (:class:`Terms`), with which :func:`explained`
+        words the rules' reasons; kept in memory only, like ``stand_ins``.
     """
 
     reports: gpd.GeoDataFrame
@@ -90,6 +114,7 @@ class Analysis:
     evidence: pd.DataFrame | None = None
     stand_ins: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     surges: SurgeState | None = field(default=None, compare=False, repr=False)
+    terms: Terms | None = field(default=None, compare=False, repr=False)
 
 
 def scenario_crs(scenario: Scenario) -> CRS:
@@ -270,13 +295,15 @@ def flag(
         if origin_links is not None:
             links.append(origin_links)
         base = enriched.assign(event_id=found.event_id, **{INFLUENCE: influence_keys(enriched["uid"], links)})
-    return judge(base, found.events, reasons, params=params, pattern_params=pattern_params, timings=timings)
+    judged = judge(base, found.events, reasons, params=params, pattern_params=pattern_params, timings=timings)
+    return replace(judged, terms=Loaded(scenario, agreement))
 
 
 def evaluate_rules(
-    enriched: gpd.GeoDataFrame, scenario: Scenario, agreement: rules.Agreement
+    enriched: gpd.GeoDataFrame, scenario: Scenario, agreement: rules.Agreement, *, words: bool = False
 ) -> pd.DataFrame:
-    """The agreement's rules on each report (:func:`geo.rules.evaluate` with the scenario's geography)."""
+    """The agreement's rules on each report (:func:`geo.rules.evaluate` with the scenario's geography),
+    worded (a ``sentence`` per reason) only with ``words``: the analysis keeps none."""
     return rules.evaluate(
         enriched,
         agreement,
@@ -284,6 +311,7 @@ def evaluate_rules(
         control_areas=scenario.control_areas,
         zones=scenario.zones,
         posts=scenario.posts,
+        words=words,
     )
 
 
@@ -419,7 +447,16 @@ def explained(
     patterns, rules and side evidence, each with its weight and sentence.
     """
     out = events.drop(columns=["reasons"], errors="ignore")
-    reasons = score.explain(out, analysis.reports, analysis.reasons, analysis.evidence, params=params)
+    terms = analysis.terms
+    wording = None
+    if terms is not None:
+
+        def wording(members: pd.DataFrame) -> pd.DataFrame:
+            return evaluate_rules(members, terms.scenario, terms.agreement, words=True)
+
+    reasons = score.explain(
+        out, analysis.reports, analysis.reasons, analysis.evidence, params=params, wording=wording
+    )
     return out.assign(reasons=reasons)
 
 
@@ -458,9 +495,8 @@ def analyse(
             incidents, control_areas=scenario.control_areas, threshold=threshold
         )
     enriched = measured.join(origins)
-    result = flag(
-        enriched, scenario, rules.load_agreement(agreement_path), timings=timings, origin_links=origin_links
-    )
+    agreement = rules.load_agreement(agreement_path)
+    result = flag(enriched, scenario, agreement, timings=timings, origin_links=origin_links)
     # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
     return Analysis(
         _geometry_last(result.reports),
@@ -469,6 +505,7 @@ def analyse(
         result.evidence,
         stand_ins=result.stand_ins,
         surges=result.surges,
+        terms=result.terms,
     )
 
 

@@ -183,7 +183,8 @@ def _months_of_reasons(
     return uid.astype(str).map(month_of_report).fillna("undated").to_numpy()
 
 
-def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
+def _from_tables(tables: dict[str, pa.Table | None], terms: Context) -> Analysis | None:
+    """The stored tables as an analysis made under ``terms``; None when one is missing."""
     if any(tables.get(name) is None for name in TABLES):
         return None
     # One table after the other, the memory each conversion freed given back before the next: two
@@ -195,7 +196,7 @@ def _from_tables(tables: dict[str, pa.Table | None]) -> Analysis | None:
         give_back_memory()
     reports = per_report(converted.pop("reports"), converted["events"])
     give_back_memory()
-    return Analysis(reports, converted["events"], converted["reasons"], converted["evidence"])
+    return Analysis(reports, converted["events"], converted["reasons"], converted["evidence"], terms=terms)
 
 
 def identity(store) -> str:
@@ -264,20 +265,22 @@ def refresh_store(
         memo = _latest.get(store_key)
         if memo is not None and memo[0] == key:
             return memo[1], Update("kept")
+        # Its scenario and agreement, read when first needed (by an analysis, or to word its reasons).
+        inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
         with _long_lived():
             with timings.stage("read back"):
                 kept = store.load_analysis(key)
-                result = _from_tables(kept) if kept is not None else None
+                result = _from_tables(kept, inputs) if kept is not None else None
                 del kept  # used up by the conversion
             if result is not None:
                 _latest[store_key] = (key, result, store.analysis_batches(key))
                 return result, Update("read back")
-            since, previous, made_of = _previous(store, store_key, context, timings)
+            since, previous, made_of = _previous(store, store_key, context, inputs, timings)
             with timings.stage("read"):
                 revision, batches, incidents, appended = _read(store, previous, made_of)
                 key = f"r{revision}-{context}"
-            inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
             result, done = _analysed(previous, incidents, inputs, timings, appended=appended)
+            result = dataclasses.replace(result, terms=inputs)
             done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
             with timings.stage("write"):
                 changed = done.changed if done.mode in ("incremental", "unchanged") else None
@@ -332,7 +335,7 @@ def _with_kept(reports: gpd.GeoDataFrame, fresh: gpd.GeoDataFrame) -> gpd.GeoDat
 
 
 def _previous(
-    store, store_key: str, context: str, timings: Timings
+    store, store_key: str, context: str, inputs: Context, timings: Timings
 ) -> tuple[str | None, Analysis | None, Batches | None]:
     """The newest analysis of the same context, the one in memory or else the newest the store
     keeps, with its key and the store's batches it was made of."""
@@ -343,7 +346,7 @@ def _previous(
         for key in store.analysis_keys():
             if context_of(key) == context:
                 tables = store.load_analysis(key)
-                found = _from_tables(tables) if tables is not None else None
+                found = _from_tables(tables, inputs) if tables is not None else None
                 if found is not None:
                     return key, found, store.analysis_batches(key)
     return None, None, None

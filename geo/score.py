@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,6 +234,7 @@ def explain(
     patterns: pd.DataFrame | None = None,
     *,
     params: ScoreParams | None = None,
+    wording: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> pd.Series:
     """Each of ``events``'s reasons: corroboration, patterns, the rules that fired, the side evidence.
 
@@ -245,6 +247,9 @@ def explain(
     event's ``side_uids``, chosen by the score among all reports), so they are the same whichever
     events are asked for together.
 
+    ``reasons`` without a ``sentence`` (as an analysis keeps them) are worded by ``wording``: the
+    rules evaluated again, worded, on the reports given (every rule tests a report alone).
+
     Returns a Series indexed like ``events`` of Arrow lists of :data:`REASON` (an element reads as
     a list of dicts), in this order: the corroboration, each pattern code, each rule code at its
     highest weight (the strongest first), then each report whose side evidence counted.
@@ -254,6 +259,7 @@ def explain(
     members = take_rows(reports, among(reports["event_id"], ids))
     to_event = members.set_index("uid")["event_id"]
     mine = take_rows(reasons, among(reasons["uid"], set(to_event.index))).reset_index(drop=True)
+    worded = mine["sentence"] if "sentence" in mine else _worded(mine, members, wording)
     _, best = _ranked(mine, to_event)
     pattern = _pattern_reasons(
         None if patterns is None else take_rows(patterns, among(patterns["uid"], set(to_event.index))),
@@ -273,7 +279,40 @@ def explain(
         }
     )
     out = events[["event_id", "confidence"]]
-    return _explain(out, best, mine["sentence"], side, pattern, params.pattern_weight)
+    return _explain(out, best, worded, side, pattern, params.pattern_weight)
+
+
+def _worded(
+    reasons: pd.DataFrame, reports: pd.DataFrame, wording: Callable[[pd.DataFrame], pd.DataFrame] | None
+) -> pd.Series:
+    """The sentence of each of ``reasons`` (a positional Series), from the rules evaluated again on
+    their ``reports`` by ``wording``.
+
+    A reason is matched by its report, its code and its place among that report's reasons of the
+    code (a rule may fire more than once on a report, once per zone). A reason the evaluation does
+    not give again means the analysis was not made under these terms: an error, never a guess.
+    """
+    if reasons.empty:
+        return pd.Series([], dtype="str")
+    if wording is None:
+        msg = "The rules' reasons of this analysis are not worded, and it does not say which scenario and agreement made it."
+        raise InputError(msg, hint="Use an analysis from geo.pipeline.analyse or geo.refresh.refresh_store.")
+    worded = wording(take_rows(reports, among(reports["uid"], set(reasons["uid"]))))
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        nth = frame.groupby(["uid", "code"], sort=False).cumcount()
+        return frame["uid"].astype(str) + "\x1f" + frame["code"].astype(str) + "\x1f" + nth.astype(str)
+
+    said = pd.Series(worded["sentence"].to_numpy(), index=keys(worded).to_numpy())
+    found = said.reindex(keys(reasons).to_numpy())
+    if found.isna().any():
+        missing = reasons[found.isna().to_numpy()].iloc[0]
+        msg = (
+            f"The reason {missing['code']} of report {missing['uid']} is not given again by the rules "
+            "it was analysed with: the stored analysis does not match its scenario and agreement."
+        )
+        raise InputError(msg, hint="Analyse the store again (python -m geo analyse).")
+    return pd.Series(found.to_numpy(), dtype="str")
 
 
 def _side_uids(event_ids: pd.Series, decisive: pd.DataFrame) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -9,10 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo.errors import InputError
 from geo.evaluation import evaluate_demo
 from geo.incremental import differences
 from geo.ingest import read_batch
-from geo.pipeline import STAND_IN_COLUMNS, analyse_store, context_key, explained, stand_ins, with_reasons
+from geo.pipeline import (
+    STAND_IN_COLUMNS,
+    analyse_store,
+    context_key,
+    evaluate_rules,
+    explained,
+    stand_ins,
+    with_reasons,
+)
 from geo.refresh import forget, refresh_store
 from geo.settings import load_settings
 
@@ -242,7 +252,8 @@ def test_reasons_are_worded_when_shown_the_same_whichever_events_are_asked(demo_
         assert got.tolist() == everything.loc[got.index].tolist()
 
     members = a.reports.groupby("event_id")["uid"].agg(set)
-    broken = a.reasons.groupby("uid").apply(lambda r: set(zip(r["code"], r["sentence"], strict=True)))
+    worded = evaluate_rules(a.reports, a.terms.scenario, a.terms.agreement, words=True)
+    broken = worded.groupby("uid").apply(lambda r: set(zip(r["code"], r["sentence"], strict=True)))
     events = a.events.set_index("event_id")
     sides = rules = 0
     for event_id, reasons in everything.items():
@@ -259,3 +270,33 @@ def test_reasons_are_worded_when_shown_the_same_whichever_events_are_asked(demo_
         if events.loc[event_id, "flag_level"] == "likely":
             assert any(r["kind"] == "rule" for r in reasons), event_id  # no likely violation without a rule
     assert rules > 100 and sides > 100
+
+
+def test_the_rules_reasons_are_kept_unworded_and_worded_alike_for_any_reports(demo_analysis):
+    """The analysis keeps the rules' reasons without sentences; every rule tests a report alone, so
+    the reasons of a few reports evaluated again, worded, are exactly theirs among all (the
+    sentences the map, the detail and the pack show)."""
+    a = demo_analysis
+    assert "sentence" not in a.reasons
+    scenario, agreement = a.terms.scenario, a.terms.agreement
+    whole = evaluate_rules(a.reports, scenario, agreement, words=True)
+    by_report = {"by": "uid", "kind": "stable", "ignore_index": True}  # each report's in the rules' order
+    pd.testing.assert_frame_equal(
+        whole.drop(columns="sentence").sort_values(**by_report), a.reasons.sort_values(**by_report)
+    )
+    assert whole["sentence"].notna().all() and whole["code"].nunique() >= 5
+    rng = np.random.default_rng(11)
+    for size in (1, 40, 700):
+        pick = np.sort(rng.choice(len(a.reports), size, replace=False))
+        few = evaluate_rules(a.reports.iloc[pick], scenario, agreement, words=True)
+        expected = whole[whole["uid"].isin(set(a.reports["uid"].iloc[pick]))].reset_index(drop=True)
+        pd.testing.assert_frame_equal(few, expected)
+
+
+def test_an_analysis_whose_reasons_cannot_be_worded_says_so(demo_analysis):
+    """Without the terms it was made under an analysis cannot word its rules' reasons: an error that
+    says so, never an empty or guessed sentence."""
+    a = dataclasses.replace(demo_analysis, terms=None)
+    flagged = a.events[a.events["flag_level"] == "likely"].head(3)
+    with pytest.raises(InputError, match="not worded"):
+        explained(flagged, a)
