@@ -814,7 +814,8 @@ def _event_ids(uids: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndar
     bounds = np.r_[np.flatnonzero(new), len(k)].tolist()
     members = uids[order].tolist()
     digests = [
-        hashlib.sha1("\x1f".join(members[lo:hi]).encode()).digest()[:6] for lo, hi in itertools.pairwise(bounds)
+        hashlib.sha1("\x1f".join(members[lo:hi]).encode()).digest()[:6]
+        for lo, hi in itertools.pairwise(bounds)
     ]
     # The first 6 bytes as one integer sort as their 12 hex digits do: distinct ids in the order of
     # their text without sorting Python strings (0.85 s at a million reports).
