@@ -59,10 +59,12 @@ def level_of(score: np.ndarray | pd.Series, params: ScoreParams) -> np.ndarray:
     return np.where(s >= params.likely, "likely", np.where(s >= params.possible, "possible", "unlikely"))
 
 
-def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
+def side_evidence(reports: pd.DataFrame, params: ScoreParams, *, words: bool = True) -> pd.DataFrame:
     """Return each report's probability that side UA acted, and the reason in words.
 
-    Columns ``p_UA`` (NaN where the report says nothing about a side), ``basis`` and ``sentence``.
+    Columns ``p_UA`` (NaN where the report says nothing about a side), ``basis`` and ``sentence``
+    (without ``words``: ``depth_m``, the distance to the line :func:`side_sentences` words a
+    landing with, so that only the evidence that counts is worded).
     Origin estimates from bearings come first; then where a weapon or firing position was seen;
     then, weakly, which side an impact landed on. A report with an observer is located at the
     observer unless it has a bearing or a distance, so its place is neither a firing position nor
@@ -95,21 +97,31 @@ def side_evidence(reports: pd.DataFrame, params: ScoreParams) -> pd.DataFrame:
     lean = (params.impact_max_p - 0.5) * np.clip(np.nan_to_num(depth) / params.impact_full_m, 0, 1)
     p_ua[landed] = np.where(side[landed] == "RU", 0.5 + lean[landed], 0.5 - lean[landed])
     basis[landed] = "landing"
+    if not words:
+        return pd.DataFrame({"p_UA": p_ua, "basis": basis, "depth_m": depth}, index=reports.index)
+    said = side_sentences(p_ua, basis, depth)
+    return pd.DataFrame({"p_UA": p_ua, "basis": basis, "sentence": said}, index=reports.index)
 
-    sentences = np.full(n, None, dtype=object)
+
+def side_sentences(p_ua: np.ndarray, basis: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+    """Each piece of side evidence in words (:func:`side_evidence`'s ``sentence``), None where none."""
+    p_ua, basis, depth_m = (np.asarray(v) for v in (p_ua, basis, depth_m))
+    sentences = np.full(len(p_ua), None, dtype=object)
     for kind, text in (
         ("origin", "the estimated origin of the fire lies {p:.0%} in {s}-controlled area"),
         ("position", "the weapon or firing position was seen in {s}-controlled area"),
         ("landing", "the fire landed {d:.1f} km inside {o}-controlled area, so it more likely came from {s}"),
     ):
         idx = np.flatnonzero(basis == kind)
-        # Formatting sentences only (the figures above are vectorised), from plain floats.
+        # Formatting sentences only (the figures are vectorised), from plain floats.
         said = []
-        for p, d in zip(p_ua[idx].tolist(), (depth[idx] / 1000).tolist(), strict=True):
+        for p, d in zip(
+            p_ua[idx].astype(float).tolist(), (depth_m[idx].astype(float) / 1000).tolist(), strict=True
+        ):
             s = "UA" if p >= 0.5 else "RU"
             said.append(text.format(p=max(p, 1 - p), s=s, o="RU" if s == "UA" else "UA", d=d))
         sentences[idx] = said
-    return pd.DataFrame({"p_UA": p_ua, "basis": basis, "sentence": sentences}, index=reports.index)
+    return sentences
 
 
 def _pooled(evidence: pd.DataFrame) -> pd.Series:
@@ -197,10 +209,13 @@ def score_events(
     mitigation = mitigations.groupby("event_id")["weight"].max().clip(0, 1)
     del best, breaches, mitigations
 
-    evidence = side_evidence(reports, params).join(reports[["event_id", "uid"]])
+    evidence = side_evidence(reports, params, words=False).join(reports[["event_id", "uid"]])
     evidence["family"] = _families(reports)
     decisive = _decisive(evidence.dropna(subset=["p_UA"]), reports)
     del evidence
+    # Only the evidence that counts is worded (a million reports' sentences were the score's peak).
+    said = side_sentences(decisive["p_UA"], decisive["basis"], decisive["depth_m"])
+    decisive = decisive.drop(columns="depth_m").assign(sentence=said)
     p_ua = _pooled(decisive)
 
     pattern = _pattern_reasons(patterns, to_event)
@@ -396,38 +411,72 @@ def _side_reasons(
     ranked = decisive.sort_values("strength", ascending=False, kind="stable")
     said = pc.binary_join_element_wise(_text(ranked["uid"]), _text(ranked["sentence"]), ": ")
     order, start, count = _spans(out["event_id"], ranked["event_id"])
-    # The three strongest, joined column-wise: the k-th of each event that has one.
-    why = pa.array(np.full(len(out), "", dtype=object), pa.string())
-    for k in range(3):
-        has = count > k
-        at = np.zeros(len(out), dtype=np.int64)
-        at[has] = order[start[has] + k]
-        kth = pc.if_else(pa.array(has), said.take(pa.array(at, mask=~has)), "")
-        # Not null_handling="skip": pyarrow 26 drops a row whose arguments are all null.
-        joint = pa.array(np.where(has & (k > 0), "; ", ""), pa.string())
-        why = pc.binary_join_element_wise(why, joint, kth, "")
+    del ranked
     p_ua = out["p_UA"].to_numpy(dtype=float)
     told = (count > 0) & np.isfinite(p_ua)
-    shown = np.full(len(out), "", dtype=object)
-    if told.any():
-        distinct, which = _distinct(p_ua[told])
-        shown[told] = np.array([_shown_p(p) for p in distinct.tolist()], dtype=object)[which]
-    more = np.full(len(out), "", dtype=object)
-    many = count > 3
-    more[many] = np.array([f" (and {k - 3} more)" for k in count[many].tolist()], dtype=object)
-    because = pc.binary_join_element_wise(why, pa.array(more, pa.string()), "")
-    shown = pa.array(shown, pa.string())
     side = out["attributed_side"].to_numpy(dtype=object)
-    named = pc.binary_join_element_wise(
-        "Attributed to ", pa.array(side, pa.string()), " (p ", shown, ") because ", because, ".", ""
-    )
-    lead = pa.array(np.where(p_ua >= 0.5, "UA", "RU"), pa.string())
-    below = f" only, below the {params.attribution_threshold:.2f} needed ("
-    unnamed = pc.binary_join_element_wise(
-        "No side named: the evidence points to ", lead, " with p ", shown, below, because, ").", ""
-    )
+    # Each kind of sentence is built for its own events only, and each step's text let go as the
+    # next is made: full columns of every kind at once were the from-scratch analysis's peak.
+    rows = {
+        "named": np.flatnonzero(told & np.isin(side, SIDES)),
+        "unnamed": np.flatnonzero(told & ~np.isin(side, SIDES)),
+    }
+    sentences = []
+    for kind, at in rows.items():
+        n, first = count[at], start[at]
+        # The three strongest, joined column-wise: the k-th of each event that has one.
+        why = pa.array(np.full(len(at), "", dtype=object), pa.string())
+        for k in range(3):
+            has = n > k
+            pick = np.zeros(len(at), dtype=np.int64)
+            pick[has] = order[first[has] + k]
+            kth = pc.if_else(pa.array(has), said.take(pa.array(pick, mask=~has)), "")
+            # Not null_handling="skip": pyarrow 26 drops a row whose arguments are all null.
+            joint = pa.array(np.where(has & (k > 0), "; ", ""), pa.string())
+            why = pc.binary_join_element_wise(why, joint, kth, "")
+            del kth, joint
+        more = np.full(len(at), "", dtype=object)
+        many = n > 3
+        more[many] = np.array([f" (and {k - 3} more)" for k in n[many].tolist()], dtype=object)
+        distinct, which = _distinct(p_ua[at])
+        shown = pa.array(np.array([_shown_p(p) for p in distinct.tolist()], dtype=object)[which], pa.string())
+        if kind == "named":
+            made = pc.binary_join_element_wise(
+                "Attributed to ",
+                pa.array(side[at], pa.string()),
+                " (p ",
+                shown,
+                ") because ",
+                why,
+                pa.array(more, pa.string()),
+                ".",
+                "",
+            )
+        else:
+            lead = pa.array(np.where(p_ua[at] >= 0.5, "UA", "RU"), pa.string())
+            below = f" only, below the {params.attribution_threshold:.2f} needed ("
+            made = pc.binary_join_element_wise(
+                "No side named: the evidence points to ",
+                lead,
+                " with p ",
+                shown,
+                below,
+                why,
+                pa.array(more, pa.string()),
+                ").",
+                "",
+            )
+        sentences.append(made)
+        del why, more, shown, made
+    del said
     none = "No side named: no report locates the weapon or where the fire landed."
-    sentences = pc.if_else(pa.array(told), pc.if_else(pa.array(np.isin(side, SIDES)), named, unnamed), none)
+    # Every event's sentence from the stack of both kinds, the last row standing for those without evidence.
+    stack = pa.concat_arrays([*sentences, pa.array([none], pa.string())])
+    where = np.full(len(out), len(stack) - 1, dtype=np.int64)
+    where[rows["named"]] = np.arange(len(rows["named"]))
+    where[rows["unnamed"]] = len(rows["named"]) + np.arange(len(rows["unnamed"]))
+    del sentences
+    sentences = stack.take(pa.array(where))
     return pd.array(sentences, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
