@@ -95,16 +95,19 @@ def _list_array(values: pd.Series, kind: pa.DataType) -> pa.Array:
 
 
 def to_arrow(name: str, frame: pd.DataFrame) -> pa.Table:
-    """One stored table (or a partition of it) as Arrow: geometry as WKB, list columns as lists."""
+    """One stored table (or a partition of it) as Arrow: geometry as WKB, list columns as lists; the
+    reports without the columns they take from their event (:data:`FROM_EVENT`)."""
     # The plain columns chosen by Arrow, not by a pandas drop: that consolidated the million reports'
     # float columns into one new block, a copy that was the from-scratch analysis's peak.
-    plain = [c for c in frame.columns if c != "geometry" and c not in LIST_TYPES]
+    # A report's score and side are its event's, stored with the event only.
+    stored = [c for c in frame.columns if name != "reports" or c not in FROM_EVENT]
+    plain = [c for c in stored if c != "geometry" and c not in LIST_TYPES]
     table = pa.Table.from_pandas(pd.DataFrame(frame, copy=False), columns=plain, preserve_index=False)
-    for col in [c for c in frame.columns if c in LIST_TYPES]:
+    for col in [c for c in stored if c in LIST_TYPES]:
         table = table.append_column(col, _list_array(frame[col], LIST_TYPES[col]))
     if "geometry" in frame:
         table = table.append_column("geometry_wkb", pa.array(gpd.GeoSeries(frame["geometry"]).to_wkb()))
-    return table.select([c for c in [*frame.columns, "geometry_wkb"] if c in table.column_names])
+    return table.select([c for c in [*stored, "geometry_wkb"] if c in table.column_names])
 
 
 def from_arrow(table: pa.Table) -> pd.DataFrame:
@@ -136,7 +139,9 @@ def _partitions(
     With ``changed`` (per table, the months an update changed), a reason outside those months is
     labelled None: its partition is kept as stored, so its month need not be looked up.
     """
-    reports = result.reports.drop(columns=[c for c in FROM_EVENT if c in result.reports])
+    # The reports as they are: to_arrow leaves out what they take from their event (a drop here
+    # copied every column of the million reports, geopandas' constructor consolidating them).
+    reports = result.reports
     report_month = month_labels(reports["occurred_at"])
     tables = {
         "reports": reports,
