@@ -93,6 +93,7 @@ def child_store(n: int, layout: str) -> None:
     import tempfile
 
     from geo.ingest import read_batch
+    from geo.memory import give_back_memory
     from geo.pipeline import Timings
     from geo.refresh import forget, refresh_store
     from geo.settings import load_settings
@@ -113,6 +114,9 @@ def child_store(n: int, layout: str) -> None:
         put(frame.iloc[first : min(first + 100_000, len(frame) - len(held))], k)
     del frame  # the store has them: the peak below is the analysis's, not the generator's
     gc.collect()
+    # What the generator and the store's writes freed, given back: a server analysing a store it
+    # opened holds none of it (at a million reports the peak was 3,264 MB with it, 3,220 MB without).
+    give_back_memory()
     settings = load_settings()
     kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
     out, events = {}, 0
