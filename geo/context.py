@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 
@@ -24,6 +25,8 @@ from geo.rules import Agreement, load_agreement
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.edits import ScenarioEdits, edits_root
 from geo.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ class Context:
         manifests record); computed when not given.
 
     The scenario, its sectors and the agreement are read on first use and kept: they are shared,
-    so never mutate the frames they hold.
+    so never mutate the frames they hold. Read later than the key was made (a stored analysis read
+    back words its reasons with them when first shown), they are checked to be the files the key
+    names: files changed meanwhile are an error, never terms the analysis was not made under.
     """
 
     scenario_dir: Path
@@ -62,17 +67,31 @@ class Context:
     @cached_property
     def scenario(self) -> Scenario:
         """The contact line versions, control areas, zones and posts of :attr:`scenario_dir`."""
-        return load_scenario(self.scenario_dir)
+        return self._unchanged(load_scenario(self.scenario_dir))
 
     @cached_property
     def sectors(self) -> gpd.GeoDataFrame | None:
         """The scenario's sectors, or None when it defines none."""
-        return scenario_sectors(self.scenario_dir)
+        return self._unchanged(scenario_sectors(self.scenario_dir))
 
     @cached_property
     def agreement(self) -> Agreement:
         """The agreement's terms."""
-        return load_agreement(self.agreement_path)
+        return self._unchanged(load_agreement(self.agreement_path))
+
+    def _unchanged(self, loaded: T) -> T:
+        """``loaded``, once the files are checked to be still those of :attr:`key` (read after it)."""
+        try:
+            now = context_key(self.scenario_dir, self.agreement_path)
+        except FileNotFoundError:
+            now = None
+        if now != self.key:
+            msg = (
+                f"The scenario or agreement files changed after this analysis was made under them "
+                f"({self.scenario_dir}, {self.agreement_path})."
+            )
+            raise InputError(msg, hint="Reload the page: the analysis is brought up to the files in force.")
+        return loaded
 
 
 def _store_path(settings: Settings, store_path: Path | None) -> Path:

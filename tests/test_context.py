@@ -224,3 +224,30 @@ def test_another_method_version_is_another_context(settings, monkeypatch):
     after = context_key(settings.scenario_dir, settings.agreement_path)
     assert after != before
     assert after == _reference_key(settings.scenario_dir, settings.agreement_path)
+
+
+def test_an_analysis_read_back_never_words_its_reasons_with_files_changed_since(
+    demo_store, settings, tmp_path
+):
+    """A stored analysis is read back under the key of its scenario and agreement files, and words
+    its rules' reasons with them only when first shown: files changed in between are an error that
+    says so, never sentences from terms the analysis was not made under (a renamed zone)."""
+    from geo.pipeline import explained
+    from geo.refresh import forget, refresh_store
+
+    scenario_dir, agreement = tmp_path / "scenario", tmp_path / "agreement.toml"
+    shutil.copytree(SCENARIO_DIR, scenario_dir)
+    shutil.copy(settings.agreement_path, agreement)
+    refresh_store(demo_store, scenario_dir=SCENARIO_DIR, agreement_path=settings.agreement_path)  # stored
+    forget(demo_store)  # as a restarted server: the analysis is read back, its terms not yet read
+    analysis, done = refresh_store(demo_store, scenario_dir=scenario_dir, agreement_path=agreement)
+    flagged = analysis.events[analysis.events["flag_level"] == "likely"].head(5)
+    assert done.mode == "read back" and len(flagged) == 5
+
+    zones = scenario_dir / "zones.geojson"
+    doc = json.loads(zones.read_text(encoding="utf-8"))
+    doc["features"][0]["properties"]["name"] = "Renamed after the analysis"
+    zones.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="changed after this analysis"):
+        explained(flagged, analysis)
+    forget(demo_store)
