@@ -240,14 +240,16 @@ def test_an_analysis_read_back_never_words_its_reasons_with_files_changed_since(
     shutil.copy(settings.agreement_path, agreement)
     refresh_store(demo_store, scenario_dir=SCENARIO_DIR, agreement_path=settings.agreement_path)  # stored
     forget(demo_store)  # as a restarted server: the analysis is read back, its terms not yet read
-    analysis, done = refresh_store(demo_store, scenario_dir=scenario_dir, agreement_path=agreement)
-    flagged = analysis.events[analysis.events["flag_level"] == "likely"].head(5)
-    assert done.mode == "read back" and len(flagged) == 5
+    try:
+        analysis, done = refresh_store(demo_store, scenario_dir=scenario_dir, agreement_path=agreement)
+        flagged = analysis.events[analysis.events["flag_level"] == "likely"].head(5)
+        assert done.mode == "read back" and len(flagged) == 5
 
-    zones = scenario_dir / "zones.geojson"
-    doc = json.loads(zones.read_text(encoding="utf-8"))
-    doc["features"][0]["properties"]["name"] = "Renamed after the analysis"
-    zones.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(InputError, match="changed after this analysis"):
-        explained(flagged, analysis)
-    forget(demo_store)
+        zones = scenario_dir / "zones.geojson"
+        doc = json.loads(zones.read_text(encoding="utf-8"))
+        doc["features"][0]["properties"]["name"] = "Renamed after the analysis"
+        zones.write_text(json.dumps(doc), encoding="utf-8")
+        with pytest.raises(InputError, match="changed after this analysis"):
+            explained(flagged, analysis)
+    finally:
+        forget(demo_store)  # the shared store's memory no longer holds terms of this copy
