@@ -64,6 +64,19 @@ def arrow_text(values: object) -> pa.Array | pa.ChunkedArray | None:
     return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
 
 
+def positions_among(values: object, ids: pd.Series) -> np.ndarray | None:
+    """Each of ``values``'s row among ``ids`` (-1 where absent), looked up in Arrow without Python text.
+
+    None unless both are Arrow text and ``ids`` are distinct and never missing: the caller then
+    matches them its own way (a join, a factorisation).
+    """
+    text, among_ids = arrow_text(values), arrow_text(ids)
+    if text is None or among_ids is None or not ids.notna().all() or not ids.is_unique:
+        return None
+    at = pc.index_in(text, value_set=among_ids).fill_null(-1)
+    return at.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
 def among(values: object, chosen: object) -> np.ndarray:
     """Which ``values`` are in ``chosen`` (as pandas' ``isin`` says).
 

@@ -13,7 +13,6 @@ from typing import Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -23,7 +22,7 @@ from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
-from geo.lookup import among, arrow_text, take_rows
+from geo.lookup import among, positions_among, take_rows
 from geo.memory import give_back_memory
 from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
@@ -427,15 +426,10 @@ def per_report(base: pd.DataFrame, events: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _positions(keys: pd.Series, ids: pd.Series) -> np.ndarray | None:
-    """Each key's row among ``ids`` (distinct), looked up in Arrow; None unless every key is text
-    found among them (the caller joins then)."""
-    text, among_ids = arrow_text(keys), arrow_text(ids)
-    if text is None or among_ids is None or not ids.is_unique:
-        return None
-    at = pc.index_in(text, value_set=among_ids)
-    if at.null_count:
-        return None
-    return at.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    """Each key's row among ``ids`` (distinct); None unless every key is text found among them
+    (the caller joins then)."""
+    at = positions_among(keys, ids)
+    return None if at is None or (at < 0).any() else at
 
 
 def explained(

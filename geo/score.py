@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.corroborate import independence
 from geo.errors import InputError
-from geo.lookup import among, arrow_text, take_rows
+from geo.lookup import among, arrow_text, positions_among, take_rows
 from geo.memory import give_back_memory
 
 SIDES: tuple[str, ...] = ("UA", "RU")
@@ -160,10 +160,9 @@ def _spans(keys: pd.Series, table_keys: pd.Series) -> tuple[np.ndarray, np.ndarr
 def _codes(keys: pd.Series, table_keys: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
     """Integer codes of ``keys`` and ``table_keys`` (equal values, equal codes; -1 for a missing or,
     in the table, an unknown key) and how many codes there are."""
-    text, among_keys = arrow_text(table_keys), arrow_text(keys)
-    if text is not None and among_keys is not None and keys.notna().all() and keys.is_unique:
-        found = pc.index_in(text, value_set=among_keys).fill_null(-1)
-        return np.arange(len(keys)), found.to_numpy(zero_copy_only=False).astype(np.int64), len(keys)
+    found = positions_among(table_keys, keys)
+    if found is not None:
+        return np.arange(len(keys)), found, len(keys)
     codes, uniques = pd.factorize(pd.concat([keys, table_keys], ignore_index=True))
     return codes[: len(keys)], codes[len(keys) :], len(uniques)
 

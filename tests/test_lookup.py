@@ -1,14 +1,15 @@
-"""geo.lookup's distinct values and rows: numpy's own answers, computed by sorting."""
+"""geo.lookup: distinct values and rows (numpy's own answers, computed by sorting), positions among ids."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo.lookup import distinct, distinct_pairs
+from geo.lookup import distinct, distinct_pairs, positions_among
 
 integers = hnp.arrays(
     st.sampled_from([np.int64, np.uint64, np.int32]), st.integers(0, 200), elements=st.integers(0, 2**31 - 1)
@@ -37,3 +38,12 @@ def test_what_distinct_refuses():
         distinct(np.array([0.5, 0.5]))
     with pytest.raises(ValueError, match="non-negative"):
         distinct_pairs(np.array([[-1, 2]]))
+
+
+def test_positions_among_looks_up_arrow_text_and_declines_what_it_cannot_match():
+    ids = pd.Series(["ev-b", "ev-a", "ev-c"], dtype="str")
+    values = pd.Series(["ev-a", "ev-x", "ev-c", "ev-a", None], dtype="str")
+    assert positions_among(values, ids).tolist() == [1, -1, 2, 1, -1]
+    assert positions_among(values, pd.Series(["ev-a", "ev-a"], dtype="str")) is None  # not distinct
+    assert positions_among(values, pd.Series(["ev-a", None], dtype="str")) is None  # an id missing
+    assert positions_among(values.astype(object), ids.astype(object)) is None  # not Arrow text

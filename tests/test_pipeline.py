@@ -300,3 +300,20 @@ def test_an_analysis_whose_reasons_cannot_be_worded_says_so(demo_analysis):
     flagged = a.events[a.events["flag_level"] == "likely"].head(3)
     with pytest.raises(InputError, match="not worded"):
         explained(flagged, a)
+
+
+def test_a_stored_reason_the_rules_do_not_give_again_is_an_error(demo_analysis):
+    """A stored reason is worded only by the rule that made it, on its own report: one the rules no
+    longer give for that report (an analysis not made under these terms) is an error naming it,
+    never another reason's sentence."""
+    a = demo_analysis
+    flagged = a.events[a.events["flag_level"] == "likely"].head(1)
+    uid = a.reports.loc[a.reports["event_id"] == flagged["event_id"].iloc[0], "uid"]
+    row = a.reasons.index[a.reasons["uid"].isin(set(uid))][0]
+    fired = set(a.reasons.loc[a.reasons["uid"] == a.reasons.at[row, "uid"], "code"])
+    other = next(c for c in a.reasons["code"].unique() if c not in fired)  # a code not fired on it
+    forged = a.reasons.copy()
+    forged.loc[row, "code"] = other
+    assert len(explained(flagged, a)["reasons"].iloc[0]) > 1  # the analysis as made words it
+    with pytest.raises(InputError, match=f"reason {other} of report"):
+        explained(flagged, dataclasses.replace(a, reasons=forged))
