@@ -294,7 +294,15 @@ def flag(
         if origin_links is not None:
             links.append(origin_links)
         base = enriched.assign(event_id=found.event_id, **{INFLUENCE: influence_keys(enriched["uid"], links)})
-    judged = judge(base, found.events, reasons, params=params, pattern_params=pattern_params, timings=timings)
+    judged = judge(
+        base,
+        found.events,
+        reasons,
+        params=params,
+        pattern_params=pattern_params,
+        timings=timings,
+        families=found.families,
+    )
     return replace(judged, terms=Loaded(scenario, agreement))
 
 
@@ -373,10 +381,13 @@ def judge(
     pattern_params: patterns.PatternParams | None = None,
     timings: Timings | None = None,
     evidence: pd.DataFrame | None = None,
+    families: np.ndarray | None = None,
 ) -> Analysis:
     """Score the events of ``base`` (reports with ``event_id``) and give each report its event's score.
 
     ``evidence`` is the pattern evidence when already known; otherwise found from ``base``.
+    ``families`` are the reports' source families when corroboration found them (else worked out
+    again, :func:`geo.score.score_events`).
     """
     timings = Timings() if timings is None else timings
     standing = surges = None
@@ -385,7 +396,9 @@ def judge(
             standing = stand_ins(base)
             evidence, surges = evidence_and_surges(standing, pattern_params)
     with timings.stage("score"):
-        scores = score.score_events(events, base, reasons, params=params, patterns=evidence)
+        scores = score.score_events(
+            events, base, reasons, params=params, patterns=evidence, families=families
+        )
         events = with_scores(events, scores)
         del scores
         give_back_memory()  # the score's working memory, before the reports take their event's columns

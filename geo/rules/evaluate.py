@@ -652,7 +652,9 @@ def evaluate(
     theatre, zones_theatre, posts_theatre = _geography(lines, control_areas, zones, posts)
     x, y = points_in(enriched.geometry, theatre.crs)
     ctx = Context(
-        frame=pd.DataFrame(enriched.drop(columns=enriched.geometry.name)),
+        # The reports' columns as they are (the rules read columns only): a drop of the geometry
+        # copied every column of a million reports, 0.8 s.
+        frame=pd.DataFrame(enriched, copy=False),
         agreement=agreement,
         theatre=theatre,
         zones=zones_theatre,
