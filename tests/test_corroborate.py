@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 
 from geo.corroborate import (
     CorroborationParams,
+    corroborate,
     firing_lean,
     group_reports,
     independence,
@@ -122,6 +125,27 @@ def test_event_ids_are_stable_and_empty_input_works():
     assert a.sort_index().tolist() == b.sort_index().tolist()
     empty_ids, empty_events = group_reports(reports.iloc[:0])
     assert empty_ids.empty and empty_events.empty
+
+
+def test_an_event_id_is_the_hash_of_its_sorted_member_uids_whatever_their_script():
+    # Uids in several scripts: the id is defined on the text (sorted by code point, UTF-8 hashed),
+    # whichever library sorts and joins them.
+    reports = _reports(
+        [
+            _row("ОП-1", "звіт-7", 0, 37.6, 48.1),
+            _row("OP-2", "2", 1, 37.6, 48.1),
+            _row("ÉCHO", "é", 2, 37.6, 48.1),
+            _row("OP-3", "9", 0, 38.4, 47.2),
+        ]
+    )
+    found = corroborate(reports)
+    for event_id, uids in zip(found.events["event_id"], found.events["report_uids"], strict=True):
+        digest = hashlib.sha1("\x1f".join(sorted(uids)).encode()).hexdigest()[:12]
+        assert event_id == f"ev-{digest}"
+        assert sorted(found.event_id[reports["uid"].isin(uids)]) == [event_id] * len(uids)
+    assert sorted(len(u) for u in found.events["report_uids"]) == [1, 3]
+    # The families the score counts by are corroboration's own.
+    assert found.families.tolist() == independence(reports)[0].tolist()
 
 
 def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
