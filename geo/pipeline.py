@@ -13,6 +13,7 @@ from typing import Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from pyproj import CRS
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -22,7 +23,7 @@ from geo import attribution, corroborate, patterns, proximity, rules, score
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.crs import centre_of, theatre_crs
 from geo.hexcells import H3_COLUMN, MAX_RESOLUTION, h3_cells
-from geo.lookup import among, positions_among, take_rows
+from geo.lookup import among, arrow_text, positions_among, take_rows
 from geo.memory import give_back_memory
 from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
@@ -132,16 +133,37 @@ def influence_keys(uids: pd.Series, links: list[np.ndarray]) -> np.ndarray:
     )
     graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, component = connected_components(graph, directed=False)
-    text = uids.astype(str).to_numpy(dtype=object)
-    return pd.Series(text).groupby(component).transform("min").to_numpy(dtype=object)
+    text = uids.astype(str)
+    # The smallest uid of each component by rank: the uids sorted once (in Arrow when they are
+    # Arrow text), not compared as Python text group by group (0.9 s at a million reports).
+    arrow = arrow_text(text)
+    order = (
+        pc.sort_indices(arrow).to_numpy()
+        if arrow is not None
+        else np.argsort(text.to_numpy(dtype=str), kind="stable")
+    )
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    smallest = np.full(component.max(initial=-1) + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, component, rank)
+    return text.to_numpy(dtype=object)[order[smallest[component]]]
 
 
 def content_hashes(incidents: gpd.GeoDataFrame) -> np.ndarray:
     """A hash of each report's stored fields and position (not its batch), one int64 per row (the
     uint64 hash read as signed: GeoJSON and GeoPackage exports hold it)."""
-    fields = pd.DataFrame(incidents.drop(columns=[c for c in UNHASHED if c in incidents.columns]))
-    fields["_x"], fields["_y"] = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
-    return pd.util.hash_pandas_object(fields[sorted(fields.columns)], index=False).to_numpy().view(np.int64)
+    points = incidents.geometry
+    coordinates = {
+        "_x": pd.Series(points.x.to_numpy(), index=incidents.index),
+        "_y": pd.Series(points.y.to_numpy(), index=incidents.index),
+    }
+    names = sorted([*(c for c in incidents.columns if c not in UNHASHED), *coordinates])
+    # The columns as they are, in name order: a drop, then a reorder, copied every column of a
+    # million reports twice (half the hash's 1.9 s).
+    fields = pd.DataFrame(
+        {c: coordinates[c] if c in coordinates else incidents[c] for c in names}, copy=False
+    )
+    return pd.util.hash_pandas_object(fields, index=False).to_numpy().view(np.int64)
 
 
 def citation_links(uids: pd.Series, cites: pd.Series | None) -> np.ndarray:
