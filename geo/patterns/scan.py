@@ -18,7 +18,6 @@ statistic of the weakest cluster found is never counted (:func:`_centres`). This
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import tempfile
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ import pandas as pd
 from pyproj import Geod
 from scipy import sparse
 
+from geo.cores import cores
 from geo.lookup import distinct
 from geo.patterns import hexgrid
 from geo.patterns.frame import Points
@@ -358,10 +358,10 @@ PARALLEL_MIN_MONTHS = 8
 def scan_workers(n_reports: int, n_months: int) -> int:
     """How many processes scan ``n_months`` months of ``n_reports`` reports (this one included):
     one per core, or 1."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or n_reports < PARALLEL_MIN_REPORTS or n_months < PARALLEL_MIN_MONTHS:
+    n = cores()
+    if n < 2 or n_reports < PARALLEL_MIN_REPORTS or n_months < PARALLEL_MIN_MONTHS:
         return 1
-    return cores
+    return n
 
 
 # What every month of one scan shares, read once in each worker process (_start_worker).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from geo.cores import cores
 from geo.crs import centre_of, theatre_crs, to_theatre
 from geo.errors import InputError
 from geo.settings import SCENARIO_DIR
@@ -193,7 +193,7 @@ def assign_sectors(
         locator, rows = task
         count[rows] = locator.sector_index(*to_theatre(lon[rows], lat[rows], crs))
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
         list(pool.map(run, tasks))
     for rows, line, cuts, order in versions:
         doubt = rows[count[rows] < 0]
