@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 from geo.attribution.wedges import WEAPON_REACH_M
 from geo.cores import cores
 from geo.crs import centre_of, points_in, require_wgs84, theatre_crs, transformer
-from geo.lookup import arrow_text, distinct, distinct_pairs
+from geo.lookup import among, arrow_text, distinct, distinct_pairs, mapped
 
 # Reports of one happening may carry different but compatible types: a patrol hears an
 # "undetermined explosion" where a camera sees an "impact". Types in different families never merge.
@@ -129,9 +129,8 @@ def report_probability(reliability: pd.Series, credibility: pd.Series) -> np.nda
     The geometric mean of the two mapped probabilities: a completely reliable source with improbable
     information (A5) is as doubtful as an unreliable source with confirmed information (E1).
     """
-    r = reliability.map(RELIABILITY_P).astype(float).fillna(RELIABILITY_P["F"]).to_numpy()
-    c = pd.to_numeric(credibility, errors="coerce").map(CREDIBILITY_P).astype(float)
-    c = c.fillna(CREDIBILITY_P[6]).to_numpy()
+    r = mapped(reliability, RELIABILITY_P, RELIABILITY_P["F"], float)
+    c = mapped(pd.to_numeric(credibility, errors="coerce"), CREDIBILITY_P, CREDIBILITY_P[6], float)
     return np.sqrt(r * c)
 
 
@@ -165,20 +164,24 @@ def _bearing_centre(reports: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(bearing), bearing, mid)
 
 
-def sound_only(reports: pd.DataFrame) -> np.ndarray:
+def sound_only(reports: pd.DataFrame, *, bearing: np.ndarray | None = None) -> np.ndarray:
     """True where a report has an observer position but neither bearing nor distance.
 
     Such a report ("explosions heard") says that something happened within earshot of the observer;
     its location is the observer's, not the fire's, so it must not be read as a landing point.
+    ``bearing`` is each report's bearing when already known (:func:`_bearing_centre`).
     """
     observer = np.isfinite(_column(reports, "observer_lon")) & np.isfinite(_column(reports, "observer_lat"))
     distance = np.isfinite(_column(reports, "distance_min_m")) | np.isfinite(
         _column(reports, "distance_max_m")
     )
-    return observer & ~np.isfinite(_bearing_centre(reports)) & ~distance
+    bearing = _bearing_centre(reports) if bearing is None else bearing
+    return observer & ~np.isfinite(bearing) & ~distance
 
 
-def firing_lean(reports: pd.DataFrame, params: CorroborationParams | None = None) -> np.ndarray:
+def firing_lean(
+    reports: pd.DataFrame, params: CorroborationParams | None = None, *, alone: np.ndarray | None = None
+) -> np.ndarray:
     """Return the side each report's own evidence says fired: 'UA', 'RU' or None.
 
     A report leans to a side when its estimated fire origin lies on that side's ground with
@@ -186,7 +189,8 @@ def firing_lean(reports: pd.DataFrame, params: CorroborationParams | None = None
     flash or shots on a side's ground; or when an impact or strike landed at least ``lean_landing_m``
     inside one side's ground (the other side fired). Undetermined explosions and sound-only reports
     lean nowhere. The lean only keeps apart reports that cannot be one happening; the side named
-    for an event comes from the score (geo/score.py).
+    for an event comes from the score (geo/score.py). ``alone`` is ``~sound_only(reports)`` when
+    already known.
     """
     params = params or CorroborationParams()
     n = len(reports)
@@ -195,7 +199,7 @@ def firing_lean(reports: pd.DataFrame, params: CorroborationParams | None = None
     side = _column(reports, "side", dtype=object)
     depth = _column(reports, "dist_to_line_m")
     no_observer = ~np.isfinite(_column(reports, "observer_lon"))
-    alone = ~sound_only(reports)
+    alone = ~sound_only(reports) if alone is None else alone
     landed = np.isin(rtype, list(LANDING_TYPES)) & alone & (np.nan_to_num(depth) >= params.lean_landing_m)
     at_position = np.isin(rtype, list(FIRING_TYPES)) & no_observer
     for own, other in (SIDES, SIDES[::-1]):
@@ -228,6 +232,7 @@ class _Arrays:
     source: np.ndarray  # integer codes
     observer_xy: np.ndarray  # NaN without an observer
     bearing: np.ndarray  # degrees or NaN
+    error: np.ndarray  # a judged point's standard error in metres (estimate_error), else 0
 
     @cached_property
     def kinds(self) -> np.ndarray:
@@ -323,10 +328,12 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
         xy[fixed] = np.column_stack([fx, fy])
     prec = reports["location_precision_m"].astype(float).fillna(params.default_precision_m).to_numpy()
     # A sound-only report stands at its observer: the fire was anywhere within earshot.
-    prec = np.where(sound_only(reports), np.fmax(prec, params.sound_only_precision_m), prec)
-    landing = reports["type"].map(ROLE).to_numpy(dtype=object) == "landing"
+    bearing = _bearing_centre(reports)
+    heard = sound_only(reports, bearing=bearing)
+    prec = np.where(heard, np.fmax(prec, params.sound_only_precision_m), prec)
+    role = mapped(reports["type"], ROLE)
     error = estimate_error(reports)
-    prec = np.where(landing, np.fmax(prec, params.landing_error_share * error), prec)
+    prec = np.where(role == "landing", np.fmax(prec, params.landing_error_share * error), prec)
     prec = np.fmax(prec, params.estimate_error_share * error)
     t, tol = time_bounds(reports)
     ox, oy = to_xy.transform(_column(reports, "observer_lon"), _column(reports, "observer_lat"))
@@ -335,12 +342,13 @@ def _arrays(reports: gpd.GeoDataFrame, crs: object, params: CorroborationParams)
         prec=prec,
         t=t,
         tol=tol,
-        family=reports["type"].map(TYPE_FAMILY).fillna("other").to_numpy(),
-        role=reports["type"].map(ROLE).to_numpy(dtype=object),
-        lean=firing_lean(reports, params),
+        family=mapped(reports["type"], TYPE_FAMILY, "other"),
+        role=role,
+        lean=firing_lean(reports, params, alone=~heard),
         source=pd.factorize(reports["source"])[0],
         observer_xy=np.column_stack([np.asarray(ox, dtype=float), np.asarray(oy, dtype=float)]),
-        bearing=_bearing_centre(reports),
+        bearing=bearing,
+        error=error,
     )
 
 
@@ -454,8 +462,12 @@ def estimate_error(reports: pd.DataFrame) -> np.ndarray:
 
     lo, hi = _column(reports, "distance_min_m"), _column(reports, "distance_max_m")
     d = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.fmax(lo, hi))
-    means = _column(reports, "means", dtype=object)
-    sigma = pd.Series(means).map(DISTANCE_SIGMA_LOG).fillna(FALLBACK_DISTANCE_SIGMA_LOG).to_numpy()
+    sigma = (
+        mapped(reports["means"], DISTANCE_SIGMA_LOG, np.nan, float)
+        if "means" in reports
+        else np.full(len(reports), np.nan)
+    )
+    sigma = np.where(np.isnan(sigma), FALLBACK_DISTANCE_SIGMA_LOG, sigma)
     observed = np.isfinite(_column(reports, "observer_lon"))
     return np.where(observed & np.isfinite(d), d * np.expm1(sigma), 0.0)
 
@@ -480,7 +492,7 @@ def _ends(label: np.ndarray, a: _Arrays, reports: pd.DataFrame) -> pd.DataFrame:
         role[np.bincount(at, weights=a.role == name, minlength=len(keys)) == size] = name
     w = 1.0 / np.square(a.prec)
     sums = pd.DataFrame({"x": a.xy[:, 0] * w, "y": a.xy[:, 1] * w, "w": w}).groupby(at).sum()
-    prec = np.fmax(a.prec, estimate_error(reports))
+    prec = np.fmax(a.prec, a.error)
     # The most precise report: the first of the event's sorted by tolerance, then uncertainty.
     best = np.lexsort((prec, a.tol, at))[starts]
     weapon = _column(reports, "weapon", dtype=object)
@@ -877,15 +889,20 @@ def independence(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cites = _column(reports, "cites", dtype=object)
     citing = np.flatnonzero(pd.notna(cites) & (cites != ""))
     if len(citing):
-        uid = reports["uid"].astype(str).to_numpy(dtype=object)
-        at = pd.Series(np.arange(len(uid)), index=uid)
-        at = at[~at.index.duplicated()]
-        of_source = pd.Series(family, index=source)
-        of_source = of_source[~of_source.index.duplicated()]
         target = pd.Series(cites[citing].astype(str))
-        cited = target.map(at).to_numpy()
+        # Only the reports cited, and the sources of the citations not found, are indexed: an
+        # index of a million uids took half a second to build.
+        uids = reports["uid"].astype(str)
+        rows = np.flatnonzero(among(uids, set(target)))
+        at = pd.Series(rows, index=uids.iloc[rows].to_numpy(dtype=object))
+        at = at[~at.index.duplicated()]
+        cited = target.map(at).to_numpy(dtype=float)
         known = np.isfinite(cited)
         k = cited[known].astype(np.int64)
+        # A source's own family (its first report's), before any citation is resolved.
+        rows = np.flatnonzero(among(pd.Series(source), set(target[~known])))
+        of_source = pd.Series(family[rows], index=source[rows])
+        of_source = of_source[~of_source.index.duplicated()]
         # The cited report's own family and grade; a chain of citations resolves one step per
         # report here, which suffices when the first claim is in the frame.
         family[citing[known]] = family[k]

@@ -51,6 +51,15 @@ def distinct_pairs(pairs: np.ndarray) -> np.ndarray:
     return np.column_stack([keys // width, keys % width])
 
 
+def mapped(values: object, mapping: dict, default: object = None, dtype: type = object) -> np.ndarray:
+    """``pd.Series(values).map(mapping)`` as an array of ``dtype``, ``default`` where a value is missing
+    or not mapped, each distinct value looked up once (a million reports' types mapped by pandas
+    took a quarter of a second each time; a dozen distinct ones take microseconds)."""
+    codes, uniques = pd.factorize(values if isinstance(values, pd.Series | pd.Index) else np.asarray(values))
+    table = np.array([*(mapping.get(u, default) for u in uniques), default], dtype=dtype)
+    return table[codes]  # code -1 (missing) takes the last: the default
+
+
 def arrow_text(values: object) -> pa.Array | pa.ChunkedArray | None:
     """``values`` as the Arrow text array they hold (no copy), or None when they hold something else."""
     if not isinstance(values, pd.Series | pd.Index) or not isinstance(

@@ -170,6 +170,7 @@ def test_candidate_pairs_hold_every_match_and_one_vague_report_stays_cheap():
         source=np.arange(n),
         observer_xy=np.full((n, 2), np.nan),
         bearing=np.full(n, np.nan),
+        error=np.zeros(n),
     )
     ii, jj = np.triu_indices(n, k=1)
     brute = _pair_distance(ii, jj, a, params) <= 1
@@ -509,6 +510,7 @@ def test_components_split_without_linkage_get_what_linkage_gives():
         source=np.arange(n),
         observer_xy=np.full((n, 2), np.nan),
         bearing=np.full(n, np.nan),
+        error=np.zeros(n),
     )
     starts = np.r_[0, np.cumsum(sizes)]
     ii, jj = np.concatenate(

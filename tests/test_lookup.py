@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo.lookup import distinct, distinct_pairs, positions_among
+from geo.lookup import distinct, distinct_pairs, mapped, positions_among
 
 integers = hnp.arrays(
     st.sampled_from([np.int64, np.uint64, np.int32]), st.integers(0, 200), elements=st.integers(0, 2**31 - 1)
@@ -47,3 +47,19 @@ def test_positions_among_looks_up_arrow_text_and_declines_what_it_cannot_match()
     assert positions_among(values, pd.Series(["ev-a", "ev-a"], dtype="str")) is None  # not distinct
     assert positions_among(values, pd.Series(["ev-a", None], dtype="str")) is None  # an id missing
     assert positions_among(values.astype(object), ids.astype(object)) is None  # not Arrow text
+
+
+def test_mapped_is_series_map_with_a_default_for_missing_and_unmapped_values():
+    values = pd.Series(["shelling", "drone_strike", None, "unknown_kind", "shelling"], dtype="str")
+    table = {"shelling": "fire", "drone_strike": "air"}
+    expected = values.map(table).to_numpy(dtype=object)
+
+    got = mapped(values, table, default="other")
+
+    assert got.tolist() == [e if isinstance(e, str) else "other" for e in expected]
+    assert mapped(values, {"shelling": 0.5}, np.nan, float).tolist()[:2] == [
+        0.5,
+        pytest.approx(np.nan, nan_ok=True),
+    ]
+    assert mapped(np.array([3, 1, 3]), {1: "one"}).tolist() == [None, "one", None]
+    assert mapped(values.iloc[:0], table).tolist() == []
