@@ -29,7 +29,7 @@ from geo.patterns.evidence import empty_evidence
 from geo.patterns.frame import points_of
 from geo.patterns.surges import SurgeState, surge_evidence, surge_state
 from geo.scenario import Scenario, load_scenario
-from geo.scenario.sectors import SECTORS_FILE, assign_sectors, load_sectors
+from geo.scenario.sectors import SECTORS_FILE, load_sectors, sectors_at
 
 # Columns the flag step gives an event, the event id first: its score ...
 EVENT_COLUMNS = (
@@ -258,8 +258,13 @@ def measure(
     near[H3_COLUMN] = h3_cells(incidents.geometry, MAX_RESOLUTION)
     near[CONTENT_HASH] = content_hashes(incidents)
     if sectors is not None:
-        nearest = gpd.GeoSeries.from_xy(near["nearest_lon"], near["nearest_lat"], crs=4326, index=near.index)
-        near["sector"] = assign_sectors(nearest, near["line_version"], lines=scenario.lines, sectors=sectors)
+        near["sector"] = sectors_at(
+            near["nearest_lon"].to_numpy(dtype=float),
+            near["nearest_lat"].to_numpy(dtype=float),
+            near["line_version"],
+            lines=scenario.lines,
+            sectors=sectors,
+        )
     return incidents.join(near)
 
 
