@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -12,6 +11,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from geo.cores import cores
 from geo.crs import centre_of, geodesic_m, require_wgs84, theatre_crs, to_theatre
 from geo.errors import InputError
 from geo.scenario.versions import version_at
@@ -353,7 +353,7 @@ def measure(
     areas = control_areas.assign(version=control_areas["version"].astype(str))
     # The distance tasks run in worker threads (each writes its own rows) while this thread does
     # the polygon tests: GEOS prepared geometries are not safe to share between threads.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
         pending = [pool.submit(run, task) for task in tasks]
         side, count = _sides(lon, lat, version, areas)
         in_zones = _zones(lon, lat, zones) if n else np.empty(0, dtype=object)
