@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _warm_ups_finish():
+    """Let a warm-up a test started (geo.warm, after a read back) finish within the test: a thread
+    still reading scenario files would run into the next test's counts and monkeypatches."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "warm-up":
+            thread.join(timeout=120)
 
 
 @pytest.fixture(scope="session")

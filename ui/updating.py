@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from geo import refresh
+from geo import refresh, warm
 from geo.context import Context
 from geo.errors import GeoError
 from geo.pipeline import Analysis
@@ -106,7 +106,7 @@ def analyse_now(store, ctx: Context) -> tuple[str, Analysis]:
         bar.progress(PROGRESS.get(stage, 0.5), text=f"Analysing the stored reports: {stage} ...")
 
     try:
-        result, _ = refresh.refresh_store(
+        result, done = refresh.refresh_store(
             store,
             scenario_dir=ctx.scenario_dir,
             agreement_path=ctx.agreement_path,
@@ -115,6 +115,8 @@ def analyse_now(store, ctx: Context) -> tuple[str, Analysis]:
         )
     finally:
         bar.empty()
+    if done.mode == "read back":  # a restarted server: made ready for its first batch meanwhile
+        warm.start(result.reports, ctx)
     held = refresh.latest(store)
     key = held[0] if held is not None and held[1] is result else current_key(store, ctx)
     return key, result
