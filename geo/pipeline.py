@@ -13,6 +13,7 @@ from typing import Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from pyproj import CRS
 from scipy.sparse import coo_matrix
@@ -360,9 +361,15 @@ def stand_ins(reports: pd.DataFrame) -> pd.DataFrame:
     positions and taking those columns is a fraction of sorting every column of every report.
     """
     times = pd.DatetimeIndex(pd.to_datetime(reports["occurred_at"], utc=True))
-    uid_rank = reports["uid"].rank(method="first").to_numpy()
-    order = np.lexsort((uid_rank, times.asi8, times.isna()))
-    event = pd.factorize(reports["event_id"].to_numpy(dtype=object))[0][order]
+    text = arrow_text(reports["uid"])
+    if text is None:
+        uid_rank = reports["uid"].rank(method="first").to_numpy()
+        order = np.lexsort((uid_rank, times.asi8, times.isna()))
+    else:  # sorted in Arrow: ranking a million uids as Python text took a third of a second
+        keys = pa.table({"missing": times.isna(), "time": times.asi8, "uid": text})
+        by = [("missing", "ascending"), ("time", "ascending"), ("uid", "ascending")]
+        order = pc.sort_indices(keys, sort_keys=by).to_numpy()
+    event = pd.factorize(reports["event_id"])[0][order]
     # A missing event (code -1) counts as one, as drop_duplicates counts it.
     _, first = np.unique(event, return_index=True)
     return reports[[c for c in STAND_IN_COLUMNS if c in reports]].iloc[order[np.sort(first)]]
