@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,9 +33,18 @@ import pyarrow as pa
 
 from geo.attribution.sides import ATTRIBUTION_THRESHOLD
 from geo.context import Context
-from geo.incremental import TooFar, Update, month_labels, stacked, update
-from geo.lookup import among
+from geo.incremental import (
+    TooFar,
+    Update,
+    flagged_stand_ins,
+    month_labels,
+    stacked,
+    stand_in_flags,
+    update,
+)
+from geo.lookup import among, take_rows
 from geo.memory import give_back_memory
+from geo.patterns.surges import SurgeState, counts_them
 from geo.pipeline import (
     CORROBORATION_COLUMNS,
     EVENT_COLUMNS,
@@ -52,6 +62,14 @@ LIST_TYPES: dict[str, pa.DataType] = {
     "side_uids": pa.list_(pa.string()),
 }
 TABLES = ("reports", "events", "reasons", "evidence")
+# What an update starts from besides the tables (geo.pipeline.Analysis.stand_ins and .surges),
+# stored with them so that the first update after a restart does as a running server does: each
+# stored report says whether it is its event's stand-in (in the reports' own files, so the flag
+# is always of the rows it is stored with), and the stand-ins' daily surge tests are one more
+# table (SurgeState.to_frame). An analysis stored without them reads back without them.
+STAND_IN = "stand_in"
+SURGES = "surges"
+log = logging.getLogger("ceasefire_monitor")
 # Columns a report takes from its event: stored with the event only.
 FROM_EVENT = (*EVENT_COLUMNS[1:], *CORROBORATION_COLUMNS)
 # A store's active batches, each with its count of outside edits (``Store.listing``).
@@ -143,19 +161,70 @@ def _partitions(
     # copied every column of the million reports, geopandas' constructor consolidating them).
     reports = result.reports
     report_month = month_labels(reports["occurred_at"])
-    tables = {
-        "reports": reports,
-        "events": result.events,
-        "reasons": result.reasons,
-        "evidence": result.evidence,
-    }
     months = {
         "reports": report_month,
         "events": month_labels(result.events["occurred_at"]),
         "reasons": _months_of_reasons(result.reasons["uid"], reports["uid"], report_month, changed),
         "evidence": np.full(len(result.evidence), "all", dtype=object),
     }
+    surges = None
+    if result.stand_ins is not None and result.surges is not None:  # stored together, or not at all
+        flags = _flags(reports, result.stand_ins, None if changed is None else changed.get("reports", set()))
+        if flags is None:
+            log.warning("the stand-ins held with the analysis are not of its reports; they are not stored")
+        else:
+            # One more column, not a copy: the frame shares the reports' columns.
+            reports = reports.assign(**{STAND_IN: flags})
+            surges = result.surges.to_frame()
+            months[SURGES] = np.full(len(surges), "all", dtype=object)
+    tables = {
+        "reports": reports,
+        "events": result.events,
+        "reasons": result.reasons,
+        "evidence": result.evidence,
+    }
+    if surges is not None:
+        tables[SURGES] = surges
     return tables, months
+
+
+def _flags(
+    reports: pd.DataFrame, stand: pd.DataFrame, months: set[str] | None
+) -> np.ndarray | pd.arrays.BooleanArray | None:
+    """Each report's :data:`STAND_IN` flag (:func:`geo.incremental.stand_in_flags`), or None when
+    ``stand`` are not stand-ins of ``reports``.
+
+    With ``months`` (those an update changed: the only ones written), the flags of the reports of
+    those months only, the others missing: a million uids looked up among 700,000 stand-ins took
+    0.3 s at every update. A missing flag is never taken for one: were such a row written, the
+    analysis would read back without its stand-ins (:func:`_without_flags`).
+    """
+    if months is None:
+        return stand_in_flags(reports, stand)
+    rows = np.flatnonzero(_in_months(reports["occurred_at"], months))
+    # A stand-in's month is its report's: those of other months are not looked up.
+    chosen = _in_months(stand["occurred_at"], months)
+    found = stand_in_flags(take_rows(reports[["uid"]], rows), take_rows(stand[["uid"]], chosen))
+    if found is None:
+        return None
+    values, missing = np.zeros(len(reports), dtype=bool), np.ones(len(reports), dtype=bool)
+    values[rows], missing[rows] = found, False
+    return pd.arrays.BooleanArray(values, missing)
+
+
+def _in_months(times: pd.Series, months: set[str]) -> np.ndarray:
+    """Which ``times`` fall in ``months`` (labels of :func:`geo.incremental.month_labels`, as
+    ``month_labels(times).isin(months)``), by comparing the times: no text per row."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    ns = stamps.as_unit("ns").asi8
+    out = np.zeros(len(stamps), dtype=bool)
+    for month in months:
+        if month == "undated":
+            out |= np.asarray(stamps.isna())
+            continue
+        start = pd.Timestamp(f"{month}-01", tz="UTC")
+        out |= (ns >= start.value) & (ns < (start + pd.offsets.MonthBegin(1)).value)
+    return out
 
 
 def _in_month_order(
@@ -191,19 +260,73 @@ def _months_of_reasons(
 
 
 def _from_tables(tables: dict[str, pa.Table | None], terms: Context) -> Analysis | None:
-    """The stored tables as an analysis made under ``terms``; None when one is missing."""
+    """The stored tables as an analysis made under ``terms``; None when one is missing.
+
+    With its stand-ins and surge tests when they were stored with it and fit it (:func:`_kept_state`);
+    otherwise without them, and its first update finds them again.
+    """
     if any(tables.get(name) is None for name in TABLES):
         return None
     # One table after the other, the memory each conversion freed given back before the next: two
     # at once (in threads) was 0.7 s quicker at a million reports but peaked 600 MB higher.
     tables = dict(tables)  # each table is used up by its conversion: none is left in the caller's hands
+    tables["reports"], flags = _without_flags(tables["reports"])
+    surges = tables.pop(SURGES, None)
     converted = {}
     for name in ("events", "reports", "reasons", "evidence"):
         converted[name] = from_arrow(tables.pop(name))
         give_back_memory()
     reports = per_report(converted.pop("reports"), converted["events"])
     give_back_memory()
-    return Analysis(reports, converted["events"], converted["reasons"], converted["evidence"], terms=terms)
+    stand, state = _kept_state(reports, flags, surges)
+    return Analysis(
+        reports,
+        converted["events"],
+        converted["reasons"],
+        converted["evidence"],
+        stand_ins=stand,
+        surges=state,
+        terms=terms,
+    )
+
+
+def _without_flags(table: pa.Table) -> tuple[pa.Table, np.ndarray | None]:
+    """The stored reports without their :data:`STAND_IN` column, and that column: None when it is
+    not there or not in every row (a month stored by an earlier version, reused by a later one)."""
+    if STAND_IN not in table.column_names:
+        return table, None
+    column = table.column(STAND_IN)
+    table = table.drop_columns([STAND_IN])
+    if not pa.types.is_boolean(column.type) or column.null_count:
+        return table, None
+    return table, column.to_numpy()
+
+
+def _kept_state(
+    reports: gpd.GeoDataFrame, flags: np.ndarray | None, surges: pa.Table | None
+) -> tuple[gpd.GeoDataFrame | None, SurgeState | None]:
+    """The stand-ins and their surge tests stored with ``reports``, or None for each one that is
+    not there or does not fit them: never used then, the first update finds them again (as before
+    they were stored: about 2 s more at a million reports).
+
+    Both are checked against the reports read back, not trusted: the stand-ins marked must be one
+    per event, each its event's earliest report (:func:`geo.incremental.flagged_stand_ins`); the
+    tests must count exactly those stand-ins per sector and day
+    (:func:`geo.patterns.surges.counts_them`). About 0.4 s at a million reports.
+    """
+    if flags is None or surges is None:
+        if len(reports):
+            log.info("the stored analysis keeps no stand-ins; its first update finds them again")
+        return None, None
+    stand = flagged_stand_ins(reports, flags)
+    if stand is None:
+        log.warning("the stored stand-ins are not those of the analysis's reports; they are found again")
+        return None, None
+    state = SurgeState.from_frame(from_arrow(surges))
+    if state is None or not counts_them(state, stand):
+        log.warning("the stored surge tests do not count the analysis's stand-ins; they are made again")
+        return stand, None
+    return stand, state
 
 
 def identity(store) -> str:
@@ -289,20 +412,52 @@ def refresh_store(
             result, done = _analysed(previous, incidents, inputs, timings, appended=appended)
             result = dataclasses.replace(result, terms=inputs)
             done = dataclasses.replace(done, reports_read=len(incidents) if appended is None else appended)
+            del incidents  # what the analysis does not share of them is freed before the writing
             with timings.stage("write"):
-                changed = done.changed if done.mode in ("incremental", "unchanged") else None
-                tables, months = _partitions(result, changed)
-                if done.mode == "from scratch":
-                    result, tables, months = _in_month_order(result, tables, months)
-                try:
-                    store.save_analysis(
-                        key, tables, months, to_arrow, since=since, changed=changed, batches=batches
-                    )
-                except ValueError:  # the analysis it updated is no longer kept: every month written
-                    tables, months = _partitions(result)
-                    store.save_analysis(key, tables, months, to_arrow, batches=batches)
+                # Rebound here: the analysis before its month order is freed before the writing.
+                result, tables, months, changed = _stored(result, done, previous)
+                _write(store, key, result, tables, months, changed, since=since, batches=batches)
             _latest[store_key] = (key, result, batches)
             return result, done
+
+
+def _stored(
+    result: Analysis, done: Update, previous: Analysis | None
+) -> tuple[Analysis, dict[str, pd.DataFrame], dict[str, np.ndarray], dict[str, set[str]] | None]:
+    """What :func:`_write` keeps of ``result`` (made by ``done`` from ``previous``): the analysis as
+    kept (a new one in month order), its tables, their rows' months and the months to write (None:
+    every month)."""
+    changed = done.changed if done.mode in ("incremental", "unchanged") else None
+    if changed is not None and previous.stand_ins is None and result.stand_ins is not None:
+        # The months kept as they were stored do not say which report is a stand-in (stored by
+        # an earlier version, or without stand-ins that fit): all written once, so that the next
+        # restart has them.
+        every = month_labels(result.reports["occurred_at"])
+        changed = {**changed, "reports": set(pd.unique(every).tolist())}
+    tables, months = _partitions(result, changed)
+    if done.mode == "from scratch":
+        result, tables, months = _in_month_order(result, tables, months)
+    return result, tables, months, changed
+
+
+def _write(
+    store,
+    key: str,
+    result: Analysis,
+    tables: dict[str, pd.DataFrame],
+    months: dict[str, np.ndarray],
+    changed: dict[str, set[str]] | None,
+    *,
+    since: str | None,
+    batches: Batches | None,
+) -> None:
+    """Keep ``tables`` (:func:`_stored`) under ``key``: the ``changed`` months written, the others
+    ``since``'s files; every month when ``since`` is no longer kept."""
+    try:
+        store.save_analysis(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
+    except ValueError:  # the analysis it updated is no longer kept: every month written
+        tables, months = _partitions(result)
+        store.save_analysis(key, tables, months, to_arrow, batches=batches)
 
 
 def _read(

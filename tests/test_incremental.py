@@ -4,12 +4,17 @@ Random sequences of batches (reports dealt to batches at random, not in time ord
 a claim arriving after the media that cite it) and retractions are applied to both paths, on two
 independent sources of reports: the demo month and a world of geo.evaluation (another generator,
 with exchanges of fire, shots seen from both ends, triangulated bearings and citations). After
-every step the two analyses must agree to the last bit (geo.incremental.differences).
+every step the two analyses must agree to the last bit (geo.incremental.differences). Each step's
+analysis is stored as geo.refresh stores it (only the months it changed) and, at random, read
+back as a restarted server reads it: with the stand-ins and surge tests the running one held,
+from which the next step goes on.
 """
 
 from __future__ import annotations
 
 import itertools
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,10 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo import incremental, rules
-from geo.incremental import differences, update, without_rows
+from geo.incremental import Update, differences, update, without_rows
 from geo.pipeline import Analysis, analyse, scenario_sectors, stand_ins
+from geo.refresh import _from_tables, _stored, _with_kept, _write
 from geo.scenario import load_scenario
 from geo.settings import load_settings
+from geo.store.derived import AnalysisFiles
 
 SETTINGS = load_settings(environ={})
 DAYS = pd.Timedelta(days=3)
@@ -72,6 +79,39 @@ def _live(pool: pd.DataFrame, batches: list[np.ndarray], live: list[int]) -> pd.
     return pool.iloc[np.concatenate([batches[b] for b in live])].reset_index(drop=True)
 
 
+class _Kept:
+    """A store's analysis files without the store: what geo.refresh writes and reads back."""
+
+    def __init__(self, folder: Path) -> None:
+        self.files = AnalysisFiles(folder, "test")
+
+    def save_analysis(self, key, tables, months, to_arrow, since=None, changed=None, batches=None):
+        self.files.save(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
+
+    def load_analysis(self, key):
+        return self.files.load(key)
+
+
+def _kept(kept: _Kept, key: str, result: Analysis, done: Update, previous, *, since) -> Analysis:
+    """``result`` stored as geo.refresh.refresh_store stores it; the analysis as kept."""
+    result, tables, months, changed = _stored(result, done, previous)
+    _write(kept, key, result, tables, months, changed, since=since, batches=None)
+    return result
+
+
+def assert_same_state(got: Analysis, held: Analysis) -> None:
+    """``got`` (read back) has the stand-ins and surge tests ``held`` (a running server's) has."""
+    assert got.stand_ins is not None and got.surges is not None
+    pd.testing.assert_frame_equal(got.stand_ins.reset_index(drop=True), held.stand_ins.reset_index(drop=True))
+    a, b = got.surges, held.surges
+    assert (a.sectors, a.since) == (b.sectors, b.since) and a.days.equals(b.days)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert a.tests.keys() == b.tests.keys()
+    for key, values in b.tests.items():
+        assert a.tests[key].dtype == values.dtype, key
+        np.testing.assert_array_equal(a.tests[key], values, err_msg=key)
+
+
 @settings(
     max_examples=2,
     deadline=None,
@@ -98,23 +138,37 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(
     steps.insert(2, ("retract", gone))
     steps.append(("add", gone))
     live = [0]
-    current = _scratch(_live(pool, batches, live))
-    did = []
-    for op, b in steps[1:]:
-        live = [*live, b] if op == "add" else [x for x in live if x != b]
-        frame = _live(pool, batches, live)
-        # A batch added at the end may be said to be that (as the store says it through its batches).
-        appended = len(batches[b]) if op == "add" and rng.random() < 0.5 else None
-        current, done = update(current, frame, appended=appended, **context)
-        expected = _scratch(frame)
-        assert differences(current, expected) == [], f"{source} seed {seed}: after {op} of batch {b}"
-        # The stand-ins it keeps for the next update are those of its reports, in their order.
-        pd.testing.assert_frame_equal(
-            current.stand_ins.reset_index(drop=True), stand_ins(current.reports).reset_index(drop=True)
-        )
-        did.append(done)
+    did, restarts = [], 0
+    with tempfile.TemporaryDirectory() as folder:
+        kept = _Kept(Path(folder))
+        current = _scratch(_live(pool, batches, live))
+        current = _kept(kept, "r0", current, Update("from scratch"), None, since=None)
+        for step, (op, b) in enumerate(steps[1:], start=1):
+            live = [*live, b] if op == "add" else [x for x in live if x != b]
+            frame = _live(pool, batches, live)
+            # A batch added at the end may be said to be that (as the store says it through its
+            # batches): the previous analysis's reports in its order, then the batch's, as
+            # geo.refresh reads them (an analysis read back keeps its reports in another order).
+            appended = len(batches[b]) if op == "add" and rng.random() < 0.5 else None
+            given = frame if appended is None else _with_kept(current.reports, pool.iloc[batches[b]])
+            previous = current
+            current, done = update(previous, given, appended=appended, **context)
+            current = _kept(kept, f"r{step}", current, done, previous, since=f"r{step - 1}")
+            expected = _scratch(frame)
+            assert differences(current, expected) == [], f"{source} seed {seed}: after {op} of batch {b}"
+            # The stand-ins it keeps for the next update are those of its reports, in their order.
+            pd.testing.assert_frame_equal(
+                current.stand_ins.reset_index(drop=True), stand_ins(current.reports).reset_index(drop=True)
+            )
+            did.append(done)
+            if rng.random() < 0.5:  # a restart: the stored analysis read back goes on
+                back = _from_tables(kept.load_analysis(f"r{step}"), current.terms)
+                assert differences(back, current) == []
+                assert_same_state(back, current)
+                current, restarts = back, restarts + 1
     # The update recomputed less than everything at least once, or the test proves nothing new.
     assert any(d.mode == "incremental" and d.reports_recomputed < len(pool) for d in did)
+    assert restarts, "no step was read back"
 
 
 def test_no_change_is_no_work(pools, context):
@@ -318,3 +372,35 @@ def test_surges_tested_again_from_the_first_changed_day_equal_from_scratch(demo_
         recomputed_from.append(current.surges.since)
     assert (current.evidence["code"] == SURGE_CODE).any()
     assert any(since > 31 for since in recomputed_from)  # the first month was kept, not tested again
+
+
+def test_stand_ins_found_again_from_their_flags_only_where_they_are_the_stand_ins(demo_analysis):
+    # geo.refresh keeps with each stored report whether it is its event's stand-in; read back,
+    # the reports flagged are taken for the stand-ins only when they are exactly those.
+    from geo.incremental import flagged_stand_ins, stand_in_flags
+
+    reports = demo_analysis.reports
+    everything = stand_ins(reports)
+    flags = stand_in_flags(reports, everything)
+    assert flags.sum() == len(everything) == len(demo_analysis.events)
+    pd.testing.assert_frame_equal(flagged_stand_ins(reports, flags), everything)
+
+    event = reports["event_id"].to_numpy(dtype=object)
+    first = np.flatnonzero(flags & pd.Series(event).duplicated(keep=False).to_numpy())[0]
+    mate = np.flatnonzero((event == event[first]) & ~flags)[0]  # a later report of the same event
+    one = np.arange(len(reports)) == first
+    wrong = {
+        "a later report of the event": (flags & ~one) | (np.arange(len(reports)) == mate),
+        "one missing": flags & ~one,
+        "two for one event": flags | (np.arange(len(reports)) == mate),
+        # Another analysis's: of the first half of the reports (their events cut in two).
+        "of fewer reports": np.isin(reports["uid"], stand_ins(reports.iloc[: len(reports) // 2])["uid"]),
+    }
+    for name, marked in wrong.items():
+        assert flagged_stand_ins(reports, np.asarray(marked, dtype=bool)) is None, name
+    # Reports without an event (which share one stand-in) are not checked but refused.
+    without = reports.assign(event_id=reports["event_id"].where(~one))
+    assert flagged_stand_ins(without, flags) is None
+    # A stand-in that is not one of the reports: not flagged (not stored) at all.
+    other = everything.assign(uid=everything["uid"].where(np.arange(len(everything)) != 0, "no/such"))
+    assert stand_in_flags(reports, other) is None
