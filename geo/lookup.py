@@ -91,13 +91,26 @@ def among(values: object, chosen: object) -> np.ndarray:
 
     Arrow text is looked up in Arrow (a million in about 15 ms); anything else as Python objects
     (pandas' own ``isin`` on Arrow text tests element by element in Python, a second per 100,000).
+    A missing value among ``chosen`` (None, NaN: the event of a report without one) finds the
+    missing values, as in pandas.
     """
     pool = list(chosen) if isinstance(chosen, set | frozenset) else np.asarray(chosen, dtype=object).tolist()
     text = arrow_text(values)
-    if text is not None and all(isinstance(v, str) for v in pool):
-        found = pc.is_in(text, value_set=pa.array(pool, type=text.type))
+    words = [v for v in pool if isinstance(v, str)]
+    gaps = [v for v in pool if not isinstance(v, str) and _missing(v)]
+    if text is not None and len(words) + len(gaps) == len(pool):
+        value_set = pa.array(words + [None] * bool(gaps), type=text.type)
+        found = pc.is_in(text, value_set=value_set)  # a null finds a null in the set (skip_nulls=False)
         return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(pool).to_numpy()
+
+
+def _missing(value: object) -> bool:
+    """Whether ``value`` is a missing value (None, NaN, NA, NaT), not a value that merely is not text."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list, an array: not one missing value
+        return False
 
 
 def _take_chunked(array: pa.ChunkedArray, positions: np.ndarray) -> pa.Array:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +31,9 @@ from geo.patterns.frame import points_of
 from geo.patterns.surges import SurgeState, surge_evidence, surge_state
 from geo.scenario import Scenario, load_scenario
 from geo.scenario.sectors import SECTORS_FILE, load_sectors, sectors_at
+
+if TYPE_CHECKING:
+    from geo.context import Context
 
 # Columns the flag step gives an event, the event id first: its score ...
 EVENT_COLUMNS = (
@@ -98,15 +101,16 @@ class Analysis:
     evidence
         The pattern evidence (surges, clusters) per event, by its stand-in's uid.
     stand_ins
-        Each event's stand-in (:func:`stand_ins`) when known: kept in memory only, so that an
-        update finds the new stand-ins without looking at every report. Not part of the outcome
-        (not stored, not compared).
+        Each event's stand-in (:func:`stand_ins`) when known, so that an update finds the new
+        stand-ins without looking at every report. Stored with the analysis (a flag per stored
+        report, :mod:`geo.refresh`) and checked when read back; not part of the outcome (not
+        compared).
     surges
-        The stand-ins' daily surge tests when known (:mod:`geo.patterns.surges`), kept in memory
-        only as ``stand_ins``: an update tests again only from the first day it changes.
+        The stand-ins' daily surge tests when known (:mod:`geo.patterns.surges`), stored and
+        checked as ``stand_ins``: an update tests again only from the first day it changes.
     terms
         The scenario and agreement it was made under (:class:`Terms`), with which :func:`explained`
-        words the rules' reasons; kept in memory only, like ``stand_ins``.
+        words the rules' reasons; kept in memory only (a read back names them by its key).
     """
 
     reports: gpd.GeoDataFrame
@@ -525,18 +529,24 @@ def analyse(
     agreement_path: Path,
     threshold: float = ATTRIBUTION_THRESHOLD,
     timings: Timings | None = None,
+    context: Context | None = None,
 ) -> Analysis:
-    """Run the whole path on a frame with the scenario and agreement files given (stage seconds in ``timings``)."""
+    """Run the whole path on a frame with the scenario and agreement files given (stage seconds in ``timings``).
+
+    ``context`` (a :class:`geo.context.Context` of those files) gives them as it read them: read
+    once, and kept for the next update (loading the scenario again cost it 50 ms).
+    """
     timings = Timings() if timings is None else timings
-    scenario = load_scenario(scenario_dir)
+    scenario = load_scenario(scenario_dir) if context is None else context.scenario
+    sectors = scenario_sectors(scenario_dir) if context is None else context.sectors
     with timings.stage("enrich"):
-        measured = measure(incidents, scenario, sectors=scenario_sectors(scenario_dir))
+        measured = measure(incidents, scenario, sectors=sectors)
     with timings.stage("origins"):
         origins, origin_links = attribution.estimate_origins_linked(
             incidents, control_areas=scenario.control_areas, threshold=threshold
         )
     enriched = measured.join(origins)
-    agreement = rules.load_agreement(agreement_path)
+    agreement = rules.load_agreement(agreement_path) if context is None else context.agreement
     result = flag(enriched, scenario, agreement, timings=timings, origin_links=origin_links)
     # Geometry last, as it comes back from the store's cache, so both paths give the same columns.
     return Analysis(

@@ -557,6 +557,7 @@ def _analysed(
         agreement_path=inputs.agreement_path,
         threshold=inputs.threshold,
         timings=timings,
+        context=inputs,
     )
     return result, Update("from scratch", added=len(incidents))
 

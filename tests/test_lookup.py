@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from geo.lookup import distinct, distinct_pairs, mapped, positions_among
+from geo.lookup import among, distinct, distinct_pairs, mapped, positions_among
 
 integers = hnp.arrays(
     st.sampled_from([np.int64, np.uint64, np.int32]), st.integers(0, 200), elements=st.integers(0, 2**31 - 1)
@@ -63,3 +63,16 @@ def test_mapped_is_series_map_with_a_default_for_missing_and_unmapped_values():
     ]
     assert mapped(np.array([3, 1, 3]), {1: "one"}).tolist() == [None, "one", None]
     assert mapped(values.iloc[:0], table).tolist() == []
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["ev-a", "ev-b", "ev-c", "ev-é"])), max_size=40),
+    st.sets(
+        st.one_of(st.none(), st.just(float("nan")), st.sampled_from(["ev-a", "ev-c", "ev-z"])), max_size=4
+    ),
+)
+def test_among_is_pandas_isin_also_with_a_missing_value_chosen(values, chosen):
+    column = pd.Series(values, dtype="str")
+    # The column's own isin (element by element in Python): a missing value chosen finds the missing.
+    expected = column.isin(list(chosen)).to_numpy()
+    assert among(column, chosen).tolist() == expected.tolist()
