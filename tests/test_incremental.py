@@ -29,6 +29,7 @@ from geo.refresh import _from_tables, _stored, _with_kept, _write
 from geo.scenario import load_scenario
 from geo.settings import load_settings
 from geo.store.derived import AnalysisFiles
+from tests.patterns.test_surges import assert_same_surges
 
 SETTINGS = load_settings(environ={})
 DAYS = pd.Timedelta(days=3)
@@ -103,13 +104,7 @@ def assert_same_state(got: Analysis, held: Analysis) -> None:
     """``got`` (read back) has the stand-ins and surge tests ``held`` (a running server's) has."""
     assert got.stand_ins is not None and got.surges is not None
     pd.testing.assert_frame_equal(got.stand_ins.reset_index(drop=True), held.stand_ins.reset_index(drop=True))
-    a, b = got.surges, held.surges
-    assert (a.sectors, a.since) == (b.sectors, b.since) and a.days.equals(b.days)
-    np.testing.assert_array_equal(a.counts, b.counts)
-    assert a.tests.keys() == b.tests.keys()
-    for key, values in b.tests.items():
-        assert a.tests[key].dtype == values.dtype, key
-        np.testing.assert_array_equal(a.tests[key], values, err_msg=key)
+    assert_same_surges(got.surges, held.surges)
 
 
 @settings(

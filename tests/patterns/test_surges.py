@@ -24,7 +24,8 @@ def _stored(state: SurgeState) -> SurgeState | None:
     return SurgeState.from_frame(from_arrow(to_arrow("surges", state.to_frame())))
 
 
-def _assert_same(got: SurgeState | None, state: SurgeState) -> None:
+def assert_same_surges(got: SurgeState | None, state: SurgeState) -> None:
+    """``got`` holds the days, counts and tests of ``state``, each array of its type."""
     assert got is not None
     assert (got.sectors, got.since) == (state.sectors, state.since) and got.days.equals(state.days)
     np.testing.assert_array_equal(got.counts, state.counts)
@@ -43,15 +44,15 @@ def test_a_state_reads_back_as_it_was_and_updates_the_same(seed):
     again = updated(state, points_of(first.iloc[:0]), points_of(later), params)
     assert again is not None and again.since > 0  # tested again from a later day only
     for kept in (state, again):
-        _assert_same(_stored(kept), kept)
+        assert_same_surges(_stored(kept), kept)
     # Read back, it is updated as the state it was (some reports of the middle days retracted).
     removed, none = points_of(first.iloc[300:320]), points_of(first.iloc[:0])
     expected = updated(again, removed, none, params)
     assert expected is not None
-    _assert_same(updated(_stored(again), removed, none, params), expected)
+    assert_same_surges(updated(_stored(again), removed, none, params), expected)
     # No points, no days.
     empty = surge_state(points_of(frame.iloc[:0]), params)
-    _assert_same(_stored(empty), empty)
+    assert_same_surges(_stored(empty), empty)
 
 
 def test_a_table_that_is_not_a_state_is_refused():
