@@ -139,7 +139,15 @@ class Update:
 def month_labels(times: pd.Series) -> np.ndarray:
     """Each time's calendar month (UTC) as ``YYYY-MM``, ``undated`` when missing: the stored partitions."""
     stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    number = np.where(stamps.isna(), -1, stamps.year * 12 + stamps.month - 1)
+    missing = np.asarray(stamps.isna())
+    # Years and months of a missing time are NaN (and the whole column float): filled, then set aside.
+    number = np.where(
+        missing,
+        -1,
+        np.nan_to_num(stamps.year.to_numpy(dtype=float)) * 12
+        + np.nan_to_num(stamps.month.to_numpy(dtype=float))
+        - 1,
+    ).astype(np.int64)
     codes, unique = pd.factorize(number)  # one text per month, not per report
     text = np.array(
         [f"{m // 12:04d}-{m % 12 + 1:02d}" if m >= 0 else "undated" for m in unique], dtype=object

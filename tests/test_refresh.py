@@ -280,3 +280,12 @@ def test_rows_of_the_months_an_update_changed_are_found_by_time_as_by_label():
         True,
         False,
     ]
+
+
+def test_a_report_without_a_time_is_in_the_undated_month():
+    times = pd.Series(
+        pd.to_datetime(["2026-10-05T06:00Z", None, "1999-12-31T23:59Z"], utc=True, format="ISO8601")
+    )
+    labels = incremental.month_labels(times)
+    assert labels.tolist() == ["2026-10", "undated", "1999-12"]
+    assert refresh._in_months(times, {"undated"}).tolist() == [False, True, False]
