@@ -847,6 +847,32 @@ def _plain(value: object) -> object:
     return value
 
 
+def state_differences(a: Analysis, b: Analysis) -> list[str]:
+    """Where ``a``'s stand-ins and surge tests (what its next update starts from) differ from ``b``'s.
+
+    Only what both hold is compared: an analysis without them (read back from an earlier version)
+    has its first update find them again. ``since`` (the first day last tested again) is how the
+    tests were made, not what they say, and is left out.
+    """
+    out: list[str] = []
+    if a.stand_ins is not None and b.stand_ins is not None:
+        x, y = a.stand_ins["uid"].astype(str).tolist(), b.stand_ins["uid"].astype(str).tolist()
+        if x != y:
+            at = next((i for i, (u, v) in enumerate(zip(x, y, strict=False)) if u != v), min(len(x), len(y)))
+            out.append(f"stand-ins: {len(x):,} against {len(y):,}, in order, differing from the {at + 1:,}th")
+    if a.surges is not None and b.surges is not None:
+        s, t = a.surges, b.surges
+        if s.sectors != t.sectors or not s.days.equals(t.days) or not np.array_equal(s.counts, t.counts):
+            out.append("surge tests: the sectors, days or daily counts differ")
+        else:
+            for key in sorted(set(s.tests) | set(t.tests)):
+                if key not in s.tests or key not in t.tests:
+                    out.append(f"surge tests: {key} in one analysis only")
+                elif not np.array_equal(s.tests[key], t.tests[key], equal_nan=s.tests[key].dtype.kind == "f"):
+                    out.append(f"surge tests: {key} differ")
+    return out
+
+
 def differences(a: Analysis, b: Analysis, *, limit: int = 10) -> list[str]:
     """Where two analyses of the same reports differ (at most ``limit`` lines); empty when they agree.
 

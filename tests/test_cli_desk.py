@@ -200,3 +200,35 @@ def test_check_names_a_stored_figure_altered_behind_the_apps_back(capsys, tmp_pa
     assert code == 1 and out.startswith("read back: ")
     assert "the stored analysis differs from a from-scratch analysis" in err
     assert "events.violation_score: 1 row(s) differ" in err
+
+
+def test_check_names_a_stored_surge_test_altered_behind_the_apps_back(capsys, tmp_path):
+    # What the next update starts from is checked too: the stored daily tests are read back when
+    # their counts fit the stand-ins, so a test value altered alone goes unseen until compared.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.feather as feather
+
+    store = tmp_path / "store.gpkg"
+    assert run(capsys, "ingest", str(DEMO_FILE), "--store", str(store))[0] == 0
+    assert run(capsys, "analyse", "--store", str(store))[0] == 0
+    forget(open_store(store))
+    code, out, _ = run(capsys, "analyse", "--store", str(store), "--check")
+    assert code == 0 and out.startswith("read back: ")
+    (path,) = (tmp_path / "derived").rglob("surges--*.arrow")
+    table = feather.read_table(path)
+    name = next(
+        c
+        for c in table.column_names
+        if c.startswith("tests.") and pa.types.is_floating(table.schema.field(c).type)
+    )
+    values = table.column(name).to_pylist()
+    values[0] = 0.123456 if values[0] != 0.123456 else 0.5
+    column = table.schema.get_field_index(name)
+    altered = table.set_column(column, name, pc.cast(values, table.schema.field(column).type))
+    with pa.ipc.new_file(path, altered.schema) as writer:
+        writer.write_table(altered)
+    forget(open_store(store))
+    code, out, err = run(capsys, "analyse", "--store", str(store), "--check")
+    assert code == 1 and out.startswith("read back: ")
+    assert f"surge tests: {name.removeprefix('tests.')} differ" in err
