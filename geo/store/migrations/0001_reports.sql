@@ -1,7 +1,8 @@
--- The reports, their batches, the quarantine and the original files of a PostGIS store (issue 14):
+-- The reports, their batches and the original files of a PostGIS store (issue 14):
 -- the layout of the GeoPackage store (geo/store/sql.py) in PostgreSQL, with the database keeping
 -- what the GeoPackage store keeps in Python: one live batch per file, one report per uid and per
--- (source, id), a Point in EPSG:4326 per report, an original file whose content is its name.
+-- (source, id), a Point in EPSG:4326 per report, a file (an original, a batch's rejected features)
+-- whose content is its name.
 -- Applied by `python -m geo migrate` (geo/store/migrate.py), in one transaction; never edited once
 -- applied anywhere: a change is the next numbered file.
 
@@ -36,7 +37,10 @@ create table batches (
   duplicates integer check (duplicates >= 0),
   retracted_at timestamptz,
   notes text,
-  edits integer not null default 0  -- changes made to its reports outside this program
+  edits integer not null default 0,  -- changes made to its reports outside this program
+  -- The rejected features with their issues, one compressed JSON file per batch as the GeoPackage
+  -- store keeps them (134,000 rejected FIRMS rows as rows grew a store by 188 MB), or none.
+  rejected_sha256 text references files (sha256)
 );
 -- The same file uploaded twice, even at once by two servers, lands once.
 create unique index batches_one_live_per_file on batches (sha256) where retracted_at is null;
@@ -81,16 +85,6 @@ create table reports (
 create index reports_geom on reports using gist (geom);
 create index reports_time on reports (occurred_at);
 create index reports_batch on reports (batch_id);
-
-create table quarantine (
-  id bigint generated always as identity primary key,
-  batch_id text not null references batches (batch_id),
-  feature_index integer,
-  feature_id text,
-  feature text,
-  issues text
-);
-create index quarantine_batch on quarantine (batch_id);
 
 -- A change to the reports made outside this program (psql, QGIS) moves the revision and counts
 -- as an edit of each batch it touched, so that no analysis of the batch as it was is trusted.
