@@ -8,7 +8,6 @@ from geo.filters import filter_mask
 from geo.maps import clicked_uid
 from geo.maps.build import live_map
 from geo.maps.view import plan_drawing
-from geo.pipeline import with_reasons
 from ui import data, keys, mapstate, selection
 from ui.errors import user_errors
 from ui.filters import sidebar_filters
@@ -41,7 +40,7 @@ def working_map(
         shown_events = events_of(events, drawing.points)
         points = drawing.points if drawing.points is not None else reports.iloc[:0]
         live = live_map(
-            points if shown_events is None else with_reasons(points, data.analysed()),
+            points if shown_events is None else data.with_reasons(points),
             data.scenario(),
             settings=data.settings(),
             colour_by=colours[0],
