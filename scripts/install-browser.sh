@@ -11,16 +11,6 @@ if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    sudo="sudo"
-  else
-    echo "error: installing ${need[*]} needs root or sudo; install them with apt-get and rerun." >&2
-    exit 1
-  fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+source "$(dirname "$0")/apt-install.sh"
+apt_install "${need[@]}"
 echo "installed ${need[*]}: $(command -v chromium)"

@@ -14,6 +14,7 @@
 # Settings (environment): CM_PG_PORT (54329), CM_PG_DIR (/tmp/cm-postgis-PORT: a folder the
 # unprivileged user can reach, as a home under /root is not), CM_PG_USER (nobody, under root).
 set -euo pipefail
+source "$(dirname "$0")/apt-install.sh"
 
 port=${CM_PG_PORT:-54329}
 dir=${CM_PG_DIR:-/tmp/cm-postgis-$port}
@@ -40,18 +41,7 @@ install() {
     need+=("postgresql-${v:-15}-postgis-3")
   fi
   [ ${#need[@]} -eq 0 ] && return 0
-  local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-      sudo="sudo"
-    else
-      echo "error: installing ${need[*]} needs root or sudo; install them with apt-get and rerun." >&2
-      exit 1
-    fi
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt_install "${need[@]}"
   v=$(version)
   if [ ! -e "/usr/share/postgresql/$v/extension/postgis.control" ]; then
     echo "error: PostgreSQL $v has no PostGIS after installing ${need[*]}." >&2
