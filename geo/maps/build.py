@@ -29,6 +29,8 @@ from geo.scenario import Scenario
 from geo.settings import Settings
 
 LEGEND_WIDTH_PX = 290
+# The map width a first view is fitted to (geo.maps.aggregate.zoom_for_bounds' default).
+FIT_WIDTH_PX = 1000
 # A pane over the report dots (the overlay pane is at z-index 400, markers at 600) that lets clicks
 # through to them: the hot and cold areas are drawn there (geo.maps.hotareas).
 ABOVE_DOTS_PANE = "cm-above-dots"
@@ -452,7 +454,10 @@ def live_map(
         center, zoom = list(layers.center), 12
     else:
         (south, west), (north, east) = layers.bounds
-        opened = View.fitting((west, south, east, north))
+        # The open legend covers the lower left of the map (LEGEND_WIDTH_PX of the map width
+        # zoom_for_bounds assumes): the first view leaves that much room west of the data.
+        room = (east - west) * LEGEND_WIDTH_PX / (FIT_WIDTH_PX - LEGEND_WIDTH_PX)
+        opened = View.fitting((west - room, south, east, north))
         center, zoom = [opened.lat, opened.lon], opened.zoom
     # Opening where the first view is keeps the map from reporting another view before it moves.
     base_center, base_zoom = base_view if base_view is not None else (center, zoom)

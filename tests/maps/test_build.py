@@ -185,3 +185,19 @@ def test_report_text_is_data_never_a_template(incidents, scenario, settings):
     live = live_map(hostile, scenario, settings=settings)
     _, scripts = _live_scripts(live)
     assert "{{ 7*7 }} shells" in "".join(scripts) and "49 shells" not in "".join(scripts)
+
+
+def test_the_live_maps_first_view_leaves_the_legend_room_west_of_the_data(demo_analysis, scenario, settings):
+    from geo.maps.build import LEGEND_WIDTH_PX, live_map
+
+    reports = demo_analysis.reports
+    live = live_map(reports, scenario, settings=settings)
+    (_, lon), zoom = live.center, live.zoom
+    px_per_degree = 256 * 2**zoom / 360
+    # The Map page's map on a 1366 px screen is 906 px wide (tests/browser's screenshots).
+    width = 906
+    west_edge = lon - width / 2 / px_per_degree
+    (_, west), (_, east) = live.layers.bounds
+    # Every report lies right of the open legend, and inside the map.
+    assert (west - west_edge) * px_per_degree >= LEGEND_WIDTH_PX
+    assert (east - west_edge) * px_per_degree <= width
