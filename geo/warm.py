@@ -36,8 +36,8 @@ SAMPLE = 64
 
 
 def warm_up(reports: gpd.GeoDataFrame, context: Context) -> bool:
-    """Analyse the first :data:`SAMPLE` of ``reports`` (an analysis's) under ``context``'s files, for
-    what it leaves in this process's caches. Returns whether it ran to the end."""
+    """Analyse a :data:`SAMPLE` of ``reports`` (an analysis's) under ``context``'s files, for what
+    it leaves in this process's caches. Returns whether it ran to the end."""
     from geo import attribution
 
     try:
@@ -54,9 +54,8 @@ def warm_up(reports: gpd.GeoDataFrame, context: Context) -> bool:
             method = reports["origin_method"]
             placed = np.flatnonzero((method.notna() & (method != "none")).to_numpy())
             rows = np.union1d(rows, placed[: SAMPLE // 2])
-        few = gpd.GeoDataFrame(
-            reports[stored].iloc[rows].copy(), geometry=reports.geometry.iloc[rows].copy(), crs=reports.crs
-        )
+        taken = reports.iloc[rows]  # the rows first: the columns of every report are not copied
+        few = gpd.GeoDataFrame(taken[stored].copy(), geometry=taken.geometry.copy(), crs=reports.crs)
         if few.empty:
             return False
         measured = measure(few, scenario, sectors=sectors)
