@@ -24,9 +24,7 @@ import numpy as np
 
 from geo.context import Context
 from geo.ingest.batch import OUTPUT_COLUMNS, SYSTEM_COLUMNS
-from geo.pipeline import context_key, flag, measure, scenario_sectors
-from geo.rules import load_agreement
-from geo.scenario import load_scenario
+from geo.pipeline import analyse, context_key
 
 log = logging.getLogger("ceasefire_monitor")
 
@@ -38,12 +36,7 @@ SAMPLE = 64
 def warm_up(reports: gpd.GeoDataFrame, context: Context) -> bool:
     """Analyse a :data:`SAMPLE` of ``reports`` (an analysis's) under ``context``'s files, for what
     it leaves in this process's caches. Returns whether it ran to the end."""
-    from geo import attribution
-
     try:
-        scenario = load_scenario(context.scenario_dir)
-        sectors = scenario_sectors(context.scenario_dir)
-        agreement = load_agreement(context.agreement_path)
         if context_key(context.scenario_dir, context.agreement_path) != context.key:
             return False  # the files changed: the next update reads them and makes its own caches
         stored = [c for c in dict.fromkeys((*OUTPUT_COLUMNS, *SYSTEM_COLUMNS)) if c in reports.columns]
@@ -54,15 +47,17 @@ def warm_up(reports: gpd.GeoDataFrame, context: Context) -> bool:
             method = reports["origin_method"]
             placed = np.flatnonzero((method.notna() & (method != "none")).to_numpy())
             rows = np.union1d(rows, placed[: SAMPLE // 2])
+        if not len(rows):
+            return False
         taken = reports.iloc[rows]  # the rows first: the columns of every report are not copied
         few = gpd.GeoDataFrame(taken[stored].copy(), geometry=taken.geometry.copy(), crs=reports.crs)
-        if few.empty:
-            return False
-        measured = measure(few, scenario, sectors=sectors)
-        origins, links = attribution.estimate_origins_linked(
-            few, control_areas=scenario.control_areas, threshold=context.threshold
+        # The whole path, its files read afresh (not through ``context``).
+        analyse(
+            few,
+            scenario_dir=context.scenario_dir,
+            agreement_path=context.agreement_path,
+            threshold=context.threshold,
         )
-        flag(measured.join(origins), scenario, agreement, origin_links=links)
     except Exception:  # only a head start: whatever failed, the update does as ever
         log.debug("Warming up for the next update failed; it will make its own caches.", exc_info=True)
         return False

@@ -50,8 +50,12 @@ def test_files_changed_since_the_analysis_leave_the_caches_to_the_next_update(de
     assert not density._GROUND and not evaluate._GEOGRAPHY
 
 
-def test_nothing_to_warm_up_from_is_no_error(demo_analysis, cold):
+def test_nothing_to_warm_up_from_is_no_error(demo_analysis, cold, caplog):
     settings = load_settings(environ={})
     context = Context(settings.scenario_dir, settings.agreement_path)
 
-    assert warm.warm_up(demo_analysis.reports.iloc[:0], context) is False
+    with caplog.at_level("DEBUG", logger="ceasefire_monitor"):
+        assert warm.warm_up(demo_analysis.reports.iloc[:0], context) is False
+    # Declined, not failed: a failure would be logged (and swallowed).
+    assert not [r for r in caplog.records if "failed" in r.getMessage()]
+    assert not density._GROUND
