@@ -55,8 +55,11 @@ def _given_scenario(args: argparse.Namespace) -> Path | None:
     return folder
 
 
-def _store_path(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(args.store) if getattr(args, "store", None) else settings.store_path
+def _store_path(args: argparse.Namespace, settings: Settings) -> Path | str:
+    """The store the command works on: ``--store`` (a path or a postgresql:// URL), else the settings'."""
+    from geo.store import configured
+
+    return configured(settings, getattr(args, "store", None))
 
 
 def _scenario_dir(args: argparse.Namespace, settings: Settings) -> Path:
@@ -77,9 +80,9 @@ def _context(args: argparse.Namespace, settings: Settings):  # -> geo.context.Co
 
 
 def _store(args: argparse.Namespace, settings: Settings):
-    from geo.store import open_store
+    from geo.store import open_store, work_dir
 
-    return open_store(_store_path(args, settings))
+    return open_store(_store_path(args, settings), work=work_dir(settings))
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -567,7 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     def with_store(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--store", help="store file (default: the store_path setting)")
+        p.add_argument(
+            "--store",
+            help="store: a GeoPackage file or a postgresql:// URL (default: the store_url or store_path setting)",
+        )
         return p
 
     p = add("schema", cmd_schema, "print the incident JSON Schema (or docs/SCHEMA.md)")

@@ -23,7 +23,7 @@ from geo.errors import InputError
 from geo.pipeline import _SETTLED_NS, context_key, scenario_sectors
 from geo.rules import Agreement, load_agreement
 from geo.scenario import Scenario, load_scenario
-from geo.scenario.edits import ScenarioEdits, edits_root
+from geo.scenario.edits import EDITS_DIR, ScenarioEdits, edits_root
 from geo.settings import Settings
 
 T = TypeVar("T")
@@ -94,8 +94,27 @@ class Context:
         return loaded
 
 
-def _store_path(settings: Settings, store_path: Path | None) -> Path:
-    return Path(store_path) if store_path is not None else Path(settings.store_path)
+def _store_path(settings: Settings, store_path: Path | str | None) -> Path | str:
+    from geo.store import configured
+
+    return configured(settings, store_path)
+
+
+def scenario_edits(settings: Settings, *, store_path: Path | str | None = None) -> ScenarioEdits:
+    """The users' edits of the store at ``store_path`` (a GeoPackage path or a PostGIS URL; default
+    the settings' store) over the settings' committed scenario.
+
+    A GeoPackage store keeps them in files beside it; a PostGIS store in its database, with a copy
+    in its local folder that every read brings up to date.
+    """
+    from geo.store import is_url, open_store, work_dir
+
+    location = _store_path(settings, store_path)
+    base = Path(settings.scenario_dir)
+    if not is_url(location):
+        return ScenarioEdits(edits_root(Path(location)), base, settings=settings)
+    store = open_store(location, work=work_dir(settings))
+    return ScenarioEdits(store.path / EDITS_DIR, base, settings=settings, shared=store.edits)
 
 
 def scenario_in_force(
@@ -116,11 +135,11 @@ def scenario_in_force(
                 hint="Give a folder laid out as data/scenario (contact line, control areas, zones, posts).",
             )
         return folder
-    root = edits_root(_store_path(settings, store_path))
+    edits = scenario_edits(settings, store_path=store_path)
     base = Path(settings.scenario_dir)
-    if root.resolve() in base.resolve().parents:  # already the edited one
+    if edits.root.resolve() in base.resolve().parents:  # already the edited one
         return base
-    return ScenarioEdits(root, base, settings=settings).scenario_dir()
+    return edits.scenario_dir()
 
 
 def resolve(
@@ -154,7 +173,9 @@ def fingerprint(
     if scenario_dir is not None:
         folders = [Path(scenario_dir)]
     else:
-        folders = [Path(settings.scenario_dir), edits_root(_store_path(settings, store_path)) / "history"]
+        edits = scenario_edits(settings, store_path=store_path)
+        edits.pull()  # another server's edit shows here first
+        folders = [Path(settings.scenario_dir), edits.root / "history"]
     paths = [p for folder in folders for p in sorted(folder.glob("*.geojson"))]
     paths.append(Path(settings.agreement_path))
     now = time.time_ns()

@@ -25,6 +25,10 @@ class Settings:
     """
 
     store_path: Path = PROJECT_ROOT / "var" / "store.gpkg"
+    # The store: postgresql://user@host:port/database for a PostGIS store shared by several app
+    # servers (docs/DEPLOY.md), a GeoPackage path, or empty for the GeoPackage at store_path. With
+    # PostGIS, store_path's folder keeps this server's local copies of what it read.
+    store_url: str = ""
     # Tile URL template for the map's base layer; empty means no tiles (vector context only).
     tile_url: str = ""
     tile_attribution: str = ""

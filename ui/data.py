@@ -16,6 +16,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo import pipeline, refresh
 from geo.context import Context, fingerprint, resolve
+from geo.context import scenario_edits as edits_of
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_mapped, read_table
@@ -23,9 +24,9 @@ from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
 from geo.patterns import PatternParams, Patterns, find_patterns
 from geo.pipeline import Analysis
 from geo.scenario import Scenario
-from geo.scenario.edits import ScenarioEdits, edits_root
+from geo.scenario.edits import ScenarioEdits
 from geo.settings import Settings, load_settings
-from geo.store import Store, open_store
+from geo.store import Store, configured, is_url, open_store, work_dir
 from ui import keys, updating
 
 
@@ -41,19 +42,23 @@ def settings() -> Settings:
 
 
 @st.cache_resource
-def _store(path: str) -> Store:
-    return open_store(Path(path))
+def _store(location: str, work: str) -> Store:
+    return open_store(location if is_url(location) else Path(location), work=work)
+
+
+def store_location() -> str:
+    """The store in force as text: a GeoPackage path or a PostGIS URL (settings store_url, store_path)."""
+    return str(configured(settings()))
 
 
 def store() -> Store:
     """The store handle: a connection-like resource shared by every session."""
-    return _store(str(settings().store_path))
+    return _store(store_location(), str(work_dir(settings())))
 
 
 def scenario_edits() -> ScenarioEdits:
-    """The line versions and zones users made, kept beside the store over the committed scenario."""
-    s = settings()
-    return ScenarioEdits(edits_root(s.store_path), s.scenario_dir, settings=s)
+    """The line versions and zones users made, kept with the store over the committed scenario."""
+    return edits_of(settings())
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -90,18 +95,18 @@ def scenario() -> Scenario:
 # The analysis is shared by every session and must never be mutated; a test checks the pages do not.
 # It is held by geo.refresh (the latest per store) and ui.updating (the ones pages were given), not
 # by st.cache_data, which would keep a pickle and unpickle a fresh copy on every rerun.
-def _analysis(store_path: str, revision: int, key: str, scenario_dir: str, agreement_path: str) -> Analysis:
+def _analysis(revision: int, key: str, scenario_dir: str, agreement_path: str) -> Analysis:
     """The analysis of the store at ``revision`` in the context ``key``: held, or made now with a progress bar."""
     ctx = Context(Path(scenario_dir), Path(agreement_path), key=key)
     wanted = f"r{revision}-{key}-t{ctx.threshold}"
-    found = updating.shown(_store(store_path), wanted)
-    held = refresh.latest(_store(store_path))
+    found = updating.shown(store(), wanted)
+    held = refresh.latest(store())
     if found is None and held is not None and held[0] == wanted:
         found = held[1]
     if found is None:
-        wanted, found = updating.analyse_now(_store(store_path), ctx)
+        wanted, found = updating.analyse_now(store(), ctx)
     # Out of the garbage collector's sight already: geo.refresh freezes an analysis once made or read.
-    updating.remember(_store(store_path), wanted, found)
+    updating.remember(store(), wanted, found)
     return found
 
 
@@ -200,9 +205,7 @@ def analysed(ctx: Context | None = None) -> Analysis:
         found = updating.shown(store(), pinned)
         if found is not None:
             return found
-    return _analysis(
-        str(settings().store_path), revision(), c.key, str(c.scenario_dir), str(c.agreement_path)
-    )
+    return _analysis(revision(), c.key, str(c.scenario_dir), str(c.agreement_path))
 
 
 def analysis_key() -> str:

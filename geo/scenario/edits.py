@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import shapely
@@ -57,6 +57,26 @@ class Edit:
     at: pd.Timestamp
     note: str
     path: Path
+
+
+class SharedEdits(Protocol):
+    """Where a shared store keeps the edits (the PostGIS store's database), its history folder a copy."""
+
+    def pull(self, folder: Path) -> None:
+        """Make ``folder`` hold exactly the stored edit documents (write the missing, drop the withdrawn)."""
+        ...
+
+    def publish(self, seq: int, name: str, text: str) -> bool:
+        """Store the edit ``name`` as number ``seq`` unless that number or name is taken; True if stored."""
+        ...
+
+    def withdraw(self, name: str) -> None:
+        """Remove the edit ``name`` (one that clashed with another made at the same moment)."""
+        ...
+
+    def keep_file(self, sha256: str, data: bytes) -> None:
+        """Keep an uploaded file by its SHA-256."""
+        ...
 
 
 def edits_root(store_path: Path) -> Path:
@@ -111,15 +131,34 @@ class ScenarioEdits:
         The committed scenario folder (the ``scenario_dir`` setting); only read.
     settings
         The theatre box that edited geometry must fall in; default :func:`geo.settings.load_settings`.
+    shared
+        The store that keeps the edits when it is shared by several servers (PostGIS); ``root`` is
+        then this server's copy of them, brought up to date before every read.
     """
 
-    def __init__(self, root: Path, base_dir: Path, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        base_dir: Path,
+        *,
+        settings: Settings | None = None,
+        shared: SharedEdits | None = None,
+    ) -> None:
         self.root = Path(root)
         self.base_dir = Path(base_dir)
         self.settings = settings or load_settings()
+        self.shared = shared
+
+    def pull(self) -> None:
+        """Bring the history folder up to the shared store's edits (nothing to do without one)."""
+        if self.shared is not None:
+            folder = self.root / "history"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.shared.pull(folder)
 
     def edits(self) -> list[Edit]:
         """Every stored edit, oldest first."""
+        self.pull()
         folder = self.root / "history"
         out = []
         for path in sorted(folder.glob("*.geojson")) if folder.is_dir() else []:
@@ -234,14 +273,21 @@ class ScenarioEdits:
         while True:
             doc["edit"]["seq"] = seq
             path = folder / f"{seq:06d}-{kind}-{label}.geojson"
-            if not _publish(folder, path, json.dumps(doc, ensure_ascii=False, indent=1)):
+            text = json.dumps(doc, ensure_ascii=False, indent=1)
+            if self.shared is None:
+                published = _publish(folder, path, text)
+            elif published := self.shared.publish(seq, path.name, text):
+                _publish(folder, path, text)
+            if not published:
                 seq += 1  # another session took this number first
                 continue
             try:
                 # Another session may have stored a clashing edit (the same version) in the meantime.
                 self._check()
             except InputError:
-                path.unlink()
+                if self.shared is not None:
+                    self.shared.withdraw(path.name)
+                path.unlink(missing_ok=True)
                 raise
             return Edit(seq, kind, label, author, at, note, path)
 
@@ -296,6 +342,8 @@ class ScenarioEdits:
             _feature(areas[side]["geometry"], side=side, version=version, valid_from=when) for side in SIDES
         ]
         sha = hashlib.sha256(data).hexdigest()
+        if self.shared is not None:  # kept first: an edit is never stored without its file
+            self.shared.keep_file(sha, data)
         edit = self._store(LINE, version, features, author=author, note=note, filename=filename, sha256=sha)
         files = self.root / "files"
         files.mkdir(parents=True, exist_ok=True)

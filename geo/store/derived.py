@@ -121,10 +121,17 @@ class AnalysisFiles:
     def batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
         """The store's batches (id, outside edits) the analysis under ``key`` was made of, or None."""
         try:
-            listed = json.loads(self._manifest(key).read_text())["batches"]
+            listed = self._read_manifest(key)["batches"]
             return tuple((str(b), int(e)) for b, e in listed)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
+
+    def _fetch(self, files: list[str]) -> None:
+        """Make sure the partitions ``files`` are in the folder (here they always are: nothing to do).
+
+        A store that keeps them elsewhere (the PostGIS store's database) copies the missing ones in,
+        or raises OSError when one is gone.
+        """
 
     def load(self, key: str) -> dict[str, pa.Table] | None:
         """Every table of the analysis kept under ``key``, or None when there is none (or a file is gone)."""
@@ -133,6 +140,7 @@ class AnalysisFiles:
             return None
         files, schemas = manifest["tables"], self._schemas(manifest)
         try:
+            self._fetch([f for parts in files.values() if parts for f in parts.values()])
             return {
                 name: self._read(list(parts.values()), schemas.get(name)) if parts else None
                 for name, parts in files.items()
@@ -203,6 +211,7 @@ class AnalysisFiles:
             raise ValueError(msg)
         token = uuid.uuid4().hex[:12]
         listed: dict[str, dict[str, str]] = {}
+        written: list[str] = []
         kept_schemas = self._schemas(kept) if kept is not None else {}
         schemas: dict[str, pa.Schema] = {}
         for name, frame in tables.items():
@@ -242,6 +251,7 @@ class AnalysisFiles:
                         part = to_arrow(name, take_rows(frame, part_rows))
                     at += len(part_rows)
                     self._write(self.folder / file, part)
+                    written.append(file)
                     found.append(part.schema)
                     parts[month] = file
             listed[name] = parts
@@ -260,8 +270,15 @@ class AnalysisFiles:
         }
         if batches is not None:
             manifest["batches"] = [[b, e] for b, e in batches]
+        self._publish(key, manifest, written)
+
+    def _publish(self, key: str, manifest: dict, written: list[str]) -> None:
+        """Make the analysis ``manifest`` (whose new partitions, ``written``, are in the folder) the one
+        kept under ``key``: replace its manifest atomically, then remove every file it does not list."""
         self._write_text(self._manifest(key), json.dumps(manifest))
-        keep = {f for parts in listed.values() for f in parts.values()} | {self._manifest(key).name}
+        keep = {f for parts in manifest["tables"].values() for f in parts.values()} | {
+            self._manifest(key).name
+        }
         for path in self.folder.iterdir():
             if path.name not in keep and not path.name.startswith(".incoming-"):
                 path.unlink(missing_ok=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import gzip
 import json
 import os
 import shutil
@@ -21,12 +19,18 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from geo.crs import require_wgs84
 from geo.errors import GeoError, StoreError
 from geo.ingest.result import IngestResult
 from geo.store import columns as cols
 from geo.store import sql
-from geo.store.base import BATCH_COLUMNS, BatchReceipt
+from geo.store.base import (
+    BATCH_COLUMNS,
+    BatchReceipt,
+    checked_frame,
+    refuse_strict,
+    rejected_file,
+    rejected_rows,
+)
 from geo.store.columnar import ColumnarCopy, query_filters
 from geo.store.derived import AnalysisFiles
 
@@ -74,6 +78,7 @@ class GeoPackageStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self.location = str(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._files = self.path.parent / "files"
         self._id = self._open()
@@ -249,22 +254,12 @@ class GeoPackageStore:
         return f"{sha256}.rejected.json.gz"
 
     def _keep_report(self, result: IngestResult) -> bool:
-        """Write the rejected features with their issues as one compressed JSON file; return whether new.
-
-        One file per batch, not a row per rejected feature: 134,000 rejected FIRMS rows grew a store
-        by 188 MB as rows and take a few MB compressed. The file is what :meth:`quarantine` reads.
-        """
-        if not result.rejected:
+        """Write the rejected features with their issues (:func:`geo.store.base.rejected_file`) beside
+        the original; return whether new. That file is what :meth:`quarantine` reads."""
+        content = rejected_file(result)
+        if content is None:
             return False
-        rows = [
-            {"feature_index": r.index, "feature_id": r.feature_id, "feature": r.feature,
-             "issues": [dataclasses.asdict(i) for i in r.issues]}
-            for r in result.rejected
-        ]  # fmt: skip
-        text = json.dumps(rows, ensure_ascii=False, default=str).encode("utf-8")
-        return self._keep_file(
-            result.sha256, gzip.compress(text, mtime=0), name=self._report_name(result.sha256)
-        )
+        return self._keep_file(result.sha256, content, name=self._report_name(result.sha256))
 
     def add_batch(
         self, result: IngestResult, *, original: bytes, uploader: str = "", strict: bool = False
@@ -291,12 +286,8 @@ class GeoPackageStore:
             With ``strict`` when any feature was rejected, or when the write fails; nothing is
             changed then.
         """
-        if strict and result.rejected:
-            msg = f"{result.filename}: {len(result.rejected)} of {result.n_features} features are invalid; strict mode stores nothing."
-            raise StoreError(
-                msg, hint="Fix the features the validation report names, or upload without --strict."
-            )
-        frame = self._checked(result)
+        refuse_strict(result, strict)
+        frame = checked_frame(result)
         created = reported = False
         try:
             with self._write(f"Storing {result.filename}") as con:
@@ -338,20 +329,6 @@ class GeoPackageStore:
         return BatchReceipt.stored(
             result, batch_id, accepted=len(new), duplicates=int(dup.sum()), duplicate_uids=dup_uids
         )
-
-    @staticmethod
-    def _checked(result: IngestResult) -> gpd.GeoDataFrame:
-        """The accepted frame if it is a normalised incident frame; a StoreError naming what is off."""
-        frame = result.accepted
-        require_wgs84(frame, what=f"The accepted reports of {result.filename}")
-        missing = [c for c in cols.REPORT_COLUMNS if c != "batch_id" and c not in frame.columns]
-        if missing:
-            msg = f"The accepted reports of {result.filename} lack the column(s) {', '.join(missing)}."
-            raise StoreError(msg, hint="Store what geo.ingest.read_batch returns, not a hand-made frame.")
-        if not shapely.is_empty(frame.geometry.values).any() and (frame.geom_type == "Point").all():
-            return frame
-        msg = f"The accepted reports of {result.filename} include geometries that are not 2-D points."
-        raise StoreError(msg, hint="Store what geo.ingest.read_batch returns; it keeps points only.")
 
     @staticmethod
     def _existing(con: sqlite3.Connection, frame: pd.DataFrame) -> set[str]:
@@ -519,20 +496,8 @@ class GeoPackageStore:
         parts = [rows]
         for bid, sha256 in batches.itertuples(index=False):
             path = self._files / self._report_name(sha256)
-            if not path.is_file():
-                continue
-            kept = json.loads(gzip.decompress(path.read_bytes()))
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "batch_id": bid,
-                        "feature_index": [k["feature_index"] for k in kept],
-                        "feature_id": [k["feature_id"] for k in kept],
-                        "feature": [json.dumps(k["feature"], ensure_ascii=False, default=str) for k in kept],
-                        "issues": [json.dumps(k["issues"], ensure_ascii=False) for k in kept],
-                    }
-                )
-            )
+            if path.is_file():
+                parts.append(rejected_rows(bid, path.read_bytes()))
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else rows
 
     def original_file(self, batch_id: str) -> Path:

@@ -70,7 +70,7 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     """The first line of what the server or the driver said (its later lines repeat the query)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -83,7 +83,7 @@ def connect(url: str):
     try:
         return psycopg.connect(url, connect_timeout=10)
     except psycopg.Error as exc:
-        msg = f"Cannot reach the PostGIS store at {shown(url)}: {_reason(exc)}"
+        msg = f"Cannot reach the PostGIS store at {shown(url)}: {reason(exc)}"
         raise StoreError(
             msg, hint="Check the URL and that the server runs (make postgis starts one on this machine)."
         ) from exc
@@ -123,7 +123,7 @@ def migrate(url: str, folder: Path = MIGRATIONS_DIR) -> tuple[list[Migration], l
                         (m.version, m.name, m.sha256),
                     )
         except psycopg.Error as exc:
-            msg = f"Migrating the PostGIS store at {shown(url)} failed, and changed nothing: {_reason(exc)}"
+            msg = f"Migrating the PostGIS store at {shown(url)} failed, and changed nothing: {reason(exc)}"
             raise StoreError(
                 msg, hint="Fix the migration or the database, then run python -m geo migrate again."
             ) from exc
