@@ -3,12 +3,98 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+POSTGIS_SCRIPT = ROOT / "scripts" / "postgis.sh"
+# Both stores, for the tests that every store must pass (issue 14: one suite, two stores).
+STORES = ("gpkg", "postgis")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A throwaway PostgreSQL + PostGIS server for the session, started by the project's own script
+    (scripts/postgis.sh: Debian's packages, loopback, an unprivileged user) and removed at the end:
+    the URL of its maintenance database."""
+    env = {**os.environ, "CM_PG_PORT": str(free_port())}
+    run = ["bash", str(POSTGIS_SCRIPT)]
+    started = subprocess.run([*run, "start"], env=env, capture_output=True, text=True, timeout=900)
+    if started.returncode != 0:
+        pytest.fail(
+            f"scripts/postgis.sh start failed (make postgis-packages installs PostgreSQL and PostGIS):\n{started.stderr}"
+        )
+    yield started.stdout.strip().splitlines()[-1].rsplit("/", 1)[0] + "/postgres"
+    subprocess.run([*run, "clean"], env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def _postgis_template(postgis_server) -> str:
+    """A database migrated once, that each test's database is copied from."""
+    import psycopg
+
+    from geo.store.migrate import migrate
+
+    with psycopg.connect(postgis_server, autocommit=True) as conn:
+        conn.execute("create database cm_template")
+    migrate(postgis_server.rsplit("/", 1)[0] + "/cm_template")
+    return "cm_template"
+
+
+@pytest.fixture(scope="session")
+def postgis_database(postgis_server, _postgis_template):
+    """Make a new PostGIS store (a migrated database, with a store id of its own); return its URL."""
+    import psycopg
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgis_server, autocommit=True) as conn:
+            conn.execute(f"create database {name} template {_postgis_template}")
+        url = postgis_server.rsplit("/", 1)[0] + f"/{name}"
+        with psycopg.connect(url) as conn:
+            conn.execute("update meta set value = %s where key = 'store_id'", (uuid.uuid4().hex[:16],))
+        return url
+
+    return make
+
+
+@pytest.fixture
+def postgis_url(postgis_database) -> str:
+    """A new PostGIS store of the test's own: its URL."""
+    return postgis_database()
+
+
+@pytest.fixture
+def new_store(request, tmp_path):
+    """Open a new, empty store of the test's kind (``store_kind``), or of ``kind``; ``name`` its folder."""
+    from geo.store import open_store
+
+    def make(kind: str | None = None, name: str = "store"):
+        kind = kind or request.getfixturevalue("store_kind")
+        if kind == "gpkg":
+            return open_store(tmp_path / name / "store.gpkg")
+        return open_store(request.getfixturevalue("postgis_database")(), work=tmp_path / name)
+
+    return make
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request) -> str:
+    """Each store in turn: the test runs once on a GeoPackage store, once on a PostGIS store."""
+    return request.param
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ import shapely
 
 from geo.ingest.result import IngestResult, Issue, Rejection
 from geo.schema import FIELDS, report_uid
-from geo.store import open_store
 
 FIELD_NAMES = [f.name for f in FIELDS]
 
@@ -117,9 +116,9 @@ def put(store, rows, **kw) -> Any:
 
 
 @pytest.fixture
-def store(tmp_path):
-    """An empty store in its own folder."""
-    return open_store(tmp_path / "store" / "store.gpkg")
+def store(new_store, store_kind):
+    """An empty store: each test using it runs on a GeoPackage store and on a PostGIS store."""
+    return new_store(store_kind)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,13 @@ from geo.errors import StoreError
 from geo.store.gpkg import GeoPackageStore
 
 
+@pytest.fixture
+def store_kind() -> str:
+    """The GeoPackage store only: this module tests its own files (tests/store/test_postgis_store.py
+    tests the PostGIS store's database)."""
+    return "gpkg"
+
+
 def snapshot(store):
     """Everything a failed write must not change: the file's bytes, its rows, and the folders beside it."""
     with sqlite3.connect(store.path) as con:

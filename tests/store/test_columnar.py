@@ -6,8 +6,16 @@ import sqlite3
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from geo.store import open_store
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """The GeoPackage store only: this module tests its own files (tests/store/test_postgis_store.py
+    tests the PostGIS store's database)."""
+    return "gpkg"
 
 
 def copies(store):

@@ -16,6 +16,13 @@ from geo.errors import StoreError
 from geo.store import open_store
 
 
+@pytest.fixture
+def store_kind() -> str:
+    """The GeoPackage store only: this module tests its own files (tests/store/test_postgis_store.py
+    tests the PostGIS store's database)."""
+    return "gpkg"
+
+
 def rows_of(store, query):
     with sqlite3.connect(store.path) as con:
         return con.execute(query).fetchall()

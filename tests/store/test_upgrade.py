@@ -5,8 +5,18 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+import pytest
+
 from geo.store import open_store
 from geo.store import sql as store_sql
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """The GeoPackage store only: this module tests its own files (tests/store/test_postgis_store.py
+    tests the PostGIS store's database)."""
+    return "gpkg"
+
 
 NEW_COLUMNS = store_sql.UPGRADES["2"]
 
