@@ -277,6 +277,11 @@ class PostGISStore:
             def active() -> list[tuple[str, int]]:
                 return [(b, e) for b, e in self.listing()[1] if chosen is None or b in chosen]
 
+            listed = active()
+            if filters and not all(self._columnar.path(b, e).is_file() for b, e in listed):
+                # This server lacks copies (it is new, or another server added batches): a box or a
+                # time window is answered by the database's indexes, not by copying every batch first.
+                return self._selected(filters, [b for b, _ in listed])
             try:
                 return self._columnar.read(active(), self._batch_from_sql, filters)
             except FileNotFoundError:
@@ -289,15 +294,46 @@ class PostGISStore:
             ) from None
 
     def _batch_from_sql(self, batch_id: str) -> gpd.GeoDataFrame:
+        return self._select("batch_id = %s", (batch_id,))
+
+    def _selected(self, filters: list[tuple[str, str, Any]], batches: list[str]) -> gpd.GeoDataFrame:
+        """The reports of ``batches`` that pass ``filters`` (:func:`geo.store.columnar.query_filters`),
+        selected by the database: a box through the points' GiST index, a window through the time index."""
+        clauses, params = ["batch_id = any(%s)"], [batches]
+        box = {(name, op): value for name, op, value in filters if name in ("lon", "lat")}
+        if box:
+            clauses.append("geom && st_makeenvelope(%s, %s, %s, %s, 4326)")
+            params += [box["lon", ">="], box["lat", ">="], box["lon", "<="], box["lat", "<="]]
+        for name, op, value in filters:
+            if name in ("lon", "lat"):
+                continue
+            if op == "in":
+                clauses.append(f'"{name}" = any(%s)')
+                params.append(list(value))
+            else:
+                clauses.append(f'"{name}" {op} %s')
+                params.append(value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
+        return self._select(" and ".join(clauses), tuple(params))
+
+    def _select(self, condition: str, params: tuple) -> gpd.GeoDataFrame:
+        """The reports that meet the SQL ``condition``, in the order they were stored."""
+        import psycopg
+
         names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
-        with self._conn() as conn:
-            cursor = conn.execute(
-                f"select st_x(geom) as lon, st_y(geom) as lat, {names} from reports "
-                "where batch_id = %s order by fid",
-                (batch_id,),
-            )
-            rows = cursor.fetchall()
-            columns = [d.name for d in cursor.description]
+        try:
+            with self._conn() as conn:
+                cursor = conn.execute(
+                    f"select st_x(geom) as lon, st_y(geom) as lat, {names} from reports "
+                    f"where {condition} order by fid",
+                    params,
+                )
+                rows = cursor.fetchall()
+                columns = [d.name for d in cursor.description]
+        except StoreError as exc:
+            if isinstance(exc.__cause__, psycopg.errors.DataError | psycopg.errors.UndefinedFunction):
+                msg = f"Cannot filter the reports with {params[1:]!r} ({reason(exc.__cause__)})."
+                raise StoreError(msg, hint="Give each column values of its own type (text, whole numbers).") from None
+            raise
         frame = pd.DataFrame(rows, columns=columns)
         for name in cols.DATETIME:
             frame[name] = pd.to_datetime(frame[name], utc=True)
@@ -442,7 +478,9 @@ class DatabaseAnalysis(AnalysisFiles):
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         with self._store._conn() as conn:
-            cursor = conn.execute("select name, content from analysis_parts where name = any(%s)", (missing,))
+            # Binary: a bytea as text is hex, twice the bytes and three times the time.
+            cursor = conn.cursor(binary=True)
+            cursor.execute("select name, content from analysis_parts where name = any(%s)", (missing,))
             found = 0
             for name, content in cursor:
                 _write_atomic(self.folder, self.folder / name, bytes(content))
@@ -456,7 +494,8 @@ class DatabaseAnalysis(AnalysisFiles):
 
         with self._store._conn() as conn, conn.transaction():
             conn.execute("select pg_advisory_xact_lock(%s)", (WRITE_LOCK + 1,))
-            with conn.cursor().copy("copy analysis_parts (name, content) from stdin") as copy:
+            with conn.cursor().copy("copy analysis_parts (name, content) from stdin (format binary)") as copy:
+                copy.set_types(["text", "bytea"])
                 for name in written:
                     copy.write_row((name, (self.folder / name).read_bytes()))
             conn.execute(
