@@ -17,12 +17,17 @@ it back in a fresh process, as a restarted app server does (timed from after the
 Seconds and peak memory for each (the peak of the process from the start of the step, memory
 already held included, and printed apart: during the update the previous analysis is held, as an
 app server holds it), and what the update recomputed. The store is removed at the end.
+
+With ``--postgis URL`` (a PostGIS server, e.g. the one ``make postgis`` starts) the store is a PostGIS
+store in a new database on that server, dropped at the end; the read back is then a new app server's
+first analysis: a fresh process with an empty work folder reads the analysis from the database.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,8 +35,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 STAGES = ("enrich", "origins", "rules", "corroborate", "patterns", "score")
+# The PostGIS server of --postgis (children read it from CM_BENCH_POSTGIS); empty: GeoPackage stores.
+POSTGIS = os.environ.get("CM_BENCH_POSTGIS", "")
 
 
 def reports(n: int, layout: str):
@@ -92,30 +100,40 @@ def make_store(n: int, layout: str, folder: str) -> None:
     """Store ``n`` reports in a new store in ``folder``, in batches of 100,000, all but the newest
     1,000, which are kept in ``held.pkl`` beside it for the update (run in a process of its own)."""
     frame = reports(n, layout).sort_values("occurred_at", kind="stable").reset_index(drop=True)
-    store = open_bench_store(Path(folder))
+    store = open_bench_store(Path(folder), "maker")
     held = frame.tail(1000).copy()
     for k, first in enumerate(range(0, len(frame) - len(held), 100_000)):
         put(store, frame.iloc[first : min(first + 100_000, len(frame) - len(held))], k)
     held.to_pickle(Path(folder) / "held.pkl")
 
 
-def open_bench_store(folder: Path):
+def open_bench_store(folder: Path, server: str = "bench"):
+    """The bench's store in ``folder``: the GeoPackage there, or the PostGIS store whose URL is in
+    ``folder/url.txt`` as app server ``server`` (each with its own work folder)."""
     from geo.store import open_store
 
+    url = folder / "url.txt"
+    if url.is_file():
+        return open_store(url.read_text().strip(), work=folder / f"work-{server}")
     return open_store(folder / "store.gpkg")
 
 
 def put(store, rows, k: int) -> None:
     """Add ``rows`` to ``store`` as one batch (the ``k``-th)."""
     import dataclasses
+    import hashlib
 
     from geo.ingest import read_batch
 
     template = read_batch(b'{"type": "FeatureCollection", "features": []}', filename="bench.geojson")
+    original = f"bench {k}".encode()  # a file of its own, named by its content, as a store checks
     result = dataclasses.replace(
-        template, accepted=rows.reset_index(drop=True), sha256=f"{k:064d}", n_features=len(rows)
+        template,
+        accepted=rows.reset_index(drop=True),
+        sha256=hashlib.sha256(original).hexdigest(),
+        n_features=len(rows),
     )
-    store.add_batch(result, original=f"bench {k}".encode())
+    store.add_batch(result, original=original)
 
 
 def child_store(n: int, layout: str) -> None:
@@ -126,7 +144,13 @@ def child_store(n: int, layout: str) -> None:
     import pandas as pd
 
     folder = Path(tempfile.mkdtemp(prefix="bench-analysis-"))
+    made = None
     try:
+        if POSTGIS:
+            from pgbench_db import create
+
+            made = create(POSTGIS)
+            (folder / "url.txt").write_text(made)
         # The store is made by a process of its own: this one, like an app server, opens a store
         # it did not fill. The generator's memory, freed and even given back to the system, left
         # this process holding a quarter of a gigabyte more at a million reports.
@@ -134,12 +158,16 @@ def child_store(n: int, layout: str) -> None:
         store = open_bench_store(folder)
         held = pd.read_pickle(folder / "held.pkl")
         gc.collect()
-        run_store(store, held)
+        run_store(store, held, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if made is not None:
+            from pgbench_db import drop
+
+            drop(made)
 
 
-def run_store(store, held) -> None:
+def run_store(store, held, folder: Path) -> None:
     """From scratch, the ``held`` batch, then a read back in a fresh process; print a JSON line."""
     import gc
 
@@ -178,21 +206,21 @@ def run_store(store, held) -> None:
     give_back_memory()
     # A restarted server: a fresh process whose libraries are loaded (as at a server's start) reads it back.
     done = subprocess.run(
-        [sys.executable, __file__, "--read-back", str(store.path)], capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--read-back", str(folder)], capture_output=True, text=True, check=True
     )
     out["read back"] = json.loads(done.stdout.strip().splitlines()[-1])
     print(json.dumps({"events": events, **out}))
 
 
-def child_read_back(path: str) -> None:
-    """Read the stored analysis of the store at ``path`` back in this fresh process; print seconds and peak."""
+def child_read_back(folder: str) -> None:
+    """Read the stored analysis of the bench's store in ``folder`` back in this fresh process (for
+    PostGIS, a new app server: an empty work folder); print seconds and peak."""
     from geo.pipeline import Timings
     from geo.refresh import refresh_store
     from geo.settings import load_settings
-    from geo.store import open_store
 
     settings = load_settings()
-    store = open_store(Path(path))
+    store = open_bench_store(Path(folder), "restarted")
     reset_peak()
     timings = Timings()
     t0 = time.perf_counter()
@@ -220,10 +248,19 @@ def main() -> None:
     parser.add_argument(
         "--store", action="store_true", help="through a store: from scratch, a 1k batch, read back"
     )
+    parser.add_argument(
+        "--postgis",
+        metavar="URL",
+        help="with --store: a PostGIS store on this server (a new database, dropped after)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("N", "LAYOUT"), help=argparse.SUPPRESS)
     parser.add_argument("--read-back", metavar="STORE", help=argparse.SUPPRESS)
     parser.add_argument("--make-store", nargs=3, metavar=("N", "LAYOUT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global POSTGIS
+    POSTGIS = args.postgis or os.environ.get("CM_BENCH_POSTGIS", "")
+    if POSTGIS:
+        os.environ["CM_BENCH_POSTGIS"] = POSTGIS  # for the child processes
     if args.make_store:
         make_store(int(args.make_store[0]), args.make_store[1], args.make_store[2])
         return
@@ -256,6 +293,12 @@ def main() -> None:
 
 def store_table(args: argparse.Namespace) -> None:
     steps = ("scratch", "update", "read back")
+    if POSTGIS:
+        from geo.store.migrate import shown
+
+        print(f"PostGIS store on {shown(POSTGIS)}; read back by a new app server (empty work folder)\n")
+    else:
+        print("GeoPackage store\n")
     print(
         "| reports | layout | events | from scratch s | peak MB | 1k batch: update s | peak MB "
         "| restart: read back s | peak MB |"
@@ -273,6 +316,7 @@ def store_table(args: argparse.Namespace) -> None:
             r = json.loads(done.stdout.strip().splitlines()[-1])
             cells = " | ".join(f"{r[s]['total']:.1f} | {r[s]['peak_mb']:,}" for s in steps)
             print(f"| {n:,} | {layout} | {r['events']:,} | {cells} |", flush=True)
+            details.append(f"- {n:,} {layout}, restart: {r['read back']['mode']}")
             for step in ("scratch", "update"):
                 stages = {k: round(v, 2) for k, v in r[step].items() if isinstance(v, float) and k != "total"}
                 details.append(
