@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data
+from ui import data, follow
 from ui.errors import user_errors
 
 st.set_page_config(
@@ -46,7 +46,15 @@ def _when_the_update_lands() -> None:
         st.rerun(scope="app")
 
 
+@st.fragment(run_every=follow.POLL_S)
+def _when_the_store_moves(page: str) -> None:
+    """Rerun the app when another server, session or import changed the store or the scenario."""
+    follow.follow(page)
+
+
 if data.updating_note():
     st.info(data.updating_note(), icon=":material/hourglass_top:")
     _when_the_update_lands()
+else:  # while an update is under way the fragment above reruns the app when it lands
+    _when_the_store_moves(navigation.url_path)
 navigation.run()
