@@ -491,6 +491,19 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_migrate_store(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy a GeoPackage store into a new PostGIS store, compare the two and print the comparison."""
+    from geo.store import is_url
+    from geo.store.transfer import migrate_store
+
+    if is_url(args.source) or not is_url(args.target):
+        msg = f"migrate-store copies a GeoPackage file into a PostGIS store, not {args.source!r} into {args.target!r}."
+        raise InputError(msg, hint="Give --from PATH/store.gpkg --to postgresql://USER@HOST:PORT/DATABASE.")
+    for line in migrate_store(Path(args.source), args.target).lines():
+        print(line)
+    return EXIT_OK
+
+
 def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
     """Bring the stored analysis up to date and say what it did: the counts and the seconds per stage."""
     from geo.pipeline import analyse
@@ -674,6 +687,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("migrate", cmd_migrate, "create or bring up to date the schema of a PostGIS store (issue 14)")
     p.add_argument("--store", required=True, metavar="URL", help="the store's postgresql:// URL")
+
+    p = add(
+        "migrate-store",
+        cmd_migrate_store,
+        "copy a GeoPackage store into a new, migrated PostGIS store and compare them (docs/DEPLOY.md)",
+    )
+    p.add_argument("--from", dest="source", required=True, metavar="PATH", help="the GeoPackage store file")
+    p.add_argument(
+        "--to", dest="target", required=True, metavar="URL", help="the PostGIS store's postgresql:// URL"
+    )
 
     p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="world seeds (default 1 2 3)")
