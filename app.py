@@ -33,6 +33,7 @@ navigation = st.navigation(
 
 with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")
+    follow.pinning()
     shown = data.pin_analysis()
     now = data.store().revision()
     behind = f" · analysis of revision {shown}" if shown != now else ""

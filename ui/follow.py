@@ -71,14 +71,23 @@ def under_way(page: str, state: Mapping[str, Any]) -> bool:
     )
 
 
-def now_key() -> str:
+def pinning() -> None:
+    """Note when this run chose its analysis (app.py, just before :func:`ui.data.pin_analysis`)."""
+    st.session_state[keys.FOLLOW_SINCE] = time.monotonic()
+
+
+def now_key(since: float = 0.0) -> str:
     """The key of the analysis the store and scenario call for now, asked at most once per
-    :data:`PROBE_MAX_AGE_S` in this process (every session of it shares the answer)."""
+    :data:`PROBE_MAX_AGE_S` in this process (every session of it shares the answer).
+
+    An answer asked before ``since`` (when the session's run chose its analysis) is not used: older
+    than what the page shows, it would rerun the page again and again until it expired.
+    """
     store = data.store()
     identity = refresh.identity(store)
     with _probe_lock:  # the other sessions wait for the probe under way rather than probe too
         held = _probed.get(identity)
-        if held is not None and time.monotonic() - held[0] < PROBE_MAX_AGE_S:
+        if held is not None and held[0] >= since and time.monotonic() - held[0] < PROBE_MAX_AGE_S:
             return held[1]
         asked = time.monotonic()
         key = updating.current_key(store, data.context())
@@ -89,7 +98,7 @@ def now_key() -> str:
 def action(page: str) -> tuple[Action, str, str | None]:
     """This session's :func:`decide` on ``page``, with the key now and the key shown."""
     shown = st.session_state.get(keys.RUN_ANALYSIS)
-    now = now_key()
+    now = now_key(st.session_state.get(keys.FOLLOW_SINCE, 0.0))
     return decide(shown, now, under_way(page, st.session_state)), now, shown
 
 

@@ -108,6 +108,7 @@ UPLOAD_CSV_DATE_ORDER = "upload_csv_date_order"
 RUN_ANALYSIS = "run_analysis"
 UPDATING_NOTE = "updating_note"
 FOLLOW_SHOW = "follow_show"  # the button that shows another server's changes (ui.follow)
+FOLLOW_SINCE = "follow_since"  # when the run chose its analysis (time.monotonic; ui.follow)
 UPLOAD_CSV_ENCODING = "upload_csv_encoding"
 UPLOAD_AS_TABLE = "upload_as_table"
 UPLOAD_KEEP_REJECTED = "upload_keep_rejected"
