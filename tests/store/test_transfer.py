@@ -205,3 +205,25 @@ def test_a_copy_that_differs_from_the_source_leaves_the_target_as_it_was(
     store = PostGISStore(postgis_url, work_dir=Path(source).parent / "after-failure")
     data, name = _batch("first.geojson", [("f1", 37.65, 48.15, "impact")])
     assert store.add_batch(read_batch(data, filename=name), original=data).batch_id == "b000001"
+
+
+def test_a_quarantine_kept_as_rows_by_an_older_store_arrives_as_its_file(tmp_path, postgis_url):
+    path = tmp_path / "old" / "store.gpkg"
+    store = GeoPackageStore(path)
+    data, name = _batch("mixed.geojson", [("m1", 37.63, 48.13, "impact"), ("m3", 37.64, 48.14, "bogus")])
+    receipt = store.add_batch(read_batch(data, filename=name), original=data)
+    before = store.quarantine()
+    # As stores written before the quarantine file kept it: a row per rejected feature.
+    kept = path.parent / "files" / f"{receipt.sha256}.rejected.json.gz"
+    with closing(sqlite3.connect(path)) as con, con:
+        con.executemany(
+            "INSERT INTO quarantine (batch_id, feature_index, feature_id, feature, issues) VALUES (?, ?, ?, ?, ?)",
+            before[["batch_id", "feature_index", "feature_id", "feature", "issues"]].itertuples(index=False),
+        )
+    kept.unlink()
+    pd.testing.assert_frame_equal(store.quarantine(), before, check_dtype=False)
+
+    result = migrate_store(path, postgis_url)
+    assert result.batches[0].quarantined == 1
+    moved = PostGISStore(postgis_url, work_dir=tmp_path / "work").quarantine()
+    pd.testing.assert_frame_equal(moved, before, check_dtype=False)
