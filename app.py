@@ -35,6 +35,7 @@ with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")
     follow.pinning()
     shown = data.pin_analysis()
+    follow.pinned()
     now = data.store().revision()
     behind = f" · analysis of revision {shown}" if shown != now else ""
     st.caption(f"Store revision {now} · {data.store().count():,} reports{behind}")

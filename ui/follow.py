@@ -76,6 +76,20 @@ def pinning() -> None:
     st.session_state[keys.FOLLOW_SINCE] = time.monotonic()
 
 
+def pinned() -> None:
+    """Share the key this run found as the process's answer (app.py, just after
+    :func:`ui.data.pin_analysis`), unless an update is under way (the run shows an older one): the
+    run's own poll and the other sessions' then ask nothing more of the store for a while."""
+    key, since = st.session_state.get(keys.RUN_ANALYSIS), st.session_state.get(keys.FOLLOW_SINCE)
+    if key is None or since is None or data.updating_note() is not None:
+        return
+    identity = refresh.identity(data.store())
+    with _probe_lock:
+        held = _probed.get(identity)
+        if held is None or held[0] < since:
+            _probed[identity] = (since, key)
+
+
 def now_key(since: float = 0.0) -> str:
     """The key of the analysis the store and scenario call for now, asked at most once per
     :data:`PROBE_MAX_AGE_S` in this process (every session of it shares the answer).

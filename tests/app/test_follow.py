@@ -7,6 +7,8 @@ own, in a session that shows the analysis a real run of app.py pinned, over a re
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -117,14 +119,18 @@ def test_a_batch_from_another_server_reruns_the_page_once_the_shared_probe_is_du
     # Within PROBE_MAX_AGE_S the sessions of a process share the last answer: no query of their own.
     monkeypatch.setattr(follow, "PROBE_MAX_AGE_S", 3600.0)
     assert _session(_probe, "map", shown).session_state["decided"] == "stay"
-    # ... but not an answer older than their run's choice of analysis: app.py's run now pins the new
-    # revision (its update waited for here), and its poll must not send it round again on the old
-    # answer (it looped until the answer expired).
+    # ... but not an answer older than their run's choice of analysis (else a run that showed the
+    # new revision would be sent round again on the old answer until it expired).
+    since = {keys.FOLLOW_SINCE: time.monotonic()}
+    assert _session(_probe, "map", shown, **since).session_state["decided"] == "rerun"
+
+    # app.py's run pins the new revision (its update waited for here) and shares what it found.
     monkeypatch.setattr(data, "WAIT_S", 120.0)
     at.run(timeout=60)
     now = at.session_state[keys.RUN_ANALYSIS]
     assert now != shown and not at.exception
     assert any("· 5 reports" in c.value for c in at.sidebar.caption), [c.value for c in at.sidebar.caption]
+    assert [k for t, k in follow._probed.values() if t == at.session_state[keys.FOLLOW_SINCE]] == [now]
 
     monkeypatch.setattr(follow, "PROBE_MAX_AGE_S", 0.0)
     assert _session(_probe, "map", shown).session_state["decided"] == "rerun"
