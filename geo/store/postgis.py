@@ -158,8 +158,14 @@ class PostGISStore:
                 yield conn
         except GeoError:
             raise
+        except psycopg.errors.ReadOnlySqlTransaction as exc:
+            msg = f"{what} failed: the PostGIS store at {self.location} is a read-only server (a standby); nothing was changed."
+            raise StoreError(msg, hint="Point store_url at the primary server: app servers write (docs/DEPLOY.md).") from exc
         except psycopg.Error as exc:
             msg = f"{what} failed ({reason(exc)}); nothing was changed."
+            raise StoreError(msg, hint=WRITE_HINT) from exc
+        except Exception as exc:  # rolled back all the same; said as the GeoPackage store says it
+            msg = f"{what} failed ({type(exc).__name__}: {exc}); nothing was changed."
             raise StoreError(msg, hint=WRITE_HINT) from exc
 
     @staticmethod
@@ -231,19 +237,20 @@ class PostGISStore:
                     )
             seq = conn.execute("select nextval(pg_get_serial_sequence('batches', 'seq'))").fetchone()[0]
             batch_id = f"b{seq:06d}"
-            conn.execute(
+            (stamp,) = conn.execute(
                 "insert into batches (seq, batch_id, filename, sha256, format, uploaded_at, uploader, "
                 "n_features, accepted, rejected, duplicates, notes, rejected_sha256) overriding system value "
-                "values (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s, %s, %s, %s)",
+                "values (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s, %s, %s, %s) "
+                "returning (extract(epoch from uploaded_at) * 1000000)::bigint",
                 (seq, batch_id, result.filename, result.sha256, result.format, uploader, result.n_features,
                  len(new), len(result.rejected), int(dup.sum()), json.dumps(result.notes, ensure_ascii=False),
                  rejected_sha),
-            )  # fmt: skip
+            ).fetchone()  # fmt: skip
             self._insert_reports(conn, new.assign(batch_id=batch_id))
             self._moved(conn)
         # The copy is derived: when it cannot be written now, the next read rebuilds it from the database.
         with suppress(OSError):
-            self._columnar.write(batch_id, 0, new.assign(batch_id=batch_id))
+            self._columnar.write(_copy_key(batch_id, stamp), 0, new.assign(batch_id=batch_id))
         dup_uids = tuple(sorted(set(uids[dup])))
         return BatchReceipt.stored(
             result, batch_id, accepted=len(new), duplicates=int(dup.sum()), duplicate_uids=dup_uids
@@ -275,15 +282,15 @@ class PostGISStore:
         try:
 
             def active() -> list[tuple[str, int]]:
-                return [(b, e) for b, e in self.listing()[1] if chosen is None or b in chosen]
+                return [(k, e) for k, e in self._copies() if chosen is None or _batch_of(k) in chosen]
 
             listed = active()
-            if filters and not all(self._columnar.path(b, e).is_file() for b, e in listed):
+            if filters and not all(self._columnar.path(k, e).is_file() for k, e in listed):
                 # This server lacks copies (it is new, or another server added batches): a box or a
                 # time window is answered by the database's indexes, not by copying every batch first.
-                return self._selected(filters, [b for b, _ in listed])
+                return self._selected(filters, [_batch_of(k) for k, _ in listed])
             try:
-                return self._columnar.read(active(), self._batch_from_sql, filters)
+                return self._columnar.read(listed, self._batch_from_sql, filters)
             except FileNotFoundError:
                 # Another process of this server retracted a batch between the listing and the read.
                 return self._columnar.read(active(), self._batch_from_sql, filters)
@@ -293,8 +300,21 @@ class PostGISStore:
                 msg, hint="Give each column values of its own type (text, whole numbers)."
             ) from None
 
-    def _batch_from_sql(self, batch_id: str) -> gpd.GeoDataFrame:
-        return self._select("batch_id = %s", (batch_id,))
+    def _copies(self) -> list[tuple[str, int]]:
+        """The active batches as this server's copies name them, with their outside edits, oldest first.
+
+        A copy is named by its batch's id and the moment it landed: a store restored from a backup
+        and then given other batches under the same ids (keeping its store id) never has a server
+        read a copy of the batch the id named before.
+        """
+        rows = self._rows(
+            "select batch_id, edits, (extract(epoch from uploaded_at) * 1000000)::bigint from batches "
+            "where retracted_at is null order by seq"
+        )
+        return [(_copy_key(b, stamp), int(e)) for b, e, stamp in rows]
+
+    def _batch_from_sql(self, key: str) -> gpd.GeoDataFrame:
+        return self._select("batch_id = %s", (_batch_of(key),))
 
     def _selected(self, filters: list[tuple[str, str, Any]], batches: list[str]) -> gpd.GeoDataFrame:
         """The reports of ``batches`` that pass ``filters`` (:func:`geo.store.columnar.query_filters`),
@@ -361,7 +381,9 @@ class PostGISStore:
         stay. Return the number of reports removed."""
         with self._write(f"Retracting batch {batch_id}") as conn:
             row = conn.execute(
-                "select retracted_at from batches where batch_id = %s for update", (batch_id,)
+                "select retracted_at, (extract(epoch from uploaded_at) * 1000000)::bigint from batches "
+                "where batch_id = %s for update",
+                (batch_id,),
             ).fetchone()
             if row is None:
                 raise self._unknown_batch(batch_id)
@@ -373,7 +395,7 @@ class PostGISStore:
                 "update batches set retracted_at = clock_timestamp() where batch_id = %s", (batch_id,)
             )
             self._moved(conn)
-        self._columnar.remove(batch_id)
+        self._columnar.remove(_copy_key(batch_id, row[1]))
         return removed
 
     def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
@@ -434,6 +456,16 @@ class PostGISStore:
     def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
         """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
         return self._analysis.batches(key)
+
+
+def _copy_key(batch_id: str, landed_us: int) -> str:
+    """The name of a batch's copies on a server: its id and when it landed (microseconds since 1970)."""
+    return f"{batch_id}-{landed_us}"
+
+
+def _batch_of(key: str) -> str:
+    """The batch id of a :func:`_copy_key`."""
+    return key.split("-", 1)[0]
 
 
 def _write_atomic(folder: Path, target: Path, content: bytes) -> None:
@@ -526,9 +558,17 @@ class DatabaseEdits:
         self._store = store
 
     def pull(self, folder: Path) -> None:
-        names = {r[0] for r in self._store._rows("select name from scenario_edits")}
+        # By name and content: a store restored from a backup may name another edit as this copy did.
+        stored = dict(
+            self._store._rows("select name, encode(sha256(convert_to(document, 'UTF8')), 'hex') from scenario_edits")
+        )
         have = {p.name for p in folder.glob("*.geojson")}
-        missing = sorted(names - have)
+        missing = sorted(
+            name
+            for name, digest in stored.items()
+            if name not in have or hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest
+        )
+        names = set(stored)
         if missing:
             rows = self._store._rows(
                 "select name, document from scenario_edits where name = any(%s)", (missing,)
