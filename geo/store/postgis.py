@@ -160,7 +160,9 @@ class PostGISStore:
             raise
         except psycopg.errors.ReadOnlySqlTransaction as exc:
             msg = f"{what} failed: the PostGIS store at {self.location} is a read-only server (a standby); nothing was changed."
-            raise StoreError(msg, hint="Point store_url at the primary server: app servers write (docs/DEPLOY.md).") from exc
+            raise StoreError(
+                msg, hint="Point store_url at the primary server: app servers write (docs/DEPLOY.md)."
+            ) from exc
         except psycopg.Error as exc:
             msg = f"{what} failed ({reason(exc)}); nothing was changed."
             raise StoreError(msg, hint=WRITE_HINT) from exc
@@ -352,7 +354,9 @@ class PostGISStore:
         except StoreError as exc:
             if isinstance(exc.__cause__, psycopg.errors.DataError | psycopg.errors.UndefinedFunction):
                 msg = f"Cannot filter the reports with {params[1:]!r} ({reason(exc.__cause__)})."
-                raise StoreError(msg, hint="Give each column values of its own type (text, whole numbers).") from None
+                raise StoreError(
+                    msg, hint="Give each column values of its own type (text, whole numbers)."
+                ) from None
             raise
         frame = pd.DataFrame(rows, columns=columns)
         for name in cols.DATETIME:
@@ -560,7 +564,9 @@ class DatabaseEdits:
     def pull(self, folder: Path) -> None:
         # By name and content: a store restored from a backup may name another edit as this copy did.
         stored = dict(
-            self._store._rows("select name, encode(sha256(convert_to(document, 'UTF8')), 'hex') from scenario_edits")
+            self._store._rows(
+                "select name, encode(sha256(convert_to(document, 'UTF8')), 'hex') from scenario_edits"
+            )
         )
         have = {p.name for p in folder.glob("*.geojson")}
         missing = sorted(
