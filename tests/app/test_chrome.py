@@ -5,27 +5,33 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.ingest import read_batch
-from geo.store import open_store
 
 MAP_PAGE = "app_pages/map.py"
 
 
-def test_sidebar_shows_the_marking_and_the_store(app_on, demo_store, monkeypatch):
+def test_sidebar_shows_the_marking_and_the_store(app_on, demo, monkeypatch):
     monkeypatch.setenv("CM_CLASSIFICATION", "MISSION RESTRICTED")
-    at = app_on(demo_store.path)
+    at = app_on(demo)
     assert not at.exception
     assert "**MISSION RESTRICTED**" in [m.value for m in at.sidebar.markdown]
     caption = " ".join(c.value for c in at.sidebar.caption)
-    assert f"Store revision {demo_store.revision()}" in caption
-    assert f"{demo_store.count():,} reports" in caption
+    assert f"Store revision {demo.revision()}" in caption
+    assert f"{demo.count():,} reports" in caption
 
 
-def test_the_chrome_follows_the_store_setting(app_on, fresh_store_path, small_batch):
-    store = open_store(fresh_store_path)
+def test_the_chrome_follows_the_store_setting(app_on, fresh_store, small_batch):
     data = small_batch(2)
-    store.add_batch(read_batch(data, filename="two.geojson"), original=data)
-    at = app_on(fresh_store_path)
-    assert "2 reports" in " ".join(c.value for c in at.sidebar.caption)
+    fresh_store.add_batch(read_batch(data, filename="two.geojson"), original=data)
+    at = app_on(fresh_store)
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    first = fresh_store.revision()
+    assert f"Store revision {first} " in caption and "2 reports" in caption
+    data = small_batch(3, source="field")
+    fresh_store.add_batch(read_batch(data, filename="three.geojson"), original=data)
+    at.run()  # another server's batch: this one's next run names the new revision and count
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    assert fresh_store.revision() != first
+    assert f"Store revision {fresh_store.revision()} " in caption and "5 reports" in caption
 
 
 def test_a_shared_link_reproduces_the_map_view(app_on, demo_store):

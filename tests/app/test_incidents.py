@@ -32,8 +32,8 @@ def test_incidents_on_the_demo(app_on, demo_store, texts):
     assert "Select a row" in texts(at) and not at.subheader
 
 
-def test_incidents_on_an_empty_store(app_on, empty_store_path, texts):
-    at = app_on(empty_store_path, INCIDENTS_PAGE)
+def test_incidents_on_an_empty_store(app_on, empty_store, texts):
+    at = app_on(empty_store, INCIDENTS_PAGE)
     assert not at.exception and not at.error
     assert "No reports yet" in texts(at)
     assert not at.dataframe
@@ -100,13 +100,14 @@ def test_a_link_to_an_unknown_report_says_so(app_on, demo_store, shown):
     assert len(at.dataframe[0].value) == demo_store.count(), "the table is still there"
 
 
-def test_the_page_never_changes_the_shared_analysis(app_on, demo_store, busiest_event):
+def test_the_page_never_changes_the_shared_analysis(app_on, serve, demo_store, busiest_event):
     import ui.data
     from geo.pipeline import context_key
     from geo.settings import load_settings
 
+    serve(demo_store.path)  # the shared analysis is of the store the settings name
     s = load_settings()
-    key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
+    key = (demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
     shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
     tables = (shared.reports, shared.events, shared.reasons, shared.evidence)
     before = [frame.copy(deep=True) for frame in tables]

@@ -1,4 +1,7 @@
-"""Every page renders on the demo store, on an empty store and with filters that match nothing."""
+"""Every page renders on the demo store, on an empty store and with filters that match nothing.
+
+The smoke tests over the demo and an empty store run on both stores; those of the filters and the
+selection (the same whatever store they read) on the GeoPackage one."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import pandas as pd
 
 from geo.ingest import read_batch
 from geo.labels import label
-from geo.store import open_store
 
 MAP_PAGE = "app_pages/map.py"
 UPLOAD_PAGE = "app_pages/upload.py"
@@ -16,19 +18,19 @@ def _metrics(at) -> dict[str, int]:
     return {m.label: int(m.value.replace(",", "")) for m in at.metric}
 
 
-def test_overview_on_the_demo(app_on, demo_store, demo_analysis):
-    at = app_on(demo_store.path)
+def test_overview_on_the_demo(app_on, demo, demo_analysis):
+    at = app_on(demo)
     assert not at.exception and not at.error
     labels = _metrics(at)
-    assert labels["Reports stored"] == demo_store.count()
-    assert labels["Batches"] == len(demo_store.batches())
+    assert labels["Reports stored"] == demo.count()
+    assert labels["Batches"] == len(demo.batches())
     assert labels["Reports, last 7 days"] > 0
     assert (
         labels["Likely, attributed RU, last 30 days"] + labels["Likely, attributed UA, last 30 days"]
         <= labels["Likely violations, last 30 days"]
     )
     headline, trends, by_type = (d.value for d in at.dataframe[:3])
-    assert headline.loc["Reports", "Last 30 days"] <= demo_store.count()
+    assert headline.loc["Reports", "Last 30 days"] <= demo.count()
     assert set(trends.columns) >= {"sector", "reports", "likely", "daily"} and trends["reports"].sum() > 0
     # The mini map draws the reports of likely violations of the week, by their own time.
     analysed = demo_analysis.reports
@@ -38,36 +40,35 @@ def test_overview_on_the_demo(app_on, demo_store, demo_analysis):
     assert f"{likely_reports:,} reports of likely violations, 2026-10-25 to 2026-10-31 (UTC)." in [
         c.value for c in at.caption
     ]
-    assert by_type["Whole record"].sum() == demo_store.count()
+    assert by_type["Whole record"].sum() == demo.count()
     assert (by_type["Latest day"] <= by_type["Last 7 days"]).all()
     assert (by_type["Last 7 days"] <= by_type["Last 30 days"]).all()
     latest = at.dataframe[-1].value
-    stored = demo_store.incidents()["occurred_at"]
+    stored = demo.incidents()["occurred_at"]
     assert len(latest) == 15 and pd.Timestamp(latest["occurred_at"].max()) == stored.max()
 
 
-def test_overview_on_an_empty_store(app_on, empty_store_path, texts):
-    at = app_on(empty_store_path)
+def test_overview_on_an_empty_store(app_on, empty_store, texts):
+    at = app_on(empty_store)
     assert not at.exception and not at.error
     assert "No reports yet: upload a batch on the Upload page" in texts(at)
     assert not at.metric and not at.dataframe
 
 
-def test_overview_when_every_batch_was_retracted(app_on, fresh_store_path, small_batch, texts):
-    store = open_store(fresh_store_path)
+def test_overview_when_every_batch_was_retracted(app_on, fresh_store, small_batch, texts):
     data = small_batch(2)
-    receipt = store.add_batch(read_batch(data, filename="two.geojson"), original=data)
-    store.retract_batch(receipt.batch_id)
-    at = app_on(fresh_store_path)
+    receipt = fresh_store.add_batch(read_batch(data, filename="two.geojson"), original=data)
+    fresh_store.retract_batch(receipt.batch_id)
+    at = app_on(fresh_store)
     assert not at.exception and not at.error
     assert "No reports yet" in texts(at)
 
 
-def test_map_on_the_demo(app_on, demo_store, texts):
-    at = app_on(demo_store.path, MAP_PAGE)
+def test_map_on_the_demo(app_on, demo, texts):
+    at = app_on(demo, MAP_PAGE)
     assert not at.exception and not at.error
-    assert at.session_state["map_incident_count"] == demo_store.count()
-    assert f"{demo_store.count():,} of {demo_store.count():,} reports" in texts(at)
+    assert at.session_state["map_incident_count"] == demo.count()
+    assert f"{demo.count():,} of {demo.count():,} reports" in texts(at)
     assert at.sidebar.selectbox(key="map_colour").value == "flag_level"
 
 
@@ -93,24 +94,24 @@ def test_map_filter_narrows_and_lives_in_the_url(app_on, demo_store):
     assert at.query_params["type"] == "weapon_sighting"
 
 
-def test_map_on_an_empty_store(app_on, empty_store_path, texts):
-    at = app_on(empty_store_path, MAP_PAGE)
+def test_map_on_an_empty_store(app_on, empty_store, texts):
+    at = app_on(empty_store, MAP_PAGE)
     assert not at.exception and not at.error
     assert "No reports yet" in texts(at)
     assert at.session_state["map_incident_count"] == 0
     assert at.session_state["map_context_counts"]["line"] >= 1
 
 
-def test_upload_on_the_demo_lists_every_batch(app_on, demo_store):
-    at = app_on(demo_store.path, UPLOAD_PAGE)
+def test_upload_on_the_demo_lists_every_batch(app_on, demo):
+    at = app_on(demo, UPLOAD_PAGE)
     assert not at.exception and not at.error
     history = at.dataframe[-1].value
-    assert sorted(history["batch_id"]) == sorted(demo_store.batches()["batch_id"])
+    assert sorted(history["batch_id"]) == sorted(demo.batches()["batch_id"])
     assert at.button(key="retract_button").disabled
 
 
-def test_upload_on_an_empty_store(app_on, empty_store_path, texts):
-    at = app_on(empty_store_path, UPLOAD_PAGE)
+def test_upload_on_an_empty_store(app_on, empty_store, texts):
+    at = app_on(empty_store, UPLOAD_PAGE)
     assert not at.exception and not at.error
     assert "No batches yet" in texts(at)
     assert not at.button
@@ -136,15 +137,16 @@ def test_map_selected_report_shows_its_reasons_and_origin(app_on, demo_store, sh
     assert "FIRE_AFTER_EFFECTIVE" not in reasons
 
 
-def test_pages_leave_the_shared_analysis_untouched(app_on, demo_store):
+def test_pages_leave_the_shared_analysis_untouched(app_on, serve, demo_store):
     from pandas.testing import assert_frame_equal
 
     import ui.data
     from geo.pipeline import context_key
     from geo.settings import load_settings
 
+    serve(demo_store.path)  # the shared analysis is of the store the settings name
     s = load_settings()
-    key = (str(demo_store.path), demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
+    key = (demo_store.revision(), context_key(s.scenario_dir, s.agreement_path))
     shared = ui.data._analysis(*key, str(s.scenario_dir), str(s.agreement_path))
     tables = (shared.reports, shared.events, shared.reasons, shared.evidence)
     before = [frame.copy(deep=True) for frame in tables]

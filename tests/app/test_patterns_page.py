@@ -25,8 +25,8 @@ def test_patterns_on_the_demo_show_surges_hotspots_and_clusters(app_on, demo_sto
     assert at.expander[0].label.endswith("· surge")
 
 
-def test_patterns_on_an_empty_store(app_on, empty_store_path, texts):
-    at = app_on(empty_store_path, PAGE)
+def test_patterns_on_an_empty_store(app_on, empty_store, texts):
+    at = app_on(empty_store, PAGE)
     assert not at.exception and not at.error
     assert "No reports yet" in texts(at)
 

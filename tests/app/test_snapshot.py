@@ -1,35 +1,33 @@
 """A page run reads one store revision throughout: an ingest by another session while a run is under
-way shows on the next run, and never breaks this one (it did on the Map page once hexagons were drawn)."""
+way shows on the next run, and never breaks this one (it did on the Map page once hexagons were drawn).
+On both stores: with PostGIS the other session is another server (the test's handle, its own work folder)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 from geo.ingest import read_batch
-from geo.store import open_store
+from tests.app.conftest import edits_of
 
 MAP_PAGE = "app_pages/map.py"
 
 
-def _landed(path, timeout_s: float = 180) -> None:
-    """Wait for the background update of the store at ``path`` to finish; it must have succeeded."""
+def _landed(store, timeout_s: float = 180) -> None:
+    """Wait for the background update of the app server's ``store`` to finish; it must have succeeded."""
     from ui import updating
 
     deadline = time.monotonic() + timeout_s
-    job = updating.job(open_store(path))
+    job = updating.job(store)
     while job is not None and not job.done and time.monotonic() < deadline:
         time.sleep(0.1)
-        job = updating.job(open_store(path))
+        job = updating.job(store)
     assert job is not None and job.done and job.error is None
 
 
 def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
-    app_on, demo_store, tmp_path, monkeypatch, small_batch
+    app_on, serve, served, demo_copy, monkeypatch, small_batch
 ):
-    folder = tmp_path / "copy"
-    shutil.copytree(demo_store.path.parent, folder)
-    path = folder / demo_store.path.name
+    count = demo_copy.count()
     monkeypatch.setenv("CM_MAP_POINT_LIMIT", "500")  # hexagons: the index is read after the reports
     from ui import data
 
@@ -40,18 +38,18 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
         out = real()
         if not done:
             batch = small_batch(40, source="other-session")
-            open_store(path).add_batch(read_batch(batch, filename="meanwhile.geojson"), original=batch)
-            done["revision"] = open_store(path).revision()
+            demo_copy.add_batch(read_batch(batch, filename="meanwhile.geojson"), original=batch)
+            done["revision"] = demo_copy.revision()
         return out
 
-    at = app_on(path, MAP_PAGE)
-    assert not at.exception and at.session_state["map_hexagon_count"] == demo_store.count()
+    at = app_on(demo_copy, MAP_PAGE)
+    assert not at.exception and at.session_state["map_hexagon_count"] == count
     # The next run of the Map page: another session ingests while it runs, after its reports were read.
     monkeypatch.setattr(data, "analysis", analysis_then_another_session_ingests)
     at.run()
     assert done, "the other session's ingest happened inside the run"
     assert not at.exception and not at.error
-    assert at.session_state["map_hexagon_count"] == demo_store.count()  # the revision the run started with
+    assert at.session_state["map_hexagon_count"] == count  # the revision the run started with
     # The next run starts the update in the background and, until it lands, shows the last
     # analysis with a note saying so (no wait here, so the note shows whatever the update's size).
     monkeypatch.setattr(data, "WAIT_S", 0.0)
@@ -59,28 +57,25 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     assert not at.exception
     notes = [i.value for i in at.info if "Updating the analysis" in i.value]
     assert notes and "revision" in notes[0], [i.value for i in at.info]
-    assert at.session_state["map_hexagon_count"] == demo_store.count()
+    assert at.session_state["map_hexagon_count"] == count
 
-    _landed(path)
+    _landed(served(demo_copy))
     at.run()
-    assert not at.exception and at.session_state["map_hexagon_count"] == demo_store.count() + 40
+    assert not at.exception and at.session_state["map_hexagon_count"] == count + 40
     assert not [i.value for i in at.info if "Updating the analysis" in i.value]
 
 
 def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
-    app_on, demo_store, tmp_path, monkeypatch, small_batch
+    app_on, serve, served, demo_copy, monkeypatch, small_batch
 ):
-    folder = tmp_path / "copy"
-    shutil.copytree(demo_store.path.parent, folder)
-    path = folder / demo_store.path.name
     from geo import refresh
     from geo.errors import StoreError
     from ui import data, updating
 
-    at = app_on(path)
+    at = app_on(demo_copy)
     assert not at.exception
     batch = small_batch(10, source="failing-update")
-    open_store(path).add_batch(read_batch(batch, filename="ten.geojson"), original=batch)
+    demo_copy.add_batch(read_batch(batch, filename="ten.geojson"), original=batch)
 
     def broken(*args, **kwargs):
         raise StoreError("The disk is full.", hint="Free some space.")
@@ -91,42 +86,37 @@ def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
     assert not at.exception
     notes = [i.value for i in at.info if "could not be brought up to date" in i.value]
     assert notes and "The disk is full. Free some space." in notes[0], [i.value for i in at.info]
-    assert f"as of store revision {open_store(path).revision() - 1}" in notes[0]
-    assert updating.job(open_store(path)).error == "The disk is full. Free some space."
+    assert f"as of store revision {demo_copy.revision() - 1}" in notes[0]
+    assert updating.job(served(demo_copy)).error == "The disk is full. Free some space."
     # Fixed: the next run tries again and shows the new reports.
     monkeypatch.undo()
-    monkeypatch.setenv("CM_STORE_PATH", str(path))
+    serve(demo_copy)
     at.run()
-    _landed(path)
+    _landed(served(demo_copy))
     at.run()
     assert not at.exception
     assert not [i.value for i in at.info if "analysis" in i.value.lower()]
 
 
 def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_new_one_lands(
-    app_on, demo_store, tmp_path, monkeypatch
+    app_on, served, demo_copy, monkeypatch
 ):
-    folder = tmp_path / "copy"
-    shutil.copytree(demo_store.path.parent, folder)
-    path = folder / demo_store.path.name
-    from geo.scenario.edits import ScenarioEdits, edits_root
-    from geo.settings import load_settings
     from ui import data
 
-    at = app_on(path, MAP_PAGE)
+    at = app_on(demo_copy, MAP_PAGE)
     assert not at.exception
-    settings = load_settings()
     square = {
         "type": "Polygon",
         "coordinates": [[[37.58, 48.08], [37.62, 48.08], [37.62, 48.12], [37.58, 48.12], [37.58, 48.08]]],
     }
-    edits = ScenarioEdits(edits_root(path), settings.scenario_dir, settings=settings)
-    edits.save_zone(square, zone_id="PS-9", kind="protected_site", name="School", author="another desk")
+    edits_of(demo_copy).save_zone(
+        square, zone_id="PS-9", kind="protected_site", name="School", author="another desk"
+    )
     monkeypatch.setattr(data, "WAIT_S", 0.0)
     at.run()
     assert not at.exception and not at.error
     notes = [i.value for i in at.info if "Updating the analysis" in i.value]
     assert notes and "the scenario or agreement changed" in notes[0], [i.value for i in at.info]
-    _landed(path)
+    _landed(served(demo_copy))
     at.run()
     assert not at.exception and not [i.value for i in at.info if "Updating the analysis" in i.value]

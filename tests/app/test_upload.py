@@ -1,4 +1,5 @@
-"""The Upload page: validate, preview, commit, refuse a bad file, recognise a file seen before, retract."""
+"""The Upload page: validate, preview, commit, refuse a bad file, recognise a file seen before, retract;
+on both stores."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ from streamlit.testing.v1.errors import AppTestError
 
 from geo.demo import DEMO_DIR
 from geo.ingest import read_batch
-from geo.store import open_store
 
 UPLOAD_PAGE = "app_pages/upload.py"
 GEOJSON = "application/geo+json"
 
 
 @pytest.fixture
-def upload_page(app_on, fresh_store_path):
-    return app_on(fresh_store_path, UPLOAD_PAGE)
+def upload_page(app_on, fresh_store):
+    return app_on(fresh_store, UPLOAD_PAGE)
 
 
 def _choose(at, name: str, data: bytes):
@@ -28,18 +28,18 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_a_demo_file_is_validated_previewed_and_committed(upload_page, fresh_store_path, texts):
+def test_a_demo_file_is_validated_previewed_and_committed(upload_page, fresh_store, texts):
     path = sorted(DEMO_DIR.glob("incidents_monitors_*.geojson"))[0]
     data = path.read_bytes()
     expected = read_batch(data, filename=path.name)
     at = _choose(upload_page, path.name, data)
     assert _metrics(at)["Valid"] == str(len(expected.accepted)) and not at.error
     assert at.session_state["upload_preview_count"] == len(expected.accepted)
-    assert open_store(fresh_store_path).count() == 0, "validating must not store anything"
+    assert fresh_store.count() == 0, "validating must not store anything"
     assert at.button(key="upload_commit").label == f"Commit {len(expected.accepted)} reports"
     at.button(key="upload_commit").click().run()
     assert not at.exception and not at.error
-    assert open_store(fresh_store_path).count() == len(expected.accepted)
+    assert fresh_store.count() == len(expected.accepted)
     assert _metrics(at)["Stored"] == str(len(expected.accepted))
     assert f"SHA-256 {expected.sha256}" in texts(at)
     # The page chrome was drawn again after the commit: the sidebar counts the new reports.
@@ -47,32 +47,33 @@ def test_a_demo_file_is_validated_previewed_and_committed(upload_page, fresh_sto
     assert path.name in set(at.dataframe[-1].value["filename"])
 
 
-def test_the_same_file_again_is_already_ingested(app_on, fresh_store_path, small_batch, texts):
+def test_the_same_file_again_is_already_ingested(app_on, fresh_store, small_batch, texts):
     data = small_batch(3)
-    first = app_on(fresh_store_path, UPLOAD_PAGE)
+    first = app_on(fresh_store, UPLOAD_PAGE)
     _choose(first, "batch.geojson", data).button(key="upload_commit").click().run()
-    assert "Stored batch" in texts(first) and open_store(fresh_store_path).count() == 3
-    again = _choose(app_on(fresh_store_path, UPLOAD_PAGE), "copy.geojson", data)
+    assert "Stored batch" in texts(first) and fresh_store.count() == 3
+    # Again, through another app server (for PostGIS: another work folder over the same database).
+    again = _choose(app_on(fresh_store, UPLOAD_PAGE, server="other"), "copy.geojson", data)
     again.button(key="upload_commit").click().run()
     assert not again.exception
     assert "already ingested" in " ".join(w.value for w in again.warning)
     assert _metrics(again)["Stored"] == "0"
-    assert open_store(fresh_store_path).count() == 3
-    assert len(open_store(fresh_store_path).batches()) == 1
+    assert fresh_store.count() == 3
+    assert len(fresh_store.batches()) == 1
 
 
-def test_a_bad_file_names_the_problem_and_stores_nothing(upload_page, fresh_store_path, shared_data, shown):
+def test_a_bad_file_names_the_problem_and_stores_nothing(upload_page, fresh_store, shared_data, shown):
     bad = (shared_data / "geojson_bad" / "bad-json.geojson").read_bytes()
     at = _choose(upload_page, "bad-json.geojson", bad)
     message = " ".join(shown(e.value) for e in at.error)
     assert "bad-json.geojson is not valid JSON" in message and "line 3" in message
     assert "How to fix" in message
     assert not [b for b in at.button if b.key == "upload_commit"], "nothing to commit"
-    assert open_store(fresh_store_path).count() == 0 and open_store(fresh_store_path).batches().empty
+    assert fresh_store.count() == 0 and fresh_store.batches().empty
 
 
 def test_a_partly_invalid_batch_lists_each_issue_and_quarantines(
-    upload_page, fresh_store_path, small_batch, texts
+    upload_page, fresh_store, small_batch, texts
 ):
     bad = b'{"type": "Feature", "geometry": null, "properties": {"id": "x", "source": "desk", "type": "shelling"}}'
     data = small_batch(2)[:-2] + b", " + bad + b"]}"
@@ -84,16 +85,14 @@ def test_a_partly_invalid_batch_lists_each_issue_and_quarantines(
     assert set(issues["field"]) >= {"geometry", "type", "occurred_at"}
     at.button(key="upload_commit").click().run()
     assert "1 rejected and kept in quarantine" in texts(at)
-    assert open_store(fresh_store_path).count() == 2
-    assert len(open_store(fresh_store_path).quarantine()) == 1
+    assert fresh_store.count() == 2
+    assert len(fresh_store.quarantine()) == 1
 
 
-def test_retract_asks_for_confirmation_then_removes_the_reports(
-    upload_page, fresh_store_path, small_batch, texts
-):
+def test_retract_asks_for_confirmation_then_removes_the_reports(upload_page, fresh_store, small_batch, texts):
     at = _choose(upload_page, "batch.geojson", small_batch(4))
     at.button(key="upload_commit").click().run()
-    batch_id = open_store(fresh_store_path).batches()["batch_id"].iloc[0]
+    batch_id = fresh_store.batches()["batch_id"].iloc[0]
     at.selectbox(key="retract_batch").set_value(batch_id).run()
     assert at.button(key="retract_button").disabled
     with pytest.raises(AppTestError, match="disabled"):
@@ -103,14 +102,14 @@ def test_retract_asks_for_confirmation_then_removes_the_reports(
     at.button(key="retract_button").click().run()
     assert not at.exception and not at.error
     assert f"Retracted batch {batch_id}: 4 reports removed" in texts(at)
-    assert open_store(fresh_store_path).count() == 0
+    assert fresh_store.count() == 0
     history = at.dataframe[-1].value
     assert history.loc[history["batch_id"] == batch_id, "retracted_at"].notna().all()
     # Nothing is left to retract, so the retraction widgets are gone.
     assert not [s for s in at.selectbox if s.key == "retract_batch"]
 
 
-def test_a_file_is_validated_once_per_upload(upload_page, fresh_store_path, small_batch, monkeypatch):
+def test_a_file_is_validated_once_per_upload(upload_page, fresh_store, small_batch, monkeypatch):
     import ui.data
 
     calls = []
@@ -128,13 +127,13 @@ def test_a_file_is_validated_once_per_upload(upload_page, fresh_store_path, smal
     assert calls == ["one.geojson", "two.geojson"] and _metrics(at)["Valid"] == "5"
     at.button(key="upload_commit").click().run()
     assert calls == ["one.geojson", "two.geojson"], "committing reuses the validated batch"
-    batches = open_store(fresh_store_path).batches()
+    batches = fresh_store.batches()
     assert batches[["filename", "uploader", "accepted"]].values.tolist() == [
         ["two.geojson", "desk officer", 5]
     ]
 
 
-def test_reports_stored_before_are_counted_as_duplicates(upload_page, fresh_store_path, small_batch, texts):
+def test_reports_stored_before_are_counted_as_duplicates(upload_page, fresh_store, small_batch, texts):
     at = _choose(upload_page, "first.geojson", small_batch(3))
     at.button(key="upload_commit").click().run()
     # A new file (another hash) repeating three reports by (source, id) and adding two.
@@ -143,4 +142,4 @@ def test_reports_stored_before_are_counted_as_duplicates(upload_page, fresh_stor
     assert not at.exception and not at.error
     assert _metrics(at)["Stored"] == "2" and _metrics(at)["Duplicates skipped"] == "3"
     assert "3 already stored (same source and id) and skipped" in texts(at)
-    assert open_store(fresh_store_path).count() == 5
+    assert fresh_store.count() == 5

@@ -1,4 +1,7 @@
-"""The Upload page's CSV step: the preset found from the columns, validation, commit with the CSV kept."""
+"""The Upload page's CSV step: the preset found from the columns, validation, commit with the CSV kept.
+
+A commit with its original file and quarantine, and a file kept only in quarantine, run on both
+stores; the mapping's own tests (what the store receives is the same frame) on the GeoPackage one."""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_an_acled_export_is_mapped_validated_and_committed(app_on, fresh_store_path, texts):
+def test_an_acled_export_is_mapped_validated_and_committed(app_on, fresh_store, texts):
     data = ACLED_FILE.read_bytes()
     expected = read_mapped_csv(data, filename=ACLED_FILE.name, mapping=ACLED)
-    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at = app_on(fresh_store, UPLOAD_PAGE)
     at.file_uploader(key="upload_file").set_value((ACLED_FILE.name, data, "text/csv")).run()
     assert not at.exception
     assert at.selectbox(key="upload_csv_preset").value == "acled"
@@ -26,10 +29,10 @@ def test_an_acled_export_is_mapped_validated_and_committed(app_on, fresh_store_p
     assert fields.loc["id", "column"] == "event_id_cnty" and fields.loc["source", "constant"] == "ACLED"
     assert _metrics(at)["Valid"] == str(len(expected.accepted))
     assert _metrics(at)["Rejected"] == str(len(expected.rejected)) != "0"
-    assert open_store(fresh_store_path).count() == 0, "validating stores nothing"
+    assert fresh_store.count() == 0, "validating stores nothing"
     at.button(key="upload_commit").click().run()
     assert not at.exception
-    store = open_store(fresh_store_path)
+    store = fresh_store
     assert store.count() == len(expected.accepted)
     batch = store.batches().iloc[0]
     assert batch["sha256"] == expected.sha256 and batch["filename"] == ACLED_FILE.name
@@ -111,7 +114,7 @@ def test_a_windows_csv_is_read_in_the_encoding_chosen(app_on, fresh_store_path, 
     assert open_store(fresh_store_path).incidents()["description"].iloc[0].endswith("Novosélivka")
 
 
-def test_a_file_of_which_nothing_is_valid_is_kept_only_by_an_explicit_choice(app_on, fresh_store_path):
+def test_a_file_of_which_nothing_is_valid_is_kept_only_by_an_explicit_choice(app_on, fresh_store):
     import json
 
     from geo.demo import DEMO_DIR
@@ -120,7 +123,7 @@ def test_a_file_of_which_nothing_is_valid_is_kept_only_by_an_explicit_choice(app
     doc["features"] = doc["features"][:4]
     for f in doc["features"]:
         f["properties"]["type"] = "not_a_type"
-    at = app_on(fresh_store_path, UPLOAD_PAGE)
+    at = app_on(fresh_store, UPLOAD_PAGE)
     at.file_uploader(key="upload_file").set_value(
         ("bad.geojson", json.dumps(doc).encode(), "application/geo+json")
     ).run()
@@ -128,5 +131,5 @@ def test_a_file_of_which_nothing_is_valid_is_kept_only_by_an_explicit_choice(app
     assert not [b for b in at.button if b.key == "upload_commit"], "no 'Commit 0 reports'"
     assert any("No feature of this file is valid" in w.value for w in at.warning)
     at.button(key="upload_keep_rejected").click().run()
-    store = open_store(fresh_store_path)
+    store = fresh_store
     assert store.count() == 0 and len(store.batches()) == 1 and len(store.quarantine()) == 4

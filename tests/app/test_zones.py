@@ -1,18 +1,23 @@
-"""The Zones and agreement page: versions and their change, a drawn zone stored, a line version uploaded."""
+"""The Zones and agreement page: versions and their change, a drawn zone stored, a line version uploaded.
+
+The edits run on both stores (for PostGIS, read back through the test's own handle, from the
+database); the pages over the committed scenario of the demo on the GeoPackage one."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 
+import psycopg
+import pytest
 import shapely
 from shapely.geometry import mapping
 
 from geo.labels import label
 from geo.rules import load_agreement
 from geo.scenario import load_scenario
-from geo.scenario.edits import ScenarioEdits, edits_root
-from geo.settings import SCENARIO_DIR, Settings, load_settings
+from geo.settings import SCENARIO_DIR, load_settings
+from tests.app.conftest import edits_of
 
 ZONES_PAGE = "app_pages/zones.py"
 SQUARE = mapping(shapely.box(37.58, 48.08, 37.62, 48.12))
@@ -20,10 +25,6 @@ SQUARE = mapping(shapely.box(37.58, 48.08, 37.62, 48.12))
 
 def _digest() -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(SCENARIO_DIR.glob("*"))}
-
-
-def _edits(store_path) -> ScenarioEdits:
-    return ScenarioEdits(edits_root(store_path), SCENARIO_DIR, settings=Settings())
 
 
 def test_zones_on_the_demo_show_the_latest_line_zones_and_terms(app_on, demo_store, texts, shown):
@@ -43,8 +44,8 @@ def test_zones_on_the_demo_show_the_latest_line_zones_and_terms(app_on, demo_sto
     assert "No edits yet" in texts(at)
 
 
-def test_zones_on_an_empty_store_still_show_the_scenario(app_on, empty_store_path):
-    at = app_on(empty_store_path, ZONES_PAGE)
+def test_zones_on_an_empty_store_still_show_the_scenario(app_on, empty_store):
+    at = app_on(empty_store, ZONES_PAGE)
     assert not at.exception and not at.error
     assert at.session_state["zones_map_layers"]["zones"] == len(load_scenario(SCENARIO_DIR).zones)
 
@@ -61,9 +62,9 @@ def test_comparing_two_versions_shows_the_change(app_on, demo_store):
     assert figures["Line moved (km)"] > 0
 
 
-def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store_path, texts):
+def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store, texts):
     before = _digest()
-    at = app_on(fresh_store_path, ZONES_PAGE)
+    at = app_on(fresh_store, ZONES_PAGE)
     assert at.button(key="zones_zone_save").disabled, "nothing drawn yet"
     # What st_folium hands back after a polygon is drawn (a browser test draws it for real).
     at.session_state["zones_drawing"] = SQUARE
@@ -75,7 +76,7 @@ def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store_path, t
     at.button(key="zones_zone_save").click().run()
     assert not at.exception and not at.error
     assert "Saved zone PS-9" in texts(at)
-    edits = _edits(fresh_store_path)
+    edits = edits_of(fresh_store)
     assert edits.history()[["label", "author"]].values.tolist() == [["PS-9", "officer"]]
     zone = edits.scenario().zones.set_index("zone_id").loc["PS-9"]
     assert zone["kind"] == "protected_site" and shapely.equals(zone.geometry, shapely.geometry.shape(SQUARE))
@@ -83,8 +84,8 @@ def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store_path, t
     assert _digest() == before, "the committed scenario is never written"
 
 
-def test_a_zone_id_in_use_is_refused_and_nothing_is_stored(app_on, fresh_store_path, shown):
-    at = app_on(fresh_store_path, ZONES_PAGE)
+def test_a_zone_id_in_use_is_refused_and_nothing_is_stored(app_on, fresh_store, shown):
+    at = app_on(fresh_store, ZONES_PAGE)
     at.session_state["zones_drawing"] = SQUARE
     at.run()
     at.text_input(key="zones_zone_id").input("SZ-1")
@@ -92,28 +93,34 @@ def test_a_zone_id_in_use_is_refused_and_nothing_is_stored(app_on, fresh_store_p
     at.button(key="zones_zone_save").click().run()
     assert not at.exception
     assert "Zone SZ-1 exists already" in shown(at.error[0].value)
-    assert _edits(fresh_store_path).edits() == []
+    assert edits_of(fresh_store).edits() == []
 
 
-def test_a_line_version_file_is_added_or_refused_with_the_reason(app_on, fresh_store_path):
+def _line_file(version: str, *, areas: bool = True) -> bytes:
+    """A line version file: v1's line as ``version`` (from 1 November), with v1's control areas or not."""
     base = load_scenario(SCENARIO_DIR)
     line = base.lines.loc[base.lines["version"] == "v1"].geometry.iloc[0]
-    areas = base.control_areas.loc[base.control_areas["version"] == "v1"].set_index("side").geometry
-    props = {"version": "v3", "valid_from": "2026-11-01T00:00:00Z", "name": "Line of 1 November"}
+    sides = base.control_areas.loc[base.control_areas["version"] == "v1"].set_index("side").geometry
+    props = {"version": version, "valid_from": "2026-11-01T00:00:00Z", "name": "Line of 1 November"}
     features = [{"type": "Feature", "geometry": mapping(line), "properties": props}]
-    bad = json.dumps({"type": "FeatureCollection", "features": features}).encode()
-    features += [
-        {"type": "Feature", "geometry": mapping(areas[s]), "properties": {"side": s}} for s in ("UA", "RU")
-    ]
-    good = json.dumps({"type": "FeatureCollection", "features": features}).encode()
-    at = app_on(fresh_store_path, ZONES_PAGE)
+    if areas:
+        features += [
+            {"type": "Feature", "geometry": mapping(sides[s]), "properties": {"side": s}}
+            for s in ("UA", "RU")
+        ]
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def test_a_line_version_file_is_added_or_refused_with_the_reason(app_on, fresh_store):
+    bad, good = _line_file("v3", areas=False), _line_file("v3")
+    at = app_on(fresh_store, ZONES_PAGE)
     at.file_uploader(key="zones_line_file").set_value(
         ("line-only.geojson", bad, "application/geo+json")
     ).run()
     at.button(key="zones_line_save").click().run()
     assert not at.exception
     assert "has no control area for UA, RU" in at.error[0].value
-    assert _edits(fresh_store_path).edits() == []
+    assert edits_of(fresh_store).edits() == []
     at.file_uploader(key="zones_line_file").set_value(("v3.geojson", good, "application/geo+json")).run()
     at.button(key="zones_line_save").click().run()
     assert not at.exception and not at.error
@@ -121,9 +128,9 @@ def test_a_line_version_file_is_added_or_refused_with_the_reason(app_on, fresh_s
     assert at.selectbox(key="zones_version").value == "v3", "the newest version is shown"
 
 
-def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fresh_store_path, texts):
+def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fresh_store, texts):
     base = load_scenario(SCENARIO_DIR).zones.set_index("zone_id").loc["PS-1"]
-    at = app_on(fresh_store_path, ZONES_PAGE)
+    at = app_on(fresh_store, ZONES_PAGE)
     at.selectbox(key="zones_target").set_value("PS-1").run()
     assert at.text_input(key="zones_zone_id").value == "PS-1" and at.text_input(key="zones_zone_id").disabled
     assert at.text_input(key="zones_zone_name").value == base["name"]
@@ -131,7 +138,7 @@ def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fre
     at.text_input(key="zones_zone_name").input("ZNPP (renamed)")
     at.button(key="zones_zone_save").click().run()
     assert not at.exception and not at.error and "Saved zone PS-1" in texts(at)
-    zone = _edits(fresh_store_path).scenario().zones.set_index("zone_id").loc["PS-1"]
+    zone = edits_of(fresh_store).scenario().zones.set_index("zone_id").loc["PS-1"]
     assert zone["name"] == "ZNPP (renamed)" and shapely.equals(zone.geometry, base.geometry)
     at.selectbox(key="zones_target").set_value("PS-1").run()
     at.checkbox(key="zones_remove_confirm_PS-1").check().run()
@@ -144,6 +151,33 @@ def test_picking_a_zone_fills_the_form_and_saving_records_a_revision(app_on, fre
     at.checkbox(key="zones_remove_confirm_PS-1").check().run()
     at.button(key="zones_zone_remove").click().run()
     assert not at.exception and "Removed zone PS-1" in texts(at)
-    edits = _edits(fresh_store_path)
+    edits = edits_of(fresh_store)
     assert "PS-1" not in set(edits.scenario().zones["zone_id"])
     assert edits.history()["kind"].tolist() == ["zone", "zone_removed"]
+
+
+@pytest.mark.parametrize("store_kind", ["postgis"])
+def test_a_zone_and_a_line_version_saved_on_one_server_are_in_the_database_for_another(
+    app_on, fresh_store, texts
+):
+    at = app_on(fresh_store, ZONES_PAGE)
+    at.session_state["zones_drawing"] = SQUARE
+    at.run()
+    at.text_input(key="zones_zone_id").input("PS-9")
+    at.text_input(key="zones_zone_name").input("School 4")
+    at.button(key="zones_zone_save").click().run()
+    assert not at.exception and not at.error and "Saved zone PS-9" in texts(at)
+    at.file_uploader(key="zones_line_file").set_value(
+        ("v3.geojson", _line_file("v3"), "application/geo+json")
+    ).run()
+    at.button(key="zones_line_save").click().run()
+    assert not at.exception and not at.error, [i.value for i in at.info]
+    with psycopg.connect(fresh_store.url) as conn:
+        stored = conn.execute("select seq, name from scenario_edits order by seq").fetchall()
+    assert stored == [(1, "000001-zone-PS-9.geojson"), (2, "000002-line_version-v3.geojson")]
+    # Another app server on the same database, with a work folder of its own, shows both.
+    other = app_on(fresh_store, ZONES_PAGE, server="other")
+    assert not other.exception and not other.error
+    assert other.session_state["zones_map_layers"]["zones"] == len(load_scenario(SCENARIO_DIR).zones) + 1
+    assert other.selectbox(key="zones_version").value == "v3"
+    assert [e.label for e in edits_of(fresh_store).edits()] == ["PS-9", "v3"]
