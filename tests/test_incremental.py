@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +30,14 @@ from geo.refresh import _from_tables, _stored, _with_kept, _write
 from geo.scenario import load_scenario
 from geo.settings import load_settings
 from geo.store.derived import AnalysisFiles
+from geo.store.postgis import PostGISStore
 from tests.patterns.test_surges import assert_same_surges
 
 SETTINGS = load_settings(environ={})
 DAYS = pd.Timedelta(days=3)
+# The tests that neither read reports through a store of their own kind nor keep an analysis in one
+# run on the GeoPackage store's world only (what they test does not depend on the store).
+ON_GPKG = pytest.mark.parametrize("world_store", ["gpkg"], indirect=True)
 
 
 def _pool_of(frame: pd.DataFrame, start: str) -> pd.DataFrame:
@@ -41,10 +46,11 @@ def _pool_of(frame: pd.DataFrame, start: str) -> pd.DataFrame:
     return chosen.drop_duplicates("uid").reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def pools(demo_store, tmp_path_factory):
-    """Reports of three days from each source, as the store returns them: the demo month and an
-    independent evaluation world."""
+@pytest.fixture(scope="module", params=["gpkg", "postgis"])
+def world_store(request, tmp_path_factory):
+    """A store holding an independent evaluation world (another generator than the demo month's):
+    one of each kind, built once per module; the tests that do not read or keep through the store
+    take the GeoPackage one only (parametrised ``world_store`` "gpkg", indirect)."""
     from geo.evaluation.world import generate
     from geo.ingest import read_batch
     from geo.store import open_store
@@ -54,11 +60,22 @@ def pools(demo_store, tmp_path_factory):
     data = world.geojson()
     batch = read_batch(data, filename="world.geojson")
     assert batch.rejected == []
-    store = open_store(tmp_path_factory.mktemp("world") / "store.gpkg")
+    folder = tmp_path_factory.mktemp("world")
+    if request.param == "gpkg":
+        store = open_store(folder / "store.gpkg")
+    else:
+        store = open_store(request.getfixturevalue("postgis_database")(), work=folder)
     store.add_batch(batch, original=data)
+    return store
+
+
+@pytest.fixture(scope="module")
+def pools(demo_store, world_store):
+    """Reports of three days from each source, as the store returns them: the demo month and an
+    independent evaluation world."""
     return {
         "demo": _pool_of(demo_store.incidents(), "2026-10-12T00:00Z"),
-        "world": _pool_of(store.incidents(), "2026-10-12T00:00Z"),
+        "world": _pool_of(world_store.incidents(), "2026-10-12T00:00Z"),
     }
 
 
@@ -92,6 +109,33 @@ class _Kept:
     def load_analysis(self, key):
         return self.files.load(key)
 
+    def restarted(self, folder: Path) -> _Kept:
+        """The same files, as a restarted server finds them."""
+        return self
+
+
+class _KeptInDatabase:
+    """A PostGIS store's analysis (in its database); a restarted server is another handle with an
+    empty work folder of its own, that reads the analysis from the database."""
+
+    def __init__(self, store: PostGISStore, folder: Path) -> None:
+        self.store = PostGISStore(store.url, work_dir=folder)
+        self.prefix = uuid.uuid4().hex[:8]  # the examples share the world's database
+
+    def save_analysis(self, key, tables, months, to_arrow, since=None, changed=None, batches=None):
+        since = None if since is None else f"{self.prefix}-{since}"
+        self.store.save_analysis(
+            f"{self.prefix}-{key}", tables, months, to_arrow, since=since, changed=changed, batches=batches
+        )
+
+    def load_analysis(self, key):
+        return self.store.load_analysis(f"{self.prefix}-{key}")
+
+    def restarted(self, folder: Path) -> _KeptInDatabase:
+        other = _KeptInDatabase(self.store, folder)
+        other.prefix = self.prefix
+        return other
+
 
 def _kept(kept: _Kept, key: str, result: Analysis, done: Update, previous, *, since) -> Analysis:
     """``result`` stored as geo.refresh.refresh_store stores it; the analysis as kept."""
@@ -116,10 +160,16 @@ def assert_same_state(got: Analysis, held: Analysis) -> None:
 )
 # Small blocks: the kept rows are shared block by block (geo.incremental.BLOCK_ROWS, 65,536 rows),
 # so at this size every table is one block unless the blocks are made small.
-@pytest.mark.parametrize(("source", "block"), [("demo", None), ("world", None), ("demo", 97)])
+# The world's reports and the analysis kept in either store: in a PostGIS store's database, read
+# back at a restart by another server (an empty work folder).
+@pytest.mark.parametrize(
+    ("source", "block", "world_store"),
+    [("demo", None, "gpkg"), ("world", None, "gpkg"), ("world", None, "postgis"), ("demo", 97, "gpkg")],
+    indirect=["world_store"],
+)
 @given(seed=st.integers(0, 2**31), n_batches=st.integers(3, 5))
 def test_batches_and_retractions_give_the_from_scratch_analysis(
-    pools, context, source, block, seed, n_batches, monkeypatch
+    pools, world_store, context, source, block, seed, n_batches, monkeypatch
 ):
     if block is not None:
         monkeypatch.setattr(incremental, "BLOCK_ROWS", block)
@@ -135,7 +185,10 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(
     live = [0]
     did, restarts = [], 0
     with tempfile.TemporaryDirectory() as folder:
-        kept = _Kept(Path(folder))
+        if isinstance(world_store, PostGISStore):
+            kept = _KeptInDatabase(world_store, Path(folder) / "server")
+        else:
+            kept = _Kept(Path(folder))
         current = _scratch(_live(pool, batches, live))
         current = _kept(kept, "r0", current, Update("from scratch"), None, since=None)
         for step, (op, b) in enumerate(steps[1:], start=1):
@@ -156,7 +209,11 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(
                 current.stand_ins.reset_index(drop=True), stand_ins(current.reports).reset_index(drop=True)
             )
             did.append(done)
-            if rng.random() < 0.5:  # a restart: the stored analysis read back goes on
+            # A restart (at random, and at the last step if there was none): the stored analysis
+            # read back goes on. Without the last, one example in 16 of three batches had none
+            # (Hypothesis also draws the integers it finds in the code, such as seed 167).
+            if rng.random() < 0.5 or (step == len(steps) - 1 and not restarts):
+                kept = kept.restarted(Path(folder) / f"restart-{restarts}")
                 back = _from_tables(kept.load_analysis(f"r{step}"), current.terms)
                 assert differences(back, current) == []
                 assert_same_state(back, current)
@@ -166,12 +223,14 @@ def test_batches_and_retractions_give_the_from_scratch_analysis(
     assert restarts, "no step was read back"
 
 
+@ON_GPKG
 def test_no_change_is_no_work(pools, context):
     first = _scratch(pools["demo"])
     again, done = update(first, pools["demo"], **context)
     assert done.mode == "unchanged" and again is first
 
 
+@ON_GPKG
 def test_differences_names_what_differs(pools):
     a = _scratch(pools["demo"].iloc[:200])
     events = a.events.copy()
@@ -182,6 +241,7 @@ def test_differences_names_what_differs(pools):
     assert fewer == [f"reports: {len(a.reports):,} rows against {len(a.reports) - 1:,}"]
 
 
+@ON_GPKG
 def test_a_report_given_as_an_interval_reaches_as_far_as_corroboration_looks(pools, context):
     # A report dated as an interval (occurred_from/to) is matched over half the interval either side,
     # beyond its stated precision: a later report of the same happening inside that half must reach it.
@@ -204,6 +264,7 @@ def test_a_report_given_as_an_interval_reaches_as_far_as_corroboration_looks(poo
     assert differences(current, expected) == []
 
 
+@ON_GPKG
 def test_a_report_edited_in_place_is_analysed_again(pools, context):
     # The store lets a report be corrected in QGIS or sqlite3: same uid, new content.
     frame = pools["world"].copy()

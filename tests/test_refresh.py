@@ -25,7 +25,7 @@ from geo.ingest import read_batch
 from geo.pipeline import analyse, stand_ins
 from geo.refresh import STAND_IN, SURGES, forget, refresh_store
 from geo.settings import load_settings
-from geo.store import open_store
+from geo.store.postgis import PostGISStore
 from tests.test_incremental import assert_same_state
 
 SETTINGS = load_settings(environ={})
@@ -41,9 +41,9 @@ def _add(store, name: str) -> None:
 
 
 @pytest.fixture
-def stored(tmp_path):
+def stored(new_store, store_kind):
     """A store of a few demo batches and the analysis this process made and stored of it."""
-    store = open_store(tmp_path / "first" / "store.gpkg")
+    store = new_store(store_kind, name="first")
     for name in FIRST:
         _add(store, name)
     made, done = refresh_store(store, **KW)
@@ -53,10 +53,16 @@ def stored(tmp_path):
 
 
 def _restarted(store, tmp_path: Path, name: str):
-    """The store as another server finds it: a copy of its folder, nothing of it in this process."""
+    """The store as another server finds it, nothing of it in this process: a copy of the GeoPackage
+    store's folder; another handle on the PostGIS store's database with an empty work folder of its
+    own (what it reads comes from the database)."""
     target = tmp_path / name
+    if isinstance(store, PostGISStore):
+        other = PostGISStore(store.url, work_dir=target)
+        assert not (other.path / "derived").exists()
+        return other
     shutil.copytree(store.path.parent, target)
-    return open_store(target / store.path.name)
+    return type(store)(target / store.path.name)
 
 
 def _paths(monkeypatch) -> list[tuple[str, int]]:
@@ -73,24 +79,56 @@ def _paths(monkeypatch) -> list[tuple[str, int]]:
     return calls
 
 
-def _manifest(store) -> tuple[Path, dict]:
-    (path,) = (store.path.parent / "derived").rglob("manifest--*.json")
-    return path, json.loads(path.read_text())
+def _manifest(store) -> tuple[str, dict]:
+    """The key and manifest of the analysis the store keeps last, where the store keeps it (the
+    GeoPackage store's folder, the PostGIS store's database)."""
+    key = store.analysis_keys()[0]
+    manifest = store._analysis._read_manifest(key)
+    assert manifest is not None
+    return key, manifest
 
 
-def _rewrite(folder: Path, name: str, change) -> None:
-    """One stored partition rewritten as ``change`` makes its Arrow table."""
-    path = folder / name
-    with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
-    table = change(table)
-    with pa.ipc.new_file(str(path), table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as out:
+def _set_manifest(store, key: str, manifest: dict) -> None:
+    """The manifest of ``key`` replaced behind the store's back, where the store keeps it."""
+    if isinstance(store, PostGISStore):
+        from psycopg.types.json import Jsonb
+
+        with store._conn() as conn:
+            conn.execute("update analysis_manifests set manifest = %s where key = %s", (Jsonb(manifest), key))
+    else:
+        store._analysis._manifest(key).write_text(json.dumps(manifest))
+
+
+def _part(store, name: str) -> pa.Table:
+    """One stored partition, as the store keeps it (read from the database for the PostGIS store)."""
+    if isinstance(store, PostGISStore):
+        (content,) = store._rows("select content from analysis_parts where name = %s", (name,))[0]
+        return pa.ipc.open_file(pa.py_buffer(bytes(content))).read_all()
+    with pa.memory_map(str(store._analysis.folder / name)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _rewrite(store, name: str, change) -> None:
+    """One stored partition rewritten as ``change`` makes its Arrow table; in the PostGIS store's
+    database, this server's copy removed so that the next read takes the altered one."""
+    table = change(_part(store, name))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as out:
         out.write_table(table)
+    path = store._analysis.folder / name
+    if isinstance(store, PostGISStore):
+        with store._conn() as conn:
+            conn.execute(
+                "update analysis_parts set content = %s where name = %s", (sink.getvalue().to_pybytes(), name)
+            )
+        path.unlink()
+    else:
+        path.write_bytes(sink.getvalue().to_pybytes())
 
 
-def _reports_files(store) -> tuple[Path, list[str]]:
-    path, manifest = _manifest(store)
-    return path.parent, list(manifest["tables"]["reports"].values())
+def _reports_files(store) -> list[str]:
+    _, manifest = _manifest(store)
+    return list(manifest["tables"]["reports"].values())
 
 
 def test_a_restarted_server_updates_as_the_running_one(stored, tmp_path, monkeypatch):
@@ -103,15 +141,26 @@ def test_a_restarted_server_updates_as_the_running_one(stored, tmp_path, monkeyp
     pd.testing.assert_frame_equal(
         back.stand_ins.reset_index(drop=True), stand_ins(back.reports).reset_index(drop=True)
     )
-    # The same batch added to both: the restarted server takes the running one's path (no stand-in
-    # or daily test of every report found again) to the same analysis, a from-scratch analysis's.
-    for target in (store, restarted):
+    # The same batch added to both (to the one database they share, for PostGIS): the restarted
+    # server takes the running one's path (no stand-in or daily test of every report found again)
+    # to the same analysis, a from-scratch analysis's.
+    shared = isinstance(store, PostGISStore)
+    for target in (store,) if shared else (store, restarted):
         _add(target, LATER[0])
     calls = _paths(monkeypatch)
     warm, done = refresh_store(store, **KW)
     assert done.mode == "incremental"
     warm_calls = list(calls)
     calls.clear()
+    if shared:
+        # Every other server reads the running one's update from the database, not made again ...
+        other, done = refresh_store(_restarted(store, tmp_path, "other"), **KW)
+        assert done.mode == "read back" and calls == [] and differences(other, warm) == []
+        assert_same_state(other, warm)
+        # ... and the restarted one, made to update (as if it asked at the same moment), goes the
+        # running one's way from what it read back.
+        with store._conn() as conn:
+            conn.execute("delete from analysis_manifests where key = %s", (store.analysis_keys()[0],))
     cold, done = refresh_store(restarted, **KW)
     assert done.mode == "incremental"
     assert calls == warm_calls and all(n < len(made.reports) for _, n in calls)
@@ -126,9 +175,11 @@ def test_a_restarted_server_updates_as_the_running_one(stored, tmp_path, monkeyp
     forget(restarted)
 
 
-def test_an_analysis_stored_without_its_stand_ins_is_read_back_and_updated_as_before(tmp_path, monkeypatch):
+def test_an_analysis_stored_without_its_stand_ins_is_read_back_and_updated_as_before(
+    new_store, store_kind, monkeypatch
+):
     # Made and updated as the previous version stored them: no stand-in column, no surge tests.
-    store = open_store(tmp_path / "older" / "store.gpkg")
+    store = new_store(store_kind, name="older")
     for name in FIRST:
         _add(store, name)
     real = refresh._partitions
@@ -143,9 +194,9 @@ def test_an_analysis_stored_without_its_stand_ins_is_read_back_and_updated_as_be
     assert done.mode == "incremental"
     monkeypatch.setattr(refresh, "_partitions", real)
     _, manifest = _manifest(store)
-    folder, files = _reports_files(store)
+    files = _reports_files(store)
     assert SURGES not in manifest["tables"]
-    assert not any(STAND_IN in pa.ipc.open_file(str(folder / f)).schema.names for f in files)
+    assert not any(STAND_IN in _part(store, f).schema.names for f in files)
 
     forget(store)
     back, done = refresh_store(store, **KW)
@@ -159,8 +210,9 @@ def test_an_analysis_stored_without_its_stand_ins_is_read_back_and_updated_as_be
     assert done.mode == "incremental"
     assert ("stand_ins", len(back.reports)) in calls and "surge_state" in {name for name, _ in calls}
     assert differences(updated, analyse(store.incidents(), **KW)) == []
-    _, now = _reports_files(store)
+    now = _reports_files(store)
     assert not set(now) & set(files)
+    assert all(STAND_IN in _part(store, f).schema.names for f in now)
     forget(store)
     again, done = refresh_store(store, **KW)
     assert done.mode == "read back"
@@ -189,7 +241,7 @@ def test_stored_stand_ins_or_tests_that_do_not_fit_are_not_used(stored, fault, c
     # stored without them (an earlier version's file kept by a later update), surge tests that
     # count other stand-ins, or none: what does not fit is found again, never used.
     store, made = stored
-    folder, files = _reports_files(store)
+    files = _reports_files(store)
     stand_uid, other_uid = _moved_flag(made)
 
     def flags(change):
@@ -203,7 +255,7 @@ def test_stored_stand_ins_or_tests_that_do_not_fit_are_not_used(stored, fault, c
     if fault == "moved":
         for name in files:
             _rewrite(
-                folder,
+                store,
                 name,
                 flags(
                     lambda uids, f: [
@@ -214,14 +266,14 @@ def test_stored_stand_ins_or_tests_that_do_not_fit_are_not_used(stored, fault, c
     elif fault == "dropped":
         for name in files:
             _rewrite(
-                folder,
+                store,
                 name,
                 flags(lambda uids, f: [v and u != stand_uid for u, v in zip(uids, f, strict=True)]),
             )
     elif fault == "month without":
-        _rewrite(folder, files[0], lambda table: table.drop_columns([STAND_IN]))
+        _rewrite(store, files[0], lambda table: table.drop_columns([STAND_IN]))
     else:
-        path, manifest = _manifest(store)
+        key, manifest = _manifest(store)
         if fault == "counts":
             (name,) = manifest["tables"][SURGES].values()
 
@@ -230,10 +282,10 @@ def test_stored_stand_ins_or_tests_that_do_not_fit_are_not_used(stored, fault, c
                 counts[int(np.flatnonzero(counts)[0])] += 1
                 return table.set_column(table.column_names.index("counts"), "counts", pa.array(counts))
 
-            _rewrite(folder, name, one_more)
+            _rewrite(store, name, one_more)
         else:
             del manifest["tables"][SURGES]
-            path.write_text(json.dumps(manifest))
+            _set_manifest(store, key, manifest)
     forget(store)
     back, done = refresh_store(store, **KW)
     assert done.mode == "read back" and differences(back, made) == []
