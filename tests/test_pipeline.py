@@ -54,19 +54,28 @@ def test_sides_and_events_match_the_ground_truth(demo_scores):
 
 
 @pytest.mark.slow
-def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
+def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store, new_store, store_kind):
+    from geo.demo import DEMO_DIR
+    from geo.store.postgis import PostGISStore
+
     settings = load_settings()
-    first = analyse_store(
-        demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
-    )
-    assert len(first.reports) == demo_store.count()
-    (manifest,) = (demo_store.path.parent / "derived").rglob("manifest--*.json")
-    assert manifest.name.startswith(f"manifest--r{demo_store.revision()}-")
-    # Read back by a fresh process (its memory forgotten): the same analysis, to the last bit,
-    # list columns as Arrow lists whose elements read as Python lists.
-    forget(demo_store)
+    store = demo_store
+    if store_kind == "postgis":
+        store = new_store(store_kind)
+        for path in sorted(DEMO_DIR.glob("*.geojson")):
+            data = path.read_bytes()
+            store.add_batch(read_batch(data, filename=path.name), original=data)
+    first = analyse_store(store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path)
+    assert len(first.reports) == store.count()
+    assert store.analysis_keys()[0].startswith(f"r{store.revision()}-")
+    # Read back by a fresh process (its memory forgotten; for PostGIS, another server with an empty
+    # work folder): the same analysis, to the last bit, list columns as Arrow lists whose elements
+    # read as Python lists.
+    forget(store)
+    if isinstance(store, PostGISStore):
+        store = PostGISStore(store.url, work_dir=tmp_path / "another")
     again, done = refresh_store(
-        demo_store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
+        store, scenario_dir=settings.scenario_dir, agreement_path=settings.agreement_path
     )
     assert done.mode == "read back"
     assert differences(again, first) == []
@@ -82,18 +91,17 @@ def test_store_analysis_is_cached_and_follows_the_data(tmp_path, demo_store):
     assert context_key(settings.scenario_dir, other) != context_key(
         settings.scenario_dir, settings.agreement_path
     )
-    paris = analyse_store(demo_store, scenario_dir=settings.scenario_dir, agreement_path=other)
+    paris = analyse_store(store, scenario_dir=settings.scenario_dir, agreement_path=other)
     codes = {r["code"] for rs in explained(paris.events, paris)["reasons"] for r in rs}
     assert "DISENGAGEMENT_ACTIVITY" not in codes  # the second agreement has no such rule
     assert paris.reports["violation_score"].tolist() != first.reports["violation_score"].tolist()
 
 
-def test_a_new_batch_is_analysed_with_the_rest(tmp_path):
+def test_a_new_batch_is_analysed_with_the_rest(new_store, store_kind):
     from geo.demo import DEMO_DIR
-    from geo.store import open_store
 
     settings = load_settings()
-    store = open_store(tmp_path / "s.gpkg")
+    store = new_store(store_kind)
     path = sorted(DEMO_DIR.glob("incidents_monitors_*.geojson"))[0]
     data = path.read_bytes()
     store.add_batch(read_batch(data, filename=path.name), original=data)
@@ -120,19 +128,18 @@ def test_a_new_batch_is_analysed_with_the_rest(tmp_path):
     assert "desk/n1" in set(after.reports["uid"])
 
 
-def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retracted(tmp_path):
+def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retracted(new_store, store_kind):
     # The store says what changed by its batches and their counts of outside edits: a batch added
-    # is read alone; a report edited in sqlite3 or a batch retracted makes the update read every
-    # report (and compare them). Each time the result is a from-scratch analysis's.
+    # is read alone; a report edited in sqlite3 or psql or a batch retracted makes the update read
+    # every report (and compare them). Each time the result is a from-scratch analysis's.
     import sqlite3
 
     from geo.demo import DEMO_DIR
     from geo.pipeline import analyse
-    from geo.store import open_store
 
     settings = load_settings()
     kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
-    store = open_store(tmp_path / "s.gpkg")
+    store = new_store(store_kind)
     files = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:4]
 
     def add(path):
@@ -158,9 +165,16 @@ def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retract
     done = refreshed()
     assert done.mode == "incremental" and done.reports_read == last > 0
 
-    with sqlite3.connect(store.path) as con:
-        uid = con.execute("SELECT uid FROM incidents WHERE type = 'impact' LIMIT 1").fetchone()[0]
-        con.execute("UPDATE incidents SET type = 'weapon_sighting' WHERE uid = ?", (uid,))
+    if store_kind == "gpkg":
+        with sqlite3.connect(store.path) as con:
+            uid = con.execute("SELECT uid FROM incidents WHERE type = 'impact' LIMIT 1").fetchone()[0]
+            con.execute("UPDATE incidents SET type = 'weapon_sighting' WHERE uid = ?", (uid,))
+    else:
+        import psycopg
+
+        with psycopg.connect(store.url) as con:  # as psql would: outside this program's writes
+            uid = con.execute("select uid from reports where type = 'impact' limit 1").fetchone()[0]
+            con.execute("update reports set type = 'weapon_sighting' where uid = %s", (uid,))
     done = refreshed()
     total = store.count()
     assert done.mode == "incremental" and done.edited == 1 and done.reports_read == total
@@ -174,7 +188,7 @@ def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retract
     assert done.mode == "incremental" and done.reports_read == added
 
 
-def test_an_analysis_replaced_is_freed_though_frozen_out_of_the_collector(tmp_path):
+def test_an_analysis_replaced_is_freed_though_frozen_out_of_the_collector(new_store, store_kind):
     # geo.refresh keeps the cyclic collector off while it makes an analysis and freezes it after:
     # that is only safe while an analysis holds no reference cycle, so that one replaced is freed
     # by reference counting alone. A cycle would keep every replaced analysis for good.
@@ -182,11 +196,10 @@ def test_an_analysis_replaced_is_freed_though_frozen_out_of_the_collector(tmp_pa
     import weakref
 
     from geo.demo import DEMO_DIR
-    from geo.store import open_store
 
     settings = load_settings()
     kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
-    store = open_store(tmp_path / "s.gpkg")
+    store = new_store(store_kind)
     first, second = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:2]
     store.add_batch(read_batch(first.read_bytes(), filename=first.name), original=first.read_bytes())
     result, _ = refresh_store(store, **kw)
