@@ -170,9 +170,9 @@ def test_a_clash_with_an_edit_stored_meanwhile_withdraws_the_later_one(edits, ba
     monkeypatch.setattr(edits, "scenario", lambda: base)
     real, calls = edits._check, []
 
-    def check_before_the_first_was_stored(candidate=None):
+    def check_before_the_first_was_stored(candidate=None, **kw):
         calls.append(candidate)
-        return None if len(calls) == 1 else real(candidate)
+        return None if len(calls) == 1 else real(candidate, **kw)
 
     monkeypatch.setattr(edits, "_check", check_before_the_first_was_stored)
     with pytest.raises(InputError, match="version 'v3' twice"):

@@ -181,14 +181,18 @@ class ScenarioEdits:
         rows = [(e.seq, e.kind, e.label, e.author, e.at, e.note, e.path.name) for e in self.edits()]
         return pd.DataFrame(rows, columns=["seq", "kind", "label", "author", "at", "note", "file"])
 
-    def _merged(self, extra: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-        """The scenario files' collections with every edit (and ``extra``, a candidate) applied."""
+    def _merged(
+        self, extra: list[dict[str, Any]] | None = None, *, upto: int | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The scenario files' collections with every edit (numbered up to ``upto``; and ``extra``, a
+        candidate) applied."""
         out = {
             name: json.loads((self.base_dir / name).read_text(encoding="utf-8"))
             for name in FILES
             if (self.base_dir / name).is_file()
         }
-        docs = [json.loads(e.path.read_text(encoding="utf-8")) for e in self.edits()] + (extra or [])
+        kept = [e for e in self.edits() if upto is None or e.seq <= upto]
+        docs = [json.loads(e.path.read_text(encoding="utf-8")) for e in kept] + (extra or [])
         for doc in docs:
             kind = doc["edit"]["kind"]
             if kind == LINE:
@@ -216,12 +220,20 @@ class ScenarioEdits:
         except OSError:  # another session wrote the same state first: theirs is identical
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _check(self, candidate: dict[str, Any] | None = None) -> Scenario:
-        """Load the scenario with the edits and ``candidate`` applied (every check of :func:`load_scenario`)."""
+    def _check(self, candidate: dict[str, Any] | None = None, *, upto: int | None = None) -> Scenario:
+        """Load the scenario with the edits (numbered up to ``upto``) and ``candidate`` applied (every
+        check of :func:`load_scenario`); a refusal names the scenario's file, not the folder it was
+        checked in."""
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / "s"
-            self._write_dir(target, self._merged([candidate] if candidate else None))
-            return load_scenario(target)
+            self._write_dir(target, self._merged([candidate] if candidate else None, upto=upto))
+            try:
+                return load_scenario(target)
+            except InputError as exc:
+                where = "the scenario with the edits applied: "
+                raise InputError(
+                    exc.message.replace(f"{target}/", where).replace(str(target), where), hint=exc.hint
+                ) from None
 
     def scenario_dir(self) -> Path:
         """The folder of the scenario in force: the committed one, or a derived copy with the edits applied."""
@@ -282,8 +294,9 @@ class ScenarioEdits:
                 seq += 1  # another session took this number first
                 continue
             try:
-                # Another session may have stored a clashing edit (the same version) in the meantime.
-                self._check()
+                # Another session may have stored a clashing edit (the same version) in the meantime:
+                # the earlier one stands (checked with the edits before it), this later one withdraws.
+                self._check(upto=seq)
             except InputError:
                 if self.shared is not None:
                     self.shared.withdraw(path.name)

@@ -545,12 +545,6 @@ def test_the_same_line_version_added_at_once_is_never_stored_twice(postgis_url, 
     assert labels == ["v3"] * len(stood)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: geo.scenario.edits.ScenarioEdits._store withdraws an edit that clashes with any "
-    "other, the earlier one too, so when both were published before either checked, neither stands",
-)
 def test_the_first_of_two_clashing_line_versions_stands(postgis_url, workers, tmp_path):
     results = _same_line_version_at_once(postgis_url, workers)
     assert [r[0] for r in results] == ["ok", "refused"]
