@@ -27,6 +27,7 @@ if added:
     st.session_state[keys.ZONES_COMPARE] = None
 
 
+edits = None
 with user_errors("drawing the line versions and zones"):
     scenario, edits = data.scenario(), data.scenario_edits()
     lines = scenario.lines
@@ -109,6 +110,9 @@ with user_errors("drawing the line versions and zones"):
             edit = edits.remove_zone(target, author=author)
             st.session_state[keys.ZONES_RESULT] = f"Removed zone {md_escape(target)} (edit {edit.seq})."
             st.rerun()
+
+if edits is None:  # the store's edits could not be read (said above): nothing below can work
+    st.stop()
 
 with user_errors("adding the line version"):
     st.subheader("Upload a new line version")

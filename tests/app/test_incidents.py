@@ -1,4 +1,7 @@
-"""The Incidents page: the filtered table, a report's detail by link, and the empty and no-match states."""
+"""The Incidents page: the filtered table, a report's detail by link, and the empty and no-match states.
+
+The table, a report's detail with its batch, and the empty store on both stores; the filters on the
+GeoPackage one."""
 
 from __future__ import annotations
 
@@ -21,14 +24,14 @@ def busiest_event(demo_analysis):
     return reports.loc[reports["event_id"] == event_id].iloc[0], event
 
 
-def test_incidents_on_the_demo(app_on, demo_store, texts):
-    at = app_on(demo_store.path, INCIDENTS_PAGE)
+def test_incidents_on_the_demo(app_on, demo, texts):
+    at = app_on(demo, INCIDENTS_PAGE)
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert len(table) == demo_store.count()
-    assert set(table["uid"]) == set(demo_store.incidents()["uid"])
+    assert len(table) == demo.count()
+    assert set(table["uid"]) == set(demo.incidents()["uid"])
     assert table["occurred_at"].is_monotonic_decreasing
-    assert f"{demo_store.count():,} of {demo_store.count():,} reports" in texts(at)
+    assert f"{demo.count():,} of {demo.count():,} reports" in texts(at)
     assert "Select a row" in texts(at) and not at.subheader
 
 
@@ -61,10 +64,10 @@ def test_incidents_filter_narrows_the_table_to_exactly_those_rows(app_on, demo_s
 
 
 def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
-    app_on, demo_store, demo_analysis, busiest_event, texts, shown
+    app_on, demo, demo_analysis, busiest_event, texts, shown
 ):
     row, event = busiest_event
-    at = app_on(demo_store.path, INCIDENTS_PAGE, query={"uid": row["uid"]})
+    at = app_on(demo, INCIDENTS_PAGE, query={"uid": row["uid"]})
     assert not at.exception and not at.error
     assert shown(at.subheader[0].value) == f"{row['source']} · {row['id']}"
     # The report's own figures under one heading; the flag, score, side and reasons under its event's.
@@ -78,7 +81,9 @@ def test_a_link_opens_the_report_with_its_event_sources_batch_and_reasons(
     sources = at.dataframe[1].value
     assert sources["uid"].iloc[0] == row["uid"] and sorted(sources["uid"]) == sorted(event["report_uids"])
     assert at.session_state["incidents_map_count"] == 1  # the report alone (its event is listed beside)
-    batch = demo_store.batches().set_index("batch_id").loc[row["batch_id"]]
+    # Its batch in this store (each store names its batches), with the file it came from.
+    stored = demo.incidents().set_index("uid").loc[row["uid"], "batch_id"]
+    batch = demo.batches().set_index("batch_id").loc[stored]
     assert f"SHA-256 {batch['sha256']}" in texts(at) and batch["filename"] in texts(at)
     worded = explained(
         demo_analysis.events.loc[demo_analysis.events["event_id"] == row["event_id"]], demo_analysis

@@ -5,10 +5,15 @@ selection (the same whatever store they read) on the GeoPackage one."""
 
 from __future__ import annotations
 
+import socket
+
 import pandas as pd
+import pytest
 
 from geo.ingest import read_batch
 from geo.labels import label
+from tests.app.conftest import run_app
+from tests.app.test_readable import PAGES
 
 MAP_PAGE = "app_pages/map.py"
 UPLOAD_PAGE = "app_pages/upload.py"
@@ -159,3 +164,21 @@ def test_pages_leave_the_shared_analysis_untouched(app_on, serve, demo_store):
     assert again.reports is shared.reports, "the pages used the shared frames, not copies"
     for frame, copy in zip(tables, before, strict=True):
         assert_frame_equal(frame, copy)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_unreachable_database_is_named_with_its_fix_on_every_page(monkeypatch, tmp_path, page, shown):
+    # A port nothing listens on: the server is down, or the URL is wrong.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CM_STORE_URL", f"postgresql://cm:secret@127.0.0.1:{port}/ceasefire")
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "server" / "store.gpkg"))
+    at = run_app(page)
+    assert not at.exception
+    errors = [shown(e.value) for e in at.error]
+    assert errors and all(
+        e.startswith("Cannot reach the PostGIS store at postgresql://cm:***@") for e in errors
+    )
+    assert all("**How to fix:** Check the URL and that the server runs" in e for e in errors), errors
+    assert not any("secret" in e for e in errors)
