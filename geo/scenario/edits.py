@@ -263,9 +263,21 @@ class ScenarioEdits:
         return load_scenario(self.scenario_dir())
 
     def _store(
-        self, kind: str, label: str, features: list[dict[str, Any]], *, author: str, note: str, **meta: Any
+        self,
+        kind: str,
+        label: str,
+        features: list[dict[str, Any]],
+        *,
+        author: str,
+        note: str,
+        new_zone: bool = False,
+        **meta: Any,
     ) -> Edit:
-        """Check the edit against the whole scenario, then write it as the next history file."""
+        """Check the edit against the whole scenario, then write it as the next history file.
+
+        ``new_zone``: the edit makes a zone that must not exist; one made meanwhile by another
+        session under the same id (an earlier number) makes this edit withdraw, as a clash does.
+        """
         at = pd.Timestamp.now(tz="UTC")
         doc = _collection(features) | {
             "edit": {
@@ -296,6 +308,11 @@ class ScenarioEdits:
             try:
                 # Another session may have stored a clashing edit (the same version) in the meantime:
                 # the earlier one stands (checked with the edits before it), this later one withdraws.
+                if new_zone and label in set(self._check(upto=seq - 1).zones["zone_id"].astype(str)):
+                    msg = f"Zone {label} was made by another user meanwhile; yours was not stored."
+                    raise InputError(
+                        msg, hint="Reload the page to see it; edit it, or give yours another id."
+                    )
                 self._check(upto=seq)
             except InputError:
                 if self.shared is not None:
@@ -409,7 +426,7 @@ class ScenarioEdits:
         geom = _zone_shape(geometry, zone_id=zone_id)
         self._in_theatre(geom, what=f"Zone {zone_id}")
         feature = _feature(geom, zone_id=zone_id, kind=kind, name=str(name).strip())
-        return self._store(ZONE, zone_id, [feature], author=author, note=note)
+        return self._store(ZONE, zone_id, [feature], author=author, note=note, new_zone=not replace)
 
     def remove_zone(self, zone_id: str, *, author: str = "", note: str = "") -> Edit:
         """Take a zone out of force (its earlier revisions stay in the history)."""

@@ -508,6 +508,24 @@ def test_two_servers_adding_a_zone_at_once_take_different_numbers(postgis_url, w
     assert {"PS-90", "PS-91"} <= set(edits.zone_ids())
 
 
+def test_the_same_new_zone_made_by_two_servers_at_once_is_made_once(postgis_url, workers, tmp_path):
+    # Both checked that PS-95 did not exist before either published it; the later must not pass for a revision.
+    ws = [workers(f"zone{k}", postgis_url, "zone", hold="publish", zone_id="PS-95", lon=37.6 + 0.1 * k) for k in range(2)]  # fmt: skip
+    _all_ready(*ws)
+    for w in ws:
+        w.go()
+    for w in ws:
+        w.expect("publishing 1")
+    for w in ws:
+        w.go()
+    results = sorted((w.result() for w in ws), key=lambda r: r[0])
+    assert [r[0] for r in results] == ["ok", "refused"], results
+    assert results[1][1] == "InputError" and "Zone PS-95 was made by another user meanwhile" in results[1][2]
+    assert "Reload" in results[1][3]
+    history = _edits(PostGISStore(postgis_url, work_dir=tmp_path / "reader")).history()
+    assert history["label"].tolist() == ["PS-95"] and history["seq"].tolist() == [results[0][1]]
+
+
 def _same_line_version_at_once(url: str, workers) -> list:
     """Two servers add line version v3 (other start times) at once: both check it against the
     scenario before either publishes it, both publish it (numbers 1 and 2), then both check again."""
