@@ -6,8 +6,10 @@ selection (the same whatever store they read) on the GeoPackage one."""
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pandas as pd
+import psycopg
 import pytest
 
 from geo.ingest import read_batch
@@ -166,6 +168,16 @@ def test_pages_leave_the_shared_analysis_untouched(app_on, serve, demo_store):
         assert_frame_equal(frame, copy)
 
 
+def test_every_page_renders_on_the_demo_in_one_session(app_on, demo):
+    at = app_on(demo)
+    assert not at.exception and not at.error
+    for page in PAGES[1:]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.sidebar.caption and f"{demo.count():,} reports" in at.sidebar.caption[0].value
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_an_unreachable_database_is_named_with_its_fix_on_every_page(monkeypatch, tmp_path, page, shown):
     # A port nothing listens on: the server is down, or the URL is wrong.
@@ -182,3 +194,19 @@ def test_an_unreachable_database_is_named_with_its_fix_on_every_page(monkeypatch
     )
     assert all("**How to fix:** Check the URL and that the server runs" in e for e in errors), errors
     assert not any("secret" in e for e in errors)
+
+
+def test_a_database_not_migrated_names_the_command_that_migrates_it(
+    monkeypatch, tmp_path, postgis_server, shown
+):
+    bare = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgis_server, autocommit=True) as conn:
+        conn.execute(f"create database {bare}")
+    url = f"{postgis_server.rsplit('/', 1)[0]}/{bare}"
+    monkeypatch.setenv("CM_STORE_URL", url)
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "server" / "store.gpkg"))
+    at = run_app(UPLOAD_PAGE)
+    assert not at.exception
+    errors = [shown(e.value) for e in at.error]
+    assert errors and all("is not a Ceasefire Monitor store of this version" in e for e in errors), errors
+    assert f"python -m geo migrate --store {url}" in errors[0]

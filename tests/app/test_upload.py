@@ -53,7 +53,9 @@ def test_the_same_file_again_is_already_ingested(app_on, fresh_store, small_batc
     _choose(first, "batch.geojson", data).button(key="upload_commit").click().run()
     assert "Stored batch" in texts(first) and fresh_store.count() == 3
     # Again, through another app server (for PostGIS: another work folder over the same database).
-    again = _choose(app_on(fresh_store, UPLOAD_PAGE, server="other"), "copy.geojson", data)
+    again = app_on(fresh_store, UPLOAD_PAGE, server="other")
+    assert again.dataframe[-1].value["filename"].tolist() == ["batch.geojson"], "the first server's batch"
+    _choose(again, "copy.geojson", data)
     again.button(key="upload_commit").click().run()
     assert not again.exception
     assert "already ingested" in " ".join(w.value for w in again.warning)

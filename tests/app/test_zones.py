@@ -167,14 +167,17 @@ def test_a_zone_and_a_line_version_saved_on_one_server_are_in_the_database_for_a
     at.text_input(key="zones_zone_name").input("School 4")
     at.button(key="zones_zone_save").click().run()
     assert not at.exception and not at.error and "Saved zone PS-9" in texts(at)
-    at.file_uploader(key="zones_line_file").set_value(
-        ("v3.geojson", _line_file("v3"), "application/geo+json")
-    ).run()
+    line = _line_file("v3")
+    at.file_uploader(key="zones_line_file").set_value(("v3.geojson", line, "application/geo+json")).run()
     at.button(key="zones_line_save").click().run()
     assert not at.exception and not at.error, [i.value for i in at.info]
     with psycopg.connect(fresh_store.url) as conn:
         stored = conn.execute("select seq, name from scenario_edits order by seq").fetchall()
+        kept = conn.execute(
+            "select content from files where sha256 = %s", (hashlib.sha256(line).hexdigest(),)
+        ).fetchone()
     assert stored == [(1, "000001-zone-PS-9.geojson"), (2, "000002-line_version-v3.geojson")]
+    assert kept is not None and bytes(kept[0]) == line, "the uploaded line file is kept whole"
     # Another app server on the same database, with a work folder of its own, shows both.
     other = app_on(fresh_store, ZONES_PAGE, server="other")
     assert not other.exception and not other.error
