@@ -137,8 +137,9 @@ def follow(page: str) -> None:
             st.rerun(scope="app")
         if act == "offer":
             st.info(
-                f"Changed since this page was drawn: {what_changed(shown, now)} (another officer, app "
-                "server or import). Your work on this page stays as it is until you show the changes.",
+                # Not "by another officer": the user's own save on this page moves the store too.
+                f"Changed since this page was drawn: {what_changed(shown, now)}. Your work on this "
+                "page stays as it is until you show the changes.",
                 icon=":material/sync:",
             )
             if st.button("Show the changes", key=keys.FOLLOW_SHOW):
