@@ -80,6 +80,24 @@ def _text_columns(frame: gpd.GeoDataFrame) -> list[list[str | None]]:
     return out
 
 
+def _refuse_nul(frame: gpd.GeoDataFrame, filename: str) -> None:
+    """Refuse reports with a NUL character in a text field, naming the first: PostgreSQL text cannot
+    hold one (the GeoPackage store keeps it), and the write would fail with the database's words."""
+    for name in cols.REPORT_COLUMNS:
+        if name not in frame or name in cols.DATETIME or name in cols.INTEGER or name in cols.NUMBER:
+            continue
+        text = frame[name].astype("str")
+        found = text.str.contains("\x00", regex=False).to_numpy() & frame[name].notna().to_numpy()
+        if found.any():
+            at = int(np.flatnonzero(found)[0])
+            msg = (
+                f"{int(found.sum())} report(s) of {filename} have a NUL character (\\u0000) in their "
+                f"{name!r}, first the report with id {frame['id'].iloc[at]!r}: the PostGIS store cannot keep it."
+            )
+            hint = "Remove the NUL characters (invisible control characters) from the file, then upload it again."
+            raise StoreError(msg, hint=hint)
+
+
 class PostGISStore:
     """A store in a PostgreSQL database with PostGIS, its schema made by ``python -m geo migrate``.
 
@@ -210,6 +228,7 @@ class PostGISStore:
         transaction (see :meth:`geo.store.gpkg.GeoPackageStore.add_batch`)."""
         refuse_strict(result, strict)
         frame = checked_frame(result)
+        _refuse_nul(frame, result.filename)
         if hashlib.sha256(original).hexdigest() != result.sha256:
             msg = f"The bytes given for {result.filename} are not the file that was validated (SHA-256 differs)."
             raise StoreError(msg, hint="Store the file exactly as it was read by geo.ingest.read_batch.")
