@@ -14,7 +14,6 @@ import shapely
 from geo.errors import InputError
 from geo.export import export_incidents
 from geo.ingest import read_batch
-from geo.store import open_store
 
 DESCRIPTIONS = [
     '=HYPERLINK("http://x")',
@@ -81,8 +80,8 @@ def test_geojson_is_rfc7946_and_round_trips_through_ingest(tmp_path, frame):
     pd.testing.assert_frame_equal(back.accepted, frame)
 
 
-def test_store_frames_round_trip_with_their_batch(tmp_path, frame):
-    store = open_store(tmp_path / "s" / "store.gpkg")
+def test_store_frames_round_trip_with_their_batch(new_store, store_kind, frame):
+    store = new_store(store_kind)
     data = json.dumps({"type": "FeatureCollection", "features": _features()}).encode()
     receipt = store.add_batch(read_batch(data, filename="x.geojson"), original=data)
     stored = store.incidents()

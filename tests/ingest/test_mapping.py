@@ -112,10 +112,10 @@ def test_ucdp_ged_real_file_through_the_preset(ucdp, settings):
     assert not [i for i in result.errors if i.index is None]
 
 
-def test_a_mapped_csv_is_stored_with_the_csv_as_its_original_file(tmp_path, settings):
+def test_a_mapped_csv_is_stored_with_the_csv_as_its_original_file(new_store, store_kind, settings):
     data = ACLED_FILE.read_bytes()
     result = read_mapped_csv(data, filename=ACLED_FILE.name, mapping=ACLED, settings=settings)
-    store = open_store(tmp_path / "s.gpkg")
+    store = new_store(store_kind)
     receipt = store.add_batch(result, original=data)
     assert store.original_file(receipt.batch_id).read_bytes() == data
     assert store.count() == len(result.accepted)
