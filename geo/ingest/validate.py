@@ -159,6 +159,10 @@ def _check_string(df: pd.DataFrame, f: Field, out: Findings) -> None:
     text = pd.Series(np.nan, index=s.index, dtype="str")
     if ok.any():
         text[ok] = s[ok].astype("str")
+    # A NUL is no text a reader can see, and PostgreSQL cannot keep one: refused in either store.
+    nul = text.str.contains("\x00", regex=False).fillna(False).to_numpy(dtype=bool)
+    out.add(np.flatnonzero(nul), f.name, "The text holds a NUL character (U+0000), which no reader can see and the PostGIS store cannot keep.",
+            f"Remove the control character from {f.name} (an export or encoding fault usually puts it there).")  # fmt: skip
     df[f.name] = text.str.strip() if f.name in ("id", "source") else text
 
 
