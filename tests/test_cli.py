@@ -11,6 +11,8 @@ import pytest
 
 from geo.cli import main
 from geo.demo import DEMO_DIR
+from geo.settings import load_settings
+from geo.store import is_url, open_store, work_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_FILE = sorted(DEMO_DIR.glob("incidents_media_*.geojson"))[0]
@@ -20,6 +22,38 @@ def run(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def new_cli_store(store_kind: str, request, tmp_path: Path, monkeypatch) -> str:
+    """The ``--store`` of a new, empty store of ``store_kind``: a GeoPackage file in
+    tmp_path, or the URL of a new PostGIS database, whose local work folder is the test's own
+    (CM_STORE_PATH's folder, as on an app server)."""
+    monkeypatch.delenv("CM_STORE_URL", raising=False)
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "work" / "store.gpkg"))
+    if store_kind == "gpkg":
+        return str(tmp_path / "store.gpkg")
+    return request.getfixturevalue("postgis_database")()
+
+
+@pytest.fixture
+def cli_store(store_kind, request, tmp_path, monkeypatch) -> str:
+    """A new store of each kind, as ``--store`` names it (:func:`new_cli_store`)."""
+    return new_cli_store(store_kind, request, tmp_path, monkeypatch)
+
+
+def opened(store: str):
+    """The store the CLI works on at ``--store store``, opened as it opens it (its work folder too)."""
+    return open_store(store, work=work_dir(load_settings()))
+
+
+def restarted(store: str, monkeypatch, tmp_path: Path, name: str = "restarted") -> None:
+    """What comes next runs as a new process would: nothing of the store in this process's memory,
+    and for PostGIS another server's, a fresh work folder (what it reads comes from the database)."""
+    from geo.refresh import forget
+
+    forget(opened(store))
+    if is_url(store):
+        monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / name / "store.gpkg"))
 
 
 def test_validate_exit_codes(capsys, shared_data, tmp_path):
@@ -44,8 +78,8 @@ def test_validate_json_report(capsys, shared_data):
     assert {i["field"] for i in doc["issues"]} >= {"id", "source", "type"}
 
 
-def test_ingest_receipt_idempotence_export_and_retract(capsys, tmp_path):
-    store = str(tmp_path / "s.gpkg")
+def test_ingest_receipt_idempotence_export_and_retract(capsys, tmp_path, cli_store):
+    store = cli_store
     code, out, _ = run(capsys, "ingest", str(DEMO_FILE), "--store", store, "--json")
     receipt = json.loads(out)
     assert code == 0 and receipt["accepted"] > 0 and len(receipt["sha256"]) == 64
@@ -58,11 +92,14 @@ def test_ingest_receipt_idempotence_export_and_retract(capsys, tmp_path):
     code, out, _ = run(capsys, "retract", receipt["batch_id"], "--store", store)
     assert code == 0 and f"{receipt['accepted']} reports removed" in out
     code, _, err = run(capsys, "retract", "b999999", "--store", store)
-    assert code == 2 and "no batch 'b999999'" in err
+    assert code == 2 and f"There is no batch 'b999999' in the store {store}. The latest are " in err
+    code, _, err = run(capsys, "retract", receipt["batch_id"], "--store", store)
+    assert code == 2 and f"Batch {receipt['batch_id']} was already retracted on " in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_strict_ingest_stores_nothing(capsys, tmp_path, shared_data):
-    store = str(tmp_path / "s.gpkg")
+def test_strict_ingest_stores_nothing(capsys, tmp_path, shared_data, cli_store):
+    store = cli_store
     code, _, err = run(
         capsys,
         "ingest",
@@ -112,8 +149,8 @@ def test_enrich_and_flag_write_the_contract_columns(tmp_path):
     assert isinstance(props["reasons"], list) and props["reasons"][0]["sentence"]
 
 
-def test_export_to_a_bare_date_takes_the_whole_day_and_bad_paths_are_one_line(capsys, tmp_path):
-    store = str(tmp_path / "s.gpkg")
+def test_export_to_a_bare_date_takes_the_whole_day_and_bad_paths_are_one_line(capsys, tmp_path, cli_store):
+    store = cli_store
     run(capsys, "ingest", str(DEMO_FILE), "--store", store)
     day = "2026-10-03"  # inside the week DEMO_FILE covers
     out = tmp_path / "day.geojson"
@@ -125,17 +162,17 @@ def test_export_to_a_bare_date_takes_the_whole_day_and_bad_paths_are_one_line(ca
     assert code == 2 and err.startswith("error: cannot read or write") and "Traceback" not in err
 
 
-def test_enrich_uses_the_zones_users_drew_for_the_store(capsys, tmp_path):
-    """A zone drawn in the app (kept beside the store) is in force for the CLI on that store too."""
+def test_enrich_uses_the_zones_users_drew_for_the_store(capsys, tmp_path, cli_store):
+    """A zone drawn in the app (kept beside the GeoPackage store; in the PostGIS store's database,
+    drawn on another app server) is in force for the CLI on that store too."""
     import geopandas as gpd
 
+    from geo.context import scenario_edits
     from geo.demo import DEMO_DIR
-    from geo.scenario.edits import ScenarioEdits, edits_root
-    from geo.settings import Settings, load_settings
 
-    store = tmp_path / "store.gpkg"
+    store = cli_store
     batch = sorted(DEMO_DIR.glob("*.geojson"))[0]
-    assert run(capsys, "ingest", str(batch), "--store", str(store))[0] == 0
+    assert run(capsys, "ingest", str(batch), "--store", store)[0] == 0
     reports = gpd.read_file(batch)
     x, y = reports.geometry.x.iloc[0], reports.geometry.y.iloc[0]
     square = {
@@ -150,9 +187,23 @@ def test_enrich_uses_the_zones_users_drew_for_the_store(capsys, tmp_path):
             ]
         ],
     }
-    edits = ScenarioEdits(edits_root(store), load_settings().scenario_dir, settings=Settings())
+    app_server = load_settings(environ={"CM_STORE_PATH": str(tmp_path / "app" / "store.gpkg")})
+    edits = scenario_edits(app_server, store_path=store)
     edits.save_zone(square, zone_id="PS-CLI", kind="protected_site", name="Drawn in the app")
     out = tmp_path / "enriched.geojson"
-    assert run(capsys, "enrich", "store", "--store", str(store), "-o", str(out))[0] == 0
+    assert run(capsys, "enrich", "store", "--store", store, "-o", str(out))[0] == 0
     zones = gpd.read_file(out)["zones"].astype(str)
     assert zones.str.contains("PS-CLI").sum() >= 1
+
+
+def test_demo_load_fills_the_store_once(capsys, cli_store):
+    import re
+
+    files = sorted(DEMO_DIR.glob("*.geojson"))
+    code, out, _ = run(capsys, "demo", "--load", "--store", cli_store)
+    stored = [int(n) for n in re.findall(r": Stored batch b\d+: (\d+) new reports", out)]
+    assert code == 0 and len(stored) == len(files) and opened(cli_store).count() == sum(stored) > 0
+    code, again, _ = run(capsys, "demo", "--load", "--store", cli_store)
+    assert code == 0 and again.count("was already ingested as batch") == len(files)
+    code, listed, _ = run(capsys, "batches", "--store", cli_store)
+    assert code == 0 and all(f.name in listed for f in files)
