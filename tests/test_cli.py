@@ -207,3 +207,43 @@ def test_demo_load_fills_the_store_once(capsys, cli_store):
     assert code == 0 and again.count("was already ingested as batch") == len(files)
     code, listed, _ = run(capsys, "batches", "--store", cli_store)
     assert code == 0 and all(f.name in listed for f in files)
+
+
+def test_a_postgis_store_that_cannot_serve_is_one_line_naming_why_without_the_password(
+    capsys, tmp_path, monkeypatch, postgis_server, postgis_url
+):
+    """An unreachable server, a port that is no number, an unknown role, a role the store's tables
+    refuse: each command says so in one line, the password hidden. (The test server trusts local
+    users, so a wrong password is taken; one refused by a server is said as 'password authentication
+    failed for user ...' the same way, tried by hand.)"""
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "work" / "store.gpkg"))
+    server = postgis_server.rsplit("/", 1)[0]  # postgresql://cm@127.0.0.1:PORT
+    role = f"r_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgis_server, autocommit=True) as conn:
+        conn.execute(f"create role {role} login")  # may connect, but not read the store's tables
+    host, database = server.split("@", 1)[1], postgis_url.rsplit("/", 1)[1]
+
+    def url(user: str, at: str, db: str) -> str:
+        return f"postgresql://{user}:hunter2@{at}/{db}"
+
+    cases = {
+        "Cannot reach the PostGIS store at postgresql://cm:***@127.0.0.1:": url(
+            "cm", f"127.0.0.1:{free_port()}", "x"
+        ),
+        'invalid integer value "abc" for connection option "port"': url("cm", "127.0.0.1:abc", "x"),
+        'role "nobody_here" does not exist': url("nobody_here", host, database),
+        f"refuses the role '{role}': permission denied": url(role, host, database),
+    }
+    for said, store in cases.items():
+        for command in (["batches"], ["ingest", str(DEMO_FILE)], ["retract", "b000001"], ["analyse"]):
+            code, out, err = run(capsys, *command, "--store", store)
+            assert code == 2 and err.startswith("error: ") and said in err, (command, err)
+            assert (
+                len(err.strip().splitlines()) == 1 and "Traceback" not in err and "hunter2" not in out + err
+            )

@@ -135,6 +135,14 @@ class PostGISStore:
             try:
                 have = {r[0] for r in conn.execute("select version from schema_migrations")}
                 store_id = conn.execute("select value from meta where key = 'store_id'").fetchone()[0]
+            except psycopg.errors.InsufficientPrivilege as exc:
+                # Not an unmigrated database: migrating it as this role would be refused too.
+                msg = f"The PostGIS store at {self.location} refuses the role {conn.info.user!r}: {reason(exc)}"
+                raise StoreError(
+                    msg,
+                    hint="Connect as the role that ran python -m geo migrate, or have the database's owner "
+                    "grant this role use of the store's tables.",
+                ) from None
             except psycopg.Error:
                 have, store_id = set(), None
         if have != want or store_id is None:
