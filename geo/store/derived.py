@@ -318,3 +318,37 @@ class AnalysisFiles:
             os.replace(tmp, target)
         finally:
             Path(tmp).unlink(missing_ok=True)
+
+
+class KeptAnalysis:
+    """The stored-analysis methods of :class:`Store`, for a store whose ``_analysis`` is an
+    :class:`geo.store.derived.AnalysisFiles` (the GeoPackage store's files, the PostGIS store's rows)."""
+
+    _analysis: AnalysisFiles
+
+    def save_analysis(
+        self,
+        key: str,
+        tables: dict[str, pd.DataFrame],
+        months: dict[str, np.ndarray],
+        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
+        *,
+        since: str | None = None,
+        changed: dict[str, set[str]] | None = None,
+        batches: tuple[tuple[str, int], ...] | None = None,
+    ) -> None:
+        """Keep an analysis under ``key`` in monthly partitions, rewriting only the ``changed`` months
+        of the one kept under ``since`` (see :class:`geo.store.derived.AnalysisFiles`)."""
+        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
+
+    def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
+        """Return the tables of the analysis kept under ``key``, or None (also when it cannot be read)."""
+        return self._analysis.load(key)
+
+    def analysis_keys(self) -> list[str]:
+        """Return the keys of the analyses kept, newest first."""
+        return self._analysis.keys()
+
+    def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
+        """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
+        return self._analysis.batches(key)

@@ -8,13 +8,12 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
@@ -32,7 +31,7 @@ from geo.store.base import (
     rejected_rows,
 )
 from geo.store.columnar import ColumnarCopy, query_filters
-from geo.store.derived import AnalysisFiles
+from geo.store.derived import AnalysisFiles, KeptAnalysis
 
 LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
 WRITE_HINT = "Check the disk space and that no other program is writing to the store, then retry."
@@ -60,7 +59,7 @@ def _own_writes(con: sqlite3.Connection) -> Iterator[None]:
     con.execute("DELETE FROM meta WHERE key = 'writing'")
 
 
-class GeoPackageStore:
+class GeoPackageStore(KeptAnalysis):
     """A store in one GeoPackage file that QGIS and GDAL open as they are.
 
     Parameters
@@ -510,29 +509,3 @@ class GeoPackageStore:
             msg = f"The original file of batch {batch_id} (sha256 {sha256}) is missing from {self._files}."
             raise StoreError(msg, hint="Restore the folder from a backup; the reports themselves are intact.")
         return path
-
-    def save_analysis(
-        self,
-        key: str,
-        tables: dict[str, pd.DataFrame],
-        months: dict[str, np.ndarray],
-        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
-        *,
-        since: str | None = None,
-        changed: dict[str, set[str]] | None = None,
-        batches: tuple[tuple[str, int], ...] | None = None,
-    ) -> None:
-        """Keep an analysis under ``key`` (see :class:`geo.store.derived.AnalysisFiles`)."""
-        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
-
-    def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
-        """Return the tables of the analysis kept under ``key``, or None (also when it cannot be read)."""
-        return self._analysis.load(key)
-
-    def analysis_keys(self) -> list[str]:
-        """Return the keys of the analyses kept, newest first."""
-        return self._analysis.keys()
-
-    def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
-        """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
-        return self._analysis.batches(key)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from functools import lru_cache
@@ -46,7 +46,7 @@ from geo.store.base import (
     rejected_rows,
 )
 from geo.store.columnar import ColumnarCopy, query_filters
-from geo.store.derived import AnalysisFiles
+from geo.store.derived import AnalysisFiles, KeptAnalysis
 from geo.store.migrate import connect, migrations, reason, shown
 
 # Any number, the same in every process: pg_advisory_xact_lock's key for the store's writes.
@@ -100,7 +100,7 @@ def _refuse_nul(frame: gpd.GeoDataFrame, filename: str) -> None:
             raise StoreError(msg, hint=hint)
 
 
-class PostGISStore:
+class PostGISStore(KeptAnalysis):
     """A store in a PostgreSQL database with PostGIS, its schema made by ``python -m geo migrate``.
 
     Parameters
@@ -467,32 +467,6 @@ class PostGISStore:
         self._files.mkdir(parents=True, exist_ok=True)
         _write_atomic(self._files, path, content)
         return path
-
-    def save_analysis(
-        self,
-        key: str,
-        tables: dict[str, pd.DataFrame],
-        months: dict[str, np.ndarray],
-        to_arrow: Callable[[str, pd.DataFrame], pa.Table],
-        *,
-        since: str | None = None,
-        changed: dict[str, set[str]] | None = None,
-        batches: tuple[tuple[str, int], ...] | None = None,
-    ) -> None:
-        """Keep an analysis under ``key`` in the database (see :class:`DatabaseAnalysis`)."""
-        self._analysis.save(key, tables, months, to_arrow, since=since, changed=changed, batches=batches)
-
-    def load_analysis(self, key: str) -> dict[str, pa.Table] | None:
-        """Return the tables of the analysis kept under ``key``, or None (also when it cannot be read)."""
-        return self._analysis.load(key)
-
-    def analysis_keys(self) -> list[str]:
-        """Return the keys of the analyses kept, newest first."""
-        return self._analysis.keys()
-
-    def analysis_batches(self, key: str) -> tuple[tuple[str, int], ...] | None:
-        """Return the :meth:`listing` batches the analysis kept under ``key`` was made of, or None."""
-        return self._analysis.batches(key)
 
 
 def _copy_key(batch_id: str, landed_us: int) -> str:
