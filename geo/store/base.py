@@ -121,11 +121,18 @@ def rejected_file(result: IngestResult) -> bytes | None:
     """
     if not result.rejected:
         return None
-    rows = [
-        {"feature_index": r.index, "feature_id": r.feature_id, "feature": r.feature,
-         "issues": [dataclasses.asdict(i) for i in r.issues]}
-        for r in result.rejected
-    ]  # fmt: skip
+    return pack_rejected(
+        [
+            {"feature_index": r.index, "feature_id": r.feature_id, "feature": r.feature,
+             "issues": [dataclasses.asdict(i) for i in r.issues]}
+            for r in result.rejected
+        ]
+    )  # fmt: skip
+
+
+def pack_rejected(rows: list[dict]) -> bytes:
+    """Rejected features (feature_index, feature_id, feature, issues) as the file :func:`rejected_file`
+    makes: gzip-compressed JSON, the same bytes for the same rows."""
     return gzip.compress(json.dumps(rows, ensure_ascii=False, default=str).encode("utf-8"), mtime=0)
 
 

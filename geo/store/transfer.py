@@ -16,7 +16,6 @@ it there.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import sqlite3
@@ -31,8 +30,9 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import StoreError
+from geo.scenario.edits import edits_root
 from geo.store import columns as cols
-from geo.store.base import rejected_rows
+from geo.store.base import pack_rejected, rejected_rows
 from geo.store.gpkg import GeoPackageStore
 from geo.store.postgis import PostGISStore
 
@@ -222,7 +222,7 @@ class _Source:
                 }
                 for i, f, feature, issues in rows
             ]
-            return gzip.compress(json.dumps(kept, ensure_ascii=False, default=str).encode("utf-8"), mtime=0)
+            return pack_rejected(kept)
         if count:
             self.notes.append(
                 f"{batch_id}: the source records {count} rejected feature(s) but keeps no quarantine for them "
@@ -235,7 +235,7 @@ class _Source:
 
     def edits(self) -> list[tuple[int, str, str, str]]:
         """The scenario edit history: (seq, file name, document text, made at), oldest first."""
-        folder = self.folder / "scenario_edits" / "history"
+        folder = edits_root(self.store.path) / "history"
         out = []
         for path in sorted(folder.glob("*.geojson")) if folder.is_dir() else []:
             text = path.read_text(encoding="utf-8")
@@ -245,7 +245,7 @@ class _Source:
 
     def edit_files(self, edits: list[tuple[int, str, str, str]]) -> dict[str, bytes]:
         """The uploaded line files the edits name, by SHA-256."""
-        folder = self.folder / "scenario_edits" / "files"
+        folder = edits_root(self.store.path) / "files"
         out = {}
         for _, name, text, _ in edits:
             sha = json.loads(text)["edit"].get("sha256")
@@ -388,7 +388,7 @@ def _copy(src: _Source, conn: Any, location: str) -> dict[str, Any]:
             "insert into scenario_edits (seq, name, document, made_at) values (%s, %s, %s, %s)",
             (seq, name, text, at),
         )
-    conn.execute("update meta set value = (value::bigint + 1)::text where key = 'revision'")
+    PostGISStore._moved(conn)
     return _compare(src, conn, location, checks, expected_quarantine, files, edits)
 
 
