@@ -714,6 +714,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_store(add("demo", cmd_demo, "load the demo reports into the store, or regenerate them"))
     p.add_argument("--load", action="store_true", help="ingest data/demo/*.geojson into the store")
     p.add_argument("--regenerate", action="store_true", help="rebuild data/scenario and data/demo")
+    from geo.cli_audit import add_audit_parser
+
+    add_audit_parser(add, with_store, _store)
     return parser
 
 
