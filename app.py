@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data, follow
+from ui import auth, data, follow
 from ui.errors import user_errors
 
 st.set_page_config(
@@ -30,6 +30,9 @@ navigation = st.navigation(
         ),
     ]
 )
+
+# Who acts (sign-in, or single-user mode on the loopback only); nothing below runs for nobody.
+auth.chrome(auth.admit())
 
 with user_errors("opening the store"), st.sidebar:
     st.markdown(f"**{data.settings().classification}**")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -155,10 +157,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
+    from geo.audit import current_actor
+
     store = _store(args, settings)
-    receipt = store.add_batch(
-        result, original=data, uploader=args.uploader or settings.uploader, strict=args.strict
-    )
+    # The uploader is who acts (--as, or the local user), never a free text.
+    receipt = store.add_batch(result, original=data, uploader=current_actor(), strict=args.strict)
     if receipt.already_ingested:
         # The same file again adds nothing and changes nothing: not a failure, and its issues were
         # reported when it first came in.
@@ -568,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m geo``."""
     parser = argparse.ArgumentParser(prog="python -m geo", description="Ceasefire Monitor's engine.")
     parser.add_argument("--debug", action="store_true", help="show a traceback on unexpected errors")
+    parser.add_argument(
+        "--as", dest="as_user", metavar="NAME", help="act as this user of the users file (or CM_USER)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
@@ -579,6 +585,13 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             default=argparse.SUPPRESS,
             help="show a traceback on unexpected errors",
+        )
+        p.add_argument(
+            "--as",
+            dest="as_user",
+            default=argparse.SUPPRESS,
+            metavar="NAME",
+            help="act as this user of the users file (or CM_USER); the password from CM_PASSWORD or a prompt",
         )
         return p
 
@@ -599,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", help="read a CSV through a column mapping: acled, ucdp or FILE.json")
 
     p = with_store(add("ingest", cmd_ingest, "validate and store a batch file; print a receipt"))
+    p.set_defaults(action="upload")
     p.add_argument("file")
     p.add_argument("--strict", action="store_true", help="refuse the whole batch if any feature is invalid")
     p.add_argument(
@@ -606,7 +620,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="store a file of which no feature is valid (its original and error report, no reports)",
     )
-    p.add_argument("--uploader", default="", help="who uploads (default: the uploader setting)")
     p.add_argument("--json", action="store_true", help="print the receipt as JSON")
     p.add_argument("--limit", type=int, default=20, help="rejected-feature issues to print (default 20)")
     p.add_argument("--mapping", help="read a CSV through a column mapping: acled, ucdp or FILE.json")
@@ -674,6 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     with_store(add("batches", cmd_batches, "list stored batches"))
     p = with_store(add("retract", cmd_retract, "retract a stored batch"))
+    p.set_defaults(action="retract")
     p.add_argument("batch_id")
 
     p = with_store(
@@ -687,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("migrate", cmd_migrate, "create or bring up to date the schema of a PostGIS store (issue 14)")
     p.add_argument("--store", required=True, metavar="URL", help="the store's postgresql:// URL")
+    p.set_defaults(action="settings")
 
     p = add(
         "migrate-store",
@@ -697,6 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--to", dest="target", required=True, metavar="URL", help="the PostGIS store's postgresql:// URL"
     )
+    p.set_defaults(action="settings")
 
     p = add("evaluate", cmd_evaluate, "score the analysis on seeded independent worlds against their truth")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="world seeds (default 1 2 3)")
@@ -714,10 +730,50 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_store(add("demo", cmd_demo, "load the demo reports into the store, or regenerate them"))
     p.add_argument("--load", action="store_true", help="ingest data/demo/*.geojson into the store")
     p.add_argument("--regenerate", action="store_true", help="rebuild data/scenario and data/demo")
+    p.set_defaults(action=lambda args: "upload" if args.load else None)
+
+    from geo.cli_users import add_users_parser
+
+    add_users_parser(add, with_store, _store)
+
     from geo.cli_audit import add_audit_parser
 
     add_audit_parser(add, with_store, _store)
     return parser
+
+
+def _acting_user(args: argparse.Namespace, settings: Settings):  # -> geo.auth.User | None
+    """The user a write command acts as, allowed to do its action (``action`` of its parser: a name in
+    geo.auth.ACTIONS, or a function of the arguments giving one or None); None for a command that
+    changes no record."""
+    from geo.auth import require
+    from geo.auth.signin import Attempts, cli_user, local_user
+    from geo.auth.users import users_path
+
+    action = getattr(args, "action", None)
+    action = action(args) if callable(action) else action
+    if action is None:
+        return None
+    name = getattr(args, "as_user", None) or os.environ.get("CM_USER") or None
+    path = users_path(settings)
+    if getattr(args, "first_user_ok", False) and path is not None and not path.exists() and not name:
+        user = local_user()  # the first user of a new users file is added by whoever runs the machine
+    else:
+        prompt = getpass.getpass if sys.stdin.isatty() else None
+        user = cli_user(settings, name, environ=os.environ, prompt=prompt, attempts=Attempts.new())
+    require(user, action)
+    return user
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command, as the acting user when it writes (geo.audit.acting_as: its audit entries)."""
+    from geo.audit import acting_as
+
+    user = _acting_user(args, settings)
+    if user is None or user.name.startswith("local:"):
+        return args.func(args, settings)  # the local user: geo.audit's single-user actor
+    with acting_as(user.name):
+        return args.func(args, settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -725,7 +781,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args, load_settings())
+        return _run(args, load_settings())
     except GeoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -15,6 +15,8 @@ DATA_DIR = PROJECT_ROOT / "data"
 SCENARIO_DIR = DATA_DIR / "scenario"
 # What the setting outside_theatre may say.
 OUTSIDE_THEATRE_CHOICES: tuple[str, ...] = ("warn", "reject")
+# What the setting oidc_unknown_role may say (never more than viewer: a role above needs a users entry).
+OIDC_UNKNOWN_CHOICES: tuple[str, ...] = ("none", "viewer")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,12 @@ class Settings:
     # Most reports drawn whose popups travel with them; above, a click fetches the clicked one's.
     map_popup_limit: int = 1000
     uploader: str = ""
+    # Sign-in (docs/SECURITY.md, README "Sign-in"): the local users file (python -m geo users add);
+    # empty means none, and then the app runs in single-user mode, served on the loopback only.
+    users_path: str = ""
+    # What a person signed in through OpenID Connect whom no entry of the users file names may do:
+    # "none" (refused, the default: a provider may admit a whole organisation) or "viewer".
+    oidc_unknown_role: str = "none"
 
     @property
     def max_upload_bytes(self) -> int:
@@ -119,6 +127,8 @@ def load_settings(config: Path | None = None, environ: dict[str, str] | None = N
         _check_timezone(str(values["theatre_timezone"]))
     if "outside_theatre" in values:
         check_outside_theatre(str(values["outside_theatre"]))
+    if "oidc_unknown_role" in values:
+        check_oidc_unknown_role(str(values["oidc_unknown_role"]))
     return replace(settings, **values)
 
 
@@ -128,6 +138,17 @@ def check_outside_theatre(value: str) -> str:
         msg = f"Setting 'outside_theatre' is {value!r}, which is not one of {', '.join(OUTSIDE_THEATRE_CHOICES)}."
         raise InputError(
             msg, hint='Give "warn" (keep reports outside theatre_bbox, with a warning) or "reject".'
+        )
+    return value
+
+
+def check_oidc_unknown_role(value: str) -> str:
+    """Return the setting ``oidc_unknown_role`` when it is "none" or "viewer"; raise naming them otherwise."""
+    if value not in OIDC_UNKNOWN_CHOICES:
+        msg = f"Setting 'oidc_unknown_role' is {value!r}, which is not one of {', '.join(OIDC_UNKNOWN_CHOICES)}."
+        raise InputError(
+            msg,
+            hint='Give "none" (only people the users file names may sign in) or "viewer" (others may read).',
         )
     return value
 
