@@ -4,15 +4,15 @@ version, and the agreement's terms in force."""
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.labels import label
 from geo.maps.zone_editor import drawn_geometry, zone_map
-from geo.scenario import ZONE_KINDS
 from geo.scenario.line_change import line_change
 from ui import data, keys
 from ui.agreement import show_agreement
+from ui.auth import gate
+from ui.drafts import show_drafts
 from ui.errors import user_errors
 from ui.text import md_escape, plain, plain_frame
-from ui.zone_form import record_zone_map, zone_form_defaults
+from ui.zone_form import record_zone_map, zone_actions, zone_form_defaults
 
 NEW = "New zone"
 
@@ -48,7 +48,6 @@ with user_errors("drawing the line versions and zones"):
     change = line_change(scenario, compare, version) if compare else None
     if change is not None:
         st.dataframe(plain_frame(change.summary()), hide_index=True)
-    author = st.sidebar.text_input("Your name (recorded with each edit)", key=keys.ZONES_AUTHOR)
 
     st.subheader("Draw or edit a zone")
     zones = scenario.zones
@@ -78,41 +77,16 @@ with user_errors("drawing the line versions and zones"):
     returned = out or {}
     if returned.get("all_drawings") is not None or returned.get("last_active_drawing") is not None:
         st.session_state[keys.ZONES_DRAWING] = drawn_geometry(returned)
-    drawing = st.session_state.get(keys.ZONES_DRAWING)
-    z1, z2, z3 = st.columns([1, 1, 2])
-    zone_id = z1.text_input("Zone id", key=keys.ZONES_ZONE_ID, disabled=target != NEW)
-    kind = z2.selectbox(
-        "Kind", ZONE_KINDS, key=keys.ZONES_ZONE_KIND, format_func=lambda k: label(k, "zone_kind")
-    )
-    name = z3.text_input("Name", key=keys.ZONES_ZONE_NAME)
-    if drawing is None and target == NEW:
-        st.caption("Nothing drawn yet.")
-    elif drawing is None:
-        st.caption("The zone's shape is unchanged; saving records its new kind or name.")
-    if st.button(
-        "Save zone", key=keys.ZONES_ZONE_SAVE, type="primary", disabled=drawing is None and target == NEW
-    ):
-        shape = drawing if drawing is not None else editing.__geo_interface__
-        edit = edits.save_zone(
-            shape, zone_id=zone_id, kind=kind, name=name, replace=target != NEW, author=author
+    if gate("draft_zone"):  # a viewer sees the zones, and which role may draw them
+        zone_actions(
+            edits, target, new=NEW, drawing=st.session_state.get(keys.ZONES_DRAWING), editing=editing
         )
-        st.session_state.pop(keys.ZONES_DRAWING, None)
-        st.session_state[keys.ZONES_RESULT] = (
-            f"Saved zone {md_escape(edit.label)} (edit {edit.seq}); the analysis uses it now."
-        )
-        st.rerun()
-    if target != NEW:
-        sure = st.checkbox(
-            f"Take zone {md_escape(target)} out of force (its history is kept)",
-            key=f"{keys.ZONES_REMOVE_CONFIRM}_{target}",
-        )
-        if st.button("Remove zone", key=keys.ZONES_ZONE_REMOVE, disabled=not sure):
-            edit = edits.remove_zone(target, author=author)
-            st.session_state[keys.ZONES_RESULT] = f"Removed zone {md_escape(target)} (edit {edit.seq})."
-            st.rerun()
 
 if edits is None:  # the store's edits could not be read (said above): nothing below can work
     st.stop()
+
+with user_errors("listing the zone drafts"):
+    show_drafts(edits)
 
 with user_errors("adding the line version"):
     st.subheader("Upload a new line version")
@@ -120,12 +94,16 @@ with user_errors("adding the line version"):
         "One GeoJSON FeatureCollection: the line (LineString or MultiLineString) with version, valid_from "
         "and name, and one (Multi)Polygon per side with side UA or RU. See docs/SCENARIO_EDITING.md."
     )
-    upload = st.file_uploader("Line version file", type=["geojson", "json"], key=keys.ZONES_LINE_FILE)
-    if st.button("Add line version", key=keys.ZONES_LINE_SAVE, disabled=upload is None):
-        edit = edits.add_line_version(upload.getvalue(), filename=upload.name, author=author)
-        st.session_state[keys.ZONES_RESULT] = f"Added line version {md_escape(edit.label)} (edit {edit.seq})."
-        st.session_state[keys.ZONES_SHOW_VERSION] = edit.label
-        st.rerun()
+    if gate("publish_line"):
+        upload = st.file_uploader("Line version file", type=["geojson", "json"], key=keys.ZONES_LINE_FILE)
+        note = st.text_input("Note (why; recorded with the edit)", key=keys.ZONES_LINE_NOTE)
+        if st.button("Add line version", key=keys.ZONES_LINE_SAVE, disabled=upload is None):
+            edit = edits.add_line_version(upload.getvalue(), filename=upload.name, note=note)
+            st.session_state[keys.ZONES_RESULT] = (
+                f"Added line version {md_escape(edit.label)} (edit {edit.seq})."
+            )
+            st.session_state[keys.ZONES_SHOW_VERSION] = edit.label
+            st.rerun()
 
 with user_errors("listing the edits"):
     history = edits.history()

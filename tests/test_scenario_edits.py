@@ -9,6 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
+from geo.audit import acting_as
 from geo.demo import SHIFT_M
 from geo.errors import InputError
 from geo.ingest import read_batch
@@ -54,7 +55,8 @@ def test_a_new_line_version_comes_into_force_and_the_committed_files_stay(edits,
     before = _digest(SCENARIO_DIR)
     assert edits.scenario_dir() == SCENARIO_DIR, "no edits: the committed scenario is in force"
     data = _line_file(base, source="v1", version="v3", valid_from="2026-11-01T00:00:00+02:00")
-    edit = edits.add_line_version(data, filename="v3.geojson", author="desk", note="back to v1")
+    with acting_as("desk"):
+        edit = edits.add_line_version(data, filename="v3.geojson", note="back to v1")
     assert edit.kind == LINE and edit.label == "v3" and edit.seq == 1
     now = edits.scenario()
     assert now.version_at("2026-11-02T00:00:00Z") == "v3"
@@ -109,7 +111,7 @@ def _square(lon: float, lat: float, half: float = 0.02) -> dict:
 
 
 def test_zones_are_drawn_revised_and_removed_with_their_history(edits):
-    edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School", author="a")
+    edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")
     edits.save_zone(_square(37.7, 48.2), zone_id="PS-9", kind="protected_site", name="School", replace=True)
     zones = edits.scenario().zones.set_index("zone_id")
     assert shapely.equals(zones.loc["PS-9"].geometry, shapely.geometry.shape(_square(37.7, 48.2)))

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
+from geo.audit import current_actor
 from geo.crs import centre_of, theatre_crs
 from geo.errors import InputError
 from geo.scenario.loading import FILES, SIDES, ZONE_KINDS, Scenario, load_scenario
@@ -33,6 +34,10 @@ from geo.utc import to_utc
 
 EDITS_DIR = "scenario_edits"
 LINE, ZONE, ZONE_REMOVED = "line_version", "zone", "zone_removed"
+# An analyst's proposed zone edit, and an admin's refusal of one: kept in the history, never applied.
+ZONE_DRAFT, DRAFT_DISCARDED = "zone_draft", "zone_draft_discarded"
+# The kinds that change the scenario in force (the others are kept in the history only).
+APPLIED = (LINE, ZONE, ZONE_REMOVED)
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 LABEL_HINT = "Use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit."
 # The two control areas of a line version may overlap by this share of the smaller one (digitising slack).
@@ -57,6 +62,31 @@ class Edit:
     at: pd.Timestamp
     note: str
     path: Path
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An analyst's proposed zone edit (a ``zone_draft`` in the history) and what became of it.
+
+    ``proposes`` is :data:`ZONE` (a new zone or, ``replace``, a revision; ``feature`` the zone) or
+    :data:`ZONE_REMOVED`; ``base`` the number of the zone's last edit in force when it was drawn (0:
+    the committed zone, or a new one); ``state`` "open", "published" or "discarded", ``settled_*``
+    who settled it, when, and that edit's number.
+    """
+
+    seq: int
+    zone_id: str
+    proposes: str
+    replace: bool
+    base: int
+    author: str
+    at: pd.Timestamp
+    note: str
+    feature: dict[str, Any] | None
+    state: str
+    settled_by: str | None
+    settled_at: pd.Timestamp | None
+    settled_seq: int | None
 
 
 class SharedEdits(Protocol):
@@ -176,6 +206,10 @@ class ScenarioEdits:
             )
         return out
 
+    def applied(self) -> list[Edit]:
+        """The edits that make the scenario in force (no drafts): a draft leaves its folder and key alone."""
+        return [e for e in self.edits() if e.kind in APPLIED]
+
     def history(self) -> pd.DataFrame:
         """The edits as a table: seq, kind, label, author, at (UTC), note, file."""
         rows = [(e.seq, e.kind, e.label, e.author, e.at, e.note, e.path.name) for e in self.edits()]
@@ -195,6 +229,8 @@ class ScenarioEdits:
         docs = [json.loads(e.path.read_text(encoding="utf-8")) for e in kept] + (extra or [])
         for doc in docs:
             kind = doc["edit"]["kind"]
+            if kind not in APPLIED:  # a draft or its discarding: not in force
+                continue
             if kind == LINE:
                 for f in doc["features"]:
                     name = (
@@ -237,7 +273,7 @@ class ScenarioEdits:
 
     def scenario_dir(self) -> Path:
         """The folder of the scenario in force: the committed one, or a derived copy with the edits applied."""
-        edits = self.edits()
+        edits = self.applied()
         if not edits:
             return self.base_dir
         h = hashlib.sha256()
@@ -268,17 +304,20 @@ class ScenarioEdits:
         label: str,
         features: list[dict[str, Any]],
         *,
-        author: str,
         note: str,
         new_zone: bool = False,
         **meta: Any,
     ) -> Edit:
         """Check the edit against the whole scenario, then write it as the next history file.
 
+        Every edit (drafts and their settling included) is stored here, its author the acting user
+        (:func:`geo.audit.current_actor`), never a name typed in.
+
         ``new_zone``: the edit makes a zone that must not exist; one made meanwhile by another
         session under the same id (an earlier number) makes this edit withdraw, as a clash does.
         """
         at = pd.Timestamp.now(tz="UTC")
+        author = current_actor()
         doc = _collection(features) | {
             "edit": {
                 "seq": 0,
@@ -314,6 +353,7 @@ class ScenarioEdits:
                         msg, hint="Reload the page to see it; edit it, or give yours another id."
                     )
                 self._check(upto=seq)
+                self._settled_meanwhile(doc["edit"])
             except InputError:
                 if self.shared is not None:
                     self.shared.withdraw(path.name)
@@ -335,7 +375,7 @@ class ScenarioEdits:
             )
             raise InputError(msg, hint=hint)
 
-    def add_line_version(self, data: bytes, *, filename: str, author: str = "", note: str = "") -> Edit:
+    def add_line_version(self, data: bytes, *, filename: str, note: str = "") -> Edit:
         """Store a new contact line version with both sides' control areas, from an uploaded GeoJSON file.
 
         Raises
@@ -374,7 +414,7 @@ class ScenarioEdits:
         sha = hashlib.sha256(data).hexdigest()
         if self.shared is not None:  # kept first: an edit is never stored without its file
             self.shared.keep_file(sha, data)
-        edit = self._store(LINE, version, features, author=author, note=note, filename=filename, sha256=sha)
+        edit = self._store(LINE, version, features, note=note, filename=filename, sha256=sha)
         files = self.root / "files"
         files.mkdir(parents=True, exist_ok=True)
         (files / sha).write_bytes(data)
@@ -392,7 +432,6 @@ class ScenarioEdits:
         kind: str,
         name: str,
         replace: bool = False,
-        author: str = "",
         note: str = "",
     ) -> Edit:
         """Store a drawn zone: a new one, or (``replace``) a new revision of a zone in force.
@@ -412,6 +451,14 @@ class ScenarioEdits:
             For a shape that is not a valid polygon in the theatre, an unknown kind, an empty name,
             or an id that exists (new zone) or does not (revision). Nothing is stored then.
         """
+        feature = self._zone_feature(geometry, zone_id=zone_id, kind=kind, name=name, replace=replace)
+        zone_id = feature["properties"]["zone_id"]
+        return self._store(ZONE, zone_id, [feature], note=note, new_zone=not replace)
+
+    def _zone_feature(
+        self, geometry: dict[str, Any], *, zone_id: str, kind: str, name: str, replace: bool
+    ) -> dict[str, Any]:
+        """A zone's feature, checked as :meth:`save_zone` says (for a save, a draft and its publishing)."""
         zone_id = str(zone_id).strip()
         if not _LABEL.match(zone_id):
             msg = f"The zone id {zone_id!r} is not a usable label."
@@ -425,13 +472,12 @@ class ScenarioEdits:
         self._known(zone_id, expect=replace)
         geom = _zone_shape(geometry, zone_id=zone_id)
         self._in_theatre(geom, what=f"Zone {zone_id}")
-        feature = _feature(geom, zone_id=zone_id, kind=kind, name=str(name).strip())
-        return self._store(ZONE, zone_id, [feature], author=author, note=note, new_zone=not replace)
+        return _feature(geom, zone_id=zone_id, kind=kind, name=str(name).strip())
 
-    def remove_zone(self, zone_id: str, *, author: str = "", note: str = "") -> Edit:
+    def remove_zone(self, zone_id: str, *, note: str = "") -> Edit:
         """Take a zone out of force (its earlier revisions stay in the history)."""
         self._known(zone_id, expect=True)
-        return self._store(ZONE_REMOVED, zone_id, [], author=author, note=note)
+        return self._store(ZONE_REMOVED, zone_id, [], note=note)
 
     def _known(self, zone_id: str, *, expect: bool) -> None:
         known = zone_id in self.zone_ids()
@@ -441,6 +487,143 @@ class ScenarioEdits:
         if expect and not known:
             msg = f"There is no zone {zone_id} in force."
             raise InputError(msg, hint="Pick a zone from the list.")
+
+    # Zone drafts (issue 15): an analyst proposes, an admin publishes or discards. A draft is an edit
+    # document of its own kind in the same numbered history (so both stores share it as they share
+    # every edit, and nothing is ever deleted); :data:`APPLIED` keeps it out of the scenario in force.
+
+    def save_zone_draft(
+        self,
+        geometry: dict[str, Any],
+        *,
+        zone_id: str,
+        kind: str,
+        name: str,
+        replace: bool = False,
+        note: str = "",
+    ) -> Edit:
+        """Keep a drawn zone as a draft: checked as :meth:`save_zone` checks it, not in force until an
+        admin publishes it (:meth:`publish_draft`). Its author is the acting user."""
+        feature = self._zone_feature(geometry, zone_id=zone_id, kind=kind, name=name, replace=replace)
+        zone_id = feature["properties"]["zone_id"]
+        self._check(_collection([feature]) | {"edit": {"kind": ZONE, "label": zone_id}})
+        base = self._latest_of(zone_id) if replace else 0
+        return self._store(
+            ZONE_DRAFT, zone_id, [feature], note=note, proposes=ZONE, replace=replace, base=base
+        )
+
+    def remove_zone_draft(self, zone_id: str, *, note: str = "") -> Edit:
+        """Keep, as a draft, the proposal to take a zone out of force."""
+        self._known(zone_id, expect=True)
+        base = self._latest_of(zone_id)
+        return self._store(ZONE_DRAFT, zone_id, [], note=note, proposes=ZONE_REMOVED, replace=True, base=base)
+
+    def drafts(self, *, state: str | None = "open", author: str | None = None) -> list[Draft]:
+        """The zone drafts, oldest first: those in ``state`` ("open", "published", "discarded"; None:
+        all), of ``author`` (None: anyone's)."""
+        docs = self._documents()
+        settled: dict[int, tuple[Edit, str]] = {}
+        for edit, doc in docs:
+            ref = doc["edit"].get("draft")
+            if ref is not None and edit.kind != ZONE_DRAFT and int(ref) not in settled:
+                settled[int(ref)] = (edit, "discarded" if edit.kind == DRAFT_DISCARDED else "published")
+        out = []
+        for edit, doc in docs:
+            if edit.kind != ZONE_DRAFT:
+                continue
+            by, now = settled.get(edit.seq, (None, "open"))
+            meta = doc["edit"]
+            draft = Draft(
+                seq=edit.seq,
+                zone_id=edit.label,
+                proposes=meta["proposes"],
+                replace=bool(meta["replace"]),
+                base=int(meta["base"]),
+                author=edit.author,
+                at=edit.at,
+                note=edit.note,
+                feature=doc["features"][0] if doc["features"] else None,
+                state=now,
+                settled_by=None if by is None else by.author,
+                settled_at=None if by is None else by.at,
+                settled_seq=None if by is None else by.seq,
+            )
+            if (state is None or draft.state == state) and (author is None or draft.author == author):
+                out.append(draft)
+        return out
+
+    def draft(self, seq: int) -> Draft:
+        """The draft numbered ``seq``, in whatever state; an unknown number is refused by name."""
+        found = [d for d in self.drafts(state=None) if d.seq == int(seq)]
+        if not found:
+            msg = f"There is no zone draft numbered {seq}."
+            raise InputError(msg, hint="Pick a draft from the list of drafts (reload the page to see it).")
+        return found[0]
+
+    def publish_draft(self, seq: int, *, note: str = "") -> Edit:
+        """Bring an open draft into force: a zone edit (by the acting user, the draft's author kept as
+        ``drafted_by``) that passes every check a zone save passes now, against the scenario in force
+        now. A draft of a zone changed since it was drawn is refused: publishing it would silently undo
+        that change."""
+        d = self._open_draft(seq)
+        latest = self._latest_of(d.zone_id)
+        if d.replace and latest != d.base:
+            by = next(e for e in self.edits() if e.seq == latest)
+            msg = (
+                f"Zone {d.zone_id} changed after draft {d.seq} was made (edit {latest} by {by.author});"
+                " publishing the draft would undo that change."
+            )
+            raise InputError(
+                msg, hint="Discard the draft; its author can draw it again on the zone in force."
+            )
+        meta = {"draft": d.seq, "drafted_by": d.author}
+        note = note or d.note
+        if d.proposes == ZONE_REMOVED:
+            self._known(d.zone_id, expect=True)
+            return self._store(ZONE_REMOVED, d.zone_id, [], note=note, **meta)
+        props = d.feature["properties"]
+        feature = self._zone_feature(
+            d.feature["geometry"],
+            zone_id=d.zone_id,
+            kind=props["kind"],
+            name=props["name"],
+            replace=d.replace,
+        )
+        return self._store(ZONE, d.zone_id, [feature], note=note, new_zone=not d.replace, **meta)
+
+    def discard_draft(self, seq: int, *, note: str = "") -> Edit:
+        """Close an open draft unpublished (it stays in the history, with who discarded it and why)."""
+        d = self._open_draft(seq)
+        return self._store(DRAFT_DISCARDED, d.zone_id, [], note=note, draft=d.seq)
+
+    def _open_draft(self, seq: int) -> Draft:
+        d = self.draft(seq)
+        if d.state != "open":
+            msg = f"Draft {d.seq} (zone {d.zone_id}) was {d.state} by {d.settled_by} at {d.settled_at:%Y-%m-%d %H:%M} UTC."
+            raise InputError(msg, hint="Reload the page: the list shows the drafts still open.")
+        return d
+
+    def _documents(self) -> list[tuple[Edit, dict[str, Any]]]:
+        return [(e, json.loads(e.path.read_text(encoding="utf-8"))) for e in self.edits()]
+
+    def _latest_of(self, zone_id: str) -> int:
+        """The number of the last edit in force of zone ``zone_id`` (0: none, the committed zone)."""
+        return max(
+            (e.seq for e in self.applied() if e.kind in (ZONE, ZONE_REMOVED) and e.label == zone_id),
+            default=0,
+        )
+
+    def _settled_meanwhile(self, meta: dict[str, Any]) -> None:
+        """Refuse a draft's publishing or discarding stored as number ``meta["seq"]`` when another
+        session settled the same draft under an earlier number: the earlier stands, as in a clash."""
+        ref = meta.get("draft")
+        if ref is None:
+            return
+        for edit, doc in self._documents():
+            if edit.seq < meta["seq"] and edit.kind != ZONE_DRAFT and doc["edit"].get("draft") == ref:
+                done = "discarded" if edit.kind == DRAFT_DISCARDED else "published"
+                msg = f"Draft {ref} was {done} by {edit.author} meanwhile; yours was not stored."
+                raise InputError(msg, hint="Reload the page to see it.")
 
 
 def _split_line_file(data: bytes, *, filename: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

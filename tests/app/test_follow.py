@@ -172,9 +172,7 @@ def test_a_zone_saved_by_another_server_reruns_the_page(server, monkeypatch):
     shown = at.session_state[keys.RUN_ANALYSIS]
     monkeypatch.setattr(follow, "PROBE_MAX_AGE_S", 0.0)
     assert _session(_probe, "map", shown).session_state["decided"] == "stay"
-    scenario_edits(settings_b).save_zone(
-        SQUARE, zone_id="PS-9", kind="protected_site", name="School", author="server B"
-    )
+    scenario_edits(settings_b).save_zone(SQUARE, zone_id="PS-9", kind="protected_site", name="School")
     probed = _session(_probe, "map", shown)
     assert probed.session_state["decided"] == "rerun"
     assert follow.what_changed(shown, probed.session_state["now"]) == "the scenario or agreement changed"

@@ -109,9 +109,7 @@ def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_n
         "type": "Polygon",
         "coordinates": [[[37.58, 48.08], [37.62, 48.08], [37.62, 48.12], [37.58, 48.12], [37.58, 48.08]]],
     }
-    edits_of(demo_copy).save_zone(
-        square, zone_id="PS-9", kind="protected_site", name="School", author="another desk"
-    )
+    edits_of(demo_copy).save_zone(square, zone_id="PS-9", kind="protected_site", name="School")
     monkeypatch.setattr(data, "WAIT_S", 0.0)
     at.run()
     assert not at.exception and not at.error

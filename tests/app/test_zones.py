@@ -72,12 +72,12 @@ def test_a_drawn_zone_is_stored_and_comes_into_force(app_on, fresh_store, texts)
     at.text_input(key="zones_zone_id").input("PS-9")
     at.selectbox(key="zones_zone_kind").set_value("protected_site")
     at.text_input(key="zones_zone_name").input("School 4")
-    at.sidebar.text_input(key="zones_author").input("officer")
+    at.text_input(key="zones_zone_note").input("school reopened")
     at.button(key="zones_zone_save").click().run()
     assert not at.exception and not at.error
     assert "Saved zone PS-9" in texts(at)
     edits = edits_of(fresh_store)
-    assert edits.history()[["label", "author"]].values.tolist() == [["PS-9", "officer"]]
+    assert edits.history()[["label", "note"]].values.tolist() == [["PS-9", "school reopened"]]
     zone = edits.scenario().zones.set_index("zone_id").loc["PS-9"]
     assert zone["kind"] == "protected_site" and shapely.equals(zone.geometry, shapely.geometry.shape(SQUARE))
     assert at.session_state["zones_map_layers"]["zones"] == len(load_scenario(SCENARIO_DIR).zones) + 1

@@ -116,7 +116,7 @@ def _zone(store: PostGISStore, zone_id: str, lon: float) -> int:
 
 
 def _line(store: PostGISStore, data: bytes, filename: str) -> int:
-    return _edits(store).add_line_version(data, filename=filename, author=filename).seq
+    return _edits(store).add_line_version(data, filename=filename).seq
 
 
 def _read(store: PostGISStore, stop: str) -> list[tuple[int, dict[str, int], tuple]]:

@@ -75,11 +75,11 @@ def source(tmp_path_factory) -> Path:
     )
     assert mixed.rejected == 1, "the source needs a batch with quarantine"
     edits = ScenarioEdits(edits_root(path), SCENARIO_DIR, settings=settings)
-    edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School", author="a")
+    edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")
     line = _line_file(
         load_scenario(SCENARIO_DIR), source="v1", version="v3", valid_from="2026-11-01T00:00:00+02:00"
     )
-    edits.add_line_version(line, filename="v3.geojson", author="desk", note="back to v1")
+    edits.add_line_version(line, filename="v3.geojson", note="back to v1")
     return path
 
 
