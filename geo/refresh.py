@@ -137,6 +137,12 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     wkb = table.column("geometry_wkb") if "geometry_wkb" in table.column_names else None
     if wkb is not None:
         table = table.drop_columns(["geometry_wkb"])
+    # A list column stays Arrow in pandas, as read: in one chunk, not one per stored month (selecting
+    # rows of a column in hundreds of chunks took several times as long, and every update does).
+    # pandas joins the other columns' chunks as it copies them.
+    for i, field in enumerate(table.schema):
+        if pa.types.is_list(field.type) and table.column(i).num_chunks > 1:
+            table = table.set_column(i, field, table.column(i).combine_chunks())
     # Not split_blocks: a frame of one block per column peaked 150 to 400 MB higher at a million
     # reports (its later joins copy column by column), and was no faster.
     frame = table.to_pandas(
@@ -146,7 +152,8 @@ def from_arrow(table: pa.Table) -> pd.DataFrame:
     if wkb is None:
         return frame
     geometry = gpd.GeoSeries.from_wkb(wkb.to_numpy(zero_copy_only=False), crs=4326)
-    return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=4326)
+    # Not copied: the frame is this function's own (geopandas copies a pandas frame unless told).
+    return gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=4326, copy=False)
 
 
 def _partitions(

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from geo.lookup import take_rows
-from geo.memory import give_back_memory
 
 log = logging.getLogger("ceasefire_monitor")
 # Partitions to write are converted to Arrow in groups of about this many rows: one copy per group,
@@ -45,20 +44,15 @@ def _groups(write: list[tuple[str, np.ndarray]]) -> list[list[tuple[str, np.ndar
     return [g for g in groups if g]
 
 
-def _format(path: str) -> str:
-    """The dataset format of a partition file, by its name."""
-    return "parquet" if path.endswith(".parquet") else "ipc"
-
-
-def _runs(paths: list[str]) -> list[list[str]]:
-    """``paths`` in order, in runs of one format each (one run unless an analysis mixes them)."""
-    runs: list[list[str]] = []
-    for path in paths:
-        if runs and _format(runs[-1][0]) == _format(path):
-            runs[-1].append(path)
-        else:
-            runs.append([path])
-    return runs
+def read_partition(source: pa.Buffer | Path, name: str) -> pa.Table:
+    """One partition, from a file or from its bytes in memory, by its name's format: Arrow IPC
+    (``.arrow``), or Parquet (``.parquet``, as analyses were stored before)."""
+    if name.endswith(".parquet"):
+        return pq.read_table(pa.BufferReader(source) if isinstance(source, pa.Buffer) else source)
+    if isinstance(source, pa.Buffer):
+        return pa.ipc.open_file(source).read_all()
+    with pa.OSFile(str(source)) as fh:
+        return pa.ipc.open_file(fh).read_all()
 
 
 def _safe(text: str) -> str:
@@ -126,12 +120,15 @@ class AnalysisFiles:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _fetch(self, files: list[str]) -> None:
-        """Make sure the partitions ``files`` are in the folder (here they always are: nothing to do).
+    def _fetch(self, files: list[str]) -> dict[str, pa.Table]:
+        """Make sure the partitions ``files`` are at hand; return those read in doing so, by name.
 
-        A store that keeps them elsewhere (the PostGIS store's database) copies the missing ones in,
-        or raises OSError when one is gone.
+        Here they are always in the folder: nothing to do, nothing read. A store that keeps them
+        elsewhere (the PostGIS store's database) copies the missing ones in and returns them as it
+        read them (reading its copies back from the folder took as long again), or raises OSError
+        when one is gone.
         """
+        return {}
 
     def load(self, key: str) -> dict[str, pa.Table] | None:
         """Every table of the analysis kept under ``key``, or None when there is none (or a file is gone)."""
@@ -140,9 +137,9 @@ class AnalysisFiles:
             return None
         files, schemas = manifest["tables"], self._schemas(manifest)
         try:
-            self._fetch([f for parts in files.values() if parts for f in parts.values()])
+            fetched = self._fetch([f for parts in files.values() if parts for f in parts.values()])
             return {
-                name: self._read(list(parts.values()), schemas.get(name)) if parts else None
+                name: self._read(list(parts.values()), schemas.get(name), fetched) if parts else None
                 for name, parts in files.items()
             }
         except (OSError, pa.ArrowException) as exc:
@@ -150,35 +147,27 @@ class AnalysisFiles:
             log.warning("the stored analysis %s could not be read (%s); it will be made again", key, exc)
             return None
 
-    def _read(self, files: list[str], schema: pa.Schema | None = None) -> pa.Table:
-        """One table from its partitions, read in parallel, as one chunk per column.
+    def _read(
+        self, files: list[str], schema: pa.Schema | None = None, fetched: dict[str, pa.Table] | None = None
+    ) -> pa.Table:
+        """One table from its partitions, in the manifest's order: those in ``fetched`` as they are,
+        the others read from the folder.
 
         A month may hold a column of missing values only (Arrow's null type): the partitions are
-        read in their common widened schema, ``schema`` when the manifest keeps it (else found by
-        opening every file first). Partitions are Arrow IPC files (``.arrow``); Parquet ones
-        (``.parquet``, as analyses were stored before) are read as well, in the manifest's order.
-        One chunk, not one per month: selecting rows of a column split in hundreds of chunks takes
-        several times as long, and every update does. The columns are joined one at a time, each
-        one's chunks let go (and their memory given back, :func:`geo.memory.give_back_memory`)
-        before the next: joining the whole table at once held it twice, 600 MB more at the peak of
-        a restart at a million reports.
+        joined in their common widened schema, then given ``schema`` when the manifest keeps it.
+        Partitions are Arrow IPC files (``.arrow``); Parquet ones (``.parquet``, as analyses were
+        stored before) are read as well. The table keeps a chunk per partition: its conversion to
+        pandas joins them (:func:`geo.refresh.from_arrow`); joining them here first took a second
+        more at a million reports.
         """
-        paths = [str(self.folder / f) for f in files]
-        runs = [(_format(group[0]), list(group)) for group in _runs(paths)]
-        if schema is None:
-            schema = self._unified(
-                [
-                    fragment.physical_schema
-                    for fmt, group in runs
-                    for fragment in ds.dataset(group, format=fmt).get_fragments()
-                ]
-            )
-        parts = [ds.dataset(group, format=fmt, schema=schema).to_table() for fmt, group in runs]
-        table = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-        for i in range(table.num_columns):
-            if table.column(i).num_chunks > 1:
-                table = table.set_column(i, table.field(i), table.column(i).combine_chunks())
-                give_back_memory()
+        fetched = fetched or {}
+        parts = [fetched[f] if f in fetched else read_partition(self.folder / f, f) for f in files]
+        table = pa.concat_tables(parts, promote_options="permissive")
+        if schema is not None and table.schema != schema:
+            for field in schema:  # a column no partition holds reads as missing values
+                if field.name not in table.column_names:
+                    table = table.append_column(field, pa.nulls(len(table), field.type))
+            table = table.select(schema.names).cast(schema)
         return table
 
     def save(

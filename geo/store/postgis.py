@@ -46,7 +46,7 @@ from geo.store.base import (
     rejected_rows,
 )
 from geo.store.columnar import ColumnarCopy, query_filters
-from geo.store.derived import AnalysisFiles, KeptAnalysis
+from geo.store.derived import AnalysisFiles, KeptAnalysis, read_partition
 from geo.store.migrate import connect, migrations, reason, shown
 
 # Any number, the same in every process: pg_advisory_xact_lock's key for the store's writes.
@@ -515,30 +515,35 @@ class DatabaseAnalysis(AnalysisFiles):
         manifest = rows[0][0] if rows else None
         return manifest if isinstance(manifest, dict) and isinstance(manifest.get("tables"), dict) else None
 
-    def _fetch(self, files: list[str]) -> None:
+    def _fetch(self, files: list[str]) -> dict[str, pa.Table]:
         missing = [f for f in files if not (self.folder / f).is_file()]
         if not missing:
-            return
+            return {}
         self.folder.mkdir(parents=True, exist_ok=True)
 
-        def fetch(names: list[str]) -> int:
+        def fetch(names: list[str]) -> dict[str, pa.Table]:
+            found = {}
             with self._store._conn() as conn:
                 # Binary: a bytea as text is hex, twice the bytes and three times the time.
                 cursor = conn.cursor(binary=True)
                 cursor.execute("select name, content from analysis_parts where name = any(%s)", (names,))
-                found = 0
                 for name, content in cursor:
+                    # Kept for this server's next start, and read from memory now.
                     _write_atomic(self.folder, self.folder / name, content)
-                    found += 1
-                return found
+                    found[name] = read_partition(pa.py_buffer(content), name)
+            return found
 
-        # One connection per core: the driver waits for the network without the interpreter's lock.
+        # One connection per core: the driver waits for the network and Arrow decompresses without
+        # the interpreter's lock.
         workers = max(1, min(cores(), len(missing)))
+        fetched: dict[str, pa.Table] = {}
         with ThreadPoolExecutor(workers) as pool:
-            found = sum(pool.map(fetch, [missing[k::workers] for k in range(workers)]))
-        if found != len(missing):
-            msg = f"{len(missing) - found} partition(s) of the analysis are gone from the database"
+            for found in pool.map(fetch, [missing[k::workers] for k in range(workers)]):
+                fetched.update(found)
+        if len(fetched) != len(missing):
+            msg = f"{len(missing) - len(fetched)} partition(s) of the analysis are gone from the database"
             raise OSError(msg)
+        return fetched
 
     def _publish(self, key: str, manifest: dict, written: list[str]) -> None:
         from psycopg.types.json import Jsonb
