@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from geo.audit.log import AuditLog
 from geo.counts import HOW_COUNTED
 from geo.counts import figures as view_figures
 from geo.export import FORMATS as EXPORT_FORMATS
@@ -96,6 +97,7 @@ with user_errors("preparing the briefing"):
                 settings=settings,
                 context=context,
                 title=title or None,
+                audit_head=AuditLog(data.store()).head().to_dict(),
             )
         st.session_state[keys.BRIEF_PACK] = (signature, pack)
     pack = _current(keys.BRIEF_PACK, signature)

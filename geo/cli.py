@@ -291,8 +291,14 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     manifest = Manifest.read(Path(args.manifest)) if args.manifest else None
     analysis = _analysed(args, settings, context)
     scenario = context.scenario
+    from geo.audit.log import AuditLog
+
+    # The log's head as the pack is made: a later audit verify --head MANIFEST proves it unaltered.
+    audit_head = AuditLog(_store(args, settings)).head().to_dict()
     if manifest is not None:
-        pack, changes = rebuild(manifest, analysis, scenario, settings=settings, context=context)
+        pack, changes = rebuild(
+            manifest, analysis, scenario, settings=settings, context=context, audit_head=audit_head
+        )
     else:
         filters = Filters.from_params(params)
         pack = build_pack(
@@ -302,6 +308,7 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
             settings=settings,
             context=context,
             title=args.title,
+            audit_head=audit_head,
         )
         changes = []
     image = None

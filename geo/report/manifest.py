@@ -38,6 +38,11 @@ class Manifest:
         ISO 8601 UTC time of making.
     figures
         The headline figures (:func:`geo.report.figures.headline`) and the table's event ids.
+    audit
+        The audit log's tree head when the pack was made (:meth:`geo.audit.log.TreeHead.to_dict`:
+        ``size``, ``root``, ``at``, ``store_id``), or None (a pack made before issue 15, or without a
+        store). ``python -m geo audit verify --head MANIFEST`` later proves the log, and so every
+        write behind the pack's figures, is unaltered since.
     """
 
     filters: dict[str, str]
@@ -50,6 +55,7 @@ class Manifest:
     view_hash: str
     generated_at: str
     figures: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         """Return the manifest as indented JSON text (ASCII, so it fits in PDF metadata as it is)."""
@@ -74,7 +80,7 @@ class Manifest:
         if not isinstance(doc, dict) or doc.get("kind") != KIND:
             msg = f'{what} is not a briefing-pack manifest (no "kind": "{KIND}").'
             raise InputError(msg, hint="Give the .manifest.json file written beside the pack.")
-        names = [f for f in cls.__dataclass_fields__ if f != "figures"]
+        names = [f for f in cls.__dataclass_fields__ if f not in ("figures", "audit")]
         missing = [n for n in names if n not in doc]
         if missing:
             msg = f"{what} lacks {', '.join(missing)}."
@@ -84,7 +90,13 @@ class Manifest:
         ):
             msg = f"{what} has filters that are not a mapping of parameter to text."
             raise InputError(msg, hint="Use the manifest as the pack wrote it; do not edit it by hand.")
-        return cls(**{n: doc[n] for n in [*names, "figures"] if n in doc})
+        if doc.get("audit") is not None:
+            from geo.audit.log import TreeHead
+
+            TreeHead.from_dict(
+                doc["audit"], where=f"{what}'s audit tree head"
+            )  # a GeoError naming what is wrong
+        return cls(**{n: doc[n] for n in [*names, "figures", "audit"] if n in doc})
 
     @classmethod
     def read(cls, path: Path) -> Manifest:

@@ -573,6 +573,7 @@ def _methods(
         ["Scenario and agreement context", manifest.context_key],
         ["Store content (SHA-256)", manifest.store_hash],
         ["Reports in this pack (SHA-256)", manifest.view_hash],
+        *_audit_rows(manifest.audit),
         [
             "Sources",
             "Reports as stored with their batches; borders Natural Earth (public domain); "
@@ -589,6 +590,19 @@ def _methods(
     return [*out, KeepTogether(last)]
 
 
+def _audit_rows(head: dict[str, Any] | None) -> list[list[str]]:
+    """The audit log's tree head at the pack's making, for the reproducibility table (none: no row)."""
+    if not head:
+        return []
+    text = f"{head['size']:,} entries at {head['at']}; root (SHA-256) {head['root']}"
+    return [
+        [
+            "Audit log tree head",
+            f"{text}. python -m geo audit verify --head with the manifest proves the log unaltered since.",
+        ]
+    ]
+
+
 def build_pack(
     analysis: Analysis,
     scenario: Scenario,
@@ -600,6 +614,7 @@ def build_pack(
     colour_by: str = "flag_level",
     generated_at: pd.Timestamp | None = None,
     score_params: ScoreParams | None = None,
+    audit_head: dict[str, Any] | None = None,
 ) -> Pack:
     """Build the briefing pack of the reports the filters select.
 
@@ -628,6 +643,9 @@ def build_pack(
         The generation time in stamps and manifest; default now.
     score_params
         The score settings the analysis used (default :class:`geo.score.ScoreParams`), for the methods page.
+    audit_head
+        The store's audit log tree head now (:meth:`geo.audit.log.TreeHead.to_dict`), carried in the
+        manifest and on the methods page: the pack can later be proven to rest on unaltered writes.
     """
     _fonts()
     if context is None:
@@ -652,6 +670,7 @@ def build_pack(
         view_hash=stamp.view_hash,
         generated_at=stamp.generated_at.isoformat().replace("+00:00", "Z"),
         figures={**head, "likely_events": table["event"].astype(str).tolist()},
+        audit=audit_head,
     )
     sectors = ", ".join(filters.choices.get("sector", ())) or "all sectors"
     period = period_text(*period_of(shown, filters))
@@ -747,13 +766,14 @@ def rebuild(
     *,
     settings: Settings,
     context: Context | None = None,
+    audit_head: dict[str, Any] | None = None,
 ) -> tuple[Pack, list[str]]:
     """Build a pack again from a manifest's filters and options; return it and how it differs (empty: none).
 
     The figures are recomputed from the analysis given (of every stored report, as for
     :func:`build_pack`); :func:`geo.report.manifest.differences` says when the stored reports,
     the agreement, the scenario or the software no longer match, and which figures changed.
-    ``analysis``, ``settings`` and ``context`` are as for :func:`build_pack`.
+    ``analysis``, ``settings``, ``context`` and ``audit_head`` are as for :func:`build_pack`.
     """
     options = manifest.options or {}
     pack = build_pack(
@@ -764,5 +784,6 @@ def rebuild(
         context=context,
         title=options.get("title"),
         colour_by=options.get("colour_by", "flag_level"),
+        audit_head=audit_head,
     )
     return pack, differences(manifest, pack.manifest)
