@@ -5,11 +5,13 @@ import math
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.audit import current_actor
 from geo.ingest.mapping import is_table
 from geo.ingest.report import issues_table
 from geo.labels import column_label
 from geo.maps import incident_map
 from ui import data, keys
+from ui.auth import gate
 from ui.errors import user_errors
 from ui.mapping_step import csv_mapping, is_foreign
 from ui.text import headings, md_escape, plain_frame, readable_frame
@@ -26,12 +28,16 @@ st.caption(
 )
 
 # No `type=` filter: a file of another kind reaches read_batch, which names the format and the conversion.
-upload = st.file_uploader(
-    "Incident batch",
-    key=keys.UPLOAD_FILE,
-    max_upload_size=max(1, math.ceil(data.settings().max_upload_mb)),
+# A viewer sees the batch history, not the uploader; the uploader is who is signed in, not free text.
+upload = (
+    st.file_uploader(
+        "Incident batch",
+        key=keys.UPLOAD_FILE,
+        max_upload_size=max(1, math.ceil(data.settings().max_upload_mb)),
+    )
+    if gate("upload")
+    else None
 )
-uploader = st.text_input("Uploaded by", key=keys.UPLOAD_UPLOADER)
 
 
 if upload is not None:
@@ -85,7 +91,7 @@ if upload is not None:
             )  # fmt: skip
         if commit:
             st.session_state[keys.UPLOAD_RECEIPT] = data.store().add_batch(
-                result, original=upload.getvalue(), uploader=uploader or data.settings().uploader
+                result, original=upload.getvalue(), uploader=current_actor()
             )
             # Rerun so that the sidebar's revision and count and the batch history show the new batch.
             st.rerun()
@@ -123,7 +129,7 @@ with user_errors("listing the batches"):
             column_order=[c for c in batches.columns if c != "sha256"] + ["sha256"],
         )
         active = batches.loc[batches["retracted_at"].isna(), "batch_id"].tolist()
-        if active:
+        if active and gate("retract"):  # an admin's; ui/auth.gate says so to the others
             target = st.selectbox(
                 "Retract a batch", active, index=None, key=keys.RETRACT_BATCH, placeholder="Choose a batch"
             )
