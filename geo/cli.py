@@ -347,16 +347,44 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_batches(args: argparse.Namespace, settings: Settings) -> int:
-    """List the stored batches."""
+    """List the stored batches; a retracted one says when, by whom and why (the restorations too)."""
+    import pandas as pd
+
     table = _store(args, settings).batches()
-    print("no batches stored" if table.empty else table.to_string(index=False))
+    if table.empty:
+        print("no batches stored")
+        return EXIT_OK
+    status = [
+        f"retracted {r.retracted_at:%Y-%m-%d %H:%M} UTC by {r.retracted_by or 'unnamed'}: {r.retract_reason or ''}"
+        if pd.notna(r.retracted_at)
+        else "active"
+        + (
+            f" (restored {r.restored_at:%Y-%m-%d %H:%M} UTC by {r.restored_by or 'unnamed'}: {r.restore_reason or ''})"
+            if pd.notna(r.restored_at)
+            else ""
+        )
+        for r in table.itertuples(index=False)
+    ]
+    shown = table[["batch_id", "filename", "uploaded_at", "uploader", "accepted", "rejected", "duplicates"]]
+    print(shown.assign(status=status).to_string(index=False))
     return EXIT_OK
 
 
 def cmd_retract(args: argparse.Namespace, settings: Settings) -> int:
-    """Retract a batch: its reports leave every view; the batch record and its file stay."""
-    removed = _store(args, settings).retract_batch(args.batch_id)
-    print(f"retracted batch {args.batch_id}: {removed} reports removed from view")
+    """Retract a batch: its reports leave every view (those a later batch also carried stay); they,
+    the batch record and its file are kept, with who retracted it and why."""
+    hidden = _store(args, settings).retract_batch(args.batch_id, reason=args.reason)
+    print(
+        f"retracted batch {args.batch_id}: {hidden} reports left view (kept in the store; "
+        f"python -m geo restore {args.batch_id} --reason TEXT shows them again)"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Restore a retracted batch: its reports are shown again, with who restored it and why."""
+    shown = _store(args, settings).restore_batch(args.batch_id, reason=args.reason)
+    print(f"restored batch {args.batch_id}: {shown} reports back in view")
     return EXIT_OK
 
 
@@ -693,9 +721,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(option, help="as for flag (default: the scenario's)")
 
     with_store(add("batches", cmd_batches, "list stored batches"))
-    p = with_store(add("retract", cmd_retract, "retract a stored batch"))
+    p = with_store(
+        add("retract", cmd_retract, "hide a stored batch's reports (kept; restore shows them again)")
+    )
     p.set_defaults(action="retract")
     p.add_argument("batch_id")
+    p.add_argument("--reason", required=True, help="why (kept with the batch and in the audit log)")
+    p = with_store(add("restore", cmd_restore, "show a retracted batch's reports again"))
+    p.set_defaults(action="restore")
+    p.add_argument("batch_id")
+    p.add_argument("--reason", required=True, help="why (kept with the batch and in the audit log)")
 
     p = with_store(
         add("analyse", cmd_analyse, "bring the stored analysis up to date; print what it did, per stage")

@@ -89,13 +89,27 @@ def test_ingest_receipt_idempotence_export_and_retract(capsys, tmp_path, cli_sto
     code, out, _ = run(capsys, "export", "--store", store, "--format", "csv", "-o", str(out_file))
     assert code == 0 and f"wrote {receipt['accepted']} reports" in out
     assert len(out_file.read_text(encoding="utf-8").splitlines()) == receipt["accepted"] + 1
-    code, out, _ = run(capsys, "retract", receipt["batch_id"], "--store", store)
-    assert code == 0 and f"{receipt['accepted']} reports removed" in out
-    code, _, err = run(capsys, "retract", "b999999", "--store", store)
+    batch = receipt["batch_id"]
+    with pytest.raises(SystemExit):  # no reason: argparse refuses it, naming --reason
+        run(capsys, "retract", batch, "--store", store)
+    assert "--reason" in capsys.readouterr().err
+    code, out, _ = run(capsys, "retract", batch, "--store", store, "--reason", "wrong desk")
+    assert code == 0 and f"{receipt['accepted']} reports left view" in out
+    assert opened(store).count() == 0
+    code, _, err = run(capsys, "retract", "b999999", "--store", store, "--reason", "x")
     assert code == 2 and f"There is no batch 'b999999' in the store {store}. The latest are " in err
-    code, _, err = run(capsys, "retract", receipt["batch_id"], "--store", store)
-    assert code == 2 and f"Batch {receipt['batch_id']} was already retracted on " in err
+    code, _, err = run(capsys, "retract", batch, "--store", store, "--reason", "again")
+    assert code == 2 and f"Batch {batch} was already retracted on " in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "retract", batch, "--store", store, "--reason", "  ")
+    assert code == 2 and f"Retract batch {batch} needs a reason" in err
+    code, out, _ = run(capsys, "batches", "--store", store)
+    assert code == 0 and "retracted 20" in out and ": wrong desk" in out and "(single-user mode)" in out
+    code, out, _ = run(capsys, "restore", batch, "--store", store, "--reason", "right desk after all")
+    assert code == 0 and f"restored batch {batch}: {receipt['accepted']} reports back in view" in out
+    assert opened(store).count() == receipt["accepted"]
+    code, out, _ = run(capsys, "batches", "--store", store)
+    assert "active (restored 20" in out and "right desk after all" in out
 
 
 def test_strict_ingest_stores_nothing(capsys, tmp_path, shared_data, cli_store):
@@ -241,7 +255,12 @@ def test_a_postgis_store_that_cannot_serve_is_one_line_naming_why_without_the_pa
         f"refuses the role '{role}': permission denied": url(role, host, database),
     }
     for said, store in cases.items():
-        for command in (["batches"], ["ingest", str(DEMO_FILE)], ["retract", "b000001"], ["analyse"]):
+        for command in (
+            ["batches"],
+            ["ingest", str(DEMO_FILE)],
+            ["retract", "b000001", "--reason", "x"],
+            ["analyse"],
+        ):
             code, out, err = run(capsys, *command, "--store", store)
             assert code == 2 and err.startswith("error: ") and said in err, (command, err)
             assert (

@@ -140,7 +140,7 @@ def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retract
     settings = load_settings()
     kw = {"scenario_dir": settings.scenario_dir, "agreement_path": settings.agreement_path}
     store = new_store(store_kind)
-    files = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:4]
+    files = sorted(DEMO_DIR.glob("incidents_*_2026-10-0*.geojson"))[:5]
 
     def add(path):
         data = path.read_bytes()
@@ -179,13 +179,20 @@ def test_an_update_reads_only_the_batches_added_unless_one_was_edited_or_retract
     total = store.count()
     assert done.mode == "incremental" and done.edited == 1 and done.reports_read == total
 
-    store.retract_batch(receipt.batch_id)
+    store.retract_batch(receipt.batch_id, reason="test: withdrawn")
     done = refreshed()
     assert done.removed == added and done.reports_read == store.count()
-    again, count = add(files[2])  # its file again: a new batch
-    assert again.batch_id != receipt.batch_id and count == added
+    # Its file again: a new batch, which carries the retracted batch's reports (stored once, under
+    # the first batch) and so shows them again.
+    again, _ = add(files[2])
+    assert again.batch_id != receipt.batch_id and (again.accepted, again.duplicates) == (0, added)
     done = refreshed()
-    assert done.mode == "incremental" and done.reports_read == added
+    # They come back in their stored place, not at the end: every report is read and compared.
+    assert store.count() == total and done.mode == "incremental" and done.reports_read == total
+    # And a batch added after that is read alone again.
+    _, new = add(files[4])
+    done = refreshed()
+    assert done.mode == "incremental" and done.reports_read == new > 0
 
 
 def test_an_analysis_replaced_is_freed_though_frozen_out_of_the_collector(new_store, store_kind):

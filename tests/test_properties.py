@@ -720,6 +720,6 @@ def test_a_failed_operation_leaves_the_store_byte_identical(
         assert snapshot(store) == before
         if unknown != kept.batch_id:
             with pytest.raises(StoreError, match="There is no batch"):
-                store.retract_batch(unknown)
+                store.retract_batch(unknown, reason="test: withdrawn")
             assert snapshot(store) == before
         assert store.count() == 1

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +33,14 @@ BATCH_COLUMNS = (
     "rejected",
     "duplicates",
     "retracted_at",
+    "retracted_by",
+    "retract_reason",
+    "restored_at",
+    "restored_by",
+    "restore_reason",
 )
+# The batch columns that are times (UTC).
+BATCH_TIMES = ("uploaded_at", "retracted_at", "restored_at")
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,59 @@ def rejected_rows(batch_id: str, content: bytes) -> pd.DataFrame:
     )
 
 
+def required_reason(reason: str | None, action: str, batch_id: str) -> str:
+    """The reason given for retracting or restoring a batch, stripped; a StoreError when there is none.
+
+    A retraction hides evidence: the record says why, so a reason is never optional.
+    """
+    text = "" if reason is None else str(reason).strip()
+    if not text:
+        msg = f"{action.capitalize()} batch {batch_id} needs a reason; nothing was changed."
+        raise StoreError(msg, hint=f"Say why, e.g. --reason 'sent twice by the desk' ({action} needs one).")
+    return text
+
+
+def visible_entries(
+    batches: list[tuple[str, int, bool]],
+    rescued: dict[str, set[str]],
+    chosen: set[str] | None,
+    batch_of: Callable[[str], str] = str,
+) -> list[tuple[str, int, frozenset[str] | None]]:
+    """What :meth:`geo.store.columnar.ColumnarCopy.read` reads for the visible reports, in the order
+    they were stored.
+
+    ``batches`` are every batch's copy (key, edits, whether active) in order; ``rescued`` the uids of
+    each retracted batch's reports that an active batch also carried, by the retracted batch's key.
+    An active batch's reports are read whole, a retracted one's only those rescued; ``chosen`` keeps
+    only those batches (by id: ``batch_of`` a key). The visible reports keep their stored order
+    whatever is retracted or restored: an update sees reports leave or come back, never move.
+    """
+    out: list[tuple[str, int, frozenset[str] | None]] = []
+    for key, edits, active in batches:
+        if chosen is not None and batch_of(key) not in chosen:
+            continue
+        if active:
+            out.append((key, edits, None))
+        elif rescued.get(key):
+            out.append((key, edits, frozenset(rescued[key])))
+    return out
+
+
+def audit_write(conn: Any, dialect: str, *, action: str, what: dict, hashes: dict) -> None:
+    """Append the audit entry of a store write on ``conn``, inside the write's own transaction
+    (:func:`geo.audit.log.append`): the entry and the write land together or not at all."""
+    from geo.audit import log
+
+    log.append(conn, dialect, action=action, what=what, hashes=hashes)
+
+
+def stored_digest(frame: pd.DataFrame) -> str:
+    """The digest of a batch's reports as stored (:func:`geo.audit.digest.reports_digest`)."""
+    from geo.audit.digest import reports_digest
+
+    return reports_digest(frame)
+
+
 class Store(Protocol):
     """Reports, batches and quarantine behind one interface; see docs/ARCHITECTURE.md, "Store".
 
@@ -176,22 +236,32 @@ class Store(Protocol):
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
         batches: list[str] | None = None,
+        hidden: bool = False,
     ) -> gpd.GeoDataFrame:
-        """Return the stored reports (the normalised incident frame with ``batch_id``); with
-        ``batches``, only those batches' reports."""
+        """Return the visible reports (the normalised incident frame with ``batch_id``, the batch that
+        stores each), in the order stored: those of active batches, and those of retracted batches
+        that an active batch also carried. With ``batches``, only those batches' reports. With
+        ``hidden``, every stored report, retracted batches' too."""
         ...
 
     def listing(self) -> tuple[int, tuple[tuple[str, int], ...]]:
-        """Return the revision and the active batches (id, count of outside edits), oldest first,
-        read together."""
+        """Return the revision and the batches whose reports are shown, oldest first, read together:
+        each active batch with its count of outside edits; a retracted batch some of whose reports an
+        active batch carried with a negative number that moves with its outside edits and with how
+        many of its reports are shown."""
         ...
 
     def batches(self) -> pd.DataFrame:
         """Return one row per batch, newest last (columns :data:`BATCH_COLUMNS`)."""
         ...
 
-    def retract_batch(self, batch_id: str) -> int:
-        """Remove a batch's reports from every view; keep its record and file. Return the count."""
+    def retract_batch(self, batch_id: str, *, reason: str) -> int:
+        """Hide a batch's reports from every view (those another active batch carried stay); keep
+        them, its record and file; record who, when and why. Return how many reports left view."""
+        ...
+
+    def restore_batch(self, batch_id: str, *, reason: str) -> int:
+        """Show a retracted batch's reports again; record who, when and why. Return how many came back."""
         ...
 
     def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
@@ -212,7 +282,7 @@ class Store(Protocol):
         ...
 
     def count(self) -> int:
-        """Return the number of stored (not retracted) reports."""
+        """Return the number of visible reports (as :meth:`incidents` returns them)."""
         ...
 
     def save_analysis(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo.errors import StoreError
@@ -60,7 +61,7 @@ class ColumnarCopy:
 
     def read(
         self,
-        batches: list[tuple[str, int]],
+        batches: list[tuple[str, int]] | list[tuple[str, int, frozenset[str] | None]],
         rebuild: Callable[[str], gpd.GeoDataFrame],
         filters: list[tuple[str, str, Any]] | None,
     ) -> gpd.GeoDataFrame:
@@ -69,22 +70,35 @@ class ColumnarCopy:
         Parameters
         ----------
         batches
-            The active batches and their edit counts, from the GeoPackage.
+            The batches to read, in order, with their edit counts, from the GeoPackage; an entry
+            ``(batch_id, edits, uids)`` reads only those reports of the batch (a retracted batch's
+            reports that an active batch also carried, :meth:`geo.store.gpkg.GeoPackageStore.incidents`).
         rebuild
             Returns a batch's reports from the GeoPackage.
         filters
             pyarrow filters on report columns and ``lon``/``lat``.
         """
-        paths = []
-        for batch_id, edits in batches:
+        # Runs of whole batches are read at once; a batch read in part is read on its own.
+        runs: list[tuple[list[Path], frozenset[str] | None]] = []
+        for entry in batches:
+            batch_id, edits = entry[0], entry[1]
+            uids = entry[2] if len(entry) > 2 else None
             path = self.path(batch_id, edits)
             if not path.exists():
                 self.write(batch_id, edits, rebuild(batch_id))
-            paths.append(path)
-        if not paths:
-            table = cols.arrow_schema().empty_table()
+            if uids is None and runs and runs[-1][1] is None:
+                runs[-1][0].append(path)
+            else:
+                runs.append(([path], uids))
+        schema = cols.arrow_schema()
+        tables = []
+        for paths, uids in runs:
+            wanted = list(filters or []) + ([("uid", "in", sorted(uids))] if uids is not None else [])
+            tables.append(pq.read_table(paths, schema=schema, filters=wanted or None))
+        if not tables:
+            table = schema.empty_table()
         else:
-            table = pq.read_table(paths, schema=cols.arrow_schema(), filters=filters or None)
+            table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         return cols.from_arrow(table)
 
 

@@ -18,21 +18,47 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from geo.audit import current_actor
 from geo.errors import GeoError, StoreError
 from geo.ingest.result import IngestResult
 from geo.store import columns as cols
 from geo.store import sql
 from geo.store.base import (
     BATCH_COLUMNS,
+    BATCH_TIMES,
     BatchReceipt,
+    audit_write,
     checked_frame,
     refuse_strict,
     rejected_file,
     rejected_rows,
+    required_reason,
+    stored_digest,
+    visible_entries,
 )
 from geo.store.columnar import ColumnarCopy, query_filters
 from geo.store.derived import AnalysisFiles, KeptAnalysis
 
+# The reports of retracted batches that an active batch also carried (:meth:`GeoPackageStore.incidents`):
+# the batch storing each, and its uid.
+_RESCUED = """
+SELECT i.batch_id, i.uid FROM incidents i
+JOIN batches s ON s.batch_id = i.batch_id AND s.retracted_at IS NOT NULL
+WHERE i.uid IN (SELECT c.uid FROM batch_carried c JOIN batches a ON a.batch_id = c.batch_id AND a.retracted_at IS NULL)
+"""
+_VISIBLE_COUNT = f"""
+SELECT (SELECT count(*) FROM incidents WHERE batch_id IN (SELECT batch_id FROM batches WHERE retracted_at IS NULL))
+     + (SELECT count(*) FROM ({_RESCUED}))
+"""
+# The batches whose reports are shown (:meth:`GeoPackageStore.listing`): the active ones with their
+# outside edits; a retracted one whose reports an active batch carried with a negative number of its
+# edits and of how many are shown.
+_LISTING = f"""
+SELECT b.batch_id, CASE WHEN b.retracted_at IS NULL THEN b.edits ELSE -(1 + b.edits + (r.n << 32)) END
+FROM batches b LEFT JOIN (SELECT batch_id, count(*) AS n FROM ({_RESCUED}) GROUP BY batch_id) r
+ON r.batch_id = b.batch_id
+WHERE b.retracted_at IS NULL OR r.n > 0 ORDER BY b.fid
+"""
 LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
 WRITE_HINT = "Check the disk space and that no other program is writing to the store, then retry."
 
@@ -57,6 +83,17 @@ def _own_writes(con: sqlite3.Connection) -> Iterator[None]:
     con.execute("INSERT INTO meta (key, value) VALUES ('writing', '1')")
     yield
     con.execute("DELETE FROM meta WHERE key = 'writing'")
+
+
+def _live_again(batch_id: str, other: str) -> StoreError:
+    """The refusal to restore a batch whose file was uploaded again as ``other``, which is active."""
+    msg = (
+        f"Batch {batch_id} cannot be restored: its file was uploaded again as batch {other}, which is "
+        "active (a file is live as one batch at a time); nothing was changed."
+    )
+    return StoreError(
+        msg, hint=f"Keep {other}, or retract {other} (with a reason) and then restore {batch_id}."
+    )
 
 
 class GeoPackageStore(KeptAnalysis):
@@ -122,10 +159,13 @@ class GeoPackageStore(KeptAnalysis):
         return meta["store_id"]
 
     def _upgrade(self, layout: str) -> None:
-        """Bring a store of an older layout to this one in one transaction: add the new report columns.
+        """Bring a store of an older layout to this one in one transaction: add the report columns it
+        lacks (:data:`geo.store.sql.UPGRADES`) and the record of retraction (the batch columns of
+        :data:`geo.store.sql.RETRACTION_COLUMNS`, the ``batch_carried`` table).
 
-        Nothing stored changes: the new columns are empty (their schema defaults are empty too), and
-        the columnar copy, which has the old columns, is removed so that it is rebuilt from the
+        Nothing stored changes: the new columns are empty (their schema defaults are empty too), a
+        store of layout 3 recorded no carried reports (its retractions deleted the reports), and the
+        columnar copy, when report columns were added, is removed so that it is rebuilt from the
         GeoPackage on the next read.
         """
         with closing(self._connect()) as con:
@@ -137,12 +177,19 @@ class GeoPackageStore(KeptAnalysis):
                     for column in sql.UPGRADES[layout]:
                         if column not in have:
                             con.execute(f'ALTER TABLE incidents ADD COLUMN "{column}" TEXT')
+                    have = {r[1] for r in con.execute("PRAGMA table_info(batches)")}
+                    for column, kind in sql.RETRACTION_COLUMNS:
+                        if column not in have:
+                            con.execute(f'ALTER TABLE batches ADD COLUMN "{column}" {kind}')
+                    for statement in sql.RETRACTION_DDL:
+                        con.execute(statement)
                     con.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (sql.SCHEMA_VERSION,))
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        shutil.rmtree(self.path.parent / "columnar" / meta["store_id"], ignore_errors=True)
+        if sql.UPGRADES[layout]:
+            shutil.rmtree(self.path.parent / "columnar" / meta["store_id"], ignore_errors=True)
 
     def _create(self, con: sqlite3.Connection) -> None:
         con.execute("BEGIN IMMEDIATE")
@@ -213,22 +260,29 @@ class GeoPackageStore(KeptAnalysis):
         return int(self._scalar("SELECT value FROM meta WHERE key = 'revision'"))
 
     def listing(self) -> tuple[int, tuple[tuple[str, int], ...]]:
-        """Return the revision and the active batches, oldest first, each with its count of outside
-        edits, read together (one read transaction): what the store holds at that revision."""
+        """Return the revision and the batches whose reports are shown, oldest first, read together
+        (one read transaction): what the store shows at that revision.
+
+        An active batch comes with its count of outside edits; a retracted batch some of whose
+        reports an active batch carried (they are still shown) with a negative number that changes
+        with its outside edits and with how many of its reports are shown.
+        """
         with closing(self._connect()) as con:
             con.execute("BEGIN")
             try:
                 revision = int(con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
-                rows = con.execute(
-                    "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
-                ).fetchall()
+                rows = con.execute(_LISTING).fetchall()
             finally:
                 con.execute("COMMIT")
         return revision, tuple((str(b), int(e)) for b, e in rows)
 
     def count(self) -> int:
-        """Return the number of stored reports (retracted batches' reports are deleted)."""
-        return int(self._scalar("SELECT count(*) FROM incidents"))
+        """Return the number of visible reports: active batches' and those an active batch carried."""
+        return int(self._scalar(_VISIBLE_COUNT))
+
+    @staticmethod
+    def _visible(con: sqlite3.Connection) -> int:
+        return int(con.execute(_VISIBLE_COUNT).fetchone()[0])
 
     def _keep_file(self, sha256: str, original: bytes, *, name: str | None = None) -> bool:
         """Write ``original`` under its hash (or ``name``), atomically; return whether it was new."""
@@ -300,7 +354,8 @@ class GeoPackageStore(KeptAnalysis):
                 fid = con.execute("SELECT coalesce(max(fid), 0) + 1 FROM batches").fetchone()[0]
                 batch_id = f"b{fid:06d}"
                 # A report already stored, or repeated within this file, is a duplicate: the first stays.
-                dup = frame["uid"].duplicated().to_numpy() | frame["uid"].isin(self._existing(con, frame))
+                existing = self._existing(con, frame)
+                dup = frame["uid"].duplicated().to_numpy() | frame["uid"].isin(existing)
                 new = cols.at_store_precision(frame.loc[~dup]).assign(batch_id=batch_id)
                 dup_uids = tuple(sorted(set(frame.loc[dup, "uid"])))
                 created = self._keep_file(result.sha256, original)
@@ -315,7 +370,20 @@ class GeoPackageStore(KeptAnalysis):
                          json.dumps(result.notes, ensure_ascii=False)),
                     )  # fmt: skip
                     self._insert_reports(con, new)
+                    # The reports it carried that were stored before stay shown while it is active.
+                    con.executemany(
+                        "INSERT INTO batch_carried (batch_id, uid, stored_in) VALUES (?, ?, ?)",
+                        ((batch_id, uid, stored_in) for uid, stored_in in sorted(existing.items())),
+                    )
                     self._touch(con, new)
+                audit_write(
+                    con, "sqlite", action="ingest",
+                    what={"batch_id": batch_id, "filename": result.filename, "format": result.format,
+                          "uploader": uploader, "n_features": result.n_features, "accepted": len(new),
+                          "rejected": len(result.rejected), "duplicates": int(dup.sum()),
+                          "carried": len(existing)},
+                    hashes={"file": result.sha256, "reports": stored_digest(new)},
+                )  # fmt: skip
         except StoreError:
             if created:
                 (self._files / result.sha256).unlink(missing_ok=True)
@@ -330,13 +398,16 @@ class GeoPackageStore(KeptAnalysis):
         )
 
     @staticmethod
-    def _existing(con: sqlite3.Connection, frame: pd.DataFrame) -> set[str]:
-        """The uids of ``frame`` already stored (one join instead of a query per report)."""
+    def _existing(con: sqlite3.Connection, frame: pd.DataFrame) -> dict[str, str]:
+        """The uids of ``frame`` already stored, shown or hidden, with the batch storing each (one join
+        instead of a query per report)."""
         con.execute("CREATE TEMP TABLE IF NOT EXISTS new_uids (uid TEXT PRIMARY KEY)")
         con.execute("DELETE FROM new_uids")
         con.executemany("INSERT OR IGNORE INTO new_uids VALUES (?)", ((u,) for u in frame["uid"].tolist()))
-        rows = con.execute("SELECT n.uid FROM new_uids n JOIN incidents i ON i.uid = n.uid").fetchall()
-        return {r[0] for r in rows}
+        rows = con.execute(
+            "SELECT n.uid, i.batch_id FROM new_uids n JOIN incidents i ON i.uid = n.uid"
+        ).fetchall()
+        return {str(u): str(b) for u, b in rows}
 
     @staticmethod
     def _insert_reports(con: sqlite3.Connection, frame: gpd.GeoDataFrame) -> None:
@@ -353,17 +424,11 @@ class GeoPackageStore(KeptAnalysis):
         )  # fmt: skip
 
     @staticmethod
-    def _touch(con: sqlite3.Connection, added: gpd.GeoDataFrame | None = None) -> None:
-        """Bump the revision; keep gpkg_contents' change time and extent current.
-
-        The extent grows with the points added; after a retraction it is measured again (the
-        (lon, lat) index answers min and max of lon at once, lat takes one scan).
-        """
+    def _touch(con: sqlite3.Connection, added: gpd.GeoDataFrame) -> None:
+        """Bump the revision; keep gpkg_contents' change time and extent current (grown by the points
+        ``added``; nothing stored is ever deleted, so it never shrinks)."""
         con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-        if added is None:
-            extent = con.execute("SELECT min(lon), min(lat), max(lon), max(lat) FROM incidents").fetchone()
-            assign = "min_x = ?, min_y = ?, max_x = ?, max_y = ?"
-        elif added.empty:
+        if added.empty:
             extent, assign = (), "min_x = min_x"
         else:
             extent = tuple(float(v) for v in added.total_bounds)
@@ -385,13 +450,21 @@ class GeoPackageStore(KeptAnalysis):
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
         batches: list[str] | None = None,
+        hidden: bool = False,
     ) -> gpd.GeoDataFrame:
-        """Return the stored reports as the normalised incident frame with ``batch_id``.
+        """Return the visible reports as the normalised incident frame with ``batch_id``.
+
+        A report is visible while the batch storing it is active, or while any active batch also
+        carried it (it came again in a later file; it is stored once, under the first batch, and
+        ``batch_id`` names that one). The reports come in the order stored, whatever is retracted.
 
         Parameters
         ----------
         batches
-            Only these batches' reports (ids from :meth:`listing`; retracted ones give none).
+            Only these batches' reports (ids from :meth:`listing`; a retracted one gives those an
+            active batch carried, with ``hidden`` all of them).
+        hidden
+            Every stored report, retracted batches' too (for the audit's checks and the Upload page).
         start, end
             Inclusive bounds on ``occurred_at`` (ISO 8601 text or timestamps; naive means UTC).
         bbox
@@ -405,36 +478,49 @@ class GeoPackageStore(KeptAnalysis):
             For an unknown column in ``where``, a value of the wrong type or a malformed box.
         """
         filters = query_filters(start=start, end=end, bbox=bbox, where=where)
-        listing = "SELECT batch_id, edits FROM batches WHERE retracted_at IS NULL ORDER BY fid"
         try:
             chosen = None if batches is None else set(batches)
-
-            def active() -> list[tuple[str, int]]:
-                rows = self._read(listing).itertuples(index=False, name=None)
-                return [(b, e) for b, e in rows if chosen is None or b in chosen]
-
             try:
-                return self._columnar.read(active(), self._batch_from_sql, filters)
+                return self._columnar.read(self._entries(chosen, hidden), self._batch_from_sql, filters)
             except FileNotFoundError:
-                # Another process retracted a batch between the listing and the read: list again.
-                return self._columnar.read(active(), self._batch_from_sql, filters)
+                # Another process rewrote a batch's copy between the listing and the read: list again.
+                return self._columnar.read(self._entries(chosen, hidden), self._batch_from_sql, filters)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
             msg = f"Cannot filter the reports with {where!r} ({exc})."
             raise StoreError(
                 msg, hint="Give each column values of its own type (text, whole numbers)."
             ) from None
 
-    def _batch_from_sql(self, batch_id: str) -> gpd.GeoDataFrame:
+    def _entries(self, chosen: set[str] | None, hidden: bool) -> list[tuple[str, int, frozenset[str] | None]]:
+        """The batches' copies to read (:func:`geo.store.base.visible_entries`), read together."""
+        with closing(self._connect()) as con:
+            con.execute("BEGIN")
+            try:
+                rows = con.execute(
+                    "SELECT batch_id, edits, retracted_at IS NULL FROM batches ORDER BY fid"
+                ).fetchall()
+                rescued: dict[str, set[str]] = {}
+                for b, uid in [] if hidden else con.execute(_RESCUED).fetchall():
+                    rescued.setdefault(b, set()).add(uid)
+            finally:
+                con.execute("COMMIT")
+        return visible_entries([(b, int(e), hidden or bool(a)) for b, e, a in rows], rescued, chosen)
+
+    def _batch_from_sql(self, batch_id: str, con: sqlite3.Connection | None = None) -> gpd.GeoDataFrame:
+        """A batch's stored reports, read on ``con`` (a write's own transaction) or a new connection."""
         names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
-        rows = self._read(
-            f"SELECT lon, lat, {names} FROM incidents WHERE batch_id = ? ORDER BY fid", (batch_id,)
+        query = f"SELECT lon, lat, {names} FROM incidents WHERE batch_id = ? ORDER BY fid"
+        rows = (
+            self._read(query, (batch_id,))
+            if con is None
+            else pd.read_sql_query(query, con, params=(batch_id,))
         )
         return cols.from_sql(rows)
 
     def batches(self) -> pd.DataFrame:
         """Return one row per batch, oldest first (columns :data:`BATCH_COLUMNS`)."""
         frame = self._read(f"SELECT {', '.join(BATCH_COLUMNS)} FROM batches ORDER BY fid")
-        for c in ("uploaded_at", "retracted_at"):
+        for c in BATCH_TIMES:
             frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601").dt.as_unit("ns")
         return frame
 
@@ -444,32 +530,114 @@ class GeoPackageStore(KeptAnalysis):
         msg = f"There is no batch {batch_id!r} in the store {self.path}.{known}"
         return StoreError(msg, hint=LIST_HINT)
 
-    def retract_batch(self, batch_id: str) -> int:
-        """Remove a batch's reports in one transaction; its row (marked retracted), quarantine and file stay.
+    def retract_batch(self, batch_id: str, *, reason: str) -> int:
+        """Hide a batch's reports in one transaction, recording who (:func:`geo.audit.current_actor`),
+        when and why; its reports, row, quarantine and file stay. The reports another active batch
+        also carried stay visible.
 
         Returns
         -------
         int
-            The number of reports removed.
+            The number of reports that left view.
 
         Raises
         ------
         StoreError
-            For an unknown batch id or a batch already retracted.
+            For a missing reason, an unknown batch id or a batch already retracted; nothing changes.
         """
+        why = required_reason(reason, "retract", batch_id)
         with self._write(f"Retracting batch {batch_id}") as con:
-            row = con.execute("SELECT retracted_at FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            row = con.execute(
+                "SELECT retracted_at, retracted_by, filename, sha256 FROM batches WHERE batch_id = ?",
+                (batch_id,),
+            ).fetchone()
             if row is None:
                 raise self._unknown_batch(batch_id)
             if row[0] is not None:
-                msg = f"Batch {batch_id} was already retracted on {_when(row[0])}; nothing was changed."
-                raise StoreError(msg, hint="To restore its reports, upload its file again.")
+                msg = f"Batch {batch_id} was already retracted on {_when(row[0])} by {row[1] or 'an unnamed user'}; nothing was changed."
+                raise StoreError(
+                    msg, hint=f"To show its reports again: python -m geo restore {batch_id} --reason TEXT."
+                )
+            before = self._visible(con)
             with _own_writes(con):
-                removed = con.execute("DELETE FROM incidents WHERE batch_id = ?", (batch_id,)).rowcount
-                con.execute("UPDATE batches SET retracted_at = ? WHERE batch_id = ?", (_now(), batch_id))
-                self._touch(con)
-        self._columnar.remove(batch_id)
-        return removed
+                con.execute(
+                    "UPDATE batches SET retracted_at = ?, retracted_by = ?, retract_reason = ? WHERE batch_id = ?",
+                    (_now(), current_actor(), why, batch_id),
+                )
+                self._moved(con)
+            hidden = before - self._visible(con)
+            self._audit_batch(con, "retract", batch_id, row[2], row[3], why, hidden)
+        return hidden
+
+    def restore_batch(self, batch_id: str, *, reason: str) -> int:
+        """Show a retracted batch's reports again, in one transaction, recording who, when and why.
+
+        Returns
+        -------
+        int
+            The number of reports that came back into view (those another active batch carried
+            never left).
+
+        Raises
+        ------
+        StoreError
+            For a missing reason, an unknown batch id, a batch not retracted, or one whose file was
+            uploaded again since as another active batch; nothing changes.
+        """
+        why = required_reason(reason, "restore", batch_id)
+        with self._write(f"Restoring batch {batch_id}") as con:
+            row = con.execute(
+                "SELECT retracted_at, filename, sha256 FROM batches WHERE batch_id = ?", (batch_id,)
+            ).fetchone()
+            if row is None:
+                raise self._unknown_batch(batch_id)
+            if row[0] is None:
+                msg = f"Batch {batch_id} is not retracted; nothing was changed."
+                raise StoreError(msg, hint=LIST_HINT)
+            again = con.execute(
+                "SELECT batch_id FROM batches WHERE sha256 = ? AND retracted_at IS NULL", (row[2],)
+            ).fetchone()
+            if again is not None:
+                raise _live_again(batch_id, again[0])
+            before = self._visible(con)
+            with _own_writes(con):
+                con.execute(
+                    "UPDATE batches SET retracted_at = NULL, restored_at = ?, restored_by = ?, restore_reason = ? "
+                    "WHERE batch_id = ?",
+                    (_now(), current_actor(), why, batch_id),
+                )
+                self._moved(con)
+            shown = self._visible(con) - before
+            self._audit_batch(con, "restore", batch_id, row[1], row[2], why, shown)
+        return shown
+
+    @staticmethod
+    def _moved(con: sqlite3.Connection) -> None:
+        """Move the revision and the table's change time: the stored rows (and the extent) are as they were."""
+        con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        con.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE table_name = 'incidents'"
+        )
+
+    def _audit_batch(
+        self,
+        con: sqlite3.Connection,
+        action: str,
+        batch_id: str,
+        filename: str,
+        sha256: str,
+        reason: str,
+        n: int,
+    ) -> None:
+        """The audit entry of a retraction or restoration: the batch, its file and its stored reports."""
+        stored = self._batch_from_sql(batch_id, con)
+        audit_write(
+            con, "sqlite", action=action,
+            what={"batch_id": batch_id, "filename": filename, "reason": reason,
+                  ("hidden" if action == "retract" else "shown"): n, "stored": len(stored)},
+            hashes={"file": sha256, "reports": stored_digest(stored)},
+        )  # fmt: skip
 
     def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
         """Return the rejected features: batch_id, feature_index, feature_id, feature (JSON), issues (JSON).

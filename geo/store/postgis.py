@@ -32,18 +32,24 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from geo.audit import current_actor
 from geo.cores import cores
 from geo.errors import GeoError, StoreError
 from geo.ingest.result import IngestResult
 from geo.store import columns as cols
 from geo.store.base import (
     BATCH_COLUMNS,
+    BATCH_TIMES,
     QUARANTINE_COLUMNS,
     BatchReceipt,
+    audit_write,
     checked_frame,
     refuse_strict,
     rejected_file,
     rejected_rows,
+    required_reason,
+    stored_digest,
+    visible_entries,
 )
 from geo.store.columnar import ColumnarCopy, query_filters
 from geo.store.derived import AnalysisFiles, KeptAnalysis, read_partition
@@ -54,6 +60,24 @@ WRITE_LOCK = 0x43_4D_57_52  # 'CMWR'
 # How many analyses the database keeps (newest first): another server may still be reading or
 # updating from one a little older than the newest.
 KEPT_ANALYSES = 4
+# The reports of retracted batches that an active batch also carried (see the GeoPackage store's):
+# the batch storing each, and its uid.
+_RESCUED = """
+select i.batch_id, i.uid from reports i
+join batches s on s.batch_id = i.batch_id and s.retracted_at is not null
+where i.uid in (select c.uid from batch_carried c join batches a on a.batch_id = c.batch_id and a.retracted_at is null)
+"""
+_VISIBLE_COUNT = f"""
+select (select count(*) from reports where batch_id in (select batch_id from batches where retracted_at is null))
+     + (select count(*) from ({_RESCUED}) rescued)
+"""
+# The batches whose reports are shown (see the GeoPackage store's :meth:`listing`).
+_LISTING = f"""
+select b.batch_id, case when b.retracted_at is null then b.edits else -(1 + b.edits + (r.n << 32)) end
+from batches b left join (select batch_id, count(*) as n from ({_RESCUED}) rescued group by batch_id) r
+on r.batch_id = b.batch_id
+where b.retracted_at is null or r.n > 0 order by b.seq
+"""
 LIST_HINT = "List the batch ids with `python -m geo batches` or on the Upload page."
 WRITE_HINT = "Check that the database server runs and has disk space, then retry."
 
@@ -219,19 +243,21 @@ class PostGISStore(KeptAnalysis):
         return int(self._rows("select value from meta where key = 'revision'")[0][0])
 
     def listing(self) -> tuple[int, tuple[tuple[str, int], ...]]:
-        """Return the revision and the active batches, oldest first, with their outside edits, as of
-        one snapshot of the database."""
+        """Return the revision and the batches whose reports are shown, oldest first (see
+        :meth:`geo.store.gpkg.GeoPackageStore.listing`), as of one snapshot of the database."""
         with self._conn() as conn, conn.transaction():
             conn.execute("set transaction isolation level repeatable read")
             revision = int(conn.execute("select value from meta where key = 'revision'").fetchone()[0])
-            rows = conn.execute(
-                "select batch_id, edits from batches where retracted_at is null order by seq"
-            ).fetchall()
+            rows = conn.execute(_LISTING).fetchall()
         return revision, tuple((str(b), int(e)) for b, e in rows)
 
     def count(self) -> int:
-        """Return the number of stored reports (retracted batches' reports are deleted)."""
-        return int(self._rows("select count(*) from reports")[0][0])
+        """Return the number of visible reports: active batches' and those an active batch carried."""
+        return int(self._rows(_VISIBLE_COUNT)[0][0])
+
+    @staticmethod
+    def _visible(conn: Any) -> int:
+        return int(conn.execute(_VISIBLE_COUNT).fetchone()[0])
 
     def add_batch(
         self, result: IngestResult, *, original: bytes, uploader: str = "", strict: bool = False
@@ -254,12 +280,12 @@ class PostGISStore(KeptAnalysis):
             if previous is not None:
                 return BatchReceipt.already(result, previous[0], _when(previous[1]))
             uids = frame["uid"].astype(str)
-            existing = {
-                r[0]
-                for r in conn.execute(
-                    "select uid from reports where uid = any(%s)", (uids.unique().tolist(),)
-                )
-            }
+            # Shown or hidden: a report is stored once, under the batch that brought it first.
+            existing = dict(
+                conn.execute(
+                    "select uid, batch_id from reports where uid = any(%s)", (uids.unique().tolist(),)
+                ).fetchall()
+            )
             dup = uids.duplicated().to_numpy() | uids.isin(existing).to_numpy()
             new = cols.at_store_precision(frame.loc[~dup])
             for sha, content in ((result.sha256, original), (rejected_sha, rejected)):
@@ -280,7 +306,19 @@ class PostGISStore(KeptAnalysis):
                  rejected_sha),
             ).fetchone()  # fmt: skip
             self._insert_reports(conn, new.assign(batch_id=batch_id))
+            if existing:
+                # The reports it carried that were stored before stay shown while it is active.
+                with conn.cursor().copy("copy batch_carried (batch_id, uid, stored_in) from stdin") as copy:
+                    for uid, stored_in in sorted(existing.items()):
+                        copy.write_row((batch_id, uid, stored_in))
             self._moved(conn)
+            audit_write(
+                conn, "postgres", action="ingest",
+                what={"batch_id": batch_id, "filename": result.filename, "format": result.format,
+                      "uploader": uploader, "n_features": result.n_features, "accepted": len(new),
+                      "rejected": len(result.rejected), "duplicates": int(dup.sum()), "carried": len(existing)},
+                hashes={"file": result.sha256, "reports": stored_digest(new.assign(batch_id=batch_id))},
+            )  # fmt: skip
         # The copy is derived: when it cannot be written now, the next read rebuilds it from the database.
         with suppress(OSError):
             self._columnar.write(_copy_key(batch_id, stamp), 0, new.assign(batch_id=batch_id))
@@ -306,53 +344,64 @@ class PostGISStore(KeptAnalysis):
         bbox: tuple[float, float, float, float] | None = None,
         where: dict[str, list] | None = None,
         batches: list[str] | None = None,
+        hidden: bool = False,
     ) -> gpd.GeoDataFrame:
-        """Return the stored reports as the normalised incident frame with ``batch_id`` (the options of
-        :meth:`geo.store.gpkg.GeoPackageStore.incidents`), read from this server's columnar copy of
-        each batch, which is made from the database when missing or stale."""
+        """Return the visible reports (with ``hidden``, every stored report) as the normalised incident
+        frame with ``batch_id`` (the options of :meth:`geo.store.gpkg.GeoPackageStore.incidents`),
+        read from this server's columnar copy of each batch, which is made from the database when
+        missing or stale."""
         filters = query_filters(start=start, end=end, bbox=bbox, where=where)
         chosen = None if batches is None else set(batches)
         try:
-
-            def active() -> list[tuple[str, int]]:
-                return [(k, e) for k, e in self._copies() if chosen is None or _batch_of(k) in chosen]
-
-            listed = active()
-            if filters and not all(self._columnar.path(k, e).is_file() for k, e in listed):
+            listed = self._entries(chosen, hidden)
+            if filters and not all(self._columnar.path(k, e).is_file() for k, e, _ in listed):
                 # This server lacks copies (it is new, or another server added batches): a box or a
                 # time window is answered by the database's indexes, not by copying every batch first.
-                return self._selected(filters, [_batch_of(k) for k, _ in listed])
+                return self._selected(filters, listed)
             try:
                 return self._columnar.read(listed, self._batch_from_sql, filters)
             except FileNotFoundError:
-                # Another process of this server retracted a batch between the listing and the read.
-                return self._columnar.read(active(), self._batch_from_sql, filters)
+                # Another process of this server rewrote a batch's copy between the listing and the read.
+                return self._columnar.read(self._entries(chosen, hidden), self._batch_from_sql, filters)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
             msg = f"Cannot filter the reports with {where!r} ({exc})."
             raise StoreError(
                 msg, hint="Give each column values of its own type (text, whole numbers)."
             ) from None
 
-    def _copies(self) -> list[tuple[str, int]]:
-        """The active batches as this server's copies name them, with their outside edits, oldest first.
+    def _entries(self, chosen: set[str] | None, hidden: bool) -> list[tuple[str, int, frozenset[str] | None]]:
+        """The batches' copies to read (:func:`geo.store.base.visible_entries`), as of one snapshot.
 
         A copy is named by its batch's id and the moment it landed: a store restored from a backup
         and then given other batches under the same ids (keeping its store id) never has a server
         read a copy of the batch the id named before.
         """
-        rows = self._rows(
-            "select batch_id, edits, (extract(epoch from uploaded_at) * 1000000)::bigint from batches "
-            "where retracted_at is null order by seq"
-        )
-        return [(_copy_key(b, stamp), int(e)) for b, e, stamp in rows]
+        landed = "(extract(epoch from uploaded_at) * 1000000)::bigint"
+        with self._conn() as conn, conn.transaction():
+            conn.execute("set transaction isolation level repeatable read")
+            rows = conn.execute(
+                f"select batch_id, edits, retracted_at is null, {landed} from batches order by seq"
+            ).fetchall()
+            found = [] if hidden else conn.execute(_RESCUED).fetchall()
+        keys = {b: _copy_key(b, t) for b, _, _, t in rows}
+        rescued: dict[str, set[str]] = {}
+        for b, uid in found:
+            rescued.setdefault(keys[b], set()).add(uid)
+        listed = [(keys[b], int(e), hidden or bool(a)) for b, e, a, _ in rows]
+        return visible_entries(listed, rescued, chosen, _batch_of)
 
     def _batch_from_sql(self, key: str) -> gpd.GeoDataFrame:
         return self._select("batch_id = %s", (_batch_of(key),))
 
-    def _selected(self, filters: list[tuple[str, str, Any]], batches: list[str]) -> gpd.GeoDataFrame:
-        """The reports of ``batches`` that pass ``filters`` (:func:`geo.store.columnar.query_filters`),
-        selected by the database: a box through the points' GiST index, a window through the time index."""
-        clauses, params = ["batch_id = any(%s)"], [batches]
+    def _selected(
+        self, filters: list[tuple[str, str, Any]], entries: list[tuple[str, int, frozenset[str] | None]]
+    ) -> gpd.GeoDataFrame:
+        """The reports of ``entries`` (:meth:`_entries`) that pass ``filters``
+        (:func:`geo.store.columnar.query_filters`), selected by the database: a box through the
+        points' GiST index, a window through the time index."""
+        whole = [_batch_of(k) for k, _, uids in entries if uids is None]
+        some = sorted({u for _, _, uids in entries if uids is not None for u in uids})
+        clauses, params = ["(batch_id = any(%s) or uid = any(%s))"], [whole, some]
         box = {(name, op): value for name, op, value in filters if name in ("lon", "lat")}
         if box:
             clauses.append("geom && st_makeenvelope(%s, %s, %s, %s, 4326)")
@@ -391,17 +440,14 @@ class PostGISStore(KeptAnalysis):
                     msg, hint="Give each column values of its own type (text, whole numbers)."
                 ) from None
             raise
-        frame = pd.DataFrame(rows, columns=columns)
-        for name in cols.DATETIME:
-            frame[name] = pd.to_datetime(frame[name], utc=True)
-        return cols.from_sql(frame)
+        return _frame(rows, columns)
 
     def batches(self) -> pd.DataFrame:
         """Return one row per batch, oldest first (columns :data:`BATCH_COLUMNS`)."""
         with self._conn() as conn:
             rows = conn.execute(f"select {', '.join(BATCH_COLUMNS)} from batches order by seq").fetchall()
         frame = pd.DataFrame(rows, columns=list(BATCH_COLUMNS))
-        for c in ("uploaded_at", "retracted_at"):
+        for c in BATCH_TIMES:
             frame[c] = pd.to_datetime(frame[c], utc=True).dt.as_unit("ns")
         for c in ("n_features", "accepted", "rejected", "duplicates"):
             frame[c] = frame[c].astype("int64")
@@ -413,27 +459,83 @@ class PostGISStore(KeptAnalysis):
         msg = f"There is no batch {batch_id!r} in the store {self.location}.{known}"
         return StoreError(msg, hint=LIST_HINT)
 
-    def retract_batch(self, batch_id: str) -> int:
-        """Remove a batch's reports in one transaction; its row (marked retracted), quarantine and file
-        stay. Return the number of reports removed."""
+    def retract_batch(self, batch_id: str, *, reason: str) -> int:
+        """Hide a batch's reports in one transaction, recording who, when and why; the reports another
+        active batch carried stay visible (see :meth:`geo.store.gpkg.GeoPackageStore.retract_batch`).
+        Return the number of reports that left view."""
+        why = required_reason(reason, "retract", batch_id)
         with self._write(f"Retracting batch {batch_id}") as conn:
             row = conn.execute(
-                "select retracted_at, (extract(epoch from uploaded_at) * 1000000)::bigint from batches "
-                "where batch_id = %s for update",
+                "select retracted_at, retracted_by, filename, sha256 from batches where batch_id = %s for update",
                 (batch_id,),
             ).fetchone()
             if row is None:
                 raise self._unknown_batch(batch_id)
             if row[0] is not None:
-                msg = f"Batch {batch_id} was already retracted on {_when(row[0])}; nothing was changed."
-                raise StoreError(msg, hint="To restore its reports, upload its file again.")
-            removed = conn.execute("delete from reports where batch_id = %s", (batch_id,)).rowcount
+                msg = f"Batch {batch_id} was already retracted on {_when(row[0])} by {row[1] or 'an unnamed user'}; nothing was changed."
+                raise StoreError(
+                    msg, hint=f"To show its reports again: python -m geo restore {batch_id} --reason TEXT."
+                )
+            before = self._visible(conn)
             conn.execute(
-                "update batches set retracted_at = clock_timestamp() where batch_id = %s", (batch_id,)
+                "update batches set retracted_at = clock_timestamp(), retracted_by = %s, retract_reason = %s "
+                "where batch_id = %s",
+                (current_actor(), why, batch_id),
             )
             self._moved(conn)
-        self._columnar.remove(_copy_key(batch_id, row[1]))
-        return removed
+            hidden = before - self._visible(conn)
+            self._audit_batch(conn, "retract", batch_id, row[2], row[3], why, hidden)
+        return hidden
+
+    def restore_batch(self, batch_id: str, *, reason: str) -> int:
+        """Show a retracted batch's reports again, in one transaction, recording who, when and why
+        (see :meth:`geo.store.gpkg.GeoPackageStore.restore_batch`). Return how many came back into view."""
+        from geo.store.gpkg import _live_again
+
+        why = required_reason(reason, "restore", batch_id)
+        with self._write(f"Restoring batch {batch_id}") as conn:
+            row = conn.execute(
+                "select retracted_at, filename, sha256 from batches where batch_id = %s for update",
+                (batch_id,),
+            ).fetchone()
+            if row is None:
+                raise self._unknown_batch(batch_id)
+            if row[0] is None:
+                msg = f"Batch {batch_id} is not retracted; nothing was changed."
+                raise StoreError(msg, hint=LIST_HINT)
+            again = conn.execute(
+                "select batch_id from batches where sha256 = %s and retracted_at is null", (row[2],)
+            ).fetchone()
+            if again is not None:
+                raise _live_again(batch_id, again[0])
+            before = self._visible(conn)
+            conn.execute(
+                "update batches set retracted_at = null, restored_at = clock_timestamp(), restored_by = %s, "
+                "restore_reason = %s where batch_id = %s",
+                (current_actor(), why, batch_id),
+            )
+            self._moved(conn)
+            shown = self._visible(conn) - before
+            self._audit_batch(conn, "restore", batch_id, row[1], row[2], why, shown)
+        return shown
+
+    def _audit_batch(
+        self, conn: Any, action: str, batch_id: str, filename: str, sha256: str, reason: str, n: int
+    ) -> None:
+        """The audit entry of a retraction or restoration: the batch, its file and its stored reports."""
+        names = ", ".join(f'"{c}"' for c in cols.REPORT_COLUMNS)
+        cursor = conn.cursor(binary=True)
+        cursor.execute(
+            f"select st_x(geom) as lon, st_y(geom) as lat, {names} from reports where batch_id = %s order by fid",
+            (batch_id,),
+        )
+        stored = _frame(cursor.fetchall(), [d.name for d in cursor.description])
+        audit_write(
+            conn, "postgres", action=action,
+            what={"batch_id": batch_id, "filename": filename, "reason": reason,
+                  ("hidden" if action == "retract" else "shown"): n, "stored": len(stored)},
+            hashes={"file": sha256, "reports": stored_digest(stored)},
+        )  # fmt: skip
 
     def quarantine(self, batch_id: str | None = None) -> pd.DataFrame:
         """Return the rejected features: batch_id, feature_index, feature_id, feature (JSON), issues (JSON)."""
@@ -467,6 +569,14 @@ class PostGISStore(KeptAnalysis):
         self._files.mkdir(parents=True, exist_ok=True)
         _write_atomic(self._files, path, content)
         return path
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> gpd.GeoDataFrame:
+    """Reports as the database gave them (lon, lat, the report columns) as the incident frame."""
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in cols.DATETIME:
+        frame[name] = pd.to_datetime(frame[name], utc=True)
+    return cols.from_sql(frame)
 
 
 def _copy_key(batch_id: str, landed_us: int) -> str:

@@ -15,10 +15,28 @@ GP_HEADER = b"GP\x00\x01" + struct.pack("<i", 4326)
 APPLICATION_ID = 0x47504B47  # 'GPKG'
 USER_VERSION = 10400  # GeoPackage 1.4
 # The layout of our own tables; a store written with another layout is refused, not guessed at.
-SCHEMA_VERSION = "3"
-# Layouts this version upgrades in place: each adds report columns (nullable text), nothing else.
-# Layout 2 lacked source_family, cites and assessment (docs/SCHEMA.md).
-UPGRADES: dict[str, tuple[str, ...]] = {"2": ("source_family", "cites", "assessment")}
+SCHEMA_VERSION = "4"
+# Layouts this version upgrades in place, with the report columns (nullable text) each lacked.
+# Layout 2 lacked source_family, cites and assessment (docs/SCHEMA.md); layout 3 (and 2) lacked the
+# record of retraction (:data:`RETRACTION_COLUMNS`, :data:`RETRACTION_DDL`), added to both.
+UPGRADES: dict[str, tuple[str, ...]] = {"2": ("source_family", "cites", "assessment"), "3": ()}
+# Who hid a batch and why, and who brought it back and why (the latest of each; the audit log keeps
+# every one). Added to layout 3's batches by the upgrade.
+RETRACTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("retracted_by", "TEXT"),
+    ("retract_reason", "TEXT"),
+    ("restored_at", "DATETIME"),
+    ("restored_by", "TEXT"),
+    ("restore_reason", "TEXT"),
+)
+# The reports a batch carried that were already stored (its duplicates of other batches' reports):
+# each stays stored once, under the batch that brought it first, and is shown while that batch or
+# any batch that carried it is active. ``stored_in`` is the batch that held it at ingest.
+RETRACTION_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS batch_carried (
+      batch_id TEXT NOT NULL, uid TEXT NOT NULL, stored_in TEXT NOT NULL, PRIMARY KEY (batch_id, uid))""",
+    "CREATE INDEX IF NOT EXISTS batch_carried_uid ON batch_carried (uid)",
+)
 
 _REPORT_DDL = ", ".join(f'"{c}" {cols.sql_type(c)}' for c in cols.REPORT_COLUMNS)
 
@@ -61,13 +79,15 @@ SCHEMA: tuple[str, ...] = (
       fid INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL UNIQUE, filename TEXT NOT NULL,
       sha256 TEXT NOT NULL, format TEXT, uploaded_at DATETIME NOT NULL, uploader TEXT,
       n_features INTEGER, accepted INTEGER, rejected INTEGER, duplicates INTEGER,
-      retracted_at DATETIME, notes TEXT, edits INTEGER NOT NULL DEFAULT 0)""",
+      retracted_at DATETIME, notes TEXT, edits INTEGER NOT NULL DEFAULT 0,
+      retracted_by TEXT, retract_reason TEXT, restored_at DATETIME, restored_by TEXT, restore_reason TEXT)""",
     "CREATE INDEX batches_sha256 ON batches (sha256)",
     """CREATE TABLE quarantine (
       fid INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL, feature_index INTEGER,
       feature_id TEXT, feature TEXT, issues TEXT)""",
     "CREATE INDEX quarantine_batch ON quarantine (batch_id)",
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    *RETRACTION_DDL,
     _TRIGGER.format(event="INSERT", rows="NEW.batch_id"),
     _TRIGGER.format(event="UPDATE", rows="OLD.batch_id, NEW.batch_id"),
     _TRIGGER.format(event="DELETE", rows="OLD.batch_id"),

@@ -1,13 +1,15 @@
 """Copy a GeoPackage store into a new PostGIS store with nothing lost (``python -m geo migrate-store``).
 
 Everything a GeoPackage store holds goes over in one transaction of the target database: every batch
-with its id, its place in the order and its provenance (retracted ones too: their row and files, their
-reports being deleted at retraction), every report with its uid and point in its batch's order, the
-original files, each batch's quarantine, and the users' scenario edits (history documents and the
-line files they name). Before the commit, what the target then holds is read back on the same
-connection and compared with the source: counts and SHA-256 digests of each batch's reports,
-quarantine and files, of the batch table and of the edits. A difference raises, and the target stays
-as it was.
+with its id, its place in the order and its provenance (retracted ones too, with who retracted or
+restored them and why, and their hidden reports; a store of layout 3 or older deleted a retracted
+batch's reports, which stay gone), every report with its uid and point in its batch's order, the
+reports each batch carried that an earlier one stored, the original files, each batch's quarantine,
+the users' scenario edits (history documents and the line files they name), and the audit log, entry
+for entry, with the store's id, so that a tree head published before the move verifies after it. Before the commit,
+what the target then holds is read back on the same connection and compared with the source: counts
+and SHA-256 digests of each batch's reports, quarantine and files, of the batch table, the carried
+reports, the edits and the audit log. A difference raises, and the target stays as it was.
 
 The stored analysis is not copied: it is derived from the reports and the scenario, and the first
 update on the new store (an app server's start, or ``python -m geo analyse --store URL``) computes
@@ -39,9 +41,10 @@ from geo.store.postgis import PostGISStore
 # The batch columns copied, in the order both stores are read back in for the comparison.
 BATCH_FIELDS = (
     "batch_id", "filename", "sha256", "format", "uploaded_at", "uploader", "n_features", "accepted",
-    "rejected", "duplicates", "retracted_at", "notes", "edits",
+    "rejected", "duplicates", "retracted_at", "notes", "edits", "retracted_by", "retract_reason",
+    "restored_at", "restored_by", "restore_reason",
 )  # fmt: skip
-TIMES = ("uploaded_at", "retracted_at")
+TIMES = ("uploaded_at", "retracted_at", "restored_at")
 EMPTY_HINT = (
     "migrate-store copies into a new store only: create an empty database, run "
     "python -m geo migrate --store URL on it, and give that URL to --to."
@@ -83,17 +86,13 @@ class Transfer:
         """The report printed by the command: one line per batch, then the totals and the notes."""
         out = [f"copied {self.source} into {self.target} in {self.seconds:.1f} s"]
         for b in self.batches:
-            state = (
-                "retracted (its reports were deleted at retraction)"
-                if b.retracted
-                else f"{b.reports} reports"
-            )
+            state = f"retracted, {b.reports} reports kept hidden" if b.retracted else f"{b.reports} reports"
             out.append(
                 f"  {b.batch_id} {b.filename}: {state}, {b.quarantined} in quarantine; "
                 f"sha256 {b.source[:16]} = {b.target[:16]}"
             )
         out.append(
-            f"{len(self.batches)} batches, {self.reports} reports, {self.files} files, "
+            f"{len(self.batches)} batches, {self.reports} stored reports (hidden ones too), {self.files} files, "
             f"{self.edits} scenario edits: the same in both stores"
         )
         for what, (src, dst) in self.digests.items():
@@ -233,6 +232,27 @@ class _Source:
     def quarantine(self, batch_id: str) -> pd.DataFrame:
         return self.store.quarantine(batch_id)
 
+    def carried(self) -> list[tuple[str, str, str]]:
+        """Each batch's reports that an earlier batch stored: (batch, uid, the batch storing it)."""
+        return [
+            (str(b), str(u), str(s))
+            for b, u, s in self.con.execute(
+                "SELECT batch_id, uid, stored_in FROM batch_carried ORDER BY batch_id, uid"
+            )
+        ]
+
+    def audit(self) -> list[tuple[int, str, str]]:
+        """The audit log's entries as stored (number, entry text, leaf hash); none if it was never written."""
+        known = self.con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
+        ).fetchone()
+        if known is None:
+            return []
+        return [
+            (int(q), str(e), str(h))
+            for q, e, h in self.con.execute("SELECT seq, entry, leaf FROM audit_log ORDER BY seq")
+        ]
+
     def edits(self) -> list[tuple[int, str, str, str]]:
         """The scenario edit history: (seq, file name, document text, made at), oldest first."""
         folder = edits_root(self.store.path) / "history"
@@ -365,11 +385,14 @@ def _copy(src: _Source, conn: Any, location: str) -> dict[str, Any]:
     for row in src.batches.itertuples(index=False):
         conn.execute(
             "insert into batches (seq, batch_id, filename, sha256, format, uploaded_at, uploader, n_features, "
-            "accepted, rejected, duplicates, retracted_at, notes, edits, rejected_sha256) overriding system value "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "accepted, rejected, duplicates, retracted_at, notes, edits, rejected_sha256, retracted_by, "
+            "retract_reason, restored_at, restored_by, restore_reason) overriding system value "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (int(row.fid), row.batch_id, row.filename, row.sha256, row.format, row.uploaded_at, row.uploader,
              *(None if pd.isna(v) else int(v) for v in (row.n_features, row.accepted, row.rejected, row.duplicates)),
-             _or_none(row.retracted_at, str), _or_none(row.notes, str), int(row.edits), rejected_sha[row.batch_id]),
+             _or_none(row.retracted_at, str), _or_none(row.notes, str), int(row.edits), rejected_sha[row.batch_id],
+             _or_none(row.retracted_by, str), _or_none(row.retract_reason, str), _or_none(row.restored_at, str),
+             _or_none(row.restored_by, str), _or_none(row.restore_reason, str)),
         )  # fmt: skip
         raw = src.reports(row.batch_id)
         PostGISStore._insert_reports(conn, cols.from_sql(raw))
@@ -383,13 +406,24 @@ def _copy(src: _Source, conn: Any, location: str) -> dict[str, Any]:
             )
         )
 
+    carried = src.carried()
+    with conn.cursor().copy("copy batch_carried (batch_id, uid, stored_in) from stdin") as copy:
+        for row in carried:
+            copy.write_row(row)
     for seq, name, text, at in edits:
         conn.execute(
             "insert into scenario_edits (seq, name, document, made_at) values (%s, %s, %s, %s)",
             (seq, name, text, at),
         )
+    # The log as it stands, entry for entry (not new entries), and the store's id: the store has moved,
+    # so the tree heads published of it (they name the id) verify on the target.
+    conn.execute("update meta set value = %s where key = 'store_id'", (src.store.store_id,))
+    audit = src.audit()
+    with conn.cursor().copy("copy audit_log (seq, entry, leaf) from stdin") as copy:
+        for row in audit:
+            copy.write_row(row)
     PostGISStore._moved(conn)
-    return _compare(src, conn, location, checks, expected_quarantine, files, edits)
+    return _compare(src, conn, location, checks, expected_quarantine, files, edits, carried, audit)
 
 
 def _compare(
@@ -400,6 +434,8 @@ def _compare(
     expected_quarantine: dict[str, str],
     files: dict[str, bytes],
     edits: list[tuple[int, str, str, str]],
+    carried: list[tuple[str, str, str]],
+    audit: list[tuple[int, str, str]],
 ) -> dict[str, Any]:
     """Read back what ``conn`` now holds and compare it with the source; raise on any difference."""
     differences = []
@@ -439,6 +475,28 @@ def _compare(
             f"the scenario edits differ ({len(edits)} in the source, {len(back_edits)} copied)"
         )
 
+    back_carried = [
+        (str(b), str(u), str(s))
+        for b, u, s in conn.execute(
+            "select batch_id, uid, stored_in from batch_carried order by batch_id, uid"
+        )
+    ]
+    # Compared in one order (the databases' text collations may differ): the content is what counts.
+    if sorted(back_carried) != sorted(carried):
+        differences.append(
+            f"the carried reports differ ({len(carried)} in the source, {len(back_carried)} copied)"
+        )
+    back_audit = [
+        (int(q), str(e), str(h))
+        for q, e, h in conn.execute("select seq, entry, leaf from audit_log order by seq")
+    ]
+    if conn.execute("select value from meta where key = 'store_id'").fetchone()[0] != src.store.store_id:
+        differences.append("the store's id was not carried over")
+    if back_audit != audit:
+        differences.append(
+            f"the audit log differs ({len(audit)} entries in the source, {len(back_audit)} copied)"
+        )
+
     total = int(conn.execute("select count(*) from reports").fetchone()[0])
     in_source = int(src.con.execute("SELECT count(*) FROM incidents").fetchone()[0])
     if total != in_source:
@@ -460,6 +518,8 @@ def _compare(
             "batch table": (_digest(source_rows), _digest(target_rows)),
             "files": (_digest(source_files), _digest(sorted(stored.items()))),
             "scenario edits": (_digest(source_edits), _digest(target_edits)),
+            "carried reports": (_digest(sorted(carried)), _digest(sorted(back_carried))),
+            "audit log": (_digest(audit), _digest(back_audit)),
         },
         "notes": tuple(notes),
     }

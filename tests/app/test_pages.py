@@ -65,7 +65,7 @@ def test_overview_on_an_empty_store(app_on, empty_store, texts):
 def test_overview_when_every_batch_was_retracted(app_on, fresh_store, small_batch, texts):
     data = small_batch(2)
     receipt = fresh_store.add_batch(read_batch(data, filename="two.geojson"), original=data)
-    fresh_store.retract_batch(receipt.batch_id)
+    fresh_store.retract_batch(receipt.batch_id, reason="test: withdrawn")
     at = app_on(fresh_store)
     assert not at.exception and not at.error
     assert "No reports yet" in texts(at)

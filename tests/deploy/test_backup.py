@@ -45,7 +45,7 @@ def stored(postgis_url, tmp_path, monkeypatch) -> PostGISStore:
     for path in sorted(DEMO_DIR.glob("incidents_monitors_*.geojson")):
         data = path.read_bytes()
         store.add_batch(read_batch(data, filename=path.name), original=data, uploader="ops")
-    store.retract_batch("b000002")
+    store.retract_batch("b000002", reason="test: withdrawn")
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.6 + i / 100, 48.1]},
          "properties": {"id": f"q{i}", "source": "desk", "occurred_at": "2026-10-20T06:00:00Z", "type": kind}}

@@ -98,13 +98,14 @@ def test_a_failed_retraction_keeps_the_reports(store, kit, monkeypatch):
     receipt = kit.put(store, [kit.report(i) for i in range(3)])
     before = snapshot(store)
 
-    def fail(con, added=None):
+    def fail(con):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(GeoPackageStore, "_touch", staticmethod(fail))
+    monkeypatch.setattr(GeoPackageStore, "_moved", staticmethod(fail))
     with pytest.raises(StoreError, match=f"Retracting batch {receipt.batch_id} failed.*nothing was changed"):
-        store.retract_batch(receipt.batch_id)
+        store.retract_batch(receipt.batch_id, reason="test: withdrawn")
     assert snapshot(store) == before and store.count() == 3
+    assert store.batches()[["retracted_at", "retracted_by", "retract_reason"]].isna().all().all()
 
 
 def test_rejected_features_are_one_compressed_report_not_a_row_each(store, kit):

@@ -14,6 +14,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.store import open_store
+from geo.store import sql as store_sql
 
 
 @pytest.fixture
@@ -122,7 +123,8 @@ def test_a_store_of_another_layout_is_refused(store):
     with sqlite3.connect(store.path) as con:
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     with pytest.raises(
-        StoreError, match="has layout '1'; this version of the program reads layout '3'"
+        StoreError,
+        match=f"has layout '1'; this version of the program reads layout '{store_sql.SCHEMA_VERSION}'",
     ) as err:
         open_store(store.path)
     assert "files" in str(err.value)

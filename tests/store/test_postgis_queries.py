@@ -20,7 +20,7 @@ def two_servers(postgis_url, tmp_path, kit, ucdp_rows):
     kit.put(first, ucdp_rows[:half], filename="ucdp-1.geojson")
     kit.put(first, ucdp_rows[half:], filename="ucdp-2.geojson")
     gone = kit.put(first, [kit.report(i) for i in range(5)], filename="later.geojson")
-    first.retract_batch(gone.batch_id)
+    first.retract_batch(gone.batch_id, reason="test: withdrawn")
     first.incidents()  # every batch's copy made
     return first, lambda: PostGISStore(
         postgis_url, work_dir=tmp_path / f"b{np.random.default_rng().integers(1e9)}"

@@ -197,7 +197,7 @@ def test_a_second_server_sees_everything_the_first_stored(postgis_url, tmp_path,
         first, [kit.report(i) for i in range(5)], rejected=[kit.report(7, type="x")], filename="hand.geojson"
     )
     gone = kit.put(first, [kit.report(i) for i in range(30, 33)], filename="gone.geojson")
-    first.retract_batch(gone.batch_id)
+    first.retract_batch(gone.batch_id, reason="test: withdrawn")
     line = _line_file("v3", "2026-11-01T00:00:00+02:00")
     _edits(first).add_line_version(line, filename="v3.geojson")
     _edits(first).save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")

@@ -15,13 +15,14 @@ import psycopg
 import pytest
 import shapely
 
+from geo.audit.log import AuditLog, verify
 from geo.cli import main
 from geo.context import scenario_edits
 from geo.demo import DEMO_DIR
 from geo.errors import StoreError
 from geo.ingest import read_batch
 from geo.scenario import load_scenario
-from geo.scenario.edits import ScenarioEdits, edits_root
+from geo.scenario.edits import edits_root
 from geo.settings import SCENARIO_DIR, Settings
 from geo.store import GeoPackageStore
 from geo.store import transfer as transfer_module
@@ -59,7 +60,7 @@ def source(tmp_path_factory) -> Path:
     early = store.add_batch(
         read_batch(data, filename=name, settings=settings), original=data, uploader="desk"
     )
-    store.retract_batch(early.batch_id)
+    store.retract_batch(early.batch_id, reason="test: withdrawn")
     for file in sorted(DEMO_DIR.glob("*.geojson")):
         data = file.read_bytes()
         store.add_batch(
@@ -74,7 +75,7 @@ def source(tmp_path_factory) -> Path:
         read_batch(data, filename=name, settings=settings), original=data, uploader="desk"
     )
     assert mixed.rejected == 1, "the source needs a batch with quarantine"
-    edits = ScenarioEdits(edits_root(path), SCENARIO_DIR, settings=settings)
+    edits = scenario_edits(settings, store_path=path)  # as the app opens them: each edit is audited
     edits.save_zone(_square(37.6, 48.1), zone_id="PS-9", kind="protected_site", name="School")
     line = _line_file(
         load_scenario(SCENARIO_DIR), source="v1", version="v3", valid_from="2026-11-01T00:00:00+02:00"
@@ -112,7 +113,11 @@ def test_every_batch_report_file_and_edit_arrives_unchanged(source, migrated, tm
     with psycopg.connect(url) as conn:
         assert [r[0] for r in conn.execute("select notes from batches order by seq")] == notes
     assert dst.listing()[1] == src.listing()[1]
-    assert dst.count() == src.count() == result.reports
+    hidden = len(src.incidents(batches=["b000001"], hidden=True))
+    assert hidden > 0 and dst.count() == src.count() == result.reports - hidden, (
+        "the retracted batch's are hidden"
+    )
+    assert len(dst.incidents(hidden=True)) == len(src.incidents(hidden=True)) == result.reports
 
     for batch_id in batches["batch_id"]:
         mine, theirs = src.incidents(batches=[batch_id]), dst.incidents(batches=[batch_id])
@@ -121,8 +126,14 @@ def test_every_batch_report_file_and_edit_arrives_unchanged(source, migrated, tm
             pd.DataFrame(theirs.drop(columns="geometry")), pd.DataFrame(mine.drop(columns="geometry"))
         )
         assert dst.original_file(batch_id).read_bytes() == src.original_file(batch_id).read_bytes()
-    assert result.batches[0].retracted and result.batches[0].reports == 0
+    assert result.batches[0].retracted and result.batches[0].reports == hidden
     assert dst.batches()["retracted_at"].notna().tolist() == [True] + [False] * 26
+    assert dst.batches()["retract_reason"].iloc[0] == "test: withdrawn"
+    # The audit log arrives entry for entry: the head published before the move verifies after it.
+    head = AuditLog(src).head()
+    assert head.size == 28 + 2, "27 uploads, a retraction, a zone and a line version"
+    assert AuditLog(dst).head().root_hex == head.root_hex
+    assert verify(dst, head) == []
     assert all(b.same for b in result.batches)
     pd.testing.assert_frame_equal(dst.quarantine(), src.quarantine(), check_dtype=False)
     assert len(dst.quarantine(batches["batch_id"].iloc[-1])) == 1
