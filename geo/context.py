@@ -105,16 +105,22 @@ def scenario_edits(settings: Settings, *, store_path: Path | str | None = None) 
     the settings' store) over the settings' committed scenario.
 
     A GeoPackage store keeps them in files beside it; a PostGIS store in its database, with a copy
-    in its local folder that every read brings up to date.
+    in its local folder that every read brings up to date. Either store's audit log records each edit.
     """
+    from functools import partial
+
+    from geo.audit.log import record
     from geo.store import is_url, open_store, work_dir
 
     location = _store_path(settings, store_path)
     base = Path(settings.scenario_dir)
     if not is_url(location):
-        return ScenarioEdits(edits_root(Path(location)), base, settings=settings)
+        store = open_store(Path(location))
+        audit = partial(record, store)
+        return ScenarioEdits(edits_root(Path(location)), base, settings=settings, audit=audit)
     store = open_store(location, work=work_dir(settings))
-    return ScenarioEdits(store.path / EDITS_DIR, base, settings=settings, shared=store.edits)
+    audit = partial(record, store)
+    return ScenarioEdits(store.path / EDITS_DIR, base, settings=settings, shared=store.edits, audit=audit)
 
 
 def scenario_in_force(

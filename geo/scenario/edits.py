@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from shapely.geometry import mapping, shape
 
 from geo.audit import current_actor
 from geo.crs import centre_of, theatre_crs
-from geo.errors import InputError
+from geo.errors import GeoError, InputError
 from geo.scenario.loading import FILES, SIDES, ZONE_KINDS, Scenario, load_scenario
 from geo.settings import Settings, load_settings
 from geo.utc import to_utc
@@ -38,6 +39,14 @@ LINE, ZONE, ZONE_REMOVED = "line_version", "zone", "zone_removed"
 ZONE_DRAFT, DRAFT_DISCARDED = "zone_draft", "zone_draft_discarded"
 # The kinds that change the scenario in force (the others are kept in the history only).
 APPLIED = (LINE, ZONE, ZONE_REMOVED)
+# The audit log's action for each kind of edit (geo.audit.log.ACTIONS): a draft, its publishing and
+# its discarding are zone entries, told apart by the entry's ``kind``.
+AUDIT_ACTION = {LINE: "line_version", ZONE: "zone", ZONE_REMOVED: "zone", ZONE_DRAFT: "zone",
+                DRAFT_DISCARDED: "zone"}  # fmt: skip
+# What an edit's audit entry repeats of its provenance (beside its number, kind, label and note).
+_AUDITED_META = ("filename", "proposes", "replace", "base", "draft", "drafted_by")
+# Records one audit entry (geo.audit.log.record's keywords: action, what, hashes).
+Auditor = Callable[..., Any]
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 LABEL_HINT = "Use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit."
 # The two control areas of a line version may overlap by this share of the smaller one (digitising slack).
@@ -164,6 +173,10 @@ class ScenarioEdits:
     shared
         The store that keeps the edits when it is shared by several servers (PostGIS); ``root`` is
         then this server's copy of them, brought up to date before every read.
+    audit
+        Records each stored edit in the store's audit log (``geo.audit.log.record`` bound to the
+        store; :func:`geo.context.scenario_edits` passes it). An edit whose entry cannot be recorded
+        is withdrawn: none stands unrecorded. None records nothing (tests of the history alone).
     """
 
     def __init__(
@@ -173,11 +186,13 @@ class ScenarioEdits:
         *,
         settings: Settings | None = None,
         shared: SharedEdits | None = None,
+        audit: Auditor | None = None,
     ) -> None:
         self.root = Path(root)
         self.base_dir = Path(base_dir)
         self.settings = settings or load_settings()
         self.shared = shared
+        self.audit = audit
 
     def pull(self) -> None:
         """Bring the history folder up to the shared store's edits (nothing to do without one)."""
@@ -354,12 +369,26 @@ class ScenarioEdits:
                     )
                 self._check(upto=seq)
                 self._settled_meanwhile(doc["edit"])
-            except InputError:
+                self._audited(doc["edit"], text)
+            except GeoError:
                 if self.shared is not None:
                     self.shared.withdraw(path.name)
                 path.unlink(missing_ok=True)
                 raise
             return Edit(seq, kind, label, author, at, note, path)
+
+    def _audited(self, meta: dict[str, Any], text: str) -> None:
+        """Record a stored edit in the audit log: its number, kind, label, note and provenance, and
+        the SHA-256 of its document (and of an uploaded line file)."""
+        if self.audit is None:
+            return
+        what = {k: meta[k] for k in ("seq", "kind", "label", "note")} | {
+            k: meta[k] for k in _AUDITED_META if k in meta
+        }
+        hashes = {"edit": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        if "sha256" in meta:
+            hashes["file"] = meta["sha256"]
+        self.audit(action=AUDIT_ACTION[meta["kind"]], what=what, hashes=hashes)
 
     def _in_theatre(self, geom: shapely.Geometry, *, what: str) -> None:
         x0, y0, x1, y1 = self.settings.theatre_bbox
