@@ -34,6 +34,10 @@ UPLOAD_PREVIEW = "upload_preview"
 RETRACT_BATCH = "retract_batch"
 RETRACT_CONFIRM = "retract_confirm"
 RETRACT_BUTTON = "retract_button"
+RETRACT_REASON = "retract_reason"
+RESTORE_BATCH = "restore_batch"
+RESTORE_REASON = "restore_reason"
+RESTORE_BUTTON = "restore_button"
 
 # Session-state entries that are not widgets: what the pages hand to folium (tests read these) and
 # the outcome of an action that survives the rerun which refreshes the page chrome.
@@ -64,6 +68,7 @@ SELECTED_UID = "selected_uid"
 UPLOAD_RESULT = "upload_result"
 UPLOAD_RECEIPT = "upload_receipt"
 RETRACT_RESULT = "retract_result"
+RESTORE_RESULT = "restore_result"
 
 # The Incidents page.
 INCIDENTS_TABLE = "incidents_table"
@@ -103,6 +108,7 @@ ZONES_DRAFT_PICK = "zones_draft_pick"
 ZONES_DRAFT_NOTE = "zones_draft_note"
 ZONES_DRAFT_PUBLISH = "zones_draft_publish"
 ZONES_DRAFT_DISCARD = "zones_draft_discard"
+ZONES_DRAFT_MAP = "zones_draft_map"
 # The Upload page's CSV mapping step.
 UPLOAD_CSV_PRESET = "upload_csv_preset"
 UPLOAD_CSV_FIELDS = "upload_csv_fields"
@@ -151,3 +157,11 @@ AUTH_NAME = "auth_name"
 AUTH_PASSWORD = "auth_password"
 AUTH_SIGN_OUT = "auth_sign_out"
 AUTH_OIDC_SIGN_IN = "auth_oidc_sign_in"
+# The Audit page: its filters, the published head checked against, Verify and what it found.
+AUDIT_WHO = "audit_who"
+AUDIT_ACTIONS = "audit_actions"
+AUDIT_PERIOD = "audit_period"
+AUDIT_HEAD_FILE = "audit_head_file"
+AUDIT_HEAD_DOWNLOAD = "audit_head_download"
+AUDIT_VERIFY = "audit_verify"
+AUDIT_RESULT = "audit_result"

@@ -12,6 +12,7 @@ from shapely.geometry import mapping
 from geo.auth import Role
 from geo.auth.users import Users, hash_password, save_users
 from geo.ingest import read_batch
+from geo.labels import label
 from geo.pipeline import analyse_store
 from geo.scenario import load_scenario
 from geo.scenario.edits import ZONE, ZONE_DRAFT
@@ -83,6 +84,8 @@ def test_an_analysts_zone_is_a_draft_until_an_admin_publishes_it(
     assert adm.session_state["run_analysis"] == shown
     assert adm.button(key="zones_zone_save").label == "Save zone"
     assert adm.selectbox(key="zones_draft_pick").value == 1
+    kind = label(draft.feature["properties"]["kind"], "zone_kind")  # the kind the analyst left chosen
+    assert f"Draft 1: zone PS-9, School 4 ({kind}), drawn by ana at" in texts(adm)
     adm.text_input(key="zones_draft_note").input("checked against the imagery")
     adm.button(key="zones_draft_publish").click().run()
     assert not adm.exception and not adm.error
