@@ -1,4 +1,5 @@
-"""Upload: validate a batch (a CSV through a column mapping), see every issue, commit it; the batch history."""
+"""Upload: validate a batch (a CSV through a column mapping), see every issue, commit it; the batch
+history, where an admin retracts or restores a batch (ui/batches.py)."""
 
 import math
 
@@ -8,16 +9,12 @@ from streamlit_folium import st_folium
 from geo.audit import current_actor
 from geo.ingest.mapping import is_table
 from geo.ingest.report import issues_table
-from geo.labels import column_label
 from geo.maps import incident_map
-from ui import data, keys
+from ui import batches, data, keys
 from ui.auth import gate
 from ui.errors import user_errors
 from ui.mapping_step import csv_mapping, is_foreign
-from ui.text import headings, md_escape, plain_frame, readable_frame
-
-# The batches' times to the minute, without "+00:00" (every time here is UTC, as the heading says).
-TIMES = ("uploaded_at", "retracted_at")
+from ui.text import md_escape, plain_frame
 
 st.title("Upload a batch")
 st.caption(
@@ -107,37 +104,4 @@ if upload is not None:
                 f" · SHA-256 {md_escape(receipt.sha256)}"
             )
 
-st.subheader("Batch history")
-retracted = st.session_state.pop(keys.RETRACT_RESULT, None)
-if retracted is not None:
-    # Widget values may be reset only before the widgets are drawn: here, on the rerun after retracting.
-    st.session_state[keys.RETRACT_BATCH] = None
-    st.session_state[keys.RETRACT_CONFIRM] = False
-    st.success(f"Retracted batch {md_escape(retracted[0])}: {retracted[1]} reports removed from view.")
-with user_errors("listing the batches"):
-    batches = data.store().batches()
-    if batches.empty:
-        st.caption("No batches yet.")
-    else:
-        # The 64-digit checksum last: first it pushed the counts and dates out of a 1366 px window.
-        st.dataframe(
-            readable_frame(batches, columns={"format": "file_format"}),
-            width="stretch",
-            hide_index=True,
-            column_config=headings(batches)
-            | {c: st.column_config.DatetimeColumn(column_label(c), format="YYYY-MM-DD HH:mm") for c in TIMES},
-            column_order=[c for c in batches.columns if c != "sha256"] + ["sha256"],
-        )
-        active = batches.loc[batches["retracted_at"].isna(), "batch_id"].tolist()
-        if active and gate("retract"):  # an admin's; ui/auth.gate says so to the others
-            target = st.selectbox(
-                "Retract a batch", active, index=None, key=keys.RETRACT_BATCH, placeholder="Choose a batch"
-            )
-            sure = st.checkbox(
-                "I understand its reports leave every view (its record and file are kept)",
-                key=keys.RETRACT_CONFIRM,
-            )
-            retract = st.button("Retract", key=keys.RETRACT_BUTTON, disabled=not (target and sure))
-            if retract and target and sure:
-                st.session_state[keys.RETRACT_RESULT] = (target, data.store().retract_batch(target))
-                st.rerun()
+batches.history()

@@ -295,6 +295,13 @@ PLACEHOLDER_WORDS: dict[str, str] = {
     "interval": "the report's time interval",
 }
 
+# A batch's state in the Upload page's history (ui/batches.py): restored means active again.
+BATCH_STATUS_LABELS: dict[str, str] = {
+    "active": "Active",
+    "retracted": "Retracted",
+    "restored": "Active (restored)",
+}
+
 # Each vocabulary by the column that holds its codes.
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "type": TYPE_LABELS,
@@ -321,6 +328,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "size_by": SIZE_SCHEME_LABELS,
     "score_setting": SCORE_SETTING_LABELS,
     "rule_param": RULE_PARAM_LABELS,
+    "batch_status": BATCH_STATUS_LABELS,
 }
 
 # Column headings of the tables pages show. A column not named here keeps its name, with
@@ -404,6 +412,12 @@ COLUMN_LABELS: dict[str, str] = {
     "rejected": "Rejected",
     "duplicates": "Duplicates",
     "retracted_at": "Retracted (UTC)",
+    "retracted_by": "Retracted by",
+    "retract_reason": "Why retracted",
+    "restored_at": "Restored (UTC)",
+    "restored_by": "Restored by",
+    "restore_reason": "Why restored",
+    "batch_status": "Status",
 }
 
 _UNDERSCORE = re.compile(r"_+")

@@ -3,6 +3,7 @@ on both stores."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1.errors import AppTestError
 
@@ -91,7 +92,9 @@ def test_a_partly_invalid_batch_lists_each_issue_and_quarantines(
     assert len(fresh_store.quarantine()) == 1
 
 
-def test_retract_asks_for_confirmation_then_removes_the_reports(upload_page, fresh_store, small_batch, texts):
+def test_retract_asks_for_a_reason_and_confirmation_then_hides_the_reports(
+    upload_page, fresh_store, small_batch, texts
+):
     at = _choose(upload_page, "batch.geojson", small_batch(4))
     at.button(key="upload_commit").click().run()
     batch_id = fresh_store.batches()["batch_id"].iloc[0]
@@ -101,14 +104,26 @@ def test_retract_asks_for_confirmation_then_removes_the_reports(upload_page, fre
         at.button(key="retract_button").click()
     at.checkbox(key="retract_confirm").check().run()
     assert not at.button(key="retract_button").disabled
+    # No reason (or only spaces): nothing is retracted, and the page says why.
+    for blank in ("", "   "):
+        at.text_input(key="retract_reason").input(blank)
+        at.button(key="retract_button").click().run()
+        assert not at.exception and "Nothing was retracted: say why" in texts(at)
+        assert fresh_store.count() == 4 and fresh_store.batches()["retracted_at"].isna().all()
+    at.text_input(key="retract_reason").input("sent twice by the desk")
     at.button(key="retract_button").click().run()
     assert not at.exception and not at.error
-    assert f"Retracted batch {batch_id}: 4 reports removed" in texts(at)
-    assert fresh_store.count() == 0
+    assert f"Retracted batch {batch_id}: 4 reports left every view." in texts(at)
+    # Hidden, not deleted: the reports, the record and the file are kept, with who and why.
+    assert fresh_store.count() == 0 and len(fresh_store.incidents(hidden=True)) == 4
+    assert fresh_store.original_file(batch_id).is_file()
     history = at.dataframe[-1].value
-    assert history.loc[history["batch_id"] == batch_id, "retracted_at"].notna().all()
-    # Nothing is left to retract, so the retraction widgets are gone.
+    row = history.loc[history["batch_id"] == batch_id].iloc[0]
+    assert pd.notna(row["retracted_at"]) and row["retract_reason"] == "sent twice by the desk"
+    assert row["retracted_by"].endswith("(single-user mode)") and row["batch_status"] == "Retracted"
+    # Nothing is left to retract, so the retraction widgets are gone; the batch may be restored.
     assert not [s for s in at.selectbox if s.key == "retract_batch"]
+    assert at.selectbox(key="restore_batch").options[0].startswith(f"{batch_id} · batch.geojson · retracted ")
 
 
 def test_a_file_is_validated_once_per_upload(upload_page, fresh_store, small_batch, monkeypatch):
