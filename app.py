@@ -28,6 +28,7 @@ navigation = st.navigation(
         st.Page(
             "app_pages/zones.py", title="Zones and agreement", icon=":material/layers:", url_path="zones"
         ),
+        st.Page("app_pages/audit.py", title="Audit log", icon=":material/verified_user:", url_path="audit"),
     ]
 )
 

@@ -295,6 +295,21 @@ PLACEHOLDER_WORDS: dict[str, str] = {
     "interval": "the report's time interval",
 }
 
+# The writes the audit log records (geo.audit.log.ACTIONS).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "ingest": "Batch uploaded",
+    "retract": "Batch retracted",
+    "restore": "Batch restored",
+    "line_version": "Contact line version",
+    "zone": "Zone",
+    "agreement": "Agreement",
+    "annotation": "Annotation",
+    "user_add": "User added",
+    "user_role": "User's role changed",
+    "user_remove": "User removed",
+    "setting": "Setting changed",
+}
+
 # A batch's state in the Upload page's history (ui/batches.py): restored means active again.
 BATCH_STATUS_LABELS: dict[str, str] = {
     "active": "Active",
@@ -328,6 +343,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "size_by": SIZE_SCHEME_LABELS,
     "score_setting": SCORE_SETTING_LABELS,
     "rule_param": RULE_PARAM_LABELS,
+    "audit_action": AUDIT_ACTION_LABELS,
     "batch_status": BATCH_STATUS_LABELS,
 }
 
@@ -418,6 +434,13 @@ COLUMN_LABELS: dict[str, str] = {
     "restored_by": "Restored by",
     "restore_reason": "Why restored",
     "batch_status": "Status",
+    # The Audit page's log.
+    "seq": "No.",
+    "at": "Time (UTC)",
+    "who": "Who",
+    "action": "Action",
+    "what": "What",
+    "hashes": "Content hashes (SHA-256)",
 }
 
 _UNDERSCORE = re.compile(r"_+")

@@ -293,17 +293,26 @@ class TreeHead:
         return cls(size, root, str(doc.get("at", "")), str(store_id) if store_id else None)
 
     @classmethod
+    def from_bytes(cls, data: bytes, *, name: str) -> TreeHead:
+        """A head from a file's bytes (a head written by ``audit head``, or a briefing manifest)."""
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except ValueError as exc:
+            msg = f"The tree head {name} is not JSON ({exc})."
+            raise GeoError(
+                msg, hint="Give the file python -m geo audit head wrote, or a pack's manifest, unchanged."
+            ) from None
+        return cls.from_dict(doc, where=f"The tree head {name}")
+
+    @classmethod
     def from_file(cls, path: Path | str) -> TreeHead:
         path = Path(path)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
         except OSError as exc:
             msg = f"Cannot read the tree head {path} ({exc.strerror or exc})."
             raise GeoError(msg, hint="Give the path of a head that python -m geo audit head wrote.") from None
-        except ValueError as exc:
-            msg = f"The tree head {path} is not JSON ({exc})."
-            raise GeoError(msg, hint="Give the file python -m geo audit head wrote, unchanged.") from None
-        return cls.from_dict(doc, where=f"The tree head {path}")
+        return cls.from_bytes(data, name=str(path))
 
 
 def _parse(text: str) -> dict[str, Any] | None:
@@ -402,9 +411,12 @@ class AuditLog:
             entries = entries[:size]
         return MerkleTree([leaf_hash(e.text.encode()) for e in entries]), entries
 
-    def head(self) -> TreeHead:
-        """The tree head of the log now."""
-        tree, _ = self._tree()
+    def head(self, entries: list[Entry] | None = None) -> TreeHead:
+        """The tree head of the log now (or of ``entries``, all of the log as just read)."""
+        if entries is None:
+            tree, _ = self._tree()
+        else:
+            tree = MerkleTree([leaf_hash(e.text.encode()) for e in entries])
         return TreeHead(tree.size, tree.root().hex(), _now(), getattr(self.store, "store_id", None))
 
     def inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
