@@ -63,18 +63,27 @@ def demo_store_path(tmp_path_factory) -> Path:
 
 
 @contextmanager
-def running_app(store_path: Path, log: Path) -> Iterator[str]:
-    """``streamlit run`` on a free port over ``store_path``: its base URL while the block runs, stopped after."""
+def running_app(
+    store_path: Path,
+    log: Path,
+    *,
+    options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    port: int = 0,
+) -> Iterator[str]:
+    """``streamlit run`` on a free port (or ``port``) over ``store_path``: its base URL while the block
+    runs, stopped after. ``options``: more of streamlit's (``--secrets.files``); ``env``: more variables."""
     if not APP.is_file():
         pytest.skip(f"no Streamlit entry script at {APP} yet")
-    port = _free_port()
-    env = {**os.environ, "CM_STORE_PATH": str(store_path)}
+    port = port or _free_port()
+    env = {**os.environ, "CM_STORE_PATH": str(store_path), **(env or {})}
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
+        *options,
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=APP.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
