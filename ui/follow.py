@@ -34,7 +34,15 @@ PROBE_MAX_AGE_S = 1.0
 # Widget entries vanish when their page is left; the others (a drawing, a built briefing) are
 # looked at only on their page.
 UNDER_WAY: dict[str, tuple[str, ...]] = {
-    "upload": (keys.UPLOAD_FILE, keys.UPLOAD_UPLOADER, keys.RETRACT_BATCH, keys.RETRACT_CONFIRM),
+    "upload": (
+        keys.UPLOAD_FILE,
+        keys.UPLOAD_UPLOADER,
+        keys.RETRACT_BATCH,
+        keys.RETRACT_REASON,
+        keys.RETRACT_CONFIRM,
+        keys.RESTORE_BATCH,
+        keys.RESTORE_REASON,
+    ),
     "zones": (keys.ZONES_DRAWING, keys.ZONES_ZONE_ID, keys.ZONES_ZONE_NAME, keys.ZONES_LINE_FILE),
     "briefing": (keys.BRIEF_TITLE, keys.BRIEF_IMAGE, keys.BRIEF_PACK, keys.BRIEF_EXPORT),
 }

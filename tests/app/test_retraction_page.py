@@ -12,7 +12,7 @@ from geo.auth import Role
 from geo.auth.users import load_users, save_users
 from geo.ingest import read_batch
 from tests.app.test_roles import keys_of, signed_in
-from ui import data
+from ui import data, follow, keys
 
 UPLOAD, MAP = "app_pages/upload.py", "app_pages/map.py"
 WIDGETS = {"retract_batch", "retract_reason", "retract_confirm", "retract_button"} | {
@@ -146,3 +146,14 @@ def test_an_analyst_and_a_viewer_see_the_history_but_retract_and_restore_nothing
     history = _history(at)
     assert history.loc[kept, "batch_status"] == "Active"
     assert history.loc[gone, ["retracted_by", "retract_reason"]].tolist() == ["boss", "a test batch"]
+
+
+def test_a_retraction_or_restoration_being_written_is_work_under_way():
+    """The page follows the store by rerunning, unless its user is writing one (ui.follow offers then)."""
+    assert not follow.under_way("upload", {keys.RETRACT_REASON: "", keys.RESTORE_BATCH: None})
+    for key, value in (
+        (keys.RETRACT_REASON, "sent twice"),
+        (keys.RESTORE_BATCH, "b000001"),
+        (keys.RESTORE_REASON, "ok"),
+    ):
+        assert follow.under_way("upload", {key: value}), key
