@@ -35,22 +35,15 @@ def history() -> None:
     once on the rerun that follows (so that the sidebar's counts and every page see the change)."""
     st.subheader("Batch history")
     _outcome()
+    batches = None  # stays None when the store cannot be read: user_errors has said why
     with user_errors("listing the batches"):
         batches = data.store().batches()
         if batches.empty:
             st.caption("No batches yet.")
-            return
-        shown = with_status(batches)
-        st.dataframe(
-            readable_frame(shown, columns={"format": "file_format"}),
-            width="stretch",
-            hide_index=True,
-            column_config=headings(shown)
-            | {
-                c: st.column_config.DatetimeColumn(column_label(c), format="YYYY-MM-DD HH:mm")
-                for c in BATCH_TIMES
-            },
-        )
+        else:
+            _table(batches)
+    if batches is None or batches.empty:
+        return
     active = batches[batches["retracted_at"].isna()]
     retracted = batches[batches["retracted_at"].notna()]
     left, right = st.columns(2)
@@ -62,6 +55,20 @@ def history() -> None:
         with right:
             if gate("restore"):
                 _restore(retracted)
+
+
+def _table(batches: pd.DataFrame) -> None:
+    shown = with_status(batches)
+    st.dataframe(
+        readable_frame(shown, columns={"format": "file_format"}),
+        width="stretch",
+        hide_index=True,
+        column_config=headings(shown)
+        | {
+            c: st.column_config.DatetimeColumn(column_label(c), format="YYYY-MM-DD HH:mm")
+            for c in BATCH_TIMES
+        },
+    )
 
 
 def _outcome() -> None:

@@ -5,6 +5,7 @@ each problem (an entry edited behind the app's back with the database's own clie
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 import pytest
 import streamlit as st
@@ -151,3 +152,18 @@ def test_a_viewer_reads_and_verifies_the_log(store, audit_kit, viewer, serve):
     assert {"audit_head_download", "audit_verify"} <= keys_of(at)
     at.button(key="audit_verify").click().run()
     assert "The log verifies: 1 entry," in at.success[0].value
+
+
+def test_an_unreachable_database_is_named_with_its_fix(monkeypatch, tmp_path):
+    with socket.socket() as s:  # a port nothing listens on: the server is down, or the URL is wrong
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CM_STORE_URL", f"postgresql://cm:secret@127.0.0.1:{port}/ceasefire")
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "server" / "store.gpkg"))
+    at = run_app(PAGE)
+    assert not at.exception
+    errors = [as_shown(e.value) for e in at.error]
+    assert errors and all(
+        e.startswith("Cannot reach the PostGIS store at postgresql://cm:***@") for e in errors
+    )
+    assert "secret" not in " ".join(errors) and not at.get("download_button")
