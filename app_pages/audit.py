@@ -6,15 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from geo.audit.log import ACTIONS, AuditLog, TreeHead, verify
-from geo.labels import label
+from geo.labels import column_label, label
 from ui import auth, data, keys
 from ui.errors import user_errors
 from ui.text import headings, md_escape, plain, readable_frame
 
 
 def _what(entry) -> str:
-    """An entry's 'what' as one line: its fields and values, user text neutralised."""
-    return "; ".join(f"{plain(k)}: {plain(json.dumps(v, ensure_ascii=False))}" for k, v in entry.what.items())
+    """An entry's 'what' as one line: its fields in words and values, user text neutralised."""
+    return "; ".join(
+        f"{column_label(plain(k))}: {plain(json.dumps(v, ensure_ascii=False))}" for k, v in entry.what.items()
+    )
 
 
 def _hashes(entry) -> str:

@@ -14,20 +14,26 @@ from ui.auth import gate
 from ui.errors import user_errors
 from ui.text import headings, md_escape, plain, readable_frame
 
-# Reading order: what the batch is and its state, then its counts, then who retracted or restored it
-# and why; the 64-digit checksum last (first, it pushed the counts and dates out of a 1366 px window).
+# Reading order: the batch, its file and state, who retracted or restored it, when and why (groups no
+# batch has are left out), then its upload and counts; the 64-digit checksum last (first, it pushed
+# the counts and dates out of a 1366 px window).
+FIRST = ("batch_id", "filename", "batch_status")
+GROUPS = (
+    ("retracted_at", "retracted_by", "retract_reason"),
+    ("restored_at", "restored_by", "restore_reason"),
+)
 LAST = ("sha256",)
 REASON_MAX = 500
 
 
 def with_status(batches: pd.DataFrame) -> pd.DataFrame:
-    """``batches`` with ``batch_status`` after ``batch_id``: retracted, restored (active again) or active."""
+    """``batches`` in reading order with ``batch_status``: retracted, restored (active again) or active."""
     status = np.select(
         [batches["retracted_at"].notna(), batches["restored_at"].notna()], ["retracted", "restored"], "active"
     )
-    return batches.assign(batch_status=status)[
-        ["batch_id", "batch_status", *(c for c in batches.columns if c not in ("batch_id", *LAST)), *LAST]
-    ]
+    shown = [c for group in GROUPS if batches[list(group)].notna().any(axis=None) for c in group]
+    rest = [c for c in batches.columns if c not in (*FIRST, *LAST) and not any(c in g for g in GROUPS)]
+    return batches.assign(batch_status=status)[[*FIRST, *shown, *rest, *LAST]]
 
 
 def history() -> None:
@@ -120,7 +126,7 @@ def _retract(active: pd.DataFrame) -> None:
         "Why (required: recorded with your name and the time)", key=keys.RETRACT_REASON, max_chars=REASON_MAX
     )
     sure = st.checkbox(
-        "I understand its reports leave every view but are kept, and can be restored",
+        "Its reports leave every view but are kept, and can be restored",
         key=keys.RETRACT_CONFIRM,
     )
     if st.button("Retract", key=keys.RETRACT_BUTTON, disabled=not (target and sure)):

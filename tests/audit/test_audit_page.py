@@ -61,7 +61,7 @@ def test_the_log_listed_filtered_and_verified(store, audit_kit, serve):
     table = at.dataframe[0].value
     assert table["seq"].tolist() == [1, 0]  # newest first
     assert table["action"].tolist() == ["Zone", "Batch uploaded"]
-    assert "Школа № 3" in table["what"].iloc[0]
+    assert 'Name: "Школа № 3"' in table["what"].iloc[0]  # its fields in words
     assert head.root_hex in messages(at)
 
     at.selectbox(key="audit_who").set_value("analyst:olena").run()
