@@ -24,6 +24,7 @@ PAGES = (
     "app_pages/briefing.py",
     "app_pages/upload.py",
     "app_pages/zones.py",
+    "app_pages/audit.py",
 )
 WIDGETS = frozenset(
     {
