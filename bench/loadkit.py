@@ -12,7 +12,8 @@ last write is done:
   BackMsg sent to the ForwardMsg ``script_finished``, and an exception element, an error box, a
   script that does not compile, a page not found or a dropped socket is an error;
 - a few headless Chromium pages (bench/app.py's helpers: the map's frame, markers drawn, a period
-  change) open the map, wait for its markers and change the period back and forth;
+  change) open the map, wait for its markers and change the period back and forth; an exception or
+  error box on the page is an error, an uncaught JavaScript error (the console's) is listed apart;
 - meanwhile batches go in through ``python -m geo ingest --as ANALYST`` (demo files and real UCDP
   GED rows, one batch repeating reports of another) and one is retracted through ``python -m geo
   retract --as ADMIN``, both named users of a users file (the app itself is in single-user mode).
@@ -252,6 +253,7 @@ class Record:
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = {k: [] for k in KINDS}
         self.errors: list[str] = []
+        self.page_errors: list[str] = []  # uncaught JavaScript errors in the browsers' pages
         self._lock = threading.Lock()
 
     def time(self, kind: str, seconds: float) -> None:
@@ -261,6 +263,10 @@ class Record:
     def error(self, text: str) -> None:
         with self._lock:
             self.errors.append(text)
+
+    def page_error(self, text: str) -> None:
+        with self._lock:
+            self.page_errors.append(text)
 
 
 class Session:
@@ -476,7 +482,7 @@ def browse(base: str, record: Record, stop: threading.Event, name: str, think: t
             try:
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
-                page.on("pageerror", lambda exc: record.error(f"{name}: page error: {exc}"))
+                page.on("pageerror", lambda exc: record.page_error(f"{name}: {exc}"))
                 # As bench/app.py's first_map, but the page's own load may wait as long as the map
                 # (Playwright's 30 s ran out under 20 sessions).
                 page.set_default_navigation_timeout(bench_app.TIMEOUT_MS)
@@ -555,7 +561,8 @@ class Result:
     browsers: int
     duration: float
     times: dict[str, list[float]]
-    errors: list[str]
+    errors: list[str]  # what a user would see go wrong (or never see at all): no page error
+    page_errors: list[str]  # uncaught JavaScript errors in the browsers' pages (the console's)
     reruns: list[int]  # per websocket session, the first page included
     counts_seen: list[int | None]  # per websocket session, the report count of its last run
     writes: list[Write]
@@ -619,6 +626,7 @@ async def _run(base: str, where: Where, plan: Plan, sessions: int, browsers: int
         duration=duration,
         times=record.times,
         errors=record.errors,
+        page_errors=record.page_errors,
         reruns=[s.reruns for s in people],
         counts_seen=[s.count for s in people],
         writes=writes,
@@ -716,6 +724,7 @@ def table(result: Result) -> str:
         ("sessions answered (first map and more)", f"{sum(r > 0 for r in result.reruns)} of {result.sessions}"),
         ("websocket reruns", f"{sum(result.reruns)}"),
         ("errors", f"{len(result.errors)}"),
+        ("uncaught JavaScript errors in the browsers' pages", f"{len(result.page_errors)}"),
         ("batches uploaded (new; a file again)", f"{len(new)}; {len(again)}"),
         (
             "upload seconds (min-max)",
@@ -733,4 +742,6 @@ def table(result: Result) -> str:
     lines += ["", "| what | found |", "| --- | --- |", *(f"| {a} | {b} |" for a, b in rows)]
     if result.errors:
         lines += ["", "Errors:", *(f"- {e}" for e in result.errors[:30])]
+    if result.page_errors:
+        lines += ["", "JavaScript errors in the pages:", *(f"- {e}" for e in result.page_errors[:10])]
     return "\n".join(lines)
