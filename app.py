@@ -42,7 +42,7 @@ with user_errors("opening the store"), st.sidebar:
     follow.pinned()
     now = data.store().revision()
     behind = f" · analysis of revision {shown}" if shown != now else ""
-    st.caption(f"Store revision {now} · {data.store().count():,} reports{behind}")
+    st.caption(f"Store revision {now} · {data.report_count(now):,} reports{behind}")
 
 
 @st.fragment(run_every=2)

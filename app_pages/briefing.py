@@ -29,7 +29,7 @@ def _current(entry: str, signature: tuple) -> object | None:
 st.title("Briefing")
 
 with user_errors("preparing the briefing"):
-    if data.store().count() == 0:
+    if data.report_count() == 0:
         st.info("No reports yet: upload a batch on the Upload page, then come back here to build a briefing.")
         st.stop()
     # The context in force (the scenario with users' edits), the one the analysis and the manifest name.

@@ -26,7 +26,7 @@ st.title("Incidents")
 
 
 with user_errors("listing the reports"):
-    if data.store().count() == 0:
+    if data.report_count() == 0:
         st.info(
             "No reports yet: upload a batch on the Upload page, or run `make demo-store` for the demo month."
         )

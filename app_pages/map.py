@@ -97,7 +97,7 @@ def working_map(
 
 
 with user_errors("drawing the map"):
-    empty = data.store().count() == 0
+    empty = data.report_count() == 0
     if empty:
         st.info("No reports yet: the map shows the scenario only. Upload a batch on the Upload page.")
         reports, events = data.store().incidents(), None

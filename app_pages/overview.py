@@ -25,7 +25,7 @@ st.title("Overview")
 
 with user_errors("summarising the reports"):
     store = data.store()
-    if store.count() == 0:
+    if data.report_count() == 0:
         st.info(
             "No reports yet: upload a batch on the Upload page, or run `make demo-store` to load the demo month."
         )
@@ -35,7 +35,7 @@ with user_errors("summarising the reports"):
     reports, events = analysis.reports, analysis.events
     presets = periods(reports)
     stored = [
-        ("Reports stored", store.count(), None),
+        ("Reports stored", data.report_count(), None),
         ("Batches", int(batches["retracted_at"].isna().sum()), None),
     ]
     counts = stored + headline(reports, events)

@@ -23,7 +23,7 @@ st.caption(
 )
 
 with user_errors("computing the patterns"):
-    if data.store().count() == 0:
+    if data.report_count() == 0:
         st.info(
             "No reports yet: upload a batch on the Upload page, or run `make demo-store` for the demo month."
         )
