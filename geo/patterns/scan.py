@@ -506,7 +506,17 @@ def _frame(
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 
+# The type of each column of the clusters frame (a frame of no cluster has them too: a map or a
+# table of it reads ``start`` as times whether or not a cluster was found).
+_CLUSTER_TYPES = {
+    "cluster_id": "object", "n": "int64", "expected": "float64", "ratio": "float64", "llr": "float64",
+    "p_value": "float64", "significant": "bool", "start": "datetime64[ns, UTC]", "end": "datetime64[ns, UTC]",
+    "window_start": "datetime64[ns, UTC]", "window_end": "datetime64[ns, UTC]", "cell": "object",
+    "rings": "int64", "radius_m": "float64", "report_uids": "object",
+}  # fmt: skip
+
+
 def _empty() -> gpd.GeoDataFrame:
-    """No cluster, with every column."""
-    frame = pd.DataFrame({c: [] for c in CLUSTER_COLUMNS[:-1]})
+    """No cluster, with every column, each of its type."""
+    frame = pd.DataFrame({c: pd.Series([], dtype=_CLUSTER_TYPES[c]) for c in CLUSTER_COLUMNS[:-1]})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326), crs=4326)

@@ -6,7 +6,13 @@ import h3
 import pytest
 
 from geo.maps import remote_urls
-from geo.maps.patterns import clicked_pattern, cluster_features, hotspot_features, pattern_map
+from geo.maps.patterns import (
+    clicked_pattern,
+    cluster_features,
+    hotspot_features,
+    pattern_map,
+    pattern_overlays,
+)
 from geo.patterns import find_patterns, uids_in_cells
 from geo.pipeline import scenario_sectors
 from geo.scenario import load_scenario
@@ -60,3 +66,15 @@ def test_the_map_renders_clusters_and_a_legend_offline(found):
     assert "Hot 99 % spot" in html and "Space-time cluster" in html
     assert html.count("L.circle(") == len(cluster_features(found.clusters)["features"])
     assert remote_urls(html) == []
+
+
+def test_no_cluster_draws_nothing_and_fails_nothing(demo_analysis):
+    # A day or one type may hold too few reports for a cluster: the map's hotspot layer still draws
+    # (a frame of no cluster has every column of its type; under load it failed, AttributeError).
+    s = load_settings(environ={})
+    few = demo_analysis.reports.iloc[:3]
+    found = find_patterns(few, sectors=scenario_sectors(s.scenario_dir))
+    assert found.clusters.empty and str(found.clusters["start"].dtype).startswith("datetime64")
+    assert cluster_features(found.clusters)["features"] == []
+    groups, drawn = pattern_overlays(found.hotspots, found.clusters, areas=True)
+    assert len(groups) == 2 and drawn["features"] == []
