@@ -54,6 +54,13 @@ def main() -> int:
         "--think", type=float, nargs=2, default=(2.0, 8.0), metavar=("MIN", "MAX"),
         help="seconds a session pauses between two changes, drawn between MIN and MAX (default 2 8)",
     )  # fmt: skip
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the app server, e.g. runner.postScriptGC=false (repeatable)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the store, users file and server log in this folder")
     args = parser.parse_args()
 
@@ -76,6 +83,9 @@ def main() -> int:
                 browsers=args.browsers,
                 duration=args.duration,
                 think=tuple(args.think),
+                options=tuple(
+                    x for o in args.option for x in (f"--{o.split('=', 1)[0]}", o.split("=", 1)[1])
+                ),
             )
         finally:
             if made and not args.keep:

@@ -195,9 +195,12 @@ def prepare(where: Where, plan: Plan) -> None:
 
 
 @contextlib.contextmanager
-def app_server(where: Where, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def app_server(
+    where: Where, log: Path, options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``streamlit run app.py`` on the store, headless on a free loopback port, single-user mode (no
-    users file): its base URL and process while the block runs, stopped after; its output in ``log``."""
+    users file): its base URL and process while the block runs, stopped after; its output in ``log``.
+    ``options``: more of streamlit's (``--runner.postScriptGC``, ``false``)."""
     port = bench_app._free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -209,6 +212,7 @@ def app_server(where: Where, log: Path) -> Iterator[tuple[str, subprocess.Popen]
         # the working tree; Streamlit's watcher then drops changed modules from sys.modules while
         # other sessions import them: KeyError 'ui' in 8 of 20 sessions on 2026-12-07.)
         "--server.fileWatcherType", "none",
+        *options,
     ]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -569,6 +573,7 @@ class Result:
     load: tuple[float, float, float]  # 1-minute load average: at the start, the highest, at the end
     server_cpu_s: float
     wall_s: float = 0.0
+    options: tuple[str, ...] = ()  # the app server's extra Streamlit options
     expected: int = 0
     visible: int = 0
     missing: int = 0
@@ -637,11 +642,13 @@ async def _run(base: str, where: Where, plan: Plan, sessions: int, browsers: int
 
 
 def run(where: Where, plan: Plan, *, sessions: int, browsers: int, duration: float,
-        think: tuple[float, float] = (2.0, 8.0), log: Path | None = None) -> Result:  # fmt: skip
+        think: tuple[float, float] = (2.0, 8.0), log: Path | None = None,
+        options: tuple[str, ...] = ()) -> Result:  # fmt: skip
     """Prepare the store, serve it, run the sessions, browsers and writes, then :func:`check`."""
     prepare(where, plan)
-    with app_server(where, log or where.folder / "streamlit.log") as (base, server):
+    with app_server(where, log or where.folder / "streamlit.log", options) as (base, server):
         result = asyncio.run(_run(base, where, plan, sessions, browsers, duration, think, server))
+    result.options = options
     check(where, plan, result)
     return result
 
@@ -705,7 +712,8 @@ def table(result: Result) -> str:
     """The run as two Markdown tables: response times by kind, then what was found."""
     lines = [
         f"Store: {result.store}; {result.sessions} websocket sessions, {result.browsers} browsers, "
-        f"{result.duration:.0f} s of writes (the run took {result.wall_s:.0f} s)",
+        f"{result.duration:.0f} s of writes (the run took {result.wall_s:.0f} s)"
+        + (f"; app server options {' '.join(result.options)}" if result.options else ""),
         "",
         "| response | count | p50 (s) | p95 (s) | max (s) |",
         "| --- | ---: | ---: | ---: | ---: |",
