@@ -116,10 +116,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(path: Path) -> tuple[subprocess.Popen, str]:
-    """Start the app on the store; return the process and its base URL once healthy."""
+def serve(path: Path, url: str = "") -> tuple[subprocess.Popen, str]:
+    """Start the app on the store (the GeoPackage at ``path``, or the PostGIS store at ``url`` with
+    ``path``'s folder as this server's work folder); return the process and its base URL once healthy."""
     port = _free_port()
-    env = {**os.environ, "CM_STORE_PATH": str(path)}
+    env = {**os.environ, "CM_STORE_PATH": str(path), "CM_STORE_URL": url}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -195,21 +196,33 @@ def main() -> None:
         help="keep the seeded, analysed stores in this folder and reuse them on the next run "
         "(seeding and analysing a million reports takes about ten minutes)",
     )
+    parser.add_argument(
+        "--postgis",
+        metavar="URL",
+        nargs="+",
+        default=[],
+        help="instead of seeding: PostGIS stores already filled and analysed (e.g. by bench/analysis.py "
+        "--store --postgis), each served by a new app server with an empty work folder",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for n in args.sizes:
+        runs = [(url, 0) for url in args.postgis] or [("", n) for n in args.sizes]
+        for url, n in runs:
             path = (args.stores or Path(tmp)) / f"store-{n}.gpkg"
-            if path.exists():
+            if url:
+                path = Path(tempfile.mkdtemp(dir=tmp)) / "store.gpkg"  # a new server: no copies yet
+                seeding = analysing = float("nan")
+            elif path.exists():
                 seeding = analysing = float("nan")  # reused: not measured on this run
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 seeding = seed(n, path)
                 analysing = analyse(path)
-            proc, base = serve(path)
+            proc, base = serve(path, url)
             try:
                 cold, _, legend, ctx, _ = first_map(browser, base)
                 ctx.close()
@@ -224,6 +237,10 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait()
+            if url:
+                from geo.store import open_store
+
+                n = open_store(url, work=path.parent).count()
             rows.append((n, seeding, analysing, cold, warm, change, warm_bytes, legend))
             print(f"done {n:,}", file=sys.stderr)
         browser.close()
