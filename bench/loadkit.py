@@ -39,8 +39,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -641,13 +642,33 @@ async def _run(base: str, where: Where, plan: Plan, sessions: int, browsers: int
     )
 
 
+def _in_own_loop(make: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+    """``asyncio.run`` of the coroutine ``make`` gives, in a thread of its own: the calling thread may
+    run an event loop already (Playwright's sync API does, in a test session that drove a browser
+    before), and asyncio.run refuses to start a second one there."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = asyncio.run(make())
+        except BaseException as exc:  # handed to the caller, raised there
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="load-sessions")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def run(where: Where, plan: Plan, *, sessions: int, browsers: int, duration: float,
         think: tuple[float, float] = (2.0, 8.0), log: Path | None = None,
         options: tuple[str, ...] = ()) -> Result:  # fmt: skip
     """Prepare the store, serve it, run the sessions, browsers and writes, then :func:`check`."""
     prepare(where, plan)
     with app_server(where, log or where.folder / "streamlit.log", options) as (base, server):
-        result = asyncio.run(_run(base, where, plan, sessions, browsers, duration, think, server))
+        result = _in_own_loop(lambda: _run(base, where, plan, sessions, browsers, duration, think, server))
     result.options = options
     check(where, plan, result)
     return result

@@ -226,10 +226,11 @@ def gate(action: str) -> bool:
 
 
 def chrome(user: User) -> None:
-    """The sidebar's who-is-signed-in line and sign-out button; single-user mode's banner on every page."""
+    """The sidebar's who-is-signed-in line and sign-out button; in single-user mode, its mark in the
+    sidebar of every page (in the sidebar: above the page it pushed the map and the timeline down)."""
     how = mode()
     if how == SINGLE_USER:
-        st.warning(
+        st.sidebar.warning(
             f"Single-user mode: no sign-in; this app acts as {md_escape(user.name)}, an admin, and "
             'serves this machine only. README, "Sign-in", says how to share it.',
             icon=":material/person:",
