@@ -8,6 +8,9 @@ import pandas as pd
 from geo import palette, timeline
 from geo.labels import distance_band, label
 
+# A day-by-day timeline this short labels its axis by day and month ("09 Oct").
+SHORT_TIMELINE_DAYS = 92
+
 
 def surge_chart(daily: pd.DataFrame) -> alt.Chart:
     """Counts per day for one sector, its trailing baseline and upper band, flagged days marked.
@@ -80,36 +83,52 @@ def profile_chart(distance: pd.DataFrame) -> alt.Chart:
 
 
 def timeline_chart(
-    counts: pd.DataFrame,
+    bars: timeline.Bars,
     *,
     period: tuple[pd.Timestamp, pd.Timestamp] | None,
     day: pd.Timestamp | None = None,
 ) -> alt.LayerChart:
-    """Reports per UTC day stacked by flag level, the period shaded, the day played marked; brushable.
+    """Reports per bar (a UTC day, week or month) stacked by flag level, the period shaded, the day
+    played marked; brushable.
 
-    ``counts`` are :func:`geo.timeline.daily_counts`; ``period`` the filters' first instant and
-    the stop after their last day. The brush (an interval on the time axis, named ``brush``) is
-    what the Map page reads back as a new period.
+    ``bars`` are :func:`geo.timeline.binned`; ``period`` the filters' first instant and the stop
+    after their last day. Each bar spans its days on a UTC time axis (from ``From`` to ``To``), so
+    the period and the day played fall where their days do in any unit. The brush (an interval on
+    the time axis, named ``brush``) is what the Map page reads back as a new period.
     """
+    counts, unit = bars.counts, bars.unit
     present = set(counts["flag_level"])
     levels = [level for level in (*timeline.LEVELS, timeline.NOT_ASSESSED) if level in present]
     words = {level: label(level, "flag_level").capitalize() for level in levels}
     colours = [palette.FLAG_COLOURS.get(level, palette.NOT_ASSESSED) for level in levels]
+    title, named = timeline.unit_title(unit), label(unit, "time_precision")
     # Field names and values as a person reads them (the chart's data is what its tooltips show).
     frame = pd.DataFrame(
         {
-            "Day": counts["day"].dt.strftime("%Y-%m-%dT00:00:00Z"),
+            "From": counts["start"].dt.strftime("%Y-%m-%dT00:00:00Z"),
+            "To": counts["stop"].dt.strftime("%Y-%m-%dT00:00:00Z"),
+            named: timeline.bar_names(counts["start"], unit),
             "Flag level": counts["flag_level"].map(words),
             "Reports": counts["reports"],
         }
     )
-    x = alt.X("utcyearmonthdate(Day):T", title="Day (UTC)", axis=alt.Axis(format="%d %b", labelOverlap=True))
+    # Every label names its year but over a month or two of days (Vega's own labels name it only on
+    # a January tick, which the labels' overlap may drop).
+    if unit == "day":
+        short = (bars.last - bars.first).days <= SHORT_TIMELINE_DAYS
+        label_format = "%d %b" if short else "%d %b %Y"
+    else:
+        label_format = "%Y" if unit == "year" else "%b %Y"
+    axis = alt.Axis(format=label_format, labelOverlap=True)
+    utc = alt.Scale(type="utc")
+    x = alt.X("From:T", title=title, scale=utc, axis=axis)
     brush = alt.selection_interval(name="brush", encodings=["x"])
-    bars = (
+    chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             x=x,
+            x2="To:T",
             y=alt.Y("sum(Reports):Q", title="Reports"),
             color=alt.Color(
                 "Flag level:N",
@@ -120,7 +139,7 @@ def timeline_chart(
             ),
             order=alt.Order("Rank:Q"),
             tooltip=[
-                alt.Tooltip("utcyearmonthdate(Day):T", title="Day (UTC)"),
+                alt.Tooltip(f"{named}:N", title=title),
                 alt.Tooltip("Flag level:N"),
                 alt.Tooltip("Reports:Q"),
             ],
@@ -134,11 +153,15 @@ def timeline_chart(
         layers.append(
             alt.Chart(shade)
             .mark_rect(color=palette.MID_GREY, opacity=0.15)
-            .encode(x="Period from:T", x2="Period to:T")
+            .encode(x=alt.X("Period from:T", scale=utc), x2="Period to:T")
         )
-    layers.append(bars)
+    layers.append(chart)
     if day is not None:
         marked = pd.DataFrame({"Day played": [(day + pd.Timedelta(hours=12)).isoformat()]})
-        layers.append(alt.Chart(marked).mark_rule(color=palette.INK, strokeWidth=2).encode(x="Day played:T"))
+        layers.append(
+            alt.Chart(marked)
+            .mark_rule(color=palette.INK, strokeWidth=2)
+            .encode(x=alt.X("Day played:T", scale=utc))
+        )
     # Streamlit fits the whole chart (legend and axes too) in its height: about 110 px of bars.
     return alt.layer(*layers).properties(height=210)

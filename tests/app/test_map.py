@@ -279,31 +279,74 @@ def test_the_events_layer_follows_the_filters(app_on, demo_store, demo_analysis)
     assert len(flagged) < int(events["flag_level"].isin(["likely", "possible"]).sum())
 
 
+def _timeline_tables(at) -> list[list[dict]]:
+    """The data of the Map page's timeline chart (the one with a brush), one table per layer."""
+    import pyarrow as pa
+
+    (chart,) = [c for c in at.get("vega_lite_chart") if "brush" in c.proto.spec]
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets]
+
+
 def test_the_timeline_counts_every_report_the_other_filters_keep_and_shades_the_period(
     app_on, demo_store, reports, texts
 ):
-    import pyarrow as pa
-
     at = app_on(demo_store.path, MAP_PAGE, query={"from": "2026-10-09", "to": "2026-10-15", "type": "impact"})
     assert not at.exception and not at.error
-    (chart,) = [c for c in at.get("vega_lite_chart") if "brush" in c.proto.spec]
-    tables = [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets]
+    tables = _timeline_tables(at)
     bars = next(rows for rows in tables if rows and "Flag level" in rows[0])
     impacts = reports.loc[reports["type"] == "impact"]
     assert sum(row["Reports"] for row in bars) == len(impacts)  # the whole record, not the week
+    # The demo month is drawn by day, as it always was: one bar a day from its midnight to the next.
+    days = impacts["occurred_at"].dt.strftime("%Y-%m-%d")
+    assert sorted({row["From"][:10] for row in bars}) == sorted(days.unique())
+    assert all(pd.Timestamp(row["To"]) - pd.Timestamp(row["From"]) == pd.Timedelta(days=1) for row in bars)
     likely_ninth = sum(
         row["Reports"]
         for row in bars
-        if row["Day"].startswith("2026-10-09") and row["Flag level"] == "Likely"
+        if row["From"].startswith("2026-10-09") and row["Flag level"] == "Likely"
     )
-    on_ninth = impacts["occurred_at"].dt.strftime("%Y-%m-%d") == "2026-10-09"
-    assert likely_ninth == int((on_ninth & (impacts["flag_level"] == "likely")).sum())
+    assert likely_ninth == int(((days == "2026-10-09") & (impacts["flag_level"] == "likely")).sum())
     (shade,) = [rows[0] for rows in tables if rows and "Period from" in rows[0]]
     assert (shade["Period from"], shade["Period to"]) == (
         "2026-10-09T00:00:00+00:00",
         "2026-10-16T00:00:00+00:00",
     )
-    assert f"{len(impacts):,} in all under the other filters" in texts(at)
+    caption = texts(at)
+    assert f"Reports per day (UTC) by flag level, {len(impacts):,} in all under the other filters" in caption
+    assert "choose another period." in caption
+
+
+def test_over_seven_years_of_real_events_the_timeline_draws_weeks(app_on, tmp_path, shared_data, texts):
+    # UCDP GED's 1,447 events of the Minsk II ceasefire (2015-02-15 to 2022-02-23), imported through its preset.
+    from geo.ingest.mapping import read_upload
+    from geo.settings import Settings
+    from geo.store import open_store
+    from geo.timeline import MAX_BARS
+
+    path = shared_data / "ucdp_ged" / "ucdp_ged_ukraine_minsk2_2015-02-15_2022-02-23.geojson"
+    data = path.read_bytes()
+    batch = read_upload(data, filename=path.name, mapping="ucdp", settings=Settings())
+    store = open_store(tmp_path / "ged" / "store.gpkg")
+    store.add_batch(batch, original=data)
+    at = app_on(store.path, MAP_PAGE, query={"from": "2018-03-07", "to": "2018-03-20"})
+    assert not at.exception and not at.error
+    tables = _timeline_tables(at)
+    bars = next(rows for rows in tables if rows and "Flag level" in rows[0])
+    assert sum(row["Reports"] for row in bars) == len(batch.accepted) == store.count()
+    # Weeks from Monday (UTC), each named by its days; far fewer rows than the 2,566 days of the record.
+    starts = {pd.Timestamp(row["From"]) for row in bars}
+    assert len(starts) <= MAX_BARS and len(bars) <= 4 * MAX_BARS
+    assert all(t.weekday() == 0 for t in starts)
+    assert all(pd.Timestamp(row["To"]) - pd.Timestamp(row["From"]) == pd.Timedelta(days=7) for row in bars)
+    assert min(starts) == pd.Timestamp("2015-02-09", tz="UTC")  # the week of Sunday 15 February 2015
+    first = next(row for row in bars if row["From"].startswith("2015-02-09"))
+    assert first["Week"] == "9 Feb 2015 to 15 Feb 2015"
+    # The period shaded is its days, not the weeks they fall in.
+    (shade,) = [rows[0] for rows in tables if rows and "Period from" in rows[0]]
+    assert shade["Period from"].startswith("2018-03-07") and shade["Period to"].startswith("2018-03-21")
+    caption = texts(at)
+    assert "Reports per week (UTC, weeks from Monday) by flag level, 1,447 in all" in caption
+    assert "choose another period (the whole weeks it reaches)." in caption
 
 
 def test_an_area_drawn_on_the_map_selects_its_reports_on_every_page_until_cleared(
