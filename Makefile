@@ -9,9 +9,10 @@ NPM_DIR ?= .cache/npm
 .PHONY: run run-postgis test install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
 
 # On this machine only (127.0.0.1): with no sign-in configured the app refuses any other address
-# (README, "Sign-in").
+# (README, "Sign-in"). `python -m ui.serve` is `streamlit run app.py` that reads the store's analysis
+# back before it listens, so the first page does not (ui/serve.py).
 run: install demo-store
-	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(PY) -m ui.serve --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 # The tests in two workers, one per core of CI (pytest-xdist: 1,008 s in one process on a quiet
 # 2-core machine); then those that start app servers and Chromium alone, with the machine to
@@ -57,7 +58,7 @@ postgis-stop:
 run-postgis: install postgis
 	$(PY) -m geo migrate --store "$$(bash scripts/postgis.sh url)"
 	CM_STORE_URL="$$(bash scripts/postgis.sh url)" $(PY) -m geo demo --load
-	CM_STORE_URL="$$(bash scripts/postgis.sh url)" $(PY) -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	CM_STORE_URL="$$(bash scripts/postgis.sh url)" $(PY) -m ui.serve --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 # Debian's PostgreSQL and PostGIS for the tests, which start their own servers (needs root or sudo
 # on a fresh machine, as the browser does).

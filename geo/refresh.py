@@ -399,19 +399,12 @@ def refresh_store(
     with _lock:
         revision = store.revision()
         key = f"r{revision}-{context}"
-        memo = _latest.get(store_key)
-        if memo is not None and memo[0] == key:
-            return memo[1], Update("kept")
         # Its scenario and agreement, read when first needed (by an analysis, or to word its reasons).
         inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
+        found = _held_or_stored(store, store_key, key, inputs, timings)
+        if found is not None:
+            return found[0], Update(found[1])
         with _long_lived():
-            with timings.stage("read back"):
-                kept = store.load_analysis(key)
-                result = _from_tables(kept, inputs) if kept is not None else None
-                del kept  # used up by the conversion
-            if result is not None:
-                _latest[store_key] = (key, result, store.analysis_batches(key))
-                return result, Update("read back")
             since, previous, made_of = _previous(store, store_key, context, inputs, timings)
             with timings.stage("read"):
                 revision, batches, incidents, appended = _read(store, previous, made_of)
@@ -426,6 +419,46 @@ def refresh_store(
                 _write(store, key, result, tables, months, changed, since=since, batches=batches)
             _latest[store_key] = (key, result, batches)
             return result, done
+
+
+def read_back(
+    store,
+    *,
+    scenario_dir: Path,
+    agreement_path: Path,
+    threshold: float = ATTRIBUTION_THRESHOLD,
+    timings: Timings | None = None,
+) -> tuple[str, Analysis] | None:
+    """The analysis of the store at its revision now, with its key, as this process holds it or as
+    the store keeps it; None when neither has it. Nothing is analysed: what a starting server reads
+    before it takes its first page (:mod:`geo.warm`), where :func:`refresh_store` would analyse."""
+    files = context_key(scenario_dir, agreement_path)
+    with _lock:
+        key = f"r{store.revision()}-{files}-t{threshold}"
+        inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
+        found = _held_or_stored(
+            store, identity(store), key, inputs, Timings() if timings is None else timings
+        )
+    return None if found is None else (key, found[0])
+
+
+def _held_or_stored(
+    store, store_key: str, key: str, inputs: Context, timings: Timings
+) -> tuple[Analysis, str] | None:
+    """Under ``_lock``: the analysis under ``key`` this process holds (``kept``) or the store keeps
+    (``read back``, then held), with how it was found; None when neither has it."""
+    memo = _latest.get(store_key)
+    if memo is not None and memo[0] == key:
+        return memo[1], "kept"
+    with _long_lived():
+        with timings.stage("read back"):
+            kept = store.load_analysis(key)
+            result = _from_tables(kept, inputs) if kept is not None else None
+            del kept  # used up by the conversion
+        if result is None:
+            return None
+        _latest[store_key] = (key, result, store.analysis_batches(key))
+    return result, "read back"
 
 
 def _stored(

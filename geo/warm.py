@@ -12,19 +12,33 @@ It never changes what an analysis says: the caches it fills are keyed by the con
 made from, and the files are read afresh (not through the analysis's :class:`~geo.context.Context`,
 whose terms are read and checked on first use). Files changed meanwhile, or any failure, leave
 the caches to the first update, as without it.
+
+:func:`prepare` does all of it before a server takes its first page (``python -m ui.serve``): the
+analysis read back, the warm-up, and what every first map draws from the shipped files. A server
+that starts this way listens once it is ready; behind the proxy the other servers take the pages
+meanwhile (docs/DEPLOY.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
-from geo.context import Context
+from geo import refresh
+from geo.context import Context, resolve
+from geo.errors import GeoError
 from geo.ingest.batch import OUTPUT_COLUMNS, SYSTEM_COLUMNS
+from geo.maps.places import settlement_labels
 from geo.pipeline import analyse, context_key
+from geo.settings import Settings
+from geo.store import configured, is_url, open_store, work_dir
 
 log = logging.getLogger("ceasefire_monitor")
 
@@ -69,3 +83,74 @@ def start(reports: gpd.GeoDataFrame, context: Context) -> threading.Thread:
     thread = threading.Thread(target=warm_up, args=(reports, context), name="warm-up", daemon=True)
     thread.start()
     return thread
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """What :func:`prepare` made ready, for the server's log."""
+
+    store: str
+    how: str  # "read back", "nothing stored" or "failed"
+    seconds: float
+    revision: int | None = None
+    reports: int | None = None
+    problem: str | None = None
+
+    def describe(self) -> str:
+        """One line for the server's log."""
+        if self.how == "failed":
+            return (
+                f"Not prepared ({self.problem}); the first page tries again and says what is wrong "
+                f"({self.seconds:.1f} s)."
+            )
+        if self.how == "nothing stored":
+            return (
+                f"No analysis of store revision {self.revision} is kept: the first page analyses "
+                f"the stored reports, with a progress bar ({self.seconds:.1f} s)."
+            )
+        return (
+            f"Ready: the analysis of store revision {self.revision} ({self.reports:,} reports) "
+            f"{self.how}, warmed up for the first batch, in {self.seconds:.1f} s."
+        )
+
+
+def prepare(settings: Settings, *, say: Callable[[str], None] = log.info) -> Prepared:
+    """Make this process ready for its first page: the store's analysis read back (never analysed
+    here: a store whose analysis is not kept is analysed by the first page, with its progress bar),
+    the first update's caches warmed (:func:`warm_up`) and the map's place names placed.
+
+    Never raises: a store that cannot be reached, or any fault, is said (``say``) and left to the
+    first page, which reports it to the user as it would without this.
+    """
+    t0 = time.perf_counter()
+    location = str(configured(settings))
+    shown = "a PostGIS store" if is_url(location) else location
+    try:
+        say(f"Preparing: reading the analysis of {shown} ...")
+        # Opened as the app opens it (ui.data.store), so that both name the same store.
+        store = open_store(location if is_url(location) else Path(location), work=work_dir(settings))
+        context = resolve(settings)
+        found = refresh.read_back(
+            store,
+            scenario_dir=context.scenario_dir,
+            agreement_path=context.agreement_path,
+            threshold=context.threshold,
+        )
+        settlement_labels()  # every map's place names: about a second, once per process
+        if found is None:
+            return Prepared(shown, "nothing stored", time.perf_counter() - t0, revision=store.revision())
+        key, analysis = found
+        say(f"Preparing: warming up for the first batch ({len(analysis.reports):,} reports read) ...")
+        warm_up(analysis.reports, context)
+        return Prepared(
+            shown,
+            "read back",
+            time.perf_counter() - t0,
+            revision=refresh.revision_of(key),
+            reports=len(analysis.reports),
+        )
+    except GeoError as exc:
+        return Prepared(shown, "failed", time.perf_counter() - t0, problem=str(exc))
+    except Exception as exc:  # a head start only: the first page does it all again and reports it
+        log.warning("Preparing the server failed; the first page will try again.", exc_info=True)
+        return Prepared(shown, "failed", time.perf_counter() - t0, problem=f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,79 @@
+"""A server prepared before it listens (``python -m ui.serve``, geo.warm.prepare): its first page
+shows the analysis read back at the start, analyses nothing, and a store that cannot be read does
+not stop the start."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from geo import refresh
+from geo.settings import load_settings
+from geo.warm import prepare
+from tests.app.conftest import run_app
+from ui.serve import page_imports
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the first page analysed the store: the prepared analysis was not used")
+
+
+def test_the_first_map_shows_the_analysis_read_back_at_the_start(
+    store_kind, demo_copy, serve, served, monkeypatch, texts
+):
+    serve(demo_copy)  # the demo batches with their analysis kept
+    store = served(demo_copy)
+    refresh.forget(store)  # this process is a new server: it holds nothing of the store yet
+    said = []
+    ready = prepare(load_settings(), say=said.append)
+    assert ready.how == "read back", ready
+    assert ready.reports == store.count() and ready.revision == store.revision()
+    assert "Ready: the analysis of store revision" in ready.describe()
+    assert said and said[0].startswith("Preparing: reading the analysis of ")
+    held = refresh.latest(store)
+    assert held is not None and len(held[1].reports) == store.count()
+
+    # The page finds it: refresh_store (read back or analyse) is never called, no progress bar.
+    monkeypatch.setattr(refresh, "refresh_store", _never)
+    at = run_app("app_pages/map.py")
+    assert not at.exception, at.exception
+    assert f"{store.count():,} reports" in texts(at)
+    assert not [e for e in at.error]
+    assert "Analysing the stored reports" not in texts(at)
+
+
+def test_a_store_whose_analysis_is_not_kept_is_left_to_the_first_page(
+    store_kind, fresh_store, serve, served, small_batch
+):
+    from geo.ingest import read_batch
+
+    data = small_batch(3)
+    fresh_store.add_batch(read_batch(data, filename="three.geojson"), original=data)
+    serve(fresh_store)
+    store = served(fresh_store)
+    ready = prepare(load_settings(), say=lambda line: None)
+    assert ready.how == "nothing stored"
+    assert ready.revision == store.revision()
+    assert refresh.latest(store) is None  # nothing analysed: the first page does it, with its bar
+    assert "the first page analyses the stored reports" in ready.describe()
+
+
+def test_an_unreachable_store_is_said_and_does_not_stop_the_start(monkeypatch, tmp_path):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("CM_STORE_URL", f"postgresql://cm:secret@127.0.0.1:{port}/ceasefire")
+    monkeypatch.setenv("CM_STORE_PATH", str(tmp_path / "server" / "store.gpkg"))
+    ready = prepare(load_settings(), say=lambda line: None)
+    assert ready.how == "failed"
+    line = ready.describe()
+    assert "Cannot reach the PostGIS store" in line and "the first page tries again" in line
+    assert "secret" not in line
+
+
+@pytest.mark.parametrize("module", ["ui.data", "ui.mapview", "geo.maps.build", "geo.report"])
+def test_the_launcher_imports_what_the_pages_import(module):
+    # Read from the pages' code, so that a page's new import is prepared too.
+    named = {f"{module}.{name}" for module, names in page_imports().items() for name in names}
+    assert module in named | set(page_imports())
