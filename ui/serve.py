@@ -1,7 +1,7 @@
 """Start an app server that is ready before it listens: ``python -m ui.serve [streamlit run options]``.
 
 ``streamlit run app.py`` listens at once and does everything on its first page: it imports the
-engine (geopandas, shapely, the pages' modules), reads the store's analysis back, warms up for the
+engine and its libraries (geopandas, shapely, altair ...), reads the store's analysis back, warms up for the
 first batch and places the map's names. At a million reports that first page took 22 s. This
 launcher does all of it first (:func:`geo.warm.prepare`) and then runs the same ``streamlit run
 app.py`` in this process, so the first page finds it done: a server behind the proxy takes pages
@@ -27,11 +27,19 @@ APP = ROOT / "app.py"
 log = logging.getLogger("ceasefire_monitor")
 
 
-def page_imports(root: Path = ROOT) -> dict[str, set[str]]:
-    """The project's modules (``ui``, ``geo``) that app.py and its pages import, each with the names
-    imported from it, read from their code."""
+# Never imported before the server runs: Streamlit registers a component (streamlit_folium's map)
+# only when it is declared within a script run, and a component declared at an import outside one
+# is never served (its frame stays blank).
+AFTER_START = ("streamlit", "streamlit_folium", "ui", "app_pages")
+
+
+def preloaded(root: Path = ROOT) -> dict[str, set[str]]:
+    """The modules to import before the server runs, each with the names imported from it: those
+    app.py, the pages and ui/ import (the engine, geopandas, altair ...), read from their code, but
+    none of :data:`AFTER_START`."""
     found: dict[str, set[str]] = {}
-    for path in [root / "app.py", *sorted((root / "app_pages").glob("*.py"))]:
+    paths = [root / "app.py", *sorted((root / "app_pages").glob("*.py")), *sorted((root / "ui").glob("*.py"))]
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 pairs = [(node.module, alias.name) for alias in node.names]
@@ -40,7 +48,8 @@ def page_imports(root: Path = ROOT) -> dict[str, set[str]]:
             else:
                 continue
             for module, name in pairs:
-                if module.split(".")[0] in ("ui", "geo"):
+                top = module.split(".")[0]
+                if top not in AFTER_START and top not in sys.stdlib_module_names:
                     found.setdefault(module, set()).update([name] if name else [])
     return found
 
@@ -48,14 +57,15 @@ def page_imports(root: Path = ROOT) -> dict[str, set[str]]:
 def _import(module: str, names: set[str]) -> None:
     loaded = importlib.import_module(module)
     for name in sorted(names):
-        if not hasattr(loaded, name):  # ``from ui import data``: a module not yet imported
+        if not hasattr(loaded, name):  # ``from geo import refresh``: a module not yet imported
             importlib.import_module(f"{module}.{name}")
 
 
 def prepare() -> None:
-    """Import what the pages import, then :func:`geo.warm.prepare` with the settings in force."""
+    """Import what the pages use (:func:`preloaded`), then :func:`geo.warm.prepare` with the settings
+    in force."""
     t0 = time.perf_counter()
-    for module, names in page_imports().items():
+    for module, names in preloaded().items():
         _import(module, names)
     from geo.settings import load_settings
     from geo.warm import prepare as prepare_store
@@ -63,7 +73,7 @@ def prepare() -> None:
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    say(f"Preparing: the pages' modules imported in {time.perf_counter() - t0:.1f} s.")
+    say(f"Preparing: the engine and libraries the pages use imported in {time.perf_counter() - t0:.1f} s.")
     say(prepare_store(load_settings(), say=say).describe())
 
 

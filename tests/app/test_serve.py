@@ -12,7 +12,7 @@ from geo import refresh
 from geo.settings import load_settings
 from geo.warm import prepare
 from tests.app.conftest import run_app
-from ui.serve import page_imports
+from ui.serve import preloaded
 
 
 def _never(*args, **kwargs):
@@ -72,8 +72,15 @@ def test_an_unreachable_store_is_said_and_does_not_stop_the_start(monkeypatch, t
     assert "secret" not in line
 
 
-@pytest.mark.parametrize("module", ["ui.data", "ui.mapview", "geo.maps.build", "geo.report"])
-def test_the_launcher_imports_what_the_pages_import(module):
-    # Read from the pages' code, so that a page's new import is prepared too.
-    named = {f"{module}.{name}" for module, names in page_imports().items() for name in names}
-    assert module in named | set(page_imports())
+@pytest.mark.parametrize("module", ["geo.pipeline", "geo.maps.build", "geo.report", "geopandas", "altair"])
+def test_the_launcher_imports_the_engine_and_libraries_the_pages_use(module):
+    # Read from the code of app.py, the pages and ui/, so that a new import is prepared too.
+    named = {f"{module}.{name}" for module, names in preloaded().items() for name in names}
+    assert module in named | set(preloaded())
+
+
+def test_the_launcher_leaves_components_and_pages_to_the_server():
+    # A component declared outside a script run is never served: streamlit_folium's map would stay blank.
+    assert not [
+        m for m in preloaded() if m.split(".")[0] in ("streamlit", "streamlit_folium", "ui", "app_pages")
+    ]
