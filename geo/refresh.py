@@ -77,8 +77,9 @@ Batches = tuple[tuple[str, int], ...]
 
 # Per store: the latest analysis this process made or read, its key and the store's batches it is of.
 _latest: dict[str, tuple[str, Analysis, Batches | None]] = {}
-# The latest contexts, their scenario, sectors and agreement loaded once (used under _lock).
+# The latest contexts, their scenario, sectors and agreement loaded once (shared_context).
 _contexts: dict[Context, Context] = {}
+_contexts_lock = threading.Lock()
 _lock = threading.Lock()
 
 
@@ -400,7 +401,7 @@ def refresh_store(
         revision = store.revision()
         key = f"r{revision}-{context}"
         # Its scenario and agreement, read when first needed (by an analysis, or to word its reasons).
-        inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
+        inputs = shared_context(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
         found = _held_or_stored(store, store_key, key, inputs, timings)
         if found is not None:
             return found[0], Update(found[1])
@@ -435,7 +436,7 @@ def read_back(
     files = context_key(scenario_dir, agreement_path)
     with _lock:
         key = f"r{store.revision()}-{files}-t{threshold}"
-        inputs = _inputs(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
+        inputs = shared_context(Context(scenario_dir, agreement_path, threshold=threshold, key=files))
         found = _held_or_stored(
             store, identity(store), key, inputs, Timings() if timings is None else timings
         )
@@ -554,19 +555,21 @@ def _previous(
     return None, None, None
 
 
-def _inputs(wanted: Context) -> Context:
+def shared_context(wanted: Context) -> Context:
     """``wanted``, or the equal context read before in this process, its scenario, sectors and
-    agreement already loaded (they are read on first use and kept; read only).
+    agreement already loaded (they are read on first use and kept; read only): the analyses and
+    the pages (ui.data.context) share one, so a scenario is loaded once per process.
 
     Contexts are equal when their files' content is (:func:`geo.pipeline.context_key`): an edited
     scenario or agreement is a new context, read afresh.
     """
-    found = _contexts.get(wanted)
-    if found is None:
-        if len(_contexts) >= 4:
-            _contexts.pop(next(iter(_contexts)))
-        found = _contexts[wanted] = wanted
-    return found
+    with _contexts_lock:
+        found = _contexts.get(wanted)
+        if found is None:
+            if len(_contexts) >= 4:
+                _contexts.pop(next(iter(_contexts)))
+            found = _contexts[wanted] = wanted
+        return found
 
 
 def _analysed(

@@ -34,7 +34,9 @@ import numpy as np
 from geo import refresh
 from geo.context import Context, resolve
 from geo.errors import GeoError
+from geo.hexcells import MAX_RESOLUTION
 from geo.ingest.batch import OUTPUT_COLUMNS, SYSTEM_COLUMNS
+from geo.maps.aggregate import index_of
 from geo.maps.places import settlement_labels
 from geo.pipeline import analyse, context_key
 from geo.settings import Settings
@@ -117,7 +119,9 @@ class Prepared:
 def prepare(settings: Settings, *, say: Callable[[str], None] = log.info) -> Prepared:
     """Make this process ready for its first page: the store's analysis read back (never analysed
     here: a store whose analysis is not kept is analysed by the first page, with its progress bar),
-    the first update's caches warmed (:func:`warm_up`) and the map's place names placed.
+    the first update's caches warmed (:func:`warm_up`), and what every first map draws made: the
+    place names placed, the scenario loaded (in the context the pages share,
+    :func:`geo.refresh.shared_context`) and the finest hexagon index of the reports.
 
     Never raises: a store that cannot be reached, or any fault, is said (``say``) and left to the
     first page, which reports it to the user as it would without this.
@@ -129,19 +133,22 @@ def prepare(settings: Settings, *, say: Callable[[str], None] = log.info) -> Pre
         say(f"Preparing: reading the analysis of {shown} ...")
         # Opened as the app opens it (ui.data.store), so that both name the same store.
         store = open_store(location if is_url(location) else Path(location), work=work_dir(settings))
-        context = resolve(settings)
+        context = refresh.shared_context(resolve(settings))  # the one the pages will use
         found = refresh.read_back(
             store,
             scenario_dir=context.scenario_dir,
             agreement_path=context.agreement_path,
             threshold=context.threshold,
         )
-        settlement_labels()  # every map's place names: about a second, once per process
+        # What every map draws: the place names (about a second), the line, areas and zones.
+        settlement_labels()
+        context.scenario  # noqa: B018
         if found is None:
             return Prepared(shown, "nothing stored", time.perf_counter() - t0, revision=store.revision())
         key, analysis = found
         say(f"Preparing: warming up for the first batch ({len(analysis.reports):,} reports read) ...")
         warm_up(analysis.reports, context)
+        index_of(analysis.reports, MAX_RESOLUTION)  # the map's hexagons, at every zoom made from it
         return Prepared(
             shown,
             "read back",

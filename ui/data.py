@@ -20,7 +20,7 @@ from geo.context import scenario_edits as edits_of
 from geo.filters import Filters, apply_filters
 from geo.ingest import IngestResult, read_batch
 from geo.ingest.mapping import ColumnMapping, read_mapped, read_table
-from geo.maps.aggregate import MAX_RESOLUTION, HexIndex
+from geo.maps.aggregate import HexIndex, index_of
 from geo.patterns import PatternParams, Patterns, find_patterns
 from geo.pipeline import Analysis
 from geo.scenario import Scenario
@@ -84,8 +84,9 @@ def scenario_edits() -> ScenarioEdits:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _context(s: Settings, state: tuple) -> Context:
-    # The fingerprint is in the arguments only to key the cache: the same files, the same context.
-    return resolve(s)
+    # The fingerprint is in the arguments only to key the cache: the same files, the same context,
+    # and the one the analyses use (its scenario loaded once, maybe before the server listened).
+    return refresh.shared_context(resolve(s))
 
 
 def context() -> Context:
@@ -312,17 +313,10 @@ def validated_csv(upload: UploadedFile, mapping: ColumnMapping) -> IngestResult:
     return memo[1]
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _hex_index(key: str, resolution: int, _reports: gpd.GeoDataFrame) -> HexIndex:
-    # The finest index comes from the cells the analysis keeps (h3_cell); coarser ones from its cells.
-    if resolution < MAX_RESOLUTION:
-        return _hex_index(key, MAX_RESOLUTION, _reports).coarser(resolution)
-    return HexIndex.build(_reports, resolution)
-
-
 def hex_index(resolution: int) -> HexIndex:
-    """Every analysed report's H3 cell at ``resolution``: built once per analysis and resolution."""
-    return _hex_index(analysis_key(), resolution, analysis()[0])
+    """Every analysed report's H3 cell at ``resolution``: built once per analysis and resolution
+    (:func:`geo.maps.aggregate.index_of`, held with the analysis's frame)."""
+    return index_of(analysis()[0], resolution)
 
 
 @st.cache_resource(show_spinner="Computing patterns ...", max_entries=4)

@@ -157,6 +157,28 @@ def positions(reports: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(geometry), shapely.get_y(geometry)
 
 
+@per_frame
+def _indexes(reports: pd.DataFrame) -> dict[int, HexIndex]:
+    """The indexes of ``reports`` made so far, by resolution."""
+    return {}
+
+
+def index_of(reports: gpd.GeoDataFrame, resolution: int) -> HexIndex:
+    """The :class:`HexIndex` of ``reports`` (an analysis's, never changed) at ``resolution``, made
+    once per frame and resolution and shared (read only but for the index's own caches): the finest
+    from the cells the analysis keeps, coarser ones from the finest's cells. A starting server makes
+    the finest before it listens (geo.warm.prepare)."""
+    held = _indexes(reports)
+    found = held.get(resolution)
+    if found is None:
+        if resolution < MAX_RESOLUTION:
+            found = index_of(reports, MAX_RESOLUTION).coarser(resolution)
+        else:
+            found = HexIndex.build(reports, resolution)
+        held[resolution] = found
+    return found
+
+
 def in_view(reports: gpd.GeoDataFrame, bounds: tuple[float, float, float, float] | None) -> np.ndarray:
     """Boolean per report: inside the lon/lat box ``(minx, miny, maxx, maxy)`` (all when None)."""
     if bounds is None:

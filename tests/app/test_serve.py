@@ -9,6 +9,8 @@ import socket
 import pytest
 
 from geo import refresh
+from geo.hexcells import MAX_RESOLUTION
+from geo.maps.aggregate import _indexes
 from geo.settings import load_settings
 from geo.warm import prepare
 from tests.app.conftest import run_app
@@ -33,6 +35,8 @@ def test_the_first_map_shows_the_analysis_read_back_at_the_start(
     assert said and said[0].startswith("Preparing: reading the analysis of ")
     held = refresh.latest(store)
     assert held is not None and len(held[1].reports) == store.count()
+    # The finest hexagon index is made; the coarser ones the map asks for come from it.
+    assert MAX_RESOLUTION in _indexes(held[1].reports)
 
     # The page finds it: refresh_store (read back or analyse) is never called, no progress bar.
     monkeypatch.setattr(refresh, "refresh_store", _never)
