@@ -152,6 +152,28 @@ class PopupClearance(MacroElement):
     )
 
 
+class HeatGuard(MacroElement):
+    """The heatmap waits for a map with a size: Leaflet.heat draws on a canvas as large as the map,
+    and a map not yet laid out (its frame still 0 px wide, seen under load) made it throw "The
+    source width is 0" from getImageData. Its redraw is skipped then; the map's next move or
+    resize (Leaflet's moveend, which the layer follows) draws it. In the map's own script, once."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (window.L && L.HeatLayer && !L.HeatLayer.prototype._cmSized) {
+            L.HeatLayer.prototype._cmSized = L.HeatLayer.prototype._redraw;
+            L.HeatLayer.prototype._redraw = function () {
+                var size = this._map && this._map.getSize();
+                if (!size || size.x <= 0 || size.y <= 0) { this._frame = null; return this; }
+                return this._cmSized();
+            };
+        }
+        {% endmacro %}
+        """
+    )
+
+
 # The Map page's area selection: rectangles and polygons only, drawn as a dashed outline.
 AREA_STYLE = {"color": palette.INK, "weight": 2, "dashArray": "6 4", "fill": False}
 AREA_DRAW_OPTIONS = {
@@ -176,6 +198,7 @@ def _base(layers: MapLayers, *, settings: Settings, compact: bool = False, **opt
     # A popup opens clear of the map's controls (the layer control, zoom and draw buttons): Leaflet
     # pans the map until the popup is this far inside every edge.
     m.add_child(PopupClearance())
+    m.add_child(HeatGuard())
     return m
 
 

@@ -168,6 +168,9 @@ def test_live_overlays_hidden_ones_start_unticked_and_the_legend_is_not_listed(i
     )
     assert remote_urls(base + "".join(scripts), allowed=COMMENT_URLS) == []
     assert "L.control.layers" not in base  # the layer control travels with the overlays
+    # The heatmap waits for a map with a size (tests/browser/test_heat_guard.py): in the base's
+    # script, which runs once the bundle has defined the layer.
+    assert "L.HeatLayer.prototype._redraw = function" in base
 
 
 def test_report_text_is_data_never_a_template(incidents, scenario, settings):
