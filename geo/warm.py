@@ -92,7 +92,7 @@ class Prepared:
     """What :func:`prepare` made ready, for the server's log."""
 
     store: str
-    how: str  # "read back", "nothing stored" or "failed"
+    how: str  # "read back", "empty", "nothing stored" or "failed"
     seconds: float
     revision: int | None = None
     reports: int | None = None
@@ -105,6 +105,8 @@ class Prepared:
                 f"Not prepared ({self.problem}); the first page tries again and says what is wrong "
                 f"({self.seconds:.1f} s)."
             )
+        if self.how == "empty":
+            return f"Ready: the store holds no reports yet ({self.seconds:.1f} s)."
         if self.how == "nothing stored":
             return (
                 f"No analysis of store revision {self.revision} is kept: the first page analyses "
@@ -144,7 +146,8 @@ def prepare(settings: Settings, *, say: Callable[[str], None] = log.info) -> Pre
         settlement_labels()
         context.scenario  # noqa: B018
         if found is None:
-            return Prepared(shown, "nothing stored", time.perf_counter() - t0, revision=store.revision())
+            how = "empty" if store.count() == 0 else "nothing stored"
+            return Prepared(shown, how, time.perf_counter() - t0, revision=store.revision())
         key, analysis = found
         say(f"Preparing: warming up for the first batch ({len(analysis.reports):,} reports read) ...")
         warm_up(analysis.reports, context)

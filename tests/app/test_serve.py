@@ -63,6 +63,13 @@ def test_a_store_whose_analysis_is_not_kept_is_left_to_the_first_page(
     assert "the first page analyses the stored reports" in ready.describe()
 
 
+def test_an_empty_store_is_said_to_be_empty(store_kind, empty_store, serve):
+    serve(empty_store)
+    ready = prepare(load_settings(), say=lambda line: None)
+    assert ready.how == "empty"
+    assert ready.describe().startswith("Ready: the store holds no reports yet")
+
+
 def test_an_unreachable_store_is_said_and_does_not_stop_the_start(monkeypatch, tmp_path):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
