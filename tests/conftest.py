@@ -189,10 +189,15 @@ def small_store_batch() -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, the tests that start servers and browsers run one after another on one
-    worker: two app servers and two Chromiums at once on two cores would make their waits flaky.
-    (``make test`` runs them apart, after the others, with the machine to themselves.)"""
+    """Under pytest-xdist (``--dist loadgroup``), the tests that start servers and browsers run in
+    two lanes, one worker each, one test after another in each: those that name a group of their own
+    (tests/browser/conftest.py's ``SECOND_LANE``) and all the others, in group "servers". Not more:
+    a lane's server and Chromium alone keep most of two cores busy. (``make test`` runs the lanes
+    apart, after the other tests, with the machine to themselves.)"""
     for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
         if item.get_closest_marker("browser") or "tests/deploy/" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("servers"))

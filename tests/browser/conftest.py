@@ -35,6 +35,12 @@ CHROMIUM_ARGS = [
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 START_TIMEOUT_S = 60.0
+# The tests that start servers and browsers run in two lanes under pytest-xdist (``make test``: two
+# workers, ``--dist loadgroup``; tests/conftest.py): the tests on the session's demo server in the
+# first, and those marked with this (most of those with servers of their own, and half of the screen
+# matrix) in the second: about as long.
+# A lane runs its tests one after another in their usual order (some count what one before stored).
+SECOND_LANE = pytest.mark.xdist_group("servers-2")
 
 
 def _free_port() -> int:

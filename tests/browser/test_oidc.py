@@ -19,9 +19,9 @@ import pytest
 
 from geo.auth import Role
 from geo.auth.users import load_users, save_users
-from tests.browser.conftest import LOOPBACK, _free_port, running_app
+from tests.browser.conftest import LOOPBACK, SECOND_LANE, _free_port, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SECOND_LANE]
 
 TIMEOUT_MS = 60_000
 

@@ -2,7 +2,8 @@
 
 The pictures go to test-artifacts/browser/matrix/<page>-<size>-<theme>.png (what the window shows) and
 <page>-<size>-<theme>-full.png (the whole page), for a person to look at. One server, one browser, one
-context per theme: a page is opened, measured and photographed in about two seconds.
+context per theme: a page is opened, measured and photographed in about two seconds. Under
+pytest-xdist (``make test``) the dark half runs in the second lane, on that worker's server and browser.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import itertools
 
 import pytest
 
-from tests.browser.conftest import keep_offline
+from tests.browser.conftest import SECOND_LANE, keep_offline
 
 pytestmark = pytest.mark.browser
 
@@ -135,8 +136,13 @@ def _drawn(page) -> None:
 
 @pytest.mark.parametrize(
     ("theme", "size", "name"),
-    list(itertools.product(THEMES, SIZES, PAGES)),
-    ids=lambda v: str(v),
+    [
+        # The dark half in the second lane under pytest-xdist (tests/browser/conftest.py).
+        pytest.param(
+            theme, size, name, id=f"{theme}-{size}-{name}", marks=[SECOND_LANE] if theme == "dark" else []
+        )
+        for theme, size, name in itertools.product(THEMES, SIZES, PAGES)
+    ],
 )
 def test_page_is_whole_and_legible(tab, artifacts, theme, size, name):
     path, title = PAGES[name]

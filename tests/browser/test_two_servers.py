@@ -12,9 +12,9 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.browser.conftest import keep_offline, running_app
+from tests.browser.conftest import SECOND_LANE, keep_offline, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SECOND_LANE]
 
 TIMEOUT_MS = 60_000
 # Server B shows a batch committed through A within the poll (ui.follow.POLL_S, 3 s) and the

@@ -21,7 +21,10 @@ from geo.demo import DEMO_DIR
 from geo.ingest import read_batch
 from geo.settings import Settings
 from geo.store.postgis import PostGISStore
+from tests.browser.conftest import SECOND_LANE
 from tests.test_scenario_edits import _square
+
+pytestmark = SECOND_LANE
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUP = ROOT / "deploy" / "backup" / "cm-backup.sh"

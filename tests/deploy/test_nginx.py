@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from tests.browser.conftest import running_app
+from tests.browser.conftest import SECOND_LANE, running_app
 from tests.conftest import free_port
+
+pytestmark = SECOND_LANE
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nginx" / "ceasefire.conf"
