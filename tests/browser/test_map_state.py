@@ -186,6 +186,14 @@ def test_brushing_the_timeline_sets_the_period(offline_page, artifacts):
         if "from=2026-10-01" not in page.url:
             break
         page.wait_for_timeout(200)
+    # The URL follows the period in more than one step (a brush reports as it is drawn, and each
+    # run writes its query): read it once it has held still for a second.
+    seen, still = page.url, 0
+    for _ in range(TIMEOUT_MS // 200):
+        page.wait_for_timeout(200)
+        seen, still = page.url, (still + 1 if page.url == seen else 0)
+        if still >= 5:
+            break
     start = re.search(r"from=(2026-10-\d\d)", page.url).group(1)
     end = re.search(r"to=(2026-10-\d\d)", page.url).group(1)
     assert "2026-10-05" < start <= end < "2026-10-26"
