@@ -66,7 +66,12 @@ def prepare() -> None:
     in force."""
     t0 = time.perf_counter()
     for module, names in preloaded().items():
-        _import(module, names)
+        try:
+            _import(module, names)
+        except Exception:  # a head start only: the page that imports it reports the failure
+            log.warning(
+                "Preparing: importing %s failed; the page that needs it will say so.", module, exc_info=True
+            )
     from geo.settings import load_settings
     from geo.warm import prepare as prepare_store
 
