@@ -142,23 +142,36 @@ def _day_numbers(days: object) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(days, utc=True)).as_unit("ns").asi8 // _DAY_NS
 
 
-def _starts(days: np.ndarray, unit: str) -> np.ndarray:
-    """The day number of the first day of the bar of ``unit`` each day number falls in."""
+# The numpy datetime unit of the calendar units (weeks and days are counted in days).
+_CALENDAR = {"month": "M", "year": "Y"}
+
+
+def _bar_numbers(days: np.ndarray, unit: str) -> np.ndarray:
+    """The bar of ``unit`` each day number falls in, numbered from the bar holding 1970-01-01."""
     if unit == "day":
         return days
     if unit == "week":
-        return days - (days + _MONDAY_SHIFT) % 7
-    step = {"month": "M", "year": "Y"}[unit]
-    return days.astype("datetime64[D]").astype(f"datetime64[{step}]").astype("datetime64[D]").astype(np.int64)
+        return (days + _MONDAY_SHIFT) // 7
+    return days.astype("datetime64[D]").astype(f"datetime64[{_CALENDAR[unit]}]").astype(np.int64)
+
+
+def _first_days(bars: np.ndarray, unit: str) -> np.ndarray:
+    """The day number of the first day of each bar of ``unit`` (:func:`_bar_numbers`)."""
+    if unit == "day":
+        return bars
+    if unit == "week":
+        return bars * 7 - _MONDAY_SHIFT
+    return bars.astype(f"datetime64[{_CALENDAR[unit]}]").astype("datetime64[D]").astype(np.int64)
+
+
+def _starts(days: np.ndarray, unit: str) -> np.ndarray:
+    """The day number of the first day of the bar of ``unit`` each day number falls in."""
+    return _first_days(_bar_numbers(days, unit), unit)
 
 
 def _stops(starts: np.ndarray, unit: str) -> np.ndarray:
     """The day number of the first day after each bar of ``unit`` that starts on ``starts``."""
-    if unit in ("day", "week"):
-        return starts + (1 if unit == "day" else 7)
-    step = {"month": "M", "year": "Y"}[unit]
-    following = starts.astype("datetime64[D]").astype(f"datetime64[{step}]") + 1
-    return following.astype("datetime64[D]").astype(np.int64)
+    return _first_days(_bar_numbers(starts, unit) + 1, unit)
 
 
 def bar_count(first: dt.date, last: dt.date, unit: str) -> int:
@@ -169,12 +182,8 @@ def bar_count(first: dt.date, last: dt.date, unit: str) -> int:
     >>> bar_count(dt.date(2025, 12, 28), dt.date(2026, 1, 5), "week")  # a Sunday to a Monday
     3
     """
-    ends = _starts(_day_numbers([first, last]), unit)
-    if unit in ("day", "week"):
-        return int(ends[1] - ends[0]) // (1 if unit == "day" else 7) + 1
-    step = {"month": "M", "year": "Y"}[unit]
-    months = ends.astype("datetime64[D]").astype(f"datetime64[{step}]").astype(np.int64)
-    return int(months[1] - months[0]) + 1
+    ends = _bar_numbers(_day_numbers([first, last]), unit)
+    return int(ends[1] - ends[0]) + 1
 
 
 def bin_unit(first: dt.date, last: dt.date) -> str:
