@@ -12,6 +12,7 @@ from branca.element import MacroElement
 from folium.map import CustomPane
 from folium.plugins import Draw, Fullscreen, HeatMap, MeasureControl, MousePosition
 from folium.template import Template
+from folium.vector_layers import path_options
 
 from geo import palette
 from geo.maps import style
@@ -19,11 +20,11 @@ from geo.maps.aggregate import POINT_LIMIT, HexIndex, resolution_for_zoom, zoom_
 from geo.maps.assets import STATIC_URL, localise_assets
 from geo.maps.context import load_countries
 from geo.maps.events import EVENT_STYLES
-from geo.maps.latlon import latlon, lonlat
+from geo.maps.latlon import lonlat
 from geo.maps.layers import MapLayers, map_layers
 from geo.maps.legend import LEGEND_CSS, Legend
 from geo.maps.places import add_orientation, lines_bounds
-from geo.maps.vector import NeutralAttribution, StartHidden, VectorLayer, VectorMiniMap
+from geo.maps.vector import NeutralAttribution, PostsLayer, StartHidden, VectorLayer, VectorMiniMap
 from geo.maps.view import View
 from geo.scenario import Scenario
 from geo.settings import Settings
@@ -96,22 +97,17 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
         VectorLayer(layers.line, name=f"Contact line {layers.line_version}", style=style.CONTACT_LINE).add_to(
             m
         )
-    posts = folium.FeatureGroup(name="Observation posts")
-    # A few dozen posts at most: one folium object each is cheap, and a DOM icon reads as a symbol.
-    for feature in layers.posts["features"]:
-        lon, lat = feature["geometry"]["coordinates"][:2]
-        p = feature["properties"]
-        folium.Circle(latlon(lon, lat), radius=p["range_m"], interactive=False, **style.POST_COVERAGE).add_to(
-            posts
-        )
-        folium.Marker(
-            latlon(lon, lat),
-            icon=folium.DivIcon(
-                html=_POST_ICON.format(colour=p["colour"]), icon_size=(14, 14), icon_anchor=(7, 7)
-            ),
-            tooltip=folium.Tooltip(p["tip"]),
-        ).add_to(posts)
-    posts.add_to(m)
+    posts = layers.posts["features"]
+    icons = [
+        {**f, "properties": {**f["properties"], "icon": _POST_ICON.format(colour=f["properties"]["colour"])}}
+        for f in posts
+    ]
+    PostsLayer(
+        {"type": "FeatureCollection", "features": icons},
+        name="Observation posts",
+        # As folium draws a Circle with these options: an outline only (no fill given).
+        ring=path_options(line=False, **style.POST_COVERAGE),
+    ).add_to(m)
 
 
 def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings, *, compact: bool = False) -> None:

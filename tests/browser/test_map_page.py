@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from geo.scenario import load_scenario
+
 pytestmark = pytest.mark.browser
 
 MAP_PATH = os.environ.get("CM_MAP_PATH", "/map")
@@ -33,6 +35,22 @@ def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, arti
     # The map opens coloured by flag level, with every report counted in the legend.
     assert "Violation flag (3,668 reports)" in legend.inner_text()  # the demo month's ground_truth.csv rows
     assert frame.locator(".leaflet-control-scale").count() == 1
+    # Each observation post: its range as a dashed circle in metres, its symbol with its name.
+    posts = frame.evaluate(
+        "() => { const r = []; map_div.eachLayer(l => { if (l instanceof L.Circle)"
+        " r.push([l.getLatLng().lat, l.getLatLng().lng, l.getRadius()]); }); return r; }"
+    )
+    scenario = load_scenario()  # the demo scenario the app serves
+    expected = zip(
+        scenario.posts.geometry.y, scenario.posts.geometry.x, scenario.posts["range_m"], strict=True
+    )
+    assert len(posts) == len(scenario.posts)
+    for drawn, post in zip(sorted(posts), sorted(expected), strict=True):
+        assert drawn == pytest.approx(post, abs=1e-5)  # the map's GeoJSON keeps 5 decimals
+    symbols = frame.locator(".leaflet-marker-pane .leaflet-marker-icon")
+    assert symbols.count() == len(scenario.posts)
+    symbols.first.hover(force=True)
+    assert "Observation post" in frame.locator(".leaflet-tooltip").first.inner_text()
     assert frame.locator(".leaflet-control-layers").count() == 1
     # No national flag in the attribution (Leaflet 1.9 prefixes one): the mission is impartial.
     attribution = frame.locator(".leaflet-control-attribution")

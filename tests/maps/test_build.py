@@ -9,7 +9,7 @@ import folium
 
 from geo.maps import clicked_uid, incident_map, remote_urls
 from geo.maps.legend import Legend
-from geo.maps.vector import VectorLayer, VectorMiniMap
+from geo.maps.vector import PostsLayer, VectorLayer, VectorMiniMap
 
 # folium's MeasureControl template cites this issue in a JavaScript comment: text, not a request.
 COMMENT_URLS = ("https://github.com/ljagis/leaflet-measure/issues/",)
@@ -204,3 +204,20 @@ def test_the_live_maps_first_view_leaves_the_legend_room_west_of_the_data(demo_a
     # Every report lies right of the open legend, and inside the map.
     assert (west - west_edge) * px_per_degree >= LEGEND_WIDTH_PX
     assert (east - west_edge) * px_per_degree <= width
+
+
+def test_observation_posts_are_one_layer_drawn_in_the_browser(incidents, scenario, settings):
+    m = incident_map(incidents, scenario, settings=settings)
+    (posts,) = _children(m, PostsLayer)
+    assert posts.layer_name == "Observation posts"
+    features = posts.data["features"]
+    assert [f["properties"]["post_id"] for f in features] == list(scenario.posts["post_id"].astype(str))
+    for feature in features:
+        colour = feature["properties"]["colour"]
+        assert f"border:3px solid {colour}" in feature["properties"]["icon"]
+    # As folium drew its Circle: the range's outline only, dashed.
+    assert posts.ring["fill"] is False and posts.ring["dashArray"] == "3 4"
+    html = m.get_root().render()
+    # One loop in the browser, not one object a post: each post's text is in the data once.
+    assert html.count("L.circle(") == 1
+    assert html.count(features[0]["properties"]["tip"].replace("&", "\\u0026")) == 1
