@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import auth, data, follow
+from ui.components import serve_components
 from ui.errors import user_errors
 
 st.set_page_config(
@@ -12,6 +13,7 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
 )
+serve_components()
 
 navigation = st.navigation(
     [

@@ -3,9 +3,11 @@
 ``streamlit run app.py`` listens at once and does everything on its first page: it imports the
 engine and its libraries (geopandas, shapely, altair ...), reads the store's analysis back, warms up for the
 first batch and places the map's names. At a million reports that first page took 22 s. This
-launcher does all of it first (:func:`geo.warm.prepare`) and then runs the same ``streamlit run
-app.py`` in this process, so the first page finds it done: a server behind the proxy takes pages
-once it can answer them quickly, and the other servers take them meanwhile (docs/DEPLOY.md).
+launcher does all of it first (:func:`geo.warm.prepare`), rehearses the first pages an officer opens
+(:func:`rehearse`: what a page makes once per process, 2 s of a server's first map at a million
+reports) and then runs the same ``streamlit run app.py`` in this process, so the first page finds it
+done: a server behind the proxy takes pages once it can answer them quickly, and the other servers
+take them meanwhile (docs/DEPLOY.md).
 
 Options after the module name are ``streamlit run``'s (``--server.port 8501`` ...). Nothing it
 prepares can fail the start: a store that cannot be reached is said in the log and left to the
@@ -21,16 +23,22 @@ import sys
 import time
 from pathlib import Path
 
+from geo.auth import Role, User
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 
 log = logging.getLogger("ceasefire_monitor")
 
 
-# Never imported before the server runs: Streamlit registers a component (streamlit_folium's map)
-# only when it is declared within a script run, and a component declared at an import outside one
-# is never served (its frame stays blank).
+# Imported by the rehearsal (:func:`rehearse`) rather than here: the pages' own modules and the map's
+# component, which app.py registers with the server it runs in (ui.components).
 AFTER_START = ("streamlit", "streamlit_folium", "ui", "app_pages")
+# The pages rehearsed: the landing page and the map, the first two an officer opens.
+REHEARSED = ("app_pages/overview.py", "app_pages/map.py")
+# Who the rehearsal runs as: a viewer, the role that can change nothing.
+REHEARSAL_USER = User("server warm-up", Role.viewer)
+REHEARSAL_TIMEOUT_S = 600
 
 
 def preloaded(root: Path = ROOT) -> dict[str, set[str]]:
@@ -79,7 +87,41 @@ def prepare() -> None:
         print(line, file=sys.stderr, flush=True)
 
     say(f"Preparing: the engine and libraries the pages use imported in {time.perf_counter() - t0:.1f} s.")
-    say(prepare_store(load_settings(), say=say).describe())
+    ready = prepare_store(load_settings(), say=say)
+    say(ready.describe())
+    # A store left to the first page (its analysis not kept) is not analysed by a rehearsal either.
+    if ready.how in ("read back", "empty"):
+        rehearse(say=say)
+
+
+def rehearse(pages: tuple[str, ...] = REHEARSED, *, say=print) -> list[str]:
+    """Run each of ``pages`` once, as a viewer, with Streamlit's AppTest (a script run without a
+    browser); return the pages that failed. What a page makes once per process is then made: its
+    modules imported, the map's templates and the hexagon counts of the default view, the timeline's
+    bins, Streamlit's own first-run checks. A server's first map took 2 s longer than its second
+    without it (docs/PERFORMANCE.md). What a rehearsal shows is thrown away; a page that fails is
+    logged and left to the first officer who opens it, who is told what is wrong.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from ui import keys
+
+    failed = []
+    for page in pages:
+        t0 = time.perf_counter()
+        try:
+            at = AppTest.from_file(str(ROOT / page), default_timeout=REHEARSAL_TIMEOUT_S)
+            at.session_state[keys.AUTH_CURRENT] = REHEARSAL_USER
+            at.run()
+            problems = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+        except Exception as exc:  # a head start only, as above
+            problems = [f"{type(exc).__name__}: {exc}"]
+        if problems:
+            failed.append(page)
+            say(f"Preparing: rehearsing {page} failed ({problems[0][:200]}); its first run will say so.")
+        else:
+            say(f"Preparing: {page} rehearsed in {time.perf_counter() - t0:.1f} s.")
+    return failed
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,12 +9,13 @@ import socket
 import pytest
 
 from geo import refresh
+from geo.audit.log import AuditLog
 from geo.hexcells import MAX_RESOLUTION
 from geo.maps.aggregate import _indexes
 from geo.settings import load_settings
 from geo.warm import prepare
 from tests.app.conftest import run_app
-from ui.serve import preloaded
+from ui.serve import REHEARSED, preloaded, rehearse
 
 
 def _never(*args, **kwargs):
@@ -90,8 +91,34 @@ def test_the_launcher_imports_the_engine_and_libraries_the_pages_use(module):
     assert module in named | set(preloaded())
 
 
-def test_the_launcher_leaves_components_and_pages_to_the_server():
-    # A component declared outside a script run is never served: streamlit_folium's map would stay blank.
+def test_the_launcher_leaves_components_and_pages_to_the_rehearsal():
+    # They are imported by the rehearsal's script runs (rehearse); app.py registers the map's
+    # component with the server (tests/browser/test_launcher.py draws the map of a launched server).
     assert not [
         m for m in preloaded() if m.split(".")[0] in ("streamlit", "streamlit_folium", "ui", "app_pages")
     ]
+
+
+def test_the_rehearsal_runs_the_first_pages_as_a_viewer_and_changes_nothing(
+    store_kind, demo_copy, serve, served
+):
+    serve(demo_copy)
+    store = served(demo_copy)
+    refresh.forget(store)
+    assert prepare(load_settings(), say=lambda line: None).how == "read back"
+    revision, entries = store.revision(), len(AuditLog(store).all())
+    said = []
+    assert rehearse(say=said.append) == []
+    assert [line.split(" rehearsed in ")[0] for line in said] == [f"Preparing: {page}" for page in REHEARSED]
+    assert store.revision() == revision and len(AuditLog(store).all()) == entries
+
+
+def test_a_page_that_fails_its_rehearsal_is_said_and_does_not_stop_the_start(store_kind, demo_copy, serve):
+    serve(demo_copy)
+    said = []
+    assert rehearse(("app_pages/no_such_page.py", "app_pages/map.py"), say=said.append) == [
+        "app_pages/no_such_page.py"
+    ]
+    assert said[0].startswith("Preparing: rehearsing app_pages/no_such_page.py failed (")
+    assert said[0].endswith("its first run will say so.")
+    assert said[1].startswith("Preparing: app_pages/map.py rehearsed in ")

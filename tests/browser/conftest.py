@@ -76,15 +76,24 @@ def running_app(
     options: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     port: int = 0,
+    launcher: bool = False,
+    timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[str]:
     """``streamlit run`` on a free port (or ``port``) over ``store_path``: its base URL while the block
-    runs, stopped after. ``options``: more of streamlit's (``--secrets.files``); ``env``: more variables."""
+    runs, stopped after. ``options``: more of streamlit's (``--secrets.files``); ``env``: more variables;
+    ``launcher``: start it as ``make run`` does, ``python -m ui.serve`` (prepared before it listens),
+    given ``timeout_s`` to answer."""
     if not APP.is_file():
         pytest.skip(f"no Streamlit entry script at {APP} yet")
     port = port or _free_port()
     env = {**os.environ, "CM_STORE_PATH": str(store_path), **(env or {})}
+    start = (
+        [sys.executable, "-m", "ui.serve"]
+        if launcher
+        else [sys.executable, "-m", "streamlit", "run", str(APP)]
+    )
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        *start,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
@@ -92,9 +101,10 @@ def running_app(
         *options,
     ]  # fmt: skip
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=APP.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
+        cwd = ROOT if launcher else APP.parent
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     try:
         while True:
             if proc.poll() is not None:
@@ -106,9 +116,7 @@ def running_app(
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit not healthy after {START_TIMEOUT_S:.0f} s:\n{log.read_text()[-3000:]}"
-                )
+                pytest.fail(f"streamlit not healthy after {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
         yield base
     finally:
