@@ -17,6 +17,8 @@ import pandas as pd
 import shapely
 
 T = TypeVar("T")
+Obj = TypeVar("Obj")
+K = TypeVar("K")
 
 
 def per_frame(compute: Callable[[pd.DataFrame], T]) -> Callable[[pd.DataFrame], T]:
@@ -34,6 +36,26 @@ def per_frame(compute: Callable[[pd.DataFrame], T]) -> Callable[[pd.DataFrame], 
             # The id is reused once the frame is collected: forget its value then.
             weakref.finalize(frame, held.pop, key, None)
         return held[key]
+
+    remembered.held = held  # type: ignore[attr-defined]
+    return remembered
+
+
+def per_object_and_key(compute: Callable[[Obj, K], T]) -> Callable[[Obj, K], T]:
+    """Decorate a function of an object (a frame, a scenario: anything never changed while it lives)
+    and a hashable key: computed once per object and key, forgotten with the object.
+
+    The values are shared by every caller: they must be read, never changed.
+    """
+    held: dict[tuple[int, K], T] = {}
+
+    @functools.wraps(compute)
+    def remembered(obj: Obj, key: K) -> T:
+        slot = (id(obj), key)
+        if slot not in held:
+            held[slot] = compute(obj, key)
+            weakref.finalize(obj, held.pop, slot, None)
+        return held[slot]
 
     remembered.held = held  # type: ignore[attr-defined]
     return remembered

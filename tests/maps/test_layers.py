@@ -247,3 +247,27 @@ def test_the_popup_separates_this_report_from_its_event(demo_analysis):
         rows = feature["properties"]["rows"]
         assert rows[report_at] == "This report"
         assert rows[event_at] == f"Its event ({event['n_reports']} reports, from sources {sources})"
+
+
+def test_the_scenarios_layers_are_made_once_per_line_version_and_never_changed(incidents, settings):
+    import copy
+    import gc
+
+    from geo.maps import incident_map
+    from geo.maps.scenario_layers import _layers_of_version, scenario_layers
+    from geo.scenario import load_scenario
+
+    scenario = load_scenario()  # a scenario of this test's own: its memo is forgotten with it
+    october = scenario_layers(scenario, at=pd.Timestamp("2026-10-21T05:15:00Z"))
+    assert scenario_layers(scenario, at=pd.Timestamp("2026-10-31T23:00:00Z")) is october  # v2 both
+    september = scenario_layers(scenario, at=pd.Timestamp("2026-09-30T00:00:00Z"))
+    assert (september["line_version"], october["line_version"]) == ("v1", "v2")
+    assert september["line"] != october["line"] and september["control_areas"] != october["control_areas"]
+    # Drawing maps from them changes nothing that the next map would draw.
+    before = copy.deepcopy(october)
+    incident_map(incidents, scenario, settings=settings).get_root().render()
+    assert scenario_layers(scenario, at=pd.Timestamp("2026-10-21T05:15:00Z")) == before
+    held = len(_layers_of_version.held)
+    del scenario, october, september
+    gc.collect()
+    assert len(_layers_of_version.held) == held - 2
