@@ -36,6 +36,7 @@ FIT_WIDTH_PX = 1000
 # through to them: the hot and cold areas are drawn there (geo.maps.hotareas).
 ABOVE_DOTS_PANE = "cm-above-dots"
 MAX_ZOOM = 18
+COUNTRIES_NAME = "Countries"
 _POST_ICON = (
     f'<div style="width:14px;height:14px;box-sizing:border-box;background:{palette.PAPER};'
     'border:3px solid {colour};transform:rotate(45deg)"></div>'
@@ -70,7 +71,7 @@ def base_map(*, settings: Settings, countries: dict[str, Any] | None = None, **o
     else:
         countries = countries if countries is not None else load_countries()
         VectorLayer(
-            countries, name="Countries", style=style.COUNTRIES, interactive=False, control=False
+            countries, name=COUNTRIES_NAME, style=style.COUNTRIES, interactive=False, control=False
         ).add_to(m)
         # The sea and the world outside the clipped countries.
         m.get_root().header.add_child(
@@ -110,6 +111,14 @@ def _add_scenario(m: folium.Map, layers: MapLayers) -> None:
     ).add_to(m)
 
 
+def _countries_layer(m: folium.Map) -> VectorLayer | None:
+    """The countries layer :func:`base_map` drew on ``m`` (None with tiles)."""
+    return next(
+        (c for c in m._children.values() if isinstance(c, VectorLayer) and c.layer_name == COUNTRIES_NAME),
+        None,
+    )
+
+
 def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings, *, compact: bool = False) -> None:
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(
@@ -125,6 +134,7 @@ def _add_controls(m: folium.Map, layers: MapLayers, settings: Settings, *, compa
     if not compact and (layers.countries is not None or settings.tile_url):
         VectorMiniMap(
             layers.countries or {"type": "FeatureCollection", "features": []},
+            countries_layer=_countries_layer(m),
             style=style.COUNTRIES,
             tile_url=settings.tile_url,
             tile_attribution=settings.tile_attribution,

@@ -245,7 +245,10 @@ class VectorMiniMap(MiniMap, RenderedOnce):
     Parameters
     ----------
     countries
-        GeoJSON FeatureCollection drawn when ``tile_url`` is empty.
+        GeoJSON FeatureCollection drawn when ``tile_url`` is empty and no ``countries_layer`` is given.
+    countries_layer
+        The map's own countries layer (drawn before this control), whose features the minimap draws
+        instead of carrying them a second time (0.13 MB of the page).
     style
         Leaflet path options for it.
     tile_url, tile_attribution
@@ -260,6 +263,12 @@ class VectorMiniMap(MiniMap, RenderedOnce):
             {%- if this.tile_url %}
             var {{ this.get_name() }}_layer = L.tileLayer({{ this.tile_url|tojson }},
                 {attribution: {{ this.tile_attribution|tojson }}});
+            {%- elif this.countries_layer %}
+            // The countries the map draws, handed over: the page carries them once.
+            var {{ this.get_name() }}_layer = L.geoJson({
+                type: "FeatureCollection",
+                features: {{ this.countries_layer.get_name() }}.getLayers().map(function (l) { return l.feature; })
+            }, {style: {{ this.country_style|tojson }}, interactive: false});
             {%- else %}
             var {{ this.get_name() }}_layer = L.geoJson({{ this.countries|tojson }},
                 {style: {{ this.country_style|tojson }}, interactive: false});
@@ -280,6 +289,7 @@ class VectorMiniMap(MiniMap, RenderedOnce):
         style: dict[str, Any],
         tile_url: str = "",
         tile_attribution: str = "",
+        countries_layer: VectorLayer | None = None,
         **kwargs: Any,
     ) -> None:
         # The parent builds an OpenStreetMap tile layer that this template never renders.
@@ -287,6 +297,7 @@ class VectorMiniMap(MiniMap, RenderedOnce):
         self._name = "VectorMiniMap"
         self.tile_layer = None
         self.countries = countries
+        self.countries_layer = countries_layer
         self.country_style = style
         self.tile_url = tile_url
         self.tile_attribution = tile_attribution

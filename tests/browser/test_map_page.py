@@ -52,6 +52,8 @@ def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, arti
     symbols.first.hover(force=True)
     assert "Observation post" in frame.locator(".leaflet-tooltip").first.inner_text()
     assert frame.locator(".leaflet-control-layers").count() == 1
+    # The minimap draws the map's own countries (handed over in the browser, not sent twice).
+    assert frame.locator(".leaflet-control-minimap path").count() > 20
     # No national flag in the attribution (Leaflet 1.9 prefixes one): the mission is impartial.
     attribution = frame.locator(".leaflet-control-attribution")
     assert attribution.inner_text().strip().startswith("Leaflet") and attribution.locator("svg").count() == 0

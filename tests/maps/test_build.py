@@ -221,3 +221,15 @@ def test_observation_posts_are_one_layer_drawn_in_the_browser(incidents, scenari
     # One loop in the browser, not one object a post: each post's text is in the data once.
     assert html.count("L.circle(") == 1
     assert html.count(features[0]["properties"]["tip"].replace("&", "\\u0026")) == 1
+
+
+def test_the_minimap_draws_the_maps_countries_without_carrying_them_again(incidents, scenario, settings):
+    m = incident_map(incidents, scenario, settings=settings)
+    (minimap,) = _children(m, VectorMiniMap)
+    countries = next(layer for layer in _children(m, VectorLayer) if layer.layer_name == "Countries")
+    assert minimap.countries_layer is countries
+    html = m.get_root().render()
+    assert html.count('"NAME":"Albania"') == 1  # the page carries the countries once
+    assert f"features: {countries.get_name()}.getLayers()" in html
+    # The minimap's control comes after the layer it reads.
+    assert html.index(f"var {countries.get_name()} = ") < html.index(f"var {minimap.get_name()}_layer = ")
