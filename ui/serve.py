@@ -21,6 +21,7 @@ import importlib
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from geo.auth import Role, User
@@ -94,12 +95,12 @@ def prepare() -> None:
         rehearse(say=say)
 
 
-def rehearse(pages: tuple[str, ...] = REHEARSED, *, say=print) -> list[str]:
+def rehearse(pages: tuple[str, ...] = REHEARSED, *, say: Callable[[str], None] = print) -> list[str]:
     """Run each of ``pages`` once, as a viewer, with Streamlit's AppTest (a script run without a
     browser); return the pages that failed. What a page makes once per process is then made: its
-    modules imported, the map's templates and the hexagon counts of the default view, the timeline's
-    bins, Streamlit's own first-run checks. A server's first map took 2 s longer than its second
-    without it (docs/PERFORMANCE.md). What a rehearsal shows is thrown away; a page that fails is
+    modules and streamlit-folium imported, what the pages remember of the analysis frame (hexagon
+    level codes, positions, the filters' choices, the timeline's days), Streamlit's own first-run
+    checks. A server's first map took 2 s longer than its second without it (docs/PERFORMANCE.md). What a rehearsal shows is thrown away; a page that fails is
     logged and left to the first officer who opens it, who is told what is wrong.
     """
     from streamlit.testing.v1 import AppTest

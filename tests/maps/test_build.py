@@ -218,6 +218,7 @@ def test_observation_posts_are_one_layer_drawn_in_the_browser(incidents, scenari
     # As folium drew its Circle: the range's outline only, dashed.
     assert posts.ring["fill"] is False and posts.ring["dashArray"] == "3 4"
     html = m.get_root().render()
+    assert f'"Observation posts" : {posts.get_name()}' in html  # ticked on and off in the layer control
     # One loop in the browser, not one object a post: each post's text is in the data once.
     assert html.count("L.circle(") == 1
     assert html.count(features[0]["properties"]["tip"].replace("&", "\\u0026")) == 1
