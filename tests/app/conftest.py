@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -218,3 +219,15 @@ def small_batch():
         return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
     return build
+
+
+def update_landed(store, timeout_s: float = 180) -> None:
+    """Wait for the background update (ui.updating) of the app server's ``store`` to finish; it must have succeeded."""
+    from ui import updating
+
+    deadline = time.monotonic() + timeout_s
+    job = updating.job(store)
+    while job is not None and not job.done and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job = updating.job(store)
+    assert job is not None and job.done and job.error is None

@@ -4,24 +4,10 @@ On both stores: with PostGIS the other session is another server (the test's han
 
 from __future__ import annotations
 
-import time
-
 from geo.ingest import read_batch
-from tests.app.conftest import edits_of
+from tests.app.conftest import edits_of, update_landed
 
 MAP_PAGE = "app_pages/map.py"
-
-
-def _landed(store, timeout_s: float = 180) -> None:
-    """Wait for the background update of the app server's ``store`` to finish; it must have succeeded."""
-    from ui import updating
-
-    deadline = time.monotonic() + timeout_s
-    job = updating.job(store)
-    while job is not None and not job.done and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job = updating.job(store)
-    assert job is not None and job.done and job.error is None
 
 
 def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
@@ -59,7 +45,7 @@ def test_an_ingest_during_a_map_run_changes_nothing_until_the_next_run(
     assert notes and "revision" in notes[0], [i.value for i in at.info]
     assert at.session_state["map_hexagon_count"] == count
 
-    _landed(served(demo_copy))
+    update_landed(served(demo_copy))
     at.run()
     assert not at.exception and at.session_state["map_hexagon_count"] == count + 40
     assert not [i.value for i in at.info if "Updating the analysis" in i.value]
@@ -92,7 +78,7 @@ def test_a_failed_background_update_says_so_and_keeps_the_last_analysis(
     monkeypatch.undo()
     serve(demo_copy)
     at.run()
-    _landed(served(demo_copy))
+    update_landed(served(demo_copy))
     at.run()
     assert not at.exception
     assert not [i.value for i in at.info if "analysis" in i.value.lower()]
@@ -115,6 +101,6 @@ def test_a_zone_drawn_elsewhere_keeps_the_pages_on_the_last_analysis_until_the_n
     assert not at.exception and not at.error
     notes = [i.value for i in at.info if "Updating the analysis" in i.value]
     assert notes and "the scenario or agreement changed" in notes[0], [i.value for i in at.info]
-    _landed(served(demo_copy))
+    update_landed(served(demo_copy))
     at.run()
     assert not at.exception and not [i.value for i in at.info if "Updating the analysis" in i.value]

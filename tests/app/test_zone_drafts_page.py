@@ -17,8 +17,7 @@ from geo.pipeline import analyse_store
 from geo.scenario import load_scenario
 from geo.scenario.edits import ZONE, ZONE_DRAFT
 from geo.settings import SCENARIO_DIR, load_settings
-from tests.app.conftest import edits_of
-from tests.app.test_snapshot import _landed
+from tests.app.conftest import edits_of, update_landed
 
 ZONES_PAGE = "app_pages/zones.py"
 SQUARE = mapping(shapely.box(37.58, 48.08, 37.62, 48.12))
@@ -94,7 +93,7 @@ def test_an_analysts_zone_is_a_draft_until_an_admin_publishes_it(
     assert adm.session_state["zones_map_layers"]["zones"] == n_zones + 1
     if adm.session_state["run_analysis"] == shown:
         # A busy machine: the update did not land within the run's wait; the next run shows it.
-        _landed(served(fresh_store))
+        update_landed(served(fresh_store))
         adm.run()
     assert adm.session_state["run_analysis"] != shown, "the page now shows another analysis"
     assert "No zone draft is open." in texts(adm)
