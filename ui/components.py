@@ -10,10 +10,11 @@ def serve_components() -> None:
     """Register streamlit-folium's map with the running server when its import did not.
 
     Streamlit registers a component only when its module is imported within a script run of the
-    server that serves it. ``python -m ui.serve`` imports streamlit_folium (and rehearses the first
-    pages, :func:`ui.serve.rehearse`) before the server runs, so that import registered nothing and
-    the map's frame would stay blank. Call at the top of every run of app.py: the first registers the
-    component, the others find it registered.
+    server that serves it. ``python -m ui.serve`` rehearses the first pages before the server runs
+    (:func:`ui.serve.rehearse`): streamlit_folium is imported then, in AppTest's script run, whose
+    stand-in runtime keeps the registration, and the server's map frame would stay blank. Call at
+    the top of every run of app.py: the first registers the component, the others find it
+    registered.
     """
     if not runtime.exists():
         return
