@@ -32,8 +32,9 @@ APP = ROOT / "app.py"
 log = logging.getLogger("ceasefire_monitor")
 
 
-# Imported by the rehearsal (:func:`rehearse`) rather than here: the pages' own modules and the map's
-# component, which app.py registers with the server it runs in (ui.components).
+# Left to the rehearsal (:func:`rehearse`), which imports them in its script runs: ui's modules, the
+# pages and the map's component, which app.py then registers with the server it runs in
+# (ui.components). Streamlit itself is imported by ``streamlit run``.
 AFTER_START = ("streamlit", "streamlit_folium", "ui", "app_pages")
 # The pages rehearsed: the landing page and the map, the first two an officer opens.
 REHEARSED = ("app_pages/overview.py", "app_pages/map.py")

@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# The reports a map frame draws one by one (st_folium keeps the Leaflet map in the frame's `map_div`).
+COUNT_UIDS = "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; }); return n; }"
 START_TIMEOUT_S = 60.0
 # The tests that start servers and browsers run in two lanes under pytest-xdist (``make test``: two
 # workers, ``--dist loadgroup``; tests/conftest.py): the tests on the session's demo server in the

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import SECOND_LANE, keep_offline, running_app
+from tests.browser.conftest import COUNT_UIDS, SECOND_LANE, keep_offline, running_app
 
 pytestmark = [pytest.mark.browser, SECOND_LANE]
 
@@ -34,11 +34,7 @@ def test_a_launched_server_rehearses_its_first_pages_and_draws_the_map(
             frame = map_frame(page)  # the map's frame is served and Leaflet drew the legend
             legend = frame.locator(".cm-legend").inner_text()
             assert f"Violation flag ({demo_store.count():,} reports)" in legend
-            drawn = frame.evaluate(
-                "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"
-                " return n; }"
-            )
-            assert drawn > 0
+            assert frame.evaluate(COUNT_UIDS) > 0
         finally:
             context.close()
         assert errors == [] and blocked == []

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from geo.scenario import load_scenario
+from tests.browser.conftest import COUNT_UIDS
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +20,8 @@ def test_map_page_draws_incidents_offline(map_frame, offline_page, app_url, arti
     page.goto(MAP_PATH)
     frame = map_frame(page)
     # st_folium keeps the Leaflet map in the iframe's global `map_div`; count what the canvas draws.
-    frame.wait_for_function(
-        "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"
-        " return n > 0; }",
-        timeout=TIMEOUT_MS,
-    )
-    drawn = frame.evaluate(
-        "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; });"
-        " return n; }"
-    )
+    frame.wait_for_function(f"() => ({COUNT_UIDS})() > 0", timeout=TIMEOUT_MS)
+    drawn = frame.evaluate(COUNT_UIDS)
     assert drawn > 0
     assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
     legend = frame.locator(".cm-legend")

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.browser.conftest import SECOND_LANE, keep_offline, running_app
+from tests.browser.conftest import COUNT_UIDS, SECOND_LANE, keep_offline, running_app
 
 pytestmark = [pytest.mark.browser, SECOND_LANE]
 
@@ -25,7 +25,6 @@ SEED = "incidents_imagery_2026-10-01.geojson"
 # The new batch: a 6 x 6 block of impacts at a place the seed leaves empty, easy to see on the map.
 GRID = [(33.3 + 0.06 * i, 49.9 + 0.04 * j) for i in range(6) for j in range(6)]
 
-COUNT_UIDS = "() => { let n = 0; map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid) n++; }); return n; }"
 HAS_UIDS = (
     "(uids) => { const s = new Set(); map_div.eachLayer(l => { if (l.feature && l.feature.properties.uid)"
     " s.add(l.feature.properties.uid); }); return uids.every(u => s.has(u)); }"
