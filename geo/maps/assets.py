@@ -61,6 +61,7 @@ BUNDLED_SCRIPTS = (
     "mouse-position/L.Control.MousePosition.js",
     "minimap/Control.MiniMap.min.js",
     "heat/leaflet-heat.js",
+    "draw/leaflet.draw.js",
 )
 
 _URL = re.compile(r"""https?://[^\s"'<>)\\]+""")

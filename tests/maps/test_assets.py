@@ -59,8 +59,9 @@ def test_all_plugins_we_use_render_without_remote_urls():
     assert remote_urls(m.get_root().render()) != []
     html = localise_assets(m).get_root().render()
     assert remote_urls(html, allowed=("https://github.com/ljagis/leaflet-measure/issues/",)) == []
-    # Draw loads on its own; the heatmap plugin comes with Leaflet in the bundle.
-    assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/map-bundle.js" in html
+    # Draw and the heatmap plugin come with Leaflet in the bundle: one script, not three in a row.
+    assert html.count("/app/static/map-bundle.js") == 1 and "leaflet.draw.js" not in html
+    assert "draw/leaflet.draw.css" in html  # its stylesheet is its own
 
 
 def test_base_url_is_configurable():

@@ -57,7 +57,9 @@ def test_the_change_is_drawn_and_every_asset_is_local(scenario):
     first_use = html.index(control.get_name())
     assert all(html.index(f"var {layer.get_name()} =") < first_use for layer in layers.values())
     assert remote_urls(html, allowed=("https://github.com/ljagis/leaflet-measure/issues/",)) == []
-    assert "/app/static/draw/leaflet.draw.js" in html and "/app/static/draw/leaflet.draw.css" in html
+    # Leaflet.draw comes in the map's one bundle of scripts; its stylesheet on its own.
+    assert html.count("/app/static/map-bundle.js") == 1 and "leaflet.draw.js" not in html
+    assert "/app/static/draw/leaflet.draw.css" in html
 
 
 def test_the_drawn_shape_is_read_from_what_st_folium_returns():
