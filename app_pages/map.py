@@ -22,7 +22,7 @@ title_column, search_column = st.columns([1, 4], vertical_alignment="bottom")
 title_column.title("Map")
 
 
-@st.fragment
+@st.fragment(key=keys.MAP_FRAGMENT)
 def working_map(
     reports, events, mask, filters, described, colours, at, version_label, show_patterns, ringed
 ) -> None:
@@ -81,6 +81,7 @@ def working_map(
             returned_objects=["last_object_clicked", "zoom", "bounds", "center", "all_drawings"],
             use_container_width=True,
             height=650,
+            on_change=mapstate.on_map_report,
         )
         image_button(reports, events, mask, filters, colours, mapstate.reported_bounds())
         if mapstate.take_drawing(((out or {}).get("all_drawings") or [None])[-1]):
@@ -94,6 +95,16 @@ def working_map(
             # Reports under the same dot cannot be clicked apart: listed here, one chosen at a time.
             if mapstate.choose_among(reports_at_place(reports, mask, selected)):
                 st.rerun(scope="fragment")
+
+
+@st.fragment(key=keys.MAP_TIMELINE_FRAGMENT)
+def timeline_under_map(reports, filters, day, *, drawn: bool) -> None:
+    """The timeline, in a fragment of its own: the map's first report draws it (mapstate.on_map_report)."""
+    with user_errors("drawing the timeline"):
+        if mapstate.timeline_waits(drawn=drawn):
+            st.caption("The timeline of these reports is drawn below once the map is shown.")
+        elif drawn:
+            timeline(reports, filters, day=day)
 
 
 with user_errors("drawing the map"):
@@ -135,5 +146,4 @@ with user_errors("drawing the map"):
         show_patterns,
         ringed,
     )
-    if not empty:
-        timeline(reports, filters, day=day)
+    timeline_under_map(reports, filters, day, drawn=not empty)  # none without reports

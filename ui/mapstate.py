@@ -67,6 +67,37 @@ def in_this_view(reports: gpd.GeoDataFrame, mask: np.ndarray) -> int | None:
     return None if bounds is None else int((mask & in_view(reports, bounds)).sum())
 
 
+def map_reported() -> bool:
+    """Whether the browser has reported the map (its centre): before that, st_folium's value holds
+    only its defaults."""
+    return ((st.session_state.get(keys.MAP) or {}).get("center") or {}).get("lat") is not None
+
+
+def timeline_waits(*, drawn: bool = True) -> bool:
+    """Whether the Map page's timeline (``drawn``: there is one to draw) waits for the map: in a
+    session, until the browser has drawn the map once. Vega's first chart and Leaflet share the
+    browser's one thread, and an officer's first map came about a second sooner without it
+    (docs/PERFORMANCE.md)."""
+    if map_reported():
+        st.session_state[keys.MAP_SHOWN] = True
+    waits = drawn and not st.session_state.get(keys.MAP_SHOWN, False)
+    st.session_state[keys.MAP_TIMELINE_WAITS] = waits
+    return waits
+
+
+def on_map_report() -> None:
+    """st_folium's callback, when the browser reports the map (its view, a click, a drawing).
+
+    The first report while the timeline waits reruns the timeline's fragment with the map's: the
+    timeline is drawn and the map's frame stays as it is. (A whole-page run asked for at that
+    moment sometimes had Streamlit mount the map's frame anew, drawing the map twice.)
+    """
+    if st.session_state.get(keys.MAP_TIMELINE_WAITS) and map_reported():
+        st.session_state[keys.MAP_TIMELINE_WAITS] = False
+        st.session_state[keys.MAP_SHOWN] = True
+        st.rerun(scope=[keys.MAP_FRAGMENT, keys.MAP_TIMELINE_FRAGMENT])
+
+
 def view() -> View | None:
     """Where the user is looking: the map's last report, else the link's ``lat``/``lon``/``z``."""
     out = st.session_state.get(keys.MAP) or {}

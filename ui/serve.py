@@ -114,6 +114,7 @@ def rehearse(pages: tuple[str, ...] = REHEARSED, *, say: Callable[[str], None] =
         try:
             at = AppTest.from_file(str(ROOT / page), default_timeout=REHEARSAL_TIMEOUT_S)
             at.session_state[keys.AUTH_CURRENT] = REHEARSAL_USER
+            at.session_state[keys.MAP_SHOWN] = True  # as if a browser had drawn the map: its timeline too
             at.run()
             problems = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
         except Exception as exc:  # a head start only, as above

@@ -16,13 +16,18 @@ from ui import charts, keys
 
 
 def _brushed(chart_key: str, first: dt.date, last: dt.date, unit: str) -> None:
-    """The brush's callback: the days of its bars become the sidebar's period (before the next run draws it)."""
+    """The brush's callback: the days of its bars become the sidebar's period (before the next run draws it).
+
+    The chart is in a fragment (the Map page's timeline); a new period runs the whole page, so that
+    the sidebar, the map and every figure follow.
+    """
     state = st.session_state.get(chart_key)
     brush = ((state or {}).get("selection") or {}).get("brush") or {}
     interval = next(iter(brush.values()), None)
     days = brushed_days(interval, first=first, last=last, unit=unit)
     if days is not None:
         st.session_state[keys.FILTER_PERIOD] = days
+        st.rerun()
 
 
 def timeline(reports: gpd.GeoDataFrame, filters: Filters, *, day: pd.Timestamp | None = None) -> None:

@@ -19,6 +19,7 @@ from geo.scenario.edits import ScenarioEdits
 from geo.settings import Settings
 from geo.store import Store, open_store
 from geo.store.postgis import PostGISStore
+from ui import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous: the first run on the demo store analyses every report before the cache is warm.
@@ -73,7 +74,8 @@ def app_on(serve):
     """Return a function that builds an AppTest of app.py over the store ``where`` (a GeoPackage path
     or an open store of either kind), on ``page``; ``server`` as :func:`serve`'s.
 
-    ``query`` sets the URL's query parameters before the first run, as a shared link would.
+    ``query`` sets the URL's query parameters before the first run, as a shared link would;
+    ``map_shown`` as :func:`run_app`'s.
     """
 
     def build(
@@ -82,18 +84,27 @@ def app_on(serve):
         *,
         query: dict[str, str] | None = None,
         server: str = "app",
+        map_shown: bool = True,
     ) -> AppTest:
         serve(where, server=server)
-        return run_app(page, query=query)
+        return run_app(page, query=query, map_shown=map_shown)
 
     return build
 
 
-def run_app(page: str | None = None, *, query: dict[str, str] | None = None) -> AppTest:
-    """Run app.py (on the store CM_STORE_PATH names), its URL's query set first, then switch to ``page``."""
+def run_app(
+    page: str | None = None, *, query: dict[str, str] | None = None, map_shown: bool = True
+) -> AppTest:
+    """Run app.py (on the store CM_STORE_PATH names), its URL's query set first, then switch to ``page``.
+
+    ``map_shown``: the session has drawn the Map page's map in a browser before (AppTest has no
+    browser to draw it), so that page draws its timeline from its first run; False for a new
+    session's first visit, whose timeline waits for the map (ui.mapstate.timeline_waits).
+    """
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
     for name, value in (query or {}).items():
         at.query_params[name] = value
+    at.session_state[keys.MAP_SHOWN] = map_shown
     at.run()
     if page:
         at.switch_page(page).run()

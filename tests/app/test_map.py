@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.pipeline import explained
+from ui import keys
 
 MAP_PAGE = "app_pages/map.py"
 
@@ -314,6 +315,28 @@ def test_the_timeline_counts_every_report_the_other_filters_keep_and_shades_the_
     caption = texts(at)
     assert f"Reports per day (UTC) by flag level, {len(impacts):,} in all under the other filters" in caption
     assert "choose another period." in caption
+
+
+def test_a_new_sessions_timeline_waits_until_the_browser_has_drawn_the_map(app_on, demo_store, texts):
+    waiting = "The timeline of these reports is drawn below once the map is shown."
+    at = app_on(demo_store.path, MAP_PAGE, map_shown=False)
+    assert not at.exception and not at.error
+    assert not [c for c in at.get("vega_lite_chart") if "brush" in c.proto.spec]
+    assert waiting in texts(at)
+    # The browser reports the map it drew (st_folium's value: its view): from then on the page draws
+    # the timeline, on this run and on every later one.
+    at.session_state["map"] = {
+        "center": {"lat": 48.43, "lng": 34.01},
+        "zoom": 7,
+        "bounds": {"_southWest": {"lat": 46.0, "lng": 30.0}, "_northEast": {"lat": 50.8, "lng": 38.0}},
+    }
+    at.run()
+    assert not at.exception and not at.error
+    bars = next(rows for rows in _timeline_tables(at) if rows and "Flag level" in rows[0])
+    assert sum(row["Reports"] for row in bars) == demo_store.count()
+    assert waiting not in texts(at)
+    at.button(key=f"{keys.FILTER_PRESET}_7").click().run()  # "Last 7 days": a later run
+    assert not at.exception and _timeline_tables(at) and waiting not in texts(at)
 
 
 def test_over_seven_years_of_real_events_the_timeline_draws_weeks(app_on, tmp_path, shared_data, texts):
