@@ -11,8 +11,8 @@ the analysis read back before the server listens) and measures:
 - first map, in Chromium: from opening /map to the map drawn (legend shown, incidents or hexagons
   on the canvas), timed by the browser's own clock: from the navigation's start (the page's
   ``performance.timeOrigin``) to the first animation frame after the map is drawn, watched from
-  the page itself (:data:`DRAWN_AT`). Playwright's own wait, polled from this process, answers up
-  to a second and a half later on two busy cores; its figure for the cold server is printed too
+  the page itself (:data:`DRAWN_AT`). Playwright's own wait, polled from this process, answered up
+  to 1.8 s later on two busy cores; its figure for the cold server is printed too
   ("seen by the bench"). Each on the server just started (cold: its first page), in a browser
   that had never been there (an empty cache: Streamlit's and the map's scripts all fetched); then on a server
   started afresh on the same address, in a tab of that same browser (returning: its cache holds
