@@ -325,7 +325,7 @@ def test_a_new_sessions_timeline_waits_until_the_browser_has_drawn_the_map(app_o
     assert waiting in texts(at)
     # The browser reports the map it drew (st_folium's value: its view): from then on the page draws
     # the timeline, on this run and on every later one.
-    at.session_state["map"] = {
+    at.session_state[keys.MAP] = {
         "center": {"lat": 48.43, "lng": 34.01},
         "zoom": 7,
         "bounds": {"_southWest": {"lat": 46.0, "lng": 30.0}, "_northEast": {"lat": 50.8, "lng": 38.0}},

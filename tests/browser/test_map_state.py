@@ -173,9 +173,11 @@ def test_playback_puts_the_day_in_the_url_and_the_url_restores_it(offline_page, 
 def test_a_new_sessions_timeline_follows_its_map_by_itself(offline_page, map_frame):
     page = offline_page.page
     page.goto("/map?from=2026-10-01&to=2026-10-31")
-    map_frame(page)
+    frame = map_frame(page)
     # The map reports its view once drawn; that report brings the timeline, with no click.
     page.locator(".stVegaLiteChart canvas, .stVegaLiteChart svg").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # the page's runs after the report have ended
+    assert not frame.is_detached()  # the map drawn once: its frame was not mounted anew
     assert page.get_by_text("is drawn below once the map is shown").count() == 0
     assert page.get_by_text("Drag across the chart to choose another period").count() == 1
     assert offline_page.errors == []
